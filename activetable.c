@@ -1,0 +1,551 @@
+/*-------------------------------------------------------------------------
+ *
+ * activetable.c
+ *		The shared active-relation map: which relations of which database
+ *		may have changed size or attribution since its worker last looked.
+ *
+ * Backends feed the map from hooks:
+ *	- ExecutorEnd: the result relations of a writing statement (and the
+ *	  partitions rows were routed to) grew, visible to the worker at once;
+ *	- object_access_hook: relations created, altered (SET SCHEMA, OWNER TO,
+ *	  rewrites, REFRESH MATERIALIZED VIEW, CLUSTER, VACUUM FULL), truncated
+ *	  or dropped; the worker can only see these after commit, so they are
+ *	  remembered in the transaction and pushed by the commit callback;
+ *	- ProcessUtility: COPY FROM, VACUUM and REINDEX, which change files
+ *	  without a catalog hook; and CREATE/DROP EXTENSION diskquota, which
+ *	  the launcher and the worker must learn about.
+ * The worker drains its database's entries at each refresh and re-sizes
+ * only those relations.  When the map is full, the database is marked for a
+ * full rescan instead (diskquota_request_rescan): an update is never lost.
+ *
+ * Shared state: ActiveMap (a fixed-size hash keyed by database and relation
+ * OID) and ActiveMapHeader.
+ *
+ * Locking: ActiveMapHeader->lock protects ActiveMap and nentries.  Backends
+ * take it exclusive to insert, the worker exclusive to drain its entries;
+ * both hold it for a hash operation or one pass over the map, never while
+ * waiting and never together with another diskquota lock.
+ * drain_generation is an atomic counter advanced by every drain; backends
+ * read it without the lock as a hint: a relation already pushed since the
+ * last drain need not be pushed again.  A stale read only causes a
+ * redundant push, never a missed one, because the counter is advanced while
+ * the lock is held, before the drained entries are released.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/objectaccess.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_extension.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_inherits.h"
+#include "commands/dbcommands.h"
+#include "commands/extension.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "storage/ipc.h"
+#include "storage/shmem.h"
+#include "tcop/utility.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "diskquota.h"
+
+typedef struct ActiveMapKey
+{
+	Oid			dbid;
+	Oid			relid;
+} ActiveMapKey;
+
+typedef struct ActiveMapEntry
+{
+	ActiveMapKey key;
+} ActiveMapEntry;
+
+typedef struct ActiveMapHeader
+{
+	LWLock	   *lock;
+	int			nentries;
+	pg_atomic_uint64 drain_generation;
+} ActiveMapHeader;
+
+static ActiveMapHeader *ActiveHeader = NULL;
+static HTAB *ActiveMap = NULL;
+
+/* Backend-local: relations to push when the transaction commits. */
+static List *pending_relids = NIL;	/* in TopTransactionContext */
+static bool pending_wake_worker = false;
+static bool pending_wake_launcher = false;
+static bool pending_rescan = false;
+
+/* Backend-local: relations pushed, and the drain generation at the time. */
+static HTAB *pushed_relids = NULL;
+
+typedef struct PushedEntry
+{
+	Oid			relid;
+	uint64		generation;
+} PushedEntry;
+
+static object_access_hook_type prev_object_access_hook = NULL;
+static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+
+static void dq_object_access(ObjectAccessType access, Oid classId,
+							 Oid objectId, int subId, void *arg);
+static void dq_ExecutorEnd(QueryDesc *queryDesc);
+static void dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+							  bool readOnlyTree, ProcessUtilityContext context,
+							  ParamListInfo params, QueryEnvironment *queryEnv,
+							  DestReceiver *dest, QueryCompletion *qc);
+static void dq_xact_callback(XactEvent event, void *arg);
+
+Size
+diskquota_active_shmem_size(void)
+{
+	return add_size(MAXALIGN(sizeof(ActiveMapHeader)),
+					hash_estimate_size(diskquota_max_active_tables,
+									   sizeof(ActiveMapEntry)));
+}
+
+/* Called from the shmem startup hook, with AddinShmemInitLock held. */
+void
+diskquota_active_shmem_init(void)
+{
+	HASHCTL		ctl;
+	bool		found;
+
+	ActiveHeader = ShmemInitStruct("diskquota active map header",
+								   sizeof(ActiveMapHeader), &found);
+	if (!found)
+	{
+		ActiveHeader->lock = &(GetNamedLWLockTranche("diskquota"))[DQ_LWLOCK_ACTIVE].lock;
+		ActiveHeader->nentries = 0;
+		pg_atomic_init_u64(&ActiveHeader->drain_generation, 0);
+	}
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(ActiveMapKey);
+	ctl.entrysize = sizeof(ActiveMapEntry);
+	ActiveMap = ShmemInitHash("diskquota active map",
+							  diskquota_max_active_tables,
+							  diskquota_max_active_tables,
+							  &ctl,
+							  HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
+}
+
+void
+diskquota_active_install_hooks(void)
+{
+	prev_object_access_hook = object_access_hook;
+	object_access_hook = dq_object_access;
+	prev_ExecutorEnd = ExecutorEnd_hook;
+	ExecutorEnd_hook = dq_ExecutorEnd;
+	prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = dq_ProcessUtility;
+	RegisterXactCallback(dq_xact_callback, NULL);
+}
+
+/*
+ * Is there a worker that will drain entries of this database?  Entries of
+ * databases nobody monitors would only fill the map.  When the worker
+ * starts later, it sizes everything anyway.
+ */
+static bool
+database_has_worker(void)
+{
+	DiskquotaDBSlot *slot;
+	bool		result;
+
+	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
+	slot = diskquota_find_db_slot(MyDatabaseId);
+	result = slot != NULL &&
+		(slot->state == DQ_DB_RUNNING || slot->state == DQ_DB_STARTING);
+	LWLockRelease(DiskquotaShared->lock);
+	return result;
+}
+
+/*
+ * Insert relations into the map.  Never raises an error: it runs in commit
+ * callbacks.  On overflow the database is marked for a full rescan.
+ */
+static void
+push_relids(const Oid *relids, int n)
+{
+	bool		overflow = false;
+	int			i;
+
+	if (n == 0 || !database_has_worker())
+		return;
+
+	LWLockAcquire(ActiveHeader->lock, LW_EXCLUSIVE);
+	for (i = 0; i < n; i++)
+	{
+		ActiveMapKey key;
+		bool		found;
+
+		key.dbid = MyDatabaseId;
+		key.relid = relids[i];
+		if (hash_search(ActiveMap, &key, HASH_ENTER_NULL, &found) == NULL)
+		{
+			overflow = true;
+			break;
+		}
+		if (!found)
+			ActiveHeader->nentries++;
+	}
+	LWLockRelease(ActiveHeader->lock);
+
+	if (overflow)
+		diskquota_request_rescan(MyDatabaseId, DQ_DEGRADED_ACTIVE_MAP_FULL);
+	else
+		diskquota_wake_worker(MyDatabaseId);
+}
+
+/*
+ * Mark a relation active now: its files changed and the worker can see it.
+ * Pushes are skipped for a relation already pushed since the last drain.
+ */
+void
+diskquota_mark_relation_active(Oid relid)
+{
+	uint64		generation;
+	PushedEntry *entry;
+	bool		found;
+
+	if (ActiveHeader == NULL || !OidIsValid(MyDatabaseId))
+		return;
+
+	if (pushed_relids == NULL)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(PushedEntry);
+		ctl.hcxt = TopMemoryContext;
+		pushed_relids = hash_create("diskquota pushed relations", 64, &ctl,
+									HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+
+	generation = pg_atomic_read_u64(&ActiveHeader->drain_generation);
+	entry = hash_search(pushed_relids, &relid, HASH_ENTER, &found);
+	if (found && entry->generation == generation)
+		return;
+	entry->generation = generation;
+
+	/* keep the local table small: it is only a cache */
+	if (hash_get_num_entries(pushed_relids) > 4096)
+	{
+		hash_destroy(pushed_relids);
+		pushed_relids = NULL;
+	}
+	push_relids(&relid, 1);
+}
+
+/*
+ * Mark a relation active when the transaction commits, because the change
+ * (a new relation, a new relfilenode, a new schema or owner) is invisible
+ * to the worker before that.
+ */
+void
+diskquota_mark_relation_active_at_commit(Oid relid)
+{
+	MemoryContext oldcontext;
+
+	if (ActiveHeader == NULL || !OidIsValid(MyDatabaseId))
+		return;
+	oldcontext = MemoryContextSwitchTo(TopTransactionContext);
+	pending_relids = list_append_unique_oid(pending_relids, relid);
+	MemoryContextSwitchTo(oldcontext);
+}
+
+/* Wake the worker of this database when the transaction commits. */
+void
+diskquota_wake_worker_at_commit(void)
+{
+	pending_wake_worker = true;
+}
+
+static void
+dq_xact_callback(XactEvent event, void *arg pg_attribute_unused())
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+			if (pending_relids != NIL)
+			{
+				int			n = list_length(pending_relids);
+				Oid		   *relids = palloc(sizeof(Oid) * n);
+				ListCell   *lc;
+				int			i = 0;
+
+				foreach(lc, pending_relids)
+					relids[i++] = lfirst_oid(lc);
+				push_relids(relids, n);
+				pfree(relids);
+			}
+			if (pending_rescan && database_has_worker())
+				diskquota_request_rescan(MyDatabaseId, 0);
+			if (pending_wake_worker)
+				diskquota_wake_worker(MyDatabaseId);
+			if (pending_wake_launcher)
+				diskquota_wake_launcher();
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			break;
+		default:
+			return;
+	}
+	/* the list lives in TopTransactionContext, which goes away now */
+	pending_relids = NIL;
+	pending_wake_worker = false;
+	pending_wake_launcher = false;
+	pending_rescan = false;
+}
+
+/*
+ * Take all entries of a database out of the map (the worker, at each
+ * refresh).  Returns a list of relation OIDs.
+ */
+List *
+diskquota_drain_active_relations(Oid dbid, bool *overflowed)
+{
+	HASH_SEQ_STATUS status;
+	ActiveMapEntry *entry;
+	List	   *result = NIL;
+
+	*overflowed = false;
+	LWLockAcquire(ActiveHeader->lock, LW_EXCLUSIVE);
+	if (ActiveHeader->nentries > 0)
+	{
+		hash_seq_init(&status, ActiveMap);
+		while ((entry = hash_seq_search(&status)) != NULL)
+		{
+			if (entry->key.dbid != dbid)
+				continue;
+			result = lappend_oid(result, entry->key.relid);
+			hash_search(ActiveMap, &entry->key, HASH_REMOVE, NULL);
+			ActiveHeader->nentries--;
+		}
+	}
+	pg_atomic_fetch_add_u64(&ActiveHeader->drain_generation, 1);
+	LWLockRelease(ActiveHeader->lock);
+	return result;
+}
+
+/* Remove every entry of a database that is no longer monitored. */
+void
+diskquota_forget_database(Oid dbid)
+{
+	bool		overflowed;
+
+	list_free(diskquota_drain_active_relations(dbid, &overflowed));
+}
+
+/* ----------------------------------------------------------------
+ * Hooks
+ * ----------------------------------------------------------------
+ */
+
+static void
+dq_object_access(ObjectAccessType access, Oid classId, Oid objectId,
+				 int subId, void *arg)
+{
+	if (prev_object_access_hook)
+		prev_object_access_hook(access, classId, objectId, subId, arg);
+
+	if (classId != RelationRelationId || ActiveHeader == NULL)
+		return;
+	switch (access)
+	{
+		case OAT_POST_CREATE:
+		case OAT_POST_ALTER:
+		case OAT_DROP:
+		case OAT_TRUNCATE:
+			diskquota_mark_relation_active_at_commit(objectId);
+			break;
+		default:
+			break;
+	}
+}
+
+static void
+mark_result_relation(ResultRelInfo *rri)
+{
+	Relation	rel = rri->ri_RelationDesc;
+
+	if (rel == NULL || !RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
+		return;
+	diskquota_mark_relation_active(RelationGetRelid(rel));
+	/* created or given a new relfilenode in this transaction: see commit */
+	if (rel->rd_createSubid != InvalidSubTransactionId ||
+		rel->rd_firstRelfilenodeSubid != InvalidSubTransactionId)
+		diskquota_mark_relation_active_at_commit(RelationGetRelid(rel));
+}
+
+/*
+ * After a writing statement, the relations it wrote have grown.
+ */
+static void
+dq_ExecutorEnd(QueryDesc *queryDesc)
+{
+	EState	   *estate = queryDesc->estate;
+
+	if (ActiveHeader != NULL && estate != NULL &&
+		queryDesc->plannedstmt->resultRelations != NIL)
+	{
+		ListCell   *lc;
+
+		foreach(lc, estate->es_opened_result_relations)
+			mark_result_relation((ResultRelInfo *) lfirst(lc));
+		foreach(lc, estate->es_tuple_routing_result_relations)
+			mark_result_relation((ResultRelInfo *) lfirst(lc));
+	}
+
+	if (prev_ExecutorEnd)
+		prev_ExecutorEnd(queryDesc);
+	else
+		standard_ExecutorEnd(queryDesc);
+}
+
+/* Mark a relation, and the partitions below it, active at commit. */
+static void
+mark_with_partitions_at_commit(Oid relid)
+{
+	char		relkind = get_rel_relkind(relid);
+	ListCell   *lc;
+
+	if (relkind != RELKIND_PARTITIONED_TABLE &&
+		relkind != RELKIND_PARTITIONED_INDEX)
+	{
+		diskquota_mark_relation_active_at_commit(relid);
+		return;
+	}
+	foreach(lc, find_all_inheritors(relid, NoLock, NULL))
+		diskquota_mark_relation_active_at_commit(lfirst_oid(lc));
+}
+
+static bool
+is_diskquota_extension_stmt(Node *parsetree, bool *is_create)
+{
+	if (IsA(parsetree, CreateExtensionStmt))
+	{
+		*is_create = true;
+		return strcmp(((CreateExtensionStmt *) parsetree)->extname,
+					  DISKQUOTA_EXTENSION_NAME) == 0;
+	}
+	if (IsA(parsetree, DropStmt) &&
+		((DropStmt *) parsetree)->removeType == OBJECT_EXTENSION)
+	{
+		ListCell   *lc;
+
+		*is_create = false;
+		foreach(lc, ((DropStmt *) parsetree)->objects)
+		{
+			if (strcmp(strVal(lfirst(lc)), DISKQUOTA_EXTENSION_NAME) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+static void
+dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+				  bool readOnlyTree, ProcessUtilityContext context,
+				  ParamListInfo params, QueryEnvironment *queryEnv,
+				  DestReceiver *dest, QueryCompletion *qc)
+{
+	Node	   *parsetree = pstmt->utilityStmt;
+	bool		is_create = false;
+	Oid			copy_relid = InvalidOid;
+
+	/* resolve before execution: the statement may change the name */
+	if (ActiveHeader != NULL && IsA(parsetree, CopyStmt) &&
+		((CopyStmt *) parsetree)->is_from &&
+		((CopyStmt *) parsetree)->relation != NULL)
+		copy_relid = RangeVarGetRelid(((CopyStmt *) parsetree)->relation,
+									  NoLock, true);
+
+	if (prev_ProcessUtility)
+		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+							params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+
+	if (ActiveHeader == NULL)
+		return;
+
+	switch (nodeTag(parsetree))
+	{
+		case T_CopyStmt:
+			if (OidIsValid(copy_relid))
+			{
+				diskquota_mark_relation_active(copy_relid);
+				mark_with_partitions_at_commit(copy_relid);
+			}
+			break;
+		case T_VacuumStmt:
+			{
+				/*
+				 * VACUUM truncates files without a catalog hook; VACUUM
+				 * FULL's new relfilenodes are seen by the object access hook
+				 * already.
+				 */
+				List	   *rels = ((VacuumStmt *) parsetree)->rels;
+				ListCell   *lc;
+
+				if (rels == NIL)
+					pending_rescan = true;
+				foreach(lc, rels)
+				{
+					VacuumRelation *vrel = lfirst_node(VacuumRelation, lc);
+					Oid			relid = vrel->oid;
+
+					if (!OidIsValid(relid) && vrel->relation)
+						relid = RangeVarGetRelid(vrel->relation, NoLock, true);
+					if (OidIsValid(relid))
+						mark_with_partitions_at_commit(relid);
+				}
+			}
+			break;
+		case T_ReindexStmt:
+			{
+				/* REINDEX assigns new relfilenodes without a catalog hook */
+				ReindexStmt *stmt = (ReindexStmt *) parsetree;
+				Oid			relid = InvalidOid;
+
+				if (stmt->relation)
+					relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+				if (OidIsValid(relid))
+					mark_with_partitions_at_commit(relid);
+				else
+					pending_rescan = true;
+			}
+			break;
+		default:
+			if (is_diskquota_extension_stmt(parsetree, &is_create))
+			{
+				pending_wake_launcher = true;
+				pending_wake_worker = true;
+				if (is_create &&
+					!diskquota_database_is_monitored(get_database_name(MyDatabaseId)))
+					ereport(WARNING,
+							(errmsg("diskquota will not enforce quotas in database \"%s\"",
+									get_database_name(MyDatabaseId)),
+							 errdetail("The database is not listed in diskquota.monitor_databases."),
+							 errhint("Add \"%s\" to diskquota.monitor_databases and reload the configuration.",
+									 get_database_name(MyDatabaseId))));
+			}
+			break;
+	}
+}

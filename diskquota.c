@@ -1,0 +1,840 @@
+/*-------------------------------------------------------------------------
+ *
+ * diskquota.c
+ *		Module load, configuration, shared memory, and the launcher and
+ *		worker processes of the diskquota extension.
+ *
+ * One launcher per cluster (a static background worker that connects to no
+ * database) reads diskquota.monitor_databases and keeps one dynamic worker
+ * running per listed database.  Each worker loops: refresh the quota model
+ * (quotamodel.c) in a short transaction, publish the quota map, advance its
+ * epoch, then sleep on its latch for at most diskquota.naptime seconds.
+ * Backends wake the worker early when they commit changes to relations, and
+ * wake the launcher when the extension is created or dropped.
+ *
+ * Shared state owned by this file: DiskquotaShared, with one DiskquotaDBSlot
+ * per monitored database.
+ *
+ * Locking: DiskquotaShared->lock protects launcher_pid, launcher_latch,
+ * launcher_recheck and every field of every dbs[] slot, except epoch_cv,
+ * which is a condition variable with its own internal spinlock.  Readers
+ * take it shared, the launcher and workers take it exclusive for short
+ * updates.  It is never held while waiting, and no other diskquota lock is
+ * acquired while it is held, except that the launcher calls into the
+ * background worker machinery (BackgroundWorkerLock) while holding it.
+ * ndbs is set at shared memory creation and never changes.
+ *
+ * The launcher alone allocates and frees slots.  A worker only sets the
+ * fields of its own slot (identified by dbid and worker_pid == its pid).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <signal.h>
+
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/pg_database.h"
+#include "commands/dbcommands.h"
+#include "commands/extension.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "storage/shmem.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/varlena.h"
+
+#include "diskquota.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+/* GUC variables */
+char	   *diskquota_monitor_databases = NULL;
+int			diskquota_naptime = 2;
+int			diskquota_max_active_tables = 100000;
+int			diskquota_max_quotas = 10000;
+int			diskquota_max_databases = 16;
+int			diskquota_full_rescan_interval = 600;
+
+DiskquotaSharedState *DiskquotaShared = NULL;
+
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+static void dq_shmem_request(void);
+static void dq_shmem_startup(void);
+static Size dq_shared_state_size(void);
+static bool check_monitor_databases(char **newval, void **extra, GucSource source);
+static void dq_register_launcher(void);
+
+/*
+ * Module load callback.  Everything but the GUC definitions needs
+ * shared_preload_libraries; without it the SQL functions raise an error
+ * (diskquota_require_shmem) instead of silently doing nothing.
+ */
+void
+_PG_init(void)
+{
+	DefineCustomStringVariable("diskquota.monitor_databases",
+							   "Comma-separated list of databases whose disk usage diskquota monitors and enforces.",
+							   "Names follow SQL identifier rules: unquoted names are folded to lower case. "
+							   "An empty list monitors no database.",
+							   &diskquota_monitor_databases,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_LIST_INPUT,
+							   check_monitor_databases, NULL, NULL);
+
+	DefineCustomIntVariable("diskquota.naptime",
+							"Maximum time between two refreshes of the quota model.",
+							"A worker refreshes earlier when relations of its database change.",
+							&diskquota_naptime,
+							2, 1, 3600,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("diskquota.full_rescan_interval",
+							"Time between two full rescans of every relation of a monitored database.",
+							"A full rescan re-sizes all relations and catches changes no hook saw. "
+							"0 disables periodic full rescans.",
+							&diskquota_full_rescan_interval,
+							600, 0, INT_MAX / 1000,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("diskquota.max_active_tables",
+							"Capacity of the shared map of relations changed since the last refresh.",
+							"When it is full, the affected database is fully rescanned at its next refresh.",
+							&diskquota_max_active_tables,
+							100000, 1024, INT_MAX / 64,
+							PGC_POSTMASTER,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("diskquota.max_quotas",
+							"Maximum number of quotas, over all monitored databases.",
+							"Quotas beyond this number are not enforced and diskquota.status() reports the database as degraded.",
+							&diskquota_max_quotas,
+							10000, 16, INT_MAX / 64,
+							PGC_POSTMASTER,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("diskquota.max_databases",
+							"Maximum number of databases diskquota can monitor.",
+							"Each monitored database uses one background worker slot (max_worker_processes).",
+							&diskquota_max_databases,
+							16, 1, 1024,
+							PGC_POSTMASTER,
+							0,
+							NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("diskquota");
+
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+
+	dq_register_launcher();
+
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = dq_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = dq_shmem_startup;
+	diskquota_active_install_hooks();
+	diskquota_enforcement_install_hooks();
+}
+
+/*
+ * The list must parse as a list of identifiers, so that a typo is rejected
+ * at reload instead of being ignored by the launcher.
+ */
+static bool
+check_monitor_databases(char **newval, void **extra pg_attribute_unused(),
+						GucSource source pg_attribute_unused())
+{
+	char	   *rawstring = pstrdup(*newval);
+	List	   *names;
+	bool		ok;
+
+	ok = SplitIdentifierString(rawstring, ',', &names);
+	if (!ok)
+		GUC_check_errdetail("List syntax is invalid.");
+	list_free(names);
+	pfree(rawstring);
+	return ok;
+}
+
+/*
+ * Is dbname listed in diskquota.monitor_databases (as this process sees it)?
+ */
+bool
+diskquota_database_is_monitored(const char *dbname)
+{
+	char	   *rawstring = pstrdup(diskquota_monitor_databases ? diskquota_monitor_databases : "");
+	List	   *names;
+	ListCell   *lc;
+	bool		found = false;
+
+	if (SplitIdentifierString(rawstring, ',', &names))
+	{
+		foreach(lc, names)
+		{
+			if (strcmp((char *) lfirst(lc), dbname) == 0)
+				found = true;
+		}
+	}
+	list_free(names);
+	pfree(rawstring);
+	return found;
+}
+
+static Size
+dq_shared_state_size(void)
+{
+	return add_size(offsetof(DiskquotaSharedState, dbs),
+					mul_size(diskquota_max_databases, sizeof(DiskquotaDBSlot)));
+}
+
+static void
+dq_shmem_request(void)
+{
+	Size		size;
+
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+
+	size = dq_shared_state_size();
+	size = add_size(size, diskquota_active_shmem_size());
+	size = add_size(size, diskquota_quota_shmem_size());
+	size = add_size(size, diskquota_backend_shmem_size());
+	RequestAddinShmemSpace(size);
+	RequestNamedLWLockTranche("diskquota", DQ_NUM_LWLOCKS);
+}
+
+static void
+dq_shmem_startup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+
+	DiskquotaShared = ShmemInitStruct("diskquota shared state",
+									  dq_shared_state_size(), &found);
+	if (!found)
+	{
+		int			i;
+
+		memset(DiskquotaShared, 0, dq_shared_state_size());
+		DiskquotaShared->lock = &(GetNamedLWLockTranche("diskquota"))[DQ_LWLOCK_SHARED].lock;
+		DiskquotaShared->ndbs = diskquota_max_databases;
+		for (i = 0; i < DiskquotaShared->ndbs; i++)
+			ConditionVariableInit(&DiskquotaShared->dbs[i].epoch_cv);
+	}
+	diskquota_active_shmem_init();
+	diskquota_quota_shmem_init();
+	diskquota_backend_shmem_init();
+
+	LWLockRelease(AddinShmemInitLock);
+}
+
+/*
+ * Raise an error when the library was not preloaded: nothing would be
+ * enforced, and the DBA must know.
+ */
+void
+diskquota_require_shmem(void)
+{
+	if (DiskquotaShared == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("diskquota is not loaded"),
+				 errdetail("Quotas are not enforced unless the diskquota library is loaded at server start."),
+				 errhint("Add \"diskquota\" to shared_preload_libraries and restart the server.")));
+}
+
+/*
+ * Find the slot of a monitored database.  The caller must hold
+ * DiskquotaShared->lock; the result is valid while it is held.
+ */
+DiskquotaDBSlot *
+diskquota_find_db_slot(Oid dbid)
+{
+	int			i;
+
+	for (i = 0; i < DiskquotaShared->ndbs; i++)
+	{
+		DiskquotaDBSlot *slot = &DiskquotaShared->dbs[i];
+
+		if (slot->state != DQ_DB_UNUSED && slot->dbid == dbid)
+			return slot;
+	}
+	return NULL;
+}
+
+/* Set the latch of the worker of a database, if it runs. */
+void
+diskquota_wake_worker(Oid dbid)
+{
+	DiskquotaDBSlot *slot;
+
+	if (DiskquotaShared == NULL)
+		return;
+	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
+	slot = diskquota_find_db_slot(dbid);
+	if (slot && slot->worker_latch)
+		SetLatch(slot->worker_latch);
+	LWLockRelease(DiskquotaShared->lock);
+}
+
+/*
+ * Ask the worker of a database to rescan all relations, and wake it.
+ * degraded_reason (DQ_DEGRADED_* bits, or 0) is reported by the next refresh.
+ * Does not raise errors: it is called from transaction-commit callbacks.
+ */
+void
+diskquota_request_rescan(Oid dbid, int degraded_reason)
+{
+	DiskquotaDBSlot *slot;
+
+	if (DiskquotaShared == NULL)
+		return;
+	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+	slot = diskquota_find_db_slot(dbid);
+	if (slot)
+	{
+		slot->rescan_requested = true;
+		slot->pending_degraded |= degraded_reason;
+		if (slot->worker_latch)
+			SetLatch(slot->worker_latch);
+	}
+	LWLockRelease(DiskquotaShared->lock);
+}
+
+/* Tell the launcher that an extension was created or dropped somewhere. */
+void
+diskquota_wake_launcher(void)
+{
+	if (DiskquotaShared == NULL)
+		return;
+	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+	DiskquotaShared->launcher_recheck = true;
+	if (DiskquotaShared->launcher_latch)
+		SetLatch(DiskquotaShared->launcher_latch);
+	LWLockRelease(DiskquotaShared->lock);
+}
+
+/* ----------------------------------------------------------------
+ * Launcher
+ * ----------------------------------------------------------------
+ */
+
+static void
+dq_register_launcher(void)
+{
+	BackgroundWorker worker;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = 5;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "diskquota");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "diskquota_launcher_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "diskquota launcher");
+	snprintf(worker.bgw_type, BGW_MAXLEN, "diskquota launcher");
+	RegisterBackgroundWorker(&worker);
+}
+
+/* What the launcher keeps about each slot, in its own memory. */
+typedef struct LauncherSlotInfo
+{
+	BackgroundWorkerHandle *handle; /* NULL when we started no worker */
+	TimestampTz next_start;		/* do not start a worker before this */
+} LauncherSlotInfo;
+
+static LauncherSlotInfo *launcher_info = NULL;
+
+static void
+launcher_exit(int code pg_attribute_unused(), Datum arg pg_attribute_unused())
+{
+	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+	if (DiskquotaShared->launcher_pid == MyProcPid)
+	{
+		DiskquotaShared->launcher_pid = 0;
+		DiskquotaShared->launcher_latch = NULL;
+	}
+	LWLockRelease(DiskquotaShared->lock);
+}
+
+/* Stop the worker of a slot; the caller holds the lock exclusively. */
+static void
+launcher_stop_worker(int i)
+{
+	DiskquotaDBSlot *slot = &DiskquotaShared->dbs[i];
+
+	if (launcher_info[i].handle)
+	{
+		TerminateBackgroundWorker(launcher_info[i].handle);
+		pfree(launcher_info[i].handle);
+		launcher_info[i].handle = NULL;
+	}
+	else if (slot->worker_pid != 0)
+		kill(slot->worker_pid, SIGTERM);
+}
+
+/* Start the worker of a slot; the caller holds the lock exclusively. */
+static void
+launcher_start_worker(int i)
+{
+	DiskquotaDBSlot *slot = &DiskquotaShared->dbs[i];
+	BackgroundWorker worker;
+	BackgroundWorkerHandle *handle;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "diskquota");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "diskquota_worker_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "diskquota worker for database \"%s\"", slot->dbname);
+	snprintf(worker.bgw_type, BGW_MAXLEN, "diskquota worker");
+	worker.bgw_main_arg = ObjectIdGetDatum(slot->dbid);
+	worker.bgw_notify_pid = MyProcPid;
+
+	launcher_info[i].next_start = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+															  diskquota_naptime * 1000);
+	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+	{
+		if (slot->state != DQ_DB_START_FAILED)
+			ereport(LOG,
+					(errmsg("diskquota could not start a worker for database \"%s\"", slot->dbname),
+					 errdetail("No background worker slot is free; quotas in this database are not refreshed until one is."),
+					 errhint("Increase max_worker_processes. The launcher retries every diskquota.naptime seconds.")));
+		slot->state = DQ_DB_START_FAILED;
+		return;
+	}
+	launcher_info[i].handle = handle;
+	slot->state = DQ_DB_STARTING;
+}
+
+/*
+ * Look database names up in pg_database.  Connected to no database, the
+ * launcher cannot use the catalog indexes (get_database_oid), so it scans
+ * the shared catalog like the autovacuum launcher does.
+ */
+static Oid *
+launcher_lookup_databases(List *names)
+{
+	Oid		   *dboids = palloc0(sizeof(Oid) * (list_length(names) + 1));
+	MemoryContext caller = CurrentMemoryContext;
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tuple;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	(void) GetTransactionSnapshot();
+	rel = table_open(DatabaseRelationId, AccessShareLock);
+	scan = table_beginscan_catalog(rel, 0, NULL);
+	while (HeapTupleIsValid(tuple = heap_getnext(scan, ForwardScanDirection)))
+	{
+		Form_pg_database form = (Form_pg_database) GETSTRUCT(tuple);
+		ListCell   *lc;
+		int			n = 0;
+
+		foreach(lc, names)
+		{
+			if (strcmp(NameStr(form->datname), (char *) lfirst(lc)) == 0)
+				dboids[n] = form->oid;
+			n++;
+		}
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(caller);
+	return dboids;
+}
+
+/*
+ * Bring the slots in line with diskquota.monitor_databases: stop workers of
+ * databases no longer listed, start (or restart) workers of listed ones.
+ */
+static void
+launcher_reconcile(void)
+{
+	char	   *rawstring;
+	List	   *names;
+	Oid		   *dboids;
+	bool		recheck;
+	ListCell   *lc;
+	int			n;
+	int			i;
+	List	   *forget = NIL;
+	TimestampTz now = GetCurrentTimestamp();
+
+	rawstring = pstrdup(diskquota_monitor_databases ? diskquota_monitor_databases : "");
+	if (!SplitIdentifierString(rawstring, ',', &names))
+		names = NIL;			/* cannot happen: the check hook rejects it */
+
+	dboids = launcher_lookup_databases(names);
+
+	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+	recheck = DiskquotaShared->launcher_recheck;
+	DiskquotaShared->launcher_recheck = false;
+
+	/* Free slots of databases that are no longer listed, or were dropped. */
+	for (i = 0; i < DiskquotaShared->ndbs; i++)
+	{
+		DiskquotaDBSlot *slot = &DiskquotaShared->dbs[i];
+		bool		keep = false;
+
+		if (slot->state == DQ_DB_UNUSED)
+			continue;
+		n = 0;
+		foreach(lc, names)
+		{
+			if (strcmp(slot->dbname, (char *) lfirst(lc)) == 0 &&
+				slot->dbid == dboids[n])
+				keep = true;
+			n++;
+		}
+		if (keep)
+			continue;
+		launcher_stop_worker(i);
+		if (OidIsValid(slot->dbid))
+			forget = lappend_oid(forget, slot->dbid);
+		ConditionVariableBroadcast(&slot->epoch_cv);
+		slot->state = DQ_DB_UNUSED;
+		slot->dbid = InvalidOid;
+		slot->dbname[0] = '\0';
+		slot->worker_pid = 0;
+		slot->worker_latch = NULL;
+		slot->epoch = 0;
+		slot->refreshing = false;
+		slot->degraded = 0;
+		launcher_info[i].next_start = 0;
+	}
+
+	/* Start what is missing. */
+	n = 0;
+	foreach(lc, names)
+	{
+		char	   *name = (char *) lfirst(lc);
+		Oid			dboid = dboids[n++];
+		DiskquotaDBSlot *slot = NULL;
+		int			free_i = -1;
+
+		for (i = 0; i < DiskquotaShared->ndbs; i++)
+		{
+			if (DiskquotaShared->dbs[i].state == DQ_DB_UNUSED)
+			{
+				if (free_i < 0)
+					free_i = i;
+			}
+			else if (strcmp(DiskquotaShared->dbs[i].dbname, name) == 0)
+			{
+				slot = &DiskquotaShared->dbs[i];
+				break;
+			}
+		}
+		if (slot == NULL)
+		{
+			if (free_i < 0)
+			{
+				ereport(LOG,
+						(errmsg("diskquota cannot monitor database \"%s\"", name),
+						 errdetail("diskquota.monitor_databases lists more than %d databases.",
+								   DiskquotaShared->ndbs),
+						 errhint("Increase diskquota.max_databases and restart the server.")));
+				continue;
+			}
+			i = free_i;
+			slot = &DiskquotaShared->dbs[i];
+			strlcpy(slot->dbname, name, NAMEDATALEN);
+			slot->dbid = dboid;
+			slot->state = OidIsValid(dboid) ? DQ_DB_STOPPED : DQ_DB_NO_DATABASE;
+			if (!OidIsValid(dboid))
+				ereport(LOG,
+						(errmsg("database \"%s\" listed in diskquota.monitor_databases does not exist", name),
+						 errhint("Create the database, or remove it from diskquota.monitor_databases and reload the configuration.")));
+		}
+		else
+			i = slot - DiskquotaShared->dbs;
+
+		if (!OidIsValid(dboid))
+			continue;
+
+		/* Is the worker we started still there? */
+		if (launcher_info[i].handle)
+		{
+			pid_t		pid;
+			BgwHandleStatus st = GetBackgroundWorkerPid(launcher_info[i].handle, &pid);
+
+			if (st == BGWH_STARTED || st == BGWH_NOT_YET_STARTED)
+				continue;
+			if (st == BGWH_POSTMASTER_DIED)
+				proc_exit(1);
+			pfree(launcher_info[i].handle);
+			launcher_info[i].handle = NULL;
+			if (slot->state == DQ_DB_STARTING || slot->state == DQ_DB_RUNNING)
+			{
+				/* it exited without saying why: an error or a crash */
+				ereport(LOG,
+						(errmsg("diskquota worker for database \"%s\" exited, restarting it in %d s",
+								slot->dbname, diskquota_naptime)));
+				slot->state = DQ_DB_STOPPED;
+			}
+		}
+		else if (slot->worker_pid != 0)
+			continue;			/* left by an earlier launcher; wait for it */
+
+		if (slot->state == DQ_DB_NO_EXTENSION && !recheck)
+			continue;
+		if (now < launcher_info[i].next_start && slot->state != DQ_DB_NO_EXTENSION)
+			continue;
+		launcher_start_worker(i);
+	}
+	LWLockRelease(DiskquotaShared->lock);
+
+	foreach(lc, forget)
+	{
+		diskquota_clear_quota_map(lfirst_oid(lc));
+		diskquota_forget_database(lfirst_oid(lc));
+	}
+	list_free(forget);
+	list_free(names);
+	pfree(rawstring);
+	pfree(dboids);
+}
+
+void
+diskquota_launcher_main(Datum main_arg pg_attribute_unused())
+{
+	int			i;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	/* No database: the launcher reads shared catalogs only. */
+	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+
+	launcher_info = MemoryContextAllocZero(TopMemoryContext,
+										   sizeof(LauncherSlotInfo) * DiskquotaShared->ndbs);
+
+	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+	DiskquotaShared->launcher_pid = MyProcPid;
+	DiskquotaShared->launcher_latch = MyLatch;
+	/* Workers of an earlier launcher cannot be adopted: stop them. */
+	for (i = 0; i < DiskquotaShared->ndbs; i++)
+		launcher_stop_worker(i);
+	LWLockRelease(DiskquotaShared->lock);
+	before_shmem_exit(launcher_exit, (Datum) 0);
+
+	ereport(LOG, (errmsg("diskquota launcher started")));
+
+	for (;;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+
+		launcher_reconcile();
+
+		(void) WaitLatch(MyLatch,
+						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 diskquota_naptime * 1000L,
+						 PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+/* ----------------------------------------------------------------
+ * Worker
+ * ----------------------------------------------------------------
+ */
+
+static DiskquotaDBSlot *MyDBSlot = NULL;
+
+static void
+worker_exit(int code pg_attribute_unused(), Datum arg pg_attribute_unused())
+{
+	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+	if (MyDBSlot && MyDBSlot->worker_pid == MyProcPid)
+	{
+		MyDBSlot->worker_pid = 0;
+		MyDBSlot->worker_latch = NULL;
+		MyDBSlot->refreshing = false;
+		if (MyDBSlot->state == DQ_DB_RUNNING || MyDBSlot->state == DQ_DB_STARTING)
+			MyDBSlot->state = DQ_DB_STOPPED;
+		ConditionVariableBroadcast(&MyDBSlot->epoch_cv);
+	}
+	LWLockRelease(DiskquotaShared->lock);
+	if (DiskquotaShared->launcher_latch)
+		SetLatch(DiskquotaShared->launcher_latch);
+}
+
+/* Leave because the extension is not (or no longer) in this database. */
+static void
+worker_exit_no_extension(void)
+{
+	diskquota_clear_quota_map(MyDatabaseId);
+	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+	MyDBSlot->state = DQ_DB_NO_EXTENSION;
+	LWLockRelease(DiskquotaShared->lock);
+	ereport(LOG,
+			(errmsg("diskquota does not enforce quotas in database \"%s\": the extension is not created there",
+					MyDBSlot->dbname),
+			 errhint("Run CREATE EXTENSION diskquota in that database; the worker starts without a restart.")));
+	proc_exit(0);
+}
+
+static bool
+worker_extension_exists(void)
+{
+	return OidIsValid(get_extension_oid(DISKQUOTA_EXTENSION_NAME, true));
+}
+
+void
+diskquota_worker_main(Datum main_arg)
+{
+	Oid			dbid = DatumGetObjectId(main_arg);
+	TimestampTz last_full_rescan = 0;
+	bool		first = true;
+	MemoryContext cycle_context;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	BackgroundWorkerInitializeConnectionByOid(dbid, InvalidOid, 0);
+	pgstat_report_appname("diskquota worker");
+
+	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+	MyDBSlot = diskquota_find_db_slot(dbid);
+	if (MyDBSlot == NULL || MyDBSlot->worker_pid != 0)
+	{
+		/* removed from the list meanwhile, or a duplicate */
+		LWLockRelease(DiskquotaShared->lock);
+		MyDBSlot = NULL;
+		proc_exit(0);
+	}
+	MyDBSlot->worker_pid = MyProcPid;
+	MyDBSlot->worker_latch = MyLatch;
+	MyDBSlot->full_rescans = 0;
+	LWLockRelease(DiskquotaShared->lock);
+	before_shmem_exit(worker_exit, (Datum) 0);
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (!worker_extension_exists())
+	{
+		CommitTransactionCommand();
+		worker_exit_no_extension();
+	}
+	CommitTransactionCommand();
+
+	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+	MyDBSlot->state = DQ_DB_RUNNING;
+	LWLockRelease(DiskquotaShared->lock);
+
+	diskquota_model_init();
+	cycle_context = AllocSetContextCreate(TopMemoryContext,
+										  "diskquota refresh cycle",
+										  ALLOCSET_DEFAULT_SIZES);
+
+	for (;;)
+	{
+		bool		full;
+		int			degraded = 0;
+		TimestampTz start;
+		TimestampTz end;
+		bool		exists;
+		MemoryContext oldcontext;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+
+		/* Wake-ups from now on ask for the next refresh, not this one. */
+		ResetLatch(MyLatch);
+
+		start = GetCurrentTimestamp();
+		LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+		MyDBSlot->refreshing = true;
+		full = first || MyDBSlot->rescan_requested ||
+			(diskquota_full_rescan_interval > 0 &&
+			 TimestampDifferenceExceeds(last_full_rescan, start,
+										diskquota_full_rescan_interval * 1000));
+		MyDBSlot->rescan_requested = false;
+		degraded = MyDBSlot->pending_degraded;
+		MyDBSlot->pending_degraded = 0;
+		LWLockRelease(DiskquotaShared->lock);
+
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		oldcontext = MemoryContextSwitchTo(cycle_context);
+		pgstat_report_activity(STATE_RUNNING, "diskquota refresh");
+
+		exists = worker_extension_exists();
+		if (exists)
+			diskquota_refresh(full, &degraded);
+
+		MemoryContextSwitchTo(oldcontext);
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+		pgstat_report_activity(STATE_IDLE, NULL);
+		MemoryContextReset(cycle_context);
+
+		if (!exists)
+			worker_exit_no_extension();
+
+		if (full)
+			last_full_rescan = start;
+		first = false;
+		end = GetCurrentTimestamp();
+
+		LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+		MyDBSlot->refreshing = false;
+		MyDBSlot->epoch++;
+		MyDBSlot->last_refresh = end;
+		MyDBSlot->last_refresh_ms = (double) (end - start) / 1000.0;
+		MyDBSlot->degraded = degraded;
+		if (full)
+			MyDBSlot->full_rescans++;
+		LWLockRelease(DiskquotaShared->lock);
+		ConditionVariableBroadcast(&MyDBSlot->epoch_cv);
+
+		/* Sleep holding no snapshot and no lock. */
+		(void) WaitLatch(MyLatch,
+						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 diskquota_naptime * 1000L,
+						 PG_WAIT_EXTENSION);
+	}
+}

@@ -1,0 +1,150 @@
+/*-------------------------------------------------------------------------
+ *
+ * diskquota.h
+ *		Declarations shared by the parts of the diskquota extension.
+ *
+ * The extension is split by concern:
+ *	diskquota.c			_PG_init, GUCs, shared memory sizing, the per-database
+ *						slot array, launcher and worker main loops
+ *	activetable.c		the shared active-relation map and the backend hooks
+ *						that feed it
+ *	quotamodel.c		the worker's size model and the shared quota map
+ *						(published quotas, usage and rejections)
+ *	enforcement.c		hooks that refuse loads into rejected targets and the
+ *						per-backend slots
+ *	diskquota_utility.c	SQL-callable functions
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DISKQUOTA_H
+#define DISKQUOTA_H
+
+#include "datatype/timestamp.h"
+#include "port/atomics.h"
+#include "storage/condition_variable.h"
+#include "storage/latch.h"
+#include "storage/lwlock.h"
+#include "utils/relcache.h"
+
+#define DISKQUOTA_EXTENSION_NAME "diskquota"
+
+/* The LWLocks of the "diskquota" tranche, one per shared structure */
+#define DQ_LWLOCK_SHARED	0	/* DiskquotaShared (diskquota.c) */
+#define DQ_LWLOCK_ACTIVE	1	/* active-relation map (activetable.c) */
+#define DQ_LWLOCK_QUOTA		2	/* quota map (quotamodel.c) */
+#define DQ_NUM_LWLOCKS		3
+
+/* Kinds of quota target.  The values are stored nowhere on disk. */
+typedef enum DiskquotaQuotaType
+{
+	DQ_SCHEMA_QUOTA = 0,
+	DQ_ROLE_QUOTA,
+	DQ_NUM_QUOTA_TYPES
+} DiskquotaQuotaType;
+
+/* GUC variables (diskquota.c) */
+extern char *diskquota_monitor_databases;
+extern int	diskquota_naptime;
+extern int	diskquota_max_active_tables;
+extern int	diskquota_max_quotas;
+extern int	diskquota_max_databases;
+extern int	diskquota_full_rescan_interval;
+
+/*
+ * State of one monitored database, as shown by diskquota.status().
+ */
+typedef enum DiskquotaDBState
+{
+	DQ_DB_UNUSED = 0,			/* slot is free */
+	DQ_DB_STARTING,				/* worker registered, not yet running */
+	DQ_DB_RUNNING,				/* worker is refreshing this database */
+	DQ_DB_NO_DATABASE,			/* listed, but no such database */
+	DQ_DB_NO_EXTENSION,			/* database exists, extension not created */
+	DQ_DB_START_FAILED,			/* no background worker slot was free */
+	DQ_DB_STOPPED				/* worker exited; launcher will restart it */
+} DiskquotaDBState;
+
+/* Reasons for degraded enforcement, a bit mask in DiskquotaDBSlot */
+#define DQ_DEGRADED_ACTIVE_MAP_FULL	0x01
+#define DQ_DEGRADED_QUOTA_MAP_FULL	0x02
+
+/*
+ * One slot per monitored database, in shared memory (diskquota.c).
+ * All fields are protected by DiskquotaShared->lock; see diskquota.c.
+ */
+typedef struct DiskquotaDBSlot
+{
+	Oid			dbid;			/* InvalidOid while unknown */
+	char		dbname[NAMEDATALEN];
+	DiskquotaDBState state;
+	int			worker_pid;		/* 0 when no worker runs */
+	Latch	   *worker_latch;	/* NULL when no worker runs */
+	bool		refreshing;		/* a refresh is under way */
+	uint64		epoch;			/* completed refreshes */
+	TimestampTz last_refresh;	/* end of the last refresh */
+	double		last_refresh_ms;	/* its duration */
+	int			degraded;		/* DQ_DEGRADED_* bits of the last refresh */
+	bool		rescan_requested;	/* next refresh must be a full rescan */
+	int			pending_degraded;	/* DQ_DEGRADED_* bits reported by backends */
+	uint64		full_rescans;	/* full rescans done by the current worker */
+	ConditionVariable epoch_cv; /* broadcast when epoch advances */
+} DiskquotaDBSlot;
+
+typedef struct DiskquotaSharedState
+{
+	LWLock	   *lock;			/* protects launcher_* and dbs[] */
+	int			launcher_pid;
+	Latch	   *launcher_latch;
+	bool		launcher_recheck;	/* an extension was created or dropped */
+	int			ndbs;			/* length of dbs[] (diskquota.max_databases) */
+	DiskquotaDBSlot dbs[FLEXIBLE_ARRAY_MEMBER];
+} DiskquotaSharedState;
+
+extern DiskquotaSharedState *DiskquotaShared;
+
+/* diskquota.c */
+extern void diskquota_require_shmem(void);
+extern DiskquotaDBSlot *diskquota_find_db_slot(Oid dbid);
+extern void diskquota_wake_worker(Oid dbid);
+extern void diskquota_wake_launcher(void);
+extern void diskquota_request_rescan(Oid dbid, int degraded_reason);
+extern bool diskquota_database_is_monitored(const char *dbname);
+PGDLLEXPORT void diskquota_launcher_main(Datum main_arg);
+PGDLLEXPORT void diskquota_worker_main(Datum main_arg);
+
+/* activetable.c: the shared active-relation map */
+extern Size diskquota_active_shmem_size(void);
+extern void diskquota_active_shmem_init(void);
+extern void diskquota_active_install_hooks(void);
+extern void diskquota_mark_relation_active(Oid relid);
+extern void diskquota_mark_relation_active_at_commit(Oid relid);
+extern void diskquota_wake_worker_at_commit(void);
+extern List *diskquota_drain_active_relations(Oid dbid, bool *overflowed);
+extern void diskquota_forget_database(Oid dbid);
+
+/* quotamodel.c: the worker's model and the shared quota map */
+extern Size diskquota_quota_shmem_size(void);
+extern void diskquota_quota_shmem_init(void);
+extern void diskquota_model_init(void);
+extern void diskquota_refresh(bool full_rescan, int *degraded);
+extern void diskquota_clear_quota_map(Oid dbid);
+
+typedef struct DiskquotaQuotaInfo
+{
+	DiskquotaQuotaType type;
+	Oid			targetoid;
+	int64		quota_bytes;
+	int64		used_bytes;
+	bool		rejected;
+} DiskquotaQuotaInfo;
+
+extern bool diskquota_any_rejected(void);
+extern bool diskquota_is_rejected(Oid dbid, DiskquotaQuotaType type, Oid targetoid);
+extern List *diskquota_copy_quota_map(Oid dbid);
+
+/* enforcement.c */
+extern Size diskquota_backend_shmem_size(void);
+extern void diskquota_backend_shmem_init(void);
+extern void diskquota_enforcement_install_hooks(void);
+
+#endif							/* DISKQUOTA_H */

@@ -1,0 +1,350 @@
+/*-------------------------------------------------------------------------
+ *
+ * diskquota_utility.c
+ *		SQL-callable functions of the diskquota extension.
+ *
+ * set_schema_quota() and set_role_quota() write diskquota.quota_config and
+ * wake the worker when the transaction commits; the worker publishes the
+ * effect at its next refresh.  wait_for_worker_new_epoch() waits for a
+ * refresh that starts after the call.  status() and quota_usage() read the
+ * shared state published by the launcher and the workers.
+ *
+ * This file owns no shared state: it reads DiskquotaShared (diskquota.c)
+ * under its lock and the quota map through quotamodel.c.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/timestamp.h"
+#include "utils/varlena.h"
+
+#include "diskquota.h"
+
+PG_FUNCTION_INFO_V1(diskquota_set_schema_quota);
+PG_FUNCTION_INFO_V1(diskquota_set_role_quota);
+PG_FUNCTION_INFO_V1(diskquota_wait_for_worker_new_epoch);
+PG_FUNCTION_INFO_V1(diskquota_status);
+PG_FUNCTION_INFO_V1(diskquota_quota_usage);
+
+static void
+require_superuser(void)
+{
+	if (!superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to change disk quotas"),
+				 errdetail("Only superusers may change disk quotas.")));
+}
+
+static text *
+required_text_arg(FunctionCallInfo fcinfo, int argno, const char *argname)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", argname)));
+	return PG_GETARG_TEXT_PP(argno);
+}
+
+/*
+ * Parse an identifier as SQL does: unquoted names are folded to lower case,
+ * double-quoted names keep their case.  Exactly one name is allowed.
+ */
+static char *
+parse_identifier(text *input, const char *what)
+{
+	char	   *raw = text_to_cstring(input);
+	char	   *copy = pstrdup(raw);
+	List	   *names;
+
+	if (!SplitIdentifierString(copy, '.', &names) || list_length(names) != 1 ||
+		strlen((char *) linitial(names)) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_NAME),
+				 errmsg("invalid %s name: \"%s\"", what, raw),
+				 errdetail("A %s name is one SQL identifier; double-quote it to keep upper case or special characters.",
+						   what)));
+	return (char *) linitial(names);
+}
+
+/*
+ * Parse a size such as '1 MB', '1MB', '512 kB', '10 GB' or '-1', with the
+ * units and error messages of pg_size_bytes().
+ */
+static int64
+parse_quota(text *input)
+{
+	return DatumGetInt64(DirectFunctionCall1(pg_size_bytes, PointerGetDatum(input)));
+}
+
+/*
+ * Insert, update or (for a negative size) delete one quota_config row.
+ */
+static void
+store_quota(const char *quota_type, Oid targetoid, int64 bytes)
+{
+	Oid			argtypes[3] = {TEXTOID, OIDOID, INT8OID};
+	Datum		values[3];
+	int			ret;
+
+	values[0] = CStringGetTextDatum(quota_type);
+	values[1] = ObjectIdGetDatum(targetoid);
+	values[2] = Int64GetDatum(bytes);
+
+	SPI_connect();
+	if (bytes < 0)
+		ret = SPI_execute_with_args("DELETE FROM diskquota.quota_config"
+									" WHERE quota_type = $1"
+									" AND coalesce(schema_id::oid, role_id::oid) = $2",
+									2, argtypes, values, NULL, false, 0);
+	else if (strcmp(quota_type, "schema") == 0)
+		ret = SPI_execute_with_args("INSERT INTO diskquota.quota_config"
+									" (quota_type, schema_id, quota_in_bytes)"
+									" VALUES ($1, $2::regnamespace, $3)"
+									" ON CONFLICT (quota_type, schema_id, role_id)"
+									" DO UPDATE SET quota_in_bytes = EXCLUDED.quota_in_bytes",
+									3, argtypes, values, NULL, false, 0);
+	else
+		ret = SPI_execute_with_args("INSERT INTO diskquota.quota_config"
+									" (quota_type, role_id, quota_in_bytes)"
+									" VALUES ($1, $2::regrole, $3)"
+									" ON CONFLICT (quota_type, schema_id, role_id)"
+									" DO UPDATE SET quota_in_bytes = EXCLUDED.quota_in_bytes",
+									3, argtypes, values, NULL, false, 0);
+	if (ret < 0)
+		elog(ERROR, "diskquota could not update quota_config: error code %d", ret);
+	SPI_finish();
+
+	diskquota_wake_worker_at_commit();
+}
+
+/*
+ * diskquota.set_schema_quota(schema text, quota text)
+ */
+Datum
+diskquota_set_schema_quota(PG_FUNCTION_ARGS)
+{
+	text	   *schema = required_text_arg(fcinfo, 0, "schema");
+	text	   *quota = required_text_arg(fcinfo, 1, "quota");
+	char	   *name;
+	Oid			nspoid;
+	int64		bytes;
+
+	diskquota_require_shmem();
+	require_superuser();
+	name = parse_identifier(schema, "schema");
+	nspoid = get_namespace_oid(name, false);
+	bytes = parse_quota(quota);
+	store_quota("schema", nspoid, bytes);
+	PG_RETURN_VOID();
+}
+
+/*
+ * diskquota.set_role_quota(role text, quota text)
+ */
+Datum
+diskquota_set_role_quota(PG_FUNCTION_ARGS)
+{
+	text	   *role = required_text_arg(fcinfo, 0, "role");
+	text	   *quota = required_text_arg(fcinfo, 1, "quota");
+	char	   *name;
+	Oid			roleoid;
+	int64		bytes;
+
+	diskquota_require_shmem();
+	require_superuser();
+	name = parse_identifier(role, "role");
+	roleoid = get_role_oid(name, false);
+	bytes = parse_quota(quota);
+	store_quota("role", roleoid, bytes);
+	PG_RETURN_VOID();
+}
+
+/*
+ * diskquota.wait_for_worker_new_epoch(): wait until the worker of this
+ * database has completed a refresh that started after the call.  Returns
+ * false, with a NOTICE, if no worker runs (or it stops while we wait).
+ */
+Datum
+diskquota_wait_for_worker_new_epoch(PG_FUNCTION_ARGS)
+{
+	DiskquotaDBSlot *slot;
+	uint64		target;
+	int			pid;
+	bool		result = false;
+
+	diskquota_require_shmem();
+
+	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
+	slot = diskquota_find_db_slot(MyDatabaseId);
+	if (slot == NULL || slot->worker_pid == 0 || slot->state != DQ_DB_RUNNING)
+	{
+		LWLockRelease(DiskquotaShared->lock);
+		ereport(NOTICE,
+				(errmsg("diskquota worker is not running for database \"%s\"",
+						get_database_name(MyDatabaseId)),
+				 errhint("See diskquota.status().")));
+		PG_RETURN_BOOL(false);
+	}
+	pid = slot->worker_pid;
+	/* a refresh under way may have started before this call */
+	target = slot->epoch + (slot->refreshing ? 2 : 1);
+	SetLatch(slot->worker_latch);
+	LWLockRelease(DiskquotaShared->lock);
+
+	ConditionVariablePrepareToSleep(&slot->epoch_cv);
+	for (;;)
+	{
+		bool		done;
+		bool		gone;
+
+		LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
+		gone = slot->dbid != MyDatabaseId || slot->worker_pid != pid;
+		done = !gone && slot->epoch >= target;
+		if (!gone && !done && slot->worker_latch)
+			SetLatch(slot->worker_latch);
+		LWLockRelease(DiskquotaShared->lock);
+		if (done)
+		{
+			result = true;
+			break;
+		}
+		if (gone)
+		{
+			ereport(NOTICE,
+					(errmsg("diskquota worker for database \"%s\" stopped while waiting",
+							get_database_name(MyDatabaseId)),
+					 errhint("See diskquota.status().")));
+			break;
+		}
+		/* CHECK_FOR_INTERRUPTS is done inside: the wait is cancellable */
+		(void) ConditionVariableTimedSleep(&slot->epoch_cv, 1000, PG_WAIT_EXTENSION);
+	}
+	ConditionVariableCancelSleep();
+	PG_RETURN_BOOL(result);
+}
+
+static const char *
+state_name(DiskquotaDBState state)
+{
+	switch (state)
+	{
+		case DQ_DB_UNUSED:
+			return "unused";
+		case DQ_DB_STARTING:
+			return "starting";
+		case DQ_DB_RUNNING:
+			return "running";
+		case DQ_DB_NO_DATABASE:
+			return "database does not exist";
+		case DQ_DB_NO_EXTENSION:
+			return "extension not created";
+		case DQ_DB_START_FAILED:
+			return "no free worker slot";
+		case DQ_DB_STOPPED:
+			return "stopped";
+	}
+	return "unknown";
+}
+
+/*
+ * diskquota.status(): one row per monitored database.
+ */
+Datum
+diskquota_status(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	DiskquotaDBSlot *copy;
+	int			n = 0;
+	int			i;
+
+	diskquota_require_shmem();
+	InitMaterializedSRF(fcinfo, 0);
+
+	copy = palloc(sizeof(DiskquotaDBSlot) * DiskquotaShared->ndbs);
+	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
+	for (i = 0; i < DiskquotaShared->ndbs; i++)
+	{
+		if (DiskquotaShared->dbs[i].state != DQ_DB_UNUSED)
+			memcpy(&copy[n++], &DiskquotaShared->dbs[i], sizeof(DiskquotaDBSlot));
+	}
+	LWLockRelease(DiskquotaShared->lock);
+
+	for (i = 0; i < n; i++)
+	{
+		DiskquotaDBSlot *slot = &copy[i];
+		Datum		values[10];
+		bool		nulls[10];
+		StringInfoData reason;
+
+		memset(nulls, 0, sizeof(nulls));
+		values[0] = CStringGetTextDatum(slot->dbname);
+		values[1] = ObjectIdGetDatum(slot->dbid);
+		nulls[1] = !OidIsValid(slot->dbid);
+		values[2] = CStringGetTextDatum(state_name(slot->state));
+		values[3] = Int32GetDatum(slot->worker_pid);
+		nulls[3] = slot->worker_pid == 0;
+		values[4] = Int64GetDatum((int64) slot->epoch);
+		values[5] = TimestampTzGetDatum(slot->last_refresh);
+		nulls[5] = slot->epoch == 0;
+		values[6] = Float8GetDatum(slot->last_refresh_ms);
+		nulls[6] = slot->epoch == 0;
+		values[7] = Int64GetDatum((int64) slot->full_rescans);
+
+		initStringInfo(&reason);
+		if (slot->degraded & DQ_DEGRADED_ACTIVE_MAP_FULL)
+			appendStringInfoString(&reason, "active relation map was full, database fully rescanned");
+		if (slot->degraded & DQ_DEGRADED_QUOTA_MAP_FULL)
+			appendStringInfo(&reason, "%squota map is full, some quotas are not enforced",
+							 reason.len > 0 ? "; " : "");
+		values[8] = BoolGetDatum(slot->degraded != 0);
+		values[9] = CStringGetTextDatum(reason.data);
+		nulls[9] = reason.len == 0;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/*
+ * diskquota.quota_usage(): the quotas of this database as the worker last
+ * published them, with the usage of each target.
+ */
+Datum
+diskquota_quota_usage(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	List	   *entries;
+	ListCell   *lc;
+
+	diskquota_require_shmem();
+	InitMaterializedSRF(fcinfo, 0);
+
+	entries = diskquota_copy_quota_map(MyDatabaseId);
+	foreach(lc, entries)
+	{
+		DiskquotaQuotaInfo *info = lfirst(lc);
+		Datum		values[5];
+		bool		nulls[5];
+
+		memset(nulls, 0, sizeof(nulls));
+		values[0] = CStringGetTextDatum(info->type == DQ_SCHEMA_QUOTA ? "schema" : "role");
+		values[1] = ObjectIdGetDatum(info->targetoid);
+		values[2] = Int64GetDatum(info->quota_bytes);
+		values[3] = Int64GetDatum(info->used_bytes);
+		values[4] = BoolGetDatum(info->rejected);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}

@@ -1,0 +1,860 @@
+/*-------------------------------------------------------------------------
+ *
+ * quotamodel.c
+ *		The worker's model of disk usage, and the shared quota map it
+ *		publishes for enforcement and for the quota views.
+ *
+ * The model lives in the worker's memory.  It knows, for every table
+ * (relkind r or m) of its database, the schema and owner it is charged to
+ * and its total size: what pg_total_relation_size() reports, i.e. heap,
+ * TOAST and indexes, all forks, measured by stat() of the files, so the
+ * worker never opens or locks a user relation.  Indexes and TOAST relations
+ * are charged to their table; temporary tables to their owner only.  The
+ * model keeps per-target totals (bytes per schema, per role) and updates
+ * them by the change of each table it re-sizes.
+ *
+ * A full rescan (at start, on request, and every
+ * diskquota.full_rescan_interval) reads all of pg_class and pg_index once
+ * and stats every relation.  Otherwise a refresh re-sizes only the tables
+ * named by the active-relation map (activetable.c), so its cost is in
+ * proportion to what changed.  Each refresh then reads quota_config and
+ * publishes, for each configured quota, the usage and whether it is
+ * exceeded (used >= quota) into the shared quota map.
+ *
+ * Shared state: QuotaMap (fixed-size hash keyed by database, quota type and
+ * target OID) and QuotaMapHeader.
+ *
+ * Locking: QuotaMapHeader->lock protects QuotaMap and every entry's fields.
+ * The worker takes it exclusive once per refresh to publish its database's
+ * entries; backends take it shared for a lookup or a copy.  It is held for
+ * no longer than one pass over the map and never together with another
+ * diskquota lock.  nrejected counts rejected entries over all databases; it
+ * is only changed with the lock held exclusive, and read without the lock
+ * by backends as a fast path: when it reads zero nothing is rejected.
+ * A backend that reads a value just before the worker publishes a new
+ * rejection behaves as if its statement had started a moment earlier.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "commands/dbcommands.h"
+#include "common/relpath.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "storage/shmem.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "utils/relmapper.h"
+#include "utils/syscache.h"
+
+#include "diskquota.h"
+
+/* ----------------------------------------------------------------
+ * Shared quota map
+ * ----------------------------------------------------------------
+ */
+
+typedef struct QuotaMapKey
+{
+	Oid			dbid;
+	int32		type;			/* DiskquotaQuotaType */
+	Oid			targetoid;
+} QuotaMapKey;
+
+typedef struct QuotaMapEntry
+{
+	QuotaMapKey key;
+	int64		quota_bytes;
+	int64		used_bytes;
+	bool		rejected;
+	bool		seen;			/* worker's mark during publication */
+} QuotaMapEntry;
+
+typedef struct QuotaMapHeader
+{
+	LWLock	   *lock;
+	pg_atomic_uint32 nrejected;
+} QuotaMapHeader;
+
+static QuotaMapHeader *QuotaHeader = NULL;
+static HTAB *QuotaMap = NULL;
+
+Size
+diskquota_quota_shmem_size(void)
+{
+	return add_size(MAXALIGN(sizeof(QuotaMapHeader)),
+					hash_estimate_size(diskquota_max_quotas, sizeof(QuotaMapEntry)));
+}
+
+/* Called from the shmem startup hook, with AddinShmemInitLock held. */
+void
+diskquota_quota_shmem_init(void)
+{
+	HASHCTL		ctl;
+	bool		found;
+
+	QuotaHeader = ShmemInitStruct("diskquota quota map header",
+								  sizeof(QuotaMapHeader), &found);
+	if (!found)
+	{
+		QuotaHeader->lock = &(GetNamedLWLockTranche("diskquota"))[DQ_LWLOCK_QUOTA].lock;
+		pg_atomic_init_u32(&QuotaHeader->nrejected, 0);
+	}
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(QuotaMapKey);
+	ctl.entrysize = sizeof(QuotaMapEntry);
+	QuotaMap = ShmemInitHash("diskquota quota map",
+							 diskquota_max_quotas, diskquota_max_quotas,
+							 &ctl, HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
+}
+
+/* Is any target rejected, in any database?  Lock-free; see header. */
+bool
+diskquota_any_rejected(void)
+{
+	return QuotaHeader != NULL &&
+		pg_atomic_read_u32(&QuotaHeader->nrejected) > 0;
+}
+
+bool
+diskquota_is_rejected(Oid dbid, DiskquotaQuotaType type, Oid targetoid)
+{
+	QuotaMapKey key;
+	QuotaMapEntry *entry;
+	bool		result = false;
+
+	memset(&key, 0, sizeof(key));
+	key.dbid = dbid;
+	key.type = type;
+	key.targetoid = targetoid;
+
+	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
+	entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
+	if (entry)
+		result = entry->rejected;
+	LWLockRelease(QuotaHeader->lock);
+	return result;
+}
+
+/* A palloc'd copy of the published entries of a database. */
+List *
+diskquota_copy_quota_map(Oid dbid)
+{
+	HASH_SEQ_STATUS status;
+	QuotaMapEntry *entry;
+	List	   *result = NIL;
+
+	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
+	hash_seq_init(&status, QuotaMap);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		DiskquotaQuotaInfo *info;
+
+		if (entry->key.dbid != dbid)
+			continue;
+		info = palloc(sizeof(DiskquotaQuotaInfo));
+		info->type = entry->key.type;
+		info->targetoid = entry->key.targetoid;
+		info->quota_bytes = entry->quota_bytes;
+		info->used_bytes = entry->used_bytes;
+		info->rejected = entry->rejected;
+		result = lappend(result, info);
+	}
+	LWLockRelease(QuotaHeader->lock);
+	return result;
+}
+
+/* Remove every entry of a database (extension dropped, or not monitored). */
+void
+diskquota_clear_quota_map(Oid dbid)
+{
+	HASH_SEQ_STATUS status;
+	QuotaMapEntry *entry;
+
+	if (QuotaHeader == NULL)
+		return;
+	LWLockAcquire(QuotaHeader->lock, LW_EXCLUSIVE);
+	hash_seq_init(&status, QuotaMap);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		if (entry->key.dbid != dbid)
+			continue;
+		if (entry->rejected)
+			pg_atomic_fetch_sub_u32(&QuotaHeader->nrejected, 1);
+		hash_search(QuotaMap, &entry->key, HASH_REMOVE, NULL);
+	}
+	LWLockRelease(QuotaHeader->lock);
+}
+
+/* ----------------------------------------------------------------
+ * The worker's model
+ * ----------------------------------------------------------------
+ */
+
+/* A table (relkind r or m) and everything charged to it */
+typedef struct DQTableEntry
+{
+	Oid			relid;
+	Oid			nspoid;			/* InvalidOid for temporary tables */
+	Oid			owner;
+	int64		size;
+	bool		seen;			/* mark of the current full rescan */
+} DQTableEntry;
+
+/* An index or TOAST relation, and the table it is charged to */
+typedef struct ChildEntry
+{
+	Oid			relid;
+	Oid			table;
+} ChildEntry;
+
+/* Bytes charged to one schema or role */
+typedef struct TargetKey
+{
+	int32		type;
+	Oid			targetoid;
+} TargetKey;
+
+typedef struct DQTargetEntry
+{
+	TargetKey	key;
+	int64		used;
+} DQTargetEntry;
+
+static MemoryContext ModelContext = NULL;
+static HTAB *Tables = NULL;
+static HTAB *Children = NULL;
+static HTAB *Targets = NULL;
+static int	published_degraded = 0;	/* what we already logged about */
+
+void
+diskquota_model_init(void)
+{
+	HASHCTL		ctl;
+
+	ModelContext = AllocSetContextCreate(TopMemoryContext,
+										 "diskquota model",
+										 ALLOCSET_DEFAULT_SIZES);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.hcxt = ModelContext;
+
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(DQTableEntry);
+	Tables = hash_create("diskquota tables", 1024, &ctl,
+						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	ctl.entrysize = sizeof(ChildEntry);
+	Children = hash_create("diskquota children", 1024, &ctl,
+						   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	ctl.keysize = sizeof(TargetKey);
+	ctl.entrysize = sizeof(DQTargetEntry);
+	Targets = hash_create("diskquota targets", 256, &ctl,
+						  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+static void
+add_to_target(DiskquotaQuotaType type, Oid targetoid, int64 delta)
+{
+	TargetKey	key;
+	DQTargetEntry *entry;
+	bool		found;
+
+	if (delta == 0 || !OidIsValid(targetoid))
+		return;
+	memset(&key, 0, sizeof(key));
+	key.type = type;
+	key.targetoid = targetoid;
+	entry = hash_search(Targets, &key, HASH_ENTER, &found);
+	if (!found)
+		entry->used = 0;
+	entry->used += delta;
+}
+
+static void
+charge_table(DQTableEntry *table, int64 sign)
+{
+	add_to_target(DQ_SCHEMA_QUOTA, table->nspoid, sign * table->size);
+	add_to_target(DQ_ROLE_QUOTA, table->owner, sign * table->size);
+}
+
+/*
+ * Size of all forks and segments of one relation file set, by stat().
+ * Missing files count as empty: a relation being dropped or created.
+ */
+static int64
+relfilenode_size(RelFileNode rnode, BackendId backend)
+{
+	int64		total = 0;
+	ForkNumber	fork;
+
+	for (fork = 0; fork <= MAX_FORKNUM; fork++)
+	{
+		char	   *path = relpathbackend(rnode, backend, fork);
+		char		segpath[MAXPGPATH];
+		BlockNumber segno;
+
+		for (segno = 0;; segno++)
+		{
+			struct stat st;
+
+			if (segno == 0)
+				strlcpy(segpath, path, MAXPGPATH);
+			else
+				snprintf(segpath, MAXPGPATH, "%s.%u", path, segno);
+			if (stat(segpath, &st) < 0)
+			{
+				if (errno != ENOENT)
+					ereport(LOG,
+							(errcode_for_file_access(),
+							 errmsg("diskquota could not stat file \"%s\": %m", segpath)));
+				break;
+			}
+			total += st.st_size;
+			if (st.st_size < (off_t) RELSEG_SIZE * BLCKSZ)
+				break;			/* no further segment */
+		}
+		pfree(path);
+	}
+	return total;
+}
+
+/* Size of the relation a pg_class tuple describes (0 if it has no storage). */
+static int64
+pg_class_size(Oid relid, Form_pg_class form)
+{
+	RelFileNode rnode;
+	BackendId	backend = InvalidBackendId;
+
+	if (!RELKIND_HAS_STORAGE(form->relkind) || form->relisshared)
+		return 0;
+	rnode.dbNode = MyDatabaseId;
+	rnode.spcNode = OidIsValid(form->reltablespace) ? form->reltablespace : MyDatabaseTableSpace;
+	rnode.relNode = OidIsValid(form->relfilenode) ? form->relfilenode :
+		RelationMapOidToFilenode(relid, false);
+	if (!OidIsValid(rnode.relNode))
+		return 0;
+	if (form->relpersistence == RELPERSISTENCE_TEMP)
+	{
+		backend = GetTempNamespaceBackendId(form->relnamespace);
+		if (backend == InvalidBackendId)
+			return 0;
+	}
+	return relfilenode_size(rnode, backend);
+}
+
+/* Size of a relation by OID via the syscache, 0 if it is gone. */
+static int64
+relid_size(Oid relid)
+{
+	HeapTuple	tuple;
+	int64		size;
+
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		return 0;
+	size = pg_class_size(relid, (Form_pg_class) GETSTRUCT(tuple));
+	ReleaseSysCache(tuple);
+	return size;
+}
+
+static void
+remember_child(Oid child, Oid table)
+{
+	ChildEntry *entry = hash_search(Children, &child, HASH_ENTER, NULL);
+
+	entry->table = table;
+}
+
+/*
+ * Sum of the sizes of the indexes of a relation, remembering each index as
+ * a child of table.  Scans pg_index by indrelid; no user relation is locked.
+ */
+static int64
+indexes_size(Relation pg_index, Oid indrelid, Oid table)
+{
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	int64		total = 0;
+
+	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(indrelid));
+	scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true, NULL, 1, &key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Oid			indexrelid = ((Form_pg_index) GETSTRUCT(tuple))->indexrelid;
+
+		total += relid_size(indexrelid);
+		remember_child(indexrelid, table);
+	}
+	systable_endscan(scan);
+	return total;
+}
+
+/* Drop a table from the model, uncharging its targets. */
+static void
+forget_table(Oid relid)
+{
+	DQTableEntry *table = hash_search(Tables, &relid, HASH_FIND, NULL);
+
+	if (table == NULL)
+		return;
+	charge_table(table, -1);
+	hash_search(Tables, &relid, HASH_REMOVE, NULL);
+}
+
+/* Set a table's attribution and size, moving its charge accordingly. */
+static void
+set_table(Oid relid, Oid nspoid, Oid owner, int64 size)
+{
+	bool		found;
+	DQTableEntry *table = hash_search(Tables, &relid, HASH_ENTER, &found);
+
+	if (found)
+		charge_table(table, -1);
+	table->nspoid = nspoid;
+	table->owner = owner;
+	table->size = size;
+	table->seen = true;
+	charge_table(table, 1);
+}
+
+/*
+ * Find the table an index or TOAST relation is charged to.
+ */
+static Oid
+owning_table(Oid relid, Form_pg_class form)
+{
+	ChildEntry *child;
+
+	if (form->relkind == RELKIND_INDEX)
+	{
+		HeapTuple	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(relid));
+		Oid			indrelid;
+		HeapTuple	parent;
+		Oid			result;
+
+		if (!HeapTupleIsValid(tuple))
+			return InvalidOid;
+		indrelid = ((Form_pg_index) GETSTRUCT(tuple))->indrelid;
+		ReleaseSysCache(tuple);
+		parent = SearchSysCache1(RELOID, ObjectIdGetDatum(indrelid));
+		if (!HeapTupleIsValid(parent))
+			return InvalidOid;
+		result = ((Form_pg_class) GETSTRUCT(parent))->relkind == RELKIND_TOASTVALUE ?
+			owning_table(indrelid, (Form_pg_class) GETSTRUCT(parent)) : indrelid;
+		ReleaseSysCache(parent);
+		return result;
+	}
+	if (form->relkind == RELKIND_TOASTVALUE)
+	{
+		Oid			candidate;
+		HeapTuple	tuple;
+		Oid			result = InvalidOid;
+
+		child = hash_search(Children, &relid, HASH_FIND, NULL);
+		if (child)
+			return child->table;
+		/* TOAST tables are named after their table: pg_toast_<oid> */
+		if (sscanf(NameStr(form->relname), "pg_toast_%u", &candidate) != 1)
+			return InvalidOid;
+		tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(candidate));
+		if (!HeapTupleIsValid(tuple))
+			return InvalidOid;
+		if (((Form_pg_class) GETSTRUCT(tuple))->reltoastrelid == relid)
+			result = candidate;
+		ReleaseSysCache(tuple);
+		return result;
+	}
+	return InvalidOid;
+}
+
+/*
+ * Re-size one table (heap, TOAST, indexes) from the catalog and move its
+ * charge.  relid may also name an index or a TOAST relation, or a relation
+ * that no longer exists.
+ */
+static void
+refresh_relation(Relation pg_index, Oid relid)
+{
+	HeapTuple	tuple;
+	Form_pg_class form;
+	int64		size;
+	Oid			nspoid;
+
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+	{
+		ChildEntry *child = hash_search(Children, &relid, HASH_FIND, NULL);
+
+		if (child)
+		{
+			Oid			table = child->table;
+
+			hash_search(Children, &relid, HASH_REMOVE, NULL);
+			refresh_relation(pg_index, table);
+		}
+		else
+			forget_table(relid);
+		return;
+	}
+	form = (Form_pg_class) GETSTRUCT(tuple);
+
+	if (form->relkind == RELKIND_INDEX || form->relkind == RELKIND_TOASTVALUE)
+	{
+		Oid			table = owning_table(relid, form);
+
+		ReleaseSysCache(tuple);
+		if (OidIsValid(table))
+		{
+			remember_child(relid, table);
+			refresh_relation(pg_index, table);
+		}
+		return;
+	}
+	if (form->relkind != RELKIND_RELATION && form->relkind != RELKIND_MATVIEW)
+	{
+		ReleaseSysCache(tuple);
+		return;
+	}
+
+	size = pg_class_size(relid, form);
+	size += indexes_size(pg_index, relid, relid);
+	if (OidIsValid(form->reltoastrelid))
+	{
+		size += relid_size(form->reltoastrelid);
+		size += indexes_size(pg_index, form->reltoastrelid, relid);
+		remember_child(form->reltoastrelid, relid);
+	}
+	nspoid = form->relpersistence == RELPERSISTENCE_TEMP ? InvalidOid : form->relnamespace;
+	set_table(relid, nspoid, form->relowner, size);
+	ReleaseSysCache(tuple);
+}
+
+/* What a full rescan learns about one relation with storage */
+typedef struct ScanRel
+{
+	Oid			relid;
+	char		relkind;
+	Oid			nspoid;
+	Oid			owner;
+	Oid			toastrelid;
+	Oid			indrelid;		/* for indexes */
+	int64		size;
+} ScanRel;
+
+/*
+ * Rebuild the whole model: one pass over pg_class, one over pg_index, and a
+ * stat() of every relation.
+ */
+static void
+full_rescan(void)
+{
+	HASHCTL		ctl;
+	HTAB	   *rels;
+	Relation	rel;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	HASH_SEQ_STATUS status;
+	ScanRel    *srel;
+	DQTableEntry *table;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(ScanRel);
+	ctl.hcxt = CurrentMemoryContext;
+	rels = hash_create("diskquota rescan", 4096, &ctl,
+					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	rel = table_open(RelationRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tuple);
+
+		if (!RELKIND_HAS_STORAGE(form->relkind) || form->relisshared)
+			continue;
+		srel = hash_search(rels, &form->oid, HASH_ENTER, NULL);
+		srel->relkind = form->relkind;
+		srel->nspoid = form->relpersistence == RELPERSISTENCE_TEMP ?
+			InvalidOid : form->relnamespace;
+		srel->owner = form->relowner;
+		srel->toastrelid = form->reltoastrelid;
+		srel->indrelid = InvalidOid;
+		srel->size = pg_class_size(form->oid, form);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+
+	rel = table_open(IndexRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_index form = (Form_pg_index) GETSTRUCT(tuple);
+
+		srel = hash_search(rels, &form->indexrelid, HASH_FIND, NULL);
+		if (srel)
+			srel->indrelid = form->indrelid;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+
+	/* Start the model afresh. */
+	hash_seq_init(&status, Tables);
+	while ((table = hash_seq_search(&status)) != NULL)
+		hash_search(Tables, &table->relid, HASH_REMOVE, NULL);
+	{
+		ChildEntry *child;
+		DQTargetEntry *target;
+
+		hash_seq_init(&status, Children);
+		while ((child = hash_seq_search(&status)) != NULL)
+			hash_search(Children, &child->relid, HASH_REMOVE, NULL);
+		hash_seq_init(&status, Targets);
+		while ((target = hash_seq_search(&status)) != NULL)
+			hash_search(Targets, &target->key, HASH_REMOVE, NULL);
+	}
+
+	/* Tables first, then charge every index and TOAST relation to one. */
+	hash_seq_init(&status, rels);
+	while ((srel = hash_seq_search(&status)) != NULL)
+	{
+		if (srel->relkind != RELKIND_RELATION && srel->relkind != RELKIND_MATVIEW)
+			continue;
+		table = hash_search(Tables, &srel->relid, HASH_ENTER, NULL);
+		table->nspoid = srel->nspoid;
+		table->owner = srel->owner;
+		table->size = srel->size;
+		table->seen = true;
+		if (OidIsValid(srel->toastrelid))
+			remember_child(srel->toastrelid, srel->relid);
+	}
+	hash_seq_init(&status, rels);
+	while ((srel = hash_seq_search(&status)) != NULL)
+	{
+		Oid			owner_table = InvalidOid;
+		ChildEntry *child;
+
+		if (srel->relkind == RELKIND_TOASTVALUE)
+		{
+			child = hash_search(Children, &srel->relid, HASH_FIND, NULL);
+			if (child)
+				owner_table = child->table;
+		}
+		else if (srel->relkind == RELKIND_INDEX && OidIsValid(srel->indrelid))
+		{
+			if (hash_search(Tables, &srel->indrelid, HASH_FIND, NULL))
+				owner_table = srel->indrelid;
+			else if ((child = hash_search(Children, &srel->indrelid, HASH_FIND, NULL)) != NULL)
+				owner_table = child->table;
+		}
+		else
+			continue;
+		if (!OidIsValid(owner_table))
+			continue;
+		table = hash_search(Tables, &owner_table, HASH_FIND, NULL);
+		if (table == NULL)
+			continue;
+		table->size += srel->size;
+		remember_child(srel->relid, owner_table);
+	}
+
+	hash_seq_init(&status, Tables);
+	while ((table = hash_seq_search(&status)) != NULL)
+		charge_table(table, 1);
+
+	hash_destroy(rels);
+}
+
+/* One configured quota, as read from quota_config */
+typedef struct ConfiguredQuota
+{
+	DiskquotaQuotaType type;
+	Oid			targetoid;
+	int64		quota_bytes;
+} ConfiguredQuota;
+
+/*
+ * Read diskquota.quota_config, skipping quotas whose schema or role no
+ * longer exists.
+ */
+static List *
+load_quota_config(void)
+{
+	List	   *result = NIL;
+	MemoryContext caller = CurrentMemoryContext;
+	uint64		i;
+	int			ret;
+
+	SPI_connect();
+	ret = SPI_execute("SELECT CASE quota_type WHEN 'schema' THEN 0 ELSE 1 END,"
+					  " coalesce(schema_id::oid, role_id::oid), quota_in_bytes"
+					  " FROM diskquota.quota_config"
+					  " WHERE quota_type IN ('schema', 'role')",
+					  true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "diskquota could not read quota_config: error code %d", ret);
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull[3];
+		Datum		type = SPI_getbinval(tuple, desc, 1, &isnull[0]);
+		Datum		oid = SPI_getbinval(tuple, desc, 2, &isnull[1]);
+		Datum		bytes = SPI_getbinval(tuple, desc, 3, &isnull[2]);
+		ConfiguredQuota *quota;
+		MemoryContext oldcontext;
+
+		if (isnull[0] || isnull[1] || isnull[2])
+			continue;
+		if (DatumGetInt32(type) == DQ_SCHEMA_QUOTA &&
+			!SearchSysCacheExists1(NAMESPACEOID, oid))
+			continue;
+		if (DatumGetInt32(type) == DQ_ROLE_QUOTA &&
+			!SearchSysCacheExists1(AUTHOID, oid))
+			continue;
+
+		oldcontext = MemoryContextSwitchTo(caller);
+		quota = palloc(sizeof(ConfiguredQuota));
+		quota->type = DatumGetInt32(type);
+		quota->targetoid = DatumGetObjectId(oid);
+		quota->quota_bytes = DatumGetInt64(bytes);
+		result = lappend(result, quota);
+		MemoryContextSwitchTo(oldcontext);
+	}
+	SPI_finish();
+	return result;
+}
+
+/*
+ * Replace the published entries of this database by the configured quotas
+ * and their usage.  Returns DQ_DEGRADED_QUOTA_MAP_FULL if some could not be
+ * published.
+ */
+static int
+publish_quotas(List *quotas)
+{
+	HASH_SEQ_STATUS status;
+	QuotaMapEntry *entry;
+	ListCell   *lc;
+	int			degraded = 0;
+
+	LWLockAcquire(QuotaHeader->lock, LW_EXCLUSIVE);
+	hash_seq_init(&status, QuotaMap);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		if (entry->key.dbid == MyDatabaseId)
+			entry->seen = false;
+	}
+
+	foreach(lc, quotas)
+	{
+		ConfiguredQuota *quota = lfirst(lc);
+		QuotaMapKey key;
+		TargetKey	tkey;
+		DQTargetEntry *target;
+		bool		found;
+		bool		rejected;
+
+		memset(&key, 0, sizeof(key));
+		key.dbid = MyDatabaseId;
+		key.type = quota->type;
+		key.targetoid = quota->targetoid;
+		entry = hash_search(QuotaMap, &key, HASH_ENTER_NULL, &found);
+		if (entry == NULL)
+		{
+			degraded |= DQ_DEGRADED_QUOTA_MAP_FULL;
+			continue;
+		}
+		if (!found)
+			entry->rejected = false;
+
+		memset(&tkey, 0, sizeof(tkey));
+		tkey.type = quota->type;
+		tkey.targetoid = quota->targetoid;
+		target = hash_search(Targets, &tkey, HASH_FIND, NULL);
+
+		entry->quota_bytes = quota->quota_bytes;
+		entry->used_bytes = target ? target->used : 0;
+		entry->seen = true;
+		rejected = entry->used_bytes >= entry->quota_bytes;
+		if (rejected && !entry->rejected)
+			pg_atomic_fetch_add_u32(&QuotaHeader->nrejected, 1);
+		else if (!rejected && entry->rejected)
+			pg_atomic_fetch_sub_u32(&QuotaHeader->nrejected, 1);
+		entry->rejected = rejected;
+	}
+
+	hash_seq_init(&status, QuotaMap);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		if (entry->key.dbid != MyDatabaseId || entry->seen)
+			continue;
+		if (entry->rejected)
+			pg_atomic_fetch_sub_u32(&QuotaHeader->nrejected, 1);
+		hash_search(QuotaMap, &entry->key, HASH_REMOVE, NULL);
+	}
+	LWLockRelease(QuotaHeader->lock);
+	return degraded;
+}
+
+/*
+ * One refresh of the model, inside the worker's transaction.  Sets the
+ * DQ_DEGRADED_* bits that apply to this refresh.
+ */
+void
+diskquota_refresh(bool full, int *degraded)
+{
+	bool		overflowed;
+	List	   *active;
+	List	   *quotas;
+
+	/*
+	 * Drain first: what changes from now on is picked up by the next
+	 * refresh, whatever this one sees.
+	 */
+	active = diskquota_drain_active_relations(MyDatabaseId, &overflowed);
+	if (full)
+		full_rescan();
+	else if (active != NIL)
+	{
+		Relation	pg_index = table_open(IndexRelationId, AccessShareLock);
+		ListCell   *lc;
+
+		foreach(lc, active)
+			refresh_relation(pg_index, lfirst_oid(lc));
+		table_close(pg_index, AccessShareLock);
+	}
+
+	quotas = load_quota_config();
+	*degraded |= publish_quotas(quotas);
+
+	if ((*degraded & DQ_DEGRADED_QUOTA_MAP_FULL) &&
+		!(published_degraded & DQ_DEGRADED_QUOTA_MAP_FULL))
+		ereport(WARNING,
+				(errmsg("diskquota quota map is full: some quotas of database \"%s\" are not enforced",
+						get_database_name(MyDatabaseId)),
+				 errhint("Increase diskquota.max_quotas and restart the server.")));
+	if ((*degraded & DQ_DEGRADED_ACTIVE_MAP_FULL) &&
+		!(published_degraded & DQ_DEGRADED_ACTIVE_MAP_FULL))
+		ereport(LOG,
+				(errmsg("diskquota active relation map is full: database \"%s\" is fully rescanned",
+						get_database_name(MyDatabaseId)),
+				 errhint("Increase diskquota.max_active_tables and restart the server.")));
+	published_degraded = *degraded;
+}
