@@ -20,11 +20,13 @@ PG_CONFIG ?= pg_config
 PG_CFLAGS = -Wall -Wextra
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
 
-REGRESS = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
-REGRESS_OPTS = --temp-config=$(srcdir)/diskquota_test.conf --temp-instance=./tmp_check
-ISOLATION = $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
-ISOLATION_OPTS = --temp-config=$(srcdir)/diskquota_test.conf --temp-instance=./tmp_check_iso
-TAP_TESTS = 1
+REGRESS = init schema_quota role_quota drop_table column_update copy update \
+	toast truncate change_quota temp_table rename partition vacuum_full \
+	set_schema_owner ctas views privileges bad_input unmonitored
+REGRESS_OPTS = --temp-config=$(srcdir)/diskquota_test.conf --temp-instance=./tmp_regress
+ISOLATION := $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
+ISOLATION_OPTS = --temp-config=$(srcdir)/diskquota_test.conf --temp-instance=./tmp_isolation
+TAP_TESTS := $(if $(wildcard t/*.pl),1,)
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

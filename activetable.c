@@ -53,6 +53,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/resowner.h"
 
 #include "diskquota.h"
 
@@ -104,6 +105,8 @@ static void dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 							  ParamListInfo params, QueryEnvironment *queryEnv,
 							  DestReceiver *dest, QueryCompletion *qc);
 static void dq_xact_callback(XactEvent event, void *arg);
+static void dq_resource_release(ResourceReleasePhase phase, bool isCommit,
+								bool isTopLevel, void *arg);
 
 Size
 diskquota_active_shmem_size(void)
@@ -149,6 +152,7 @@ diskquota_active_install_hooks(void)
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = dq_ProcessUtility;
 	RegisterXactCallback(dq_xact_callback, NULL);
+	RegisterResourceReleaseCallback(dq_resource_release, NULL);
 }
 
 /*
@@ -273,43 +277,64 @@ diskquota_wake_worker_at_commit(void)
 }
 
 static void
-dq_xact_callback(XactEvent event, void *arg pg_attribute_unused())
+reset_pending(void)
 {
-	switch (event)
-	{
-		case XACT_EVENT_COMMIT:
-			if (pending_relids != NIL)
-			{
-				int			n = list_length(pending_relids);
-				Oid		   *relids = palloc(sizeof(Oid) * n);
-				ListCell   *lc;
-				int			i = 0;
-
-				foreach(lc, pending_relids)
-					relids[i++] = lfirst_oid(lc);
-				push_relids(relids, n);
-				pfree(relids);
-			}
-			if (pending_rescan && database_has_worker())
-				diskquota_request_rescan(MyDatabaseId, 0);
-			if (pending_wake_worker)
-				diskquota_wake_worker(MyDatabaseId);
-			if (pending_wake_launcher)
-				diskquota_wake_launcher();
-			break;
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PARALLEL_COMMIT:
-		case XACT_EVENT_PARALLEL_ABORT:
-		case XACT_EVENT_PREPARE:
-			break;
-		default:
-			return;
-	}
-	/* the list lives in TopTransactionContext, which goes away now */
+	/* the list lives in TopTransactionContext, which goes away */
 	pending_relids = NIL;
 	pending_wake_worker = false;
 	pending_wake_launcher = false;
 	pending_rescan = false;
+}
+
+static void
+flush_pending(void)
+{
+	if (pending_relids != NIL)
+	{
+		int			n = list_length(pending_relids);
+		Oid		   *relids = palloc(sizeof(Oid) * n);
+		ListCell   *lc;
+		int			i = 0;
+
+		foreach(lc, pending_relids)
+			relids[i++] = lfirst_oid(lc);
+		push_relids(relids, n);
+		pfree(relids);
+	}
+	if (pending_rescan && database_has_worker())
+		diskquota_request_rescan(MyDatabaseId, 0);
+	if (pending_wake_worker)
+		diskquota_wake_worker(MyDatabaseId);
+	if (pending_wake_launcher)
+		diskquota_wake_launcher();
+}
+
+/*
+ * At the end of a top-level transaction, after the locks are released.
+ * XACT_EVENT_COMMIT would be too early: the callbacks run before the
+ * transaction's invalidation messages are sent, so a worker woken then
+ * could still find the old catalog rows in its caches.
+ */
+static void
+dq_resource_release(ResourceReleasePhase phase, bool isCommit,
+					bool isTopLevel, void *arg pg_attribute_unused())
+{
+	if (phase != RESOURCE_RELEASE_AFTER_LOCKS || !isTopLevel)
+		return;
+	if (isCommit)
+		flush_pending();
+	reset_pending();
+}
+
+/*
+ * A prepared transaction commits later, maybe in another session: its
+ * changes are left to the periodic full rescan.
+ */
+static void
+dq_xact_callback(XactEvent event, void *arg pg_attribute_unused())
+{
+	if (event == XACT_EVENT_PREPARE)
+		reset_pending();
 }
 
 /*

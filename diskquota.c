@@ -759,6 +759,7 @@ diskquota_worker_main(Datum main_arg)
 	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
 	MyDBSlot->state = DQ_DB_RUNNING;
 	LWLockRelease(DiskquotaShared->lock);
+	ConditionVariableBroadcast(&MyDBSlot->epoch_cv);
 
 	diskquota_model_init();
 	cycle_context = AllocSetContextCreate(TopMemoryContext,

@@ -32,6 +32,9 @@
 
 #include "diskquota.h"
 
+/* How long wait_for_worker_new_epoch() waits for a worker to start */
+#define WORKER_START_TIMEOUT_MS 10000
+
 PG_FUNCTION_INFO_V1(diskquota_set_schema_quota);
 PG_FUNCTION_INFO_V1(diskquota_set_role_quota);
 PG_FUNCTION_INFO_V1(diskquota_wait_for_worker_new_epoch);
@@ -181,56 +184,72 @@ Datum
 diskquota_wait_for_worker_new_epoch(PG_FUNCTION_ARGS)
 {
 	DiskquotaDBSlot *slot;
-	uint64		target;
-	int			pid;
+	uint64		target = 0;
+	int			pid = 0;
 	bool		result = false;
+	TimestampTz give_up;
 
 	diskquota_require_shmem();
 
+	/*
+	 * A worker that is being started (after CREATE EXTENSION, a reload or a
+	 * crash) is waited for, up to WORKER_START_TIMEOUT_MS.
+	 */
+	give_up = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+										  WORKER_START_TIMEOUT_MS);
 	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
 	slot = diskquota_find_db_slot(MyDatabaseId);
-	if (slot == NULL || slot->worker_pid == 0 || slot->state != DQ_DB_RUNNING)
+	LWLockRelease(DiskquotaShared->lock);
+	if (slot == NULL)
 	{
-		LWLockRelease(DiskquotaShared->lock);
 		ereport(NOTICE,
 				(errmsg("diskquota worker is not running for database \"%s\"",
 						get_database_name(MyDatabaseId)),
-				 errhint("See diskquota.status().")));
+				 errdetail("The database is not listed in diskquota.monitor_databases.")));
 		PG_RETURN_BOOL(false);
 	}
-	pid = slot->worker_pid;
-	/* a refresh under way may have started before this call */
-	target = slot->epoch + (slot->refreshing ? 2 : 1);
-	SetLatch(slot->worker_latch);
-	LWLockRelease(DiskquotaShared->lock);
 
 	ConditionVariablePrepareToSleep(&slot->epoch_cv);
 	for (;;)
 	{
-		bool		done;
-		bool		gone;
+		bool		running;
+		bool		done = false;
+		bool		gone = false;
 
 		LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
-		gone = slot->dbid != MyDatabaseId || slot->worker_pid != pid;
-		done = !gone && slot->epoch >= target;
-		if (!gone && !done && slot->worker_latch)
-			SetLatch(slot->worker_latch);
+		running = slot->dbid == MyDatabaseId && slot->worker_pid != 0 &&
+			slot->state == DQ_DB_RUNNING;
+		if (running && pid == 0)
+		{
+			/* a refresh under way may have started before the call */
+			pid = slot->worker_pid;
+			target = slot->epoch + (slot->refreshing ? 2 : 1);
+		}
+		else if (pid != 0 && (!running || slot->worker_pid != pid))
+			gone = true;
+		if (pid != 0 && !gone)
+		{
+			done = slot->epoch >= target;
+			if (!done)
+				SetLatch(slot->worker_latch);
+		}
 		LWLockRelease(DiskquotaShared->lock);
+
 		if (done)
 		{
 			result = true;
 			break;
 		}
-		if (gone)
+		if (gone || (pid == 0 && GetCurrentTimestamp() >= give_up))
 		{
 			ereport(NOTICE,
-					(errmsg("diskquota worker for database \"%s\" stopped while waiting",
+					(errmsg("diskquota worker is not running for database \"%s\"",
 							get_database_name(MyDatabaseId)),
 					 errhint("See diskquota.status().")));
 			break;
 		}
 		/* CHECK_FOR_INTERRUPTS is done inside: the wait is cancellable */
-		(void) ConditionVariableTimedSleep(&slot->epoch_cv, 1000, PG_WAIT_EXTENSION);
+		(void) ConditionVariableTimedSleep(&slot->epoch_cv, 100, PG_WAIT_EXTENSION);
 	}
 	ConditionVariableCancelSleep();
 	PG_RETURN_BOOL(result);

@@ -57,6 +57,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/memutils.h"
 #include "utils/relmapper.h"
 #include "utils/syscache.h"
@@ -829,6 +830,8 @@ diskquota_refresh(bool full, int *degraded)
 	 * refresh, whatever this one sees.
 	 */
 	active = diskquota_drain_active_relations(MyDatabaseId, &overflowed);
+	/* see the catalog changes of the transactions that pushed them */
+	AcceptInvalidationMessages();
 	if (full)
 		full_rescan();
 	else if (active != NIL)

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The demo: set up, then (as an unprivileged user) start a throwaway cluster
+# with diskquota preloaded, set a 1 MB schema quota, fill the schema past it
+# and show that the next INSERT is refused. The cluster is stopped and its
+# directory removed on exit.
+#
+# (Internally it re-runs itself with --inner via run-as-pg.sh.)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+
+if [ "${1:-}" != --inner ]; then
+    bash "$ROOT/scripts/setup.sh" >/dev/null
+    exec "$ROOT/scripts/run-as-pg.sh" bash scripts/demo.sh --inner
+fi
+
+# --- inner part: runs as the unprivileged user ---
+PGBIN=/usr/lib/postgresql/15/bin
+PORT=54329
+dir=$(mktemp -d /tmp/diskquota-demo.XXXXXX)   # short path: it holds the socket
+data="$dir/data"
+logfile="$dir/server.log"
+
+cleanup() {
+    if [ -f "$data/postmaster.pid" ]; then
+        "$PGBIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null || true
+    fi
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM   # run the EXIT trap on Ctrl-C too
+
+echo "== Creating a throwaway cluster in $data"
+if ! "$PGBIN/initdb" -D "$data" -A trust >"$dir/initdb.log" 2>&1; then
+    cat "$dir/initdb.log"
+    exit 1
+fi
+cat >>"$data/postgresql.conf" <<CONF
+shared_preload_libraries = 'diskquota'
+diskquota.monitor_databases = 'postgres'
+diskquota.naptime = 1
+listen_addresses = ''
+unix_socket_directories = '$dir'
+port = $PORT
+CONF
+
+echo "== Starting it with shared_preload_libraries = 'diskquota', diskquota.naptime = 1"
+if ! "$PGBIN/pg_ctl" -D "$data" -l "$logfile" -w start >/dev/null; then
+    echo "The server failed to start; its log:"
+    cat "$logfile"
+    exit 1
+fi
+
+echo "== Running the demo SQL (each statement is echoed, then its result)"
+echo
+# "|| true": the verdict is given by the check after it, with the server log.
+"$PGBIN/psql" -X -v ON_ERROR_STOP=0 -e -h "$dir" -p "$PORT" -d postgres \
+    2>&1 <<'SQL' | tee "$dir/demo.out" || true
+\echo '-- Install the extension and give schema s1 a quota of 1 MB.'
+CREATE EXTENSION diskquota;
+CREATE SCHEMA s1;
+SELECT diskquota.set_schema_quota('s1', '1 MB');
+\echo
+\echo '-- Insert about 3.5 MB. Allowed: the quota is checked before a statement starts,'
+\echo '-- and s1 is still empty.'
+CREATE TABLE s1.t(i int);
+INSERT INTO s1.t SELECT generate_series(1, 100000);
+\echo
+\echo '-- Wait until the diskquota worker has refreshed the sizes and the reject list.'
+SELECT diskquota.wait_for_worker_new_epoch();
+\echo
+\echo '-- s1 is now over its quota: the next INSERT is refused (SQLSTATE 53100).'
+\set VERBOSITY verbose
+INSERT INTO s1.t SELECT generate_series(1, 10);
+\set VERBOSITY default
+\echo
+\echo '-- What diskquota knows:'
+SELECT * FROM diskquota.show_schema_quota_view;
+SELECT * FROM diskquota.show_role_quota_view;
+SELECT * FROM diskquota.status();
+SQL
+
+echo
+if grep -Eq "^ERROR: +53100: .*quota exceeded" "$dir/demo.out"; then
+    echo "== Demo OK: the INSERT into the over-quota schema was refused."
+else
+    echo "== Demo FAILED: the INSERT into the over-quota schema was NOT refused."
+    echo "== Server log:"
+    cat "$logfile"
+    exit 1
+fi

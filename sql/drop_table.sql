@@ -1,0 +1,16 @@
+-- Dropping a table frees its usage.
+CREATE SCHEMA s3;
+SELECT diskquota.set_schema_quota('s3', '1 MB');
+CREATE TABLE s3.big(i int);
+CREATE TABLE s3.small(i int);
+INSERT INTO s3.big SELECT generate_series(1, 100000);
+SELECT diskquota.wait_for_worker_new_epoch();
+INSERT INTO s3.small VALUES (1);
+DROP TABLE s3.big;
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT nspsize_in_bytes = pg_total_relation_size('s3.small') AS matches
+  FROM diskquota.show_schema_quota_view WHERE schema_name = 's3';
+INSERT INTO s3.small VALUES (1);
+DROP SCHEMA s3 CASCADE;
+-- dropping the schema makes its quota disappear from the view
+SELECT count(*) FROM diskquota.show_schema_quota_view WHERE schema_name = 's3';
