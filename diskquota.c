@@ -118,32 +118,39 @@ _PG_init(void)
 							GUC_UNIT_S,
 							NULL, NULL, NULL);
 
-	DefineCustomIntVariable("diskquota.max_active_tables",
-							"Capacity of the shared map of relations changed since the last refresh.",
-							"When it is full, the affected database is fully rescanned at its next refresh.",
-							&diskquota_max_active_tables,
-							100000, 1024, INT_MAX / 64,
-							PGC_POSTMASTER,
-							0,
-							NULL, NULL, NULL);
+	/*
+	 * What sizes shared memory can only be set at server start, and only
+	 * exists when the library is preloaded.
+	 */
+	if (process_shared_preload_libraries_in_progress)
+	{
+		DefineCustomIntVariable("diskquota.max_active_tables",
+								"Capacity of the shared map of relations changed since the last refresh.",
+								"When it is full, the affected database is fully rescanned at its next refresh.",
+								&diskquota_max_active_tables,
+								100000, 1024, INT_MAX / 64,
+								PGC_POSTMASTER,
+								0,
+								NULL, NULL, NULL);
 
-	DefineCustomIntVariable("diskquota.max_quotas",
-							"Maximum number of quotas, over all monitored databases.",
-							"Quotas beyond this number are not enforced and diskquota.status() reports the database as degraded.",
-							&diskquota_max_quotas,
-							10000, 16, INT_MAX / 64,
-							PGC_POSTMASTER,
-							0,
-							NULL, NULL, NULL);
+		DefineCustomIntVariable("diskquota.max_quotas",
+								"Maximum number of quotas, over all monitored databases.",
+								"Quotas beyond this number are not enforced and diskquota.status() reports the database as degraded.",
+								&diskquota_max_quotas,
+								10000, 16, INT_MAX / 64,
+								PGC_POSTMASTER,
+								0,
+								NULL, NULL, NULL);
 
-	DefineCustomIntVariable("diskquota.max_databases",
-							"Maximum number of databases diskquota can monitor.",
-							"Each monitored database uses one background worker slot (max_worker_processes).",
-							&diskquota_max_databases,
-							16, 1, 1024,
-							PGC_POSTMASTER,
-							0,
-							NULL, NULL, NULL);
+		DefineCustomIntVariable("diskquota.max_databases",
+								"Maximum number of databases diskquota can monitor.",
+								"Each monitored database uses one background worker slot (max_worker_processes).",
+								&diskquota_max_databases,
+								16, 1, 1024,
+								PGC_POSTMASTER,
+								0,
+								NULL, NULL, NULL);
+	}
 
 	MarkGUCPrefixReserved("diskquota");
 
