@@ -175,11 +175,12 @@ database_has_worker(void)
 }
 
 /*
- * Insert relations into the map.  Never raises an error: it runs in commit
- * callbacks.  On overflow the database is marked for a full rescan.
+ * Insert relations into the map, and wake the worker if asked to.  Never
+ * raises an error: it runs at transaction end.  On overflow the database is
+ * marked for a full rescan.
  */
 static void
-push_relids(const Oid *relids, int n)
+push_relids(const Oid *relids, int n, bool wake)
 {
 	bool		overflow = false;
 	int			i;
@@ -207,13 +208,16 @@ push_relids(const Oid *relids, int n)
 
 	if (overflow)
 		diskquota_request_rescan(MyDatabaseId, DQ_DEGRADED_ACTIVE_MAP_FULL);
-	else
+	else if (wake)
 		diskquota_wake_worker(MyDatabaseId);
 }
 
 /*
  * Mark a relation active now: its files changed and the worker can see it.
  * Pushes are skipped for a relation already pushed since the last drain.
+ * The worker is not woken: writes are frequent, and a wake-up per write
+ * would make the worker refresh continuously.  It sees them at its next
+ * refresh, at most diskquota.naptime later.
  */
 void
 diskquota_mark_relation_active(Oid relid)
@@ -249,7 +253,7 @@ diskquota_mark_relation_active(Oid relid)
 		hash_destroy(pushed_relids);
 		pushed_relids = NULL;
 	}
-	push_relids(&relid, 1);
+	push_relids(&relid, 1, false);
 }
 
 /*
@@ -298,7 +302,7 @@ flush_pending(void)
 
 		foreach(lc, pending_relids)
 			relids[i++] = lfirst_oid(lc);
-		push_relids(relids, n);
+		push_relids(relids, n, true);
 		pfree(relids);
 	}
 	if (pending_rescan && database_has_worker())

@@ -688,8 +688,11 @@ static DiskquotaDBSlot *MyDBSlot = NULL;
 static void
 worker_exit(int code pg_attribute_unused(), Datum arg pg_attribute_unused())
 {
+	bool		orphaned;
+
 	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
-	if (MyDBSlot && MyDBSlot->worker_pid == MyProcPid)
+	orphaned = MyDBSlot->worker_pid != MyProcPid;
+	if (!orphaned)
 	{
 		MyDBSlot->worker_pid = 0;
 		MyDBSlot->worker_latch = NULL;
@@ -698,9 +701,18 @@ worker_exit(int code pg_attribute_unused(), Datum arg pg_attribute_unused())
 			MyDBSlot->state = DQ_DB_STOPPED;
 		ConditionVariableBroadcast(&MyDBSlot->epoch_cv);
 	}
-	LWLockRelease(DiskquotaShared->lock);
 	if (DiskquotaShared->launcher_latch)
 		SetLatch(DiskquotaShared->launcher_latch);
+	LWLockRelease(DiskquotaShared->lock);
+
+	/*
+	 * The launcher freed our slot (the database is no longer monitored) and
+	 * cleared the published quotas, but we may have published again since.
+	 * A worker that exits while still monitoring leaves its quotas in force
+	 * until its successor's first refresh.
+	 */
+	if (orphaned)
+		diskquota_clear_quota_map(MyDatabaseId);
 }
 
 /* Leave because the extension is not (or no longer) in this database. */

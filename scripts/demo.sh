@@ -56,10 +56,11 @@ echo
 # "|| true": the verdict is given by the check after it, with the server log.
 "$PGBIN/psql" -X -v ON_ERROR_STOP=0 -e -h "$dir" -p "$PORT" -d postgres \
     2>&1 <<'SQL' | tee "$dir/demo.out" || true
-\echo '-- Install the extension and give schema s1 a quota of 1 MB.'
+\echo '-- Install the extension; give schema s1 a quota of 1 MB and role postgres 1 GB.'
 CREATE EXTENSION diskquota;
 CREATE SCHEMA s1;
 SELECT diskquota.set_schema_quota('s1', '1 MB');
+SELECT diskquota.set_role_quota('postgres', '1 GB');
 \echo
 \echo '-- Insert about 3.5 MB. Allowed: the quota is checked before a statement starts,'
 \echo '-- and s1 is still empty.'

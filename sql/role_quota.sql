@@ -24,5 +24,13 @@ SELECT diskquota.set_role_quota('dq_u1', '-1');
 SELECT diskquota.wait_for_worker_new_epoch();
 INSERT INTO s2.a VALUES (1);
 SELECT count(*) FROM diskquota.show_role_quota_view WHERE role_name = 'dq_u1';
+-- dropping a role with a quota: the quota is no longer enforced or shown
+SELECT diskquota.set_role_quota('dq_u1', '1 MB');
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT 'dq_u1'::regrole::oid AS u1_oid \gset
+SELECT rejected FROM diskquota.quota_usage() WHERE target_oid = :u1_oid;
 DROP SCHEMA s2 CASCADE;
 DROP ROLE dq_u1;
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT count(*) FROM diskquota.quota_usage() WHERE target_oid = :u1_oid;
+SELECT count(*) FROM diskquota.show_role_quota_view WHERE role_oid = :u1_oid;
