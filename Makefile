@@ -22,7 +22,8 @@ PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
 
 REGRESS = init schema_quota role_quota drop_table column_update copy update \
 	toast truncate change_quota temp_table rename partition vacuum_full \
-	set_schema_owner ctas views privileges bad_input unmonitored
+	set_schema_owner ctas views privileges bad_input failed_statement unmonitored \
+	drop_extension
 REGRESS_OPTS = --temp-config=$(srcdir)/diskquota_test.conf --temp-instance=./tmp_regress
 ISOLATION := $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
 ISOLATION_OPTS = --temp-config=$(srcdir)/diskquota_test.conf --temp-instance=./tmp_isolation
@@ -30,3 +31,6 @@ TAP_TESTS := $(if $(wildcard t/*.pl),1,)
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# every file includes the shared declarations
+$(OBJS): diskquota.h

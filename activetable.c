@@ -40,7 +40,6 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_extension.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_inherits.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "executor/executor.h"
@@ -83,6 +82,7 @@ static List *pending_relids = NIL;	/* in TopTransactionContext */
 static bool pending_wake_worker = false;
 static bool pending_wake_launcher = false;
 static bool pending_rescan = false;
+static bool pending_clear_quotas = false;	/* DROP EXTENSION diskquota */
 
 /* Backend-local: relations pushed, and the drain generation at the time. */
 static HTAB *pushed_relids = NULL;
@@ -257,12 +257,15 @@ diskquota_mark_relation_active(Oid relid)
 }
 
 /*
- * Mark a relation active when the transaction commits, because the change
- * (a new relation, a new relfilenode, a new schema or owner) is invisible
- * to the worker before that.
+ * Mark a relation active when the transaction ends, committed or aborted,
+ * after its invalidation messages are sent.  Used for changes the worker
+ * cannot see before (a new relation, a new relfilenode, a new schema or
+ * owner), and for relations a statement writes, so that the growth of a
+ * statement that fails is seen too.  With wake, the worker is woken at
+ * commit.
  */
 void
-diskquota_mark_relation_active_at_commit(Oid relid)
+diskquota_mark_relation_active_at_end(Oid relid, bool wake)
 {
 	MemoryContext oldcontext;
 
@@ -271,6 +274,8 @@ diskquota_mark_relation_active_at_commit(Oid relid)
 	oldcontext = MemoryContextSwitchTo(TopTransactionContext);
 	pending_relids = list_append_unique_oid(pending_relids, relid);
 	MemoryContextSwitchTo(oldcontext);
+	if (wake)
+		pending_wake_worker = true;
 }
 
 /* Wake the worker of this database when the transaction commits. */
@@ -288,10 +293,15 @@ reset_pending(void)
 	pending_wake_worker = false;
 	pending_wake_launcher = false;
 	pending_rescan = false;
+	pending_clear_quotas = false;
 }
 
+/*
+ * Push what the transaction recorded.  Relations are pushed whether it
+ * committed or not: an aborted load leaves its data in the files.
+ */
 static void
-flush_pending(void)
+flush_pending(bool commit)
 {
 	if (pending_relids != NIL)
 	{
@@ -302,9 +312,14 @@ flush_pending(void)
 
 		foreach(lc, pending_relids)
 			relids[i++] = lfirst_oid(lc);
-		push_relids(relids, n, true);
+		push_relids(relids, n, commit && pending_wake_worker);
 		pfree(relids);
 	}
+	if (!commit)
+		return;
+	/* see diskquota_refresh() for why the worker cannot publish again */
+	if (pending_clear_quotas)
+		diskquota_clear_quota_map(MyDatabaseId);
 	if (pending_rescan && database_has_worker())
 		diskquota_request_rescan(MyDatabaseId, 0);
 	if (pending_wake_worker)
@@ -325,8 +340,7 @@ dq_resource_release(ResourceReleasePhase phase, bool isCommit,
 {
 	if (phase != RESOURCE_RELEASE_AFTER_LOCKS || !isTopLevel)
 		return;
-	if (isCommit)
-		flush_pending();
+	flush_pending(isCommit);
 	reset_pending();
 }
 
@@ -400,7 +414,7 @@ dq_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 		case OAT_POST_ALTER:
 		case OAT_DROP:
 		case OAT_TRUNCATE:
-			diskquota_mark_relation_active_at_commit(objectId);
+			diskquota_mark_relation_active_at_end(objectId, true);
 			break;
 		default:
 			break;
@@ -418,7 +432,7 @@ mark_result_relation(ResultRelInfo *rri)
 	/* created or given a new relfilenode in this transaction: see commit */
 	if (rel->rd_createSubid != InvalidSubTransactionId ||
 		rel->rd_firstRelfilenodeSubid != InvalidSubTransactionId)
-		diskquota_mark_relation_active_at_commit(RelationGetRelid(rel));
+		diskquota_mark_relation_active_at_end(RelationGetRelid(rel), false);
 }
 
 /*
@@ -444,23 +458,6 @@ dq_ExecutorEnd(QueryDesc *queryDesc)
 		prev_ExecutorEnd(queryDesc);
 	else
 		standard_ExecutorEnd(queryDesc);
-}
-
-/* Mark a relation, and the partitions below it, active at commit. */
-static void
-mark_with_partitions_at_commit(Oid relid)
-{
-	char		relkind = get_rel_relkind(relid);
-	ListCell   *lc;
-
-	if (relkind != RELKIND_PARTITIONED_TABLE &&
-		relkind != RELKIND_PARTITIONED_INDEX)
-	{
-		diskquota_mark_relation_active_at_commit(relid);
-		return;
-	}
-	foreach(lc, find_all_inheritors(relid, NoLock, NULL))
-		diskquota_mark_relation_active_at_commit(lfirst_oid(lc));
 }
 
 static bool
@@ -495,14 +492,28 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 {
 	Node	   *parsetree = pstmt->utilityStmt;
 	bool		is_create = false;
-	Oid			copy_relid = InvalidOid;
+	Oid			relid = InvalidOid;
 
-	/* resolve before execution: the statement may change the name */
-	if (ActiveHeader != NULL && IsA(parsetree, CopyStmt) &&
-		((CopyStmt *) parsetree)->is_from &&
-		((CopyStmt *) parsetree)->relation != NULL)
-		copy_relid = RangeVarGetRelid(((CopyStmt *) parsetree)->relation,
-									  NoLock, true);
+	/*
+	 * Resolve the target before execution (the statement may rename it),
+	 * and record a COPY target now: if COPY fails, what it wrote is still
+	 * in the files.  A partitioned target stands for its partitions: the
+	 * worker expands it.
+	 */
+	if (ActiveHeader != NULL)
+	{
+		if (IsA(parsetree, CopyStmt) && ((CopyStmt *) parsetree)->is_from &&
+			((CopyStmt *) parsetree)->relation != NULL)
+		{
+			relid = RangeVarGetRelid(((CopyStmt *) parsetree)->relation,
+									 NoLock, true);
+			if (OidIsValid(relid))
+				diskquota_mark_relation_active_at_end(relid, false);
+		}
+		else if (IsA(parsetree, IndexStmt))
+			relid = RangeVarGetRelid(((IndexStmt *) parsetree)->relation,
+									 NoLock, true);
+	}
 
 	if (prev_ProcessUtility)
 		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
@@ -517,33 +528,37 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	switch (nodeTag(parsetree))
 	{
 		case T_CopyStmt:
-			if (OidIsValid(copy_relid))
-			{
-				diskquota_mark_relation_active(copy_relid);
-				mark_with_partitions_at_commit(copy_relid);
-			}
+			if (OidIsValid(relid))
+				diskquota_mark_relation_active(relid);
+			break;
+		case T_IndexStmt:
+			/* CREATE INDEX CONCURRENTLY builds after its creation hook */
+			if (OidIsValid(relid))
+				diskquota_mark_relation_active_at_end(relid, true);
 			break;
 		case T_VacuumStmt:
 			{
 				/*
 				 * VACUUM truncates files without a catalog hook; VACUUM
 				 * FULL's new relfilenodes are seen by the object access hook
-				 * already.
+				 * already.  ANALYZE changes no size.
 				 */
-				List	   *rels = ((VacuumStmt *) parsetree)->rels;
+				VacuumStmt *stmt = (VacuumStmt *) parsetree;
 				ListCell   *lc;
 
-				if (rels == NIL)
+				if (!stmt->is_vacuumcmd)
+					break;
+				if (stmt->rels == NIL)
 					pending_rescan = true;
-				foreach(lc, rels)
+				foreach(lc, stmt->rels)
 				{
 					VacuumRelation *vrel = lfirst_node(VacuumRelation, lc);
-					Oid			relid = vrel->oid;
 
+					relid = vrel->oid;
 					if (!OidIsValid(relid) && vrel->relation)
 						relid = RangeVarGetRelid(vrel->relation, NoLock, true);
 					if (OidIsValid(relid))
-						mark_with_partitions_at_commit(relid);
+						diskquota_mark_relation_active_at_end(relid, true);
 				}
 			}
 			break;
@@ -551,12 +566,11 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			{
 				/* REINDEX assigns new relfilenodes without a catalog hook */
 				ReindexStmt *stmt = (ReindexStmt *) parsetree;
-				Oid			relid = InvalidOid;
 
 				if (stmt->relation)
 					relid = RangeVarGetRelid(stmt->relation, NoLock, true);
 				if (OidIsValid(relid))
-					mark_with_partitions_at_commit(relid);
+					diskquota_mark_relation_active_at_end(relid, true);
 				else
 					pending_rescan = true;
 			}
@@ -566,6 +580,7 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			{
 				pending_wake_launcher = true;
 				pending_wake_worker = true;
+				pending_clear_quotas = !is_create;
 				if (is_create &&
 					!diskquota_database_is_monitored(get_database_name(MyDatabaseId)))
 					ereport(WARNING,

@@ -16,7 +16,7 @@
  * per monitored database.
  *
  * Locking: DiskquotaShared->lock protects launcher_pid, launcher_latch,
- * launcher_recheck and every field of every dbs[] slot, except epoch_cv,
+ * extension_events and every field of every dbs[] slot, except epoch_cv,
  * which is a condition variable with its own internal spinlock.  Readers
  * take it shared, the launcher and workers take it exclusive for short
  * updates.  It is never held while waiting, and no other diskquota lock is
@@ -25,7 +25,10 @@
  * ndbs is set at shared memory creation and never changes.
  *
  * The launcher alone allocates and frees slots.  A worker only sets the
- * fields of its own slot (identified by dbid and worker_pid == its pid).
+ * fields of its own slot (identified by dbid and worker_pid == its pid).  A
+ * slot whose worker still runs is never freed or reused: the launcher marks
+ * it STOPPING, terminates the worker, and frees it once worker_pid is 0 (the
+ * worker clears it when it exits).
  *
  *-------------------------------------------------------------------------
  */
@@ -343,7 +346,7 @@ diskquota_wake_launcher(void)
 	if (DiskquotaShared == NULL)
 		return;
 	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
-	DiskquotaShared->launcher_recheck = true;
+	DiskquotaShared->extension_events++;
 	if (DiskquotaShared->launcher_latch)
 		SetLatch(DiskquotaShared->launcher_latch);
 	LWLockRelease(DiskquotaShared->lock);
@@ -382,6 +385,8 @@ static LauncherSlotInfo *launcher_info = NULL;
 static void
 launcher_exit(int code pg_attribute_unused(), Datum arg pg_attribute_unused())
 {
+	/* an error may have left our locks held: this runs before their release */
+	LWLockReleaseAll();
 	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
 	if (DiskquotaShared->launcher_pid == MyProcPid)
 	{
@@ -391,20 +396,45 @@ launcher_exit(int code pg_attribute_unused(), Datum arg pg_attribute_unused())
 	LWLockRelease(DiskquotaShared->lock);
 }
 
-/* Stop the worker of a slot; the caller holds the lock exclusively. */
+/*
+ * Ask the worker of a slot to stop; the caller holds the lock exclusively.
+ * The handle is kept: launcher_worker_alive() tells when it has exited.
+ */
 static void
 launcher_stop_worker(int i)
 {
 	DiskquotaDBSlot *slot = &DiskquotaShared->dbs[i];
 
 	if (launcher_info[i].handle)
-	{
 		TerminateBackgroundWorker(launcher_info[i].handle);
-		pfree(launcher_info[i].handle);
-		launcher_info[i].handle = NULL;
-	}
 	else if (slot->worker_pid != 0)
 		kill(slot->worker_pid, SIGTERM);
+}
+
+/*
+ * Is a worker process still there for a slot (started by us, or left by an
+ * earlier launcher)?  The caller holds the lock exclusively.
+ */
+static bool
+launcher_worker_alive(int i)
+{
+	if (launcher_info[i].handle)
+	{
+		pid_t		pid;
+
+		switch (GetBackgroundWorkerPid(launcher_info[i].handle, &pid))
+		{
+			case BGWH_STARTED:
+			case BGWH_NOT_YET_STARTED:
+				return true;
+			case BGWH_STOPPED:
+			case BGWH_POSTMASTER_DIED:
+				pfree(launcher_info[i].handle);
+				launcher_info[i].handle = NULL;
+				break;
+		}
+	}
+	return DiskquotaShared->dbs[i].worker_pid != 0;
 }
 
 /* Start the worker of a slot; the caller holds the lock exclusively. */
@@ -440,6 +470,7 @@ launcher_start_worker(int i)
 	}
 	launcher_info[i].handle = handle;
 	slot->state = DQ_DB_STARTING;
+	slot->extension_events_seen = DiskquotaShared->extension_events;
 }
 
 /*
@@ -491,11 +522,11 @@ launcher_reconcile(void)
 	char	   *rawstring;
 	List	   *names;
 	Oid		   *dboids;
-	bool		recheck;
 	ListCell   *lc;
 	int			n;
 	int			i;
-	List	   *forget = NIL;
+	Oid		   *forget;
+	int			nforget = 0;
 	TimestampTz now = GetCurrentTimestamp();
 
 	rawstring = pstrdup(diskquota_monitor_databases ? diskquota_monitor_databases : "");
@@ -503,12 +534,17 @@ launcher_reconcile(void)
 		names = NIL;			/* cannot happen: the check hook rejects it */
 
 	dboids = launcher_lookup_databases(names);
+	/* allocated before taking the lock: no allocation while holding it */
+	forget = palloc(sizeof(Oid) * DiskquotaShared->ndbs);
 
 	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
-	recheck = DiskquotaShared->launcher_recheck;
-	DiskquotaShared->launcher_recheck = false;
 
-	/* Free slots of databases that are no longer listed, or were dropped. */
+	/*
+	 * Free the slots of databases that are no longer listed, or were
+	 * dropped.  A slot whose worker still runs is only marked STOPPING, and
+	 * freed once the worker has exited: until then the worker writes into
+	 * it.
+	 */
 	for (i = 0; i < DiskquotaShared->ndbs; i++)
 	{
 		DiskquotaDBSlot *slot = &DiskquotaShared->dbs[i];
@@ -526,18 +562,27 @@ launcher_reconcile(void)
 		}
 		if (keep)
 			continue;
-		launcher_stop_worker(i);
+		if (launcher_worker_alive(i))
+		{
+			if (slot->state != DQ_DB_STOPPING)
+			{
+				launcher_stop_worker(i);
+				slot->state = DQ_DB_STOPPING;
+			}
+			continue;
+		}
 		if (OidIsValid(slot->dbid))
-			forget = lappend_oid(forget, slot->dbid);
+			forget[nforget++] = slot->dbid;
 		ConditionVariableBroadcast(&slot->epoch_cv);
 		slot->state = DQ_DB_UNUSED;
 		slot->dbid = InvalidOid;
 		slot->dbname[0] = '\0';
-		slot->worker_pid = 0;
 		slot->worker_latch = NULL;
 		slot->epoch = 0;
 		slot->refreshing = false;
 		slot->degraded = 0;
+		slot->pending_degraded = 0;
+		slot->rescan_requested = false;
 		launcher_info[i].next_start = 0;
 	}
 
@@ -557,7 +602,8 @@ launcher_reconcile(void)
 				if (free_i < 0)
 					free_i = i;
 			}
-			else if (strcmp(DiskquotaShared->dbs[i].dbname, name) == 0)
+			else if (strcmp(DiskquotaShared->dbs[i].dbname, name) == 0 &&
+					 DiskquotaShared->dbs[i].dbid == dboid)
 			{
 				slot = &DiskquotaShared->dbs[i];
 				break;
@@ -590,31 +636,29 @@ launcher_reconcile(void)
 		if (!OidIsValid(dboid))
 			continue;
 
-		/* Is the worker we started still there? */
-		if (launcher_info[i].handle)
+		/* A worker being stopped is restarted once it has exited. */
+		if (slot->state == DQ_DB_STOPPING)
 		{
-			pid_t		pid;
-			BgwHandleStatus st = GetBackgroundWorkerPid(launcher_info[i].handle, &pid);
-
-			if (st == BGWH_STARTED || st == BGWH_NOT_YET_STARTED)
+			if (launcher_worker_alive(i))
 				continue;
-			if (st == BGWH_POSTMASTER_DIED)
-				proc_exit(1);
-			pfree(launcher_info[i].handle);
-			launcher_info[i].handle = NULL;
-			if (slot->state == DQ_DB_STARTING || slot->state == DQ_DB_RUNNING)
-			{
-				/* it exited without saying why: an error or a crash */
-				ereport(LOG,
-						(errmsg("diskquota worker for database \"%s\" exited, restarting it in %d s",
-								slot->dbname, diskquota_naptime)));
-				slot->state = DQ_DB_STOPPED;
-			}
+			slot->state = DQ_DB_STOPPED;
 		}
-		else if (slot->worker_pid != 0)
-			continue;			/* left by an earlier launcher; wait for it */
 
-		if (slot->state == DQ_DB_NO_EXTENSION && !recheck)
+		/*
+		 * Is the worker still there?  One that exited (the postmaster logs
+		 * why) is restarted diskquota.naptime after its start.
+		 */
+		if (launcher_worker_alive(i))
+			continue;
+		if (slot->state == DQ_DB_STARTING || slot->state == DQ_DB_RUNNING)
+			slot->state = DQ_DB_STOPPED;
+
+		/*
+		 * A worker that found no extension is started again only once an
+		 * extension was created (or dropped) somewhere since it started.
+		 */
+		if (slot->state == DQ_DB_NO_EXTENSION &&
+			slot->extension_events_seen == DiskquotaShared->extension_events)
 			continue;
 		if (now < launcher_info[i].next_start && slot->state != DQ_DB_NO_EXTENSION)
 			continue;
@@ -622,12 +666,12 @@ launcher_reconcile(void)
 	}
 	LWLockRelease(DiskquotaShared->lock);
 
-	foreach(lc, forget)
+	for (i = 0; i < nforget; i++)
 	{
-		diskquota_clear_quota_map(lfirst_oid(lc));
-		diskquota_forget_database(lfirst_oid(lc));
+		diskquota_clear_quota_map(forget[i]);
+		diskquota_forget_database(forget[i]);
 	}
-	list_free(forget);
+	pfree(forget);
 	list_free(names);
 	pfree(rawstring);
 	pfree(dboids);
@@ -688,30 +732,30 @@ static DiskquotaDBSlot *MyDBSlot = NULL;
 static void
 worker_exit(int code pg_attribute_unused(), Datum arg pg_attribute_unused())
 {
-	bool		orphaned;
+	bool		stopping;
+
+	/* an error may have left our locks held: this runs before their release */
+	LWLockReleaseAll();
 
 	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
-	orphaned = MyDBSlot->worker_pid != MyProcPid;
-	if (!orphaned)
-	{
-		MyDBSlot->worker_pid = 0;
-		MyDBSlot->worker_latch = NULL;
-		MyDBSlot->refreshing = false;
-		if (MyDBSlot->state == DQ_DB_RUNNING || MyDBSlot->state == DQ_DB_STARTING)
-			MyDBSlot->state = DQ_DB_STOPPED;
-		ConditionVariableBroadcast(&MyDBSlot->epoch_cv);
-	}
+	stopping = MyDBSlot->state == DQ_DB_STOPPING;
+	MyDBSlot->worker_pid = 0;
+	MyDBSlot->worker_latch = NULL;
+	MyDBSlot->refreshing = false;
+	if (MyDBSlot->state == DQ_DB_RUNNING || MyDBSlot->state == DQ_DB_STARTING)
+		MyDBSlot->state = DQ_DB_STOPPED;
+	ConditionVariableBroadcast(&MyDBSlot->epoch_cv);
 	if (DiskquotaShared->launcher_latch)
 		SetLatch(DiskquotaShared->launcher_latch);
 	LWLockRelease(DiskquotaShared->lock);
 
 	/*
-	 * The launcher freed our slot (the database is no longer monitored) and
-	 * cleared the published quotas, but we may have published again since.
-	 * A worker that exits while still monitoring leaves its quotas in force
-	 * until its successor's first refresh.
+	 * The database is no longer monitored: withdraw our quotas, which we
+	 * may have published after the launcher decided to stop us.  A worker
+	 * that exits while still monitoring (an error) leaves its quotas in
+	 * force until its successor's first refresh.
 	 */
-	if (orphaned)
+	if (stopping)
 		diskquota_clear_quota_map(MyDatabaseId);
 }
 
@@ -806,6 +850,12 @@ diskquota_worker_main(Datum main_arg)
 
 		start = GetCurrentTimestamp();
 		LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+		if (MyDBSlot->state == DQ_DB_STOPPING)
+		{
+			/* the launcher stops us; SIGTERM is on its way */
+			LWLockRelease(DiskquotaShared->lock);
+			proc_exit(0);
+		}
 		MyDBSlot->refreshing = true;
 		full = first || MyDBSlot->rescan_requested ||
 			(diskquota_full_rescan_interval > 0 &&
@@ -824,7 +874,7 @@ diskquota_worker_main(Datum main_arg)
 
 		exists = worker_extension_exists();
 		if (exists)
-			diskquota_refresh(full, &degraded);
+			exists = diskquota_refresh(full, &degraded);
 
 		MemoryContextSwitchTo(oldcontext);
 		PopActiveSnapshot();

@@ -61,7 +61,8 @@ typedef enum DiskquotaDBState
 	DQ_DB_NO_DATABASE,			/* listed, but no such database */
 	DQ_DB_NO_EXTENSION,			/* database exists, extension not created */
 	DQ_DB_START_FAILED,			/* no background worker slot was free */
-	DQ_DB_STOPPED				/* worker exited; launcher will restart it */
+	DQ_DB_STOPPED,				/* worker exited; launcher will restart it */
+	DQ_DB_STOPPING				/* no longer listed; worker being stopped */
 } DiskquotaDBState;
 
 /* Reasons for degraded enforcement, a bit mask in DiskquotaDBSlot */
@@ -87,6 +88,7 @@ typedef struct DiskquotaDBSlot
 	bool		rescan_requested;	/* next refresh must be a full rescan */
 	int			pending_degraded;	/* DQ_DEGRADED_* bits reported by backends */
 	uint64		full_rescans;	/* full rescans done by the current worker */
+	uint64		extension_events_seen;	/* extension_events at worker start */
 	ConditionVariable epoch_cv; /* broadcast when epoch advances */
 } DiskquotaDBSlot;
 
@@ -95,7 +97,7 @@ typedef struct DiskquotaSharedState
 	LWLock	   *lock;			/* protects launcher_* and dbs[] */
 	int			launcher_pid;
 	Latch	   *launcher_latch;
-	bool		launcher_recheck;	/* an extension was created or dropped */
+	uint64		extension_events;	/* CREATE/DROP EXTENSION diskquota count */
 	int			ndbs;			/* length of dbs[] (diskquota.max_databases) */
 	DiskquotaDBSlot dbs[FLEXIBLE_ARRAY_MEMBER];
 } DiskquotaSharedState;
@@ -117,7 +119,7 @@ extern Size diskquota_active_shmem_size(void);
 extern void diskquota_active_shmem_init(void);
 extern void diskquota_active_install_hooks(void);
 extern void diskquota_mark_relation_active(Oid relid);
-extern void diskquota_mark_relation_active_at_commit(Oid relid);
+extern void diskquota_mark_relation_active_at_end(Oid relid, bool wake);
 extern void diskquota_wake_worker_at_commit(void);
 extern List *diskquota_drain_active_relations(Oid dbid, bool *overflowed);
 extern void diskquota_forget_database(Oid dbid);
@@ -126,7 +128,7 @@ extern void diskquota_forget_database(Oid dbid);
 extern Size diskquota_quota_shmem_size(void);
 extern void diskquota_quota_shmem_init(void);
 extern void diskquota_model_init(void);
-extern void diskquota_refresh(bool full_rescan, int *degraded);
+extern bool diskquota_refresh(bool full_rescan, int *degraded);
 extern void diskquota_clear_quota_map(Oid dbid);
 
 typedef struct DiskquotaQuotaInfo

@@ -274,6 +274,8 @@ state_name(DiskquotaDBState state)
 			return "no free worker slot";
 		case DQ_DB_STOPPED:
 			return "stopped";
+		case DQ_DB_STOPPING:
+			return "stopping";
 	}
 	return "unknown";
 }

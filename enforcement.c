@@ -12,7 +12,8 @@
  *	  data-modifying CTEs); for a partitioned table, every partition a row
  *	  could be routed to;
  *	- ProcessUtility: COPY FROM, CREATE TABLE AS, SELECT INTO, CREATE and
- *	  REFRESH MATERIALIZED VIEW, CREATE INDEX.
+ *	  REFRESH MATERIALIZED VIEW, CREATE INDEX, and ALTER TABLE commands that
+ *	  build an index or rewrite the table.
  * DELETE, TRUNCATE, DROP, VACUUM and VACUUM FULL are never refused.  When no
  * target is rejected anywhere, the check is one atomic read.
  *
@@ -255,6 +256,35 @@ check_relation(Oid relid)
 	}
 }
 
+/*
+ * Does a ModifyTable node write new row versions?  DELETE does not, nor a
+ * MERGE whose actions all delete or do nothing.
+ */
+static bool
+modify_table_loads(ModifyTable *mt)
+{
+	ListCell   *lc;
+
+	if (mt->operation == CMD_INSERT || mt->operation == CMD_UPDATE)
+		return true;
+	if (mt->operation != CMD_MERGE)
+		return false;
+	foreach(lc, mt->mergeActionLists)
+	{
+		ListCell   *lc2;
+
+		foreach(lc2, (List *) lfirst(lc))
+		{
+			MergeAction *action = (MergeAction *) lfirst(lc2);
+
+			if (action->commandType == CMD_INSERT ||
+				action->commandType == CMD_UPDATE)
+				return true;
+		}
+	}
+	return false;
+}
+
 /* Relations a planned statement inserts into or updates. */
 static List *
 written_relations(PlannedStmt *stmt)
@@ -269,7 +299,7 @@ written_relations(PlannedStmt *stmt)
 		ListCell   *lc2;
 
 		/* a ModifyTable node is always at the top of its plan */
-		if (mt == NULL || !IsA(mt, ModifyTable) || mt->operation == CMD_DELETE)
+		if (mt == NULL || !IsA(mt, ModifyTable) || !modify_table_loads(mt))
 			continue;
 		foreach(lc2, mt->resultRelations)
 			relids = list_append_unique_oid(relids,
@@ -294,13 +324,21 @@ dq_ExecutorStart(QueryDesc *queryDesc, int eflags)
 
 		if (relids != NIL)
 		{
-			if (diskquota_any_rejected())
-			{
-				ListCell   *lc;
+			ListCell   *lc;
 
+			/*
+			 * Referential actions (ON DELETE SET NULL, ON UPDATE CASCADE)
+			 * run as UPDATEs in the name of the statement that caused them,
+			 * which is itself checked; a DELETE must never be refused.
+			 */
+			if (diskquota_any_rejected() && !InNoForceRLSOperation())
+			{
 				foreach(lc, relids)
 					check_relation(lfirst_oid(lc));
 			}
+			/* so that the growth is seen even if the statement fails */
+			foreach(lc, relids)
+				diskquota_mark_relation_active_at_end(lfirst_oid(lc), false);
 			slot_begin_statement(relids);
 		}
 		list_free(relids);
@@ -322,6 +360,46 @@ dq_ExecutorEnd(QueryDesc *queryDesc)
 		prev_ExecutorEnd(queryDesc);
 	else
 		standard_ExecutorEnd(queryDesc);
+}
+
+/*
+ * Does an ALTER TABLE build an index or rewrite the table?  Adding a column
+ * is not counted: with a constant default it rewrites nothing.
+ */
+static bool
+alter_table_loads(AlterTableStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		switch (cmd->subtype)
+		{
+			case AT_AddIndex:
+			case AT_AddIndexConstraint:
+			case AT_AlterColumnType:
+			case AT_SetLogged:
+			case AT_SetUnLogged:
+			case AT_SetAccessMethod:
+				return true;
+			case AT_AddConstraint:
+				{
+					Constraint *con = (Constraint *) cmd->def;
+
+					if (IsA(con, Constraint) &&
+						(con->contype == CONSTR_PRIMARY ||
+						 con->contype == CONSTR_UNIQUE ||
+						 con->contype == CONSTR_EXCLUSION))
+						return true;
+					break;
+				}
+			default:
+				break;
+		}
+	}
+	return false;
 }
 
 /*
@@ -351,6 +429,15 @@ utility_target(Node *parsetree, Oid *nspoid, Oid *owner)
 		case T_IndexStmt:
 			return RangeVarGetRelid(((IndexStmt *) parsetree)->relation,
 									NoLock, true);
+		case T_AlterTableStmt:
+			{
+				AlterTableStmt *stmt = (AlterTableStmt *) parsetree;
+
+				if (stmt->objtype == OBJECT_TABLE &&
+					alter_table_loads(stmt))
+					return RangeVarGetRelid(stmt->relation, NoLock, true);
+				break;
+			}
 		case T_CreateTableAsStmt:
 			{
 				CreateTableAsStmt *stmt = (CreateTableAsStmt *) parsetree;

@@ -48,7 +48,9 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_inherits.h"
 #include "commands/dbcommands.h"
+#include "commands/extension.h"
 #include "common/relpath.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -527,6 +529,20 @@ refresh_relation(Relation pg_index, Oid relid)
 		}
 		return;
 	}
+	if (form->relkind == RELKIND_PARTITIONED_TABLE ||
+		form->relkind == RELKIND_PARTITIONED_INDEX)
+	{
+		/* stands for the partitions below it; no lock is taken */
+		ListCell   *lc;
+
+		ReleaseSysCache(tuple);
+		foreach(lc, find_all_inheritors(relid, NoLock, NULL))
+		{
+			if (lfirst_oid(lc) != relid)
+				refresh_relation(pg_index, lfirst_oid(lc));
+		}
+		return;
+	}
 	if (form->relkind != RELKIND_RELATION && form->relkind != RELKIND_MATVIEW)
 	{
 		ReleaseSysCache(tuple);
@@ -816,9 +832,10 @@ publish_quotas(List *quotas)
 
 /*
  * One refresh of the model, inside the worker's transaction.  Sets the
- * DQ_DEGRADED_* bits that apply to this refresh.
+ * DQ_DEGRADED_* bits that apply to this refresh.  Returns false if the
+ * extension was dropped meanwhile: the caller must then clear the quota map.
  */
-void
+bool
 diskquota_refresh(bool full, int *degraded)
 {
 	bool		overflowed;
@@ -847,6 +864,16 @@ diskquota_refresh(bool full, int *degraded)
 	quotas = load_quota_config();
 	*degraded |= publish_quotas(quotas);
 
+	/*
+	 * DROP EXTENSION clears the quota map when it ends, after sending its
+	 * invalidation messages.  If it ended before our publication, we see
+	 * those messages now and report the extension gone; if after, its clear
+	 * removed what we published.  Either way no stale quota stays.
+	 */
+	AcceptInvalidationMessages();
+	if (!OidIsValid(get_extension_oid(DISKQUOTA_EXTENSION_NAME, true)))
+		return false;
+
 	if ((*degraded & DQ_DEGRADED_QUOTA_MAP_FULL) &&
 		!(published_degraded & DQ_DEGRADED_QUOTA_MAP_FULL))
 		ereport(WARNING,
@@ -860,4 +887,5 @@ diskquota_refresh(bool full, int *degraded)
 						get_database_name(MyDatabaseId)),
 				 errhint("Increase diskquota.max_active_tables and restart the server.")));
 	published_degraded = *degraded;
+	return true;
 }

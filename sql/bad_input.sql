@@ -64,7 +64,9 @@ SELECT quota_type, schema_id, role_id, quota_in_bytes FROM diskquota.quota_confi
 INSERT INTO diskquota.quota_config VALUES ('schema', NULL, 'dq_r17', 1);
 INSERT INTO diskquota.quota_config VALUES ('tablespace', 's17', NULL, 1);
 INSERT INTO diskquota.quota_config VALUES ('schema', 's17', NULL, -5);
+\set VERBOSITY terse
 INSERT INTO diskquota.quota_config VALUES ('schema', 's17', NULL, 5);
+\set VERBOSITY default
 SELECT diskquota.set_schema_quota('s17', '-1');
 SELECT diskquota.set_schema_quota('"S17 Mixed"', '-1');
 SELECT diskquota.set_role_quota('"Dq R17"', '-1');

@@ -12,6 +12,14 @@ SELECT 1 AS i INTO s14.selinto;
 CREATE MATERIALIZED VIEW s14.mv2 AS SELECT 1 AS i;
 REFRESH MATERIALIZED VIEW s14.mv;
 CREATE INDEX ON s14.t(i);
+-- ALTER TABLE commands that build an index or rewrite the table
+ALTER TABLE s14.t ADD PRIMARY KEY (i);
+ALTER TABLE s14.t ADD CONSTRAINT t_i_key UNIQUE (i);
+ALTER TABLE s14.t ALTER COLUMN i TYPE bigint;
+ALTER TABLE s14.t SET UNLOGGED;
+-- ... while other ALTER TABLE commands are allowed
+ALTER TABLE s14.t ADD COLUMN j int;
+ALTER TABLE s14.t DROP COLUMN j;
 -- with the schema on the search path
 SET search_path TO s14;
 CREATE TABLE ctas2 AS SELECT 1 AS i;

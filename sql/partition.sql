@@ -29,6 +29,23 @@ UPDATE s11_parent.p SET i = i + 1 WHERE i = 1;
 INSERT INTO s11_parent.p VALUES (5);
 -- a load straight into the other partition is allowed
 INSERT INTO s11_parent.p1 VALUES (5);
+-- COPY into the parent is counted in its partitions, inside the transaction
+CREATE SCHEMA s11_copy;
+CREATE TABLE s11_copy.q(i int) PARTITION BY RANGE (i);
+CREATE TABLE s11_copy.q1 PARTITION OF s11_copy.q FOR VALUES FROM (0) TO (1000000);
+SELECT diskquota.set_schema_quota('s11_copy', '1 MB');
+BEGIN;
+COPY s11_copy.q FROM PROGRAM 'seq 1 100000';
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT nspsize_in_bytes = pg_total_relation_size('s11_copy.q1') AS matches,
+       nspsize_in_bytes > 1024 * 1024 AS over
+  FROM diskquota.show_schema_quota_view WHERE schema_name = 's11_copy';
+COPY s11_copy.q FROM STDIN;
+1
+\.
+ROLLBACK;
+SELECT diskquota.set_schema_quota('s11_copy', '-1');
+DROP SCHEMA s11_copy CASCADE;
 -- the partitioned parent itself has no storage of its own
 SELECT pg_relation_size('s11_parent.p') AS parent_size;
 DROP SCHEMA s11_parent, s11_full CASCADE;

@@ -18,4 +18,16 @@ CLUSTER s12.t USING t_i_idx;
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT nspsize_in_bytes = pg_total_relation_size('s12.t') AS matches
   FROM diskquota.show_schema_quota_view WHERE schema_name = 's12';
+-- CREATE INDEX CONCURRENTLY builds after the index is created: counted too
+CREATE INDEX CONCURRENTLY t_i_idx2 ON s12.t(i);
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT nspsize_in_bytes = pg_total_relation_size('s12.t') AS matches
+  FROM diskquota.show_schema_quota_view WHERE schema_name = 's12';
+-- ANALYZE changes no size: it does not make the worker rescan everything
+SELECT full_rescans AS rescans_before FROM diskquota.status()
+ WHERE database_name = current_database() \gset
+ANALYZE;
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT full_rescans = :rescans_before AS no_rescan FROM diskquota.status()
+ WHERE database_name = current_database();
 DROP SCHEMA s12 CASCADE;

@@ -1,0 +1,26 @@
+-- DROP EXTENSION stops enforcement at once and stops the worker; CREATE
+-- EXTENSION again starts it without a restart.
+CREATE SCHEMA s18;
+CREATE TABLE s18.t AS SELECT generate_series(1, 100000) AS i;
+SELECT diskquota.set_schema_quota('s18', '1 MB');
+SELECT diskquota.wait_for_worker_new_epoch();
+INSERT INTO s18.t VALUES (1);
+DROP EXTENSION diskquota;
+INSERT INTO s18.t VALUES (1);
+CREATE EXTENSION diskquota;
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT state FROM diskquota.status() WHERE database_name = current_database();
+-- the quotas went with the extension
+SELECT count(*) FROM diskquota.quota_config;
+INSERT INTO s18.t VALUES (1);
+-- a rolled-back DROP EXTENSION changes nothing
+SELECT diskquota.set_schema_quota('s18', '1 MB');
+SELECT diskquota.wait_for_worker_new_epoch();
+BEGIN;
+DROP EXTENSION diskquota;
+ROLLBACK;
+INSERT INTO s18.t VALUES (1);
+SELECT diskquota.wait_for_worker_new_epoch();
+INSERT INTO s18.t VALUES (1);
+SELECT diskquota.set_schema_quota('s18', '-1');
+DROP SCHEMA s18 CASCADE;
