@@ -3,6 +3,7 @@
 MODULE_big = diskquota
 OBJS = \
 	activetable.o \
+	backendslot.o \
 	diskquota.o \
 	diskquota_utility.o \
 	enforcement.o \

@@ -411,6 +411,11 @@ dq_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 	switch (access)
 	{
 		case OAT_POST_CREATE:
+			/* invisible to the worker until commit: publish its files */
+			if (subId == 0)
+				diskquota_slot_publish_new_relation(objectId);
+			diskquota_mark_relation_active_at_end(objectId, true);
+			break;
 		case OAT_POST_ALTER:
 		case OAT_DROP:
 		case OAT_TRUNCATE:

@@ -22,7 +22,10 @@
  * updates.  It is never held while waiting, and no other diskquota lock is
  * acquired while it is held, except that the launcher calls into the
  * background worker machinery (BackgroundWorkerLock) while holding it.
- * ndbs is set at shared memory creation and never changes.
+ * ndbs is set at shared memory creation and never changes.  One exception
+ * to the locking rule: a backend's timeout handler reads dbid and
+ * worker_latch of its database's slot without the lock to wake the worker
+ * (diskquota_wake_worker_from_handler explains why that is safe).
  *
  * The launcher alone allocates and frees slots.  A worker only sets the
  * fields of its own slot (identified by dbid and worker_pid == its pid).  A
@@ -72,6 +75,7 @@ int			diskquota_max_active_tables = 100000;
 int			diskquota_max_quotas = 10000;
 int			diskquota_max_databases = 16;
 int			diskquota_full_rescan_interval = 600;
+int			diskquota_load_check_interval = 100;
 
 DiskquotaSharedState *DiskquotaShared = NULL;
 
@@ -109,6 +113,17 @@ _PG_init(void)
 							2, 1, 3600,
 							PGC_SIGHUP,
 							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("diskquota.load_check_interval",
+							"How often a running load is checked against the quotas.",
+							"While statements write into a monitored database, its worker refreshes at least "
+							"this often, and each writing statement checks this often whether it must stop. "
+							"0 disables stopping running statements.",
+							&diskquota_load_check_interval,
+							100, 0, 60000,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
 							NULL, NULL, NULL);
 
 	DefineCustomIntVariable("diskquota.full_rescan_interval",
@@ -168,6 +183,7 @@ _PG_init(void)
 	shmem_startup_hook = dq_shmem_startup;
 	diskquota_active_install_hooks();
 	diskquota_enforcement_install_hooks();
+	diskquota_slot_install_hooks();
 }
 
 /*
@@ -232,7 +248,7 @@ dq_shmem_request(void)
 	size = dq_shared_state_size();
 	size = add_size(size, diskquota_active_shmem_size());
 	size = add_size(size, diskquota_quota_shmem_size());
-	size = add_size(size, diskquota_backend_shmem_size());
+	size = add_size(size, diskquota_slot_shmem_size());
 	RequestAddinShmemSpace(size);
 	RequestNamedLWLockTranche("diskquota", DQ_NUM_LWLOCKS);
 }
@@ -261,7 +277,7 @@ dq_shmem_startup(void)
 	}
 	diskquota_active_shmem_init();
 	diskquota_quota_shmem_init();
-	diskquota_backend_shmem_init();
+	diskquota_slot_shmem_init();
 
 	LWLockRelease(AddinShmemInitLock);
 }
@@ -313,6 +329,46 @@ diskquota_wake_worker(Oid dbid)
 	if (slot && slot->worker_latch)
 		SetLatch(slot->worker_latch);
 	LWLockRelease(DiskquotaShared->lock);
+}
+
+/*
+ * Waking the worker from a signal handler, which cannot take a lock: the
+ * index of this database's slot is looked up beforehand (with the lock),
+ * and the handler reads the slot's dbid and worker_latch without it.  An
+ * aligned pointer is read in one piece; if the slot changed meanwhile, the
+ * worst outcome is setting the latch of another process, a spurious wake-up.
+ */
+static int	handler_slot_index = -1;
+
+void
+diskquota_prepare_wake_from_handler(void)
+{
+	DiskquotaDBSlot *slot;
+
+	if (DiskquotaShared == NULL ||
+		(handler_slot_index >= 0 &&
+		 DiskquotaShared->dbs[handler_slot_index].dbid == MyDatabaseId))
+		return;
+	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
+	slot = diskquota_find_db_slot(MyDatabaseId);
+	handler_slot_index = slot ? slot - DiskquotaShared->dbs : -1;
+	LWLockRelease(DiskquotaShared->lock);
+}
+
+void
+diskquota_wake_worker_from_handler(void)
+{
+	DiskquotaDBSlot *slot;
+	Latch	   *latch;
+
+	if (handler_slot_index < 0)
+		return;
+	slot = &DiskquotaShared->dbs[handler_slot_index];
+	if (slot->dbid != MyDatabaseId)
+		return;
+	latch = slot->worker_latch;
+	if (latch != NULL)
+		SetLatch(latch);
 }
 
 /*
@@ -832,6 +888,8 @@ diskquota_worker_main(Datum main_arg)
 	for (;;)
 	{
 		bool		full;
+		bool		writing = false;
+		long		timeout;
 		int			degraded = 0;
 		TimestampTz start;
 		TimestampTz end;
@@ -874,7 +932,7 @@ diskquota_worker_main(Datum main_arg)
 
 		exists = worker_extension_exists();
 		if (exists)
-			exists = diskquota_refresh(full, &degraded);
+			exists = diskquota_refresh(full, &degraded, &writing);
 
 		MemoryContextSwitchTo(oldcontext);
 		PopActiveSnapshot();
@@ -901,10 +959,16 @@ diskquota_worker_main(Datum main_arg)
 		LWLockRelease(DiskquotaShared->lock);
 		ConditionVariableBroadcast(&MyDBSlot->epoch_cv);
 
-		/* Sleep holding no snapshot and no lock. */
+		/*
+		 * Sleep holding no snapshot and no lock; not long while statements
+		 * write, so that one crossing a quota is stopped soon.
+		 */
+		timeout = diskquota_naptime * 1000L;
+		if (writing && diskquota_load_check_interval > 0)
+			timeout = Min(timeout, diskquota_load_check_interval);
 		(void) WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 diskquota_naptime * 1000L,
+						 timeout,
 						 PG_WAIT_EXTENSION);
 	}
 }

@@ -20,6 +20,8 @@
 #define DISKQUOTA_H
 
 #include "datatype/timestamp.h"
+#include "storage/backendid.h"
+#include "storage/relfilenode.h"
 #include "port/atomics.h"
 #include "storage/condition_variable.h"
 #include "storage/latch.h"
@@ -49,6 +51,7 @@ extern int	diskquota_max_active_tables;
 extern int	diskquota_max_quotas;
 extern int	diskquota_max_databases;
 extern int	diskquota_full_rescan_interval;
+extern int	diskquota_load_check_interval;
 
 /*
  * State of one monitored database, as shown by diskquota.status().
@@ -68,6 +71,7 @@ typedef enum DiskquotaDBState
 /* Reasons for degraded enforcement, a bit mask in DiskquotaDBSlot */
 #define DQ_DEGRADED_ACTIVE_MAP_FULL	0x01
 #define DQ_DEGRADED_QUOTA_MAP_FULL	0x02
+#define DQ_DEGRADED_SLOT_FULL		0x04
 
 /*
  * One slot per monitored database, in shared memory (diskquota.c).
@@ -108,6 +112,8 @@ extern DiskquotaSharedState *DiskquotaShared;
 extern void diskquota_require_shmem(void);
 extern DiskquotaDBSlot *diskquota_find_db_slot(Oid dbid);
 extern void diskquota_wake_worker(Oid dbid);
+extern void diskquota_prepare_wake_from_handler(void);
+extern void diskquota_wake_worker_from_handler(void);
 extern void diskquota_wake_launcher(void);
 extern void diskquota_request_rescan(Oid dbid, int degraded_reason);
 extern bool diskquota_database_is_monitored(const char *dbname);
@@ -128,7 +134,7 @@ extern void diskquota_forget_database(Oid dbid);
 extern Size diskquota_quota_shmem_size(void);
 extern void diskquota_quota_shmem_init(void);
 extern void diskquota_model_init(void);
-extern bool diskquota_refresh(bool full_rescan, int *degraded);
+extern bool diskquota_refresh(bool full_rescan, int *degraded, bool *writing);
 extern void diskquota_clear_quota_map(Oid dbid);
 
 typedef struct DiskquotaQuotaInfo
@@ -144,9 +150,40 @@ extern bool diskquota_any_rejected(void);
 extern bool diskquota_is_rejected(Oid dbid, DiskquotaQuotaType type, Oid targetoid);
 extern List *diskquota_copy_quota_map(Oid dbid);
 
+/* backendslot.c: per-backend slots */
+typedef struct DiskquotaSlotWrite
+{
+	Oid			relid;			/* InvalidOid: a relation still to be created */
+	Oid			nspoid;			/* InvalidOid: temporary, or partitioned */
+	Oid			owner;			/* InvalidOid: partitioned */
+} DiskquotaSlotWrite;
+
+typedef struct DiskquotaSlotFile
+{
+	RelFileNode rnode;
+	BackendId	backend;		/* for temporary relations */
+	Oid			nspoid;			/* charged schema, InvalidOid if temporary */
+	Oid			owner;			/* charged role */
+} DiskquotaSlotFile;
+
+extern Size diskquota_slot_shmem_size(void);
+extern void diskquota_slot_shmem_init(void);
+extern void diskquota_slot_install_hooks(void);
+extern uint64 diskquota_slot_begin_write(bool outermost,
+										 const DiskquotaSlotWrite *writes, int n);
+extern void diskquota_slot_end_write(void);
+extern bool diskquota_slot_cancel_requested(uint64 generation);
+extern bool diskquota_slot_take_cancel(uint64 generation,
+									   DiskquotaQuotaType *type, Oid *oid);
+extern void diskquota_slot_publish_new_relation(Oid relid);
+extern bool diskquota_slot_collect(Oid dbid, List **written, List **files,
+								   bool *overflow);
+extern void diskquota_slot_cancel_writers(Oid dbid,
+										  bool (*is_rejected_write) (const DiskquotaSlotWrite *write,
+																	 DiskquotaQuotaType *type,
+																	 Oid *oid));
+
 /* enforcement.c */
-extern Size diskquota_backend_shmem_size(void);
-extern void diskquota_backend_shmem_init(void);
 extern void diskquota_enforcement_install_hooks(void);
 
 #endif							/* DISKQUOTA_H */

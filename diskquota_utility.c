@@ -330,6 +330,9 @@ diskquota_status(PG_FUNCTION_ARGS)
 		if (slot->degraded & DQ_DEGRADED_QUOTA_MAP_FULL)
 			appendStringInfo(&reason, "%squota map is full, some quotas are not enforced",
 							 reason.len > 0 ? "; " : "");
+		if (slot->degraded & DQ_DEGRADED_SLOT_FULL)
+			appendStringInfo(&reason, "%sa transaction created more relations than a backend slot holds",
+							 reason.len > 0 ? "; " : "");
 		values[8] = BoolGetDatum(slot->degraded != 0);
 		values[9] = CStringGetTextDatum(reason.data);
 		nulls[9] = reason.len == 0;

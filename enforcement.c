@@ -2,7 +2,7 @@
  *
  * enforcement.c
  *		Refuse loads into schemas and roles that are at or over their quota,
- *		and the per-backend slots that say what each statement writes.
+ *		before a statement runs and while it runs.
  *
  * Before a statement runs, the hooks here look up the schema and owner of
  * every relation it may write into in the quota map published by the
@@ -17,14 +17,18 @@
  * DELETE, TRUNCATE, DROP, VACUUM and VACUUM FULL are never refused.  When no
  * target is rejected anywhere, the check is one atomic read.
  *
- * Per-backend slots: each backend owns the slot of its BackendId and
- * publishes there its pid, database, a statement generation number and the
- * relations its current writing statement writes, so that the worker can
- * find the statements writing into a target it rejects.
+ * While a statement that writes runs (ExecutorRun, and ProcessUtility for
+ * the statements above), what it writes is published in the backend's slot
+ * (backendslot.c) and a timeout polls the slot every
+ * diskquota.load_check_interval.  When the worker has asked to stop the
+ * statement, the timeout interrupts it as a query cancel would, and the
+ * PG_CATCH around the execution turns that cancel into the quota error.
+ * Only the cancel this backend raised for the statement that runs is
+ * turned; any other error, a user's cancel or statement_timeout included,
+ * passes unchanged.  Executions nest (triggers, functions): the outermost
+ * writing one is the statement, the nested ones add what they write.
  *
- * Locking: each DiskquotaBackendSlot has a spinlock, mutex, that protects
- * all its fields.  Only the owning backend writes its slot; others read it
- * holding the spinlock.  Nothing else is done while a spinlock is held.
+ * This file owns no shared state.
  *
  *-------------------------------------------------------------------------
  */
@@ -45,143 +49,40 @@
 #include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
+#include "utils/timeout.h"
+#include "utils/timestamp.h"
 
 #include "diskquota.h"
 
-/* Relations of one statement recorded in a slot; more set the overflow flag */
-#define DQ_SLOT_MAX_RELATIONS 16
-
-typedef struct DiskquotaBackendSlot
-{
-	slock_t		mutex;
-	int			pid;			/* 0 when unused */
-	Oid			dbid;
-	uint64		generation;		/* advanced at each writing statement */
-	int			nrelids;		/* relations the current statement writes */
-	bool		relids_overflow;	/* it writes more than fit in relids */
-	Oid			relids[DQ_SLOT_MAX_RELATIONS];
-} DiskquotaBackendSlot;
-
-static DiskquotaBackendSlot *BackendSlots = NULL;
-static DiskquotaBackendSlot *MySlot = NULL;
+/* Writes of one statement described in its slot */
+#define DQ_MAX_STATEMENT_WRITES 16
 
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
-static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
+static ExecutorRun_hook_type prev_ExecutorRun = NULL;
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
+/* Is the library preloaded (shared memory there)? */
+#define diskquota_enforcing (DiskquotaShared != NULL)
+
 static void dq_ExecutorStart(QueryDesc *queryDesc, int eflags);
-static void dq_ExecutorEnd(QueryDesc *queryDesc);
+static void dq_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
+						   uint64 count, bool execute_once);
 static void dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 							  bool readOnlyTree, ProcessUtilityContext context,
 							  ParamListInfo params, QueryEnvironment *queryEnv,
 							  DestReceiver *dest, QueryCompletion *qc);
-
-Size
-diskquota_backend_shmem_size(void)
-{
-	return mul_size(MaxBackends, sizeof(DiskquotaBackendSlot));
-}
-
-/* Called from the shmem startup hook, with AddinShmemInitLock held. */
-void
-diskquota_backend_shmem_init(void)
-{
-	bool		found;
-
-	BackendSlots = ShmemInitStruct("diskquota backend slots",
-								   diskquota_backend_shmem_size(), &found);
-	if (!found)
-	{
-		int			i;
-
-		memset(BackendSlots, 0, diskquota_backend_shmem_size());
-		for (i = 0; i < MaxBackends; i++)
-			SpinLockInit(&BackendSlots[i].mutex);
-	}
-}
 
 void
 diskquota_enforcement_install_hooks(void)
 {
 	prev_ExecutorStart = ExecutorStart_hook;
 	ExecutorStart_hook = dq_ExecutorStart;
-	prev_ExecutorEnd = ExecutorEnd_hook;
-	ExecutorEnd_hook = dq_ExecutorEnd;
+	prev_ExecutorRun = ExecutorRun_hook;
+	ExecutorRun_hook = dq_ExecutorRun;
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = dq_ProcessUtility;
-}
-
-/* ----------------------------------------------------------------
- * Per-backend slot
- * ----------------------------------------------------------------
- */
-
-static void
-slot_release(int code pg_attribute_unused(), Datum arg pg_attribute_unused())
-{
-	SpinLockAcquire(&MySlot->mutex);
-	MySlot->pid = 0;
-	MySlot->dbid = InvalidOid;
-	MySlot->nrelids = 0;
-	MySlot->relids_overflow = false;
-	SpinLockRelease(&MySlot->mutex);
-	MySlot = NULL;
-}
-
-static DiskquotaBackendSlot *
-my_slot(void)
-{
-	if (MySlot == NULL && BackendSlots != NULL &&
-		MyBackendId != InvalidBackendId && MyBackendId <= MaxBackends)
-	{
-		MySlot = &BackendSlots[MyBackendId - 1];
-		SpinLockAcquire(&MySlot->mutex);
-		MySlot->pid = MyProcPid;
-		MySlot->dbid = MyDatabaseId;
-		MySlot->nrelids = 0;
-		MySlot->relids_overflow = false;
-		SpinLockRelease(&MySlot->mutex);
-		on_shmem_exit(slot_release, (Datum) 0);
-	}
-	return MySlot;
-}
-
-/* Publish the relations the statement that starts now writes. */
-static void
-slot_begin_statement(List *relids)
-{
-	DiskquotaBackendSlot *slot = my_slot();
-	ListCell   *lc;
-
-	if (slot == NULL)
-		return;
-	SpinLockAcquire(&slot->mutex);
-	slot->generation++;
-	slot->nrelids = 0;
-	slot->relids_overflow = false;
-	foreach(lc, relids)
-	{
-		if (slot->nrelids == DQ_SLOT_MAX_RELATIONS)
-		{
-			slot->relids_overflow = true;
-			break;
-		}
-		slot->relids[slot->nrelids++] = lfirst_oid(lc);
-	}
-	SpinLockRelease(&slot->mutex);
-}
-
-static void
-slot_end_statement(void)
-{
-	if (MySlot == NULL)
-		return;
-	SpinLockAcquire(&MySlot->mutex);
-	MySlot->generation++;
-	MySlot->nrelids = 0;
-	MySlot->relids_overflow = false;
-	SpinLockRelease(&MySlot->mutex);
 }
 
 /* ----------------------------------------------------------------
@@ -312,12 +213,56 @@ written_relations(PlannedStmt *stmt)
 	return relids;
 }
 
+/*
+ * What a statement writes, for the slot: each relation with the schema
+ * (InvalidOid if temporary) and role it is charged to.  A partitioned table
+ * is recorded with neither: the worker looks at its partitions.  Relations
+ * created or given a new relfilenode in this transaction have their files
+ * published, since the worker cannot see them in the catalog.
+ */
+static int
+describe_writes(List *relids, DiskquotaSlotWrite *writes, int max)
+{
+	ListCell   *lc;
+	int			n = 0;
+
+	foreach(lc, relids)
+	{
+		Oid			relid = lfirst_oid(lc);
+		Relation	rel;
+
+		if (n == max)
+			break;
+		rel = RelationIdGetRelation(relid);
+		if (rel == NULL)
+			continue;
+		writes[n].relid = relid;
+		if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+		{
+			writes[n].nspoid = InvalidOid;
+			writes[n].owner = InvalidOid;
+		}
+		else
+		{
+			writes[n].nspoid = rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP ?
+				InvalidOid : rel->rd_rel->relnamespace;
+			writes[n].owner = rel->rd_rel->relowner;
+			if (rel->rd_createSubid != InvalidSubTransactionId ||
+				rel->rd_firstRelfilenodeSubid != InvalidSubTransactionId)
+				diskquota_slot_publish_new_relation(relid);
+		}
+		RelationClose(rel);
+		n++;
+	}
+	return n;
+}
+
 static void
 dq_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
 	PlannedStmt *stmt = queryDesc->plannedstmt;
 
-	if (BackendSlots != NULL && stmt->resultRelations != NIL &&
+	if (diskquota_enforcing && stmt->resultRelations != NIL &&
 		!(eflags & EXEC_FLAG_EXPLAIN_ONLY))
 	{
 		List	   *relids = written_relations(stmt);
@@ -339,7 +284,6 @@ dq_ExecutorStart(QueryDesc *queryDesc, int eflags)
 			/* so that the growth is seen even if the statement fails */
 			foreach(lc, relids)
 				diskquota_mark_relation_active_at_end(lfirst_oid(lc), false);
-			slot_begin_statement(relids);
 		}
 		list_free(relids);
 	}
@@ -350,16 +294,173 @@ dq_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		standard_ExecutorStart(queryDesc, eflags);
 }
 
-static void
-dq_ExecutorEnd(QueryDesc *queryDesc)
-{
-	if (MySlot != NULL && queryDesc->plannedstmt->resultRelations != NIL)
-		slot_end_statement();
+/* ----------------------------------------------------------------
+ * Stopping a running statement
+ * ----------------------------------------------------------------
+ */
 
-	if (prev_ExecutorEnd)
-		prev_ExecutorEnd(queryDesc);
-	else
-		standard_ExecutorEnd(queryDesc);
+/* Nesting of writing executions; the outermost one is "the statement". */
+static int	write_depth = 0;
+/* Generation of the outermost one, as published in the slot */
+static uint64 write_generation = 0;
+/* Set by the timeout handler when it interrupted the statement */
+static volatile sig_atomic_t cancel_sent = false;
+/* Set by the timeout handler when it woke the worker for this statement */
+static volatile sig_atomic_t worker_woken = false;
+static TimeoutId cancel_check_timeout = MAX_TIMEOUTS;
+
+/*
+ * Every diskquota.load_check_interval while a writing statement runs: if
+ * the worker asked to stop this statement, interrupt it the way a query
+ * cancel does.  This runs in a signal handler: an atomic read and flags.
+ */
+static void
+cancel_check_handler(void)
+{
+	/*
+	 * The statement has run for an interval: make sure the worker knows,
+	 * since it only refreshes often while statements write.
+	 */
+	if (!worker_woken)
+	{
+		worker_woken = true;
+		diskquota_wake_worker_from_handler();
+	}
+	if (!cancel_sent && diskquota_slot_cancel_requested(write_generation))
+	{
+		cancel_sent = true;
+		QueryCancelPending = true;
+		InterruptPending = true;
+		SetLatch(MyLatch);
+	}
+}
+
+static void
+begin_write(const DiskquotaSlotWrite *writes, int n)
+{
+	if (write_depth++ > 0)
+	{
+		(void) diskquota_slot_begin_write(false, writes, n);
+		return;
+	}
+	cancel_sent = false;
+	worker_woken = false;
+	write_generation = diskquota_slot_begin_write(true, writes, n);
+	if (write_generation != 0 && diskquota_load_check_interval > 0)
+	{
+		diskquota_prepare_wake_from_handler();
+		if (cancel_check_timeout == MAX_TIMEOUTS)
+			cancel_check_timeout = RegisterTimeout(USER_TIMEOUT, cancel_check_handler);
+		enable_timeout_every(cancel_check_timeout,
+							 TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+														 diskquota_load_check_interval),
+							 diskquota_load_check_interval);
+	}
+}
+
+/* Leave a writing execution; true when the outermost one ends. */
+static bool
+end_write(void)
+{
+	if (--write_depth > 0)
+		return false;
+	if (cancel_check_timeout != MAX_TIMEOUTS)
+		disable_timeout(cancel_check_timeout, false);
+	diskquota_slot_end_write();
+	return true;
+}
+
+/*
+ * A writing execution failed.  If the error is the cancel we caused because
+ * the worker asked to stop the statement, raise the quota error instead;
+ * otherwise re-throw it.  Called in PG_CATCH.
+ */
+pg_attribute_noreturn()
+static void
+end_write_error(MemoryContext oldcontext, uint64 generation)
+{
+	ErrorData  *edata;
+	DiskquotaQuotaType type;
+	Oid			oid;
+
+	MemoryContextSwitchTo(oldcontext);
+	edata = CopyErrorData();
+	(void) end_write();
+	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED && cancel_sent &&
+		diskquota_slot_take_cancel(generation, &type, &oid))
+	{
+		FlushErrorState();
+		FreeErrorData(edata);
+		cancel_sent = false;
+		report_rejected(type, oid);
+	}
+	FreeErrorData(edata);
+	PG_RE_THROW();
+}
+
+/*
+ * A writing execution completed.  If we interrupted the statement but the
+ * interrupt was not processed yet, the statement did write into a rejected
+ * target: fail it with the quota error now rather than let the cancel hit
+ * whatever runs next.
+ */
+static void
+end_write_ok(uint64 generation)
+{
+	DiskquotaQuotaType type;
+	Oid			oid;
+
+	if (!end_write() || !cancel_sent)
+		return;
+	cancel_sent = false;
+	if (diskquota_slot_take_cancel(generation, &type, &oid) && QueryCancelPending)
+	{
+		QueryCancelPending = false;
+		report_rejected(type, oid);
+	}
+}
+
+static void
+dq_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
+			   bool execute_once)
+{
+	DiskquotaSlotWrite writes[DQ_MAX_STATEMENT_WRITES];
+	int			nwrites = 0;
+	uint64		generation;
+	MemoryContext oldcontext = CurrentMemoryContext;
+
+	if (diskquota_enforcing && queryDesc->plannedstmt->resultRelations != NIL &&
+		!InNoForceRLSOperation())
+	{
+		List	   *relids = written_relations(queryDesc->plannedstmt);
+
+		nwrites = describe_writes(relids, writes, DQ_MAX_STATEMENT_WRITES);
+		list_free(relids);
+	}
+	if (nwrites == 0)
+	{
+		if (prev_ExecutorRun)
+			prev_ExecutorRun(queryDesc, direction, count, execute_once);
+		else
+			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+		return;
+	}
+
+	begin_write(writes, nwrites);
+	generation = write_generation;
+	PG_TRY();
+	{
+		if (prev_ExecutorRun)
+			prev_ExecutorRun(queryDesc, direction, count, execute_once);
+		else
+			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+	}
+	PG_CATCH();
+	{
+		end_write_error(oldcontext, generation);
+	}
+	PG_END_TRY();
+	end_write_ok(generation);
 }
 
 /*
@@ -468,26 +569,47 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				  DestReceiver *dest, QueryCompletion *qc)
 {
 	Node	   *parsetree = pstmt->utilityStmt;
-	volatile bool writes = false;
+	DiskquotaSlotWrite write;
+	int			nwrites = 0;
+	uint64		generation;
+	MemoryContext oldcontext = CurrentMemoryContext;
 
-	if (BackendSlots != NULL)
+	if (diskquota_enforcing)
 	{
 		Oid			nspoid;
 		Oid			owner;
 		Oid			relid = utility_target(parsetree, &nspoid, &owner);
 
-		writes = OidIsValid(relid) || OidIsValid(owner);
-		if (writes && diskquota_any_rejected())
+		if (OidIsValid(relid))
 		{
-			if (OidIsValid(relid))
+			if (diskquota_any_rejected())
 				check_relation(relid);
-			else
-				check_targets(nspoid, owner);
+			nwrites = describe_writes(list_make1_oid(relid), &write, 1);
 		}
-		if (writes)
-			slot_begin_statement(OidIsValid(relid) ? list_make1_oid(relid) : NIL);
+		else if (OidIsValid(owner))
+		{
+			/* CREATE TABLE AS and friends: the relation does not exist yet */
+			if (diskquota_any_rejected())
+				check_targets(nspoid, owner);
+			write.relid = InvalidOid;
+			write.nspoid = nspoid;
+			write.owner = owner;
+			nwrites = 1;
+		}
+	}
+	if (nwrites == 0)
+	{
+		if (prev_ProcessUtility)
+			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+									params, queryEnv, dest, qc);
+		return;
 	}
 
+	begin_write(&write, 1);
+	generation = write_generation;
 	PG_TRY();
 	{
 		if (prev_ProcessUtility)
@@ -497,10 +619,10 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
 									params, queryEnv, dest, qc);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
-		if (writes)
-			slot_end_statement();
+		end_write_error(oldcontext, generation);
 	}
 	PG_END_TRY();
+	end_write_ok(generation);
 }

@@ -764,7 +764,7 @@ load_quota_config(void)
  * published.
  */
 static int
-publish_quotas(List *quotas)
+publish_quotas(List *quotas, HTAB *extra)
 {
 	HASH_SEQ_STATUS status;
 	QuotaMapEntry *entry;
@@ -808,6 +808,9 @@ publish_quotas(List *quotas)
 
 		entry->quota_bytes = quota->quota_bytes;
 		entry->used_bytes = target ? target->used : 0;
+		target = hash_search(extra, &tkey, HASH_FIND, NULL);
+		if (target)
+			entry->used_bytes += target->used;
 		entry->seen = true;
 		rejected = entry->used_bytes >= entry->quota_bytes;
 		if (rejected && !entry->rejected)
@@ -831,16 +834,117 @@ publish_quotas(List *quotas)
 }
 
 /*
+ * Usage of the files that uncommitted transactions published in their
+ * slots, by target.  It is added to the model's usage at publication and
+ * forgotten afterwards: after the commit the model finds the relations in
+ * the catalog.
+ */
+static HTAB *
+uncommitted_usage(List *files)
+{
+	HASHCTL		ctl;
+	HTAB	   *extra;
+	ListCell   *lc;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(TargetKey);
+	ctl.entrysize = sizeof(DQTargetEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	extra = hash_create("diskquota uncommitted usage", 64, &ctl,
+						HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	foreach(lc, files)
+	{
+		DiskquotaSlotFile *file = lfirst(lc);
+		int64		size = relfilenode_size(file->rnode, file->backend);
+		TargetKey	key;
+		DQTargetEntry *entry;
+		bool		found;
+		int			i;
+
+		for (i = 0; i < 2; i++)
+		{
+			memset(&key, 0, sizeof(key));
+			key.type = i == 0 ? DQ_SCHEMA_QUOTA : DQ_ROLE_QUOTA;
+			key.targetoid = i == 0 ? file->nspoid : file->owner;
+			if (!OidIsValid(key.targetoid))
+				continue;
+			entry = hash_search(extra, &key, HASH_ENTER, &found);
+			if (!found)
+				entry->used = 0;
+			entry->used += size;
+		}
+	}
+	return extra;
+}
+
+/*
+ * Which rejected target, if any, does one write of a running statement go
+ * into?  A partitioned table stands for its partitions.
+ */
+static bool
+is_rejected_write(const DiskquotaSlotWrite *write, DiskquotaQuotaType *type,
+				  Oid *oid)
+{
+	if (OidIsValid(write->nspoid) &&
+		diskquota_is_rejected(MyDatabaseId, DQ_SCHEMA_QUOTA, write->nspoid))
+	{
+		*type = DQ_SCHEMA_QUOTA;
+		*oid = write->nspoid;
+		return true;
+	}
+	if (OidIsValid(write->owner) &&
+		diskquota_is_rejected(MyDatabaseId, DQ_ROLE_QUOTA, write->owner))
+	{
+		*type = DQ_ROLE_QUOTA;
+		*oid = write->owner;
+		return true;
+	}
+	if (OidIsValid(write->relid) && !OidIsValid(write->owner))
+	{
+		ListCell   *lc;
+
+		foreach(lc, find_all_inheritors(write->relid, NoLock, NULL))
+		{
+			HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(lfirst_oid(lc)));
+			DiskquotaSlotWrite part;
+			Form_pg_class form;
+			bool		rejected;
+
+			if (!HeapTupleIsValid(tuple))
+				continue;
+			form = (Form_pg_class) GETSTRUCT(tuple);
+			part.relid = lfirst_oid(lc);
+			part.nspoid = form->relpersistence == RELPERSISTENCE_TEMP ?
+				InvalidOid : form->relnamespace;
+			part.owner = form->relowner;
+			ReleaseSysCache(tuple);
+			if (form->relkind == RELKIND_PARTITIONED_TABLE)
+				continue;
+			rejected = is_rejected_write(&part, type, oid);
+			if (rejected)
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
  * One refresh of the model, inside the worker's transaction.  Sets the
- * DQ_DEGRADED_* bits that apply to this refresh.  Returns false if the
- * extension was dropped meanwhile: the caller must then clear the quota map.
+ * DQ_DEGRADED_* bits that apply to this refresh, and *writing if some
+ * statement of the database writes.  Returns false if the extension was
+ * dropped meanwhile: the caller must then clear the quota map.
  */
 bool
-diskquota_refresh(bool full, int *degraded)
+diskquota_refresh(bool full, int *degraded, bool *writing)
 {
 	bool		overflowed;
+	bool		files_overflow;
 	List	   *active;
+	List	   *written = NIL;
+	List	   *files = NIL;
 	List	   *quotas;
+	HTAB	   *extra;
+	ListCell   *lc;
 
 	/*
 	 * Drain first: what changes from now on is picked up by the next
@@ -849,20 +953,32 @@ diskquota_refresh(bool full, int *degraded)
 	active = diskquota_drain_active_relations(MyDatabaseId, &overflowed);
 	/* see the catalog changes of the transactions that pushed them */
 	AcceptInvalidationMessages();
+
+	/* what running statements write, and uncommitted relations */
+	*writing = diskquota_slot_collect(MyDatabaseId, &written, &files,
+									  &files_overflow);
+	if (files_overflow)
+		*degraded |= DQ_DEGRADED_SLOT_FULL;
+
 	if (full)
 		full_rescan();
-	else if (active != NIL)
+	else if (active != NIL || written != NIL)
 	{
 		Relation	pg_index = table_open(IndexRelationId, AccessShareLock);
-		ListCell   *lc;
 
 		foreach(lc, active)
 			refresh_relation(pg_index, lfirst_oid(lc));
+		foreach(lc, written)
+		{
+			if (!list_member_oid(active, lfirst_oid(lc)))
+				refresh_relation(pg_index, lfirst_oid(lc));
+		}
 		table_close(pg_index, AccessShareLock);
 	}
+	extra = uncommitted_usage(files);
 
 	quotas = load_quota_config();
-	*degraded |= publish_quotas(quotas);
+	*degraded |= publish_quotas(quotas, extra);
 
 	/*
 	 * DROP EXTENSION clears the quota map when it ends, after sending its
@@ -873,6 +989,10 @@ diskquota_refresh(bool full, int *degraded)
 	AcceptInvalidationMessages();
 	if (!OidIsValid(get_extension_oid(DISKQUOTA_EXTENSION_NAME, true)))
 		return false;
+
+	/* stop the statements that write into a rejected target */
+	if (*writing && diskquota_any_rejected())
+		diskquota_slot_cancel_writers(MyDatabaseId, is_rejected_write);
 
 	if ((*degraded & DQ_DEGRADED_QUOTA_MAP_FULL) &&
 		!(published_degraded & DQ_DEGRADED_QUOTA_MAP_FULL))
@@ -886,6 +1006,12 @@ diskquota_refresh(bool full, int *degraded)
 				(errmsg("diskquota active relation map is full: database \"%s\" is fully rescanned",
 						get_database_name(MyDatabaseId)),
 				 errhint("Increase diskquota.max_active_tables and restart the server.")));
+	if ((*degraded & DQ_DEGRADED_SLOT_FULL) &&
+		!(published_degraded & DQ_DEGRADED_SLOT_FULL))
+		ereport(WARNING,
+				(errmsg("diskquota cannot count all uncommitted relations in database \"%s\"",
+						get_database_name(MyDatabaseId)),
+				 errdetail("A transaction created or rewrote more relations than a backend slot holds; they are counted after commit.")));
 	published_degraded = *degraded;
 	return true;
 }

@@ -1,0 +1,471 @@
+/*-------------------------------------------------------------------------
+ *
+ * backendslot.c
+ *		Per-backend slots: what each backend's running statement writes,
+ *		the relation files its open transaction created, and the requests
+ *		of the worker to stop a statement.
+ *
+ * The worker reads the catalog with its own snapshot, so it cannot see
+ * relations that a transaction created, or relfilenodes it assigned
+ * (TRUNCATE, VACUUM FULL, CLUSTER, ALTER TABLE rewrites), before the commit.
+ * Each backend therefore publishes, in its slot, the files of those
+ * relations with the schema and role they are charged to; the worker stats
+ * them at each refresh and adds them to the usage.  They are withdrawn when
+ * the transaction ends: after a commit the worker finds them in pg_class.
+ *
+ * While a writing statement runs, the slot also holds the relations and
+ * targets it writes and a generation number that identifies the statement.
+ * The worker re-sizes those relations at each refresh, refreshes often
+ * while some statement writes (diskquota.load_check_interval), and, when one
+ * of the targets is rejected, records (generation, target) in the slot.
+ * The backend polls its slot from a timeout while the statement runs and
+ * cancels itself if the request is for the generation it is running; the
+ * cancel is then turned into the quota error (enforcement.c).  A request
+ * for an earlier generation is ignored: it can never hit a later statement.
+ *
+ * Shared state: BackendSlots, one DiskquotaBackendSlot per backend, indexed
+ * by BackendId - 1.
+ *
+ * Locking: each slot's spinlock, mutex, protects every field but
+ * cancel_generation.  Only the owning backend writes pid, dbid, generation,
+ * writing, writes and files; only a worker writes cancel_type and
+ * cancel_oid, and it does so holding the spinlock and only if generation
+ * still is the one it examined.  cancel_generation is an atomic written by
+ * the worker (with the spinlock held, together with cancel_type/cancel_oid)
+ * and read without any lock by the owning backend's timeout handler, which
+ * must not take a spinlock.  Nothing else is done while a spinlock is held.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/catalog.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/resowner.h"
+#include "utils/syscache.h"
+
+#include "diskquota.h"
+
+#define DQ_SLOT_MAX_WRITES	16
+#define DQ_SLOT_MAX_FILES	64
+
+typedef struct DiskquotaBackendSlot
+{
+	slock_t		mutex;
+	int			pid;			/* 0 when unused */
+	Oid			dbid;
+	uint64		generation;		/* of the current or last writing statement */
+	bool		writing;		/* a writing statement runs */
+	int			nwrites;
+	bool		writes_overflow;	/* the statement writes more than fit */
+	DiskquotaSlotWrite writes[DQ_SLOT_MAX_WRITES];
+	int			nfiles;
+	bool		files_overflow; /* the transaction created more than fit */
+	DiskquotaSlotFile files[DQ_SLOT_MAX_FILES];
+	pg_atomic_uint64 cancel_generation; /* 0: no request */
+	int32		cancel_type;
+	Oid			cancel_oid;
+} DiskquotaBackendSlot;
+
+static DiskquotaBackendSlot *BackendSlots = NULL;
+static DiskquotaBackendSlot *MySlot = NULL;
+
+/* Backend-local: relations whose files this transaction published */
+static List *published_relids = NIL;	/* in TopTransactionContext */
+
+static void slot_resource_release(ResourceReleasePhase phase, bool isCommit,
+								  bool isTopLevel, void *arg);
+
+Size
+diskquota_slot_shmem_size(void)
+{
+	return mul_size(MaxBackends, sizeof(DiskquotaBackendSlot));
+}
+
+/* Called from the shmem startup hook, with AddinShmemInitLock held. */
+void
+diskquota_slot_shmem_init(void)
+{
+	bool		found;
+
+	BackendSlots = ShmemInitStruct("diskquota backend slots",
+								   diskquota_slot_shmem_size(), &found);
+	if (!found)
+	{
+		int			i;
+
+		memset(BackendSlots, 0, diskquota_slot_shmem_size());
+		for (i = 0; i < MaxBackends; i++)
+		{
+			SpinLockInit(&BackendSlots[i].mutex);
+			pg_atomic_init_u64(&BackendSlots[i].cancel_generation, 0);
+		}
+	}
+}
+
+void
+diskquota_slot_install_hooks(void)
+{
+	RegisterResourceReleaseCallback(slot_resource_release, NULL);
+}
+
+static void
+slot_release(int code pg_attribute_unused(), Datum arg pg_attribute_unused())
+{
+	SpinLockAcquire(&MySlot->mutex);
+	MySlot->pid = 0;
+	MySlot->dbid = InvalidOid;
+	MySlot->writing = false;
+	MySlot->nwrites = 0;
+	MySlot->nfiles = 0;
+	MySlot->writes_overflow = false;
+	MySlot->files_overflow = false;
+	SpinLockRelease(&MySlot->mutex);
+	MySlot = NULL;
+}
+
+/* This backend's slot, claimed on first use; NULL if it has none. */
+static DiskquotaBackendSlot *
+my_slot(void)
+{
+	if (MySlot == NULL && BackendSlots != NULL && OidIsValid(MyDatabaseId) &&
+		MyBackendId != InvalidBackendId && MyBackendId <= MaxBackends)
+	{
+		MySlot = &BackendSlots[MyBackendId - 1];
+		SpinLockAcquire(&MySlot->mutex);
+		MySlot->pid = MyProcPid;
+		MySlot->dbid = MyDatabaseId;
+		MySlot->writing = false;
+		MySlot->nwrites = 0;
+		MySlot->nfiles = 0;
+		MySlot->writes_overflow = false;
+		MySlot->files_overflow = false;
+		SpinLockRelease(&MySlot->mutex);
+		on_shmem_exit(slot_release, (Datum) 0);
+	}
+	return MySlot;
+}
+
+/* ----------------------------------------------------------------
+ * Backend side
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * A writing statement starts (outermost) or a nested one adds what it
+ * writes.  Returns the generation of the statement.
+ */
+uint64
+diskquota_slot_begin_write(bool outermost, const DiskquotaSlotWrite *writes, int n)
+{
+	DiskquotaBackendSlot *slot = my_slot();
+	uint64		generation;
+	int			i;
+
+	if (slot == NULL)
+		return 0;
+	SpinLockAcquire(&slot->mutex);
+	if (outermost)
+	{
+		slot->generation++;
+		slot->writing = true;
+		slot->nwrites = 0;
+		slot->writes_overflow = false;
+	}
+	for (i = 0; i < n; i++)
+	{
+		if (slot->nwrites == DQ_SLOT_MAX_WRITES)
+		{
+			slot->writes_overflow = true;
+			break;
+		}
+		slot->writes[slot->nwrites++] = writes[i];
+	}
+	generation = slot->generation;
+	SpinLockRelease(&slot->mutex);
+	return generation;
+}
+
+/* The outermost writing statement ends, however it ends. */
+void
+diskquota_slot_end_write(void)
+{
+	if (MySlot == NULL)
+		return;
+	SpinLockAcquire(&MySlot->mutex);
+	MySlot->generation++;
+	MySlot->writing = false;
+	MySlot->nwrites = 0;
+	MySlot->writes_overflow = false;
+	SpinLockRelease(&MySlot->mutex);
+}
+
+/*
+ * Has the worker asked to stop the statement of this generation?  Called
+ * from a timeout handler: no lock, only an atomic read.
+ */
+bool
+diskquota_slot_cancel_requested(uint64 generation)
+{
+	return MySlot != NULL && generation != 0 &&
+		pg_atomic_read_u64(&MySlot->cancel_generation) == generation;
+}
+
+/*
+ * The target the worker gave for stopping the statement of this generation,
+ * and withdraw the request.  False if there is none.
+ */
+bool
+diskquota_slot_take_cancel(uint64 generation, DiskquotaQuotaType *type, Oid *oid)
+{
+	bool		result = false;
+
+	if (MySlot == NULL || generation == 0)
+		return false;
+	SpinLockAcquire(&MySlot->mutex);
+	if (pg_atomic_read_u64(&MySlot->cancel_generation) == generation)
+	{
+		*type = MySlot->cancel_type;
+		*oid = MySlot->cancel_oid;
+		pg_atomic_write_u64(&MySlot->cancel_generation, 0);
+		result = true;
+	}
+	SpinLockRelease(&MySlot->mutex);
+	return result;
+}
+
+/*
+ * The schema and role a relation of this transaction is charged to.  An
+ * index has the schema and owner of its table; a TOAST relation or TOAST
+ * index is charged to the table it is named after (pg_toast_<oid>,
+ * pg_toast_<oid>_index).  The schema is InvalidOid for temporary relations.
+ */
+static void
+charged_targets(Relation rel, Oid *nspoid, Oid *owner)
+{
+	Oid			table;
+	HeapTuple	tuple;
+
+	*nspoid = rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP ?
+		InvalidOid : rel->rd_rel->relnamespace;
+	*owner = rel->rd_rel->relowner;
+	if (!IsToastNamespace(rel->rd_rel->relnamespace) ||
+		sscanf(RelationGetRelationName(rel), "pg_toast_%u", &table) != 1)
+		return;
+	*nspoid = InvalidOid;
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(table));
+	if (!HeapTupleIsValid(tuple))
+		return;
+	if (((Form_pg_class) GETSTRUCT(tuple))->relpersistence != RELPERSISTENCE_TEMP)
+		*nspoid = ((Form_pg_class) GETSTRUCT(tuple))->relnamespace;
+	*owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+}
+
+static void
+publish_file(Relation rel)
+{
+	DiskquotaBackendSlot *slot = my_slot();
+	DiskquotaSlotFile file;
+
+	if (slot == NULL || !RELKIND_HAS_STORAGE(rel->rd_rel->relkind) ||
+		rel->rd_rel->relisshared)
+		return;
+	file.rnode = rel->rd_node;
+	file.backend = rel->rd_backend;
+	charged_targets(rel, &file.nspoid, &file.owner);
+
+	SpinLockAcquire(&slot->mutex);
+	if (slot->nfiles < DQ_SLOT_MAX_FILES)
+		slot->files[slot->nfiles++] = file;
+	else
+		slot->files_overflow = true;
+	SpinLockRelease(&slot->mutex);
+}
+
+/*
+ * Publish the files of a relation created or given a new relfilenode in
+ * this transaction, and those of its TOAST relation and indexes.  Each
+ * relation is published once per transaction; a later call after another
+ * rewrite publishes the new files too.
+ */
+void
+diskquota_slot_publish_new_relation(Oid relid)
+{
+	Relation	rel;
+	MemoryContext oldcontext;
+	List	   *indexes;
+	ListCell   *lc;
+
+	if (BackendSlots == NULL || !OidIsValid(MyDatabaseId))
+		return;
+	rel = RelationIdGetRelation(relid);
+	if (rel == NULL)
+		return;
+	if (list_member_oid(published_relids, rel->rd_node.relNode))
+	{
+		RelationClose(rel);
+		return;
+	}
+	oldcontext = MemoryContextSwitchTo(TopTransactionContext);
+	published_relids = lappend_oid(published_relids, rel->rd_node.relNode);
+	MemoryContextSwitchTo(oldcontext);
+
+	publish_file(rel);
+	if (rel->rd_rel->relkind == RELKIND_RELATION ||
+		rel->rd_rel->relkind == RELKIND_MATVIEW ||
+		rel->rd_rel->relkind == RELKIND_TOASTVALUE)
+	{
+		if (OidIsValid(rel->rd_rel->reltoastrelid))
+			diskquota_slot_publish_new_relation(rel->rd_rel->reltoastrelid);
+		indexes = RelationGetIndexList(rel);
+		foreach(lc, indexes)
+			diskquota_slot_publish_new_relation(lfirst_oid(lc));
+		list_free(indexes);
+	}
+	RelationClose(rel);
+}
+
+/* At transaction end the published files are withdrawn. */
+static void
+slot_resource_release(ResourceReleasePhase phase, bool isCommit,
+					  bool isTopLevel, void *arg pg_attribute_unused())
+{
+	bool		had_files;
+
+	if (phase != RESOURCE_RELEASE_AFTER_LOCKS || !isTopLevel)
+		return;
+	published_relids = NIL;		/* was in TopTransactionContext */
+	if (MySlot == NULL)
+		return;
+	SpinLockAcquire(&MySlot->mutex);
+	had_files = MySlot->nfiles > 0;
+	MySlot->nfiles = 0;
+	MySlot->files_overflow = false;
+	SpinLockRelease(&MySlot->mutex);
+
+	/* rolled back, the files are gone: let the worker recount at once */
+	if (had_files && !isCommit)
+		diskquota_wake_worker(MyDatabaseId);
+}
+
+/* ----------------------------------------------------------------
+ * Worker side
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Collect, over the slots of a database, the relations running statements
+ * write (to re-size) and the files of uncommitted relations (to add).
+ * Returns true if some statement writes.
+ */
+bool
+diskquota_slot_collect(Oid dbid, List **written, List **files, bool *overflow)
+{
+	bool		writing = false;
+	int			i;
+
+	*overflow = false;
+	for (i = 0; i < MaxBackends; i++)
+	{
+		DiskquotaBackendSlot *slot = &BackendSlots[i];
+		DiskquotaSlotWrite writes[DQ_SLOT_MAX_WRITES];
+		DiskquotaSlotFile slotfiles[DQ_SLOT_MAX_FILES];
+		int			nwrites = 0;
+		int			nfiles = 0;
+		int			j;
+
+		/* unlocked peek: a slot of another database is skipped cheaply */
+		if (slot->dbid != dbid || slot->pid == 0)
+			continue;
+		SpinLockAcquire(&slot->mutex);
+		if (slot->dbid == dbid && slot->pid != 0)
+		{
+			if (slot->writing)
+			{
+				nwrites = slot->nwrites;
+				memcpy(writes, slot->writes, sizeof(DiskquotaSlotWrite) * nwrites);
+			}
+			nfiles = slot->nfiles;
+			memcpy(slotfiles, slot->files, sizeof(DiskquotaSlotFile) * nfiles);
+			*overflow |= slot->files_overflow;
+			writing |= slot->writing;
+		}
+		SpinLockRelease(&slot->mutex);
+
+		for (j = 0; j < nwrites; j++)
+		{
+			if (OidIsValid(writes[j].relid))
+				*written = list_append_unique_oid(*written, writes[j].relid);
+		}
+		for (j = 0; j < nfiles; j++)
+		{
+			DiskquotaSlotFile *file = palloc(sizeof(DiskquotaSlotFile));
+
+			*file = slotfiles[j];
+			*files = lappend(*files, file);
+		}
+	}
+	return writing;
+}
+
+/*
+ * Ask every statement of the database that writes into a rejected target
+ * to stop.  is_rejected_write tells, for one write entry, which rejected
+ * target it writes into.
+ */
+void
+diskquota_slot_cancel_writers(Oid dbid,
+							  bool (*is_rejected_write) (const DiskquotaSlotWrite *write,
+														 DiskquotaQuotaType *type,
+														 Oid *oid))
+{
+	int			i;
+
+	for (i = 0; i < MaxBackends; i++)
+	{
+		DiskquotaBackendSlot *slot = &BackendSlots[i];
+		DiskquotaSlotWrite writes[DQ_SLOT_MAX_WRITES];
+		int			nwrites;
+		uint64		generation;
+		int			j;
+
+		if (slot->dbid != dbid || slot->pid == 0 || !slot->writing)
+			continue;
+		SpinLockAcquire(&slot->mutex);
+		generation = slot->generation;
+		nwrites = slot->writing && slot->dbid == dbid ? slot->nwrites : 0;
+		memcpy(writes, slot->writes, sizeof(DiskquotaSlotWrite) * nwrites);
+		SpinLockRelease(&slot->mutex);
+
+		for (j = 0; j < nwrites; j++)
+		{
+			DiskquotaQuotaType type;
+			Oid			oid;
+
+			if (!is_rejected_write(&writes[j], &type, &oid))
+				continue;
+			SpinLockAcquire(&slot->mutex);
+			/* only if the same statement still runs */
+			if (slot->generation == generation && slot->writing)
+			{
+				slot->cancel_type = type;
+				slot->cancel_oid = oid;
+				pg_atomic_write_u64(&slot->cancel_generation, generation);
+			}
+			SpinLockRelease(&slot->mutex);
+			break;
+		}
+	}
+}
