@@ -79,6 +79,7 @@ static HTAB *ActiveMap = NULL;
 
 /* Backend-local: relations to push when the transaction commits. */
 static List *pending_relids = NIL;	/* in TopTransactionContext */
+static List *pending_written = NIL;	/* likewise */
 static bool pending_wake_worker = false;
 static bool pending_wake_launcher = false;
 static bool pending_rescan = false;
@@ -258,24 +259,32 @@ diskquota_mark_relation_active(Oid relid)
 
 /*
  * Mark a relation active when the transaction ends, committed or aborted,
- * after its invalidation messages are sent.  Used for changes the worker
- * cannot see before (a new relation, a new relfilenode, a new schema or
- * owner), and for relations a statement writes, so that the growth of a
- * statement that fails is seen too.  With wake, the worker is woken at
- * commit.
+ * after its invalidation messages are sent.
+ *
+ * With catalog_change, the change is one the worker cannot see before the
+ * commit (a new relation, a new relfilenode, a new schema or owner): the
+ * relation is pushed in any case and the worker is woken at commit.
+ * Without, the relation was written, and is pushed so that the growth of a
+ * statement that fails is seen too; like diskquota_mark_relation_active(),
+ * that push is skipped if the relation was pushed since the worker's last
+ * drain, which keeps short transactions off the shared map's lock.
  */
 void
-diskquota_mark_relation_active_at_end(Oid relid, bool wake)
+diskquota_mark_relation_active_at_end(Oid relid, bool catalog_change)
 {
 	MemoryContext oldcontext;
 
 	if (ActiveHeader == NULL || !OidIsValid(MyDatabaseId))
 		return;
 	oldcontext = MemoryContextSwitchTo(TopTransactionContext);
-	pending_relids = list_append_unique_oid(pending_relids, relid);
-	MemoryContextSwitchTo(oldcontext);
-	if (wake)
+	if (catalog_change)
+	{
+		pending_relids = list_append_unique_oid(pending_relids, relid);
 		pending_wake_worker = true;
+	}
+	else
+		pending_written = list_append_unique_oid(pending_written, relid);
+	MemoryContextSwitchTo(oldcontext);
 }
 
 /* Wake the worker of this database when the transaction commits. */
@@ -290,6 +299,7 @@ reset_pending(void)
 {
 	/* the list lives in TopTransactionContext, which goes away */
 	pending_relids = NIL;
+	pending_written = NIL;
 	pending_wake_worker = false;
 	pending_wake_launcher = false;
 	pending_rescan = false;
@@ -303,11 +313,12 @@ reset_pending(void)
 static void
 flush_pending(bool commit)
 {
+	ListCell   *lc;
+
 	if (pending_relids != NIL)
 	{
 		int			n = list_length(pending_relids);
 		Oid		   *relids = palloc(sizeof(Oid) * n);
-		ListCell   *lc;
 		int			i = 0;
 
 		foreach(lc, pending_relids)
@@ -315,6 +326,8 @@ flush_pending(bool commit)
 		push_relids(relids, n, commit && pending_wake_worker);
 		pfree(relids);
 	}
+	foreach(lc, pending_written)
+		diskquota_mark_relation_active(lfirst_oid(lc));
 	if (!commit)
 		return;
 	/* see diskquota_refresh() for why the worker cannot publish again */
@@ -437,7 +450,7 @@ mark_result_relation(ResultRelInfo *rri)
 	/* created or given a new relfilenode in this transaction: see commit */
 	if (rel->rd_createSubid != InvalidSubTransactionId ||
 		rel->rd_firstRelfilenodeSubid != InvalidSubTransactionId)
-		diskquota_mark_relation_active_at_end(RelationGetRelid(rel), false);
+		diskquota_mark_relation_active_at_end(RelationGetRelid(rel), true);
 }
 
 /*

@@ -125,7 +125,7 @@ extern Size diskquota_active_shmem_size(void);
 extern void diskquota_active_shmem_init(void);
 extern void diskquota_active_install_hooks(void);
 extern void diskquota_mark_relation_active(Oid relid);
-extern void diskquota_mark_relation_active_at_end(Oid relid, bool wake);
+extern void diskquota_mark_relation_active_at_end(Oid relid, bool catalog_change);
 extern void diskquota_wake_worker_at_commit(void);
 extern List *diskquota_drain_active_relations(Oid dbid, bool *overflowed);
 extern void diskquota_forget_database(Oid dbid);
