@@ -120,18 +120,25 @@ diskquota_slot_install_hooks(void)
 	RegisterResourceReleaseCallback(slot_resource_release, NULL);
 }
 
+/* Claim (pid != 0) or release a slot, emptied. */
+static void
+slot_set_owner(DiskquotaBackendSlot *slot, int pid, Oid dbid)
+{
+	SpinLockAcquire(&slot->mutex);
+	slot->pid = pid;
+	slot->dbid = dbid;
+	slot->writing = false;
+	slot->nwrites = 0;
+	slot->nfiles = 0;
+	slot->writes_overflow = false;
+	slot->files_overflow = false;
+	SpinLockRelease(&slot->mutex);
+}
+
 static void
 slot_release(int code pg_attribute_unused(), Datum arg pg_attribute_unused())
 {
-	SpinLockAcquire(&MySlot->mutex);
-	MySlot->pid = 0;
-	MySlot->dbid = InvalidOid;
-	MySlot->writing = false;
-	MySlot->nwrites = 0;
-	MySlot->nfiles = 0;
-	MySlot->writes_overflow = false;
-	MySlot->files_overflow = false;
-	SpinLockRelease(&MySlot->mutex);
+	slot_set_owner(MySlot, 0, InvalidOid);
 	MySlot = NULL;
 }
 
@@ -143,15 +150,7 @@ my_slot(void)
 		MyBackendId != InvalidBackendId && MyBackendId <= MaxBackends)
 	{
 		MySlot = &BackendSlots[MyBackendId - 1];
-		SpinLockAcquire(&MySlot->mutex);
-		MySlot->pid = MyProcPid;
-		MySlot->dbid = MyDatabaseId;
-		MySlot->writing = false;
-		MySlot->nwrites = 0;
-		MySlot->nfiles = 0;
-		MySlot->writes_overflow = false;
-		MySlot->files_overflow = false;
-		SpinLockRelease(&MySlot->mutex);
+		slot_set_owner(MySlot, MyProcPid, MyDatabaseId);
 		on_shmem_exit(slot_release, (Datum) 0);
 	}
 	return MySlot;

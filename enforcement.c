@@ -420,6 +420,17 @@ end_write_ok(uint64 generation)
 	}
 }
 
+/* The next ExecutorRun in the chain */
+static void
+next_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
+				 bool execute_once)
+{
+	if (prev_ExecutorRun)
+		prev_ExecutorRun(queryDesc, direction, count, execute_once);
+	else
+		standard_ExecutorRun(queryDesc, direction, count, execute_once);
+}
+
 static void
 dq_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 			   bool execute_once)
@@ -439,10 +450,7 @@ dq_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 	}
 	if (nwrites == 0)
 	{
-		if (prev_ExecutorRun)
-			prev_ExecutorRun(queryDesc, direction, count, execute_once);
-		else
-			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+		next_ExecutorRun(queryDesc, direction, count, execute_once);
 		return;
 	}
 
@@ -450,10 +458,7 @@ dq_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 	generation = write_generation;
 	PG_TRY();
 	{
-		if (prev_ExecutorRun)
-			prev_ExecutorRun(queryDesc, direction, count, execute_once);
-		else
-			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+		next_ExecutorRun(queryDesc, direction, count, execute_once);
 	}
 	PG_CATCH();
 	{
@@ -562,6 +567,21 @@ utility_target(Node *parsetree, Oid *nspoid, Oid *owner)
 	return InvalidOid;
 }
 
+/* The next ProcessUtility in the chain */
+static void
+next_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+					bool readOnlyTree, ProcessUtilityContext context,
+					ParamListInfo params, QueryEnvironment *queryEnv,
+					DestReceiver *dest, QueryCompletion *qc)
+{
+	if (prev_ProcessUtility)
+		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+							params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+}
+
 static void
 dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				  bool readOnlyTree, ProcessUtilityContext context,
@@ -599,12 +619,8 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	}
 	if (nwrites == 0)
 	{
-		if (prev_ProcessUtility)
-			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-								params, queryEnv, dest, qc);
-		else
-			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-									params, queryEnv, dest, qc);
+		next_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+							params, queryEnv, dest, qc);
 		return;
 	}
 
@@ -612,12 +628,8 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	generation = write_generation;
 	PG_TRY();
 	{
-		if (prev_ProcessUtility)
-			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-								params, queryEnv, dest, qc);
-		else
-			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-									params, queryEnv, dest, qc);
+		next_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+							params, queryEnv, dest, qc);
 	}
 	PG_CATCH();
 	{
