@@ -7,6 +7,7 @@ OBJS = \
 	diskquota.o \
 	diskquota_utility.o \
 	enforcement.o \
+	filefeed.o \
 	quotamodel.o
 
 EXTENSION = diskquota

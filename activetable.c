@@ -56,10 +56,16 @@
 
 #include "diskquota.h"
 
+/*
+ * An entry names a relation by OID (spcnode is InvalidOid), as the hooks
+ * know it, or a relation file by tablespace and relfilenode, as the file
+ * change feed (filefeed.c) knows it.
+ */
 typedef struct ActiveMapKey
 {
 	Oid			dbid;
-	Oid			relid;
+	Oid			spcnode;
+	Oid			id;				/* relation OID or relfilenode */
 } ActiveMapKey;
 
 typedef struct ActiveMapEntry
@@ -195,8 +201,10 @@ push_relids(const Oid *relids, int n, bool wake)
 		ActiveMapKey key;
 		bool		found;
 
+		memset(&key, 0, sizeof(key));
 		key.dbid = MyDatabaseId;
-		key.relid = relids[i];
+		key.spcnode = InvalidOid;
+		key.id = relids[i];
 		if (hash_search(ActiveMap, &key, HASH_ENTER_NULL, &found) == NULL)
 		{
 			overflow = true;
@@ -369,17 +377,54 @@ dq_xact_callback(XactEvent event, void *arg pg_attribute_unused())
 }
 
 /*
+ * Mark relation files of a database active (the launcher, from the file
+ * change feed).  Never raises an error.  Returns false if the map was full:
+ * the database is then marked for a full rescan.
+ */
+bool
+diskquota_mark_files_active(Oid dbid, const DiskquotaFileRef *files, int n)
+{
+	bool		overflow = false;
+	int			i;
+
+	if (n == 0)
+		return true;
+	LWLockAcquire(ActiveHeader->lock, LW_EXCLUSIVE);
+	for (i = 0; i < n; i++)
+	{
+		ActiveMapKey key;
+		bool		found;
+
+		memset(&key, 0, sizeof(key));
+		key.dbid = dbid;
+		key.spcnode = files[i].spcnode;
+		key.id = files[i].relfilenode;
+		if (hash_search(ActiveMap, &key, HASH_ENTER_NULL, &found) == NULL)
+		{
+			overflow = true;
+			break;
+		}
+		if (!found)
+			ActiveHeader->nentries++;
+	}
+	LWLockRelease(ActiveHeader->lock);
+	if (overflow)
+		diskquota_request_rescan(dbid, DQ_DEGRADED_ACTIVE_MAP_FULL);
+	return !overflow;
+}
+
+/*
  * Take all entries of a database out of the map (the worker, at each
- * refresh).  Returns a list of relation OIDs.
+ * refresh).  Returns the relation OIDs; the relation files go to *files
+ * (DiskquotaFileRef).
  */
 List *
-diskquota_drain_active_relations(Oid dbid, bool *overflowed)
+diskquota_drain_active_relations(Oid dbid, List **files)
 {
 	HASH_SEQ_STATUS status;
 	ActiveMapEntry *entry;
 	List	   *result = NIL;
 
-	*overflowed = false;
 	LWLockAcquire(ActiveHeader->lock, LW_EXCLUSIVE);
 	if (ActiveHeader->nentries > 0)
 	{
@@ -388,7 +433,16 @@ diskquota_drain_active_relations(Oid dbid, bool *overflowed)
 		{
 			if (entry->key.dbid != dbid)
 				continue;
-			result = lappend_oid(result, entry->key.relid);
+			if (!OidIsValid(entry->key.spcnode))
+				result = lappend_oid(result, entry->key.id);
+			else if (files != NULL)
+			{
+				DiskquotaFileRef *file = palloc(sizeof(DiskquotaFileRef));
+
+				file->spcnode = entry->key.spcnode;
+				file->relfilenode = entry->key.id;
+				*files = lappend(*files, file);
+			}
 			hash_search(ActiveMap, &entry->key, HASH_REMOVE, NULL);
 			ActiveHeader->nentries--;
 		}
@@ -402,9 +456,7 @@ diskquota_drain_active_relations(Oid dbid, bool *overflowed)
 void
 diskquota_forget_database(Oid dbid)
 {
-	bool		overflowed;
-
-	list_free(diskquota_drain_active_relations(dbid, &overflowed));
+	list_free(diskquota_drain_active_relations(dbid, NULL));
 }
 
 /* ----------------------------------------------------------------

@@ -76,6 +76,7 @@ int			diskquota_max_quotas = 10000;
 int			diskquota_max_databases = 16;
 int			diskquota_full_rescan_interval = 600;
 int			diskquota_load_check_interval = 100;
+bool		diskquota_file_feed = true;
 
 DiskquotaSharedState *DiskquotaShared = NULL;
 
@@ -125,6 +126,25 @@ _PG_init(void)
 							PGC_SIGHUP,
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("diskquota.file_feed",
+							 "Watches the files of monitored databases for changes (Linux inotify).",
+							 "When off, or where inotify cannot be used, changes that no statement hook "
+							 "sees are found only by the periodic full rescans.",
+							 &diskquota_file_feed,
+							 true,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("diskquota.feed_simulate_overflow",
+							 "Test only: treats every batch of file-change events as a queue overflow.",
+							 NULL,
+							 &diskquota_feed_simulate_overflow,
+							 false,
+							 PGC_SIGHUP,
+							 GUC_NOT_IN_SAMPLE,
+							 NULL, NULL, NULL);
 
 	DefineCustomIntVariable("diskquota.full_rescan_interval",
 							"Time between two full rescans of every relation of a monitored database.",
@@ -572,7 +592,7 @@ launcher_lookup_databases(List *names)
  * Bring the slots in line with diskquota.monitor_databases: stop workers of
  * databases no longer listed, start (or restart) workers of listed ones.
  */
-static void
+static List *
 launcher_reconcile(void)
 {
 	char	   *rawstring;
@@ -583,6 +603,7 @@ launcher_reconcile(void)
 	int			i;
 	Oid		   *forget;
 	int			nforget = 0;
+	List	   *monitored = NIL;
 	TimestampTz now = GetCurrentTimestamp();
 
 	rawstring = pstrdup(diskquota_monitor_databases ? diskquota_monitor_databases : "");
@@ -728,9 +749,17 @@ launcher_reconcile(void)
 		diskquota_forget_database(forget[i]);
 	}
 	pfree(forget);
+	n = 0;
+	foreach(lc, names)
+	{
+		if (OidIsValid(dboids[n]))
+			monitored = list_append_unique_oid(monitored, dboids[n]);
+		n++;
+	}
 	list_free(names);
 	pfree(rawstring);
 	pfree(dboids);
+	return monitored;
 }
 
 void
@@ -761,20 +790,90 @@ diskquota_launcher_main(Datum main_arg pg_attribute_unused())
 
 	for (;;)
 	{
-		CHECK_FOR_INTERRUPTS();
-		if (ConfigReloadPending)
+		bool		feed_on;
+		WaitEventSet *set;
+		TimestampTz last_reconcile;
+		List	   *watched = NIL;
+		bool		resync = true;
+
+		/* (Re)start with the feed as diskquota.file_feed says. */
+		feed_on = diskquota_file_feed && diskquota_feed_start();
+		LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+		DiskquotaShared->feed_active = feed_on;
+		LWLockRelease(DiskquotaShared->lock);
+		set = CreateWaitEventSet(TopMemoryContext, 3);
+		AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
+		AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
+		if (feed_on)
+			AddWaitEventToSet(set, WL_SOCKET_READABLE, diskquota_feed_fd(), NULL, NULL);
+		last_reconcile = 0;
+
+		while (feed_on == (diskquota_file_feed && diskquota_feed_fd() >= 0))
 		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
+			WaitEvent	event;
+			long		timeout;
+			TimestampTz now;
+
+			CHECK_FOR_INTERRUPTS();
+			if (ConfigReloadPending)
+			{
+				ConfigReloadPending = false;
+				ProcessConfigFile(PGC_SIGHUP);
+				last_reconcile = 0;
+				if (feed_on != diskquota_file_feed)
+					break;
+			}
+
+			now = GetCurrentTimestamp();
+			if (TimestampDifferenceExceeds(last_reconcile, now, diskquota_naptime * 1000))
+			{
+				List	   *monitored = launcher_reconcile();
+
+				/* watch the directories of exactly the monitored databases */
+				if (feed_on && (resync || !equal(monitored, watched)))
+				{
+					int			n = list_length(monitored);
+					Oid		   *dbids = palloc(sizeof(Oid) * Max(n, 1));
+					ListCell   *lc;
+					int			i = 0;
+
+					foreach(lc, monitored)
+						dbids[i++] = lfirst_oid(lc);
+					diskquota_feed_watch(dbids, n);
+					pfree(dbids);
+					resync = false;
+				}
+				list_free(watched);
+				watched = monitored;
+				last_reconcile = now;
+			}
+
+			timeout = diskquota_naptime * 1000L;
+			if (feed_on)
+			{
+				long		wake = diskquota_feed_next_wake();
+
+				if (wake >= 0 && wake < timeout)
+					timeout = wake;
+			}
+			if (WaitEventSetWait(set, timeout, &event, 1, PG_WAIT_EXTENSION) == 1 &&
+				(event.events & WL_LATCH_SET))
+			{
+				ResetLatch(MyLatch);
+				last_reconcile = 0;
+			}
+			if (feed_on && diskquota_feed_drain())
+			{
+				/* a directory to watch appeared */
+				resync = true;
+				last_reconcile = 0;
+			}
 		}
 
-		launcher_reconcile();
-
-		(void) WaitLatch(MyLatch,
-						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 diskquota_naptime * 1000L,
-						 PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
+		/* diskquota.file_feed changed */
+		FreeWaitEventSet(set);
+		diskquota_feed_stop();
+		list_free(watched);
 	}
 }
 

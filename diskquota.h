@@ -52,6 +52,8 @@ extern int	diskquota_max_quotas;
 extern int	diskquota_max_databases;
 extern int	diskquota_full_rescan_interval;
 extern int	diskquota_load_check_interval;
+extern bool diskquota_file_feed;
+extern bool diskquota_feed_simulate_overflow;
 
 /*
  * State of one monitored database, as shown by diskquota.status().
@@ -72,6 +74,7 @@ typedef enum DiskquotaDBState
 #define DQ_DEGRADED_ACTIVE_MAP_FULL	0x01
 #define DQ_DEGRADED_QUOTA_MAP_FULL	0x02
 #define DQ_DEGRADED_SLOT_FULL		0x04
+#define DQ_DEGRADED_FEED_OVERFLOW	0x08
 
 /*
  * One slot per monitored database, in shared memory (diskquota.c).
@@ -102,6 +105,7 @@ typedef struct DiskquotaSharedState
 	int			launcher_pid;
 	Latch	   *launcher_latch;
 	uint64		extension_events;	/* CREATE/DROP EXTENSION diskquota count */
+	bool		feed_active;	/* the launcher watches files (filefeed.c) */
 	int			ndbs;			/* length of dbs[] (diskquota.max_databases) */
 	DiskquotaDBSlot dbs[FLEXIBLE_ARRAY_MEMBER];
 } DiskquotaSharedState;
@@ -127,8 +131,23 @@ extern void diskquota_active_install_hooks(void);
 extern void diskquota_mark_relation_active(Oid relid);
 extern void diskquota_mark_relation_active_at_end(Oid relid, bool catalog_change);
 extern void diskquota_wake_worker_at_commit(void);
-extern List *diskquota_drain_active_relations(Oid dbid, bool *overflowed);
+typedef struct DiskquotaFileRef
+{
+	Oid			spcnode;		/* tablespace (never InvalidOid) */
+	Oid			relfilenode;
+} DiskquotaFileRef;
+
+extern bool diskquota_mark_files_active(Oid dbid, const DiskquotaFileRef *files, int n);
+extern List *diskquota_drain_active_relations(Oid dbid, List **files);
 extern void diskquota_forget_database(Oid dbid);
+
+/* filefeed.c: the file-change feed, run by the launcher */
+extern bool diskquota_feed_start(void);
+extern void diskquota_feed_stop(void);
+extern int	diskquota_feed_fd(void);
+extern void diskquota_feed_watch(const Oid *dbids, int ndbs);
+extern bool diskquota_feed_drain(void);
+extern long diskquota_feed_next_wake(void);
 
 /* quotamodel.c: the worker's model and the shared quota map */
 extern Size diskquota_quota_shmem_size(void);

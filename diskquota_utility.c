@@ -288,6 +288,7 @@ diskquota_status(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	DiskquotaDBSlot *copy;
+	bool		feed_active;
 	int			n = 0;
 	int			i;
 
@@ -296,6 +297,7 @@ diskquota_status(PG_FUNCTION_ARGS)
 
 	copy = palloc(sizeof(DiskquotaDBSlot) * DiskquotaShared->ndbs);
 	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
+	feed_active = DiskquotaShared->feed_active;
 	for (i = 0; i < DiskquotaShared->ndbs; i++)
 	{
 		if (DiskquotaShared->dbs[i].state != DQ_DB_UNUSED)
@@ -333,7 +335,13 @@ diskquota_status(PG_FUNCTION_ARGS)
 		if (slot->degraded & DQ_DEGRADED_SLOT_FULL)
 			appendStringInfo(&reason, "%sa transaction created more relations than a backend slot holds",
 							 reason.len > 0 ? "; " : "");
-		values[8] = BoolGetDatum(slot->degraded != 0);
+		if (slot->degraded & DQ_DEGRADED_FEED_OVERFLOW)
+			appendStringInfo(&reason, "%sfile-change feed overflowed, database fully rescanned",
+							 reason.len > 0 ? "; " : "");
+		if (!feed_active)
+			appendStringInfo(&reason, "%sno file-change feed, changes no hook sees wait for a full rescan",
+							 reason.len > 0 ? "; " : "");
+		values[8] = BoolGetDatum(reason.len > 0);
 		values[9] = CStringGetTextDatum(reason.data);
 		nulls[9] = reason.len == 0;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);

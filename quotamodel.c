@@ -61,6 +61,7 @@
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
+#include "utils/relfilenodemap.h"
 #include "utils/relmapper.h"
 #include "utils/syscache.h"
 
@@ -937,7 +938,7 @@ is_rejected_write(const DiskquotaSlotWrite *write, DiskquotaQuotaType *type,
 bool
 diskquota_refresh(bool full, int *degraded, bool *writing)
 {
-	bool		overflowed;
+	List	   *changed_files = NIL;
 	bool		files_overflow;
 	List	   *active;
 	List	   *written = NIL;
@@ -950,9 +951,23 @@ diskquota_refresh(bool full, int *degraded, bool *writing)
 	 * Drain first: what changes from now on is picked up by the next
 	 * refresh, whatever this one sees.
 	 */
-	active = diskquota_drain_active_relations(MyDatabaseId, &overflowed);
+	active = diskquota_drain_active_relations(MyDatabaseId, &changed_files);
 	/* see the catalog changes of the transactions that pushed them */
 	AcceptInvalidationMessages();
+
+	/*
+	 * Files the feed saw change: find their relations.  A file the catalog
+	 * does not know belongs to a relation not committed yet (counted through
+	 * the slots) or already dropped (counted through the drop).
+	 */
+	foreach(lc, changed_files)
+	{
+		DiskquotaFileRef *file = lfirst(lc);
+		Oid			relid = RelidByRelfilenode(file->spcnode, file->relfilenode);
+
+		if (OidIsValid(relid))
+			active = list_append_unique_oid(active, relid);
+	}
 
 	/* what running statements write, and uncommitted relations */
 	*writing = diskquota_slot_collect(MyDatabaseId, &written, &files,

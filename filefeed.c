@@ -1,0 +1,413 @@
+/*-------------------------------------------------------------------------
+ *
+ * filefeed.c
+ *		The file-change feed: Linux inotify on the directories of the
+ *		monitored databases, run by the launcher.
+ *
+ * Stock PostgreSQL has no hook where relation files grow or shrink.  What
+ * changes on disk is a file under base/<dboid>/ or
+ * pg_tblspc/<spc>/PG_15_<catversion>/<dboid>/, named <relfilenode>,
+ * <relfilenode>.<segment>, <relfilenode>_<fork>, or t<backend>_<relfilenode>
+ * for temporary relations.  inotify reports every write, truncation,
+ * creation and removal of those files, by any process (backends, COPY,
+ * index builds, VACUUM, autovacuum), at no cost to the process that writes.
+ *
+ * The launcher owns one inotify instance.  It watches each monitored
+ * database's directory in every tablespace, and the tablespace directories
+ * themselves so that it notices a database directory or a tablespace that
+ * appears later.  It drains the events when the descriptor is readable,
+ * records (database, tablespace, relfilenode) in the shared active-relation
+ * map (activetable.c), and sets the owning workers' latches, at most once
+ * per diskquota.load_check_interval per database so that a bulk load costs
+ * a few wake-ups, not one per block.  A queue overflow (IN_Q_OVERFLOW), an
+ * unreadable event or a full active map marks the databases for a full
+ * rescan: a change is never silently missed.  Where inotify cannot be used,
+ * the workers fall back to the periodic full rescans and say so.
+ *
+ * This file owns no shared state; all of it is the launcher's memory.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <dirent.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "catalog/pg_tablespace_d.h"
+#include "common/relpath.h"
+#include "miscadmin.h"
+#include "storage/fd.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "diskquota.h"
+
+/* What a watch descriptor watches */
+typedef enum WatchKind
+{
+	WATCH_DATABASE_DIR,			/* relation files of one database */
+	WATCH_TABLESPACE_DIR		/* a directory where database dirs appear */
+} WatchKind;
+
+typedef struct WatchEntry
+{
+	int			wd;				/* hash key */
+	WatchKind	kind;
+	Oid			dbid;			/* WATCH_DATABASE_DIR */
+	Oid			spcnode;		/* WATCH_DATABASE_DIR */
+} WatchEntry;
+
+/* Events that change the size of a relation file, or its existence */
+#define FILE_EVENTS (IN_MODIFY | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO)
+/* Events by which directories to watch appear */
+#define DIR_EVENTS (IN_CREATE | IN_MOVED_TO)
+
+/* Per monitored database: when its worker was last woken */
+typedef struct FeedDatabase
+{
+	Oid			dbid;
+	TimestampTz last_wake;
+	bool		wake_pending;	/* events since the last wake-up */
+} FeedDatabase;
+
+static int	feed_fd = -1;
+static HTAB *watches = NULL;
+static FeedDatabase *feed_dbs = NULL;
+static int	feed_ndbs = 0;
+static bool feed_resync = false;	/* a watched directory appeared */
+
+/* Test-only: treat every drained batch as a queue overflow */
+bool		diskquota_feed_simulate_overflow = false;
+
+/*
+ * Start the feed.  Returns false, having said why, if inotify cannot be
+ * used; the workers then rely on the periodic full rescans.
+ */
+bool
+diskquota_feed_start(void)
+{
+	HASHCTL		ctl;
+
+	feed_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (feed_fd < 0)
+	{
+		ereport(LOG,
+				(errcode_for_file_access(),
+				 errmsg("diskquota cannot watch relation files: %m"),
+				 errdetail("Changes that no statement hook sees (autovacuum truncations) are found only by the full rescans."),
+				 errhint("Raise fs.inotify.max_user_instances, or lower diskquota.full_rescan_interval.")));
+		return false;
+	}
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(int);
+	ctl.entrysize = sizeof(WatchEntry);
+	ctl.hcxt = TopMemoryContext;
+	watches = hash_create("diskquota watches", 64, &ctl,
+						  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	return true;
+}
+
+int
+diskquota_feed_fd(void)
+{
+	return feed_fd;
+}
+
+/* Stop the feed (diskquota.file_feed turned off). */
+void
+diskquota_feed_stop(void)
+{
+	if (feed_fd < 0)
+		return;
+	close(feed_fd);
+	feed_fd = -1;
+	hash_destroy(watches);
+	watches = NULL;
+	feed_ndbs = 0;
+}
+
+static void
+add_watch(const char *path, uint32 mask, WatchKind kind, Oid dbid, Oid spcnode)
+{
+	int			wd = inotify_add_watch(feed_fd, path, mask);
+	WatchEntry *entry;
+
+	if (wd < 0)
+	{
+		/* a directory not there (yet) is no error: its parent is watched */
+		if (errno != ENOENT)
+			ereport(LOG,
+					(errcode_for_file_access(),
+					 errmsg("diskquota cannot watch directory \"%s\": %m", path),
+					 errhint("Raise fs.inotify.max_user_watches. Changes there are found by the full rescans.")));
+		return;
+	}
+	entry = hash_search(watches, &wd, HASH_ENTER, NULL);
+	entry->kind = kind;
+	entry->dbid = dbid;
+	entry->spcnode = spcnode;
+}
+
+/*
+ * Watch the directories of these databases (and nothing else): base/<db>,
+ * pg_tblspc/<spc>/<version>/<db> for every tablespace, and the directories
+ * where those may appear.
+ */
+void
+diskquota_feed_watch(const Oid *dbids, int ndbs)
+{
+	HASH_SEQ_STATUS status;
+	WatchEntry *entry;
+	DIR		   *dir;
+	struct dirent *de;
+	char		path[MAXPGPATH];
+	int			i;
+
+	if (feed_fd < 0)
+		return;
+
+	/* Start afresh: this is rare (a reload, a new directory). */
+	hash_seq_init(&status, watches);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		inotify_rm_watch(feed_fd, entry->wd);
+		hash_search(watches, &entry->wd, HASH_REMOVE, NULL);
+	}
+	if (feed_dbs)
+		pfree(feed_dbs);
+	feed_dbs = MemoryContextAllocZero(TopMemoryContext,
+									  sizeof(FeedDatabase) * Max(ndbs, 1));
+	feed_ndbs = 0;
+	feed_resync = false;
+
+	for (i = 0; i < ndbs; i++)
+	{
+		if (!OidIsValid(dbids[i]))
+			continue;
+		feed_dbs[feed_ndbs++].dbid = dbids[i];
+		snprintf(path, sizeof(path), "base/%u", dbids[i]);
+		add_watch(path, FILE_EVENTS, WATCH_DATABASE_DIR, dbids[i],
+				  DEFAULTTABLESPACE_OID);
+	}
+
+	add_watch("pg_tblspc", DIR_EVENTS, WATCH_TABLESPACE_DIR, InvalidOid, InvalidOid);
+	dir = AllocateDir("pg_tblspc");
+	while ((de = ReadDir(dir, "pg_tblspc")) != NULL)
+	{
+		Oid			spcnode;
+
+		if (sscanf(de->d_name, "%u", &spcnode) != 1)
+			continue;
+		snprintf(path, sizeof(path), "pg_tblspc/%u/%s", spcnode,
+				 TABLESPACE_VERSION_DIRECTORY);
+		add_watch(path, DIR_EVENTS, WATCH_TABLESPACE_DIR, InvalidOid, InvalidOid);
+		for (i = 0; i < feed_ndbs; i++)
+		{
+			snprintf(path, sizeof(path), "pg_tblspc/%u/%s/%u", spcnode,
+					 TABLESPACE_VERSION_DIRECTORY, feed_dbs[i].dbid);
+			add_watch(path, FILE_EVENTS, WATCH_DATABASE_DIR, feed_dbs[i].dbid,
+					  spcnode);
+		}
+	}
+	FreeDir(dir);
+}
+
+/*
+ * The relfilenode a relation file name stands for: <n>, <n>.<segment>,
+ * <n>_<fork>, t<backend>_<n>...  0 for other files (PG_VERSION,
+ * pg_filenode.map, pg_internal.init, temporary files of a rewrite...).
+ */
+static Oid
+file_relfilenode(const char *name)
+{
+	const char *p = name;
+	char	   *end;
+	unsigned long n;
+
+	if (*p == 't')
+	{
+		p = strchr(p, '_');
+		if (p == NULL)
+			return InvalidOid;
+		p++;
+	}
+	if (!isdigit((unsigned char) *p))
+		return InvalidOid;
+	errno = 0;
+	n = strtoul(p, &end, 10);
+	if (errno != 0 || n == 0 || n > PG_UINT32_MAX)
+		return InvalidOid;
+	if (*end != '\0' && *end != '.' && *end != '_')
+		return InvalidOid;
+	return (Oid) n;
+}
+
+static FeedDatabase *
+feed_database(Oid dbid)
+{
+	int			i;
+
+	for (i = 0; i < feed_ndbs; i++)
+	{
+		if (feed_dbs[i].dbid == dbid)
+			return &feed_dbs[i];
+	}
+	return NULL;
+}
+
+/*
+ * Record changed files in the active map, one call per run of files of
+ * the same database, and note which workers to wake.
+ */
+static void
+flush_files(const DiskquotaFileRef *files, const Oid *dbids, int n)
+{
+	int			start = 0;
+
+	while (start < n)
+	{
+		int			end = start + 1;
+		FeedDatabase *db = feed_database(dbids[start]);
+
+		while (end < n && dbids[end] == dbids[start])
+			end++;
+		/* on overflow the database is marked for a full rescan */
+		(void) diskquota_mark_files_active(dbids[start], &files[start], end - start);
+		if (db)
+			db->wake_pending = true;
+		start = end;
+	}
+}
+
+/* Every monitored database must be rescanned: events were lost. */
+static void
+feed_overflow(void)
+{
+	int			i;
+
+	ereport(LOG,
+			(errmsg("diskquota file-change feed overflowed: monitored databases are fully rescanned"),
+			 errhint("Raise fs.inotify.max_queued_events if this happens often.")));
+	for (i = 0; i < feed_ndbs; i++)
+		diskquota_request_rescan(feed_dbs[i].dbid, DQ_DEGRADED_FEED_OVERFLOW);
+}
+
+/*
+ * Read every pending event, record the changed files in the active map,
+ * and wake the workers, rate-limited.  Returns true if the watched
+ * directories must be set up again (diskquota_feed_watch).
+ */
+bool
+diskquota_feed_drain(void)
+{
+	char		buf[64 * 1024] pg_attribute_aligned(__alignof__(struct inotify_event));
+	DiskquotaFileRef files[256];
+	Oid			file_dbs[256];
+	int			nfiles = 0;
+	bool		overflow = false;
+	TimestampTz now;
+	int			i;
+
+	if (feed_fd < 0)
+		return false;
+
+	for (;;)
+	{
+		ssize_t		len = read(feed_fd, buf, sizeof(buf));
+		char	   *p;
+
+		if (len < 0)
+		{
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			{
+				ereport(LOG,
+						(errcode_for_file_access(),
+						 errmsg("diskquota cannot read file-change events: %m")));
+				overflow = true;
+			}
+			break;
+		}
+		for (p = buf; p < buf + len;)
+		{
+			struct inotify_event *ev = (struct inotify_event *) p;
+			WatchEntry *entry;
+
+			p += sizeof(struct inotify_event) + ev->len;
+			if (ev->mask & IN_Q_OVERFLOW)
+			{
+				overflow = true;
+				continue;
+			}
+			entry = hash_search(watches, &ev->wd, HASH_FIND, NULL);
+			if (entry == NULL || ev->len == 0)
+				continue;
+			if (entry->kind == WATCH_TABLESPACE_DIR || (ev->mask & IN_ISDIR))
+			{
+				/* a tablespace or a database directory appeared */
+				if (ev->mask & (IN_CREATE | IN_MOVED_TO))
+					feed_resync = true;
+				continue;
+			}
+			files[nfiles].spcnode = entry->spcnode;
+			files[nfiles].relfilenode = file_relfilenode(ev->name);
+			file_dbs[nfiles] = entry->dbid;
+			if (!OidIsValid(files[nfiles].relfilenode))
+				continue;
+			if (++nfiles == lengthof(files))
+			{
+				flush_files(files, file_dbs, nfiles);
+				nfiles = 0;
+			}
+		}
+	}
+	flush_files(files, file_dbs, nfiles);
+
+	if (overflow || diskquota_feed_simulate_overflow)
+		feed_overflow();
+
+	/* wake the workers, each at most once per check interval */
+	now = GetCurrentTimestamp();
+	for (i = 0; i < feed_ndbs; i++)
+	{
+		FeedDatabase *db = &feed_dbs[i];
+
+		if (!db->wake_pending ||
+			!TimestampDifferenceExceeds(db->last_wake, now,
+										Max(diskquota_load_check_interval, 10)))
+			continue;
+		diskquota_wake_worker(db->dbid);
+		db->last_wake = now;
+		db->wake_pending = false;
+	}
+	return feed_resync;
+}
+
+/*
+ * How long the launcher may sleep before a delayed wake-up is due (ms), or
+ * -1 if none is pending.
+ */
+long
+diskquota_feed_next_wake(void)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	long		result = -1;
+	int			i;
+
+	for (i = 0; i < feed_ndbs; i++)
+	{
+		TimestampTz due;
+		long		ms;
+
+		if (!feed_dbs[i].wake_pending)
+			continue;
+		due = TimestampTzPlusMilliseconds(feed_dbs[i].last_wake,
+										  Max(diskquota_load_check_interval, 10));
+		ms = due <= now ? 0 : (long) ((due - now) / 1000) + 1;
+		if (result < 0 || ms < result)
+			result = ms;
+	}
+	return result;
+}
