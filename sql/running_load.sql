@@ -81,10 +81,12 @@ UPDATE s20_upd.t SET i = i + 1;
 UPDATE s20_upd.t SET i = i + 1;
 -- CREATE INDEX: the table fits, the index does not
 CREATE SCHEMA s20_idx;
-CREATE TABLE s20_idx.t AS SELECT generate_series(1, 2000000) AS i;
-SELECT diskquota.set_schema_quota('s20_idx', '75 MB');
+CREATE TABLE s20_idx.t AS SELECT generate_series(1, 3000000) AS i;
+-- 2 MB above the table: the index crosses early in its writing phase
+SELECT diskquota.set_schema_quota('s20_idx',
+         (pg_total_relation_size('s20_idx.t') + 2 * 1024 * 1024)::text);
 SELECT diskquota.wait_for_worker_new_epoch();
-SELECT nspsize_in_bytes < 75 * 1024 * 1024 AS under
+SELECT nspsize_in_bytes < quota_in_bytes AS under
   FROM diskquota.show_schema_quota_view WHERE schema_name = 's20_idx';
 CREATE INDEX ON s20_idx.t(i);
 -- a temporary table, by the role quota
