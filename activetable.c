@@ -478,10 +478,21 @@ dq_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 		case OAT_POST_CREATE:
 			/* invisible to the worker until commit: publish its files */
 			if (subId == 0)
-				diskquota_slot_publish_new_relation(objectId);
+				diskquota_slot_publish_new_files(objectId);
 			diskquota_mark_relation_active_at_end(objectId, true);
 			break;
 		case OAT_POST_ALTER:
+
+			/*
+			 * A new relation may have changed schema or owner.  Internal
+			 * alterations (the file swap of a rewrite) are left to the end
+			 * of the statement, when the relation cache is settled.
+			 */
+			if (subId == 0 && arg != NULL &&
+				!((ObjectAccessPostAlter *) arg)->is_internal)
+				diskquota_slot_publish_new_files(objectId);
+			diskquota_mark_relation_active_at_end(objectId, true);
+			break;
 		case OAT_DROP:
 		case OAT_TRUNCATE:
 			diskquota_mark_relation_active_at_end(objectId, true);
@@ -640,9 +651,40 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				if (stmt->relation)
 					relid = RangeVarGetRelid(stmt->relation, NoLock, true);
 				if (OidIsValid(relid))
+				{
+					diskquota_slot_publish_new_files(relid);
 					diskquota_mark_relation_active_at_end(relid, true);
+				}
 				else
 					pending_rescan = true;
+			}
+			break;
+		case T_AlterTableStmt:
+		case T_ClusterStmt:
+		case T_TruncateStmt:
+			{
+				/*
+				 * Rewrites and TRUNCATE give relations and their indexes new
+				 * files, some without any catalog hook (index rebuilds): in
+				 * an open transaction, publish them for the worker.
+				 */
+				List	   *rangevars = NIL;
+				ListCell   *lc;
+
+				if (!IsTransactionBlock())
+					break;
+				if (IsA(parsetree, AlterTableStmt))
+					rangevars = list_make1(((AlterTableStmt *) parsetree)->relation);
+				else if (IsA(parsetree, ClusterStmt) && ((ClusterStmt *) parsetree)->relation)
+					rangevars = list_make1(((ClusterStmt *) parsetree)->relation);
+				else if (IsA(parsetree, TruncateStmt))
+					rangevars = ((TruncateStmt *) parsetree)->relations;
+				foreach(lc, rangevars)
+				{
+					relid = RangeVarGetRelid((RangeVar *) lfirst(lc), NoLock, true);
+					if (OidIsValid(relid))
+						diskquota_slot_publish_new_files(relid);
+				}
 			}
 			break;
 		default:

@@ -81,8 +81,6 @@ typedef struct DiskquotaBackendSlot
 static DiskquotaBackendSlot *BackendSlots = NULL;
 static DiskquotaBackendSlot *MySlot = NULL;
 
-/* Backend-local: relations whose files this transaction published */
-static List *published_relids = NIL;	/* in TopTransactionContext */
 
 static void slot_resource_release(ResourceReleasePhase phase, bool isCommit,
 								  bool isTopLevel, void *arg);
@@ -277,6 +275,7 @@ publish_file(Relation rel)
 {
 	DiskquotaBackendSlot *slot = my_slot();
 	DiskquotaSlotFile file;
+	int			i;
 
 	if (slot == NULL || !RELKIND_HAS_STORAGE(rel->rd_rel->relkind) ||
 		rel->rd_rel->relisshared)
@@ -285,8 +284,16 @@ publish_file(Relation rel)
 	file.backend = rel->rd_backend;
 	charged_targets(rel, &file.nspoid, &file.owner);
 
+	/* a file published before gets its current schema and owner */
 	SpinLockAcquire(&slot->mutex);
-	if (slot->nfiles < DQ_SLOT_MAX_FILES)
+	for (i = 0; i < slot->nfiles; i++)
+	{
+		if (RelFileNodeEquals(slot->files[i].rnode, file.rnode))
+			break;
+	}
+	if (i < slot->nfiles)
+		slot->files[i] = file;
+	else if (slot->nfiles < DQ_SLOT_MAX_FILES)
 		slot->files[slot->nfiles++] = file;
 	else
 		slot->files_overflow = true;
@@ -294,43 +301,36 @@ publish_file(Relation rel)
 }
 
 /*
- * Publish the files of a relation created or given a new relfilenode in
- * this transaction, and those of its TOAST relation and indexes.  Each
- * relation is published once per transaction; a later call after another
- * rewrite publishes the new files too.
+ * Publish the files of a relation, of its TOAST relation and of its
+ * indexes, each if it was created or given a new relfilenode in this
+ * transaction: those files are invisible to the worker until the commit.
+ * Publishing a file again updates its schema and owner (SET SCHEMA or
+ * OWNER TO in the same transaction).
  */
 void
-diskquota_slot_publish_new_relation(Oid relid)
+diskquota_slot_publish_new_files(Oid relid)
 {
 	Relation	rel;
-	MemoryContext oldcontext;
-	List	   *indexes;
-	ListCell   *lc;
 
 	if (BackendSlots == NULL || !OidIsValid(MyDatabaseId))
 		return;
 	rel = RelationIdGetRelation(relid);
 	if (rel == NULL)
 		return;
-	if (list_member_oid(published_relids, rel->rd_node.relNode))
-	{
-		RelationClose(rel);
-		return;
-	}
-	oldcontext = MemoryContextSwitchTo(TopTransactionContext);
-	published_relids = lappend_oid(published_relids, rel->rd_node.relNode);
-	MemoryContextSwitchTo(oldcontext);
-
-	publish_file(rel);
+	if (rel->rd_createSubid != InvalidSubTransactionId ||
+		rel->rd_firstRelfilenodeSubid != InvalidSubTransactionId)
+		publish_file(rel);
 	if (rel->rd_rel->relkind == RELKIND_RELATION ||
 		rel->rd_rel->relkind == RELKIND_MATVIEW ||
 		rel->rd_rel->relkind == RELKIND_TOASTVALUE)
 	{
+		List	   *indexes = RelationGetIndexList(rel);
+		ListCell   *lc;
+
 		if (OidIsValid(rel->rd_rel->reltoastrelid))
-			diskquota_slot_publish_new_relation(rel->rd_rel->reltoastrelid);
-		indexes = RelationGetIndexList(rel);
+			diskquota_slot_publish_new_files(rel->rd_rel->reltoastrelid);
 		foreach(lc, indexes)
-			diskquota_slot_publish_new_relation(lfirst_oid(lc));
+			diskquota_slot_publish_new_files(lfirst_oid(lc));
 		list_free(indexes);
 	}
 	RelationClose(rel);
@@ -345,7 +345,6 @@ slot_resource_release(ResourceReleasePhase phase, bool isCommit,
 
 	if (phase != RESOURCE_RELEASE_AFTER_LOCKS || !isTopLevel)
 		return;
-	published_relids = NIL;		/* was in TopTransactionContext */
 	if (MySlot == NULL)
 		return;
 	SpinLockAcquire(&MySlot->mutex);

@@ -194,7 +194,7 @@ extern void diskquota_slot_end_write(void);
 extern bool diskquota_slot_cancel_requested(uint64 generation);
 extern bool diskquota_slot_take_cancel(uint64 generation,
 									   DiskquotaQuotaType *type, Oid *oid);
-extern void diskquota_slot_publish_new_relation(Oid relid);
+extern void diskquota_slot_publish_new_files(Oid relid);
 extern bool diskquota_slot_collect(Oid dbid, List **written, List **files,
 								   bool *overflow);
 extern void diskquota_slot_cancel_writers(Oid dbid,

@@ -247,9 +247,10 @@ describe_writes(List *relids, DiskquotaSlotWrite *writes, int max)
 			writes[n].nspoid = rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP ?
 				InvalidOid : rel->rd_rel->relnamespace;
 			writes[n].owner = rel->rd_rel->relowner;
+			/* e.g. truncated earlier in this transaction */
 			if (rel->rd_createSubid != InvalidSubTransactionId ||
 				rel->rd_firstRelfilenodeSubid != InvalidSubTransactionId)
-				diskquota_slot_publish_new_relation(relid);
+				diskquota_slot_publish_new_files(relid);
 		}
 		RelationClose(rel);
 		n++;
