@@ -182,6 +182,16 @@ diskquota_slot_begin_write(bool outermost, const DiskquotaSlotWrite *writes, int
 	}
 	for (i = 0; i < n; i++)
 	{
+		int			j;
+
+		/* nested executions often write the same relation again */
+		for (j = 0; j < slot->nwrites; j++)
+		{
+			if (memcmp(&slot->writes[j], &writes[i], sizeof(DiskquotaSlotWrite)) == 0)
+				break;
+		}
+		if (j < slot->nwrites)
+			continue;
 		if (slot->nwrites == DQ_SLOT_MAX_WRITES)
 		{
 			slot->writes_overflow = true;
@@ -397,7 +407,7 @@ diskquota_slot_collect(Oid dbid, List **written, List **files, bool *overflow)
 			}
 			nfiles = slot->nfiles;
 			memcpy(slotfiles, slot->files, sizeof(DiskquotaSlotFile) * nfiles);
-			*overflow |= slot->files_overflow;
+			*overflow |= slot->files_overflow || slot->writes_overflow;
 			writing |= slot->writing;
 		}
 		SpinLockRelease(&slot->mutex);

@@ -75,6 +75,7 @@ typedef enum DiskquotaDBState
 #define DQ_DEGRADED_QUOTA_MAP_FULL	0x02
 #define DQ_DEGRADED_SLOT_FULL		0x04
 #define DQ_DEGRADED_FEED_OVERFLOW	0x08
+#define DQ_DEGRADED_FEED_UNWATCHED	0x10
 
 /*
  * One slot per monitored database, in shared memory (diskquota.c).

@@ -338,6 +338,9 @@ diskquota_status(PG_FUNCTION_ARGS)
 		if (slot->degraded & DQ_DEGRADED_FEED_OVERFLOW)
 			appendStringInfo(&reason, "%sfile-change feed overflowed, database fully rescanned",
 							 reason.len > 0 ? "; " : "");
+		if (slot->degraded & DQ_DEGRADED_FEED_UNWATCHED)
+			appendStringInfo(&reason, "%sa directory of the database could not be watched (inotify limits), database fully rescanned",
+							 reason.len > 0 ? "; " : "");
 		if (!feed_active)
 			appendStringInfo(&reason, "%sno file-change feed, changes no hook sees wait for a full rescan",
 							 reason.len > 0 ? "; " : "");

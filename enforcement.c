@@ -35,6 +35,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
@@ -61,6 +62,7 @@
 
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorRun_hook_type prev_ExecutorRun = NULL;
+static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
 /* Is the library preloaded (shared memory there)? */
@@ -69,6 +71,8 @@ static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 static void dq_ExecutorStart(QueryDesc *queryDesc, int eflags);
 static void dq_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
 						   uint64 count, bool execute_once);
+static void dq_ExecutorFinish(QueryDesc *queryDesc);
+static void enforcement_xact_callback(XactEvent event, void *arg);
 static void dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 							  bool readOnlyTree, ProcessUtilityContext context,
 							  ParamListInfo params, QueryEnvironment *queryEnv,
@@ -81,6 +85,9 @@ diskquota_enforcement_install_hooks(void)
 	ExecutorStart_hook = dq_ExecutorStart;
 	prev_ExecutorRun = ExecutorRun_hook;
 	ExecutorRun_hook = dq_ExecutorRun;
+	prev_ExecutorFinish = ExecutorFinish_hook;
+	ExecutorFinish_hook = dq_ExecutorFinish;
+	RegisterXactCallback(enforcement_xact_callback, NULL);
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = dq_ProcessUtility;
 }
@@ -327,7 +334,9 @@ cancel_check_handler(void)
 		worker_woken = true;
 		diskquota_wake_worker_from_handler();
 	}
-	if (!cancel_sent && diskquota_slot_cancel_requested(write_generation))
+	/* never take over a cancel already pending (a user's, a timeout's) */
+	if (!cancel_sent && !QueryCancelPending &&
+		diskquota_slot_cancel_requested(write_generation))
 	{
 		cancel_sent = true;
 		QueryCancelPending = true;
@@ -383,17 +392,31 @@ end_write_error(MemoryContext oldcontext, uint64 generation)
 	ErrorData  *edata;
 	DiskquotaQuotaType type;
 	Oid			oid;
+	bool		outermost;
 
+	/* first of all: disarm the timeout, so that nothing more is raised */
+	outermost = end_write();
 	MemoryContextSwitchTo(oldcontext);
+	if (!outermost || !cancel_sent)
+		PG_RE_THROW();
+
+	/*
+	 * Only the outermost execution decides, so that the quota error cannot
+	 * be swallowed by an exception block of a trigger or function that the
+	 * statement runs: below it, our cancel passes through as a cancel.
+	 */
+	cancel_sent = false;
 	edata = CopyErrorData();
-	(void) end_write();
-	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED && cancel_sent &&
-		diskquota_slot_take_cancel(generation, &type, &oid))
+	if (diskquota_slot_take_cancel(generation, &type, &oid))
 	{
-		FlushErrorState();
-		FreeErrorData(edata);
-		cancel_sent = false;
-		report_rejected(type, oid);
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+		{
+			FlushErrorState();
+			FreeErrorData(edata);
+			report_rejected(type, oid);
+		}
+		/* another error came first: our cancel must not survive it */
+		QueryCancelPending = false;
 	}
 	FreeErrorData(edata);
 	PG_RE_THROW();
@@ -432,23 +455,31 @@ next_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 		standard_ExecutorRun(queryDesc, direction, count, execute_once);
 }
 
+/* What a planned statement writes, described for the slot; 0 if nothing */
+static int
+statement_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *writes)
+{
+	List	   *relids;
+	int			n;
+
+	if (!diskquota_enforcing || queryDesc->plannedstmt->resultRelations == NIL ||
+		InNoForceRLSOperation())
+		return 0;
+	relids = written_relations(queryDesc->plannedstmt);
+	n = describe_writes(relids, writes, DQ_MAX_STATEMENT_WRITES);
+	list_free(relids);
+	return n;
+}
+
 static void
 dq_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 			   bool execute_once)
 {
 	DiskquotaSlotWrite writes[DQ_MAX_STATEMENT_WRITES];
-	int			nwrites = 0;
+	int			nwrites = statement_writes(queryDesc, writes);
 	uint64		generation;
 	MemoryContext oldcontext = CurrentMemoryContext;
 
-	if (diskquota_enforcing && queryDesc->plannedstmt->resultRelations != NIL &&
-		!InNoForceRLSOperation())
-	{
-		List	   *relids = written_relations(queryDesc->plannedstmt);
-
-		nwrites = describe_writes(relids, writes, DQ_MAX_STATEMENT_WRITES);
-		list_free(relids);
-	}
 	if (nwrites == 0)
 	{
 		next_ExecutorRun(queryDesc, direction, count, execute_once);
@@ -467,6 +498,58 @@ dq_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 	}
 	PG_END_TRY();
 	end_write_ok(generation);
+}
+
+/*
+ * ExecutorFinish writes too: data-modifying CTEs that the query did not
+ * read to the end, AFTER triggers.
+ */
+static void
+dq_ExecutorFinish(QueryDesc *queryDesc)
+{
+	DiskquotaSlotWrite writes[DQ_MAX_STATEMENT_WRITES];
+	int			nwrites = statement_writes(queryDesc, writes);
+	uint64		generation;
+	MemoryContext oldcontext = CurrentMemoryContext;
+
+	if (nwrites == 0)
+	{
+		if (prev_ExecutorFinish)
+			prev_ExecutorFinish(queryDesc);
+		else
+			standard_ExecutorFinish(queryDesc);
+		return;
+	}
+
+	begin_write(writes, nwrites);
+	generation = write_generation;
+	PG_TRY();
+	{
+		if (prev_ExecutorFinish)
+			prev_ExecutorFinish(queryDesc);
+		else
+			standard_ExecutorFinish(queryDesc);
+	}
+	PG_CATCH();
+	{
+		end_write_error(oldcontext, generation);
+	}
+	PG_END_TRY();
+	end_write_ok(generation);
+}
+
+/*
+ * Safety net: whatever happened in between, a transaction that aborts at
+ * top level leaves no writing execution behind.
+ */
+static void
+enforcement_xact_callback(XactEvent event, void *arg pg_attribute_unused())
+{
+	if (event != XACT_EVENT_ABORT || write_depth == 0)
+		return;
+	write_depth = 1;
+	(void) end_write();
+	cancel_sent = false;
 }
 
 /*

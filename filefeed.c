@@ -58,6 +58,7 @@ typedef struct WatchEntry
 	WatchKind	kind;
 	Oid			dbid;			/* WATCH_DATABASE_DIR */
 	Oid			spcnode;		/* WATCH_DATABASE_DIR */
+	bool		seen;			/* wanted at the last diskquota_feed_watch */
 } WatchEntry;
 
 /* Events that change the size of a relation file, or its existence */
@@ -78,6 +79,7 @@ static HTAB *watches = NULL;
 static FeedDatabase *feed_dbs = NULL;
 static int	feed_ndbs = 0;
 static bool feed_resync = false;	/* a watched directory appeared */
+static bool feed_started = false;	/* the first set of watches is in place */
 
 /* Test-only: treat every drained batch as a queue overflow */
 bool		diskquota_feed_simulate_overflow = false;
@@ -127,72 +129,97 @@ diskquota_feed_stop(void)
 	hash_destroy(watches);
 	watches = NULL;
 	feed_ndbs = 0;
+	feed_started = false;
 }
 
+/*
+ * Watch a directory.  inotify gives an already watched directory its
+ * existing descriptor back, so watches that stay are never interrupted.
+ * A database directory watched for the first time after the feed started
+ * may already hold changes the feed did not see: its database is rescanned.
+ */
 static void
 add_watch(const char *path, uint32 mask, WatchKind kind, Oid dbid, Oid spcnode)
 {
 	int			wd = inotify_add_watch(feed_fd, path, mask);
 	WatchEntry *entry;
+	bool		found;
 
 	if (wd < 0)
 	{
 		/* a directory not there (yet) is no error: its parent is watched */
-		if (errno != ENOENT)
-			ereport(LOG,
-					(errcode_for_file_access(),
-					 errmsg("diskquota cannot watch directory \"%s\": %m", path),
-					 errhint("Raise fs.inotify.max_user_watches. Changes there are found by the full rescans.")));
+		if (errno == ENOENT)
+			return;
+		ereport(LOG,
+				(errcode_for_file_access(),
+				 errmsg("diskquota cannot watch directory \"%s\": %m", path),
+				 errhint("Raise fs.inotify.max_user_watches. Changes there are found by the full rescans.")));
+		if (kind == WATCH_DATABASE_DIR)
+			diskquota_request_rescan(dbid, DQ_DEGRADED_FEED_UNWATCHED);
 		return;
 	}
-	entry = hash_search(watches, &wd, HASH_ENTER, NULL);
+	entry = hash_search(watches, &wd, HASH_ENTER, &found);
 	entry->kind = kind;
 	entry->dbid = dbid;
 	entry->spcnode = spcnode;
+	entry->seen = true;
+	if (!found && kind == WATCH_DATABASE_DIR && feed_started)
+		diskquota_request_rescan(dbid, 0);
 }
 
 /*
  * Watch the directories of these databases (and nothing else): base/<db>,
  * pg_tblspc/<spc>/<version>/<db> for every tablespace, and the directories
- * where those may appear.
+ * where those may appear.  Pending events are read first: they refer to
+ * the watches as they were.
  */
 void
 diskquota_feed_watch(const Oid *dbids, int ndbs)
 {
 	HASH_SEQ_STATUS status;
 	WatchEntry *entry;
+	FeedDatabase *old_dbs = feed_dbs;
+	int			old_ndbs = feed_ndbs;
 	DIR		   *dir;
 	struct dirent *de;
 	char		path[MAXPGPATH];
 	int			i;
+	int			j;
 
 	if (feed_fd < 0)
 		return;
+	(void) diskquota_feed_drain();
 
-	/* Start afresh: this is rare (a reload, a new directory). */
-	hash_seq_init(&status, watches);
-	while ((entry = hash_seq_search(&status)) != NULL)
-	{
-		inotify_rm_watch(feed_fd, entry->wd);
-		hash_search(watches, &entry->wd, HASH_REMOVE, NULL);
-	}
-	if (feed_dbs)
-		pfree(feed_dbs);
+	/* the databases, keeping the wake-up state of those that stay */
 	feed_dbs = MemoryContextAllocZero(TopMemoryContext,
 									  sizeof(FeedDatabase) * Max(ndbs, 1));
 	feed_ndbs = 0;
-	feed_resync = false;
-
 	for (i = 0; i < ndbs; i++)
 	{
 		if (!OidIsValid(dbids[i]))
 			continue;
-		feed_dbs[feed_ndbs++].dbid = dbids[i];
-		snprintf(path, sizeof(path), "base/%u", dbids[i]);
-		add_watch(path, FILE_EVENTS, WATCH_DATABASE_DIR, dbids[i],
+		feed_dbs[feed_ndbs].dbid = dbids[i];
+		for (j = 0; j < old_ndbs; j++)
+		{
+			if (old_dbs[j].dbid == dbids[i])
+				feed_dbs[feed_ndbs] = old_dbs[j];
+		}
+		feed_ndbs++;
+	}
+	if (old_dbs)
+		pfree(old_dbs);
+	feed_resync = false;
+
+	hash_seq_init(&status, watches);
+	while ((entry = hash_seq_search(&status)) != NULL)
+		entry->seen = false;
+
+	for (i = 0; i < feed_ndbs; i++)
+	{
+		snprintf(path, sizeof(path), "base/%u", feed_dbs[i].dbid);
+		add_watch(path, FILE_EVENTS, WATCH_DATABASE_DIR, feed_dbs[i].dbid,
 				  DEFAULTTABLESPACE_OID);
 	}
-
 	add_watch("pg_tblspc", DIR_EVENTS, WATCH_TABLESPACE_DIR, InvalidOid, InvalidOid);
 	dir = AllocateDir("pg_tblspc");
 	while ((de = ReadDir(dir, "pg_tblspc")) != NULL)
@@ -213,6 +240,17 @@ diskquota_feed_watch(const Oid *dbids, int ndbs)
 		}
 	}
 	FreeDir(dir);
+
+	/* what is no longer wanted */
+	hash_seq_init(&status, watches);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		if (entry->seen)
+			continue;
+		inotify_rm_watch(feed_fd, entry->wd);
+		hash_search(watches, &entry->wd, HASH_REMOVE, NULL);
+	}
+	feed_started = true;
 }
 
 /*

@@ -1026,7 +1026,7 @@ diskquota_refresh(bool full, int *degraded, bool *writing)
 		ereport(WARNING,
 				(errmsg("diskquota cannot count all uncommitted relations in database \"%s\"",
 						get_database_name(MyDatabaseId)),
-				 errdetail("A transaction created or rewrote more relations than a backend slot holds; they are counted after commit.")));
+				 errdetail("A transaction created or rewrote more relations, or a statement wrote into more, than a backend slot holds; the excess is counted after commit and checked before the next statement.")));
 	published_degraded = *degraded;
 	return true;
 }

@@ -11,6 +11,16 @@ INSERT INTO s20.t SELECT generate_series(1, 1000);
 -- INSERT ... SELECT
 INSERT INTO s20.t SELECT generate_series(1, 20000000);
 \echo :LAST_ERROR_SQLSTATE
+-- a data-modifying CTE that the query does not read runs at the end of
+-- the statement (ExecutorFinish): stopped too
+CREATE SCHEMA s20_cte;
+CREATE TABLE s20_cte.t(i int);
+SELECT diskquota.set_schema_quota('s20_cte', '1 MB');
+SELECT diskquota.wait_for_worker_new_epoch();
+WITH x AS (INSERT INTO s20_cte.t SELECT generate_series(1, 20000000) RETURNING 1)
+SELECT 1;
+SELECT diskquota.set_schema_quota('s20_cte', '-1');
+DROP SCHEMA s20_cte CASCADE;
 -- the next statement of the session, elsewhere, is not hit
 INSERT INTO s20_other.t VALUES (1);
 SELECT count(*) FROM s20_other.t;
@@ -81,14 +91,14 @@ UPDATE s20_upd.t SET i = i + 1;
 UPDATE s20_upd.t SET i = i + 1;
 -- CREATE INDEX: the table fits, the index does not
 CREATE SCHEMA s20_idx;
-CREATE TABLE s20_idx.t AS SELECT generate_series(1, 3000000) AS i;
+CREATE TABLE s20_idx.t AS SELECT md5(i::text) AS v FROM generate_series(1, 2000000) i;
 -- 2 MB above the table: the index crosses early in its writing phase
 SELECT diskquota.set_schema_quota('s20_idx',
          (pg_total_relation_size('s20_idx.t') + 2 * 1024 * 1024)::text);
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT nspsize_in_bytes < quota_in_bytes AS under
   FROM diskquota.show_schema_quota_view WHERE schema_name = 's20_idx';
-CREATE INDEX ON s20_idx.t(i);
+CREATE INDEX ON s20_idx.t(v);
 -- a temporary table, by the role quota
 CREATE ROLE dq_r20 NOLOGIN;
 SELECT diskquota.set_role_quota('dq_r20', '1 MB');

@@ -107,11 +107,10 @@ ok( $node->poll_query_until(
 ok(usage_matches('s2', q{ARRAY['s2.t'::regclass]}),
 	'totals right after the rescan');
 $node->wait_for_log(qr/diskquota file-change feed overflowed/);
-like(
-	$node->safe_psql('postgres',
-		"SELECT degraded_reason FROM diskquota.status() WHERE database_name = 'postgres'"
+ok( $node->poll_query_until(
+		'postgres',
+		"SELECT degraded_reason LIKE '%file-change feed overflowed%' FROM diskquota.status() WHERE database_name = 'postgres'"
 	),
-	qr/file-change feed overflowed/,
 	'overflow shown in status');
 $node->safe_psql('postgres',
 	'ALTER SYSTEM RESET diskquota.feed_simulate_overflow');
