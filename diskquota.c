@@ -415,6 +415,18 @@ diskquota_request_rescan(Oid dbid, int degraded_reason)
 	LWLockRelease(DiskquotaShared->lock);
 }
 
+/* Does the launcher watch the files of monitored databases? */
+bool
+diskquota_feed_is_active(void)
+{
+	bool		result;
+
+	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
+	result = DiskquotaShared->feed_active;
+	LWLockRelease(DiskquotaShared->lock);
+	return result;
+}
+
 /* Tell the launcher that an extension was created or dropped somewhere. */
 void
 diskquota_wake_launcher(void)

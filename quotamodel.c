@@ -932,7 +932,8 @@ is_rejected_write(const DiskquotaSlotWrite *write, DiskquotaQuotaType *type,
 /*
  * One refresh of the model, inside the worker's transaction.  Sets the
  * DQ_DEGRADED_* bits that apply to this refresh, and *writing if some
- * statement of the database writes.  Returns false if the extension was
+ * statement of the database writes and the worker must refresh often to
+ * see it (no file-change feed).  Returns false if the extension was
  * dropped meanwhile: the caller must then clear the quota map.
  */
 bool
@@ -940,6 +941,8 @@ diskquota_refresh(bool full, int *degraded, bool *writing)
 {
 	List	   *changed_files = NIL;
 	bool		files_overflow;
+	bool		writers;
+	bool		feed;
 	List	   *active;
 	List	   *written = NIL;
 	List	   *files = NIL;
@@ -970,10 +973,20 @@ diskquota_refresh(bool full, int *degraded, bool *writing)
 	}
 
 	/* what running statements write, and uncommitted relations */
-	*writing = diskquota_slot_collect(MyDatabaseId, &written, &files,
-									  &files_overflow);
+	writers = diskquota_slot_collect(MyDatabaseId, &written, &files,
+									 &files_overflow);
 	if (files_overflow)
 		*degraded |= DQ_DEGRADED_SLOT_FULL;
+
+	/*
+	 * With the file-change feed, the launcher wakes us while the files of
+	 * running statements change: no need to refresh often on our own.
+	 * What they write is re-sized at every refresh all the same: the feed
+	 * names files, and a file cannot always be mapped to its relation
+	 * (RelidByRelfilenode caches a miss from before the relation committed).
+	 */
+	feed = diskquota_feed_is_active();
+	*writing = writers && !feed;
 
 	if (full)
 		full_rescan();
@@ -1006,7 +1019,7 @@ diskquota_refresh(bool full, int *degraded, bool *writing)
 		return false;
 
 	/* stop the statements that write into a rejected target */
-	if (*writing && diskquota_any_rejected())
+	if (writers && diskquota_any_rejected())
 		diskquota_slot_cancel_writers(MyDatabaseId, is_rejected_write);
 
 	if ((*degraded & DQ_DEGRADED_QUOTA_MAP_FULL) &&
