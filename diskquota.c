@@ -415,6 +415,16 @@ diskquota_request_rescan(Oid dbid, int degraded_reason)
 	LWLockRelease(DiskquotaShared->lock);
 }
 
+/* Wake the launcher for a round, without any other request. */
+void
+diskquota_poke_launcher(void)
+{
+	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
+	if (DiskquotaShared->launcher_latch)
+		SetLatch(DiskquotaShared->launcher_latch);
+	LWLockRelease(DiskquotaShared->lock);
+}
+
 /* Does the launcher watch the files of monitored databases? */
 bool
 diskquota_feed_is_active(void)

@@ -121,6 +121,7 @@ extern void diskquota_prepare_wake_from_handler(void);
 extern void diskquota_wake_worker_from_handler(void);
 extern void diskquota_wake_launcher(void);
 extern bool diskquota_feed_is_active(void);
+extern void diskquota_poke_launcher(void);
 extern void diskquota_request_rescan(Oid dbid, int degraded_reason);
 extern bool diskquota_database_is_monitored(const char *dbname);
 PGDLLEXPORT void diskquota_launcher_main(Datum main_arg);

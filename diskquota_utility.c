@@ -197,15 +197,36 @@ diskquota_wait_for_worker_new_epoch(PG_FUNCTION_ARGS)
 	 */
 	give_up = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 										  WORKER_START_TIMEOUT_MS);
-	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
-	slot = diskquota_find_db_slot(MyDatabaseId);
-	LWLockRelease(DiskquotaShared->lock);
+	for (;;)
+	{
+		LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
+		slot = diskquota_find_db_slot(MyDatabaseId);
+		LWLockRelease(DiskquotaShared->lock);
+
+		/*
+		 * A listed database that the launcher has not seen yet (created
+		 * just now) gets its slot at the launcher's next round.
+		 */
+		if (slot != NULL || GetCurrentTimestamp() >= give_up ||
+			!diskquota_database_is_monitored(get_database_name(MyDatabaseId)))
+			break;
+		diskquota_poke_launcher();
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 100, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
 	if (slot == NULL)
 	{
+		bool		listed = diskquota_database_is_monitored(get_database_name(MyDatabaseId));
+
 		ereport(NOTICE,
 				(errmsg("diskquota worker is not running for database \"%s\"",
 						get_database_name(MyDatabaseId)),
-				 errdetail("The database is not listed in diskquota.monitor_databases.")));
+				 listed ?
+				 errdetail("The launcher has not taken up the database yet.") :
+				 errdetail("The database is not listed in diskquota.monitor_databases."),
+				 errhint("See diskquota.status().")));
 		PG_RETURN_BOOL(false);
 	}
 
