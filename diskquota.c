@@ -363,16 +363,23 @@ static int	handler_slot_index = -1;
 void
 diskquota_prepare_wake_from_handler(void)
 {
+	static TimestampTz last_miss = 0;
 	DiskquotaDBSlot *slot;
 
 	if (DiskquotaShared == NULL ||
 		(handler_slot_index >= 0 &&
 		 DiskquotaShared->dbs[handler_slot_index].dbid == MyDatabaseId))
 		return;
+	/* not monitored (yet): look again at most once a second */
+	if (handler_slot_index < 0 && last_miss != 0 &&
+		!TimestampDifferenceExceeds(last_miss, GetCurrentTimestamp(), 1000))
+		return;
 	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
 	slot = diskquota_find_db_slot(MyDatabaseId);
 	handler_slot_index = slot ? slot - DiskquotaShared->dbs : -1;
 	LWLockRelease(DiskquotaShared->lock);
+	if (handler_slot_index < 0)
+		last_miss = GetCurrentTimestamp();
 }
 
 void

@@ -65,6 +65,23 @@ static ExecutorRun_hook_type prev_ExecutorRun = NULL;
 static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
+/*
+ * What the last ExecutorStart found that its query writes, so that
+ * ExecutorRun and ExecutorFinish of the same query need not look again.
+ * Keyed by the QueryDesc and its PlannedStmt; a nested query's
+ * ExecutorStart replaces it, and the outer query then looks again.
+ */
+typedef struct StartedQuery
+{
+	QueryDesc  *queryDesc;
+	PlannedStmt *plannedstmt;
+	int			nwrites;
+	bool		finish_writes;
+	DiskquotaSlotWrite writes[DQ_MAX_STATEMENT_WRITES];
+} StartedQuery;
+
+static StartedQuery started;
+
 /* Is the library preloaded (shared memory there)? */
 #define diskquota_enforcing (DiskquotaShared != NULL)
 
@@ -72,6 +89,8 @@ static void dq_ExecutorStart(QueryDesc *queryDesc, int eflags);
 static void dq_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
 						   uint64 count, bool execute_once);
 static void dq_ExecutorFinish(QueryDesc *queryDesc);
+static int	statement_writes(QueryDesc *queryDesc, List *relids,
+							 DiskquotaSlotWrite *writes, bool *finish_writes);
 static void enforcement_xact_callback(XactEvent event, void *arg);
 static void dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 							  bool readOnlyTree, ProcessUtilityContext context,
@@ -228,11 +247,13 @@ written_relations(PlannedStmt *stmt)
  * published, since the worker cannot see them in the catalog.
  */
 static int
-describe_writes(List *relids, DiskquotaSlotWrite *writes, int max)
+describe_writes(List *relids, DiskquotaSlotWrite *writes, int max,
+				bool *has_triggers)
 {
 	ListCell   *lc;
 	int			n = 0;
 
+	*has_triggers = false;
 	foreach(lc, relids)
 	{
 		Oid			relid = lfirst_oid(lc);
@@ -244,6 +265,8 @@ describe_writes(List *relids, DiskquotaSlotWrite *writes, int max)
 		if (rel == NULL)
 			continue;
 		writes[n].relid = relid;
+		if (rel->trigdesc != NULL)
+			*has_triggers = true;
 		if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
 		{
 			writes[n].nspoid = InvalidOid;
@@ -293,6 +316,11 @@ dq_ExecutorStart(QueryDesc *queryDesc, int eflags)
 			foreach(lc, relids)
 				diskquota_mark_relation_active_at_end(lfirst_oid(lc), false);
 		}
+		/* for ExecutorRun and ExecutorFinish of this query */
+		started.queryDesc = queryDesc;
+		started.plannedstmt = stmt;
+		started.nwrites = statement_writes(queryDesc, relids, started.writes,
+										   &started.finish_writes);
 		list_free(relids);
 	}
 
@@ -455,18 +483,48 @@ next_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 		standard_ExecutorRun(queryDesc, direction, count, execute_once);
 }
 
-/* What a planned statement writes, described for the slot; 0 if nothing */
+/*
+ * What a planned statement writes, described for the slot; 0 if nothing.
+ * *finish_writes tells whether ExecutorFinish may write too: data-modifying
+ * CTEs the query did not read to the end, AFTER triggers.
+ */
 static int
-statement_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *writes)
+statement_writes(QueryDesc *queryDesc, List *relids, DiskquotaSlotWrite *writes,
+				 bool *finish_writes)
+{
+	bool		has_triggers;
+	int			n;
+
+	*finish_writes = false;
+	if (relids == NIL || InNoForceRLSOperation())
+		return 0;
+	n = describe_writes(relids, writes, DQ_MAX_STATEMENT_WRITES, &has_triggers);
+	*finish_writes = has_triggers || queryDesc->plannedstmt->hasModifyingCTE;
+	return n;
+}
+
+/*
+ * What the statement of queryDesc writes: as ExecutorStart found it, or
+ * anew (ExecutorStart of a nested query came in between, as with cursors).
+ */
+static int
+query_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *writes, bool *finish_writes)
 {
 	List	   *relids;
 	int			n;
 
-	if (!diskquota_enforcing || queryDesc->plannedstmt->resultRelations == NIL ||
-		InNoForceRLSOperation())
+	*finish_writes = false;
+	if (!diskquota_enforcing || queryDesc->plannedstmt->resultRelations == NIL)
 		return 0;
+	if (started.queryDesc == queryDesc &&
+		started.plannedstmt == queryDesc->plannedstmt)
+	{
+		memcpy(writes, started.writes, sizeof(DiskquotaSlotWrite) * started.nwrites);
+		*finish_writes = started.finish_writes;
+		return started.nwrites;
+	}
 	relids = written_relations(queryDesc->plannedstmt);
-	n = describe_writes(relids, writes, DQ_MAX_STATEMENT_WRITES);
+	n = statement_writes(queryDesc, relids, writes, finish_writes);
 	list_free(relids);
 	return n;
 }
@@ -476,7 +534,8 @@ dq_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 			   bool execute_once)
 {
 	DiskquotaSlotWrite writes[DQ_MAX_STATEMENT_WRITES];
-	int			nwrites = statement_writes(queryDesc, writes);
+	bool		finish_writes;
+	int			nwrites = query_writes(queryDesc, writes, &finish_writes);
 	uint64		generation;
 	MemoryContext oldcontext = CurrentMemoryContext;
 
@@ -508,11 +567,12 @@ static void
 dq_ExecutorFinish(QueryDesc *queryDesc)
 {
 	DiskquotaSlotWrite writes[DQ_MAX_STATEMENT_WRITES];
-	int			nwrites = statement_writes(queryDesc, writes);
+	bool		finish_writes;
+	int			nwrites = query_writes(queryDesc, writes, &finish_writes);
 	uint64		generation;
 	MemoryContext oldcontext = CurrentMemoryContext;
 
-	if (nwrites == 0)
+	if (nwrites == 0 || !finish_writes)
 	{
 		if (prev_ExecutorFinish)
 			prev_ExecutorFinish(queryDesc);
@@ -686,9 +746,11 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 
 		if (OidIsValid(relid))
 		{
+			bool		has_triggers;
+
 			if (diskquota_any_rejected())
 				check_relation(relid);
-			nwrites = describe_writes(list_make1_oid(relid), &write, 1);
+			nwrites = describe_writes(list_make1_oid(relid), &write, 1, &has_triggers);
 		}
 		else if (OidIsValid(owner))
 		{
