@@ -34,6 +34,10 @@
  * the worker (with the spinlock held, together with cancel_type/cancel_oid)
  * and read without any lock by the owning backend's timeout handler, which
  * must not take a spinlock.  Nothing else is done while a spinlock is held.
+ * The worker may peek at dbid, pid and writing without the spinlock, only
+ * to skip a slot cheaply: a stale value skips a slot that starts writing
+ * just now (it is seen at the next refresh) or costs a needless spinlock;
+ * whatever it then uses it reads again with the spinlock held.
  *
  *-------------------------------------------------------------------------
  */
@@ -57,7 +61,6 @@
 
 #include "diskquota.h"
 
-#define DQ_SLOT_MAX_WRITES	16
 #define DQ_SLOT_MAX_FILES	64
 
 typedef struct DiskquotaBackendSlot
@@ -69,7 +72,7 @@ typedef struct DiskquotaBackendSlot
 	bool		writing;		/* a writing statement runs */
 	int			nwrites;
 	bool		writes_overflow;	/* the statement writes more than fit */
-	DiskquotaSlotWrite writes[DQ_SLOT_MAX_WRITES];
+	DiskquotaSlotWrite writes[DQ_MAX_STATEMENT_WRITES];
 	int			nfiles;
 	bool		files_overflow; /* the transaction created more than fit */
 	DiskquotaSlotFile files[DQ_SLOT_MAX_FILES];
@@ -192,7 +195,7 @@ diskquota_slot_begin_write(bool outermost, const DiskquotaSlotWrite *writes, int
 		}
 		if (j < slot->nwrites)
 			continue;
-		if (slot->nwrites == DQ_SLOT_MAX_WRITES)
+		if (slot->nwrites == DQ_MAX_STATEMENT_WRITES)
 		{
 			slot->writes_overflow = true;
 			break;
@@ -388,7 +391,7 @@ diskquota_slot_collect(Oid dbid, List **written, List **files, bool *overflow)
 	for (i = 0; i < MaxBackends; i++)
 	{
 		DiskquotaBackendSlot *slot = &BackendSlots[i];
-		DiskquotaSlotWrite writes[DQ_SLOT_MAX_WRITES];
+		DiskquotaSlotWrite writes[DQ_MAX_STATEMENT_WRITES];
 		DiskquotaSlotFile slotfiles[DQ_SLOT_MAX_FILES];
 		int			nwrites = 0;
 		int			nfiles = 0;
@@ -444,7 +447,7 @@ diskquota_slot_cancel_writers(Oid dbid,
 	for (i = 0; i < MaxBackends; i++)
 	{
 		DiskquotaBackendSlot *slot = &BackendSlots[i];
-		DiskquotaSlotWrite writes[DQ_SLOT_MAX_WRITES];
+		DiskquotaSlotWrite writes[DQ_MAX_STATEMENT_WRITES];
 		int			nwrites;
 		uint64		generation;
 		int			j;

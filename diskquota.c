@@ -5,12 +5,13 @@
  *		worker processes of the diskquota extension.
  *
  * One launcher per cluster (a static background worker that connects to no
- * database) reads diskquota.monitor_databases and keeps one dynamic worker
- * running per listed database.  Each worker loops: refresh the quota model
+ * database) reads diskquota.monitor_databases, keeps one dynamic worker
+ * running per listed database, and runs the file-change feed (filefeed.c),
+ * which wakes a worker when files of its database change.  Each worker loops: refresh the quota model
  * (quotamodel.c) in a short transaction, publish the quota map, advance its
  * epoch, then sleep on its latch for at most diskquota.naptime seconds.
- * Backends wake the worker early when they commit changes to relations, and
- * wake the launcher when the extension is created or dropped.
+ * Backends wake the worker early when they commit catalog changes to
+ * relations, and wake the launcher when the extension is created or dropped.
  *
  * Shared state owned by this file: DiskquotaShared, with one DiskquotaDBSlot
  * per monitored database.
@@ -118,8 +119,9 @@ _PG_init(void)
 
 	DefineCustomIntVariable("diskquota.load_check_interval",
 							"How often a running load is checked against the quotas.",
-							"While statements write into a monitored database, its worker refreshes at least "
-							"this often, and each writing statement checks this often whether it must stop. "
+							"Each writing statement checks this often whether the worker asked it to stop; "
+							"the worker refreshes at most this often when woken by file changes, and at least "
+							"this often while statements write if there is no file-change feed. "
 							"0 disables stopping running statements.",
 							&diskquota_load_check_interval,
 							100, 0, 60000,
@@ -947,13 +949,16 @@ worker_exit(int code pg_attribute_unused(), Datum arg pg_attribute_unused())
 static void
 worker_exit_no_extension(void)
 {
+	char		dbname[NAMEDATALEN];
+
 	diskquota_clear_quota_map(MyDatabaseId);
 	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
 	MyDBSlot->state = DQ_DB_NO_EXTENSION;
+	strlcpy(dbname, MyDBSlot->dbname, NAMEDATALEN);
 	LWLockRelease(DiskquotaShared->lock);
 	ereport(LOG,
 			(errmsg("diskquota does not enforce quotas in database \"%s\": the extension is not created there",
-					MyDBSlot->dbname),
+					dbname),
 			 errhint("Run CREATE EXTENSION diskquota in that database; the worker starts without a restart.")));
 	proc_exit(0);
 }

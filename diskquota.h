@@ -173,6 +173,10 @@ extern bool diskquota_is_rejected(Oid dbid, DiskquotaQuotaType type, Oid targeto
 extern List *diskquota_copy_quota_map(Oid dbid);
 
 /* backendslot.c: per-backend slots */
+
+/* Writes of one statement a slot holds; more set its overflow flag */
+#define DQ_MAX_STATEMENT_WRITES 16
+
 typedef struct DiskquotaSlotWrite
 {
 	Oid			relid;			/* InvalidOid: a relation still to be created */

@@ -17,8 +17,8 @@
  * DELETE, TRUNCATE, DROP, VACUUM and VACUUM FULL are never refused.  When no
  * target is rejected anywhere, the check is one atomic read.
  *
- * While a statement that writes runs (ExecutorRun, and ProcessUtility for
- * the statements above), what it writes is published in the backend's slot
+ * While a statement that writes runs (ExecutorRun and ExecutorFinish, and
+ * ProcessUtility for the statements above), what it writes is published in the backend's slot
  * (backendslot.c) and a timeout polls the slot every
  * diskquota.load_check_interval.  When the worker has asked to stop the
  * statement, the timeout interrupts it as a query cancel would, and the
@@ -43,10 +43,7 @@
 #include "miscadmin.h"
 #include "nodes/plannodes.h"
 #include "parser/parsetree.h"
-#include "storage/ipc.h"
 #include "storage/proc.h"
-#include "storage/shmem.h"
-#include "storage/spin.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/lsyscache.h"
@@ -56,9 +53,6 @@
 #include "utils/timestamp.h"
 
 #include "diskquota.h"
-
-/* Writes of one statement described in its slot */
-#define DQ_MAX_STATEMENT_WRITES 16
 
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorRun_hook_type prev_ExecutorRun = NULL;

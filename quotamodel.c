@@ -217,7 +217,6 @@ typedef struct DQTableEntry
 	Oid			nspoid;			/* InvalidOid for temporary tables */
 	Oid			owner;
 	int64		size;
-	bool		seen;			/* mark of the current full rescan */
 } DQTableEntry;
 
 /* An index or TOAST relation, and the table it is charged to */
@@ -433,7 +432,6 @@ set_table(Oid relid, Oid nspoid, Oid owner, int64 size)
 	table->nspoid = nspoid;
 	table->owner = owner;
 	table->size = size;
-	table->seen = true;
 	charge_table(table, 1);
 }
 
@@ -657,7 +655,6 @@ full_rescan(void)
 		table->nspoid = srel->nspoid;
 		table->owner = srel->owner;
 		table->size = srel->size;
-		table->seen = true;
 		if (OidIsValid(srel->toastrelid))
 			remember_child(srel->toastrelid, srel->relid);
 	}
