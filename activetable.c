@@ -159,7 +159,24 @@ diskquota_active_install_hooks(void)
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = dq_ProcessUtility;
 	RegisterXactCallback(dq_xact_callback, NULL);
+}
+
+/*
+ * Something is to be pushed at the end of the transaction: make sure our
+ * callback runs then.  It is registered on first need, so that sessions that
+ * only run DML (all of whose writes the file-change feed sees) never pay
+ * for it at every transaction end.  It stays registered: a callback cannot
+ * be unregistered while the callbacks run.
+ */
+static void
+want_end_of_transaction(void)
+{
+	static bool registered = false;
+
+	if (registered)
+		return;
 	RegisterResourceReleaseCallback(dq_resource_release, NULL);
+	registered = true;
 }
 
 /*
@@ -284,6 +301,7 @@ diskquota_mark_relation_active_at_end(Oid relid, bool catalog_change)
 
 	if (ActiveHeader == NULL || !OidIsValid(MyDatabaseId))
 		return;
+	want_end_of_transaction();
 	oldcontext = MemoryContextSwitchTo(TopTransactionContext);
 	if (catalog_change)
 	{
@@ -299,6 +317,7 @@ diskquota_mark_relation_active_at_end(Oid relid, bool catalog_change)
 void
 diskquota_wake_worker_at_commit(void)
 {
+	want_end_of_transaction();
 	pending_wake_worker = true;
 }
 
@@ -503,21 +522,25 @@ dq_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 }
 
 static void
-mark_result_relation(ResultRelInfo *rri)
+mark_result_relation(ResultRelInfo *rri, bool watched)
 {
 	Relation	rel = rri->ri_RelationDesc;
 
 	if (rel == NULL || !RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
 		return;
-	diskquota_mark_relation_active(RelationGetRelid(rel));
 	/* created or given a new relfilenode in this transaction: see commit */
 	if (rel->rd_createSubid != InvalidSubTransactionId ||
 		rel->rd_firstRelfilenodeSubid != InvalidSubTransactionId)
 		diskquota_mark_relation_active_at_end(RelationGetRelid(rel), true);
+	/* the feed cannot map the files of temporary relations to them */
+	if (!watched || rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
+		diskquota_mark_relation_active(RelationGetRelid(rel));
 }
 
 /*
- * After a writing statement, the relations it wrote have grown.
+ * After a writing statement, the relations it wrote have grown.  Where the
+ * file-change feed watches the database, it has seen the files grow, and
+ * only what it cannot see is pushed.
  */
 static void
 dq_ExecutorEnd(QueryDesc *queryDesc)
@@ -527,12 +550,13 @@ dq_ExecutorEnd(QueryDesc *queryDesc)
 	if (ActiveHeader != NULL && estate != NULL &&
 		queryDesc->plannedstmt->resultRelations != NIL)
 	{
+		bool		watched = diskquota_feed_watches_my_database();
 		ListCell   *lc;
 
 		foreach(lc, estate->es_opened_result_relations)
-			mark_result_relation((ResultRelInfo *) lfirst(lc));
+			mark_result_relation((ResultRelInfo *) lfirst(lc), watched);
 		foreach(lc, estate->es_tuple_routing_result_relations)
-			mark_result_relation((ResultRelInfo *) lfirst(lc));
+			mark_result_relation((ResultRelInfo *) lfirst(lc), watched);
 	}
 
 	if (prev_ExecutorEnd)
@@ -583,6 +607,8 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	 */
 	if (ActiveHeader != NULL)
 	{
+		/* utility statements may leave work for the end of the transaction */
+		want_end_of_transaction();
 		if (IsA(parsetree, CopyStmt) && ((CopyStmt *) parsetree)->is_from &&
 			((CopyStmt *) parsetree)->relation != NULL)
 		{

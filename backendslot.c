@@ -115,10 +115,14 @@ diskquota_slot_shmem_init(void)
 	}
 }
 
+/* Files published in the current transaction (backend-local) */
+static bool files_published = false;
+static bool callback_registered = false;
+
 void
 diskquota_slot_install_hooks(void)
 {
-	RegisterResourceReleaseCallback(slot_resource_release, NULL);
+	/* slot_resource_release is registered when the first file is published */
 }
 
 /* Claim (pid != 0) or release a slot, emptied. */
@@ -205,6 +209,27 @@ diskquota_slot_begin_write(bool outermost, const DiskquotaSlotWrite *writes, int
 	generation = slot->generation;
 	SpinLockRelease(&slot->mutex);
 	return generation;
+}
+
+/*
+ * Copy what the running statement writes, as published (nested executions
+ * included), into buf (DQ_MAX_STATEMENT_WRITES entries); returns how many.
+ */
+int
+diskquota_slot_copy_writes(DiskquotaSlotWrite *buf)
+{
+	int			n = 0;
+
+	if (MySlot == NULL)
+		return 0;
+	SpinLockAcquire(&MySlot->mutex);
+	if (MySlot->writing)
+	{
+		n = MySlot->nwrites;
+		memcpy(buf, MySlot->writes, sizeof(DiskquotaSlotWrite) * n);
+	}
+	SpinLockRelease(&MySlot->mutex);
+	return n;
 }
 
 /* The outermost writing statement ends, however it ends. */
@@ -297,6 +322,17 @@ publish_file(Relation rel)
 	file.backend = rel->rd_backend;
 	charged_targets(rel, &file.nspoid, &file.owner);
 
+	/*
+	 * The files are withdrawn at the end of the transaction.  The callback
+	 * is registered on first need, and stays (see activetable.c).
+	 */
+	if (!callback_registered)
+	{
+		RegisterResourceReleaseCallback(slot_resource_release, NULL);
+		callback_registered = true;
+	}
+	files_published = true;
+
 	/* a file published before gets its current schema and owner */
 	SpinLockAcquire(&slot->mutex);
 	for (i = 0; i < slot->nfiles; i++)
@@ -358,8 +394,9 @@ slot_resource_release(ResourceReleasePhase phase, bool isCommit,
 
 	if (phase != RESOURCE_RELEASE_AFTER_LOCKS || !isTopLevel)
 		return;
-	if (MySlot == NULL)
+	if (MySlot == NULL || !files_published)
 		return;
+	files_published = false;
 	SpinLockAcquire(&MySlot->mutex);
 	had_files = MySlot->nfiles > 0;
 	MySlot->nfiles = 0;
@@ -378,11 +415,12 @@ slot_resource_release(ResourceReleasePhase phase, bool isCommit,
 
 /*
  * Collect, over the slots of a database, the relations running statements
- * write (to re-size) and the files of uncommitted relations (to add).
- * Returns true if some statement writes.
+ * write (to re-size; with temp_only, only temporary ones) and the files of
+ * uncommitted relations (to add).  Returns true if some statement writes.
  */
 bool
-diskquota_slot_collect(Oid dbid, List **written, List **files, bool *overflow)
+diskquota_slot_collect(Oid dbid, bool temp_only, List **written, List **files,
+					   bool *overflow)
 {
 	bool		writing = false;
 	int			i;
@@ -417,8 +455,12 @@ diskquota_slot_collect(Oid dbid, List **written, List **files, bool *overflow)
 
 		for (j = 0; j < nwrites; j++)
 		{
-			if (OidIsValid(writes[j].relid))
-				*written = list_append_unique_oid(*written, writes[j].relid);
+			if (!OidIsValid(writes[j].relid))
+				continue;
+			if (temp_only &&
+				(OidIsValid(writes[j].nspoid) || !OidIsValid(writes[j].owner)))
+				continue;
+			*written = list_append_unique_oid(*written, writes[j].relid);
 		}
 		for (j = 0; j < nfiles; j++)
 		{

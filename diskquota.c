@@ -17,16 +17,20 @@
  * per monitored database.
  *
  * Locking: DiskquotaShared->lock protects launcher_pid, launcher_latch,
- * extension_events and every field of every dbs[] slot, except epoch_cv,
+ * extension_events, feed_active, feed_drain_requests, feed_drains_done and
+ * every field of every dbs[] slot, except epoch_cv,
  * which is a condition variable with its own internal spinlock.  Readers
  * take it shared, the launcher and workers take it exclusive for short
  * updates.  It is never held while waiting, and no other diskquota lock is
  * acquired while it is held, except that the launcher calls into the
  * background worker machinery (BackgroundWorkerLock) while holding it.
- * ndbs is set at shared memory creation and never changes.  One exception
- * to the locking rule: a backend's timeout handler reads dbid and
+ * ndbs is set at shared memory creation and never changes.  Two
+ * exceptions to the locking rule: a backend's timeout handler reads dbid and
  * worker_latch of its database's slot without the lock to wake the worker
- * (diskquota_wake_worker_from_handler explains why that is safe).
+ * (diskquota_wake_worker_from_handler explains why that is safe); and
+ * backends read dbid and feed_watched of their database's slot without the
+ * lock at the end of every writing statement
+ * (diskquota_feed_watches_my_database explains why that is safe).
  *
  * The launcher alone allocates and frees slots.  A worker only sets the
  * fields of its own slot (identified by dbid and worker_pid == its pid).  A
@@ -64,6 +68,35 @@
 #include "utils/varlena.h"
 
 #include "diskquota.h"
+
+/*
+ * The launcher drains the file-change feed at most this often (ms): often
+ * enough not to delay a worker's wake-up noticeably while a quota is near,
+ * rarely enough that a write load does not wake the launcher for every
+ * event.  While no quota is near, the workers are not woken by the feed,
+ * and the events may gather longer.  The kernel queue holds far more events
+ * than arrive in that time.
+ */
+#define FEED_DRAIN_INTERVAL_MS			10
+#define FEED_DRAIN_INTERVAL_RELAXED_MS	100
+
+/* Is a quota of some monitored database near (DQ_NEAR_QUOTA_BYTES)? */
+static bool
+any_quota_near(void)
+{
+	bool		result = false;
+	int			i;
+
+	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
+	for (i = 0; i < DiskquotaShared->ndbs; i++)
+	{
+		if (DiskquotaShared->dbs[i].state != DQ_DB_UNUSED &&
+			DiskquotaShared->dbs[i].near_quota)
+			result = true;
+	}
+	LWLockRelease(DiskquotaShared->lock);
+	return result;
+}
 
 PG_MODULE_MAGIC;
 
@@ -354,34 +387,162 @@ diskquota_wake_worker(Oid dbid)
 }
 
 /*
+ * The same, for file changes: only while a quota of the database is near
+ * (DQ_NEAR_QUOTA_BYTES); otherwise the worker's regular refresh is soon
+ * enough, and a write load does not make it refresh continuously.
+ */
+void
+diskquota_wake_worker_near_quota(Oid dbid)
+{
+	DiskquotaDBSlot *slot;
+
+	if (DiskquotaShared == NULL)
+		return;
+	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
+	slot = diskquota_find_db_slot(dbid);
+	if (slot && slot->worker_latch && slot->near_quota)
+		SetLatch(slot->worker_latch);
+	LWLockRelease(DiskquotaShared->lock);
+}
+
+/*
+ * Wait until the launcher has drained the file-change feed of every event
+ * queued before this call (a worker, before it takes the active relations),
+ * so that a refresh sees every file change that happened before it started:
+ * after a statement, diskquota.wait_for_worker_new_epoch() reflects what it
+ * wrote.  inotify queues an event within the write itself.  Without the
+ * feed, or if the launcher does not answer within a second (it is being
+ * restarted), go on: the next refresh sees those changes.
+ */
+void
+diskquota_wait_feed_drained(void)
+{
+	uint64		request;
+	TimestampTz deadline;
+
+	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+	if (!DiskquotaShared->feed_active || DiskquotaShared->launcher_latch == NULL)
+	{
+		LWLockRelease(DiskquotaShared->lock);
+		return;
+	}
+	request = ++DiskquotaShared->feed_drain_requests;
+	SetLatch(DiskquotaShared->launcher_latch);
+	LWLockRelease(DiskquotaShared->lock);
+
+	/*
+	 * Poll rather than sleep on the latch: a wake-up of the worker that
+	 * arrives meanwhile must stay set, to ask for the next refresh.  The
+	 * launcher answers within a fraction of a millisecond.
+	 */
+	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 1000);
+	for (;;)
+	{
+		bool		done;
+
+		LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
+		done = DiskquotaShared->feed_drains_done >= request ||
+			!DiskquotaShared->feed_active;
+		LWLockRelease(DiskquotaShared->lock);
+		if (done || GetCurrentTimestamp() >= deadline)
+			break;
+		CHECK_FOR_INTERRUPTS();
+		pg_usleep(100L);
+	}
+}
+
+/* Launcher: which drain requests of workers are pending (0: none)? */
+static uint64
+feed_drain_requested(void)
+{
+	uint64		result;
+
+	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
+	result = DiskquotaShared->feed_drain_requests > DiskquotaShared->feed_drains_done ?
+		DiskquotaShared->feed_drain_requests : 0;
+	LWLockRelease(DiskquotaShared->lock);
+	return result;
+}
+
+/* Launcher: requests up to this one are served. */
+static void
+feed_drain_served(uint64 request)
+{
+	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+	if (DiskquotaShared->feed_drains_done < request)
+		DiskquotaShared->feed_drains_done = request;
+	LWLockRelease(DiskquotaShared->lock);
+}
+
+/*
+ * The index of this database's slot, looked up with the lock and cached:
+ * the callers below read the slot without the lock, and check its dbid.
+ * When the database is not monitored, look again at most once a second.
+ */
+static int	my_slot_index = -1;
+
+static int
+lookup_my_slot_index(void)
+{
+	static TimestampTz last_miss = 0;
+	DiskquotaDBSlot *slot;
+
+	if (DiskquotaShared == NULL || !OidIsValid(MyDatabaseId))
+		return -1;
+	if (my_slot_index >= 0 &&
+		DiskquotaShared->dbs[my_slot_index].dbid == MyDatabaseId)
+		return my_slot_index;
+	if (my_slot_index < 0 && last_miss != 0 &&
+		!TimestampDifferenceExceeds(last_miss, GetCurrentTimestamp(), 1000))
+		return -1;
+	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
+	slot = diskquota_find_db_slot(MyDatabaseId);
+	my_slot_index = slot ? slot - DiskquotaShared->dbs : -1;
+	LWLockRelease(DiskquotaShared->lock);
+	if (my_slot_index < 0)
+		last_miss = GetCurrentTimestamp();
+	return my_slot_index;
+}
+
+/*
  * Waking the worker from a signal handler, which cannot take a lock: the
  * index of this database's slot is looked up beforehand (with the lock),
  * and the handler reads the slot's dbid and worker_latch without it.  An
  * aligned pointer is read in one piece; if the slot changed meanwhile, the
  * worst outcome is setting the latch of another process, a spurious wake-up.
  */
-static int	handler_slot_index = -1;
-
 void
 diskquota_prepare_wake_from_handler(void)
 {
-	static TimestampTz last_miss = 0;
+	(void) lookup_my_slot_index();
+}
+
+/*
+ * Does the launcher's file-change feed see every change of this database's
+ * relation files?  Then the writes of a statement need not be pushed to the
+ * active map: the feed reports the files as they grow.
+ *
+ * Read without the lock, once per writing statement, after its writes.  The
+ * launcher clears feed_watched (with the lock) before it stops watching and
+ * only then requests a full rescan of the database.  A backend that still
+ * reads true did its writes before the flag was cleared, so either the feed
+ * saw them or the rescan, which starts later, does.  The barrier orders our
+ * read after our writes.  A stale false only costs a needless push.
+ */
+bool
+diskquota_feed_watches_my_database(void)
+{
 	DiskquotaDBSlot *slot;
 
-	if (DiskquotaShared == NULL ||
-		(handler_slot_index >= 0 &&
-		 DiskquotaShared->dbs[handler_slot_index].dbid == MyDatabaseId))
-		return;
-	/* not monitored (yet): look again at most once a second */
-	if (handler_slot_index < 0 && last_miss != 0 &&
-		!TimestampDifferenceExceeds(last_miss, GetCurrentTimestamp(), 1000))
-		return;
-	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
-	slot = diskquota_find_db_slot(MyDatabaseId);
-	handler_slot_index = slot ? slot - DiskquotaShared->dbs : -1;
-	LWLockRelease(DiskquotaShared->lock);
-	if (handler_slot_index < 0)
-		last_miss = GetCurrentTimestamp();
+	if (my_slot_index < 0 ||
+		DiskquotaShared->dbs[my_slot_index].dbid != MyDatabaseId)
+	{
+		if (lookup_my_slot_index() < 0)
+			return false;
+	}
+	slot = &DiskquotaShared->dbs[my_slot_index];
+	pg_memory_barrier();
+	return slot->feed_watched && slot->dbid == MyDatabaseId;
 }
 
 void
@@ -390,9 +551,9 @@ diskquota_wake_worker_from_handler(void)
 	DiskquotaDBSlot *slot;
 	Latch	   *latch;
 
-	if (handler_slot_index < 0)
+	if (my_slot_index < 0)
 		return;
-	slot = &DiskquotaShared->dbs[handler_slot_index];
+	slot = &DiskquotaShared->dbs[my_slot_index];
 	if (slot->dbid != MyDatabaseId)
 		return;
 	latch = slot->worker_latch;
@@ -432,18 +593,6 @@ diskquota_poke_launcher(void)
 	if (DiskquotaShared->launcher_latch)
 		SetLatch(DiskquotaShared->launcher_latch);
 	LWLockRelease(DiskquotaShared->lock);
-}
-
-/* Does the launcher watch the files of monitored databases? */
-bool
-diskquota_feed_is_active(void)
-{
-	bool		result;
-
-	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
-	result = DiskquotaShared->feed_active;
-	LWLockRelease(DiskquotaShared->lock);
-	return result;
 }
 
 /* Tell the launcher that an extension was created or dropped somewhere. */
@@ -489,11 +638,15 @@ typedef struct LauncherSlotInfo
 
 static LauncherSlotInfo *launcher_info = NULL;
 
+static void launcher_publish_feed_coverage(bool feed_on);
+
 static void
 launcher_exit(int code pg_attribute_unused(), Datum arg pg_attribute_unused())
 {
 	/* an error may have left our locks held: this runs before their release */
 	LWLockReleaseAll();
+	/* nobody watches the files any more */
+	launcher_publish_feed_coverage(false);
 	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
 	if (DiskquotaShared->launcher_pid == MyProcPid)
 	{
@@ -501,6 +654,40 @@ launcher_exit(int code pg_attribute_unused(), Datum arg pg_attribute_unused())
 		DiskquotaShared->launcher_latch = NULL;
 	}
 	LWLockRelease(DiskquotaShared->lock);
+}
+
+/*
+ * Publish which databases the file-change feed watches (feed_watched).  A
+ * database it stops watching is fully rescanned, after the flag is cleared:
+ * backends skip pushing writes while the flag is set (see
+ * diskquota_feed_watches_my_database).  Never raises an error.
+ */
+static void
+launcher_publish_feed_coverage(bool feed_on)
+{
+	Oid		   *lost;
+	int			nlost = 0;
+	int			i;
+
+	if (DiskquotaShared == NULL)
+		return;
+	lost = palloc(sizeof(Oid) * DiskquotaShared->ndbs);
+	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+	for (i = 0; i < DiskquotaShared->ndbs; i++)
+	{
+		DiskquotaDBSlot *slot = &DiskquotaShared->dbs[i];
+		bool		watched = feed_on && slot->state != DQ_DB_UNUSED &&
+			OidIsValid(slot->dbid) && diskquota_feed_watches(slot->dbid);
+
+		if (slot->feed_watched && !watched)
+			lost[nlost++] = slot->dbid;
+		slot->feed_watched = watched;
+	}
+	DiskquotaShared->feed_active = feed_on;
+	LWLockRelease(DiskquotaShared->lock);
+	for (i = 0; i < nlost; i++)
+		diskquota_request_rescan(lost[i], 0);
+	pfree(lost);
 }
 
 /*
@@ -691,6 +878,8 @@ launcher_reconcile(void)
 		slot->degraded = 0;
 		slot->pending_degraded = 0;
 		slot->rescan_requested = false;
+		slot->feed_watched = false;
+		slot->near_quota = false;
 		launcher_info[i].next_start = 0;
 	}
 
@@ -823,20 +1012,28 @@ diskquota_launcher_main(Datum main_arg pg_attribute_unused())
 	{
 		bool		feed_on;
 		WaitEventSet *set;
+		WaitEventSet *quiet;
+		WaitEventSet *waitset;
+		TimestampTz last_drain;
+		int			drain_interval;
+		uint64		request;
 		TimestampTz last_reconcile;
 		List	   *watched = NIL;
 		bool		resync = true;
 
 		/* (Re)start with the feed as diskquota.file_feed says. */
 		feed_on = diskquota_file_feed && diskquota_feed_start();
-		LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
-		DiskquotaShared->feed_active = feed_on;
-		LWLockRelease(DiskquotaShared->lock);
+		launcher_publish_feed_coverage(feed_on);
 		set = CreateWaitEventSet(TopMemoryContext, 3);
 		AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
 		AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
 		if (feed_on)
 			AddWaitEventToSet(set, WL_SOCKET_READABLE, diskquota_feed_fd(), NULL, NULL);
+		/* the same without the feed, to let its events gather */
+		quiet = CreateWaitEventSet(TopMemoryContext, 2);
+		AddWaitEventToSet(quiet, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
+		AddWaitEventToSet(quiet, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
+		last_drain = 0;
 		last_reconcile = 0;
 
 		while (feed_on == (diskquota_file_feed && diskquota_feed_fd() >= 0))
@@ -874,6 +1071,8 @@ diskquota_launcher_main(Datum main_arg pg_attribute_unused())
 					pfree(dbids);
 					resync = false;
 				}
+				/* also for slots that got their database OID just now */
+				launcher_publish_feed_coverage(feed_on);
 				list_free(watched);
 				watched = monitored;
 				last_reconcile = now;
@@ -887,22 +1086,50 @@ diskquota_launcher_main(Datum main_arg pg_attribute_unused())
 				if (wake >= 0 && wake < timeout)
 					timeout = wake;
 			}
-			if (WaitEventSetWait(set, timeout, &event, 1, PG_WAIT_EXTENSION) == 1 &&
+
+			/*
+			 * Under a write load, events arrive continuously: drain them at
+			 * most every drain interval, letting them gather in the kernel
+			 * queue meanwhile, rather than wake up for each one.
+			 */
+			drain_interval = any_quota_near() ?
+				FEED_DRAIN_INTERVAL_MS : FEED_DRAIN_INTERVAL_RELAXED_MS;
+			if (feed_on &&
+				!TimestampDifferenceExceeds(last_drain, now, drain_interval))
+			{
+				timeout = Min(timeout, drain_interval);
+				waitset = quiet;
+			}
+			else
+				waitset = set;
+			if (WaitEventSetWait(waitset, timeout, &event, 1, PG_WAIT_EXTENSION) == 1 &&
 				(event.events & WL_LATCH_SET))
 			{
 				ResetLatch(MyLatch);
 				last_reconcile = 0;
 			}
-			if (feed_on && diskquota_feed_drain())
+			now = GetCurrentTimestamp();
+			/* a worker about to refresh wants everything drained now */
+			request = feed_on ? feed_drain_requested() : 0;
+			if (feed_on &&
+				(request != 0 || TimestampDifferenceExceeds(last_drain, now, drain_interval)))
 			{
-				/* a directory to watch appeared */
-				resync = true;
-				last_reconcile = 0;
+				last_drain = now;
+				if (diskquota_feed_drain())
+				{
+					/* a directory to watch appeared */
+					resync = true;
+					last_reconcile = 0;
+				}
+				if (request != 0)
+					feed_drain_served(request);
 			}
 		}
 
 		/* diskquota.file_feed changed */
 		FreeWaitEventSet(set);
+		FreeWaitEventSet(quiet);
+		launcher_publish_feed_coverage(false);
 		diskquota_feed_stop();
 		list_free(watched);
 	}
@@ -1022,6 +1249,7 @@ diskquota_worker_main(Datum main_arg)
 	{
 		bool		full;
 		bool		writing = false;
+		bool		near_quota = true;
 		long		timeout;
 		int			degraded = 0;
 		TimestampTz start;
@@ -1065,7 +1293,7 @@ diskquota_worker_main(Datum main_arg)
 
 		exists = worker_extension_exists();
 		if (exists)
-			exists = diskquota_refresh(full, &degraded, &writing);
+			exists = diskquota_refresh(full, &degraded, &writing, &near_quota);
 
 		MemoryContextSwitchTo(oldcontext);
 		PopActiveSnapshot();
@@ -1087,6 +1315,7 @@ diskquota_worker_main(Datum main_arg)
 		MyDBSlot->last_refresh = end;
 		MyDBSlot->last_refresh_ms = (double) (end - start) / 1000.0;
 		MyDBSlot->degraded = degraded;
+		MyDBSlot->near_quota = near_quota;
 		if (full)
 			MyDBSlot->full_rescans++;
 		LWLockRelease(DiskquotaShared->lock);

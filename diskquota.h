@@ -70,6 +70,14 @@ typedef enum DiskquotaDBState
 	DQ_DB_STOPPING				/* no longer listed; worker being stopped */
 } DiskquotaDBState;
 
+/*
+ * A quota is "near" when less than this is left of it: what a load writing
+ * 1 GB/s adds in diskquota.naptime seconds.  While a quota of a database is
+ * near, the file-change feed wakes its worker as files grow; otherwise the
+ * worker refreshes every diskquota.naptime, which is soon enough.
+ */
+#define DQ_NEAR_QUOTA_BYTES		((int64) diskquota_naptime * 1024 * 1024 * 1024)
+
 /* Reasons for degraded enforcement, a bit mask in DiskquotaDBSlot */
 #define DQ_DEGRADED_ACTIVE_MAP_FULL	0x01
 #define DQ_DEGRADED_QUOTA_MAP_FULL	0x02
@@ -97,6 +105,8 @@ typedef struct DiskquotaDBSlot
 	int			pending_degraded;	/* DQ_DEGRADED_* bits reported by backends */
 	uint64		full_rescans;	/* full rescans done by the current worker */
 	uint64		extension_events_seen;	/* extension_events at worker start */
+	bool		feed_watched;	/* the feed sees every file change here */
+	bool		near_quota;		/* a quota is within DQ_NEAR_QUOTA_BYTES */
 	ConditionVariable epoch_cv; /* broadcast when epoch advances */
 } DiskquotaDBSlot;
 
@@ -107,6 +117,8 @@ typedef struct DiskquotaSharedState
 	Latch	   *launcher_latch;
 	uint64		extension_events;	/* CREATE/DROP EXTENSION diskquota count */
 	bool		feed_active;	/* the launcher watches files (filefeed.c) */
+	uint64		feed_drain_requests;	/* asked of the launcher by workers */
+	uint64		feed_drains_done;	/* requests the launcher has served */
 	int			ndbs;			/* length of dbs[] (diskquota.max_databases) */
 	DiskquotaDBSlot dbs[FLEXIBLE_ARRAY_MEMBER];
 } DiskquotaSharedState;
@@ -117,10 +129,12 @@ extern DiskquotaSharedState *DiskquotaShared;
 extern void diskquota_require_shmem(void);
 extern DiskquotaDBSlot *diskquota_find_db_slot(Oid dbid);
 extern void diskquota_wake_worker(Oid dbid);
+extern void diskquota_wake_worker_near_quota(Oid dbid);
+extern void diskquota_wait_feed_drained(void);
 extern void diskquota_prepare_wake_from_handler(void);
 extern void diskquota_wake_worker_from_handler(void);
 extern void diskquota_wake_launcher(void);
-extern bool diskquota_feed_is_active(void);
+extern bool diskquota_feed_watches_my_database(void);
 extern void diskquota_poke_launcher(void);
 extern void diskquota_request_rescan(Oid dbid, int degraded_reason);
 extern bool diskquota_database_is_monitored(const char *dbname);
@@ -151,12 +165,14 @@ extern int	diskquota_feed_fd(void);
 extern void diskquota_feed_watch(const Oid *dbids, int ndbs);
 extern bool diskquota_feed_drain(void);
 extern long diskquota_feed_next_wake(void);
+extern bool diskquota_feed_watches(Oid dbid);
 
 /* quotamodel.c: the worker's model and the shared quota map */
 extern Size diskquota_quota_shmem_size(void);
 extern void diskquota_quota_shmem_init(void);
 extern void diskquota_model_init(void);
-extern bool diskquota_refresh(bool full_rescan, int *degraded, bool *writing);
+extern bool diskquota_refresh(bool full_rescan, int *degraded, bool *writing,
+							  bool *near_quota);
 extern void diskquota_clear_quota_map(Oid dbid);
 
 typedef struct DiskquotaQuotaInfo
@@ -198,12 +214,13 @@ extern void diskquota_slot_install_hooks(void);
 extern uint64 diskquota_slot_begin_write(bool outermost,
 										 const DiskquotaSlotWrite *writes, int n);
 extern void diskquota_slot_end_write(void);
+extern int	diskquota_slot_copy_writes(DiskquotaSlotWrite *buf);
 extern bool diskquota_slot_cancel_requested(uint64 generation);
 extern bool diskquota_slot_take_cancel(uint64 generation,
 									   DiskquotaQuotaType *type, Oid *oid);
 extern void diskquota_slot_publish_new_files(Oid relid);
-extern bool diskquota_slot_collect(Oid dbid, List **written, List **files,
-								   bool *overflow);
+extern bool diskquota_slot_collect(Oid dbid, bool temp_only, List **written,
+								   List **files, bool *overflow);
 extern void diskquota_slot_cancel_writers(Oid dbid,
 										  bool (*is_rejected_write) (const DiskquotaSlotWrite *write,
 																	 DiskquotaQuotaType *type,

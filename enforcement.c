@@ -83,8 +83,8 @@ static void dq_ExecutorStart(QueryDesc *queryDesc, int eflags);
 static void dq_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
 						   uint64 count, bool execute_once);
 static void dq_ExecutorFinish(QueryDesc *queryDesc);
-static int	statement_writes(QueryDesc *queryDesc, List *relids,
-							 DiskquotaSlotWrite *writes, bool *finish_writes);
+static int	statement_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *writes,
+							 bool *finish_writes);
 static void enforcement_xact_callback(XactEvent event, void *arg);
 static void dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 							  bool readOnlyTree, ProcessUtilityContext context,
@@ -206,79 +206,107 @@ modify_table_loads(ModifyTable *mt)
 	return false;
 }
 
-/* Relations a planned statement inserts into or updates. */
-static List *
-written_relations(PlannedStmt *stmt)
+/*
+ * Add a relation a statement writes into to writes[] (n entries so far),
+ * with the schema (InvalidOid if temporary) and role it is charged to; a
+ * partitioned table with neither: the worker looks at its partitions.
+ * Relations created or given a new relfilenode in this transaction have
+ * their files published, since the worker cannot see them in the catalog.
+ * Returns the new number of entries.
+ */
+static int
+add_write(Relation rel, DiskquotaSlotWrite *writes, int n, bool *has_triggers)
 {
-	List	   *plans = lcons(stmt->planTree, list_copy(stmt->subplans));
-	List	   *relids = NIL;
+	Oid			relid = RelationGetRelid(rel);
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		if (writes[i].relid == relid)
+			return n;
+	}
+	if (n == DQ_MAX_STATEMENT_WRITES)
+		return n;
+	if (rel->trigdesc != NULL)
+		*has_triggers = true;
+	writes[n].relid = relid;
+	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+	{
+		writes[n].nspoid = InvalidOid;
+		writes[n].owner = InvalidOid;
+	}
+	else
+	{
+		writes[n].nspoid = rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP ?
+			InvalidOid : rel->rd_rel->relnamespace;
+		writes[n].owner = rel->rd_rel->relowner;
+		/* e.g. truncated earlier in this transaction */
+		if (rel->rd_createSubid != InvalidSubTransactionId ||
+			rel->rd_firstRelfilenodeSubid != InvalidSubTransactionId)
+			diskquota_slot_publish_new_files(relid);
+	}
+	return n + 1;
+}
+
+/* The same for a result relation, by range table index. */
+static int
+add_result_relation(EState *estate, Index rti, DiskquotaSlotWrite *writes,
+					int n, bool *has_triggers)
+{
+	ResultRelInfo *rri;
+
+	if (estate->es_result_relations == NULL || rti == 0 ||
+		rti > estate->es_range_table_size)
+		return n;
+	rri = estate->es_result_relations[rti - 1];
+	if (rri == NULL || rri->ri_RelationDesc == NULL)
+		return n;
+	return add_write(rri->ri_RelationDesc, writes, n, has_triggers);
+}
+
+/* The same for the relations one ModifyTable plan node loads into. */
+static int
+modify_table_writes(Plan *plan, EState *estate, DiskquotaSlotWrite *writes,
+					int n, bool *has_triggers)
+{
+	ModifyTable *mt = (ModifyTable *) plan;
 	ListCell   *lc;
 
-	foreach(lc, plans)
-	{
-		ModifyTable *mt = (ModifyTable *) lfirst(lc);
-		ListCell   *lc2;
-
-		/* a ModifyTable node is always at the top of its plan */
-		if (mt == NULL || !IsA(mt, ModifyTable) || !modify_table_loads(mt))
-			continue;
-		foreach(lc2, mt->resultRelations)
-			relids = list_append_unique_oid(relids,
-											rt_fetch(lfirst_int(lc2), stmt->rtable)->relid);
-		if (mt->rootRelation > 0)
-			relids = list_append_unique_oid(relids,
-											rt_fetch(mt->rootRelation, stmt->rtable)->relid);
-	}
-	list_free(plans);
-	return relids;
+	/* a ModifyTable node is always at the top of its plan */
+	if (mt == NULL || !IsA(mt, ModifyTable) || !modify_table_loads(mt))
+		return n;
+	/* the root first: it stands for all partitions if they do not fit */
+	if (mt->rootRelation > 0)
+		n = add_result_relation(estate, mt->rootRelation, writes, n, has_triggers);
+	foreach(lc, mt->resultRelations)
+		n = add_result_relation(estate, lfirst_int(lc), writes, n, has_triggers);
+	return n;
 }
 
 /*
- * What a statement writes, for the slot: each relation with the schema
- * (InvalidOid if temporary) and role it is charged to.  A partitioned table
- * is recorded with neither: the worker looks at its partitions.  Relations
- * created or given a new relfilenode in this transaction have their files
- * published, since the worker cannot see them in the catalog.
+ * What a started query inserts into or updates, described for the slot
+ * from the result relations the executor opened; 0 if nothing.  No catalog
+ * lookup: the relation descriptors are at hand.  *finish_writes tells
+ * whether ExecutorFinish may write too: data-modifying CTEs the query did
+ * not read to the end, AFTER triggers.
  */
 static int
-describe_writes(List *relids, DiskquotaSlotWrite *writes, int max,
-				bool *has_triggers)
+statement_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *writes,
+				 bool *finish_writes)
 {
+	PlannedStmt *stmt = queryDesc->plannedstmt;
+	EState	   *estate = queryDesc->estate;
+	bool		has_triggers = false;
+	int			n;
 	ListCell   *lc;
-	int			n = 0;
 
-	*has_triggers = false;
-	foreach(lc, relids)
-	{
-		Oid			relid = lfirst_oid(lc);
-		Relation	rel;
-
-		if (n == max)
-			break;
-		rel = RelationIdGetRelation(relid);
-		if (rel == NULL)
-			continue;
-		writes[n].relid = relid;
-		if (rel->trigdesc != NULL)
-			*has_triggers = true;
-		if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
-		{
-			writes[n].nspoid = InvalidOid;
-			writes[n].owner = InvalidOid;
-		}
-		else
-		{
-			writes[n].nspoid = rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP ?
-				InvalidOid : rel->rd_rel->relnamespace;
-			writes[n].owner = rel->rd_rel->relowner;
-			/* e.g. truncated earlier in this transaction */
-			if (rel->rd_createSubid != InvalidSubTransactionId ||
-				rel->rd_firstRelfilenodeSubid != InvalidSubTransactionId)
-				diskquota_slot_publish_new_files(relid);
-		}
-		RelationClose(rel);
-		n++;
-	}
+	*finish_writes = false;
+	if (estate == NULL)
+		return 0;
+	n = modify_table_writes(stmt->planTree, estate, writes, 0, &has_triggers);
+	foreach(lc, stmt->subplans)
+		n = modify_table_writes((Plan *) lfirst(lc), estate, writes, n, &has_triggers);
+	*finish_writes = n > 0 && (has_triggers || stmt->hasModifyingCTE);
 	return n;
 }
 
@@ -286,42 +314,41 @@ static void
 dq_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
 	PlannedStmt *stmt = queryDesc->plannedstmt;
-
-	if (diskquota_enforcing && stmt->resultRelations != NIL &&
-		!(eflags & EXEC_FLAG_EXPLAIN_ONLY))
-	{
-		List	   *relids = written_relations(stmt);
-
-		if (relids != NIL)
-		{
-			ListCell   *lc;
-
-			/*
-			 * Referential actions (ON DELETE SET NULL, ON UPDATE CASCADE)
-			 * run as UPDATEs in the name of the statement that caused them,
-			 * which is itself checked; a DELETE must never be refused.
-			 */
-			if (diskquota_any_rejected() && !InNoForceRLSOperation())
-			{
-				foreach(lc, relids)
-					check_relation(lfirst_oid(lc));
-			}
-			/* so that the growth is seen even if the statement fails */
-			foreach(lc, relids)
-				diskquota_mark_relation_active_at_end(lfirst_oid(lc), false);
-		}
-		/* for ExecutorRun and ExecutorFinish of this query */
-		started.queryDesc = queryDesc;
-		started.plannedstmt = stmt;
-		started.nwrites = statement_writes(queryDesc, relids, started.writes,
-										   &started.finish_writes);
-		list_free(relids);
-	}
+	int			i;
 
 	if (prev_ExecutorStart)
 		prev_ExecutorStart(queryDesc, eflags);
 	else
 		standard_ExecutorStart(queryDesc, eflags);
+
+	/* nothing has been written yet: the checks can still refuse it */
+	if (!diskquota_enforcing || stmt->resultRelations == NIL ||
+		(eflags & EXEC_FLAG_EXPLAIN_ONLY))
+		return;
+
+	/* for ExecutorRun and ExecutorFinish of this query */
+	started.queryDesc = queryDesc;
+	started.plannedstmt = stmt;
+	started.nwrites = statement_writes(queryDesc, started.writes,
+									   &started.finish_writes);
+	if (started.nwrites == 0)
+		return;
+
+	/*
+	 * Referential actions (ON DELETE SET NULL, ON UPDATE CASCADE) run as
+	 * UPDATEs in the name of the statement that caused them, which is
+	 * itself checked; a DELETE must never be refused.
+	 */
+	if (InNoForceRLSOperation())
+	{
+		started.nwrites = 0;
+		return;
+	}
+	if (diskquota_any_rejected())
+	{
+		for (i = 0; i < started.nwrites; i++)
+			check_relation(started.writes[i].relid);
+	}
 }
 
 /* ----------------------------------------------------------------
@@ -333,31 +360,46 @@ dq_ExecutorStart(QueryDesc *queryDesc, int eflags)
 static int	write_depth = 0;
 /* Generation of the outermost one, as published in the slot */
 static uint64 write_generation = 0;
+/* The outermost writing execution runs: the timeout handler polls */
+static volatile sig_atomic_t write_running = false;
+/* Timeouts that fired while it ran */
+static volatile sig_atomic_t write_ticks = 0;
 /* Set by the timeout handler when it interrupted the statement */
 static volatile sig_atomic_t cancel_sent = false;
-/* Set by the timeout handler when it woke the worker for this statement */
-static volatile sig_atomic_t worker_woken = false;
 static TimeoutId cancel_check_timeout = MAX_TIMEOUTS;
 
 /*
- * Every diskquota.load_check_interval while a writing statement runs: if
- * the worker asked to stop this statement, interrupt it the way a query
- * cancel does.  This runs in a signal handler: an atomic read and flags.
+ * The timeout that polls the slot is a one-shot timeout that re-arms itself
+ * while a writing statement runs, and lapses at the first firing after the
+ * statement ended.  A statement that starts while it is still armed has
+ * nothing to do; so arming costs a system call at most once per
+ * diskquota.load_check_interval, not once per statement, and an idle
+ * backend gets at most one needless SIGALRM.  A statement is first polled
+ * between one and two intervals after it starts.
+ *
+ * timeout.c removes a timeout from its active list before calling its
+ * handler and schedules the next alarm after the handler returns, so the
+ * handler may arm its own timeout again.
+ *
+ * This runs in a signal handler: atomic reads, flags, and the timeout
+ * machinery, which is made to be used there.
  */
 static void
 cancel_check_handler(void)
 {
+	if (!write_running)
+		return;
+
 	/*
-	 * The statement has run for an interval: make sure the worker knows,
-	 * since it only refreshes often while statements write.
+	 * From the second firing on, the statement has run for at least a whole
+	 * interval: only then is it stopped (a statement shorter than that is
+	 * never stopped, whatever its phase against the timer), and the worker
+	 * is woken once, in case nothing else wakes it.
 	 */
-	if (!worker_woken)
-	{
-		worker_woken = true;
+	if (++write_ticks == 2)
 		diskquota_wake_worker_from_handler();
-	}
 	/* never take over a cancel already pending (a user's, a timeout's) */
-	if (!cancel_sent && !QueryCancelPending &&
+	if (write_ticks >= 2 && !cancel_sent && !QueryCancelPending &&
 		diskquota_slot_cancel_requested(write_generation))
 	{
 		cancel_sent = true;
@@ -365,6 +407,8 @@ cancel_check_handler(void)
 		InterruptPending = true;
 		SetLatch(MyLatch);
 	}
+	if (diskquota_load_check_interval > 0)
+		enable_timeout_after(cancel_check_timeout, diskquota_load_check_interval);
 }
 
 static void
@@ -376,30 +420,56 @@ begin_write(const DiskquotaSlotWrite *writes, int n)
 		return;
 	}
 	cancel_sent = false;
-	worker_woken = false;
+	write_ticks = 0;
 	write_generation = diskquota_slot_begin_write(true, writes, n);
-	if (write_generation != 0 && diskquota_load_check_interval > 0)
+	if (write_generation == 0 || diskquota_load_check_interval <= 0)
+		return;
+	/* the handler must see the generation before it sees the flag */
+	pg_compiler_barrier();
+	write_running = true;
+	if (cancel_check_timeout == MAX_TIMEOUTS)
+		cancel_check_timeout = RegisterTimeout(USER_TIMEOUT, cancel_check_handler);
+	if (!get_timeout_active(cancel_check_timeout))
 	{
 		diskquota_prepare_wake_from_handler();
-		if (cancel_check_timeout == MAX_TIMEOUTS)
-			cancel_check_timeout = RegisterTimeout(USER_TIMEOUT, cancel_check_handler);
-		enable_timeout_every(cancel_check_timeout,
-							 TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-														 diskquota_load_check_interval),
-							 diskquota_load_check_interval);
+		enable_timeout_after(cancel_check_timeout, diskquota_load_check_interval);
 	}
 }
 
-/* Leave a writing execution; true when the outermost one ends. */
+/*
+ * Leave a writing execution; true when the outermost one ends.  The timeout
+ * stays armed and lapses by itself.
+ */
 static bool
 end_write(void)
 {
 	if (--write_depth > 0)
 		return false;
-	if (cancel_check_timeout != MAX_TIMEOUTS)
-		disable_timeout(cancel_check_timeout, false);
+	write_running = false;
 	diskquota_slot_end_write();
 	return true;
+}
+
+/*
+ * A failed execution may have grown what it wrote: make sure the worker
+ * looks at it, even though no ExecutorEnd comes.  Where the file-change
+ * feed watches the database, it saw the files grow, except for temporary
+ * relations, whose files it cannot map to a relation.  The flag is read
+ * after the writes, as diskquota_feed_watches_my_database() requires.
+ */
+static void
+mark_failed_writes(const DiskquotaSlotWrite *writes, int n)
+{
+	bool		watched = diskquota_feed_watches_my_database();
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		if (!OidIsValid(writes[i].relid))
+			continue;
+		if (!watched || (!OidIsValid(writes[i].nspoid) && OidIsValid(writes[i].owner)))
+			diskquota_mark_relation_active_at_end(writes[i].relid, false);
+	}
 }
 
 /*
@@ -411,14 +481,18 @@ pg_attribute_noreturn()
 static void
 end_write_error(MemoryContext oldcontext, uint64 generation)
 {
+	DiskquotaSlotWrite writes[DQ_MAX_STATEMENT_WRITES];
+	int			nwrites = diskquota_slot_copy_writes(writes);
 	ErrorData  *edata;
 	DiskquotaQuotaType type;
 	Oid			oid;
 	bool		outermost;
 
-	/* first of all: disarm the timeout, so that nothing more is raised */
+	/* first of all: stop the polling, so that nothing more is raised */
 	outermost = end_write();
 	MemoryContextSwitchTo(oldcontext);
+	/* what this execution and those nested in it wrote */
+	mark_failed_writes(writes, nwrites);
 	if (!outermost || !cancel_sent)
 		PG_RE_THROW();
 
@@ -478,58 +552,38 @@ next_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 }
 
 /*
- * What a planned statement writes, described for the slot; 0 if nothing.
- * *finish_writes tells whether ExecutorFinish may write too: data-modifying
- * CTEs the query did not read to the end, AFTER triggers.
- */
-static int
-statement_writes(QueryDesc *queryDesc, List *relids, DiskquotaSlotWrite *writes,
-				 bool *finish_writes)
-{
-	bool		has_triggers;
-	int			n;
-
-	*finish_writes = false;
-	if (relids == NIL || InNoForceRLSOperation())
-		return 0;
-	n = describe_writes(relids, writes, DQ_MAX_STATEMENT_WRITES, &has_triggers);
-	*finish_writes = has_triggers || queryDesc->plannedstmt->hasModifyingCTE;
-	return n;
-}
-
-/*
  * What the statement of queryDesc writes: as ExecutorStart found it, or
- * anew (ExecutorStart of a nested query came in between, as with cursors).
+ * anew into buf (ExecutorStart of a nested query came in between, as with
+ * cursors).  Sets *writes to the array, and returns its length.
  */
 static int
-query_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *writes, bool *finish_writes)
+query_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *buf,
+			 const DiskquotaSlotWrite **writes, bool *finish_writes)
 {
-	List	   *relids;
-	int			n;
-
 	*finish_writes = false;
+	*writes = buf;
 	if (!diskquota_enforcing || queryDesc->plannedstmt->resultRelations == NIL)
 		return 0;
 	if (started.queryDesc == queryDesc &&
 		started.plannedstmt == queryDesc->plannedstmt)
 	{
-		memcpy(writes, started.writes, sizeof(DiskquotaSlotWrite) * started.nwrites);
+		*writes = started.writes;
 		*finish_writes = started.finish_writes;
 		return started.nwrites;
 	}
-	relids = written_relations(queryDesc->plannedstmt);
-	n = statement_writes(queryDesc, relids, writes, finish_writes);
-	list_free(relids);
-	return n;
+	if (InNoForceRLSOperation())
+		return 0;
+	return statement_writes(queryDesc, buf, finish_writes);
 }
 
 static void
 dq_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 			   bool execute_once)
 {
-	DiskquotaSlotWrite writes[DQ_MAX_STATEMENT_WRITES];
+	DiskquotaSlotWrite buf[DQ_MAX_STATEMENT_WRITES];
+	const DiskquotaSlotWrite *writes;
 	bool		finish_writes;
-	int			nwrites = query_writes(queryDesc, writes, &finish_writes);
+	int			nwrites = query_writes(queryDesc, buf, &writes, &finish_writes);
 	uint64		generation;
 	MemoryContext oldcontext = CurrentMemoryContext;
 
@@ -560,9 +614,10 @@ dq_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 static void
 dq_ExecutorFinish(QueryDesc *queryDesc)
 {
-	DiskquotaSlotWrite writes[DQ_MAX_STATEMENT_WRITES];
+	DiskquotaSlotWrite buf[DQ_MAX_STATEMENT_WRITES];
+	const DiskquotaSlotWrite *writes;
 	bool		finish_writes;
-	int			nwrites = query_writes(queryDesc, writes, &finish_writes);
+	int			nwrites = query_writes(queryDesc, buf, &writes, &finish_writes);
 	uint64		generation;
 	MemoryContext oldcontext = CurrentMemoryContext;
 
@@ -741,10 +796,17 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		if (OidIsValid(relid))
 		{
 			bool		has_triggers;
+			Relation	rel;
 
 			if (diskquota_any_rejected())
 				check_relation(relid);
-			nwrites = describe_writes(list_make1_oid(relid), &write, 1, &has_triggers);
+			/* no lock: the utility statement locks it; we only describe it */
+			rel = RelationIdGetRelation(relid);
+			if (rel != NULL)
+			{
+				nwrites = add_write(rel, &write, 0, &has_triggers);
+				RelationClose(rel);
+			}
 		}
 		else if (OidIsValid(owner))
 		{

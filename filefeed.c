@@ -17,11 +17,19 @@
  * themselves so that it notices a database directory or a tablespace that
  * appears later.  It drains the events when the descriptor is readable,
  * records (database, tablespace, relfilenode) in the shared active-relation
- * map (activetable.c), and sets the owning workers' latches, at most once
- * per diskquota.load_check_interval per database so that a bulk load costs
- * a few wake-ups, not one per block.  A queue overflow (IN_Q_OVERFLOW), an
- * unreadable event or a full active map marks the databases for a full
- * rescan: a change is never silently missed.  Where inotify cannot be used,
+ * map (activetable.c), and, while a quota of the database is near
+ * (DQ_NEAR_QUOTA_BYTES), sets the owning worker's latch, at most once per
+ * diskquota.load_check_interval so that a bulk load costs a few wake-ups,
+ * not one per block.  Under a write load the launcher drains the events
+ * every few milliseconds rather than at each one, and a worker about to
+ * refresh asks it to drain at once (diskquota_wait_feed_drained), so that
+ * the refresh sees every change made before it started.
+ *
+ * A queue overflow (IN_Q_OVERFLOW), an unreadable event or a full active
+ * map marks the databases for a full rescan: a change is never silently
+ * missed.  The launcher publishes which databases the feed watches entirely
+ * (feed_watched); backends leave the growth of what they write to the feed
+ * there, and a database it stops watching is fully rescanned.  Where inotify cannot be used,
  * the workers fall back to the periodic full rescans and say so.
  *
  * This file owns no shared state; all of it is the launcher's memory.
@@ -72,6 +80,7 @@ typedef struct FeedDatabase
 	Oid			dbid;
 	TimestampTz last_wake;
 	bool		wake_pending;	/* events since the last wake-up */
+	bool		unwatched;		/* one of its directories cannot be watched */
 } FeedDatabase;
 
 static int	feed_fd = -1;
@@ -83,6 +92,8 @@ static bool feed_started = false;	/* the first set of watches is in place */
 
 /* Test-only: treat every drained batch as a queue overflow */
 bool		diskquota_feed_simulate_overflow = false;
+
+static FeedDatabase *feed_database(Oid dbid);
 
 /*
  * Start the feed.  Returns false, having said why, if inotify cannot be
@@ -155,7 +166,13 @@ add_watch(const char *path, uint32 mask, WatchKind kind, Oid dbid, Oid spcnode)
 				 errmsg("diskquota cannot watch directory \"%s\": %m", path),
 				 errhint("Raise fs.inotify.max_user_watches. Changes there are found by the full rescans.")));
 		if (kind == WATCH_DATABASE_DIR)
+		{
+			FeedDatabase *db = feed_database(dbid);
+
+			if (db)
+				db->unwatched = true;
 			diskquota_request_rescan(dbid, DQ_DEGRADED_FEED_UNWATCHED);
+		}
 		return;
 	}
 	entry = hash_search(watches, &wd, HASH_ENTER, &found);
@@ -204,6 +221,7 @@ diskquota_feed_watch(const Oid *dbids, int ndbs)
 			if (old_dbs[j].dbid == dbids[i])
 				feed_dbs[feed_ndbs] = old_dbs[j];
 		}
+		feed_dbs[feed_ndbs].unwatched = false;	/* found out below */
 		feed_ndbs++;
 	}
 	if (old_dbs)
@@ -416,7 +434,7 @@ diskquota_feed_drain(void)
 			!TimestampDifferenceExceeds(db->last_wake, now,
 										Max(diskquota_load_check_interval, 10)))
 			continue;
-		diskquota_wake_worker(db->dbid);
+		diskquota_wake_worker_near_quota(db->dbid);
 		db->last_wake = now;
 		db->wake_pending = false;
 	}
@@ -448,4 +466,19 @@ diskquota_feed_next_wake(void)
 			result = ms;
 	}
 	return result;
+}
+
+/*
+ * Does the feed watch every directory of this database's relation files?
+ * Not if one of them could not be watched at the last diskquota_feed_watch.
+ */
+bool
+diskquota_feed_watches(Oid dbid)
+{
+	FeedDatabase *db;
+
+	if (feed_fd < 0 || !feed_started)
+		return false;
+	db = feed_database(dbid);
+	return db != NULL && !db->unwatched;
 }

@@ -38,6 +38,10 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,11 +53,13 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_tablespace_d.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "common/relpath.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "storage/fd.h"
 #include "storage/lmgr.h"
 #include "storage/shmem.h"
 #include "utils/builtins.h"
@@ -210,20 +216,31 @@ diskquota_clear_quota_map(Oid dbid)
  * ----------------------------------------------------------------
  */
 
+/* A relation file set: tablespace and relfilenode */
+typedef struct FileMapKey
+{
+	Oid			spcnode;
+	Oid			relfilenode;
+} FileMapKey;
+
 /* A table (relkind r or m) and everything charged to it */
 typedef struct DQTableEntry
 {
 	Oid			relid;
 	Oid			nspoid;			/* InvalidOid for temporary tables */
 	Oid			owner;
-	int64		size;
+	FileMapKey	files;			/* the table's own files, when sized */
+	int64		own_size;		/* of the table's own files */
+	int64		size;			/* own_size and the sizes of its children */
 } DQTableEntry;
 
-/* An index or TOAST relation, and the table it is charged to */
+/* An index or TOAST relation, the table it is charged to, and its size */
 typedef struct ChildEntry
 {
 	Oid			relid;
 	Oid			table;
+	FileMapKey	files;			/* its files, when sized */
+	int64		size;
 } ChildEntry;
 
 /* Bytes charged to one schema or role */
@@ -239,9 +256,26 @@ typedef struct DQTargetEntry
 	int64		used;
 } DQTargetEntry;
 
+/*
+ * Which relation a file set belongs to, as the model last saw it, so that a
+ * file the feed reports is re-sized without a catalog lookup.  Temporary
+ * relations are not in it (the feed cannot tell whose they are).  A new
+ * relfilenode comes with a catalog change that the hooks report, and
+ * refresh_relation() records it; an entry whose relation the model no
+ * longer knows is looked up in the catalog again.
+ */
+typedef struct FileMapEntry
+{
+	FileMapKey	key;
+	Oid			relid;
+	char		relkind;
+	char		relpersistence;
+} FileMapEntry;
+
 static MemoryContext ModelContext = NULL;
 static HTAB *Tables = NULL;
 static HTAB *Children = NULL;
+static HTAB *FileMap = NULL;
 static HTAB *Targets = NULL;
 static int	published_degraded = 0;	/* what we already logged about */
 
@@ -263,6 +297,10 @@ diskquota_model_init(void)
 	ctl.entrysize = sizeof(ChildEntry);
 	Children = hash_create("diskquota children", 1024, &ctl,
 						   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	ctl.keysize = sizeof(FileMapKey);
+	ctl.entrysize = sizeof(FileMapEntry);
+	FileMap = hash_create("diskquota file map", 1024, &ctl,
+						  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	ctl.keysize = sizeof(TargetKey);
 	ctl.entrysize = sizeof(DQTargetEntry);
 	Targets = hash_create("diskquota targets", 256, &ctl,
@@ -287,29 +325,39 @@ add_to_target(DiskquotaQuotaType type, Oid targetoid, int64 delta)
 	entry->used += delta;
 }
 
+/* Charge (or uncharge) delta bytes of a table to its schema and owner. */
 static void
-charge_table(DQTableEntry *table, int64 sign)
+charge_table(DQTableEntry *table, int64 delta)
 {
-	add_to_target(DQ_SCHEMA_QUOTA, table->nspoid, sign * table->size);
-	add_to_target(DQ_ROLE_QUOTA, table->owner, sign * table->size);
+	add_to_target(DQ_SCHEMA_QUOTA, table->nspoid, delta);
+	add_to_target(DQ_ROLE_QUOTA, table->owner, delta);
 }
 
 /*
- * Size of all forks and segments of one relation file set, by stat().
- * Missing files count as empty: a relation being dropped or created.
+ * Size of the files of one relation file set, by stat(): all segments of
+ * the forks the relation can have (relkind and relpersistence as in
+ * pg_class; relkind '\0' when unknown: every fork).  Missing files count as
+ * empty: a relation being dropped or created.
  */
 static int64
-relfilenode_size(RelFileNode rnode, BackendId backend)
+relfilenode_size(RelFileNode rnode, BackendId backend, char relkind,
+				 char relpersistence)
 {
 	int64		total = 0;
 	ForkNumber	fork;
 
 	for (fork = 0; fork <= MAX_FORKNUM; fork++)
 	{
-		char	   *path = relpathbackend(rnode, backend, fork);
+		char	   *path;
 		char		segpath[MAXPGPATH];
 		BlockNumber segno;
 
+		/* only unlogged relations have an init fork, only tables a VM */
+		if (relkind != '\0' &&
+			((fork == INIT_FORKNUM && relpersistence != RELPERSISTENCE_UNLOGGED) ||
+			 (fork == VISIBILITYMAP_FORKNUM && relkind == RELKIND_INDEX)))
+			continue;
+		path = relpathbackend(rnode, backend, fork);
 		for (segno = 0;; segno++)
 		{
 			struct stat st;
@@ -335,51 +383,97 @@ relfilenode_size(RelFileNode rnode, BackendId backend)
 	return total;
 }
 
-/* Size of the relation a pg_class tuple describes (0 if it has no storage). */
-static int64
-pg_class_size(Oid relid, Form_pg_class form)
+/*
+ * Where the files of the relation a pg_class tuple describes are: false if
+ * it has none (no storage, shared, or the temporary relation of a session
+ * that is gone).
+ */
+static bool
+pg_class_files(Oid relid, Form_pg_class form, RelFileNode *rnode,
+			   BackendId *backend)
 {
-	RelFileNode rnode;
-	BackendId	backend = InvalidBackendId;
-
 	if (!RELKIND_HAS_STORAGE(form->relkind) || form->relisshared)
-		return 0;
-	rnode.dbNode = MyDatabaseId;
-	rnode.spcNode = OidIsValid(form->reltablespace) ? form->reltablespace : MyDatabaseTableSpace;
-	rnode.relNode = OidIsValid(form->relfilenode) ? form->relfilenode :
+		return false;
+	rnode->dbNode = MyDatabaseId;
+	rnode->spcNode = OidIsValid(form->reltablespace) ? form->reltablespace : MyDatabaseTableSpace;
+	rnode->relNode = OidIsValid(form->relfilenode) ? form->relfilenode :
 		RelationMapOidToFilenode(relid, false);
-	if (!OidIsValid(rnode.relNode))
-		return 0;
+	if (!OidIsValid(rnode->relNode))
+		return false;
+	*backend = InvalidBackendId;
 	if (form->relpersistence == RELPERSISTENCE_TEMP)
 	{
-		backend = GetTempNamespaceBackendId(form->relnamespace);
-		if (backend == InvalidBackendId)
-			return 0;
+		*backend = GetTempNamespaceBackendId(form->relnamespace);
+		if (*backend == InvalidBackendId)
+			return false;
 	}
-	return relfilenode_size(rnode, backend);
+	return true;
+}
+
+/* Remember which relation the files of a (not temporary) relation are. */
+static void
+note_files(Oid relid, Form_pg_class form, RelFileNode rnode)
+{
+	FileMapKey	key;
+	FileMapEntry *entry;
+
+	if (form->relpersistence == RELPERSISTENCE_TEMP)
+		return;
+	memset(&key, 0, sizeof(key));
+	key.spcnode = rnode.spcNode;
+	key.relfilenode = rnode.relNode;
+	entry = hash_search(FileMap, &key, HASH_ENTER, NULL);
+	entry->relid = relid;
+	entry->relkind = form->relkind;
+	entry->relpersistence = form->relpersistence;
+}
+
+/*
+ * Size of the relation a pg_class tuple describes (0 if it has no storage),
+ * remembering where its files are.
+ */
+static int64
+pg_class_size(Oid relid, Form_pg_class form, FileMapKey *files)
+{
+	RelFileNode rnode;
+	BackendId	backend;
+
+	memset(files, 0, sizeof(FileMapKey));
+	if (!pg_class_files(relid, form, &rnode, &backend))
+		return 0;
+	files->spcnode = rnode.spcNode;
+	files->relfilenode = rnode.relNode;
+	note_files(relid, form, rnode);
+	return relfilenode_size(rnode, backend, form->relkind, form->relpersistence);
 }
 
 /* Size of a relation by OID via the syscache, 0 if it is gone. */
 static int64
-relid_size(Oid relid)
+relid_size(Oid relid, FileMapKey *files)
 {
 	HeapTuple	tuple;
 	int64		size;
 
+	memset(files, 0, sizeof(FileMapKey));
 	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	if (!HeapTupleIsValid(tuple))
 		return 0;
-	size = pg_class_size(relid, (Form_pg_class) GETSTRUCT(tuple));
+	size = pg_class_size(relid, (Form_pg_class) GETSTRUCT(tuple), files);
 	ReleaseSysCache(tuple);
 	return size;
 }
 
 static void
-remember_child(Oid child, Oid table)
+remember_child(Oid child, Oid table, int64 size, const FileMapKey *files)
 {
 	ChildEntry *entry = hash_search(Children, &child, HASH_ENTER, NULL);
 
 	entry->table = table;
+	entry->size = size;
+	if (files)
+		entry->files = *files;
+	else
+		memset(&entry->files, 0, sizeof(FileMapKey));
 }
 
 /*
@@ -400,9 +494,11 @@ indexes_size(Relation pg_index, Oid indrelid, Oid table)
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
 		Oid			indexrelid = ((Form_pg_index) GETSTRUCT(tuple))->indexrelid;
+		FileMapKey	files;
+		int64		size = relid_size(indexrelid, &files);
 
-		total += relid_size(indexrelid);
-		remember_child(indexrelid, table);
+		total += size;
+		remember_child(indexrelid, table, size, &files);
 	}
 	systable_endscan(scan);
 	return total;
@@ -416,23 +512,26 @@ forget_table(Oid relid)
 
 	if (table == NULL)
 		return;
-	charge_table(table, -1);
+	charge_table(table, -table->size);
 	hash_search(Tables, &relid, HASH_REMOVE, NULL);
 }
 
-/* Set a table's attribution and size, moving its charge accordingly. */
+/* Set a table's attribution and sizes, moving its charge accordingly. */
 static void
-set_table(Oid relid, Oid nspoid, Oid owner, int64 size)
+set_table(Oid relid, Oid nspoid, Oid owner, const FileMapKey *files,
+		  int64 own_size, int64 size)
 {
 	bool		found;
 	DQTableEntry *table = hash_search(Tables, &relid, HASH_ENTER, &found);
 
 	if (found)
-		charge_table(table, -1);
+		charge_table(table, -table->size);
 	table->nspoid = nspoid;
 	table->owner = owner;
+	table->files = *files;
+	table->own_size = own_size;
 	table->size = size;
-	charge_table(table, 1);
+	charge_table(table, size);
 }
 
 /*
@@ -495,8 +594,10 @@ refresh_relation(Relation pg_index, Oid relid)
 {
 	HeapTuple	tuple;
 	Form_pg_class form;
+	int64		own_size;
 	int64		size;
 	Oid			nspoid;
+	FileMapKey	files;
 
 	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	if (!HeapTupleIsValid(tuple))
@@ -523,7 +624,7 @@ refresh_relation(Relation pg_index, Oid relid)
 		ReleaseSysCache(tuple);
 		if (OidIsValid(table))
 		{
-			remember_child(relid, table);
+			remember_child(relid, table, 0, NULL);
 			refresh_relation(pg_index, table);
 		}
 		return;
@@ -548,17 +649,248 @@ refresh_relation(Relation pg_index, Oid relid)
 		return;
 	}
 
-	size = pg_class_size(relid, form);
-	size += indexes_size(pg_index, relid, relid);
+	own_size = pg_class_size(relid, form, &files);
+	size = own_size + indexes_size(pg_index, relid, relid);
 	if (OidIsValid(form->reltoastrelid))
 	{
-		size += relid_size(form->reltoastrelid);
-		size += indexes_size(pg_index, form->reltoastrelid, relid);
-		remember_child(form->reltoastrelid, relid);
+		FileMapKey	toast_files;
+		int64		toast_size = relid_size(form->reltoastrelid, &toast_files);
+
+		remember_child(form->reltoastrelid, relid, toast_size, &toast_files);
+		size += toast_size + indexes_size(pg_index, form->reltoastrelid, relid);
 	}
 	nspoid = form->relpersistence == RELPERSISTENCE_TEMP ? InvalidOid : form->relnamespace;
-	set_table(relid, nspoid, form->relowner, size);
+	set_table(relid, nspoid, form->relowner, &files, own_size, size);
 	ReleaseSysCache(tuple);
+}
+
+/*
+ * The files of one relation changed (the file-change feed says so), and
+ * nothing else: re-size only that relation, without a catalog lookup if the
+ * model knows its files, and move the difference to its table.  A change of
+ * schema, owner or relfilenode comes with a catalog change, which the hooks
+ * report by relation OID and refresh_relation() handles.  A file set the
+ * model does not know is looked up in the catalog, and its table fully
+ * refreshed; one the catalog does not know belongs to a relation not
+ * committed yet (counted through the slots) or already dropped (counted
+ * through the drop).
+ */
+static void
+refresh_file(Relation pg_index, const DiskquotaFileRef *file)
+{
+	FileMapKey	key;
+	FileMapEntry *entry;
+	DQTableEntry *table = NULL;
+	ChildEntry *child = NULL;
+	RelFileNode rnode;
+	Oid			relid;
+	int64		size;
+
+	memset(&key, 0, sizeof(key));
+	key.spcnode = file->spcnode;
+	key.relfilenode = file->relfilenode;
+	entry = hash_search(FileMap, &key, HASH_FIND, NULL);
+	if (entry)
+	{
+		table = hash_search(Tables, &entry->relid, HASH_FIND, NULL);
+		if (table == NULL)
+		{
+			child = hash_search(Children, &entry->relid, HASH_FIND, NULL);
+			if (child)
+				table = hash_search(Tables, &child->table, HASH_FIND, NULL);
+		}
+	}
+	if (table == NULL)
+	{
+		/* not known, or its relation is gone: ask the catalog */
+		if (entry)
+			hash_search(FileMap, &key, HASH_REMOVE, NULL);
+		relid = RelidByRelfilenode(file->spcnode, file->relfilenode);
+		if (OidIsValid(relid))
+			refresh_relation(pg_index, relid);
+		return;
+	}
+	if (memcmp(child ? &child->files : &table->files, &key, sizeof(key)) != 0)
+	{
+		/* the relation has other files now: these are on their way out */
+		hash_search(FileMap, &key, HASH_REMOVE, NULL);
+		return;
+	}
+
+	rnode.spcNode = file->spcnode;
+	rnode.dbNode = MyDatabaseId;
+	rnode.relNode = file->relfilenode;
+	size = relfilenode_size(rnode, InvalidBackendId, entry->relkind,
+							entry->relpersistence);
+	if (child)
+	{
+		table->size += size - child->size;
+		charge_table(table, size - child->size);
+		child->size = size;
+	}
+	else
+	{
+		table->size += size - table->own_size;
+		charge_table(table, size - table->own_size);
+		table->own_size = size;
+	}
+}
+
+/* ----------------------------------------------------------------
+ * Full rescan
+ * ----------------------------------------------------------------
+ */
+
+/* The files of the database on disk, summed per relation file set */
+typedef struct DiskFileKey
+{
+	Oid			spcnode;
+	Oid			relfilenode;
+	BackendId	backend;		/* InvalidBackendId unless temporary */
+} DiskFileKey;
+
+typedef struct DiskFileEntry
+{
+	DiskFileKey key;
+	int64		size;
+} DiskFileEntry;
+
+/*
+ * Parse a relation file name: <n>, <n>_<fork>, <n>.<segment>,
+ * t<backend>_<n>...  False for other files (PG_VERSION, pg_filenode.map,
+ * pg_internal.init, the temporary files of a rewrite).
+ */
+static bool
+parse_relation_file_name(const char *name, Oid *relfilenode, BackendId *backend)
+{
+	const char *p = name;
+	char	   *end;
+	unsigned long n;
+
+	*backend = InvalidBackendId;
+	if (*p == 't')
+	{
+		unsigned long b;
+
+		p++;
+		if (!isdigit((unsigned char) *p))
+			return false;
+		b = strtoul(p, &end, 10);
+		if (*end != '_' || b > INT_MAX)
+			return false;
+		*backend = (BackendId) b;
+		p = end + 1;
+	}
+	if (!isdigit((unsigned char) *p))
+		return false;
+	n = strtoul(p, &end, 10);
+	if (n == 0 || n > PG_UINT32_MAX)
+		return false;
+	if (*end == '_')
+	{
+		end++;
+		if (strncmp(end, "fsm", 3) == 0)
+			end += 3;
+		else if (strncmp(end, "vm", 2) == 0)
+			end += 2;
+		else if (strncmp(end, "init", 4) == 0)
+			end += 4;
+		else
+			return false;
+	}
+	if (*end == '.')
+	{
+		end++;
+		if (!isdigit((unsigned char) *end))
+			return false;
+		while (isdigit((unsigned char) *end))
+			end++;
+	}
+	if (*end != '\0')
+		return false;
+	*relfilenode = (Oid) n;
+	return true;
+}
+
+/* Add the relation files of one directory of this database to files. */
+static void
+scan_directory(HTAB *files, const char *path, Oid spcnode)
+{
+	DIR		   *dir = AllocateDir(path);
+	struct dirent *de;
+
+	if (dir == NULL)
+	{
+		if (errno != ENOENT)
+			ereport(LOG,
+					(errcode_for_file_access(),
+					 errmsg("diskquota could not open directory \"%s\": %m", path)));
+		return;
+	}
+	while ((de = ReadDirExtended(dir, path, LOG)) != NULL)
+	{
+		DiskFileKey key;
+		DiskFileEntry *entry;
+		struct stat st;
+		bool		found;
+
+		memset(&key, 0, sizeof(key));
+		key.spcnode = spcnode;
+		if (!parse_relation_file_name(de->d_name, &key.relfilenode, &key.backend))
+			continue;
+		/* relative to the open directory: no path to walk */
+		if (fstatat(dirfd(dir), de->d_name, &st, 0) < 0)
+		{
+			if (errno != ENOENT)
+				ereport(LOG,
+						(errcode_for_file_access(),
+						 errmsg("diskquota could not stat file \"%s/%s\": %m", path, de->d_name)));
+			continue;
+		}
+		entry = hash_search(files, &key, HASH_ENTER, &found);
+		if (!found)
+			entry->size = 0;
+		entry->size += st.st_size;
+	}
+	FreeDir(dir);
+}
+
+/*
+ * Sizes of all relation files of this database, from one listing of each of
+ * its directories (base/<db>, and its directory in every tablespace): a
+ * file that does not exist costs nothing, and each size is one fstatat().
+ */
+static HTAB *
+scan_database_files(void)
+{
+	HASHCTL		ctl;
+	HTAB	   *files;
+	DIR		   *dir;
+	struct dirent *de;
+	char		path[MAXPGPATH];
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(DiskFileKey);
+	ctl.entrysize = sizeof(DiskFileEntry);
+	ctl.hcxt = CurrentMemoryContext;
+	files = hash_create("diskquota database files", 16384, &ctl,
+						HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	snprintf(path, sizeof(path), "base/%u", MyDatabaseId);
+	scan_directory(files, path, DEFAULTTABLESPACE_OID);
+	dir = AllocateDir("pg_tblspc");
+	while ((de = ReadDirExtended(dir, "pg_tblspc", LOG)) != NULL)
+	{
+		Oid			spcnode;
+
+		if (sscanf(de->d_name, "%u", &spcnode) != 1)
+			continue;
+		snprintf(path, sizeof(path), "pg_tblspc/%u/%s/%u", spcnode,
+				 TABLESPACE_VERSION_DIRECTORY, MyDatabaseId);
+		scan_directory(files, path, spcnode);
+	}
+	FreeDir(dir);
+	return files;
 }
 
 /* What a full rescan learns about one relation with storage */
@@ -570,17 +902,19 @@ typedef struct ScanRel
 	Oid			owner;
 	Oid			toastrelid;
 	Oid			indrelid;		/* for indexes */
+	FileMapKey	files;
 	int64		size;
 } ScanRel;
 
 /*
- * Rebuild the whole model: one pass over pg_class, one over pg_index, and a
- * stat() of every relation.
+ * Rebuild the whole model: one listing of the database's directories, one
+ * pass over pg_class and one over pg_index.
  */
 static void
 full_rescan(void)
 {
 	HASHCTL		ctl;
+	HTAB	   *files;
 	HTAB	   *rels;
 	Relation	rel;
 	SysScanDesc scan;
@@ -589,20 +923,38 @@ full_rescan(void)
 	ScanRel    *srel;
 	DQTableEntry *table;
 
+	/*
+	 * The files first: a relation created after the listing was reported
+	 * at its commit, a file grown after it by the feed or the hooks, and
+	 * the next refresh re-sizes them.
+	 */
+	files = scan_database_files();
+	{
+		FileMapEntry *entry;
+
+		hash_seq_init(&status, FileMap);
+		while ((entry = hash_seq_search(&status)) != NULL)
+			hash_search(FileMap, &entry->key, HASH_REMOVE, NULL);
+	}
+
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(Oid);
 	ctl.entrysize = sizeof(ScanRel);
 	ctl.hcxt = CurrentMemoryContext;
-	rels = hash_create("diskquota rescan", 4096, &ctl,
-					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	rels = hash_create("diskquota rescan", Max(hash_get_num_entries(files), 1024),
+					   &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
 	rel = table_open(RelationRelationId, AccessShareLock);
 	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
 		Form_pg_class form = (Form_pg_class) GETSTRUCT(tuple);
+		DiskFileKey key;
+		DiskFileEntry *file;
+		RelFileNode rnode;
+		BackendId	backend;
 
-		if (!RELKIND_HAS_STORAGE(form->relkind) || form->relisshared)
+		if (!pg_class_files(form->oid, form, &rnode, &backend))
 			continue;
 		srel = hash_search(rels, &form->oid, HASH_ENTER, NULL);
 		srel->relkind = form->relkind;
@@ -611,10 +963,19 @@ full_rescan(void)
 		srel->owner = form->relowner;
 		srel->toastrelid = form->reltoastrelid;
 		srel->indrelid = InvalidOid;
-		srel->size = pg_class_size(form->oid, form);
+		memset(&key, 0, sizeof(key));
+		key.spcnode = rnode.spcNode;
+		key.relfilenode = rnode.relNode;
+		key.backend = backend;
+		file = hash_search(files, &key, HASH_FIND, NULL);
+		srel->size = file ? file->size : 0;
+		srel->files.spcnode = rnode.spcNode;
+		srel->files.relfilenode = rnode.relNode;
+		note_files(form->oid, form, rnode);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
+	hash_destroy(files);
 
 	rel = table_open(IndexRelationId, AccessShareLock);
 	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
@@ -629,7 +990,7 @@ full_rescan(void)
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 
-	/* Start the model afresh. */
+	/* Start the model afresh (the file map was renewed above). */
 	hash_seq_init(&status, Tables);
 	while ((table = hash_seq_search(&status)) != NULL)
 		hash_search(Tables, &table->relid, HASH_REMOVE, NULL);
@@ -654,9 +1015,11 @@ full_rescan(void)
 		table = hash_search(Tables, &srel->relid, HASH_ENTER, NULL);
 		table->nspoid = srel->nspoid;
 		table->owner = srel->owner;
+		table->files = srel->files;
+		table->own_size = srel->size;
 		table->size = srel->size;
 		if (OidIsValid(srel->toastrelid))
-			remember_child(srel->toastrelid, srel->relid);
+			remember_child(srel->toastrelid, srel->relid, 0, NULL);
 	}
 	hash_seq_init(&status, rels);
 	while ((srel = hash_seq_search(&status)) != NULL)
@@ -685,12 +1048,12 @@ full_rescan(void)
 		if (table == NULL)
 			continue;
 		table->size += srel->size;
-		remember_child(srel->relid, owner_table);
+		remember_child(srel->relid, owner_table, srel->size, &srel->files);
 	}
 
 	hash_seq_init(&status, Tables);
 	while ((table = hash_seq_search(&status)) != NULL)
-		charge_table(table, 1);
+		charge_table(table, table->size);
 
 	hash_destroy(rels);
 }
@@ -759,10 +1122,11 @@ load_quota_config(void)
 /*
  * Replace the published entries of this database by the configured quotas
  * and their usage.  Returns DQ_DEGRADED_QUOTA_MAP_FULL if some could not be
- * published.
+ * published.  Sets *near_quota if a quota not exceeded has less than
+ * DQ_NEAR_QUOTA_BYTES left.
  */
 static int
-publish_quotas(List *quotas, HTAB *extra)
+publish_quotas(List *quotas, HTAB *extra, bool *near_quota)
 {
 	HASH_SEQ_STATUS status;
 	QuotaMapEntry *entry;
@@ -811,6 +1175,8 @@ publish_quotas(List *quotas, HTAB *extra)
 			entry->used_bytes += target->used;
 		entry->seen = true;
 		rejected = entry->used_bytes >= entry->quota_bytes;
+		if (!rejected && entry->quota_bytes - entry->used_bytes < DQ_NEAR_QUOTA_BYTES)
+			*near_quota = true;
 		if (rejected && !entry->rejected)
 			pg_atomic_fetch_add_u32(&QuotaHeader->nrejected, 1);
 		else if (!rejected && entry->rejected)
@@ -853,7 +1219,7 @@ uncommitted_usage(List *files)
 	foreach(lc, files)
 	{
 		DiskquotaSlotFile *file = lfirst(lc);
-		int64		size = relfilenode_size(file->rnode, file->backend);
+		int64		size = relfilenode_size(file->rnode, file->backend, '\0', '\0');
 		TargetKey	key;
 		DQTargetEntry *entry;
 		bool		found;
@@ -930,11 +1296,12 @@ is_rejected_write(const DiskquotaSlotWrite *write, DiskquotaQuotaType *type,
  * One refresh of the model, inside the worker's transaction.  Sets the
  * DQ_DEGRADED_* bits that apply to this refresh, and *writing if some
  * statement of the database writes and the worker must refresh often to
- * see it (no file-change feed).  Returns false if the extension was
- * dropped meanwhile: the caller must then clear the quota map.
+ * see it (no file-change feed), and *near_quota if a quota is near (the
+ * feed is then to wake the worker as files grow).  Returns false if the
+ * extension was dropped meanwhile: the caller must then clear the quota map.
  */
 bool
-diskquota_refresh(bool full, int *degraded, bool *writing)
+diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota)
 {
 	List	   *changed_files = NIL;
 	bool		files_overflow;
@@ -949,50 +1316,44 @@ diskquota_refresh(bool full, int *degraded, bool *writing)
 
 	/*
 	 * Drain first: what changes from now on is picked up by the next
-	 * refresh, whatever this one sees.
+	 * refresh, whatever this one sees.  The launcher first records every
+	 * file change the feed has queued until now.
 	 */
+	diskquota_wait_feed_drained();
 	active = diskquota_drain_active_relations(MyDatabaseId, &changed_files);
 	/* see the catalog changes of the transactions that pushed them */
 	AcceptInvalidationMessages();
 
 	/*
-	 * Files the feed saw change: find their relations.  A file the catalog
-	 * does not know belongs to a relation not committed yet (counted through
-	 * the slots) or already dropped (counted through the drop).
+	 * What running statements write, and uncommitted relations.  Where the
+	 * file-change feed watches the database, the launcher wakes us while
+	 * the files of running statements grow, and reports those files: only
+	 * temporary relations, whose files cannot be mapped to a relation
+	 * (RelidByRelfilenode skips them), are re-sized at every refresh.
+	 * Without the feed, all of them are, and we refresh often on our own.
 	 */
-	foreach(lc, changed_files)
-	{
-		DiskquotaFileRef *file = lfirst(lc);
-		Oid			relid = RelidByRelfilenode(file->spcnode, file->relfilenode);
-
-		if (OidIsValid(relid))
-			active = list_append_unique_oid(active, relid);
-	}
-
-	/* what running statements write, and uncommitted relations */
-	writers = diskquota_slot_collect(MyDatabaseId, &written, &files,
+	feed = diskquota_feed_watches_my_database();
+	writers = diskquota_slot_collect(MyDatabaseId, feed, &written, &files,
 									 &files_overflow);
 	if (files_overflow)
 		*degraded |= DQ_DEGRADED_SLOT_FULL;
-
-	/*
-	 * With the file-change feed, the launcher wakes us while the files of
-	 * running statements change: no need to refresh often on our own.
-	 * What they write is re-sized at every refresh all the same: the feed
-	 * names files, and a file cannot always be mapped to its relation
-	 * (RelidByRelfilenode caches a miss from before the relation committed).
-	 */
-	feed = diskquota_feed_is_active();
 	*writing = writers && !feed;
 
 	if (full)
 		full_rescan();
-	else if (active != NIL || written != NIL)
+	else if (active != NIL || changed_files != NIL || written != NIL)
 	{
 		Relation	pg_index = table_open(IndexRelationId, AccessShareLock);
 
+		/* relations the hooks reported: re-size their tables fully */
 		foreach(lc, active)
 			refresh_relation(pg_index, lfirst_oid(lc));
+
+		/* files the feed saw change: re-size only their relations */
+		foreach(lc, changed_files)
+		{
+			refresh_file(pg_index, (DiskquotaFileRef *) lfirst(lc));
+		}
 		foreach(lc, written)
 		{
 			if (!list_member_oid(active, lfirst_oid(lc)))
@@ -1003,7 +1364,8 @@ diskquota_refresh(bool full, int *degraded, bool *writing)
 	extra = uncommitted_usage(files);
 
 	quotas = load_quota_config();
-	*degraded |= publish_quotas(quotas, extra);
+	*near_quota = false;
+	*degraded |= publish_quotas(quotas, extra, near_quota);
 
 	/*
 	 * DROP EXTENSION clears the quota map when it ends, after sending its

@@ -1,8 +1,9 @@
 -- VACUUM FULL is never refused and gives the space back.
 CREATE SCHEMA s12;
-SELECT diskquota.set_schema_quota('s12', '1 MB');
 CREATE TABLE s12.t(i int);
 INSERT INTO s12.t SELECT generate_series(1, 100000);
+-- set after the load, which would otherwise be stopped while it runs
+SELECT diskquota.set_schema_quota('s12', '1 MB');
 SELECT diskquota.wait_for_worker_new_epoch();
 INSERT INTO s12.t VALUES (1);
 DELETE FROM s12.t WHERE i > 100;
