@@ -1,54 +1,102 @@
 #!/usr/bin/env bash
 # Instructions the extension adds to one short OLTP statement, counted by
 # valgrind's callgrind, so the figure does not depend on how busy the
-# machine is.  A single-user backend runs N single-row INSERTs into a table
-# of a schema with a quota, with and without the library preloaded; each
-# side is run for two values of N, and the per-statement cost is the
-# difference divided by the difference of N (start-up costs cancel out).
+# machine is.  A server runs under callgrind (every process it forks is
+# traced); one session runs N single-row INSERTs into a table of a schema
+# with a quota, and the instructions of that session's backend are counted.
+# With the library, it is preloaded with default settings, the database is
+# monitored and the worker has refreshed, as in production.  Each side is run
+# for two values of N, and the per-statement cost is the difference divided
+# by the difference of N: connection start-up and exit cancel out.
 #
 # Usage: bench/hook_instructions.sh [n_small] [n_large]
+# Prints the instructions per INSERT without and with diskquota, the
+# difference, and a last line "RESULT hook_instructions=<n> hook_pct=<p>".
 # Run as a user that may run initdb (not root), with the extension
 # installed and valgrind available.
 set -euo pipefail
 
 N1=${1:-1000}
-N2=${2:-5000}
+N2=${2:-3000}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+PORT=${PORT:-54393}
 
 dir=$(mktemp -d /tmp/diskquota-bench.XXXXXX)
-trap 'rm -rf "$dir"' EXIT
+stop() { "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true; }
+trap 'stop; rm -rf "$dir"' EXIT
 
 "$PGBIN/initdb" -D "$dir/data" -A trust >/dev/null
-with=(-c shared_preload_libraries=diskquota -c diskquota.monitor_databases=postgres)
-without=(-c shared_preload_libraries=)
-single() { "$PGBIN/postgres" --single -D "$dir/data" -c synchronous_commit=off "$@" postgres; }
+cat >>"$dir/data/postgresql.conf" <<EOF
+listen_addresses = ''
+unix_socket_directories = '$dir'
+port = $PORT
+synchronous_commit = off
+autovacuum = off
+diskquota.monitor_databases = 'postgres'
+include 'preload.conf'
+EOF
+psql() { "$PGBIN/psql" -X -q -h "$dir" -p "$PORT" -d postgres "$@"; }
 
-single "${with[@]}" >/dev/null 2>&1 <<'SQL'
+# $1: value of shared_preload_libraries; rest: the server command prefix
+start() {
+    local preload=$1
+    shift
+    echo "shared_preload_libraries = '$preload'" >"$dir/data/preload.conf"
+    rm -f "$dir"/cg.*
+    "$@" "$PGBIN/postgres" -D "$dir/data" >"$dir/log" 2>&1 &
+    for _ in $(seq 600); do
+        psql -c 'SELECT 1' >/dev/null 2>&1 && return 0
+        sleep 0.5
+    done
+    echo "hook_instructions: the server did not start; its log:" >&2
+    cat "$dir/log" >&2
+    return 1
+}
+
+start diskquota
+psql <<'SQL'
 CREATE SCHEMA bench; CREATE TABLE bench.t(id int, v text);
 CREATE EXTENSION diskquota;
 SELECT diskquota.set_schema_quota('bench', '10 GB');
 SQL
+stop
 
-inserts() { # $1: count
-    for ((i = 0; i < $1; i++)); do echo "INSERT INTO bench.t VALUES (1, 'x');"; done
-}
-instructions() { # $1: count, rest: options; prints the instruction count
-    local n=$1
-    shift
-    inserts "$n" >"$dir/in.sql"
-    valgrind --tool=callgrind --callgrind-out-file="$dir/cg.out" \
-        "$PGBIN/postgres" --single -D "$dir/data" -c synchronous_commit=off "$@" postgres \
-        <"$dir/in.sql" >/dev/null 2>"$dir/vg.log"
-    awk '/Collected :/ { print $NF }' "$dir/vg.log"
+callgrind=(valgrind --tool=callgrind --trace-children=yes
+           --callgrind-out-file="$dir/cg.%p")
+
+# $1: count; prints the instructions of the backend that ran them
+instructions() {
+    local n=$1 pid
+    {
+        echo "SELECT pg_backend_pid();"
+        for ((i = 0; i < n; i++)); do echo "INSERT INTO bench.t VALUES (1, 'x');"; done
+    } >"$dir/in.sql"
+    pid=$(psql -At -f "$dir/in.sql" | head -1)
+    # the backend writes its profile when it exits
+    for _ in $(seq 600); do
+        [ -s "$dir/cg.$pid" ] && grep -q '^totals:' "$dir/cg.$pid" && break
+        sleep 0.5
+    done
+    awk '/^totals:/ { print $2 }' "$dir/cg.$pid"
 }
 
-w1=$(instructions "$N1" "${with[@]}")
-w2=$(instructions "$N2" "${with[@]}")
-o1=$(instructions "$N1" "${without[@]}")
-o2=$(instructions "$N2" "${without[@]}")
+# $1: preload; prints "<n1 count> <n2 count>"
+side() {
+    start "$1" "${callgrind[@]}"
+    if [ -n "$1" ]; then
+        psql -At -c 'SELECT diskquota.wait_for_worker_new_epoch()' >/dev/null
+        psql -At -c 'SELECT diskquota.wait_for_worker_new_epoch()' >/dev/null
+    fi
+    echo "$(instructions "$N1") $(instructions "$N2")"
+    stop
+}
+
+read -r w1 w2 < <(side diskquota)
+read -r o1 o2 < <(side '')
 awk -v w1="$w1" -v w2="$w2" -v o1="$o1" -v o2="$o2" -v n1="$N1" -v n2="$N2" 'BEGIN {
     w = (w2 - w1) / (n2 - n1); o = (o2 - o1) / (n2 - n1)
     printf "instructions per INSERT without diskquota: %.0f\n", o
     printf "instructions per INSERT with diskquota:    %.0f\n", w
-    printf "added by diskquota: %.0f (%.1f %%)\n", w - o, (w - o) / o * 100
+    printf "added by diskquota: %.0f (%.2f %%)\n", w - o, (w - o) / o * 100
+    printf "RESULT hook_instructions=%.0f hook_pct=%.2f\n", w - o, (w - o) / o * 100
 }'
