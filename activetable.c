@@ -521,19 +521,20 @@ dq_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 	}
 }
 
-static void
+static inline void
 mark_result_relation(ResultRelInfo *rri, bool watched)
 {
 	Relation	rel = rri->ri_RelationDesc;
 
-	if (rel == NULL || !RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
+	if (rel == NULL)
 		return;
 	/* created or given a new relfilenode in this transaction: see commit */
-	if (rel->rd_createSubid != InvalidSubTransactionId ||
-		rel->rd_firstRelfilenodeSubid != InvalidSubTransactionId)
+	if (unlikely(rel->rd_createSubid != InvalidSubTransactionId ||
+				 rel->rd_firstRelfilenodeSubid != InvalidSubTransactionId))
 		diskquota_mark_relation_active_at_end(RelationGetRelid(rel), true);
 	/* the feed cannot map the files of temporary relations to them */
-	if (!watched || rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
+	if ((!watched || rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP) &&
+		RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
 		diskquota_mark_relation_active(RelationGetRelid(rel));
 }
 

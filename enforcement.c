@@ -617,10 +617,14 @@ dq_ExecutorFinish(QueryDesc *queryDesc)
 	DiskquotaSlotWrite buf[DQ_MAX_STATEMENT_WRITES];
 	const DiskquotaSlotWrite *writes;
 	bool		finish_writes;
-	int			nwrites = query_writes(queryDesc, buf, &writes, &finish_writes);
+	int			nwrites = 0;
 	uint64		generation;
 	MemoryContext oldcontext = CurrentMemoryContext;
 
+	/* commonly, ExecutorStart found that this query writes nothing here */
+	if (started.queryDesc != queryDesc ||
+		started.plannedstmt != queryDesc->plannedstmt || started.finish_writes)
+		nwrites = query_writes(queryDesc, buf, &writes, &finish_writes);
 	if (nwrites == 0 || !finish_writes)
 	{
 		if (prev_ExecutorFinish)
