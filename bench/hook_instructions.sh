@@ -22,7 +22,13 @@ PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 PORT=${PORT:-54393}
 
 dir=$(mktemp -d /tmp/diskquota-bench.XXXXXX)
-stop() { "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true; }
+server_pid=
+stop() {
+    "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+    # the processes write their profiles as they exit
+    if [ -n "$server_pid" ]; then wait "$server_pid" 2>/dev/null || true; fi
+    server_pid=
+}
 trap 'stop; rm -rf "$dir"' EXIT
 
 "$PGBIN/initdb" -D "$dir/data" -A trust >/dev/null
@@ -44,6 +50,7 @@ start() {
     echo "shared_preload_libraries = '$preload'" >"$dir/data/preload.conf"
     rm -f "$dir"/cg.*
     "$@" "$PGBIN/postgres" -D "$dir/data" >"$dir/log" 2>&1 &
+    server_pid=$!
     for _ in $(seq 600); do
         psql -c 'SELECT 1' >/dev/null 2>&1 && return 0
         sleep 0.5

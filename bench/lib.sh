@@ -1,0 +1,404 @@
+# Parts of bench/run, sourced by it.  Each bench_<part> function creates its
+# own throwaway cluster, prints progress to stderr and its figures as
+# "key=value" lines to stdout.  Requires PGBIN and ROOT.
+
+BENCH_CLUSTERS=()
+
+bench_cleanup() {
+    local d
+    for d in "${BENCH_CLUSTERS[@]}"; do
+        "$PGBIN/pg_ctl" -D "$d/data" -m fast -w stop >/dev/null 2>&1 || true
+        rm -rf "$d"
+    done
+    BENCH_CLUSTERS=()
+}
+trap bench_cleanup EXIT
+
+# cluster_new: initdb a cluster into a new directory; sets CL (its directory)
+# and CL_PORT.  Settings on stdin are appended to postgresql.conf.
+cluster_new() {
+    CL=$(mktemp -d /tmp/diskquota-bench.XXXXXX)
+    CL_PORT=$((55000 + RANDOM % 5000))
+    BENCH_CLUSTERS+=("$CL")
+    "$PGBIN/initdb" -D "$CL/data" -A trust >/dev/null
+    {
+        echo "listen_addresses = ''"
+        echo "unix_socket_directories = '$CL'"
+        echo "port = $CL_PORT"
+        cat
+        echo "include 'preload.conf'"
+    } >>"$CL/data/postgresql.conf"
+    echo "shared_preload_libraries = 'diskquota'" >"$CL/data/preload.conf"
+}
+
+# cluster_start [preload]: (re)start the current cluster with
+# shared_preload_libraries set to preload (default diskquota).
+cluster_start() {
+    echo "shared_preload_libraries = '${1-diskquota}'" >"$CL/data/preload.conf"
+    "$PGBIN/pg_ctl" -D "$CL/data" -m fast -w stop >/dev/null 2>&1 || true
+    "$PGBIN/pg_ctl" -D "$CL/data" -l "$CL/log" -w -t 600 start >/dev/null
+}
+
+cluster_drop() {
+    "$PGBIN/pg_ctl" -D "$CL/data" -m fast -w stop >/dev/null 2>&1 || true
+    rm -rf "$CL"
+    local keep=() d
+    for d in "${BENCH_CLUSTERS[@]}"; do [ "$d" = "$CL" ] || keep+=("$d"); done
+    BENCH_CLUSTERS=("${keep[@]}")
+}
+
+q() { "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -h "$CL" -p "$CL_PORT" -d postgres "$@"; }
+# the same, going on after an error
+q_on() { "$PGBIN/psql" -X -q -At -h "$CL" -p "$CL_PORT" -d postgres "$@"; }
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END {
+    if (NR == 0) { print "n/a"; exit }
+    m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.1f\n", m }'; }
+p95() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END {
+    if (NR == 0) { print "n/a"; exit }
+    i = int(NR * 0.95 + 0.999); if (i > NR) i = NR; printf "%.1f\n", a[i] }'; }
+
+# create_tables N: N tables t0..t<N-1> (id int, v text: a heap, a TOAST
+# table and its index each) spread over schemas s0..s9 owned by roles
+# r0..r9 (table t<i> is in s<i % 10>, owned by r<i % 10>), created by two
+# sessions at a time in transactions of 500 tables.
+create_tables() {
+    local n=$1 k
+    q <<'SQL'
+DO $$
+BEGIN
+  FOR k IN 0..9 LOOP
+    EXECUTE format('CREATE ROLE r%s', k);
+    EXECUTE format('CREATE SCHEMA s%s AUTHORIZATION r%s', k, k);
+  END LOOP;
+END $$;
+SQL
+    for k in $(seq 0 9); do
+        {
+            echo "SET ROLE r$k;"
+            awk -v n="$n" -v k="$k" 'BEGIN {
+                per = int((n - k + 9) / 10)
+                for (lo = 0; lo < per; lo += 500) {
+                    hi = lo + 499; if (hi > per - 1) hi = per - 1
+                    printf "DO $$ BEGIN FOR j IN %d..%d LOOP EXECUTE format(%s, %d, j * 10 + %d); END LOOP; END $$;\n",
+                        lo, hi, "'\''CREATE TABLE s%s.t%s (id int, v text)'\''", k, k
+                }
+            }'
+        } >"$CL/create_$k.sql"
+    done
+    for k in $(seq 0 2 9); do
+        q -f "$CL/create_$k.sql" &
+        q -f "$CL/create_$((k + 1)).sql" &
+        wait
+    done
+}
+
+# set_quotas: generous quotas (never reached) on s0..s9 and r0..r9
+set_quotas() {
+    q >/dev/null <<'SQL'
+SELECT diskquota.set_schema_quota('s' || k, '1 TB') FROM generate_series(0, 9) k;
+SELECT diskquota.set_role_quota('r' || k, '1 TB') FROM generate_series(0, 9) k;
+SQL
+}
+
+# ---------------------------------------------------------------------------
+# Shared memory the extension takes at its default settings: everything the
+# server allocates (named and anonymous allocations; the extension's hash
+# tables allocate their entries anonymously) with the library preloaded,
+# minus the same without it.
+bench_shmem() {
+    local with without sql="SELECT sum(allocated_size) FROM pg_shmem_allocations WHERE name IS NOT NULL"
+    cluster_new </dev/null
+    cluster_start diskquota
+    with=$(q -c "$sql")
+    echo "  named allocations: $(q -c "SELECT string_agg(name || ' ' || allocated_size, ', ' ORDER BY name) FROM pg_shmem_allocations WHERE name LIKE 'diskquota%'")" >&2
+    cluster_start ''
+    without=$(q -c "$sql")
+    echo "  allocated: $with bytes with the library, $without bytes without" >&2
+    awk -v a="$with" -v b="$without" 'BEGIN { printf "shmem_mb=%.1f\n", (a - b) / 1048576 }'
+    cluster_drop
+}
+
+# ---------------------------------------------------------------------------
+# With N tables: cold start, idle refresh, refresh after writes to A tables,
+# and the poller a DBA would otherwise run.
+bench_scale() {
+    local n=$1 active=$2 rounds=$3 t0 r ms e
+    cluster_new <<'EOF'
+autovacuum = off
+max_locks_per_transaction = 1024
+diskquota.monitor_databases = 'postgres'
+EOF
+    cluster_start
+    t0=$(date +%s)
+    create_tables "$n"
+    q -c 'CREATE EXTENSION diskquota' >/dev/null
+    set_quotas
+    q -c 'CHECKPOINT' >/dev/null
+    echo "  created $n tables ($(q -c "SELECT count(*) FROM pg_class") relations in pg_class) in $(( $(date +%s) - t0 )) s" >&2
+
+    # cold start: restart, then from the worker's backend_start to the end of
+    # its first refresh (a full rescan of the database)
+    local cold=()
+    for r in 1 2 3; do
+        cluster_start
+        ms=""
+        for _ in $(seq 3000); do
+            ms=$(q -c "SELECT CASE WHEN s.epoch = 1 THEN round(extract(epoch FROM s.last_refresh - a.backend_start) * 1000, 1)
+                                   WHEN s.epoch > 1 THEN -1 END
+                         FROM diskquota.status() s JOIN pg_stat_activity a ON a.pid = s.worker_pid
+                        WHERE s.database_name = 'postgres'")
+            [ -n "$ms" ] && break
+            sleep 0.02
+        done
+        if [ -n "$ms" ] && [ "$ms" != -1 ]; then
+            cold+=("$ms")
+            echo "  cold start $r: $ms ms (first refresh $(q -c "SELECT round(last_refresh_ms::numeric, 1) FROM diskquota.status() WHERE database_name = 'postgres'") ms)" >&2
+        fi
+    done
+    echo "coldstart_ms=$(median "${cold[@]}")"
+
+    # idle refreshes: nothing changes
+    local idle=()
+    for r in $(seq 7); do
+        q -c 'SELECT diskquota.wait_for_worker_new_epoch()' >/dev/null
+        idle+=("$(q -c "SELECT round(last_refresh_ms::numeric, 3) FROM diskquota.status() WHERE database_name = 'postgres'")")
+    done
+    echo "  idle refreshes (ms): ${idle[*]}" >&2
+    echo "refresh_idle_ms=$(median "${idle[@]}")"
+
+    # A tables written since the last refresh.  So that exactly one refresh
+    # sees all of them, the worker is held in a refresh (before it reads
+    # quota_config, after it took what was active) while a session inserts a
+    # row into each of A empty tables, so that they all grow; then the
+    # worker is released, and the refresh after the held one is measured.
+    local act=()
+    for r in $(seq "$rounds"); do
+        local lo=$(( (r - 1) * active )) holder epoch
+        q -c "SET application_name = 'bench_holder'" \
+          -c 'BEGIN' -c 'LOCK diskquota.quota_config IN ACCESS EXCLUSIVE MODE' \
+          -c 'SELECT pg_sleep(3600)' >/dev/null 2>&1 &
+        holder=$!
+        for _ in $(seq 1000); do
+            [ "$(q -c "SELECT count(*) FROM pg_locks WHERE relation = 'diskquota.quota_config'::regclass AND NOT granted")" -gt 0 ] && break
+            sleep 0.02
+        done
+        epoch=$(q -c "SELECT epoch FROM diskquota.status() WHERE database_name = 'postgres'")
+        q -c "DO \$\$ BEGIN FOR i IN $lo..$((lo + active - 1)) LOOP
+                EXECUTE format('INSERT INTO s%s.t%s VALUES (1, ''x'')', i % 10, i);
+              END LOOP; END \$\$" >/dev/null
+        q -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'bench_holder'" >/dev/null
+        wait "$holder" || true
+        ms=""
+        for _ in $(seq 5000); do
+            ms=$(q -c "SELECT CASE WHEN epoch = $epoch + 2 THEN round(last_refresh_ms::numeric, 3)
+                                   WHEN epoch > $epoch + 2 THEN -1 END
+                         FROM diskquota.status() WHERE database_name = 'postgres'")
+            [ -n "$ms" ] && break
+            sleep 0.01
+        done
+        if [ -n "$ms" ] && [ "$ms" != -1 ]; then
+            act+=("$ms")
+            echo "  refresh after writes to $active tables, round $r: $ms ms" >&2
+        else
+            echo "  round $r: the refresh was missed" >&2
+        fi
+    done
+    echo "refresh_active_ms=$(median "${act[@]}")"
+
+    # what a DBA would run instead: every table's size, by schema
+    local poll=()
+    for r in 1 2 3; do
+        ms=$(q -c '\timing on' -c "SELECT n.nspname, sum(pg_total_relation_size(c.oid))
+                                     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                                    WHERE c.relkind IN ('r', 'm', 'p') GROUP BY n.nspname" |
+             awk '/^Time: / { print $2 }')
+        poll+=("$ms")
+    done
+    echo "  poller (ms): ${poll[*]}" >&2
+    echo "poller_ms=$(median "${poll[@]}")"
+    cluster_drop
+}
+
+# ---------------------------------------------------------------------------
+# Stop latency and overshoot: a load into an empty table of a schema with a
+# 1 MB quota (INSERT ... SELECT generate_series) runs until it is stopped.
+# With its duration T and the size S it wrote, at its steady rate it crossed
+# the quota at 1 MB / (S / T): the latency is T minus that, the overshoot
+# S - 1 MB.
+bench_stop() {
+    local rounds=$1 r line ms bytes lat=() over=()
+    cluster_new <<'EOF'
+diskquota.monitor_databases = 'postgres'
+EOF
+    cluster_start
+    q -c 'CREATE EXTENSION diskquota' -c 'CREATE SCHEMA bench' \
+      -c "SELECT diskquota.set_schema_quota('bench', '1 MB')" >/dev/null
+    for r in $(seq "$rounds"); do
+        line=$(q_on 2>/dev/null <<'SQL' || true
+DROP TABLE IF EXISTS bench.t;
+CREATE TABLE bench.t(i int);
+SELECT diskquota.wait_for_worker_new_epoch() \g /dev/null
+SELECT clock_timestamp() AS t0 \gset
+INSERT INTO bench.t SELECT generate_series(1, 200000000);
+SELECT round(extract(epoch FROM clock_timestamp() - :'t0') * 1000, 1) || ' ' || pg_total_relation_size('bench.t');
+SQL
+)
+        read -r ms bytes <<<"$line"
+        read -r l o < <(awk -v ms="$ms" -v b="$bytes" -v q=1048576 'BEGIN {
+            printf "%.1f %.2f\n", ms - q / (b / ms), (b - q) / 1048576 }')
+        echo "  round $r: statement $ms ms, wrote $bytes bytes, stop latency $l ms, overshoot $o MB" >&2
+        lat+=("$l")
+        over+=("$o")
+    done
+    echo "stop_latency_median_ms=$(median "${lat[@]}")"
+    echo "stop_latency_ms=$(p95 "${lat[@]}")"
+    echo "overshoot_mb=$(p95 "${over[@]}")"
+    cluster_drop
+}
+
+# ---------------------------------------------------------------------------
+# CPU time used so far by the current cluster's server processes, in clock
+# ticks: "<all> <diskquota>", where all counts the postmaster, the children
+# it has reaped (backends that exited) and its live children, and diskquota
+# the live launcher and workers.
+server_ticks() {
+    local pm pid all dq t
+    pm=$(head -1 "$CL/data/postmaster.pid")
+    all=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$pm/stat")
+    dq=0
+    for pid in $(pgrep -P "$pm"); do
+        t=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
+        all=$((all + t))
+        if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q diskquota; then
+            dq=$((dq + t))
+        fi
+    done
+    echo "$all $dq"
+}
+
+# OLTP overhead: for each cell (tables x clients), pgbench runs single-row
+# INSERTs into random tables of s0..s9 (quotas set on every schema and owner,
+# never reached), on the same cluster restarted without and with the library
+# preloaded, in pairs run back to back (without/with, then with/without).
+# A cell's overhead is the median over its pairs of 1 - tps with / tps
+# without; its CPU overhead likewise, from the server's CPU time per
+# transaction (backends, launcher, workers and all other server processes),
+# which other load on the machine disturbs less than the throughput.  Then
+# pgbench's built-in TPC-B-like run, the same way.  Autovacuum is off, and
+# everything is vacuumed before the pairs.
+bench_oltp() {
+    local rounds=$1 secs=$2 tables=($3) clients=($4) maxt=0 t c
+    for t in "${tables[@]}"; do [ "$t" -gt "$maxt" ] && maxt=$t; done
+    # autovacuum off: its runs, which dirty and extend every table, would
+    # land in one side or the other at random
+    cluster_new <<'CONF'
+synchronous_commit = off
+autovacuum = off
+max_locks_per_transaction = 1024
+diskquota.monitor_databases = 'postgres'
+CONF
+    cluster_start
+    create_tables "$maxt"
+    q -c 'CREATE EXTENSION diskquota' >/dev/null
+    set_quotas
+    "$PGBIN/pgbench" -i -q -s 10 -h "$CL" -p "$CL_PORT" postgres >/dev/null 2>&1
+    q -c "SELECT diskquota.set_schema_quota('public', '1 TB')" \
+      -c "SELECT diskquota.set_role_quota(current_user, '1 TB')" \
+      -c 'VACUUM' -c 'CHECKPOINT' >/dev/null
+
+    local ovs=() cpus=() bgs=()
+    for t in "${tables[@]}"; do
+        {
+            echo "\\set t random(0, $((t - 1)))"
+            echo "\\set s :t % 10"
+            echo "INSERT INTO s:s.t:t VALUES (:t, 'x');"
+        } >"$CL/insert_$t.sql"
+        for c in "${clients[@]}"; do
+            oltp_cell "${t}x${c}" "$rounds" "$secs" "$c" -f "$CL/insert_$t.sql"
+            ovs+=("$CELL_OVERHEAD")
+            cpus+=("$CELL_CPU_OVERHEAD")
+            bgs+=("$CELL_BG_SHARE")
+        done
+    done
+    echo "oltp_overhead_pct=$(median "${ovs[@]}")"
+    echo "oltp_overhead_max_pct=$(printf '%s\n' "${ovs[@]}" | sort -g | tail -1)"
+    echo "oltp_cpu_overhead_pct=$(median "${cpus[@]}")"
+    echo "oltp_cpu_overhead_max_pct=$(printf '%s\n' "${cpus[@]}" | sort -g | tail -1)"
+    echo "oltp_bg_cpu_pct=$(median "${bgs[@]}")"
+    oltp_cell "tpcb-like x5" "$rounds" "$secs" 5 -b tpcb-like
+    echo "tpcb_overhead_pct=$CELL_OVERHEAD"
+    echo "tpcb_cpu_overhead_pct=$CELL_CPU_OVERHEAD"
+    cluster_drop
+}
+
+# oltp_run preload clients secs pgbench-options...: restart the cluster with
+# that preload, run pgbench, print
+# "<tps> <server CPU microseconds per transaction> <diskquota share %>"
+oltp_run() {
+    local preload=$1 nc=$2 secs=$3 out before after
+    shift 3
+    cluster_start "$preload"
+    if [ -n "$preload" ]; then
+        q -c 'SELECT diskquota.wait_for_worker_new_epoch()' >/dev/null
+    fi
+    before=$(server_ticks)
+    out=$("$PGBIN/pgbench" -n -h "$CL" -p "$CL_PORT" -c "$nc" -j "$(( nc < 2 ? 1 : 2 ))" \
+          -T "$secs" "$@" postgres 2>/dev/null)
+    sleep 0.5                   # let the postmaster reap the backends
+    after=$(server_ticks)
+    awk -v out="$out" -v b="$before" -v a="$after" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+        n = split(out, l, "\n")
+        for (i = 1; i <= n; i++) {
+            if (l[i] ~ /^tps = /) { split(l[i], f, " "); tps = f[3] }
+            if (l[i] ~ /^number of transactions actually processed: /) { split(l[i], f, ": "); tx = f[2] + 0 }
+        }
+        split(b, x, " "); split(a, y, " ")
+        cpu = (y[1] - x[1]) / hz; dq = (y[2] - x[2]) / hz
+        printf "%.1f %.2f %.2f\n", tps, (tx > 0 ? cpu * 1e6 / tx : 0), (cpu > 0 ? dq / cpu * 100 : 0)
+    }'
+}
+
+# oltp_cell label rounds secs clients pgbench-options...: the pairs of one
+# cell; sets CELL_OVERHEAD and CELL_CPU_OVERHEAD, prints the cell's line
+oltp_cell() {
+    local label=$1 rounds=$2 secs=$3 nc=$4 r wo wi a b ov=() cpu=() tw=() ti=() bg=()
+    shift 4
+    for r in $(seq "$rounds"); do
+        if [ $((r % 2)) -eq 1 ]; then
+            wo=$(oltp_run '' "$nc" "$secs" "$@")
+            wi=$(oltp_run diskquota "$nc" "$secs" "$@")
+        else
+            wi=$(oltp_run diskquota "$nc" "$secs" "$@")
+            wo=$(oltp_run '' "$nc" "$secs" "$@")
+        fi
+        read -r a b < <(awk -v o="$wo" -v w="$wi" 'BEGIN {
+            split(o, x, " "); split(w, y, " ")
+            printf "%.2f %.2f\n", (1 - y[1] / x[1]) * 100, (y[2] / x[2] - 1) * 100 }')
+        ov+=("$a")
+        cpu+=("$b")
+        tw+=("${wo%% *}")
+        ti+=("${wi%% *}")
+        bg+=("$(cut -d' ' -f3 <<<"$wi")")
+        echo "  $label pair $r: without ${wo%% *} tps, with ${wi%% *} tps ($a %);" \
+             "server CPU per transaction $(cut -d' ' -f2 <<<"$wo") us without," \
+             "$(cut -d' ' -f2 <<<"$wi") us with ($b %), launcher and worker" \
+             "$(cut -d' ' -f3 <<<"$wi") % of it" >&2
+    done
+    CELL_OVERHEAD=$(median "${ov[@]}")
+    CELL_CPU_OVERHEAD=$(median "${cpu[@]}")
+    CELL_BG_SHARE=$(median "${bg[@]}")
+    echo "cell $label: $(median "${tw[@]}") tps without, $(median "${ti[@]}") tps with;" \
+         "overhead $CELL_OVERHEAD % in throughput, $CELL_CPU_OVERHEAD % in server CPU" \
+         "per transaction, launcher and worker $CELL_BG_SHARE % of the server CPU" \
+         "(medians over $rounds pairs)"
+}
+
+# ---------------------------------------------------------------------------
+# Instructions per single-row INSERT, by callgrind (bench/hook_instructions.sh)
+bench_hooks() {
+    local out
+    out=$(bash "$ROOT/bench/hook_instructions.sh" 2>&1 || true)
+    printf '%s\n' "$out" | grep -v '^RESULT' | sed 's/^/  /' >&2
+    printf '%s\n' "$out" | awk '/^RESULT/ { for (i = 2; i <= NF; i++) print $i }'
+}
