@@ -457,8 +457,7 @@ diskquota_slot_collect(Oid dbid, bool temp_only, List **written, List **files,
 		{
 			if (!OidIsValid(writes[j].relid))
 				continue;
-			if (temp_only &&
-				(OidIsValid(writes[j].nspoid) || !OidIsValid(writes[j].owner)))
+			if (temp_only && !writes[j].temp)
 				continue;
 			*written = list_append_unique_oid(*written, writes[j].relid);
 		}

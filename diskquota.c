@@ -17,8 +17,8 @@
  * per monitored database.
  *
  * Locking: DiskquotaShared->lock protects launcher_pid, launcher_latch,
- * extension_events, feed_active, feed_drain_requests, feed_drains_done and
- * every field of every dbs[] slot, except epoch_cv,
+ * extension_events, feed_active, reconcile_requested, feed_drain_requests,
+ * feed_drains_done and every field of every dbs[] slot, except epoch_cv,
  * which is a condition variable with its own internal spinlock.  Readers
  * take it shared, the launcher and workers take it exclusive for short
  * updates.  It is never held while waiting, and no other diskquota lock is
@@ -79,6 +79,13 @@
  */
 #define FEED_DRAIN_INTERVAL_MS			10
 #define FEED_DRAIN_INTERVAL_RELAXED_MS	100
+/*
+ * A drain that read more events than this drains again after the short
+ * interval: at the rate of a busy write load, the kernel queue
+ * (fs.inotify.max_queued_events, 16384 by default) could overflow within the
+ * relaxed one.
+ */
+#define FEED_BUSY_EVENTS				1024
 
 /* Is a quota of some monitored database near (DQ_NEAR_QUOTA_BYTES)? */
 static bool
@@ -410,21 +417,28 @@ diskquota_wake_worker_near_quota(Oid dbid)
  * queued before this call (a worker, before it takes the active relations),
  * so that a refresh sees every file change that happened before it started:
  * after a statement, diskquota.wait_for_worker_new_epoch() reflects what it
- * wrote.  inotify queues an event within the write itself.  Without the
- * feed, or if the launcher does not answer within a second (it is being
- * restarted), go on: the next refresh sees those changes.
+ * wrote.  inotify queues an event within the write itself.  Returns false
+ * if the launcher did not answer within a second (it is stuck or being
+ * restarted): the caller must then not rely on the feed for this refresh.
+ * Without the feed, returns true at once.
  */
-void
+bool
 diskquota_wait_feed_drained(void)
 {
 	uint64		request;
 	TimestampTz deadline;
+	bool		done = false;
 
 	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
-	if (!DiskquotaShared->feed_active || DiskquotaShared->launcher_latch == NULL)
+	if (!DiskquotaShared->feed_active)
 	{
 		LWLockRelease(DiskquotaShared->lock);
-		return;
+		return true;
+	}
+	if (DiskquotaShared->launcher_latch == NULL)
+	{
+		LWLockRelease(DiskquotaShared->lock);
+		return false;
 	}
 	request = ++DiskquotaShared->feed_drain_requests;
 	SetLatch(DiskquotaShared->launcher_latch);
@@ -438,8 +452,6 @@ diskquota_wait_feed_drained(void)
 	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 1000);
 	for (;;)
 	{
-		bool		done;
-
 		LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
 		done = DiskquotaShared->feed_drains_done >= request ||
 			!DiskquotaShared->feed_active;
@@ -449,6 +461,7 @@ diskquota_wait_feed_drained(void)
 		CHECK_FOR_INTERRUPTS();
 		pg_usleep(100L);
 	}
+	return done;
 }
 
 /* Launcher: which drain requests of workers are pending (0: none)? */
@@ -589,7 +602,8 @@ diskquota_request_rescan(Oid dbid, int degraded_reason)
 void
 diskquota_poke_launcher(void)
 {
-	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
+	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+	DiskquotaShared->reconcile_requested = true;
 	if (DiskquotaShared->launcher_latch)
 		SetLatch(DiskquotaShared->launcher_latch);
 	LWLockRelease(DiskquotaShared->lock);
@@ -603,6 +617,7 @@ diskquota_wake_launcher(void)
 		return;
 	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
 	DiskquotaShared->extension_events++;
+	DiskquotaShared->reconcile_requested = true;
 	if (DiskquotaShared->launcher_latch)
 		SetLatch(DiskquotaShared->launcher_latch);
 	LWLockRelease(DiskquotaShared->lock);
@@ -658,20 +673,22 @@ launcher_exit(int code pg_attribute_unused(), Datum arg pg_attribute_unused())
 
 /*
  * Publish which databases the file-change feed watches (feed_watched).  A
- * database it stops watching is fully rescanned, after the flag is cleared:
- * backends skip pushing writes while the flag is set (see
- * diskquota_feed_watches_my_database).  Never raises an error.
+ * database whose flag changes is fully rescanned, after the change: when
+ * the feed stops watching it, because backends skipped pushing writes while
+ * the flag was set (see diskquota_feed_watches_my_database); when it starts,
+ * because a statement that read the flag set at its end may have grown
+ * files before the watch was in place.  Never raises an error.
  */
 static void
 launcher_publish_feed_coverage(bool feed_on)
 {
-	Oid		   *lost;
-	int			nlost = 0;
+	Oid		   *changed;
+	int			nchanged = 0;
 	int			i;
 
 	if (DiskquotaShared == NULL)
 		return;
-	lost = palloc(sizeof(Oid) * DiskquotaShared->ndbs);
+	changed = palloc(sizeof(Oid) * DiskquotaShared->ndbs);
 	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
 	for (i = 0; i < DiskquotaShared->ndbs; i++)
 	{
@@ -679,15 +696,15 @@ launcher_publish_feed_coverage(bool feed_on)
 		bool		watched = feed_on && slot->state != DQ_DB_UNUSED &&
 			OidIsValid(slot->dbid) && diskquota_feed_watches(slot->dbid);
 
-		if (slot->feed_watched && !watched)
-			lost[nlost++] = slot->dbid;
+		if (slot->feed_watched != watched && OidIsValid(slot->dbid))
+			changed[nchanged++] = slot->dbid;
 		slot->feed_watched = watched;
 	}
 	DiskquotaShared->feed_active = feed_on;
 	LWLockRelease(DiskquotaShared->lock);
-	for (i = 0; i < nlost; i++)
-		diskquota_request_rescan(lost[i], 0);
-	pfree(lost);
+	for (i = 0; i < nchanged; i++)
+		diskquota_request_rescan(changed[i], 0);
+	pfree(changed);
 }
 
 /*
@@ -1092,7 +1109,8 @@ diskquota_launcher_main(Datum main_arg pg_attribute_unused())
 			 * most every drain interval, letting them gather in the kernel
 			 * queue meanwhile, rather than wake up for each one.
 			 */
-			drain_interval = any_quota_near() ?
+			drain_interval = any_quota_near() ||
+				diskquota_feed_last_events() > FEED_BUSY_EVENTS ?
 				FEED_DRAIN_INTERVAL_MS : FEED_DRAIN_INTERVAL_RELAXED_MS;
 			if (feed_on &&
 				!TimestampDifferenceExceeds(last_drain, now, drain_interval))
@@ -1106,7 +1124,18 @@ diskquota_launcher_main(Datum main_arg pg_attribute_unused())
 				(event.events & WL_LATCH_SET))
 			{
 				ResetLatch(MyLatch);
-				last_reconcile = 0;
+
+				/*
+				 * A worker's drain request alone does not need a reconcile;
+				 * anything else does (a poke, the postmaster telling that a
+				 * worker started or stopped).
+				 */
+				LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+				if (DiskquotaShared->reconcile_requested ||
+					DiskquotaShared->feed_drain_requests == DiskquotaShared->feed_drains_done)
+					last_reconcile = 0;
+				DiskquotaShared->reconcile_requested = false;
+				LWLockRelease(DiskquotaShared->lock);
 			}
 			now = GetCurrentTimestamp();
 			/* a worker about to refresh wants everything drained now */
@@ -1158,6 +1187,7 @@ worker_exit(int code pg_attribute_unused(), Datum arg pg_attribute_unused())
 	if (MyDBSlot->state == DQ_DB_RUNNING || MyDBSlot->state == DQ_DB_STARTING)
 		MyDBSlot->state = DQ_DB_STOPPED;
 	ConditionVariableBroadcast(&MyDBSlot->epoch_cv);
+	DiskquotaShared->reconcile_requested = true;
 	if (DiskquotaShared->launcher_latch)
 		SetLatch(DiskquotaShared->launcher_latch);
 	LWLockRelease(DiskquotaShared->lock);

@@ -117,6 +117,7 @@ typedef struct DiskquotaSharedState
 	Latch	   *launcher_latch;
 	uint64		extension_events;	/* CREATE/DROP EXTENSION diskquota count */
 	bool		feed_active;	/* the launcher watches files (filefeed.c) */
+	bool		reconcile_requested;	/* launcher: look at the slots now */
 	uint64		feed_drain_requests;	/* asked of the launcher by workers */
 	uint64		feed_drains_done;	/* requests the launcher has served */
 	int			ndbs;			/* length of dbs[] (diskquota.max_databases) */
@@ -130,7 +131,7 @@ extern void diskquota_require_shmem(void);
 extern DiskquotaDBSlot *diskquota_find_db_slot(Oid dbid);
 extern void diskquota_wake_worker(Oid dbid);
 extern void diskquota_wake_worker_near_quota(Oid dbid);
-extern void diskquota_wait_feed_drained(void);
+extern bool diskquota_wait_feed_drained(void);
 extern void diskquota_prepare_wake_from_handler(void);
 extern void diskquota_wake_worker_from_handler(void);
 extern void diskquota_wake_launcher(void);
@@ -166,6 +167,7 @@ extern void diskquota_feed_watch(const Oid *dbids, int ndbs);
 extern bool diskquota_feed_drain(void);
 extern long diskquota_feed_next_wake(void);
 extern bool diskquota_feed_watches(Oid dbid);
+extern int	diskquota_feed_last_events(void);
 
 /* quotamodel.c: the worker's model and the shared quota map */
 extern Size diskquota_quota_shmem_size(void);
@@ -198,6 +200,7 @@ typedef struct DiskquotaSlotWrite
 	Oid			relid;			/* InvalidOid: a relation still to be created */
 	Oid			nspoid;			/* InvalidOid: temporary, or partitioned */
 	Oid			owner;			/* InvalidOid: partitioned */
+	bool		temp;			/* a temporary relation (partitioned or not) */
 } DiskquotaSlotWrite;
 
 typedef struct DiskquotaSlotFile

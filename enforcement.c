@@ -225,11 +225,13 @@ add_write(Relation rel, DiskquotaSlotWrite *writes, int n, bool *has_triggers)
 		if (writes[i].relid == relid)
 			return n;
 	}
-	if (n == DQ_MAX_STATEMENT_WRITES)
-		return n;
 	if (rel->trigdesc != NULL)
 		*has_triggers = true;
+	if (n == DQ_MAX_STATEMENT_WRITES)
+		return n;
+	memset(&writes[n], 0, sizeof(DiskquotaSlotWrite));
 	writes[n].relid = relid;
+	writes[n].temp = rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP;
 	if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
 	{
 		writes[n].nspoid = InvalidOid;
@@ -310,11 +312,53 @@ statement_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *writes,
 	return n;
 }
 
+/* Refuse the loads of one ModifyTable plan node into rejected targets. */
+static void
+check_modify_table(Plan *plan, EState *estate)
+{
+	ModifyTable *mt = (ModifyTable *) plan;
+	ListCell   *lc;
+
+	if (mt == NULL || !IsA(mt, ModifyTable) || !modify_table_loads(mt) ||
+		estate->es_result_relations == NULL)
+		return;
+	foreach(lc, mt->resultRelations)
+	{
+		Index		rti = lfirst_int(lc);
+		ResultRelInfo *rri;
+
+		if (rti == 0 || rti > estate->es_range_table_size)
+			continue;
+		rri = estate->es_result_relations[rti - 1];
+		if (rri != NULL && rri->ri_RelationDesc != NULL)
+			check_relation(RelationGetRelid(rri->ri_RelationDesc));
+	}
+	if (mt->rootRelation > 0 && mt->rootRelation <= estate->es_range_table_size &&
+		estate->es_result_relations[mt->rootRelation - 1] != NULL)
+		check_relation(RelationGetRelid(estate->es_result_relations[mt->rootRelation - 1]->ri_RelationDesc));
+}
+
+/*
+ * Refuse a started statement that loads into a rejected target: every
+ * relation it inserts into or updates, however many (the slot holds only
+ * DQ_MAX_STATEMENT_WRITES of them).
+ */
+static void
+check_statement(QueryDesc *queryDesc)
+{
+	ListCell   *lc;
+
+	if (queryDesc->estate == NULL)
+		return;
+	check_modify_table(queryDesc->plannedstmt->planTree, queryDesc->estate);
+	foreach(lc, queryDesc->plannedstmt->subplans)
+		check_modify_table((Plan *) lfirst(lc), queryDesc->estate);
+}
+
 static void
 dq_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
 	PlannedStmt *stmt = queryDesc->plannedstmt;
-	int			i;
 
 	if (prev_ExecutorStart)
 		prev_ExecutorStart(queryDesc, eflags);
@@ -345,10 +389,7 @@ dq_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		return;
 	}
 	if (diskquota_any_rejected())
-	{
-		for (i = 0; i < started.nwrites; i++)
-			check_relation(started.writes[i].relid);
-	}
+		check_statement(queryDesc);
 }
 
 /* ----------------------------------------------------------------
@@ -467,7 +508,7 @@ mark_failed_writes(const DiskquotaSlotWrite *writes, int n)
 	{
 		if (!OidIsValid(writes[i].relid))
 			continue;
-		if (!watched || (!OidIsValid(writes[i].nspoid) && OidIsValid(writes[i].owner)))
+		if (!watched || writes[i].temp)
 			diskquota_mark_relation_active_at_end(writes[i].relid, false);
 	}
 }
@@ -817,9 +858,11 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			/* CREATE TABLE AS and friends: the relation does not exist yet */
 			if (diskquota_any_rejected())
 				check_targets(nspoid, owner);
+			memset(&write, 0, sizeof(write));
 			write.relid = InvalidOid;
 			write.nspoid = nspoid;
 			write.owner = owner;
+			write.temp = !OidIsValid(nspoid);
 			nwrites = 1;
 		}
 	}

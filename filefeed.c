@@ -89,6 +89,7 @@ static FeedDatabase *feed_dbs = NULL;
 static int	feed_ndbs = 0;
 static bool feed_resync = false;	/* a watched directory appeared */
 static bool feed_started = false;	/* the first set of watches is in place */
+static int	feed_last_events = 0;	/* events read by the last drain */
 
 /* Test-only: treat every drained batch as a queue overflow */
 bool		diskquota_feed_simulate_overflow = false;
@@ -370,6 +371,7 @@ diskquota_feed_drain(void)
 	if (feed_fd < 0)
 		return false;
 
+	feed_last_events = 0;
 	for (;;)
 	{
 		ssize_t		len = read(feed_fd, buf, sizeof(buf));
@@ -392,6 +394,7 @@ diskquota_feed_drain(void)
 			WatchEntry *entry;
 
 			p += sizeof(struct inotify_event) + ev->len;
+			feed_last_events++;
 			if (ev->mask & IN_Q_OVERFLOW)
 			{
 				overflow = true;
@@ -481,4 +484,11 @@ diskquota_feed_watches(Oid dbid)
 		return false;
 	db = feed_database(dbid);
 	return db != NULL && !db->unwatched;
+}
+
+/* How many events the last drain read (the launcher paces its drains). */
+int
+diskquota_feed_last_events(void)
+{
+	return feed_last_events;
 }

@@ -232,6 +232,7 @@ typedef struct DQTableEntry
 	FileMapKey	files;			/* the table's own files, when sized */
 	int64		own_size;		/* of the table's own files */
 	int64		size;			/* own_size and the sizes of its children */
+	uint64		sized;			/* when it was last sized with its children */
 } DQTableEntry;
 
 /* An index or TOAST relation, the table it is charged to, and its size */
@@ -241,6 +242,7 @@ typedef struct ChildEntry
 	Oid			table;
 	FileMapKey	files;			/* its files, when sized */
 	int64		size;
+	uint64		sized;			/* when it was sized with its table */
 } ChildEntry;
 
 /* Bytes charged to one schema or role */
@@ -278,6 +280,14 @@ static HTAB *Children = NULL;
 static HTAB *FileMap = NULL;
 static HTAB *Targets = NULL;
 static int	published_degraded = 0;	/* what we already logged about */
+
+/*
+ * Counts the sizings of a table with its children.  A child stamped with an
+ * older count than its table was not found with it the last time (a dropped
+ * index whose removal is not processed yet): its size is no longer part of
+ * the table's, and a change of its files must not be applied.
+ */
+static uint64 sizing_count = 0;
 
 void
 diskquota_model_init(void)
@@ -464,12 +474,14 @@ relid_size(Oid relid, FileMapKey *files)
 }
 
 static void
-remember_child(Oid child, Oid table, int64 size, const FileMapKey *files)
+remember_child(Oid child, Oid table, int64 size, const FileMapKey *files,
+			   uint64 sized)
 {
 	ChildEntry *entry = hash_search(Children, &child, HASH_ENTER, NULL);
 
 	entry->table = table;
 	entry->size = size;
+	entry->sized = sized;
 	if (files)
 		entry->files = *files;
 	else
@@ -481,7 +493,7 @@ remember_child(Oid child, Oid table, int64 size, const FileMapKey *files)
  * a child of table.  Scans pg_index by indrelid; no user relation is locked.
  */
 static int64
-indexes_size(Relation pg_index, Oid indrelid, Oid table)
+indexes_size(Relation pg_index, Oid indrelid, Oid table, uint64 sized)
 {
 	ScanKeyData key;
 	SysScanDesc scan;
@@ -498,7 +510,7 @@ indexes_size(Relation pg_index, Oid indrelid, Oid table)
 		int64		size = relid_size(indexrelid, &files);
 
 		total += size;
-		remember_child(indexrelid, table, size, &files);
+		remember_child(indexrelid, table, size, &files, sized);
 	}
 	systable_endscan(scan);
 	return total;
@@ -519,7 +531,7 @@ forget_table(Oid relid)
 /* Set a table's attribution and sizes, moving its charge accordingly. */
 static void
 set_table(Oid relid, Oid nspoid, Oid owner, const FileMapKey *files,
-		  int64 own_size, int64 size)
+		  int64 own_size, int64 size, uint64 sized)
 {
 	bool		found;
 	DQTableEntry *table = hash_search(Tables, &relid, HASH_ENTER, &found);
@@ -529,6 +541,7 @@ set_table(Oid relid, Oid nspoid, Oid owner, const FileMapKey *files,
 	table->nspoid = nspoid;
 	table->owner = owner;
 	table->files = *files;
+	table->sized = sized;
 	table->own_size = own_size;
 	table->size = size;
 	charge_table(table, size);
@@ -598,6 +611,7 @@ refresh_relation(Relation pg_index, Oid relid)
 	int64		size;
 	Oid			nspoid;
 	FileMapKey	files;
+	uint64		sized;
 
 	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	if (!HeapTupleIsValid(tuple))
@@ -624,7 +638,7 @@ refresh_relation(Relation pg_index, Oid relid)
 		ReleaseSysCache(tuple);
 		if (OidIsValid(table))
 		{
-			remember_child(relid, table, 0, NULL);
+			remember_child(relid, table, 0, NULL, 0);
 			refresh_relation(pg_index, table);
 		}
 		return;
@@ -649,18 +663,19 @@ refresh_relation(Relation pg_index, Oid relid)
 		return;
 	}
 
+	sized = ++sizing_count;
 	own_size = pg_class_size(relid, form, &files);
-	size = own_size + indexes_size(pg_index, relid, relid);
+	size = own_size + indexes_size(pg_index, relid, relid, sized);
 	if (OidIsValid(form->reltoastrelid))
 	{
 		FileMapKey	toast_files;
 		int64		toast_size = relid_size(form->reltoastrelid, &toast_files);
 
-		remember_child(form->reltoastrelid, relid, toast_size, &toast_files);
-		size += toast_size + indexes_size(pg_index, form->reltoastrelid, relid);
+		remember_child(form->reltoastrelid, relid, toast_size, &toast_files, sized);
+		size += toast_size + indexes_size(pg_index, form->reltoastrelid, relid, sized);
 	}
 	nspoid = form->relpersistence == RELPERSISTENCE_TEMP ? InvalidOid : form->relnamespace;
-	set_table(relid, nspoid, form->relowner, &files, own_size, size);
+	set_table(relid, nspoid, form->relowner, &files, own_size, size, sized);
 	ReleaseSysCache(tuple);
 }
 
@@ -710,9 +725,13 @@ refresh_file(Relation pg_index, const DiskquotaFileRef *file)
 			refresh_relation(pg_index, relid);
 		return;
 	}
-	if (memcmp(child ? &child->files : &table->files, &key, sizeof(key)) != 0)
+	if (memcmp(child ? &child->files : &table->files, &key, sizeof(key)) != 0 ||
+		(child && child->sized != table->sized))
 	{
-		/* the relation has other files now: these are on their way out */
+		/*
+		 * The relation has other files now, or the child is no longer part
+		 * of its table (a dropped index): these files are on their way out.
+		 */
 		hash_search(FileMap, &key, HASH_REMOVE, NULL);
 		return;
 	}
@@ -922,6 +941,7 @@ full_rescan(void)
 	HASH_SEQ_STATUS status;
 	ScanRel    *srel;
 	DQTableEntry *table;
+	uint64		sized = ++sizing_count;
 
 	/*
 	 * The files first: a relation created after the listing was reported
@@ -1016,10 +1036,11 @@ full_rescan(void)
 		table->nspoid = srel->nspoid;
 		table->owner = srel->owner;
 		table->files = srel->files;
+		table->sized = sized;
 		table->own_size = srel->size;
 		table->size = srel->size;
 		if (OidIsValid(srel->toastrelid))
-			remember_child(srel->toastrelid, srel->relid, 0, NULL);
+			remember_child(srel->toastrelid, srel->relid, 0, NULL, sized);
 	}
 	hash_seq_init(&status, rels);
 	while ((srel = hash_seq_search(&status)) != NULL)
@@ -1048,7 +1069,7 @@ full_rescan(void)
 		if (table == NULL)
 			continue;
 		table->size += srel->size;
-		remember_child(srel->relid, owner_table, srel->size, &srel->files);
+		remember_child(srel->relid, owner_table, srel->size, &srel->files, sized);
 	}
 
 	hash_seq_init(&status, Tables);
@@ -1277,7 +1298,9 @@ is_rejected_write(const DiskquotaSlotWrite *write, DiskquotaQuotaType *type,
 			if (!HeapTupleIsValid(tuple))
 				continue;
 			form = (Form_pg_class) GETSTRUCT(tuple);
+			memset(&part, 0, sizeof(part));
 			part.relid = lfirst_oid(lc);
+			part.temp = form->relpersistence == RELPERSISTENCE_TEMP;
 			part.nspoid = form->relpersistence == RELPERSISTENCE_TEMP ?
 				InvalidOid : form->relnamespace;
 			part.owner = form->relowner;
@@ -1307,6 +1330,7 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota)
 	bool		files_overflow;
 	bool		writers;
 	bool		feed;
+	bool		drained;
 	List	   *active;
 	List	   *written = NIL;
 	List	   *files = NIL;
@@ -1319,7 +1343,7 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota)
 	 * refresh, whatever this one sees.  The launcher first records every
 	 * file change the feed has queued until now.
 	 */
-	diskquota_wait_feed_drained();
+	drained = diskquota_wait_feed_drained();
 	active = diskquota_drain_active_relations(MyDatabaseId, &changed_files);
 	/* see the catalog changes of the transactions that pushed them */
 	AcceptInvalidationMessages();
@@ -1330,9 +1354,10 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota)
 	 * the files of running statements grow, and reports those files: only
 	 * temporary relations, whose files cannot be mapped to a relation
 	 * (RelidByRelfilenode skips them), are re-sized at every refresh.
-	 * Without the feed, all of them are, and we refresh often on our own.
+	 * Without the feed, or if the launcher did not drain it, all of them
+	 * are, and we refresh often on our own.
 	 */
-	feed = diskquota_feed_watches_my_database();
+	feed = drained && diskquota_feed_watches_my_database();
 	writers = diskquota_slot_collect(MyDatabaseId, feed, &written, &files,
 									 &files_overflow);
 	if (files_overflow)

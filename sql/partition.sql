@@ -49,3 +49,24 @@ DROP SCHEMA s11_copy CASCADE;
 -- the partitioned parent itself has no storage of its own
 SELECT pg_relation_size('s11_parent.p') AS parent_size;
 DROP SCHEMA s11_parent, s11_full CASCADE;
+-- an UPDATE of an inheritance parent with more children than a backend
+-- slot holds: a rejected child is found all the same
+CREATE SCHEMA s_inh;
+CREATE SCHEMA s_inh_bad;
+CREATE TABLE s_inh.parent(i int);
+DO $$
+BEGIN
+  FOR k IN 1..17 LOOP
+    EXECUTE format('CREATE TABLE s_inh.c%s () INHERITS (s_inh.parent)', k);
+  END LOOP;
+END $$;
+CREATE TABLE s_inh_bad.c_last () INHERITS (s_inh.parent);
+INSERT INTO s_inh_bad.c_last VALUES (1);
+SELECT diskquota.set_schema_quota('s_inh_bad', '0');
+SELECT diskquota.wait_for_worker_new_epoch();
+UPDATE s_inh.parent SET i = i;
+\echo :LAST_ERROR_SQLSTATE
+SELECT diskquota.set_schema_quota('s_inh_bad', '-1');
+SET client_min_messages = warning;
+DROP SCHEMA s_inh, s_inh_bad CASCADE;
+RESET client_min_messages;

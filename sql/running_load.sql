@@ -109,6 +109,18 @@ INSERT INTO tt SELECT generate_series(1, 20000000);
 \echo :LAST_ERROR_SQLSTATE
 DROP TABLE tt;
 RESET ROLE;
+-- a temporary partitioned table: its partitions' files cannot be mapped by
+-- the file-change feed, so the worker re-sizes what the load writes
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT rolsize_in_bytes < 1024 * 1024 AS under
+  FROM diskquota.show_role_quota_view WHERE role_name = 'dq_r20';
+SET ROLE dq_r20;
+CREATE TEMP TABLE tp(i int) PARTITION BY RANGE (i);
+CREATE TEMP TABLE tp1 PARTITION OF tp FOR VALUES FROM (0) TO (100000000);
+INSERT INTO tp SELECT generate_series(1, 20000000);
+\echo :LAST_ERROR_SQLSTATE
+DROP TABLE tp;
+RESET ROLE;
 SELECT diskquota.set_role_quota('dq_r20', '-1');
 DROP ROLE dq_r20;
 -- statements that free space are never stopped
