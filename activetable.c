@@ -6,7 +6,11 @@
  *
  * Backends feed the map from hooks:
  *	- ExecutorEnd: the result relations of a writing statement (and the
- *	  partitions rows were routed to) grew, visible to the worker at once;
+ *	  partitions rows were routed to) grew, visible to the worker at once.
+ *	  Only where the launcher's file-change feed does not watch the
+ *	  database (diskquota_feed_watches_my_database), and for temporary
+ *	  relations, whose files the feed cannot map: elsewhere the feed sees
+ *	  the files grow, and a statement pays nothing here;
  *	- object_access_hook: relations created, altered (SET SCHEMA, OWNER TO,
  *	  rewrites, REFRESH MATERIALIZED VIEW, CLUSTER, VACUUM FULL), truncated
  *	  or dropped; the worker can only see these after commit, so they are

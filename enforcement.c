@@ -17,10 +17,15 @@
  * DELETE, TRUNCATE, DROP, VACUUM and VACUUM FULL are never refused.  When no
  * target is rejected anywhere, the check is one atomic read.
  *
+ * ExecutorStart checks once the executor has opened the result relations
+ * (nothing is written before ExecutorRun), and describes the statement's
+ * writes from them, without catalog lookups.
+ *
  * While a statement that writes runs (ExecutorRun and ExecutorFinish, and
- * ProcessUtility for the statements above), what it writes is published in the backend's slot
- * (backendslot.c) and a timeout polls the slot every
- * diskquota.load_check_interval.  When the worker has asked to stop the
+ * ProcessUtility for the statements above), what it writes is published in
+ * the backend's slot (backendslot.c) and a timeout polls the slot every
+ * diskquota.load_check_interval (see cancel_check_handler for how the
+ * timeout is armed).  When the worker has asked to stop the
  * statement, the timeout interrupts it as a query cancel would, and the
  * PG_CATCH around the execution turns that cancel into the quota error.
  * Only the cancel this backend raised for the statement that runs is
