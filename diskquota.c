@@ -31,6 +31,9 @@
  * backends read dbid and feed_watched of their database's slot without the
  * lock at the end of every writing statement
  * (diskquota_feed_watches_my_database explains why that is safe).
+ * slots_changed is an atomic counter, advanced with the lock held whenever
+ * a slot gets or loses a database, and read without it by backends to
+ * know whether to look for their database's slot again.
  *
  * The launcher alone allocates and frees slots.  A worker only sets the
  * fields of its own slot (identified by dbid and worker_pid == its pid).  A
@@ -334,6 +337,7 @@ dq_shmem_startup(void)
 		memset(DiskquotaShared, 0, dq_shared_state_size());
 		DiskquotaShared->lock = &(GetNamedLWLockTranche("diskquota"))[DQ_LWLOCK_SHARED].lock;
 		DiskquotaShared->ndbs = diskquota_max_databases;
+		pg_atomic_init_u32(&DiskquotaShared->slots_changed, 0);
 		for (i = 0; i < DiskquotaShared->ndbs; i++)
 			ConditionVariableInit(&DiskquotaShared->dbs[i].epoch_cv);
 	}
@@ -490,30 +494,34 @@ feed_drain_served(uint64 request)
 /*
  * The index of this database's slot, looked up with the lock and cached:
  * the callers below read the slot without the lock, and check its dbid.
- * When the database is not monitored, look again at most once a second.
+ * When the database is not monitored, it is looked up again only once the
+ * launcher has given a slot a database since (slots_changed): a database
+ * that is not monitored pays one atomic read per call.
  */
 static int	my_slot_index = -1;
+static uint32 my_slot_seen_changes = 0;
+static bool my_slot_looked_up = false;
 
 static int
 lookup_my_slot_index(void)
 {
-	static TimestampTz last_miss = 0;
 	DiskquotaDBSlot *slot;
+	uint32		changes;
 
 	if (DiskquotaShared == NULL || !OidIsValid(MyDatabaseId))
 		return -1;
 	if (my_slot_index >= 0 &&
 		DiskquotaShared->dbs[my_slot_index].dbid == MyDatabaseId)
 		return my_slot_index;
-	if (my_slot_index < 0 && last_miss != 0 &&
-		!TimestampDifferenceExceeds(last_miss, GetCurrentTimestamp(), 1000))
+	changes = pg_atomic_read_u32(&DiskquotaShared->slots_changed);
+	if (my_slot_index < 0 && my_slot_looked_up && changes == my_slot_seen_changes)
 		return -1;
 	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
 	slot = diskquota_find_db_slot(MyDatabaseId);
 	my_slot_index = slot ? slot - DiskquotaShared->dbs : -1;
 	LWLockRelease(DiskquotaShared->lock);
-	if (my_slot_index < 0)
-		last_miss = GetCurrentTimestamp();
+	my_slot_seen_changes = changes;
+	my_slot_looked_up = true;
 	return my_slot_index;
 }
 
@@ -897,6 +905,7 @@ launcher_reconcile(void)
 		slot->rescan_requested = false;
 		slot->feed_watched = false;
 		slot->near_quota = false;
+		pg_atomic_fetch_add_u32(&DiskquotaShared->slots_changed, 1);
 		launcher_info[i].next_start = 0;
 	}
 
@@ -939,6 +948,7 @@ launcher_reconcile(void)
 			strlcpy(slot->dbname, name, NAMEDATALEN);
 			slot->dbid = dboid;
 			slot->state = OidIsValid(dboid) ? DQ_DB_STOPPED : DQ_DB_NO_DATABASE;
+			pg_atomic_fetch_add_u32(&DiskquotaShared->slots_changed, 1);
 			if (!OidIsValid(dboid))
 				ereport(LOG,
 						(errmsg("database \"%s\" listed in diskquota.monitor_databases does not exist", name),

@@ -118,6 +118,8 @@ typedef struct DiskquotaSharedState
 	uint64		extension_events;	/* CREATE/DROP EXTENSION diskquota count */
 	bool		feed_active;	/* the launcher watches files (filefeed.c) */
 	bool		reconcile_requested;	/* launcher: look at the slots now */
+	pg_atomic_uint32 slots_changed; /* advanced when a slot gets or loses a
+									 * database (read without the lock) */
 	uint64		feed_drain_requests;	/* asked of the launcher by workers */
 	uint64		feed_drains_done;	/* requests the launcher has served */
 	int			ndbs;			/* length of dbs[] (diskquota.max_databases) */
