@@ -203,6 +203,27 @@ database_has_worker(void)
 }
 
 /*
+ * Insert one entry; the caller holds ActiveHeader->lock exclusive.  False
+ * if the map is full.
+ */
+static bool
+insert_entry(Oid dbid, Oid spcnode, Oid id)
+{
+	ActiveMapKey key;
+	bool		found;
+
+	memset(&key, 0, sizeof(key));
+	key.dbid = dbid;
+	key.spcnode = spcnode;
+	key.id = id;
+	if (hash_search(ActiveMap, &key, HASH_ENTER_NULL, &found) == NULL)
+		return false;
+	if (!found)
+		ActiveHeader->nentries++;
+	return true;
+}
+
+/*
  * Insert relations into the map, and wake the worker if asked to.  Never
  * raises an error: it runs at transaction end.  On overflow the database is
  * marked for a full rescan.
@@ -217,23 +238,8 @@ push_relids(const Oid *relids, int n, bool wake)
 		return;
 
 	LWLockAcquire(ActiveHeader->lock, LW_EXCLUSIVE);
-	for (i = 0; i < n; i++)
-	{
-		ActiveMapKey key;
-		bool		found;
-
-		memset(&key, 0, sizeof(key));
-		key.dbid = MyDatabaseId;
-		key.spcnode = InvalidOid;
-		key.id = relids[i];
-		if (hash_search(ActiveMap, &key, HASH_ENTER_NULL, &found) == NULL)
-		{
-			overflow = true;
-			break;
-		}
-		if (!found)
-			ActiveHeader->nentries++;
-	}
+	for (i = 0; i < n && !overflow; i++)
+		overflow = !insert_entry(MyDatabaseId, InvalidOid, relids[i]);
 	LWLockRelease(ActiveHeader->lock);
 
 	if (overflow)
@@ -413,23 +419,8 @@ diskquota_mark_files_active(Oid dbid, const DiskquotaFileRef *files, int n)
 	if (n == 0)
 		return true;
 	LWLockAcquire(ActiveHeader->lock, LW_EXCLUSIVE);
-	for (i = 0; i < n; i++)
-	{
-		ActiveMapKey key;
-		bool		found;
-
-		memset(&key, 0, sizeof(key));
-		key.dbid = dbid;
-		key.spcnode = files[i].spcnode;
-		key.id = files[i].relfilenode;
-		if (hash_search(ActiveMap, &key, HASH_ENTER_NULL, &found) == NULL)
-		{
-			overflow = true;
-			break;
-		}
-		if (!found)
-			ActiveHeader->nentries++;
-	}
+	for (i = 0; i < n && !overflow; i++)
+		overflow = !insert_entry(dbid, files[i].spcnode, files[i].relfilenode);
 	LWLockRelease(ActiveHeader->lock);
 	if (overflow)
 		diskquota_request_rescan(dbid, DQ_DEGRADED_ACTIVE_MAP_FULL);

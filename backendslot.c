@@ -15,9 +15,11 @@
  *
  * While a writing statement runs, the slot also holds the relations and
  * targets it writes and a generation number that identifies the statement.
- * The worker re-sizes those relations at each refresh, refreshes often
- * while some statement writes (diskquota.load_check_interval), and, when one
- * of the targets is rejected, records (generation, target) in the slot.
+ * Without the file-change feed (and for temporary relations, whose files the
+ * feed cannot map), the worker re-sizes those relations at each refresh and
+ * refreshes often while some statement writes (diskquota.load_check_interval);
+ * with it, the feed reports their files as they grow.  When one of the
+ * targets is rejected, the worker records (generation, target) in the slot.
  * The backend polls its slot from a timeout while the statement runs and
  * cancels itself if the request is for the generation it is running; the
  * cancel is then turned into the quota error (enforcement.c).  A request

@@ -382,9 +382,14 @@ diskquota_find_db_slot(Oid dbid)
 	return NULL;
 }
 
-/* Set the latch of the worker of a database, if it runs. */
-void
-diskquota_wake_worker(Oid dbid)
+/*
+ * Set the latch of the worker of a database, if it runs; with only_near,
+ * only while a quota of the database is near (DQ_NEAR_QUOTA_BYTES), as for
+ * file changes: otherwise the worker's regular refresh is soon enough, and a
+ * write load does not make it refresh continuously.
+ */
+static void
+wake_worker(Oid dbid, bool only_near)
 {
 	DiskquotaDBSlot *slot;
 
@@ -392,28 +397,21 @@ diskquota_wake_worker(Oid dbid)
 		return;
 	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
 	slot = diskquota_find_db_slot(dbid);
-	if (slot && slot->worker_latch)
+	if (slot && slot->worker_latch && (slot->near_quota || !only_near))
 		SetLatch(slot->worker_latch);
 	LWLockRelease(DiskquotaShared->lock);
 }
 
-/*
- * The same, for file changes: only while a quota of the database is near
- * (DQ_NEAR_QUOTA_BYTES); otherwise the worker's regular refresh is soon
- * enough, and a write load does not make it refresh continuously.
- */
+void
+diskquota_wake_worker(Oid dbid)
+{
+	wake_worker(dbid, false);
+}
+
 void
 diskquota_wake_worker_near_quota(Oid dbid)
 {
-	DiskquotaDBSlot *slot;
-
-	if (DiskquotaShared == NULL)
-		return;
-	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
-	slot = diskquota_find_db_slot(dbid);
-	if (slot && slot->worker_latch && slot->near_quota)
-		SetLatch(slot->worker_latch);
-	LWLockRelease(DiskquotaShared->lock);
+	wake_worker(dbid, true);
 }
 
 /*

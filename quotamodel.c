@@ -14,10 +14,13 @@
  * them by the change of each table it re-sizes.
  *
  * A full rescan (at start, on request, and every
- * diskquota.full_rescan_interval) reads all of pg_class and pg_index once
- * and stats every relation.  Otherwise a refresh re-sizes only the tables
- * named by the active-relation map (activetable.c), so its cost is in
- * proportion to what changed.  Each refresh then reads quota_config and
+ * diskquota.full_rescan_interval) lists the database's directories (one
+ * fstatat() per existing file) and reads pg_class and pg_index once; it
+ * also records which relation each file set belongs to (FileMap).
+ * Otherwise a refresh re-sizes only what the active-relation map
+ * (activetable.c) names: a relation the hooks reported, with its TOAST and
+ * indexes; a file the feed reported, alone and without a catalog lookup.
+ * So its cost is in proportion to what changed.  Each refresh then reads quota_config and
  * publishes, for each configured quota, the usage and whether it is
  * exceeded (used >= quota) into the shared quota map.
  *
