@@ -22,7 +22,7 @@ PG_CONFIG ?= pg_config
 PG_CFLAGS = -Wall -Wextra
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
 
-REGRESS = init schema_quota role_quota drop_table column_update copy update \
+REGRESS = init schema_quota role_quota bounded_insert drop_table column_update copy update \
 	toast truncate change_quota temp_table rename partition vacuum_full \
 	set_schema_owner ctas views privileges bad_input failed_statement running_load uncommitted unmonitored \
 	drop_extension

@@ -46,6 +46,7 @@
 #include "catalog/pg_inherits.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
 #include "nodes/plannodes.h"
 #include "parser/parsetree.h"
 #include "storage/proc.h"
@@ -360,6 +361,156 @@ check_statement(QueryDesc *queryDesc)
 		check_modify_table((Plan *) lfirst(lc), queryDesc->estate);
 }
 
+/*
+ * Bounded INSERTs.  An INSERT of at most DQ_BOUNDED_ROWS rows given as
+ * constants, parameters or fixed-length expressions (VALUES, or SELECT
+ * without FROM), totalling at most DQ_BOUNDED_BYTES, into a plain table
+ * with no triggers and no stored generated columns, writes little more than
+ * its input: a row each, an index entry per index, perhaps a new page each.
+ * Such a statement is checked before it starts like any other, but it is
+ * not published in the slot or polled while it runs: it would be over long
+ * before its first poll (one to two check intervals after it starts).
+ * That saves most of what this file costs a short OLTP INSERT.
+ *
+ * Only where the file-change feed watches the database: if a bounded INSERT
+ * fails, no ExecutorEnd reports what it wrote, and nothing else would.
+ * Expressions that run nested statements (functions) are harmless here:
+ * the nested statements are published and polled themselves.
+ */
+#define DQ_BOUNDED_ROWS		100
+#define DQ_BOUNDED_BYTES	(1024 * 1024)
+
+/*
+ * Bytes an expression adds to a row of a bounded INSERT, or -1 if it is not
+ * bounded: a variable-length value that is neither a constant nor a
+ * parameter whose value is at hand.
+ */
+static int64
+expr_bytes(Node *node, ParamListInfo params)
+{
+	int16		typlen;
+	Datum		value;
+
+	if (IsA(node, Const))
+	{
+		Const	   *c = (Const *) node;
+
+		if (c->constisnull)
+			return 0;
+		typlen = c->constlen;
+		value = c->constvalue;
+	}
+	else if (IsA(node, Param) && ((Param *) node)->paramkind == PARAM_EXTERN &&
+			 params != NULL && params->paramFetch == NULL &&
+			 ((Param *) node)->paramid > 0 &&
+			 ((Param *) node)->paramid <= params->numParams)
+	{
+		ParamExternData *prm = &params->params[((Param *) node)->paramid - 1];
+
+		if (prm->isnull)
+			return 0;
+		typlen = get_typlen(((Param *) node)->paramtype);
+		value = prm->value;
+	}
+	else
+	{
+		typlen = get_typlen(exprType(node));
+		return typlen > 0 ? typlen : -1;
+	}
+	if (typlen > 0)
+		return typlen;
+	if (typlen == -2)
+		return strlen(DatumGetCString(value)) + 1;
+	/* a TOAST pointer or an expanded object stands for a value of any size */
+	if (VARATT_IS_EXTERNAL(DatumGetPointer(value)))
+		return -1;
+	return VARSIZE_ANY(DatumGetPointer(value));
+}
+
+/* Bytes of a list of expressions or target entries, or -1 */
+static int64
+exprs_bytes(List *exprs, ParamListInfo params, bool vars_allowed)
+{
+	int64		total = 0;
+	ListCell   *lc;
+
+	foreach(lc, exprs)
+	{
+		Node	   *node = lfirst(lc);
+		int64		bytes;
+
+		if (IsA(node, TargetEntry))
+			node = (Node *) ((TargetEntry *) node)->expr;
+		/* a column of the VALUES list, whose expressions are counted */
+		if (vars_allowed && IsA(node, Var))
+			continue;
+		bytes = expr_bytes(node, params);
+		if (bytes < 0)
+			return -1;
+		total += bytes;
+	}
+	return total;
+}
+
+static bool
+bounded_insert(QueryDesc *queryDesc)
+{
+	PlannedStmt *stmt = queryDesc->plannedstmt;
+	EState	   *estate = queryDesc->estate;
+	ModifyTable *mt = (ModifyTable *) stmt->planTree;
+	Plan	   *source;
+	Index		rti;
+	Relation	rel;
+	int64		bytes;
+
+	if (mt == NULL || !IsA(mt, ModifyTable) || mt->operation != CMD_INSERT ||
+		mt->onConflictAction == ONCONFLICT_UPDATE || stmt->hasModifyingCTE ||
+		mt->rootRelation != 0 || list_length(mt->resultRelations) != 1 ||
+		estate == NULL || estate->es_result_relations == NULL)
+		return false;
+	rti = linitial_int(mt->resultRelations);
+	if (rti == 0 || rti > estate->es_range_table_size ||
+		estate->es_result_relations[rti - 1] == NULL)
+		return false;
+	rel = estate->es_result_relations[rti - 1]->ri_RelationDesc;
+	/* temporary and new relations need what ExecutorRun publishes */
+	if (rel == NULL || rel->rd_rel->relkind != RELKIND_RELATION ||
+		rel->trigdesc != NULL ||
+		rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP ||
+		rel->rd_createSubid != InvalidSubTransactionId ||
+		rel->rd_firstRelfilenodeSubid != InvalidSubTransactionId ||
+		(rel->rd_att->constr && rel->rd_att->constr->has_generated_stored))
+		return false;
+
+	source = outerPlan(mt);
+	if (source == NULL || outerPlan(source) != NULL || innerPlan(source) != NULL)
+		return false;
+	if (IsA(source, Result))
+		bytes = exprs_bytes(source->targetlist, queryDesc->params, false);
+	else if (IsA(source, ValuesScan))
+	{
+		List	   *rows = ((ValuesScan *) source)->values_lists;
+		ListCell   *lc;
+
+		if (list_length(rows) > DQ_BOUNDED_ROWS)
+			return false;
+		bytes = exprs_bytes(source->targetlist, queryDesc->params, true);
+		foreach(lc, rows)
+		{
+			int64		row = exprs_bytes((List *) lfirst(lc), queryDesc->params, false);
+
+			if (bytes < 0 || row < 0)
+				return false;
+			bytes += row;
+		}
+	}
+	else
+		return false;
+	if (bytes < 0 || bytes > DQ_BOUNDED_BYTES)
+		return false;
+	return diskquota_feed_watches_my_database();
+}
+
 static void
 dq_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
@@ -378,6 +529,15 @@ dq_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	/* for ExecutorRun and ExecutorFinish of this query */
 	started.queryDesc = queryDesc;
 	started.plannedstmt = stmt;
+	if (bounded_insert(queryDesc))
+	{
+		/* nothing to publish or poll: they pass it straight on */
+		started.nwrites = 0;
+		started.finish_writes = false;
+		if (diskquota_any_rejected())
+			check_statement(queryDesc);
+		return;
+	}
 	started.nwrites = statement_writes(queryDesc, started.writes,
 									   &started.finish_writes);
 	if (started.nwrites == 0)
@@ -622,9 +782,22 @@ query_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *buf,
 	return statement_writes(queryDesc, buf, finish_writes);
 }
 
-static void
-dq_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
-			   bool execute_once)
+/*
+ * Is queryDesc the query ExecutorStart last saw, and found nothing to
+ * publish or poll in?  The common case, checked first so that the hooks
+ * cost next to nothing then.
+ */
+static inline bool
+started_without_writes(QueryDesc *queryDesc)
+{
+	return started.queryDesc == queryDesc &&
+		started.plannedstmt == queryDesc->plannedstmt && started.nwrites == 0;
+}
+
+/* ExecutorRun of a query that may write: published and polled */
+static pg_noinline void
+run_writing(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
+			bool execute_once)
 {
 	DiskquotaSlotWrite buf[DQ_MAX_STATEMENT_WRITES];
 	const DiskquotaSlotWrite *writes;
@@ -653,30 +826,40 @@ dq_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 	end_write_ok(generation);
 }
 
-/*
- * ExecutorFinish writes too: data-modifying CTEs that the query did not
- * read to the end, AFTER triggers.
- */
 static void
-dq_ExecutorFinish(QueryDesc *queryDesc)
+dq_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
+			   bool execute_once)
+{
+	if (started_without_writes(queryDesc))
+		next_ExecutorRun(queryDesc, direction, count, execute_once);
+	else
+		run_writing(queryDesc, direction, count, execute_once);
+}
+
+/* The next ExecutorFinish in the chain */
+static void
+next_ExecutorFinish(QueryDesc *queryDesc)
+{
+	if (prev_ExecutorFinish)
+		prev_ExecutorFinish(queryDesc);
+	else
+		standard_ExecutorFinish(queryDesc);
+}
+
+/* ExecutorFinish of a query that may write then: published and polled */
+static pg_noinline void
+finish_writing(QueryDesc *queryDesc)
 {
 	DiskquotaSlotWrite buf[DQ_MAX_STATEMENT_WRITES];
 	const DiskquotaSlotWrite *writes;
 	bool		finish_writes;
-	int			nwrites = 0;
+	int			nwrites = query_writes(queryDesc, buf, &writes, &finish_writes);
 	uint64		generation;
 	MemoryContext oldcontext = CurrentMemoryContext;
 
-	/* commonly, ExecutorStart found that this query writes nothing here */
-	if (started.queryDesc != queryDesc ||
-		started.plannedstmt != queryDesc->plannedstmt || started.finish_writes)
-		nwrites = query_writes(queryDesc, buf, &writes, &finish_writes);
 	if (nwrites == 0 || !finish_writes)
 	{
-		if (prev_ExecutorFinish)
-			prev_ExecutorFinish(queryDesc);
-		else
-			standard_ExecutorFinish(queryDesc);
+		next_ExecutorFinish(queryDesc);
 		return;
 	}
 
@@ -684,10 +867,7 @@ dq_ExecutorFinish(QueryDesc *queryDesc)
 	generation = write_generation;
 	PG_TRY();
 	{
-		if (prev_ExecutorFinish)
-			prev_ExecutorFinish(queryDesc);
-		else
-			standard_ExecutorFinish(queryDesc);
+		next_ExecutorFinish(queryDesc);
 	}
 	PG_CATCH();
 	{
@@ -695,6 +875,21 @@ dq_ExecutorFinish(QueryDesc *queryDesc)
 	}
 	PG_END_TRY();
 	end_write_ok(generation);
+}
+
+/*
+ * ExecutorFinish writes too: data-modifying CTEs that the query did not
+ * read to the end, AFTER triggers.  Commonly, ExecutorStart found that this
+ * query writes nothing there.
+ */
+static void
+dq_ExecutorFinish(QueryDesc *queryDesc)
+{
+	if (started.queryDesc == queryDesc &&
+		started.plannedstmt == queryDesc->plannedstmt && !started.finish_writes)
+		next_ExecutorFinish(queryDesc);
+	else
+		finish_writing(queryDesc);
 }
 
 /*

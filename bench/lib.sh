@@ -261,17 +261,23 @@ SQL
 # CPU time used so far by the current cluster's server processes, in clock
 # ticks: "<all> <diskquota>", where all counts the postmaster, the children
 # it has reaped (backends that exited) and its live children, and diskquota
-# the live launcher and workers.
+# the live launcher and workers.  The live children are read from
+# /proc/<pid>/schedstat (nanoseconds on the CPU, converted to ticks): the
+# tick-sampled times of /proc/<pid>/stat overstate processes that wake up
+# briefly and often, like the launcher, about twentyfold here.  Reaped
+# children are only known in ticks; they are the backends, which ran
+# continuously.
 server_ticks() {
-    local pm pid all dq t
+    local pm pid all dq t hz
+    hz=$(getconf CLK_TCK)
     pm=$(head -1 "$CL/data/postmaster.pid")
     all=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$pm/stat")
     dq=0
     for pid in $(pgrep -P "$pm"); do
-        t=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
-        all=$((all + t))
+        t=$(awk -v hz="$hz" '{ printf "%.3f", $1 * hz / 1e9 }' "/proc/$pid/schedstat" 2>/dev/null || echo 0)
+        all=$(awk -v a="$all" -v t="$t" 'BEGIN { printf "%.3f", a + t }')
         if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q diskquota; then
-            dq=$((dq + t))
+            dq=$(awk -v a="$dq" -v t="$t" 'BEGIN { printf "%.3f", a + t }')
         fi
     done
     echo "$all $dq"
