@@ -11,7 +11,7 @@ OBJS = \
 	quotamodel.o
 
 EXTENSION = diskquota
-DATA = diskquota--1.0.sql
+DATA = diskquota--1.0.sql diskquota--1.0--1.1.sql
 PGFILEDESC = "diskquota - disk space quotas for schemas and roles"
 
 PG_CONFIG ?= pg_config
@@ -22,7 +22,7 @@ PG_CONFIG ?= pg_config
 PG_CFLAGS = -Wall -Wextra
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
 
-REGRESS = init schema_quota role_quota bounded_insert drop_table column_update copy update \
+REGRESS = init schema_quota role_quota bounded_insert tablespace_quota database_quota operations upgrade drop_table column_update copy update \
 	toast truncate change_quota temp_table rename partition vacuum_full \
 	set_schema_owner ctas views privileges bad_input failed_statement running_load uncommitted unmonitored \
 	drop_extension

@@ -94,6 +94,7 @@ static bool pending_wake_worker = false;
 static bool pending_wake_launcher = false;
 static bool pending_rescan = false;
 static bool pending_clear_quotas = false;	/* DROP EXTENSION diskquota */
+static int	pending_pause = -1;	/* 1: pause(), 0: resume(), -1: neither */
 
 /* Backend-local: relations pushed, and the drain generation at the time. */
 static HTAB *pushed_relids = NULL;
@@ -331,6 +332,17 @@ diskquota_wake_worker_at_commit(void)
 	pending_wake_worker = true;
 }
 
+/*
+ * diskquota.pause() (paused) or resume() ran: takes effect when the
+ * transaction commits.
+ */
+void
+diskquota_set_paused_at_commit(bool paused)
+{
+	want_end_of_transaction();
+	pending_pause = paused ? 1 : 0;
+}
+
 static void
 reset_pending(void)
 {
@@ -341,6 +353,7 @@ reset_pending(void)
 	pending_wake_launcher = false;
 	pending_rescan = false;
 	pending_clear_quotas = false;
+	pending_pause = -1;
 }
 
 /*
@@ -372,6 +385,8 @@ flush_pending(bool commit)
 		diskquota_clear_quota_map(MyDatabaseId);
 	if (pending_rescan && database_has_worker())
 		diskquota_request_rescan(MyDatabaseId, 0);
+	if (pending_pause >= 0)
+		diskquota_set_paused(MyDatabaseId, pending_pause == 1);
 	if (pending_wake_worker)
 		diskquota_wake_worker(MyDatabaseId);
 	if (pending_wake_launcher)

@@ -30,10 +30,10 @@
  *
  * Locking: each slot's spinlock, mutex, protects every field but
  * cancel_generation.  Only the owning backend writes pid, dbid, generation,
- * writing, writes and files; only a worker writes cancel_type and
- * cancel_oid, and it does so holding the spinlock and only if generation
- * still is the one it examined.  cancel_generation is an atomic written by
- * the worker (with the spinlock held, together with cancel_type/cancel_oid)
+ * writing, writes and files; only a worker writes cancel_target, and it
+ * does so holding the spinlock and only if generation still is the one it
+ * examined.  cancel_generation is an atomic written by the worker (with the
+ * spinlock held, together with cancel_target), or reset by diskquota.pause()
  * and read without any lock by the owning backend's timeout handler, which
  * must not take a spinlock.  Nothing else is done while a spinlock is held.
  * The worker may peek at dbid, pid and writing without the spinlock, only
@@ -79,8 +79,7 @@ typedef struct DiskquotaBackendSlot
 	bool		files_overflow; /* the transaction created more than fit */
 	DiskquotaSlotFile files[DQ_SLOT_MAX_FILES];
 	pg_atomic_uint64 cancel_generation; /* 0: no request */
-	int32		cancel_type;
-	Oid			cancel_oid;
+	DiskquotaTarget cancel_target;
 } DiskquotaBackendSlot;
 
 static DiskquotaBackendSlot *BackendSlots = NULL;
@@ -264,7 +263,7 @@ diskquota_slot_cancel_requested(uint64 generation)
  * and withdraw the request.  False if there is none.
  */
 bool
-diskquota_slot_take_cancel(uint64 generation, DiskquotaQuotaType *type, Oid *oid)
+diskquota_slot_take_cancel(uint64 generation, DiskquotaTarget *target)
 {
 	bool		result = false;
 
@@ -273,8 +272,7 @@ diskquota_slot_take_cancel(uint64 generation, DiskquotaQuotaType *type, Oid *oid
 	SpinLockAcquire(&MySlot->mutex);
 	if (pg_atomic_read_u64(&MySlot->cancel_generation) == generation)
 	{
-		*type = MySlot->cancel_type;
-		*oid = MySlot->cancel_oid;
+		*target = MySlot->cancel_target;
 		pg_atomic_write_u64(&MySlot->cancel_generation, 0);
 		result = true;
 	}
@@ -482,8 +480,7 @@ diskquota_slot_collect(Oid dbid, bool temp_only, List **written, List **files,
 void
 diskquota_slot_cancel_writers(Oid dbid,
 							  bool (*is_rejected_write) (const DiskquotaSlotWrite *write,
-														 DiskquotaQuotaType *type,
-														 Oid *oid))
+														 DiskquotaTarget *target))
 {
 	int			i;
 
@@ -505,21 +502,41 @@ diskquota_slot_cancel_writers(Oid dbid,
 
 		for (j = 0; j < nwrites; j++)
 		{
-			DiskquotaQuotaType type;
-			Oid			oid;
+			DiskquotaTarget target;
 
-			if (!is_rejected_write(&writes[j], &type, &oid))
+			if (!is_rejected_write(&writes[j], &target))
 				continue;
 			SpinLockAcquire(&slot->mutex);
 			/* only if the same statement still runs */
 			if (slot->generation == generation && slot->writing)
 			{
-				slot->cancel_type = type;
-				slot->cancel_oid = oid;
+				slot->cancel_target = target;
 				pg_atomic_write_u64(&slot->cancel_generation, generation);
 			}
 			SpinLockRelease(&slot->mutex);
 			break;
 		}
+	}
+}
+
+/*
+ * Withdraw every stop request made to the statements of a database
+ * (diskquota.pause()): a request not yet acted upon is never acted upon.
+ */
+void
+diskquota_slot_withdraw_cancels(Oid dbid)
+{
+	int			i;
+
+	for (i = 0; i < MaxBackends; i++)
+	{
+		DiskquotaBackendSlot *slot = &BackendSlots[i];
+
+		if (slot->dbid != dbid || pg_atomic_read_u64(&slot->cancel_generation) == 0)
+			continue;
+		SpinLockAcquire(&slot->mutex);
+		if (slot->dbid == dbid)
+			pg_atomic_write_u64(&slot->cancel_generation, 0);
+		SpinLockRelease(&slot->mutex);
 	}
 }

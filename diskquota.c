@@ -30,7 +30,10 @@
  * (diskquota_wake_worker_from_handler explains why that is safe); and
  * backends read dbid and feed_watched of their database's slot without the
  * lock at the end of every writing statement
- * (diskquota_feed_watches_my_database explains why that is safe).
+ * (diskquota_feed_watches_my_database explains why that is safe), and
+ * paused before refusing one (diskquota_paused).  paused is set by the
+ * committing pause()/resume() (which also advance pause_changes) and by the
+ * worker from the table it read, unless pause_changes moved meanwhile.
  * slots_changed is an atomic counter, advanced with the lock held whenever
  * a slot gets or loses a database, and read without it by backends to
  * know whether to look for their database's slot again.
@@ -564,6 +567,76 @@ diskquota_feed_watches_my_database(void)
 	return slot->feed_watched && slot->dbid == MyDatabaseId;
 }
 
+/*
+ * Is diskquota paused in this database (diskquota.pause())?  Read without
+ * the lock when a statement is about to be refused: a stale value only
+ * refuses or lets pass a statement that overlaps pause() or resume().
+ */
+bool
+diskquota_paused(void)
+{
+	DiskquotaDBSlot *slot;
+
+	if (my_slot_index < 0 ||
+		DiskquotaShared->dbs[my_slot_index].dbid != MyDatabaseId)
+	{
+		if (lookup_my_slot_index() < 0)
+			return false;
+	}
+	slot = &DiskquotaShared->dbs[my_slot_index];
+	pg_memory_barrier();
+	return slot->paused && slot->dbid == MyDatabaseId;
+}
+
+/*
+ * pause() or resume() committed in a database: takes effect at once, and
+ * the worker learns it from diskquota.pause at its next refresh (after a
+ * restart too).  A pause also withdraws the stop requests that statements
+ * have not acted upon yet.  Does not raise errors: called at commit.
+ */
+void
+diskquota_set_paused(Oid dbid, bool paused)
+{
+	DiskquotaDBSlot *slot;
+
+	if (DiskquotaShared == NULL)
+		return;
+	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+	slot = diskquota_find_db_slot(dbid);
+	if (slot)
+	{
+		slot->paused = paused;
+		slot->pause_changes++;
+		if (slot->worker_latch)
+			SetLatch(slot->worker_latch);
+	}
+	LWLockRelease(DiskquotaShared->lock);
+	if (paused)
+		diskquota_slot_withdraw_cancels(dbid);
+}
+
+/*
+ * Completed refreshes of a database's worker (0 if it has no slot); *running
+ * tells whether a worker runs.
+ */
+uint64
+diskquota_current_epoch(Oid dbid, bool *running)
+{
+	DiskquotaDBSlot *slot;
+	uint64		epoch = 0;
+
+	*running = false;
+	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
+	slot = diskquota_find_db_slot(dbid);
+	if (slot)
+	{
+		epoch = slot->epoch;
+		*running = slot->worker_pid != 0;
+	}
+	LWLockRelease(DiskquotaShared->lock);
+	return epoch;
+}
+
 void
 diskquota_wake_worker_from_handler(void)
 {
@@ -903,6 +976,7 @@ launcher_reconcile(void)
 		slot->rescan_requested = false;
 		slot->feed_watched = false;
 		slot->near_quota = false;
+		slot->paused = false;
 		pg_atomic_fetch_add_u32(&DiskquotaShared->slots_changed, 1);
 		launcher_info[i].next_start = 0;
 	}
@@ -1279,6 +1353,7 @@ diskquota_worker_main(Datum main_arg)
 	ConditionVariableBroadcast(&MyDBSlot->epoch_cv);
 
 	diskquota_model_init();
+	diskquota_enforcement_exempt_process();
 	cycle_context = AllocSetContextCreate(TopMemoryContext,
 										  "diskquota refresh cycle",
 										  ALLOCSET_DEFAULT_SIZES);
@@ -1288,6 +1363,8 @@ diskquota_worker_main(Datum main_arg)
 		bool		full;
 		bool		writing = false;
 		bool		near_quota = true;
+		bool		paused = false;
+		uint64		pause_changes;
 		long		timeout;
 		int			degraded = 0;
 		TimestampTz start;
@@ -1321,6 +1398,7 @@ diskquota_worker_main(Datum main_arg)
 		MyDBSlot->rescan_requested = false;
 		degraded = MyDBSlot->pending_degraded;
 		MyDBSlot->pending_degraded = 0;
+		pause_changes = MyDBSlot->pause_changes;
 		LWLockRelease(DiskquotaShared->lock);
 
 		SetCurrentStatementStartTimestamp();
@@ -1331,7 +1409,8 @@ diskquota_worker_main(Datum main_arg)
 
 		exists = worker_extension_exists();
 		if (exists)
-			exists = diskquota_refresh(full, &degraded, &writing, &near_quota);
+			exists = diskquota_refresh(full, &degraded, &writing, &near_quota,
+									   &paused);
 
 		MemoryContextSwitchTo(oldcontext);
 		PopActiveSnapshot();
@@ -1354,6 +1433,9 @@ diskquota_worker_main(Datum main_arg)
 		MyDBSlot->last_refresh_ms = (double) (end - start) / 1000.0;
 		MyDBSlot->degraded = degraded;
 		MyDBSlot->near_quota = near_quota;
+		/* unless pause() or resume() committed after we read the table */
+		if (MyDBSlot->pause_changes == pause_changes)
+			MyDBSlot->paused = paused;
 		if (full)
 			MyDBSlot->full_rescans++;
 		LWLockRelease(DiskquotaShared->lock);

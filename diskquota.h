@@ -41,8 +41,23 @@ typedef enum DiskquotaQuotaType
 {
 	DQ_SCHEMA_QUOTA = 0,
 	DQ_ROLE_QUOTA,
+	DQ_SCHEMA_TABLESPACE_QUOTA,
+	DQ_ROLE_TABLESPACE_QUOTA,
+	DQ_DATABASE_QUOTA,
 	DQ_NUM_QUOTA_TYPES
 } DiskquotaQuotaType;
+
+/*
+ * What a quota limits: a schema or a role (oid), the part of it in one
+ * tablespace (spcoid, else InvalidOid), or the database (oid).  Compared
+ * and hashed as bytes: zero it before filling it.
+ */
+typedef struct DiskquotaTarget
+{
+	int32		type;			/* DiskquotaQuotaType */
+	Oid			oid;
+	Oid			spcoid;
+} DiskquotaTarget;
 
 /* GUC variables (diskquota.c) */
 extern char *diskquota_monitor_databases;
@@ -107,6 +122,8 @@ typedef struct DiskquotaDBSlot
 	uint64		extension_events_seen;	/* extension_events at worker start */
 	bool		feed_watched;	/* the feed sees every file change here */
 	bool		near_quota;		/* a quota is within DQ_NEAR_QUOTA_BYTES */
+	bool		paused;			/* diskquota.pause(): enforce nothing */
+	uint64		pause_changes;	/* pause() and resume() commits */
 	ConditionVariable epoch_cv; /* broadcast when epoch advances */
 } DiskquotaDBSlot;
 
@@ -138,6 +155,9 @@ extern void diskquota_prepare_wake_from_handler(void);
 extern void diskquota_wake_worker_from_handler(void);
 extern void diskquota_wake_launcher(void);
 extern bool diskquota_feed_watches_my_database(void);
+extern bool diskquota_paused(void);
+extern void diskquota_set_paused(Oid dbid, bool paused);
+extern uint64 diskquota_current_epoch(Oid dbid, bool *running);
 extern void diskquota_poke_launcher(void);
 extern void diskquota_request_rescan(Oid dbid, int degraded_reason);
 extern bool diskquota_database_is_monitored(const char *dbname);
@@ -151,6 +171,7 @@ extern void diskquota_active_install_hooks(void);
 extern void diskquota_mark_relation_active(Oid relid);
 extern void diskquota_mark_relation_active_at_end(Oid relid, bool catalog_change);
 extern void diskquota_wake_worker_at_commit(void);
+extern void diskquota_set_paused_at_commit(bool paused);
 typedef struct DiskquotaFileRef
 {
 	Oid			spcnode;		/* tablespace (never InvalidOid) */
@@ -176,21 +197,24 @@ extern Size diskquota_quota_shmem_size(void);
 extern void diskquota_quota_shmem_init(void);
 extern void diskquota_model_init(void);
 extern bool diskquota_refresh(bool full_rescan, int *degraded, bool *writing,
-							  bool *near_quota);
+							  bool *near_quota, bool *paused);
 extern void diskquota_clear_quota_map(Oid dbid);
 
 typedef struct DiskquotaQuotaInfo
 {
-	DiskquotaQuotaType type;
-	Oid			targetoid;
+	DiskquotaTarget target;
 	int64		quota_bytes;
 	int64		used_bytes;
 	bool		rejected;
 } DiskquotaQuotaInfo;
 
 extern bool diskquota_any_rejected(void);
-extern bool diskquota_is_rejected(Oid dbid, DiskquotaQuotaType type, Oid targetoid);
+extern bool diskquota_rejected_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
+									  DiskquotaTarget *target);
+extern bool diskquota_rejected_in_tablespace(Oid dbid, Oid nspoid, Oid owner,
+											 Oid spcoid, DiskquotaTarget *target);
 extern List *diskquota_copy_quota_map(Oid dbid);
+extern int64 diskquota_relation_size(Oid relid);
 
 /* backendslot.c: per-backend slots */
 
@@ -202,6 +226,8 @@ typedef struct DiskquotaSlotWrite
 	Oid			relid;			/* InvalidOid: a relation still to be created */
 	Oid			nspoid;			/* InvalidOid: temporary, or partitioned */
 	Oid			owner;			/* InvalidOid: partitioned */
+	Oid			spcoid;			/* tablespace of its files; InvalidOid:
+								 * partitioned */
 	bool		temp;			/* a temporary relation (partitioned or not) */
 } DiskquotaSlotWrite;
 
@@ -222,16 +248,19 @@ extern void diskquota_slot_end_write(void);
 extern int	diskquota_slot_copy_writes(DiskquotaSlotWrite *buf);
 extern bool diskquota_slot_cancel_requested(uint64 generation);
 extern bool diskquota_slot_take_cancel(uint64 generation,
-									   DiskquotaQuotaType *type, Oid *oid);
+									   DiskquotaTarget *target);
 extern void diskquota_slot_publish_new_files(Oid relid);
 extern bool diskquota_slot_collect(Oid dbid, bool temp_only, List **written,
 								   List **files, bool *overflow);
 extern void diskquota_slot_cancel_writers(Oid dbid,
 										  bool (*is_rejected_write) (const DiskquotaSlotWrite *write,
-																	 DiskquotaQuotaType *type,
-																	 Oid *oid));
+																	 DiskquotaTarget *target));
+extern void diskquota_slot_withdraw_cancels(Oid dbid);
 
 /* enforcement.c */
 extern void diskquota_enforcement_install_hooks(void);
+extern void diskquota_enforcement_exempt_process(void);
+extern int	diskquota_execute_internal(const char *sql, int nargs, Oid *argtypes,
+									   Datum *values);
 
 #endif							/* DISKQUOTA_H */

@@ -17,7 +17,9 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "catalog/pg_tablespace_d.h"
 #include "catalog/pg_type.h"
+#include "commands/tablespace.h"
 #include "commands/dbcommands.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -27,6 +29,7 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 
@@ -40,6 +43,14 @@ PG_FUNCTION_INFO_V1(diskquota_set_role_quota);
 PG_FUNCTION_INFO_V1(diskquota_wait_for_worker_new_epoch);
 PG_FUNCTION_INFO_V1(diskquota_status);
 PG_FUNCTION_INFO_V1(diskquota_quota_usage);
+PG_FUNCTION_INFO_V1(diskquota_set_schema_tablespace_quota);
+PG_FUNCTION_INFO_V1(diskquota_set_role_tablespace_quota);
+PG_FUNCTION_INFO_V1(diskquota_set_database_quota);
+PG_FUNCTION_INFO_V1(diskquota_pause);
+PG_FUNCTION_INFO_V1(diskquota_resume);
+PG_FUNCTION_INFO_V1(diskquota_show_rejectmap);
+PG_FUNCTION_INFO_V1(diskquota_relation_size_sql);
+PG_FUNCTION_INFO_V1(diskquota_show_worker_epoch);
 
 static void
 require_superuser(void)
@@ -92,45 +103,138 @@ parse_quota(text *input)
 	return DatumGetInt64(DirectFunctionCall1(pg_size_bytes, PointerGetDatum(input)));
 }
 
+/* The quota_type of quota_config for a kind of target */
+static const char *
+quota_type_name(DiskquotaQuotaType type)
+{
+	switch (type)
+	{
+		case DQ_SCHEMA_QUOTA:
+			return "schema";
+		case DQ_ROLE_QUOTA:
+			return "role";
+		case DQ_SCHEMA_TABLESPACE_QUOTA:
+			return "schema_tablespace";
+		case DQ_ROLE_TABLESPACE_QUOTA:
+			return "role_tablespace";
+		default:
+			return "database";
+	}
+}
+
 /*
  * Insert, update or (for a negative size) delete one quota_config row.
+ * Schema and role quotas work with version 1.0 of the table too: it has
+ * no tablespace columns, and its unique constraint has the same name.
  */
 static void
-store_quota(const char *quota_type, Oid targetoid, int64 bytes)
+store_quota(const DiskquotaTarget *target, int64 bytes)
 {
-	Oid			argtypes[3] = {TEXTOID, OIDOID, INT8OID};
-	Datum		values[3];
+	Oid			argtypes[4] = {TEXTOID, OIDOID, INT8OID, OIDOID};
+	Datum		values[4];
+	const char *sql;
 	int			ret;
 
-	values[0] = CStringGetTextDatum(quota_type);
-	values[1] = ObjectIdGetDatum(targetoid);
+	values[0] = CStringGetTextDatum(quota_type_name(target->type));
+	values[1] = ObjectIdGetDatum(target->oid);
 	values[2] = Int64GetDatum(bytes);
+	values[3] = ObjectIdGetDatum(target->spcoid);
+
+	if (bytes < 0)
+	{
+		switch ((DiskquotaQuotaType) target->type)
+		{
+			case DQ_SCHEMA_QUOTA:
+			case DQ_ROLE_QUOTA:
+				sql = "DELETE FROM diskquota.quota_config"
+					" WHERE quota_type = $1"
+					" AND coalesce(schema_id::oid, role_id::oid) = $2";
+				break;
+			case DQ_SCHEMA_TABLESPACE_QUOTA:
+			case DQ_ROLE_TABLESPACE_QUOTA:
+				sql = "DELETE FROM diskquota.quota_config"
+					" WHERE quota_type = $1"
+					" AND coalesce(schema_id::oid, role_id::oid) = $2"
+					" AND tablespace_oid = $4";
+				break;
+			default:
+				sql = "DELETE FROM diskquota.quota_config WHERE quota_type = $1";
+				break;
+		}
+	}
+	else
+	{
+		switch ((DiskquotaQuotaType) target->type)
+		{
+			case DQ_SCHEMA_QUOTA:
+				sql = "INSERT INTO diskquota.quota_config"
+					" (quota_type, schema_id, quota_in_bytes)"
+					" VALUES ($1, $2::regnamespace, $3)";
+				break;
+			case DQ_ROLE_QUOTA:
+				sql = "INSERT INTO diskquota.quota_config"
+					" (quota_type, role_id, quota_in_bytes)"
+					" VALUES ($1, $2::regrole, $3)";
+				break;
+			case DQ_SCHEMA_TABLESPACE_QUOTA:
+				sql = "INSERT INTO diskquota.quota_config"
+					" (quota_type, schema_id, tablespace_oid, tablespace_name, quota_in_bytes)"
+					" SELECT $1, $2::regnamespace, $4, spcname, $3"
+					" FROM pg_catalog.pg_tablespace WHERE oid = $4";
+				break;
+			case DQ_ROLE_TABLESPACE_QUOTA:
+				sql = "INSERT INTO diskquota.quota_config"
+					" (quota_type, role_id, tablespace_oid, tablespace_name, quota_in_bytes)"
+					" SELECT $1, $2::regrole, $4, spcname, $3"
+					" FROM pg_catalog.pg_tablespace WHERE oid = $4";
+				break;
+			default:
+				sql = "INSERT INTO diskquota.quota_config"
+					" (quota_type, quota_in_bytes) VALUES ($1, $3)";
+				break;
+		}
+		sql = psprintf("%s ON CONFLICT ON CONSTRAINT quota_config_target_key"
+					   " DO UPDATE SET quota_in_bytes = EXCLUDED.quota_in_bytes", sql);
+	}
 
 	SPI_connect();
-	if (bytes < 0)
-		ret = SPI_execute_with_args("DELETE FROM diskquota.quota_config"
-									" WHERE quota_type = $1"
-									" AND coalesce(schema_id::oid, role_id::oid) = $2",
-									2, argtypes, values, NULL, false, 0);
-	else if (strcmp(quota_type, "schema") == 0)
-		ret = SPI_execute_with_args("INSERT INTO diskquota.quota_config"
-									" (quota_type, schema_id, quota_in_bytes)"
-									" VALUES ($1, $2::regnamespace, $3)"
-									" ON CONFLICT (quota_type, schema_id, role_id)"
-									" DO UPDATE SET quota_in_bytes = EXCLUDED.quota_in_bytes",
-									3, argtypes, values, NULL, false, 0);
-	else
-		ret = SPI_execute_with_args("INSERT INTO diskquota.quota_config"
-									" (quota_type, role_id, quota_in_bytes)"
-									" VALUES ($1, $2::regrole, $3)"
-									" ON CONFLICT (quota_type, schema_id, role_id)"
-									" DO UPDATE SET quota_in_bytes = EXCLUDED.quota_in_bytes",
-									3, argtypes, values, NULL, false, 0);
+	ret = diskquota_execute_internal(sql, 4, argtypes, values);
 	if (ret < 0)
 		elog(ERROR, "diskquota could not update quota_config: error code %d", ret);
 	SPI_finish();
 
 	diskquota_wake_worker_at_commit();
+}
+
+/* A schema, role or database quota (no tablespace) */
+static void
+set_quota(DiskquotaQuotaType type, Oid oid, int64 bytes)
+{
+	DiskquotaTarget target;
+
+	memset(&target, 0, sizeof(target));
+	target.type = type;
+	target.oid = oid;
+	store_quota(&target, bytes);
+}
+
+/*
+ * A tablespace named by its argument, as an identifier.  pg_global holds
+ * only shared catalogs, which no quota counts.
+ */
+static Oid
+tablespace_arg(FunctionCallInfo fcinfo, int argno)
+{
+	char	   *name = parse_identifier(required_text_arg(fcinfo, argno, "tablespace"),
+										"tablespace");
+	Oid			spcoid = get_tablespace_oid(name, false);
+
+	if (spcoid == GLOBALTABLESPACE_OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a quota cannot be set in tablespace \"%s\"", name),
+				 errdetail("Only shared system catalogs are stored there.")));
+	return spcoid;
 }
 
 /*
@@ -150,7 +254,7 @@ diskquota_set_schema_quota(PG_FUNCTION_ARGS)
 	name = parse_identifier(schema, "schema");
 	nspoid = get_namespace_oid(name, false);
 	bytes = parse_quota(quota);
-	store_quota("schema", nspoid, bytes);
+	set_quota(DQ_SCHEMA_QUOTA, nspoid, bytes);
 	PG_RETURN_VOID();
 }
 
@@ -171,7 +275,104 @@ diskquota_set_role_quota(PG_FUNCTION_ARGS)
 	name = parse_identifier(role, "role");
 	roleoid = get_role_oid(name, false);
 	bytes = parse_quota(quota);
-	store_quota("role", roleoid, bytes);
+	set_quota(DQ_ROLE_QUOTA, roleoid, bytes);
+	PG_RETURN_VOID();
+}
+
+/*
+ * diskquota.set_schema_tablespace_quota(schema text, tablespace text,
+ * quota text)
+ */
+Datum
+diskquota_set_schema_tablespace_quota(PG_FUNCTION_ARGS)
+{
+	DiskquotaTarget target;
+	text	   *schema = required_text_arg(fcinfo, 0, "schema");
+	text	   *quota = required_text_arg(fcinfo, 2, "quota");
+
+	diskquota_require_shmem();
+	require_superuser();
+	memset(&target, 0, sizeof(target));
+	target.type = DQ_SCHEMA_TABLESPACE_QUOTA;
+	target.oid = get_namespace_oid(parse_identifier(schema, "schema"), false);
+	target.spcoid = tablespace_arg(fcinfo, 1);
+	store_quota(&target, parse_quota(quota));
+	PG_RETURN_VOID();
+}
+
+/*
+ * diskquota.set_role_tablespace_quota(role text, tablespace text,
+ * quota text)
+ */
+Datum
+diskquota_set_role_tablespace_quota(PG_FUNCTION_ARGS)
+{
+	DiskquotaTarget target;
+	text	   *role = required_text_arg(fcinfo, 0, "role");
+	text	   *quota = required_text_arg(fcinfo, 2, "quota");
+
+	diskquota_require_shmem();
+	require_superuser();
+	memset(&target, 0, sizeof(target));
+	target.type = DQ_ROLE_TABLESPACE_QUOTA;
+	target.oid = get_role_oid(parse_identifier(role, "role"), false);
+	target.spcoid = tablespace_arg(fcinfo, 1);
+	store_quota(&target, parse_quota(quota));
+	PG_RETURN_VOID();
+}
+
+/*
+ * diskquota.set_database_quota(quota text): the current database
+ */
+Datum
+diskquota_set_database_quota(PG_FUNCTION_ARGS)
+{
+	text	   *quota = required_text_arg(fcinfo, 0, "quota");
+
+	diskquota_require_shmem();
+	require_superuser();
+	set_quota(DQ_DATABASE_QUOTA, MyDatabaseId, parse_quota(quota));
+	PG_RETURN_VOID();
+}
+
+/*
+ * diskquota.pause() and diskquota.resume(): stored in diskquota.pause_state,
+ * so that a pause survives a restart; effective when the transaction
+ * commits.
+ */
+static void
+set_paused(bool paused)
+{
+	int			ret;
+
+	diskquota_require_shmem();
+	if (!superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to %s diskquota", paused ? "pause" : "resume"),
+				 errdetail("Only superusers may pause or resume diskquota.")));
+	SPI_connect();
+	ret = diskquota_execute_internal(paused ?
+									 "INSERT INTO diskquota.pause_state VALUES (now()) ON CONFLICT DO NOTHING" :
+									 "DELETE FROM diskquota.pause_state",
+									 0, NULL, NULL);
+	if (ret < 0)
+		elog(ERROR, "diskquota could not update pause_state: error code %d", ret);
+	SPI_finish();
+	diskquota_set_paused_at_commit(paused);
+}
+
+Datum
+diskquota_pause(PG_FUNCTION_ARGS)
+{
+	set_paused(true);
+	PG_RETURN_VOID();
+}
+
+Datum
+diskquota_resume(PG_FUNCTION_ARGS)
+{
+	set_paused(false);
 	PG_RETURN_VOID();
 }
 
@@ -383,24 +584,116 @@ diskquota_quota_usage(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	List	   *entries;
 	ListCell   *lc;
+	int			natts;
 
 	diskquota_require_shmem();
 	InitMaterializedSRF(fcinfo, 0);
+
+	/* version 1.0 declares 5 columns and knows schema and role quotas only */
+	natts = rsinfo->setDesc->natts;
+	entries = diskquota_copy_quota_map(MyDatabaseId);
+	foreach(lc, entries)
+	{
+		DiskquotaQuotaInfo *info = lfirst(lc);
+		Datum		values[6];
+		bool		nulls[6];
+
+		if (natts < 6 && info->target.type != DQ_SCHEMA_QUOTA &&
+			info->target.type != DQ_ROLE_QUOTA)
+			continue;
+		memset(nulls, 0, sizeof(nulls));
+		values[0] = CStringGetTextDatum(quota_type_name(info->target.type));
+		values[1] = ObjectIdGetDatum(info->target.oid);
+		values[2] = Int64GetDatum(info->quota_bytes);
+		values[3] = Int64GetDatum(info->used_bytes);
+		values[4] = BoolGetDatum(info->rejected);
+		values[5] = ObjectIdGetDatum(info->target.spcoid);
+		nulls[5] = !OidIsValid(info->target.spcoid);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/*
+ * diskquota.show_rejectmap(): the targets of this database whose loads are
+ * refused now.  Empty while diskquota is paused.
+ */
+Datum
+diskquota_show_rejectmap(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	List	   *entries;
+	ListCell   *lc;
+
+	diskquota_require_shmem();
+	InitMaterializedSRF(fcinfo, 0);
+	if (diskquota_paused())
+		return (Datum) 0;
 
 	entries = diskquota_copy_quota_map(MyDatabaseId);
 	foreach(lc, entries)
 	{
 		DiskquotaQuotaInfo *info = lfirst(lc);
-		Datum		values[5];
-		bool		nulls[5];
+		Datum		values[7];
+		bool		nulls[7];
+		char	   *name;
 
+		if (!info->rejected)
+			continue;
 		memset(nulls, 0, sizeof(nulls));
-		values[0] = CStringGetTextDatum(info->type == DQ_SCHEMA_QUOTA ? "schema" : "role");
-		values[1] = ObjectIdGetDatum(info->targetoid);
-		values[2] = Int64GetDatum(info->quota_bytes);
-		values[3] = Int64GetDatum(info->used_bytes);
-		values[4] = BoolGetDatum(info->rejected);
+		switch ((DiskquotaQuotaType) info->target.type)
+		{
+			case DQ_SCHEMA_QUOTA:
+			case DQ_SCHEMA_TABLESPACE_QUOTA:
+				name = get_namespace_name(info->target.oid);
+				break;
+			case DQ_ROLE_QUOTA:
+			case DQ_ROLE_TABLESPACE_QUOTA:
+				name = GetUserNameFromId(info->target.oid, true);
+				break;
+			default:
+				name = get_database_name(info->target.oid);
+				break;
+		}
+		values[0] = CStringGetTextDatum(quota_type_name(info->target.type));
+		values[1] = ObjectIdGetDatum(info->target.oid);
+		values[2] = name ? CStringGetTextDatum(name) : (Datum) 0;
+		nulls[2] = name == NULL;
+		values[3] = ObjectIdGetDatum(info->target.spcoid);
+		nulls[3] = !OidIsValid(info->target.spcoid);
+		name = OidIsValid(info->target.spcoid) ? get_tablespace_name(info->target.spcoid) : NULL;
+		values[4] = name ? CStringGetTextDatum(name) : (Datum) 0;
+		nulls[4] = name == NULL;
+		values[5] = Int64GetDatum(info->quota_bytes);
+		values[6] = Int64GetDatum(info->used_bytes);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
+}
+
+/*
+ * diskquota.relation_size(regclass): what diskquota charges for a relation,
+ * measured from its files without locking it.
+ */
+Datum
+diskquota_relation_size_sql(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(diskquota_relation_size(PG_GETARG_OID(0)));
+}
+
+/*
+ * diskquota.show_worker_epoch(): completed refreshes of this database's
+ * worker; NULL if the database has no worker.
+ */
+Datum
+diskquota_show_worker_epoch(PG_FUNCTION_ARGS)
+{
+	bool		running;
+	uint64		epoch;
+
+	diskquota_require_shmem();
+	epoch = diskquota_current_epoch(MyDatabaseId, &running);
+	if (!running)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64((int64) epoch);
 }

@@ -44,7 +44,11 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_tablespace.h"
+#include "commands/dbcommands.h"
+#include "commands/tablespace.h"
 #include "executor/executor.h"
+#include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "nodes/plannodes.h"
@@ -82,8 +86,18 @@ typedef struct StartedQuery
 
 static StartedQuery started;
 
-/* Is the library preloaded (shared memory there)? */
-#define diskquota_enforcing (DiskquotaShared != NULL)
+/*
+ * Writes diskquota makes itself are never refused or stopped: those of the
+ * worker (exempt_process), and quota_config and pause_state changes made by
+ * the SQL functions (internal_sql_depth), so that a DBA can always raise a
+ * quota, even one on the database or on the superuser's role.
+ */
+static bool exempt_process = false;
+static int	internal_sql_depth = 0;
+
+/* Is the library preloaded (shared memory there), and this write checked? */
+#define diskquota_enforcing \
+	(DiskquotaShared != NULL && !exempt_process && internal_sql_depth == 0)
 
 static void dq_ExecutorStart(QueryDesc *queryDesc, int eflags);
 static void dq_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
@@ -96,6 +110,29 @@ static void dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 							  bool readOnlyTree, ProcessUtilityContext context,
 							  ParamListInfo params, QueryEnvironment *queryEnv,
 							  DestReceiver *dest, QueryCompletion *qc);
+
+/* This process (the worker) writes only diskquota's own tables. */
+void
+diskquota_enforcement_exempt_process(void)
+{
+	exempt_process = true;
+}
+
+/*
+ * Run one SQL statement of diskquota's own (SPI, connected by the caller)
+ * that changes its tables: never refused.  An error resets the exemption
+ * at abort (enforcement_xact_callback).
+ */
+int
+diskquota_execute_internal(const char *sql, int nargs, Oid *argtypes, Datum *values)
+{
+	int			ret;
+
+	internal_sql_depth++;
+	ret = SPI_execute_with_args(sql, nargs, argtypes, values, NULL, false, 0);
+	internal_sql_depth--;
+	return ret;
+}
 
 void
 diskquota_enforcement_install_hooks(void)
@@ -116,39 +153,97 @@ diskquota_enforcement_install_hooks(void)
  * ----------------------------------------------------------------
  */
 
-static void
-report_rejected(DiskquotaQuotaType type, Oid targetoid)
+/* Name of a tablespace by the syscache ("?" if it is gone) */
+static char *
+tablespace_name(Oid spcoid)
 {
-	if (type == DQ_SCHEMA_QUOTA)
-	{
-		char	   *name = get_namespace_name(targetoid);
+	HeapTuple	tuple = SearchSysCache1(TABLESPACEOID, ObjectIdGetDatum(spcoid));
+	char	   *name;
 
-		ereport(ERROR,
-				(errcode(ERRCODE_DISK_FULL),
-				 errmsg("schema's disk space quota exceeded with name: %s",
-						name ? name : "?")));
+	if (!HeapTupleIsValid(tuple))
+		return "?";
+	name = pstrdup(NameStr(((Form_pg_tablespace) GETSTRUCT(tuple))->spcname));
+	ReleaseSysCache(tuple);
+	return name;
+}
+
+static void
+report_rejected(const DiskquotaTarget *target)
+{
+	char	   *name;
+
+	switch ((DiskquotaQuotaType) target->type)
+	{
+		case DQ_SCHEMA_QUOTA:
+		case DQ_SCHEMA_TABLESPACE_QUOTA:
+			name = get_namespace_name(target->oid);
+			break;
+		case DQ_ROLE_QUOTA:
+		case DQ_ROLE_TABLESPACE_QUOTA:
+			name = GetUserNameFromId(target->oid, true);
+			break;
+		default:
+			name = get_database_name(target->oid);
+			break;
 	}
-	else
-	{
-		char	   *name = GetUserNameFromId(targetoid, true);
+	if (name == NULL)
+		name = "?";
 
-		ereport(ERROR,
-				(errcode(ERRCODE_DISK_FULL),
-				 errmsg("role's disk space quota exceeded with name: %s",
-						name ? name : "?")));
+	switch ((DiskquotaQuotaType) target->type)
+	{
+		case DQ_SCHEMA_QUOTA:
+			ereport(ERROR,
+					(errcode(ERRCODE_DISK_FULL),
+					 errmsg("schema's disk space quota exceeded with name: %s", name)));
+			break;
+		case DQ_ROLE_QUOTA:
+			ereport(ERROR,
+					(errcode(ERRCODE_DISK_FULL),
+					 errmsg("role's disk space quota exceeded with name: %s", name)));
+			break;
+		case DQ_SCHEMA_TABLESPACE_QUOTA:
+			ereport(ERROR,
+					(errcode(ERRCODE_DISK_FULL),
+					 errmsg("tablespace: %s, schema: %s diskquota exceeded",
+							tablespace_name(target->spcoid), name)));
+			break;
+		case DQ_ROLE_TABLESPACE_QUOTA:
+			ereport(ERROR,
+					(errcode(ERRCODE_DISK_FULL),
+					 errmsg("tablespace: %s, role: %s diskquota exceeded",
+							tablespace_name(target->spcoid), name)));
+			break;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_DISK_FULL),
+					 errmsg("database's disk space quota exceeded with name: %s", name)));
+			break;
 	}
 }
 
-/* Refuse if the schema (unless temporary) or the role is rejected. */
-static void
-check_targets(Oid nspoid, Oid owner)
+/* The tablespace the files of a relation are in */
+static inline Oid
+relation_tablespace(Oid reltablespace)
 {
-	if (OidIsValid(nspoid) && !isAnyTempNamespace(nspoid) &&
-		diskquota_is_rejected(MyDatabaseId, DQ_SCHEMA_QUOTA, nspoid))
-		report_rejected(DQ_SCHEMA_QUOTA, nspoid);
-	if (OidIsValid(owner) &&
-		diskquota_is_rejected(MyDatabaseId, DQ_ROLE_QUOTA, owner))
-		report_rejected(DQ_ROLE_QUOTA, owner);
+	return OidIsValid(reltablespace) ? reltablespace : MyDatabaseTableSpace;
+}
+
+/*
+ * Refuse if a target that a write into these files is charged to is
+ * rejected: the schema (unless temporary), the role, either of them in the
+ * tablespace, the database.  Nothing is refused while diskquota is paused
+ * in the database.
+ */
+static void
+check_targets(Oid nspoid, Oid owner, Oid spcoid)
+{
+	DiskquotaTarget target;
+
+	if (OidIsValid(nspoid) && isAnyTempNamespace(nspoid))
+		nspoid = InvalidOid;
+	if (diskquota_rejected_target(MyDatabaseId, nspoid, owner, spcoid, &target) &&
+		!diskquota_paused())
+		report_rejected(&target);
 }
 
 /*
@@ -168,7 +263,8 @@ check_relation(Oid relid)
 		return;
 	form = (Form_pg_class) GETSTRUCT(tuple);
 	partitioned = form->relkind == RELKIND_PARTITIONED_TABLE;
-	check_targets(form->relnamespace, form->relowner);
+	check_targets(form->relnamespace, form->relowner,
+				  relation_tablespace(form->reltablespace));
 	ReleaseSysCache(tuple);
 
 	if (partitioned)
@@ -248,6 +344,7 @@ add_write(Relation rel, DiskquotaSlotWrite *writes, int n, bool *has_triggers)
 		writes[n].nspoid = rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP ?
 			InvalidOid : rel->rd_rel->relnamespace;
 		writes[n].owner = rel->rd_rel->relowner;
+		writes[n].spcoid = rel->rd_node.spcNode;
 		/* e.g. truncated earlier in this transaction */
 		if (rel->rd_createSubid != InvalidSubTransactionId ||
 			rel->rd_firstRelfilenodeSubid != InvalidSubTransactionId)
@@ -318,6 +415,30 @@ statement_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *writes,
 	return n;
 }
 
+/*
+ * Indexes are charged to the schema and owner of their table, in the
+ * tablespace where they are: refuse a load that writes into an index in a
+ * tablespace where that schema or owner is rejected.
+ */
+static void
+check_indexes(ResultRelInfo *rri)
+{
+	Relation	rel = rri->ri_RelationDesc;
+	Oid			spcoid = rel->rd_node.spcNode;
+	int			i;
+
+	for (i = 0; i < rri->ri_NumIndices; i++)
+	{
+		Relation	index = rri->ri_IndexRelationDescs[i];
+
+		if (index == NULL || index->rd_node.spcNode == spcoid)
+			continue;
+		check_targets(rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP ?
+					  InvalidOid : rel->rd_rel->relnamespace,
+					  rel->rd_rel->relowner, index->rd_node.spcNode);
+	}
+}
+
 /* Refuse the loads of one ModifyTable plan node into rejected targets. */
 static void
 check_modify_table(Plan *plan, EState *estate)
@@ -337,7 +458,10 @@ check_modify_table(Plan *plan, EState *estate)
 			continue;
 		rri = estate->es_result_relations[rti - 1];
 		if (rri != NULL && rri->ri_RelationDesc != NULL)
+		{
 			check_relation(RelationGetRelid(rri->ri_RelationDesc));
+			check_indexes(rri);
+		}
 	}
 	if (mt->rootRelation > 0 && mt->rootRelation <= estate->es_range_table_size &&
 		estate->es_result_relations[mt->rootRelation - 1] != NULL)
@@ -690,8 +814,7 @@ end_write_error(MemoryContext oldcontext, uint64 generation)
 	DiskquotaSlotWrite writes[DQ_MAX_STATEMENT_WRITES];
 	int			nwrites = diskquota_slot_copy_writes(writes);
 	ErrorData  *edata;
-	DiskquotaQuotaType type;
-	Oid			oid;
+	DiskquotaTarget target;
 	bool		outermost;
 
 	/* first of all: stop the polling, so that nothing more is raised */
@@ -709,13 +832,13 @@ end_write_error(MemoryContext oldcontext, uint64 generation)
 	 */
 	cancel_sent = false;
 	edata = CopyErrorData();
-	if (diskquota_slot_take_cancel(generation, &type, &oid))
+	if (diskquota_slot_take_cancel(generation, &target))
 	{
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
 		{
 			FlushErrorState();
 			FreeErrorData(edata);
-			report_rejected(type, oid);
+			report_rejected(&target);
 		}
 		/* another error came first: our cancel must not survive it */
 		QueryCancelPending = false;
@@ -733,16 +856,15 @@ end_write_error(MemoryContext oldcontext, uint64 generation)
 static void
 end_write_ok(uint64 generation)
 {
-	DiskquotaQuotaType type;
-	Oid			oid;
+	DiskquotaTarget target;
 
 	if (!end_write() || !cancel_sent)
 		return;
 	cancel_sent = false;
-	if (diskquota_slot_take_cancel(generation, &type, &oid) && QueryCancelPending)
+	if (diskquota_slot_take_cancel(generation, &target) && QueryCancelPending)
 	{
 		QueryCancelPending = false;
-		report_rejected(type, oid);
+		report_rejected(&target);
 	}
 }
 
@@ -899,7 +1021,10 @@ dq_ExecutorFinish(QueryDesc *queryDesc)
 static void
 enforcement_xact_callback(XactEvent event, void *arg pg_attribute_unused())
 {
-	if (event != XACT_EVENT_ABORT || write_depth == 0)
+	if (event != XACT_EVENT_ABORT)
+		return;
+	internal_sql_depth = 0;
+	if (write_depth == 0)
 		return;
 	write_depth = 1;
 	(void) end_write();
@@ -911,7 +1036,7 @@ enforcement_xact_callback(XactEvent event, void *arg pg_attribute_unused())
  * is not counted: with a constant default it rewrites nothing.
  */
 static bool
-alter_table_loads(AlterTableStmt *stmt)
+alter_table_loads(AlterTableStmt *stmt, Oid *spcoid)
 {
 	ListCell   *lc;
 
@@ -921,18 +1046,24 @@ alter_table_loads(AlterTableStmt *stmt)
 
 		switch (cmd->subtype)
 		{
+			case AT_SetTableSpace:
+				/* copies the files into that tablespace: see *spcoid */
+				*spcoid = get_tablespace_oid(cmd->name, true);
+				return OidIsValid(*spcoid);
 			case AT_AddIndex:
 			case AT_AddIndexConstraint:
 			case AT_AlterColumnType:
 			case AT_SetLogged:
 			case AT_SetUnLogged:
 			case AT_SetAccessMethod:
-				return true;
+				if (stmt->objtype == OBJECT_TABLE)
+					return true;
+				break;
 			case AT_AddConstraint:
 				{
 					Constraint *con = (Constraint *) cmd->def;
 
-					if (IsA(con, Constraint) &&
+					if (stmt->objtype == OBJECT_TABLE && IsA(con, Constraint) &&
 						(con->contype == CONSTR_PRIMARY ||
 						 con->contype == CONSTR_UNIQUE ||
 						 con->contype == CONSTR_EXCLUSION))
@@ -946,16 +1077,33 @@ alter_table_loads(AlterTableStmt *stmt)
 	return false;
 }
 
+/* The tablespace a new relation goes to, by name or default */
+static Oid
+new_relation_tablespace(const char *name, char relpersistence)
+{
+	Oid			spcoid;
+
+	if (name != NULL)
+		spcoid = get_tablespace_oid(name, true);
+	else
+		spcoid = GetDefaultTablespace(relpersistence, false);
+	return relation_tablespace(spcoid);
+}
+
 /*
  * The relation a utility statement loads data into, or InvalidOid.
  * For CREATE TABLE AS and friends, which create it, *nspoid and *owner are
- * set instead.
+ * set instead.  *spcoid is the tablespace written into when it is not the
+ * relation's own (CREATE INDEX, SET TABLESPACE) or the relation is new.
+ * *move is set for ALTER ... SET TABLESPACE, which only moves data.
  */
 static Oid
-utility_target(Node *parsetree, Oid *nspoid, Oid *owner)
+utility_target(Node *parsetree, Oid *nspoid, Oid *owner, Oid *spcoid, bool *move)
 {
 	*nspoid = InvalidOid;
 	*owner = InvalidOid;
+	*spcoid = InvalidOid;
+	*move = false;
 
 	switch (nodeTag(parsetree))
 	{
@@ -971,15 +1119,24 @@ utility_target(Node *parsetree, Oid *nspoid, Oid *owner)
 			return RangeVarGetRelid(((RefreshMatViewStmt *) parsetree)->relation,
 									NoLock, true);
 		case T_IndexStmt:
-			return RangeVarGetRelid(((IndexStmt *) parsetree)->relation,
-									NoLock, true);
+			{
+				IndexStmt  *stmt = (IndexStmt *) parsetree;
+
+				*spcoid = new_relation_tablespace(stmt->tableSpace,
+												  stmt->relation->relpersistence);
+				return RangeVarGetRelid(stmt->relation, NoLock, true);
+			}
 		case T_AlterTableStmt:
 			{
 				AlterTableStmt *stmt = (AlterTableStmt *) parsetree;
 
-				if (stmt->objtype == OBJECT_TABLE &&
-					alter_table_loads(stmt))
+				if ((stmt->objtype == OBJECT_TABLE || stmt->objtype == OBJECT_INDEX ||
+					 stmt->objtype == OBJECT_MATVIEW) &&
+					alter_table_loads(stmt, spcoid))
+				{
+					*move = OidIsValid(*spcoid);
 					return RangeVarGetRelid(stmt->relation, NoLock, true);
+				}
 				break;
 			}
 		case T_CreateTableAsStmt:
@@ -992,11 +1149,17 @@ utility_target(Node *parsetree, Oid *nspoid, Oid *owner)
 				*owner = GetUserId();
 				if (rel->relpersistence == RELPERSISTENCE_TEMP ||
 					(rel->schemaname && strcmp(rel->schemaname, "pg_temp") == 0))
+				{
+					*spcoid = new_relation_tablespace(stmt->into->tableSpaceName,
+													  RELPERSISTENCE_TEMP);
 					break;
+				}
 				if (rel->schemaname)
 					*nspoid = get_namespace_oid(rel->schemaname, true);
 				else
 					*nspoid = RangeVarGetCreationNamespace(rel);
+				*spcoid = new_relation_tablespace(stmt->into->tableSpaceName,
+												  rel->relpersistence);
 				break;
 			}
 		default:
@@ -1036,20 +1199,56 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	{
 		Oid			nspoid;
 		Oid			owner;
-		Oid			relid = utility_target(parsetree, &nspoid, &owner);
+		Oid			spcoid;
+		bool		move;
+		Oid			relid = utility_target(parsetree, &nspoid, &owner, &spcoid, &move);
 
-		if (OidIsValid(relid))
+		if (OidIsValid(relid) && move)
+		{
+			/*
+			 * A move frees as much as it takes, except in the tablespace it
+			 * moves to: only the quotas there can refuse it, before it
+			 * starts; it is not stopped while it copies.
+			 */
+			HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+
+			if (HeapTupleIsValid(tuple))
+			{
+				Form_pg_class form = (Form_pg_class) GETSTRUCT(tuple);
+				DiskquotaTarget target;
+
+				if (diskquota_rejected_in_tablespace(MyDatabaseId,
+													 form->relpersistence == RELPERSISTENCE_TEMP ?
+													 InvalidOid : form->relnamespace,
+													 form->relowner, spcoid, &target) &&
+					!diskquota_paused())
+				{
+					ReleaseSysCache(tuple);
+					report_rejected(&target);
+				}
+				ReleaseSysCache(tuple);
+			}
+		}
+		else if (OidIsValid(relid))
 		{
 			bool		has_triggers;
 			Relation	rel;
 
-			if (diskquota_any_rejected())
-				check_relation(relid);
 			/* no lock: the utility statement locks it; we only describe it */
 			rel = RelationIdGetRelation(relid);
 			if (rel != NULL)
 			{
+				if (diskquota_any_rejected())
+				{
+					check_relation(relid);
+					if (OidIsValid(spcoid))
+						check_targets(rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP ?
+									  InvalidOid : rel->rd_rel->relnamespace,
+									  rel->rd_rel->relowner, spcoid);
+				}
 				nwrites = add_write(rel, &write, 0, &has_triggers);
+				if (nwrites > 0 && OidIsValid(spcoid))
+					write.spcoid = spcoid;
 				RelationClose(rel);
 			}
 		}
@@ -1057,11 +1256,12 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		{
 			/* CREATE TABLE AS and friends: the relation does not exist yet */
 			if (diskquota_any_rejected())
-				check_targets(nspoid, owner);
+				check_targets(nspoid, owner, spcoid);
 			memset(&write, 0, sizeof(write));
 			write.relid = InvalidOid;
 			write.nspoid = nspoid;
 			write.owner = owner;
+			write.spcoid = spcoid;
 			write.temp = !OidIsValid(nspoid);
 			nwrites = 1;
 		}

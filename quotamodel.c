@@ -56,7 +56,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
-#include "catalog/pg_tablespace_d.h"
+#include "catalog/pg_tablespace.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "common/relpath.h"
@@ -69,6 +69,7 @@
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/relfilenodemap.h"
 #include "utils/relmapper.h"
@@ -84,8 +85,7 @@
 typedef struct QuotaMapKey
 {
 	Oid			dbid;
-	int32		type;			/* DiskquotaQuotaType */
-	Oid			targetoid;
+	DiskquotaTarget target;
 } QuotaMapKey;
 
 typedef struct QuotaMapEntry
@@ -144,22 +144,72 @@ diskquota_any_rejected(void)
 		pg_atomic_read_u32(&QuotaHeader->nrejected) > 0;
 }
 
-bool
-diskquota_is_rejected(Oid dbid, DiskquotaQuotaType type, Oid targetoid)
+/* Is one target of a database rejected?  The caller holds the lock. */
+static bool
+target_rejected(Oid dbid, DiskquotaQuotaType type, Oid oid, Oid spcoid,
+				DiskquotaTarget *target)
 {
 	QuotaMapKey key;
 	QuotaMapEntry *entry;
-	bool		result = false;
 
 	memset(&key, 0, sizeof(key));
 	key.dbid = dbid;
-	key.type = type;
-	key.targetoid = targetoid;
-
-	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
+	key.target.type = type;
+	key.target.oid = oid;
+	key.target.spcoid = spcoid;
 	entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
-	if (entry)
-		result = entry->rejected;
+	if (entry == NULL || !entry->rejected)
+		return false;
+	*target = key.target;
+	return true;
+}
+
+/*
+ * Like diskquota_rejected_target() below, for the quotas of a schema
+ * (nspoid) or a role in one tablespace only.
+ */
+bool
+diskquota_rejected_in_tablespace(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
+								 DiskquotaTarget *target)
+{
+	bool		result = false;
+
+	if (!diskquota_any_rejected())
+		return false;
+	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
+	if (OidIsValid(nspoid))
+		result = target_rejected(dbid, DQ_SCHEMA_TABLESPACE_QUOTA, nspoid, spcoid, target);
+	if (!result && OidIsValid(owner))
+		result = target_rejected(dbid, DQ_ROLE_TABLESPACE_QUOTA, owner, spcoid, target);
+	LWLockRelease(QuotaHeader->lock);
+	return result;
+}
+
+/*
+ * Is a target that a write into the files of a relation is charged to
+ * rejected: its schema (InvalidOid for none), its owner, either of them in
+ * the tablespace of the files, or the database?  Sets *target to the first
+ * rejected one.
+ */
+bool
+diskquota_rejected_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
+						  DiskquotaTarget *target)
+{
+	bool		result = false;
+
+	if (!diskquota_any_rejected())
+		return false;
+	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
+	if (OidIsValid(nspoid))
+		result = target_rejected(dbid, DQ_SCHEMA_QUOTA, nspoid, InvalidOid, target) ||
+			(OidIsValid(spcoid) &&
+			 target_rejected(dbid, DQ_SCHEMA_TABLESPACE_QUOTA, nspoid, spcoid, target));
+	if (!result && OidIsValid(owner))
+		result = target_rejected(dbid, DQ_ROLE_QUOTA, owner, InvalidOid, target) ||
+			(OidIsValid(spcoid) &&
+			 target_rejected(dbid, DQ_ROLE_TABLESPACE_QUOTA, owner, spcoid, target));
+	if (!result)
+		result = target_rejected(dbid, DQ_DATABASE_QUOTA, dbid, InvalidOid, target);
 	LWLockRelease(QuotaHeader->lock);
 	return result;
 }
@@ -181,8 +231,7 @@ diskquota_copy_quota_map(Oid dbid)
 		if (entry->key.dbid != dbid)
 			continue;
 		info = palloc(sizeof(DiskquotaQuotaInfo));
-		info->type = entry->key.type;
-		info->targetoid = entry->key.targetoid;
+		info->target = entry->key.target;
 		info->quota_bytes = entry->quota_bytes;
 		info->used_bytes = entry->used_bytes;
 		info->rejected = entry->rejected;
@@ -226,7 +275,19 @@ typedef struct FileMapKey
 	Oid			relfilenode;
 } FileMapKey;
 
-/* A table (relkind r or m) and everything charged to it */
+/* Bytes in one tablespace */
+typedef struct SpcBytes
+{
+	Oid			spcoid;
+	int64		bytes;
+} SpcBytes;
+
+/*
+ * A table (relkind r or m) and everything charged to it.  Its bytes are
+ * also kept by tablespace (an index may live elsewhere than its table): in
+ * spc, and in extra_spc (allocated in ModelContext) for the rare table whose
+ * files are in more than one tablespace.
+ */
 typedef struct DQTableEntry
 {
 	Oid			relid;
@@ -236,6 +297,9 @@ typedef struct DQTableEntry
 	int64		own_size;		/* of the table's own files */
 	int64		size;			/* own_size and the sizes of its children */
 	uint64		sized;			/* when it was last sized with its children */
+	SpcBytes	spc;
+	int			nextra_spc;
+	SpcBytes   *extra_spc;
 } DQTableEntry;
 
 /* An index or TOAST relation, the table it is charged to, and its size */
@@ -248,16 +312,10 @@ typedef struct ChildEntry
 	uint64		sized;			/* when it was sized with its table */
 } ChildEntry;
 
-/* Bytes charged to one schema or role */
-typedef struct TargetKey
-{
-	int32		type;
-	Oid			targetoid;
-} TargetKey;
-
+/* Bytes charged to one target */
 typedef struct DQTargetEntry
 {
-	TargetKey	key;
+	DiskquotaTarget key;
 	int64		used;
 } DQTargetEntry;
 
@@ -283,6 +341,8 @@ static HTAB *Children = NULL;
 static HTAB *FileMap = NULL;
 static HTAB *Targets = NULL;
 static int	published_degraded = 0;	/* what we already logged about */
+/* Bytes of the files of the database that belong to no relation */
+static int64 other_files_bytes = 0;
 
 /*
  * Counts the sizings of a table with its children.  A child stamped with an
@@ -314,36 +374,114 @@ diskquota_model_init(void)
 	ctl.entrysize = sizeof(FileMapEntry);
 	FileMap = hash_create("diskquota file map", 1024, &ctl,
 						  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	ctl.keysize = sizeof(TargetKey);
+	ctl.keysize = sizeof(DiskquotaTarget);
 	ctl.entrysize = sizeof(DQTargetEntry);
 	Targets = hash_create("diskquota targets", 256, &ctl,
 						  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 }
 
 static void
-add_to_target(DiskquotaQuotaType type, Oid targetoid, int64 delta)
+add_to_target(DiskquotaQuotaType type, Oid oid, Oid spcoid, int64 delta)
 {
-	TargetKey	key;
+	DiskquotaTarget key;
 	DQTargetEntry *entry;
 	bool		found;
 
-	if (delta == 0 || !OidIsValid(targetoid))
+	if (delta == 0 || !OidIsValid(oid))
 		return;
 	memset(&key, 0, sizeof(key));
 	key.type = type;
-	key.targetoid = targetoid;
+	key.oid = oid;
+	key.spcoid = spcoid;
 	entry = hash_search(Targets, &key, HASH_ENTER, &found);
 	if (!found)
 		entry->used = 0;
 	entry->used += delta;
 }
 
-/* Charge (or uncharge) delta bytes of a table to its schema and owner. */
+/* Add delta bytes to a table's bytes in one tablespace */
 static void
-charge_table(DQTableEntry *table, int64 delta)
+add_to_tablespace(DQTableEntry *table, Oid spcoid, int64 delta)
 {
-	add_to_target(DQ_SCHEMA_QUOTA, table->nspoid, delta);
-	add_to_target(DQ_ROLE_QUOTA, table->owner, delta);
+	SpcBytes   *bucket = NULL;
+	int			i;
+
+	if (table->spc.spcoid == spcoid || !OidIsValid(table->spc.spcoid))
+		bucket = &table->spc;
+	for (i = 0; bucket == NULL && i < table->nextra_spc; i++)
+	{
+		if (table->extra_spc[i].spcoid == spcoid)
+			bucket = &table->extra_spc[i];
+	}
+	if (bucket == NULL)
+	{
+		table->extra_spc = table->extra_spc == NULL ?
+			MemoryContextAlloc(ModelContext, sizeof(SpcBytes)) :
+			repalloc(table->extra_spc, sizeof(SpcBytes) * (table->nextra_spc + 1));
+		bucket = &table->extra_spc[table->nextra_spc++];
+		bucket->bytes = 0;
+	}
+	bucket->spcoid = spcoid;
+	bucket->bytes += delta;
+}
+
+/* Charge delta bytes of a table in one tablespace to its targets */
+static void
+charge_targets(DQTableEntry *table, Oid spcoid, int64 delta)
+{
+	if (delta == 0)
+		return;
+	add_to_target(DQ_SCHEMA_QUOTA, table->nspoid, InvalidOid, delta);
+	add_to_target(DQ_ROLE_QUOTA, table->owner, InvalidOid, delta);
+	if (OidIsValid(table->nspoid))
+		add_to_target(DQ_SCHEMA_TABLESPACE_QUOTA, table->nspoid, spcoid, delta);
+	add_to_target(DQ_ROLE_TABLESPACE_QUOTA, table->owner, spcoid, delta);
+	add_to_target(DQ_DATABASE_QUOTA, MyDatabaseId, InvalidOid, delta);
+}
+
+/*
+ * Charge (or uncharge) delta bytes of a table's files in one tablespace to
+ * its schema and owner, to both in that tablespace, and to the database;
+ * and keep the table's bytes by tablespace.  The caller maintains size and
+ * own_size.
+ */
+static void
+charge_files(DQTableEntry *table, Oid spcoid, int64 delta)
+{
+	if (delta == 0)
+		return;
+	charge_targets(table, spcoid, delta);
+	add_to_tablespace(table, spcoid, delta);
+}
+
+/* Uncharge everything a table was charged, and forget its tablespaces. */
+static void
+uncharge_table(DQTableEntry *table)
+{
+	int			i;
+
+	if (OidIsValid(table->spc.spcoid))
+		charge_files(table, table->spc.spcoid, -table->spc.bytes);
+	for (i = 0; i < table->nextra_spc; i++)
+		charge_files(table, table->extra_spc[i].spcoid, -table->extra_spc[i].bytes);
+	if (table->extra_spc)
+		pfree(table->extra_spc);
+	table->extra_spc = NULL;
+	table->nextra_spc = 0;
+	table->spc.spcoid = InvalidOid;
+	table->spc.bytes = 0;
+}
+
+/* A new table entry, charged nothing yet */
+static void
+init_table(DQTableEntry *table)
+{
+	table->own_size = 0;
+	table->size = 0;
+	table->spc.spcoid = InvalidOid;
+	table->spc.bytes = 0;
+	table->nextra_spc = 0;
+	table->extra_spc = NULL;
 }
 
 /*
@@ -496,7 +634,7 @@ remember_child(Oid child, Oid table, int64 size, const FileMapKey *files,
  * a child of table.  Scans pg_index by indrelid; no user relation is locked.
  */
 static int64
-indexes_size(Relation pg_index, Oid indrelid, Oid table, uint64 sized)
+indexes_size(Relation pg_index, Oid indrelid, DQTableEntry *table, uint64 sized)
 {
 	ScanKeyData key;
 	SysScanDesc scan;
@@ -513,7 +651,8 @@ indexes_size(Relation pg_index, Oid indrelid, Oid table, uint64 sized)
 		int64		size = relid_size(indexrelid, &files);
 
 		total += size;
-		remember_child(indexrelid, table, size, &files, sized);
+		charge_files(table, files.spcnode, size);
+		remember_child(indexrelid, table->relid, size, &files, sized);
 	}
 	systable_endscan(scan);
 	return total;
@@ -527,27 +666,76 @@ forget_table(Oid relid)
 
 	if (table == NULL)
 		return;
-	charge_table(table, -table->size);
+	uncharge_table(table);
 	hash_search(Tables, &relid, HASH_REMOVE, NULL);
 }
 
-/* Set a table's attribution and sizes, moving its charge accordingly. */
-static void
-set_table(Oid relid, Oid nspoid, Oid owner, const FileMapKey *files,
-		  int64 own_size, int64 size, uint64 sized)
-{
-	bool		found;
-	DQTableEntry *table = hash_search(Tables, &relid, HASH_ENTER, &found);
+/* ----------------------------------------------------------------
+ * diskquota.relation_size(), in any backend
+ * ----------------------------------------------------------------
+ */
 
-	if (found)
-		charge_table(table, -table->size);
-	table->nspoid = nspoid;
-	table->owner = owner;
-	table->files = *files;
-	table->sized = sized;
-	table->own_size = own_size;
-	table->size = size;
-	charge_table(table, size);
+/* Size of the files of one relation by OID, 0 if it has none or is gone */
+static int64
+relation_files_size(Oid relid, Relation pg_index, bool with_indexes)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Form_pg_class form;
+	RelFileNode rnode;
+	BackendId	backend;
+	int64		size = 0;
+
+	if (!HeapTupleIsValid(tuple))
+		return 0;
+	form = (Form_pg_class) GETSTRUCT(tuple);
+	if (pg_class_files(relid, form, &rnode, &backend))
+		size = relfilenode_size(rnode, backend, form->relkind, form->relpersistence);
+	if (with_indexes)
+	{
+		ScanKeyData key;
+		SysScanDesc scan;
+		HeapTuple	index;
+
+		ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(relid));
+		scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true, NULL, 1, &key);
+		while (HeapTupleIsValid(index = systable_getnext(scan)))
+			size += relation_files_size(((Form_pg_index) GETSTRUCT(index))->indexrelid,
+										pg_index, false);
+		systable_endscan(scan);
+		if (OidIsValid(form->reltoastrelid))
+			size += relation_files_size(form->reltoastrelid, pg_index, true);
+	}
+	ReleaseSysCache(tuple);
+	return size;
+}
+
+/*
+ * What diskquota charges for a relation: for a table or materialized view,
+ * its files with those of its TOAST relation and indexes (as
+ * pg_total_relation_size()); for another relation, its own files.  Read
+ * from the catalog and stat() without locking the relation, so it also
+ * works while a load holds it, and for relations this transaction created.
+ */
+int64
+diskquota_relation_size(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	char		relkind;
+	Relation	pg_index;
+	int64		size;
+
+	if (!HeapTupleIsValid(tuple))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	relkind = ((Form_pg_class) GETSTRUCT(tuple))->relkind;
+	ReleaseSysCache(tuple);
+	pg_index = table_open(IndexRelationId, AccessShareLock);
+	size = relation_files_size(relid, pg_index,
+							   relkind == RELKIND_RELATION || relkind == RELKIND_MATVIEW);
+	table_close(pg_index, AccessShareLock);
+	return size;
 }
 
 /*
@@ -610,10 +798,8 @@ refresh_relation(Relation pg_index, Oid relid)
 {
 	HeapTuple	tuple;
 	Form_pg_class form;
-	int64		own_size;
-	int64		size;
-	Oid			nspoid;
-	FileMapKey	files;
+	DQTableEntry *table;
+	bool		found;
 	uint64		sized;
 
 	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
@@ -666,19 +852,31 @@ refresh_relation(Relation pg_index, Oid relid)
 		return;
 	}
 
+	/* uncharge what it was charged, then charge each file set anew */
 	sized = ++sizing_count;
-	own_size = pg_class_size(relid, form, &files);
-	size = own_size + indexes_size(pg_index, relid, relid, sized);
+	table = hash_search(Tables, &relid, HASH_ENTER, &found);
+	if (found)
+		uncharge_table(table);
+	else
+		init_table(table);
+	table->nspoid = form->relpersistence == RELPERSISTENCE_TEMP ?
+		InvalidOid : form->relnamespace;
+	table->owner = form->relowner;
+	table->sized = sized;
+	table->own_size = pg_class_size(relid, form, &table->files);
+	table->size = table->own_size;
+	charge_files(table, table->files.spcnode, table->own_size);
+	table->size += indexes_size(pg_index, relid, table, sized);
 	if (OidIsValid(form->reltoastrelid))
 	{
 		FileMapKey	toast_files;
 		int64		toast_size = relid_size(form->reltoastrelid, &toast_files);
 
 		remember_child(form->reltoastrelid, relid, toast_size, &toast_files, sized);
-		size += toast_size + indexes_size(pg_index, form->reltoastrelid, relid, sized);
+		charge_files(table, toast_files.spcnode, toast_size);
+		table->size += toast_size +
+			indexes_size(pg_index, form->reltoastrelid, table, sized);
 	}
-	nspoid = form->relpersistence == RELPERSISTENCE_TEMP ? InvalidOid : form->relnamespace;
-	set_table(relid, nspoid, form->relowner, &files, own_size, size, sized);
 	ReleaseSysCache(tuple);
 }
 
@@ -747,13 +945,13 @@ refresh_file(Relation pg_index, const DiskquotaFileRef *file)
 	if (child)
 	{
 		table->size += size - child->size;
-		charge_table(table, size - child->size);
+		charge_files(table, key.spcnode, size - child->size);
 		child->size = size;
 	}
 	else
 	{
 		table->size += size - table->own_size;
-		charge_table(table, size - table->own_size);
+		charge_files(table, key.spcnode, size - table->own_size);
 		table->own_size = size;
 	}
 }
@@ -859,7 +1057,12 @@ scan_directory(HTAB *files, const char *path, Oid spcnode)
 		memset(&key, 0, sizeof(key));
 		key.spcnode = spcnode;
 		if (!parse_relation_file_name(de->d_name, &key.relfilenode, &key.backend))
+		{
+			/* PG_VERSION, pg_filenode.map, pg_internal.init */
+			if (fstatat(dirfd(dir), de->d_name, &st, 0) == 0 && S_ISREG(st.st_mode))
+				other_files_bytes += st.st_size;
 			continue;
+		}
 		/* relative to the open directory: no path to walk */
 		if (fstatat(dirfd(dir), de->d_name, &st, 0) < 0)
 		{
@@ -897,6 +1100,7 @@ scan_database_files(void)
 	ctl.hcxt = CurrentMemoryContext;
 	files = hash_create("diskquota database files", 16384, &ctl,
 						HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	other_files_bytes = 0;
 
 	snprintf(path, sizeof(path), "base/%u", MyDatabaseId);
 	scan_directory(files, path, DEFAULTTABLESPACE_OID);
@@ -1016,7 +1220,11 @@ full_rescan(void)
 	/* Start the model afresh (the file map was renewed above). */
 	hash_seq_init(&status, Tables);
 	while ((table = hash_seq_search(&status)) != NULL)
+	{
+		if (table->extra_spc)
+			pfree(table->extra_spc);
 		hash_search(Tables, &table->relid, HASH_REMOVE, NULL);
+	}
 	{
 		ChildEntry *child;
 		DQTargetEntry *target;
@@ -1036,12 +1244,15 @@ full_rescan(void)
 		if (srel->relkind != RELKIND_RELATION && srel->relkind != RELKIND_MATVIEW)
 			continue;
 		table = hash_search(Tables, &srel->relid, HASH_ENTER, NULL);
+		init_table(table);
 		table->nspoid = srel->nspoid;
 		table->owner = srel->owner;
 		table->files = srel->files;
 		table->sized = sized;
 		table->own_size = srel->size;
 		table->size = srel->size;
+		if (srel->size != 0)
+			add_to_tablespace(table, srel->files.spcnode, srel->size);
 		if (OidIsValid(srel->toastrelid))
 			remember_child(srel->toastrelid, srel->relid, 0, NULL, sized);
 	}
@@ -1072,12 +1283,22 @@ full_rescan(void)
 		if (table == NULL)
 			continue;
 		table->size += srel->size;
+		if (srel->size != 0)
+			add_to_tablespace(table, srel->files.spcnode, srel->size);
 		remember_child(srel->relid, owner_table, srel->size, &srel->files, sized);
 	}
 
+	/* one charge per table and tablespace */
 	hash_seq_init(&status, Tables);
 	while ((table = hash_seq_search(&status)) != NULL)
-		charge_table(table, table->size);
+	{
+		int			i;
+
+		if (OidIsValid(table->spc.spcoid))
+			charge_targets(table, table->spc.spcoid, table->spc.bytes);
+		for (i = 0; i < table->nextra_spc; i++)
+			charge_targets(table, table->extra_spc[i].spcoid, table->extra_spc[i].bytes);
+	}
 
 	hash_destroy(rels);
 }
@@ -1085,29 +1306,62 @@ full_rescan(void)
 /* One configured quota, as read from quota_config */
 typedef struct ConfiguredQuota
 {
-	DiskquotaQuotaType type;
-	Oid			targetoid;
+	DiskquotaTarget target;
 	int64		quota_bytes;
 } ConfiguredQuota;
 
+/* Run one statement that changes quota_config; the caller is connected. */
+static void
+maintain_quota_config(const char *sql)
+{
+	int			ret = diskquota_execute_internal(sql, 0, NULL, NULL);
+
+	if (ret < 0)
+		elog(ERROR, "diskquota could not maintain quota_config: error code %d", ret);
+}
+
 /*
- * Read diskquota.quota_config, skipping quotas whose schema or role no
- * longer exists.
+ * Read diskquota.quota_config, and in version 1.1 whether diskquota is
+ * paused (*paused).  Rows whose schema, role or tablespace no longer exists
+ * are deleted (the catalog cannot tell us when a role or a tablespace is
+ * dropped from another database), and a tablespace renamed since its quota
+ * was set gets its new name stored (pg_dump writes the name, and a restore
+ * finds the tablespace by it).  Version 1.0 has no tablespace columns and
+ * no pause.
  */
 static List *
-load_quota_config(void)
+load_quota_config(bool *paused)
 {
 	List	   *result = NIL;
 	MemoryContext caller = CurrentMemoryContext;
+	Oid			configrel;
+	bool		v11;
+	bool		gone = false;
+	bool		renamed = false;
 	uint64		i;
 	int			ret;
 
+	configrel = get_relname_relid("quota_config",
+								  get_namespace_oid(DISKQUOTA_EXTENSION_NAME, false));
+	v11 = OidIsValid(configrel) &&
+		get_attnum(configrel, "tablespace_oid") != InvalidAttrNumber;
+
 	SPI_connect();
-	ret = SPI_execute("SELECT CASE quota_type WHEN 'schema' THEN 0 ELSE 1 END,"
-					  " coalesce(schema_id::oid, role_id::oid), quota_in_bytes"
-					  " FROM diskquota.quota_config"
-					  " WHERE quota_type IN ('schema', 'role')",
-					  true, 0);
+	if (v11)
+		ret = SPI_execute("SELECT CASE quota_type WHEN 'schema' THEN 0 WHEN 'role' THEN 1"
+						  " WHEN 'schema_tablespace' THEN 2 WHEN 'role_tablespace' THEN 3"
+						  " WHEN 'database' THEN 4 END,"
+						  " coalesce(schema_id::oid, role_id::oid, 0::oid),"
+						  " coalesce(tablespace_oid, 0::oid), quota_in_bytes, tablespace_name"
+						  " FROM diskquota.quota_config",
+						  true, 0);
+	else
+		ret = SPI_execute("SELECT CASE quota_type WHEN 'schema' THEN 0 ELSE 1 END,"
+						  " coalesce(schema_id::oid, role_id::oid), 0::oid, quota_in_bytes,"
+						  " NULL::name"
+						  " FROM diskquota.quota_config"
+						  " WHERE quota_type IN ('schema', 'role')",
+						  true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "diskquota could not read quota_config: error code %d", ret);
 
@@ -1115,29 +1369,97 @@ load_quota_config(void)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull[3];
+		bool		isnull[5];
 		Datum		type = SPI_getbinval(tuple, desc, 1, &isnull[0]);
 		Datum		oid = SPI_getbinval(tuple, desc, 2, &isnull[1]);
-		Datum		bytes = SPI_getbinval(tuple, desc, 3, &isnull[2]);
+		Datum		spcoid = SPI_getbinval(tuple, desc, 3, &isnull[2]);
+		Datum		bytes = SPI_getbinval(tuple, desc, 4, &isnull[3]);
+		Datum		spcname = SPI_getbinval(tuple, desc, 5, &isnull[4]);
 		ConfiguredQuota *quota;
 		MemoryContext oldcontext;
+		bool		row_gone = false;
 
-		if (isnull[0] || isnull[1] || isnull[2])
+		if (isnull[0] || isnull[1] || isnull[2] || isnull[3])
 			continue;
-		if (DatumGetInt32(type) == DQ_SCHEMA_QUOTA &&
-			!SearchSysCacheExists1(NAMESPACEOID, oid))
+		switch (DatumGetInt32(type))
+		{
+			case DQ_SCHEMA_QUOTA:
+			case DQ_SCHEMA_TABLESPACE_QUOTA:
+				if (!SearchSysCacheExists1(NAMESPACEOID, oid))
+					row_gone = true;
+				break;
+			case DQ_ROLE_QUOTA:
+			case DQ_ROLE_TABLESPACE_QUOTA:
+				if (!SearchSysCacheExists1(AUTHOID, oid))
+					row_gone = true;
+				break;
+			case DQ_DATABASE_QUOTA:
+				oid = ObjectIdGetDatum(MyDatabaseId);
+				break;
+		}
+		if (OidIsValid(DatumGetObjectId(spcoid)))
+		{
+			HeapTuple	spctuple = SearchSysCache1(TABLESPACEOID, spcoid);
+
+			if (!HeapTupleIsValid(spctuple))
+				row_gone = true;
+			else
+			{
+				if (isnull[4] ||
+					strcmp(NameStr(((Form_pg_tablespace) GETSTRUCT(spctuple))->spcname),
+						   NameStr(*DatumGetName(spcname))) != 0)
+					renamed = true;
+				ReleaseSysCache(spctuple);
+			}
+		}
+		if (row_gone)
+		{
+			gone = true;
 			continue;
-		if (DatumGetInt32(type) == DQ_ROLE_QUOTA &&
-			!SearchSysCacheExists1(AUTHOID, oid))
-			continue;
+		}
 
 		oldcontext = MemoryContextSwitchTo(caller);
-		quota = palloc(sizeof(ConfiguredQuota));
-		quota->type = DatumGetInt32(type);
-		quota->targetoid = DatumGetObjectId(oid);
+		quota = palloc0(sizeof(ConfiguredQuota));
+		quota->target.type = DatumGetInt32(type);
+		quota->target.oid = DatumGetObjectId(oid);
+		quota->target.spcoid = DatumGetObjectId(spcoid);
 		quota->quota_bytes = DatumGetInt64(bytes);
 		result = lappend(result, quota);
 		MemoryContextSwitchTo(oldcontext);
+	}
+
+	if (gone)
+		maintain_quota_config(v11 ?
+							  "DELETE FROM diskquota.quota_config q"
+							  " WHERE (q.schema_id IS NOT NULL AND NOT EXISTS"
+							  "        (SELECT FROM pg_catalog.pg_namespace n WHERE n.oid = q.schema_id))"
+							  " OR (q.role_id IS NOT NULL AND NOT EXISTS"
+							  "        (SELECT FROM pg_catalog.pg_authid a WHERE a.oid = q.role_id))"
+							  " OR (q.tablespace_oid IS NOT NULL AND NOT EXISTS"
+							  "        (SELECT FROM pg_catalog.pg_tablespace t WHERE t.oid = q.tablespace_oid))" :
+							  "DELETE FROM diskquota.quota_config q"
+							  " WHERE (q.schema_id IS NOT NULL AND NOT EXISTS"
+							  "        (SELECT FROM pg_catalog.pg_namespace n WHERE n.oid = q.schema_id))"
+							  " OR (q.role_id IS NOT NULL AND NOT EXISTS"
+							  "        (SELECT FROM pg_catalog.pg_authid a WHERE a.oid = q.role_id))");
+	if (renamed)
+		maintain_quota_config("UPDATE diskquota.quota_config q SET tablespace_name = t.spcname"
+							  " FROM pg_catalog.pg_tablespace t"
+							  " WHERE t.oid = q.tablespace_oid"
+							  " AND q.tablespace_name IS DISTINCT FROM t.spcname");
+
+	*paused = false;
+	if (v11)
+	{
+		ret = SPI_execute("SELECT EXISTS (SELECT FROM diskquota.pause_state)", true, 1);
+		if (ret == SPI_OK_SELECT && SPI_processed == 1)
+		{
+			bool		isnull;
+			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+										  1, &isnull);
+
+			*paused = !isnull && DatumGetBool(d);
+		}
 	}
 	SPI_finish();
 	return result;
@@ -1169,15 +1491,13 @@ publish_quotas(List *quotas, HTAB *extra, bool *near_quota)
 	{
 		ConfiguredQuota *quota = lfirst(lc);
 		QuotaMapKey key;
-		TargetKey	tkey;
 		DQTargetEntry *target;
 		bool		found;
 		bool		rejected;
 
 		memset(&key, 0, sizeof(key));
 		key.dbid = MyDatabaseId;
-		key.type = quota->type;
-		key.targetoid = quota->targetoid;
+		key.target = quota->target;
 		entry = hash_search(QuotaMap, &key, HASH_ENTER_NULL, &found);
 		if (entry == NULL)
 		{
@@ -1187,16 +1507,15 @@ publish_quotas(List *quotas, HTAB *extra, bool *near_quota)
 		if (!found)
 			entry->rejected = false;
 
-		memset(&tkey, 0, sizeof(tkey));
-		tkey.type = quota->type;
-		tkey.targetoid = quota->targetoid;
-		target = hash_search(Targets, &tkey, HASH_FIND, NULL);
-
+		target = hash_search(Targets, &quota->target, HASH_FIND, NULL);
 		entry->quota_bytes = quota->quota_bytes;
 		entry->used_bytes = target ? target->used : 0;
-		target = hash_search(extra, &tkey, HASH_FIND, NULL);
+		target = hash_search(extra, &quota->target, HASH_FIND, NULL);
 		if (target)
 			entry->used_bytes += target->used;
+		/* the database: also what belongs to no relation, as pg_database_size() */
+		if (quota->target.type == DQ_DATABASE_QUOTA)
+			entry->used_bytes += other_files_bytes;
 		entry->seen = true;
 		rejected = entry->used_bytes >= entry->quota_bytes;
 		if (!rejected && entry->quota_bytes - entry->used_bytes < DQ_NEAR_QUOTA_BYTES)
@@ -1221,6 +1540,26 @@ publish_quotas(List *quotas, HTAB *extra, bool *near_quota)
 	return degraded;
 }
 
+/* Add bytes to one target of a usage hash */
+static void
+add_usage(HTAB *usage, DiskquotaQuotaType type, Oid oid, Oid spcoid, int64 bytes)
+{
+	DiskquotaTarget key;
+	DQTargetEntry *entry;
+	bool		found;
+
+	if (!OidIsValid(oid))
+		return;
+	memset(&key, 0, sizeof(key));
+	key.type = type;
+	key.oid = oid;
+	key.spcoid = spcoid;
+	entry = hash_search(usage, &key, HASH_ENTER, &found);
+	if (!found)
+		entry->used = 0;
+	entry->used += bytes;
+}
+
 /*
  * Usage of the files that uncommitted transactions published in their
  * slots, by target.  It is added to the model's usage at publication and
@@ -1235,7 +1574,7 @@ uncommitted_usage(List *files)
 	ListCell   *lc;
 
 	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(TargetKey);
+	ctl.keysize = sizeof(DiskquotaTarget);
 	ctl.entrysize = sizeof(DQTargetEntry);
 	ctl.hcxt = CurrentMemoryContext;
 	extra = hash_create("diskquota uncommitted usage", 64, &ctl,
@@ -1244,50 +1583,51 @@ uncommitted_usage(List *files)
 	{
 		DiskquotaSlotFile *file = lfirst(lc);
 		int64		size = relfilenode_size(file->rnode, file->backend, '\0', '\0');
-		TargetKey	key;
-		DQTargetEntry *entry;
-		bool		found;
-		int			i;
+		Oid			spcoid = file->rnode.spcNode;
 
-		for (i = 0; i < 2; i++)
-		{
-			memset(&key, 0, sizeof(key));
-			key.type = i == 0 ? DQ_SCHEMA_QUOTA : DQ_ROLE_QUOTA;
-			key.targetoid = i == 0 ? file->nspoid : file->owner;
-			if (!OidIsValid(key.targetoid))
-				continue;
-			entry = hash_search(extra, &key, HASH_ENTER, &found);
-			if (!found)
-				entry->used = 0;
-			entry->used += size;
-		}
+		add_usage(extra, DQ_SCHEMA_QUOTA, file->nspoid, InvalidOid, size);
+		add_usage(extra, DQ_ROLE_QUOTA, file->owner, InvalidOid, size);
+		add_usage(extra, DQ_SCHEMA_TABLESPACE_QUOTA, file->nspoid, spcoid, size);
+		add_usage(extra, DQ_ROLE_TABLESPACE_QUOTA, file->owner, spcoid, size);
+		add_usage(extra, DQ_DATABASE_QUOTA, MyDatabaseId, InvalidOid, size);
 	}
 	return extra;
 }
 
 /*
  * Which rejected target, if any, does one write of a running statement go
- * into?  A partitioned table stands for its partitions.
+ * into?  Its TOAST and indexes may be in other tablespaces than the table:
+ * the model knows which.  A partitioned table stands for its partitions.
  */
 static bool
-is_rejected_write(const DiskquotaSlotWrite *write, DiskquotaQuotaType *type,
-				  Oid *oid)
+is_rejected_write(const DiskquotaSlotWrite *write, DiskquotaTarget *target)
 {
-	if (OidIsValid(write->nspoid) &&
-		diskquota_is_rejected(MyDatabaseId, DQ_SCHEMA_QUOTA, write->nspoid))
+	DQTableEntry *table;
+
+	if (OidIsValid(write->owner))
 	{
-		*type = DQ_SCHEMA_QUOTA;
-		*oid = write->nspoid;
-		return true;
+		int			i;
+
+		if (diskquota_rejected_target(MyDatabaseId, write->nspoid, write->owner,
+									  write->spcoid, target))
+			return true;
+		if (!OidIsValid(write->relid) ||
+			(table = hash_search(Tables, &write->relid, HASH_FIND, NULL)) == NULL)
+			return false;
+		if (OidIsValid(table->spc.spcoid) && table->spc.spcoid != write->spcoid &&
+			diskquota_rejected_target(MyDatabaseId, write->nspoid, write->owner,
+									  table->spc.spcoid, target))
+			return true;
+		for (i = 0; i < table->nextra_spc; i++)
+		{
+			if (table->extra_spc[i].spcoid != write->spcoid &&
+				diskquota_rejected_target(MyDatabaseId, write->nspoid, write->owner,
+										  table->extra_spc[i].spcoid, target))
+				return true;
+		}
+		return false;
 	}
-	if (OidIsValid(write->owner) &&
-		diskquota_is_rejected(MyDatabaseId, DQ_ROLE_QUOTA, write->owner))
-	{
-		*type = DQ_ROLE_QUOTA;
-		*oid = write->owner;
-		return true;
-	}
-	if (OidIsValid(write->relid) && !OidIsValid(write->owner))
+	if (OidIsValid(write->relid))
 	{
 		ListCell   *lc;
 
@@ -1296,7 +1636,6 @@ is_rejected_write(const DiskquotaSlotWrite *write, DiskquotaQuotaType *type,
 			HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(lfirst_oid(lc)));
 			DiskquotaSlotWrite part;
 			Form_pg_class form;
-			bool		rejected;
 
 			if (!HeapTupleIsValid(tuple))
 				continue;
@@ -1307,11 +1646,12 @@ is_rejected_write(const DiskquotaSlotWrite *write, DiskquotaQuotaType *type,
 			part.nspoid = form->relpersistence == RELPERSISTENCE_TEMP ?
 				InvalidOid : form->relnamespace;
 			part.owner = form->relowner;
+			part.spcoid = OidIsValid(form->reltablespace) ?
+				form->reltablespace : MyDatabaseTableSpace;
 			ReleaseSysCache(tuple);
 			if (form->relkind == RELKIND_PARTITIONED_TABLE)
 				continue;
-			rejected = is_rejected_write(&part, type, oid);
-			if (rejected)
+			if (is_rejected_write(&part, target))
 				return true;
 		}
 	}
@@ -1327,7 +1667,8 @@ is_rejected_write(const DiskquotaSlotWrite *write, DiskquotaQuotaType *type,
  * extension was dropped meanwhile: the caller must then clear the quota map.
  */
 bool
-diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota)
+diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
+				  bool *paused)
 {
 	List	   *changed_files = NIL;
 	bool		files_overflow;
@@ -1391,7 +1732,7 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota)
 	}
 	extra = uncommitted_usage(files);
 
-	quotas = load_quota_config();
+	quotas = load_quota_config(paused);
 	*near_quota = false;
 	*degraded |= publish_quotas(quotas, extra, near_quota);
 
@@ -1406,7 +1747,7 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota)
 		return false;
 
 	/* stop the statements that write into a rejected target */
-	if (writers && diskquota_any_rejected())
+	if (writers && diskquota_any_rejected() && !*paused && !diskquota_paused())
 		diskquota_slot_cancel_writers(MyDatabaseId, is_rejected_write);
 
 	if ((*degraded & DQ_DEGRADED_QUOTA_MAP_FULL) &&

@@ -1,0 +1,88 @@
+-- ALTER EXTENSION diskquota UPDATE from 1.0 gives the objects a fresh
+-- install of 1.1 has, and the quotas set under 1.0 keep working.
+CREATE DATABASE dq_v10;
+CREATE DATABASE dq_v11;
+ALTER SYSTEM SET diskquota.monitor_databases =
+  'contrib_regression, isolation_regression, dq_v10';
+SELECT pg_reload_conf();
+\c dq_v11
+CREATE EXTENSION diskquota;
+\c dq_v10
+CREATE EXTENSION diskquota VERSION '1.0';
+CREATE SCHEMA s25;
+CREATE TABLE s25.t(i int);
+SELECT diskquota.set_schema_quota('s25', '1 MB');
+SELECT diskquota.wait_for_worker_new_epoch();
+INSERT INTO s25.t SELECT generate_series(1, 100000);
+SELECT diskquota.wait_for_worker_new_epoch();
+INSERT INTO s25.t VALUES (1);
+\c contrib_regression
+CREATE EXTENSION IF NOT EXISTS dblink;
+-- everything the extension's objects are made of, one line each, in a
+-- database
+CREATE FUNCTION pg_temp.dq_objects(db text) RETURNS SETOF text LANGUAGE sql AS $f$
+SELECT o FROM dblink('dbname=' || db, $q$
+  SELECT 'member ' || pg_describe_object(classid, objid, objsubid)
+    FROM pg_depend
+   WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
+     AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'diskquota')
+  UNION ALL
+  SELECT 'function ' || p.oid::regprocedure || ' returns ' || pg_get_function_result(p.oid) ||
+         ' ' || p.provolatile::text || ' strict=' || p.proisstrict || ' src=' ||
+         CASE WHEN l.lanname = 'c' THEN p.prosrc ELSE 'md5 ' || md5(p.prosrc) END ||
+         ' acl=' || coalesce(p.proacl::text, 'default')
+    FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+   WHERE p.pronamespace = 'diskquota'::regnamespace
+  UNION ALL
+  SELECT 'column ' || c.relname || '.' || a.attname || ' ' ||
+         format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
+    FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+   WHERE c.relnamespace = 'diskquota'::regnamespace AND a.attnum > 0 AND NOT a.attisdropped
+  UNION ALL
+  SELECT 'relation ' || c.relname || ' kind=' || c.relkind::text ||
+         ' acl=' || coalesce(c.relacl::text, 'default')
+    FROM pg_class c WHERE c.relnamespace = 'diskquota'::regnamespace
+  UNION ALL
+  SELECT 'constraint ' || conname || ' ' || pg_get_constraintdef(oid)
+    FROM pg_constraint WHERE connamespace = 'diskquota'::regnamespace
+  UNION ALL
+  SELECT 'view ' || c.relname || ' md5 ' || md5(pg_get_viewdef(c.oid))
+    FROM pg_class c WHERE c.relnamespace = 'diskquota'::regnamespace AND c.relkind = 'v'
+  UNION ALL
+  SELECT 'trigger ' || pg_get_triggerdef(t.oid)
+    FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+   WHERE c.relnamespace = 'diskquota'::regnamespace
+  UNION ALL
+  SELECT 'config ' || unnest(extconfig)::regclass::text
+    FROM pg_extension WHERE extname = 'diskquota'
+$q$) AS t(o text)
+$f$;
+-- the objects of 1.1, as CREATE EXTENSION installs them
+SELECT o FROM pg_temp.dq_objects('dq_v11') o ORDER BY o COLLATE "C";
+-- 1.0 lacks some of them
+SELECT count(*) > 10 AS missing_in_10 FROM (
+  SELECT * FROM pg_temp.dq_objects('dq_v11')
+  EXCEPT ALL SELECT * FROM pg_temp.dq_objects('dq_v10')) d;
+SELECT dblink_exec('dbname=dq_v10', 'ALTER EXTENSION diskquota UPDATE');
+-- after the update: the same objects, nothing more, nothing less
+SELECT * FROM pg_temp.dq_objects('dq_v11') EXCEPT ALL SELECT * FROM pg_temp.dq_objects('dq_v10');
+SELECT * FROM pg_temp.dq_objects('dq_v10') EXCEPT ALL SELECT * FROM pg_temp.dq_objects('dq_v11');
+\c dq_v10
+SELECT extversion FROM pg_extension WHERE extname = 'diskquota';
+-- the quota set under 1.0 is still there, and still enforced
+SELECT quota_type, schema_id, role_id, quota_in_bytes, tablespace_oid, tablespace_name
+  FROM diskquota.quota_config;
+SELECT diskquota.wait_for_worker_new_epoch();
+INSERT INTO s25.t VALUES (1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT schema_name, quota_in_mb FROM diskquota.show_schema_quota_view;
+SELECT target_type, target_name FROM diskquota.rejectmap;
+-- and 1.1's own functions work there
+SELECT diskquota.set_database_quota('1 GB');
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT quota_in_mb FROM diskquota.show_database_quota_view;
+\c contrib_regression
+ALTER SYSTEM RESET diskquota.monitor_databases;
+SELECT pg_reload_conf();
+DROP DATABASE dq_v10 WITH (FORCE);
+DROP DATABASE dq_v11;
