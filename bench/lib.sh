@@ -287,6 +287,8 @@ server_ticks() {
 # INSERTs into random tables of s0..s9 (quotas set on every schema and owner,
 # never reached), on the same cluster restarted without and with the library
 # preloaded, in pairs run back to back (without/with, then with/without).
+# Each run follows a 2-second warm-up of the same workload (and, with the
+# library, two completed refreshes), which is not measured.
 # A cell's overhead is the median over its pairs of 1 - tps with / tps
 # without; its CPU overhead likewise, from the server's CPU time per
 # transaction (backends, launcher, workers and all other server processes),
@@ -345,7 +347,13 @@ oltp_run() {
     local preload=$1 nc=$2 secs=$3 out before after
     shift 3
     cluster_start "$preload"
+    # the same warm-up on both sides (shared buffers, and with the library
+    # the worker's first full rescans), so that the measurement sees the
+    # steady state
+    "$PGBIN/pgbench" -n -h "$CL" -p "$CL_PORT" -c "$nc" -j "$(( nc < 2 ? 1 : 2 ))" \
+        -T 2 "$@" postgres >/dev/null 2>&1 || true
     if [ -n "$preload" ]; then
+        q -c 'SELECT diskquota.wait_for_worker_new_epoch()' >/dev/null
         q -c 'SELECT diskquota.wait_for_worker_new_epoch()' >/dev/null
     fi
     before=$(server_ticks)
