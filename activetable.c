@@ -95,6 +95,7 @@ static bool pending_wake_launcher = false;
 static bool pending_rescan = false;
 static bool pending_clear_quotas = false;	/* DROP EXTENSION diskquota */
 static int	pending_pause = -1;	/* 1: pause(), 0: resume(), -1: neither */
+static int	pending_pause_level = 0;	/* transaction nesting level of it */
 
 /* Backend-local: relations pushed, and the drain generation at the time. */
 static HTAB *pushed_relids = NULL;
@@ -333,14 +334,41 @@ diskquota_wake_worker_at_commit(void)
 }
 
 /*
+ * A subtransaction in which pause() or resume() ran was rolled back, and
+ * its change of diskquota.pause_state with it: make no change at commit,
+ * and let the worker read the table at its next refresh (an earlier call in
+ * an enclosing level, if any, takes effect then).
+ */
+static void
+dq_subxact_callback(SubXactEvent event, SubTransactionId mySubid pg_attribute_unused(),
+					SubTransactionId parentSubid pg_attribute_unused(),
+					void *arg pg_attribute_unused())
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB && pending_pause >= 0 &&
+		pending_pause_level >= GetCurrentTransactionNestLevel())
+	{
+		pending_pause = -1;
+		pending_wake_worker = true;
+	}
+}
+
+/*
  * diskquota.pause() (paused) or resume() ran: takes effect when the
  * transaction commits.
  */
 void
 diskquota_set_paused_at_commit(bool paused)
 {
+	static bool registered = false;
+
 	want_end_of_transaction();
+	if (!registered)
+	{
+		RegisterSubXactCallback(dq_subxact_callback, NULL);
+		registered = true;
+	}
 	pending_pause = paused ? 1 : 0;
+	pending_pause_level = GetCurrentTransactionNestLevel();
 }
 
 static void

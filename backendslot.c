@@ -475,12 +475,16 @@ diskquota_slot_collect(Oid dbid, bool temp_only, List **written, List **files,
 /*
  * Ask every statement of the database that writes into a rejected target
  * to stop.  is_rejected_write tells, for one write entry, which rejected
- * target it writes into.
+ * target it writes into.  paused points at the database's pause flag: it is
+ * read with each slot's spinlock held, and diskquota.pause() sets it before
+ * withdrawing the requests slot by slot under the same spinlocks, so no
+ * request is left behind by a pause.
  */
 void
 diskquota_slot_cancel_writers(Oid dbid,
 							  bool (*is_rejected_write) (const DiskquotaSlotWrite *write,
-														 DiskquotaTarget *target))
+														 DiskquotaTarget *target),
+							  volatile bool *paused)
 {
 	int			i;
 
@@ -508,7 +512,7 @@ diskquota_slot_cancel_writers(Oid dbid,
 				continue;
 			SpinLockAcquire(&slot->mutex);
 			/* only if the same statement still runs */
-			if (slot->generation == generation && slot->writing)
+			if (slot->generation == generation && slot->writing && !*paused)
 			{
 				slot->cancel_target = target;
 				pg_atomic_write_u64(&slot->cancel_generation, generation);

@@ -33,7 +33,9 @@ ALTER TABLE diskquota.quota_config
         UNIQUE NULLS NOT DISTINCT (quota_type, schema_id, role_id, tablespace_oid);
 
 -- Rows loaded by pg_restore carry the OID of the tablespace in the dumped
--- cluster: find it by name instead.
+-- cluster: find it by name instead.  A row whose tablespace does not exist
+-- is left out with a WARNING, so that one missing tablespace does not fail
+-- the restore of every other quota.
 CREATE FUNCTION diskquota.quota_config_resolve_tablespace()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -45,9 +47,11 @@ BEGIN
           FROM pg_catalog.pg_tablespace t
          WHERE t.spcname = NEW.tablespace_name;
         IF NOT FOUND THEN
-            RAISE EXCEPTION 'tablespace "%" does not exist', NEW.tablespace_name
-                USING ERRCODE = 'undefined_object',
-                      HINT = 'Create the tablespace before restoring the quotas set on it.';
+            -- the other quotas are restored; this one is said and left out
+            RAISE WARNING 'diskquota: tablespace "%" does not exist, its % quota is not restored',
+                NEW.tablespace_name, NEW.quota_type
+                USING HINT = 'Create the tablespace, then set the quota again.';
+            RETURN NULL;
         END IF;
     END IF;
     RETURN NEW;
@@ -111,11 +115,10 @@ RETURNS bigint
 AS 'MODULE_PATHNAME', 'diskquota_show_worker_epoch'
 LANGUAGE C VOLATILE STRICT;
 
--- quota_usage() gains the tablespace of tablespace quotas.
-DROP VIEW diskquota.show_schema_quota_view;
-DROP VIEW diskquota.show_role_quota_view;
-DROP FUNCTION diskquota.quota_usage();
-CREATE FUNCTION diskquota.quota_usage(
+-- Every quota, with the tablespace of tablespace quotas.  quota_usage() and
+-- the views of 1.0 stay as they are (and keep the grants a DBA gave on
+-- them); quota_usage() shows schema and role quotas only.
+CREATE FUNCTION diskquota.quota_usage_all(
     OUT quota_type text,
     OUT target_oid oid,
     OUT quota_in_bytes bigint,
@@ -125,30 +128,6 @@ CREATE FUNCTION diskquota.quota_usage(
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'diskquota_quota_usage'
 LANGUAGE C VOLATILE STRICT;
-
-CREATE VIEW diskquota.show_schema_quota_view AS
-SELECT n.nspname AS schema_name,
-       n.oid AS schema_oid,
-       c.quota_in_bytes / (1024 * 1024) AS quota_in_mb,
-       coalesce(u.used_bytes, 0) AS nspsize_in_bytes,
-       c.quota_in_bytes
-  FROM diskquota.quota_config c
-  JOIN pg_catalog.pg_namespace n ON n.oid = c.schema_id
-  LEFT JOIN diskquota.quota_usage() u
-    ON u.quota_type = 'schema' AND u.target_oid = n.oid
- WHERE c.quota_type = 'schema';
-
-CREATE VIEW diskquota.show_role_quota_view AS
-SELECT r.rolname AS role_name,
-       r.oid AS role_oid,
-       c.quota_in_bytes / (1024 * 1024) AS quota_in_mb,
-       coalesce(u.used_bytes, 0) AS rolsize_in_bytes,
-       c.quota_in_bytes
-  FROM diskquota.quota_config c
-  JOIN pg_catalog.pg_roles r ON r.oid = c.role_id
-  LEFT JOIN diskquota.quota_usage() u
-    ON u.quota_type = 'role' AND u.target_oid = r.oid
- WHERE c.quota_type = 'role';
 
 CREATE VIEW diskquota.show_schema_tablespace_quota_view AS
 SELECT n.nspname AS schema_name,
@@ -161,7 +140,7 @@ SELECT n.nspname AS schema_name,
   FROM diskquota.quota_config c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.schema_id
   JOIN pg_catalog.pg_tablespace t ON t.oid = c.tablespace_oid
-  LEFT JOIN diskquota.quota_usage() u
+  LEFT JOIN diskquota.quota_usage_all() u
     ON u.quota_type = 'schema_tablespace' AND u.target_oid = n.oid
        AND u.tablespace_oid = t.oid
  WHERE c.quota_type = 'schema_tablespace';
@@ -177,7 +156,7 @@ SELECT r.rolname AS role_name,
   FROM diskquota.quota_config c
   JOIN pg_catalog.pg_roles r ON r.oid = c.role_id
   JOIN pg_catalog.pg_tablespace t ON t.oid = c.tablespace_oid
-  LEFT JOIN diskquota.quota_usage() u
+  LEFT JOIN diskquota.quota_usage_all() u
     ON u.quota_type = 'role_tablespace' AND u.target_oid = r.oid
        AND u.tablespace_oid = t.oid
  WHERE c.quota_type = 'role_tablespace';
@@ -189,7 +168,7 @@ SELECT d.datname AS database_name,
        c.quota_in_bytes
   FROM diskquota.quota_config c
   JOIN pg_catalog.pg_database d ON d.datname = pg_catalog.current_database()
-  LEFT JOIN diskquota.quota_usage() u ON u.quota_type = 'database'
+  LEFT JOIN diskquota.quota_usage_all() u ON u.quota_type = 'database'
  WHERE c.quota_type = 'database';
 
 CREATE VIEW diskquota.rejectmap AS
@@ -203,10 +182,8 @@ REVOKE ALL ON FUNCTION diskquota.resume() FROM PUBLIC;
 REVOKE ALL ON FUNCTION diskquota.show_rejectmap() FROM PUBLIC;
 REVOKE ALL ON FUNCTION diskquota.relation_size(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION diskquota.show_worker_epoch() FROM PUBLIC;
-REVOKE ALL ON FUNCTION diskquota.quota_usage() FROM PUBLIC;
+REVOKE ALL ON FUNCTION diskquota.quota_usage_all() FROM PUBLIC;
 REVOKE ALL ON FUNCTION diskquota.quota_config_resolve_tablespace() FROM PUBLIC;
-REVOKE ALL ON diskquota.show_schema_quota_view FROM PUBLIC;
-REVOKE ALL ON diskquota.show_role_quota_view FROM PUBLIC;
 REVOKE ALL ON diskquota.show_schema_tablespace_quota_view FROM PUBLIC;
 REVOKE ALL ON diskquota.show_role_tablespace_quota_view FROM PUBLIC;
 REVOKE ALL ON diskquota.show_database_quota_view FROM PUBLIC;

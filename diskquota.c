@@ -1252,6 +1252,24 @@ diskquota_launcher_main(Datum main_arg pg_attribute_unused())
  */
 
 static DiskquotaDBSlot *MyDBSlot = NULL;
+/* pause_changes of our slot when the current refresh started */
+static uint64 refresh_pause_changes = 0;
+
+/*
+ * The worker read diskquota.pause_state: set the slot's flag from it,
+ * before publishing the quotas (so that a paused database refuses nothing
+ * after a restart), unless pause() or resume() committed after the refresh
+ * started.  Returns the flag, for diskquota_slot_cancel_writers().
+ */
+volatile bool *
+diskquota_worker_publish_paused(bool paused)
+{
+	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+	if (MyDBSlot->pause_changes == refresh_pause_changes)
+		MyDBSlot->paused = paused;
+	LWLockRelease(DiskquotaShared->lock);
+	return &MyDBSlot->paused;
+}
 
 static void
 worker_exit(int code pg_attribute_unused(), Datum arg pg_attribute_unused())
@@ -1364,7 +1382,6 @@ diskquota_worker_main(Datum main_arg)
 		bool		writing = false;
 		bool		near_quota = true;
 		bool		paused = false;
-		uint64		pause_changes;
 		long		timeout;
 		int			degraded = 0;
 		TimestampTz start;
@@ -1398,7 +1415,7 @@ diskquota_worker_main(Datum main_arg)
 		MyDBSlot->rescan_requested = false;
 		degraded = MyDBSlot->pending_degraded;
 		MyDBSlot->pending_degraded = 0;
-		pause_changes = MyDBSlot->pause_changes;
+		refresh_pause_changes = MyDBSlot->pause_changes;
 		LWLockRelease(DiskquotaShared->lock);
 
 		SetCurrentStatementStartTimestamp();
@@ -1433,9 +1450,6 @@ diskquota_worker_main(Datum main_arg)
 		MyDBSlot->last_refresh_ms = (double) (end - start) / 1000.0;
 		MyDBSlot->degraded = degraded;
 		MyDBSlot->near_quota = near_quota;
-		/* unless pause() or resume() committed after we read the table */
-		if (MyDBSlot->pause_changes == pause_changes)
-			MyDBSlot->paused = paused;
 		if (full)
 			MyDBSlot->full_rescans++;
 		LWLockRelease(DiskquotaShared->lock);

@@ -158,6 +158,7 @@ extern bool diskquota_feed_watches_my_database(void);
 extern bool diskquota_paused(void);
 extern void diskquota_set_paused(Oid dbid, bool paused);
 extern uint64 diskquota_current_epoch(Oid dbid, bool *running);
+extern volatile bool *diskquota_worker_publish_paused(bool paused);
 extern void diskquota_poke_launcher(void);
 extern void diskquota_request_rescan(Oid dbid, int degraded_reason);
 extern bool diskquota_database_is_monitored(const char *dbname);
@@ -254,7 +255,8 @@ extern bool diskquota_slot_collect(Oid dbid, bool temp_only, List **written,
 								   List **files, bool *overflow);
 extern void diskquota_slot_cancel_writers(Oid dbid,
 										  bool (*is_rejected_write) (const DiskquotaSlotWrite *write,
-																	 DiskquotaTarget *target));
+																	 DiskquotaTarget *target),
+										  volatile bool *paused);
 extern void diskquota_slot_withdraw_cancels(Oid dbid);
 
 /* enforcement.c */

@@ -3,11 +3,13 @@
  * diskquota_utility.c
  *		SQL-callable functions of the diskquota extension.
  *
- * set_schema_quota() and set_role_quota() write diskquota.quota_config and
- * wake the worker when the transaction commits; the worker publishes the
- * effect at its next refresh.  wait_for_worker_new_epoch() waits for a
- * refresh that starts after the call.  status() and quota_usage() read the
- * shared state published by the launcher and the workers.
+ * The set_*_quota() functions write diskquota.quota_config and wake the
+ * worker when the transaction commits; the worker publishes the effect at
+ * its next refresh.  pause() and resume() write diskquota.pause_state and
+ * take effect when the transaction commits.  wait_for_worker_new_epoch()
+ * waits for a refresh that starts after the call.  status(), quota_usage(),
+ * show_rejectmap() and show_worker_epoch() read the shared state published
+ * by the launcher and the workers; relation_size() stats a relation's files.
  *
  * This file owns no shared state: it reads DiskquotaShared (diskquota.c)
  * under its lock and the quota map through quotamodel.c.

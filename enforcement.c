@@ -4,16 +4,20 @@
  *		Refuse loads into schemas and roles that are at or over their quota,
  *		before a statement runs and while it runs.
  *
- * Before a statement runs, the hooks here look up the schema and owner of
- * every relation it may write into in the quota map published by the
- * worker (quotamodel.c) and raise SQLSTATE 53100 (disk_full) if one is
- * rejected:
+ * Before a statement runs, the hooks here look up the targets of every
+ * relation it may write into (its schema and owner, both in the tablespace
+ * of its files and of its indexes, and the database) in the quota map
+ * published by the worker (quotamodel.c) and raise SQLSTATE 53100
+ * (disk_full) if one is rejected, unless diskquota is paused there:
  *	- ExecutorStart: result relations of INSERT, UPDATE and MERGE (also in
  *	  data-modifying CTEs); for a partitioned table, every partition a row
  *	  could be routed to;
  *	- ProcessUtility: COPY FROM, CREATE TABLE AS, SELECT INTO, CREATE and
- *	  REFRESH MATERIALIZED VIEW, CREATE INDEX, and ALTER TABLE commands that
- *	  build an index or rewrite the table.
+ *	  REFRESH MATERIALIZED VIEW, CREATE INDEX, ALTER TABLE commands that
+ *	  build an index or rewrite the table, and ALTER ... SET TABLESPACE
+ *	  (against the quotas in the tablespace it moves to only).
+ * Writes diskquota makes itself (the worker; quota_config and pause_state
+ * changes by the SQL functions) are never refused.
  * DELETE, TRUNCATE, DROP, VACUUM and VACUUM FULL are never refused.  When no
  * target is rejected anywhere, the check is one atomic read.
  *
@@ -39,11 +43,17 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am_d.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
+#include "commands/defrem.h"
+#include "commands/extension.h"
 #include "catalog/pg_tablespace.h"
 #include "commands/dbcommands.h"
 #include "commands/tablespace.h"
@@ -56,6 +66,8 @@
 #include "storage/proc.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
+#include "utils/fmgroids.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -95,9 +107,22 @@ static StartedQuery started;
 static bool exempt_process = false;
 static int	internal_sql_depth = 0;
 
-/* Is the library preloaded (shared memory there), and this write checked? */
+/* Is the extension script that runs now diskquota's? */
+static bool
+own_extension_script(void)
+{
+	return CurrentExtensionObject ==
+		get_extension_oid(DISKQUOTA_EXTENSION_NAME, true);
+}
+
+/*
+ * Is the library preloaded (shared memory there), and this write checked?
+ * Not in the worker, not for the SQL functions' own changes, and not for
+ * the statements of diskquota's own CREATE/ALTER EXTENSION script.
+ */
 #define diskquota_enforcing \
-	(DiskquotaShared != NULL && !exempt_process && internal_sql_depth == 0)
+	(DiskquotaShared != NULL && !exempt_process && internal_sql_depth == 0 && \
+	 !(creating_extension && own_extension_script()))
 
 static void dq_ExecutorStart(QueryDesc *queryDesc, int eflags);
 static void dq_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
@@ -120,8 +145,9 @@ diskquota_enforcement_exempt_process(void)
 
 /*
  * Run one SQL statement of diskquota's own (SPI, connected by the caller)
- * that changes its tables: never refused.  An error resets the exemption
- * at abort (enforcement_xact_callback).
+ * that changes its tables: never refused.  The exemption ends with the
+ * statement, also when it fails inside a subtransaction that is rolled
+ * back while the session goes on.
  */
 int
 diskquota_execute_internal(const char *sql, int nargs, Oid *argtypes, Datum *values)
@@ -129,8 +155,15 @@ diskquota_execute_internal(const char *sql, int nargs, Oid *argtypes, Datum *val
 	int			ret;
 
 	internal_sql_depth++;
-	ret = SPI_execute_with_args(sql, nargs, argtypes, values, NULL, false, 0);
-	internal_sql_depth--;
+	PG_TRY();
+	{
+		ret = SPI_execute_with_args(sql, nargs, argtypes, values, NULL, false, 0);
+	}
+	PG_FINALLY();
+	{
+		internal_sql_depth--;
+	}
+	PG_END_TRY();
 	return ret;
 }
 
@@ -247,15 +280,61 @@ check_targets(Oid nspoid, Oid owner, Oid spcoid)
 }
 
 /*
- * Refuse a write into a relation whose schema or owner is rejected.  For a
+ * Indexes are charged to the schema and owner of their table, in the
+ * tablespace where they are: refuse a write into a table with an index in
+ * a tablespace where that schema or owner is rejected.  The index list
+ * comes from the relation cache when the relation is at hand (rel), else
+ * from pg_index; no user relation is locked.
+ */
+static void
+check_index_tablespaces(Oid relid, Relation rel, Oid nspoid, Oid owner, Oid spcoid)
+{
+	List	   *indexes;
+	ListCell   *lc;
+
+	if (rel != NULL)
+		indexes = RelationGetIndexList(rel);
+	else
+	{
+		Relation	pg_index = table_open(IndexRelationId, AccessShareLock);
+		ScanKeyData key;
+		SysScanDesc scan;
+		HeapTuple	tuple;
+
+		indexes = NIL;
+		ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
+					F_OIDEQ, ObjectIdGetDatum(relid));
+		scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true, NULL, 1, &key);
+		while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+			indexes = lappend_oid(indexes, ((Form_pg_index) GETSTRUCT(tuple))->indexrelid);
+		systable_endscan(scan);
+		table_close(pg_index, AccessShareLock);
+	}
+	foreach(lc, indexes)
+	{
+		Oid			index_spc = relation_tablespace(get_rel_tablespace(lfirst_oid(lc)));
+
+		if (index_spc != spcoid)
+			check_targets(nspoid, owner, index_spc);
+	}
+	list_free(indexes);
+}
+
+/*
+ * Refuse a write into a relation (rel: its relation cache entry if at
+ * hand) whose schema or owner is rejected, as a whole, in the tablespace of
+ * the relation or of one of its indexes, or whose database is.  For a
  * partitioned table, every partition below it is checked: a row could be
  * routed to any of them.  No lock is taken on the partitions.
  */
 static void
-check_relation(Oid relid)
+check_relation(Oid relid, Relation rel)
 {
 	HeapTuple	tuple;
 	Form_pg_class form;
+	Oid			nspoid;
+	Oid			owner;
+	Oid			spcoid;
 	bool		partitioned;
 
 	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
@@ -263,9 +342,12 @@ check_relation(Oid relid)
 		return;
 	form = (Form_pg_class) GETSTRUCT(tuple);
 	partitioned = form->relkind == RELKIND_PARTITIONED_TABLE;
-	check_targets(form->relnamespace, form->relowner,
-				  relation_tablespace(form->reltablespace));
+	nspoid = form->relnamespace;
+	owner = form->relowner;
+	/* a partitioned table has no files: its partitions' tablespaces count */
+	spcoid = partitioned ? InvalidOid : relation_tablespace(form->reltablespace);
 	ReleaseSysCache(tuple);
+	check_targets(nspoid, owner, spcoid);
 
 	if (partitioned)
 	{
@@ -274,9 +356,11 @@ check_relation(Oid relid)
 		foreach(lc, find_all_inheritors(relid, NoLock, NULL))
 		{
 			if (lfirst_oid(lc) != relid)
-				check_relation(lfirst_oid(lc));
+				check_relation(lfirst_oid(lc), NULL);
 		}
 	}
+	else if (diskquota_any_rejected())
+		check_index_tablespaces(relid, rel, nspoid, owner, spcoid);
 }
 
 /*
@@ -415,30 +499,6 @@ statement_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *writes,
 	return n;
 }
 
-/*
- * Indexes are charged to the schema and owner of their table, in the
- * tablespace where they are: refuse a load that writes into an index in a
- * tablespace where that schema or owner is rejected.
- */
-static void
-check_indexes(ResultRelInfo *rri)
-{
-	Relation	rel = rri->ri_RelationDesc;
-	Oid			spcoid = rel->rd_node.spcNode;
-	int			i;
-
-	for (i = 0; i < rri->ri_NumIndices; i++)
-	{
-		Relation	index = rri->ri_IndexRelationDescs[i];
-
-		if (index == NULL || index->rd_node.spcNode == spcoid)
-			continue;
-		check_targets(rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP ?
-					  InvalidOid : rel->rd_rel->relnamespace,
-					  rel->rd_rel->relowner, index->rd_node.spcNode);
-	}
-}
-
 /* Refuse the loads of one ModifyTable plan node into rejected targets. */
 static void
 check_modify_table(Plan *plan, EState *estate)
@@ -458,14 +518,12 @@ check_modify_table(Plan *plan, EState *estate)
 			continue;
 		rri = estate->es_result_relations[rti - 1];
 		if (rri != NULL && rri->ri_RelationDesc != NULL)
-		{
-			check_relation(RelationGetRelid(rri->ri_RelationDesc));
-			check_indexes(rri);
-		}
+			check_relation(RelationGetRelid(rri->ri_RelationDesc), rri->ri_RelationDesc);
 	}
 	if (mt->rootRelation > 0 && mt->rootRelation <= estate->es_range_table_size &&
 		estate->es_result_relations[mt->rootRelation - 1] != NULL)
-		check_relation(RelationGetRelid(estate->es_result_relations[mt->rootRelation - 1]->ri_RelationDesc));
+		check_relation(RelationGetRelid(estate->es_result_relations[mt->rootRelation - 1]->ri_RelationDesc),
+					   estate->es_result_relations[mt->rootRelation - 1]->ri_RelationDesc);
 }
 
 /*
@@ -489,20 +547,118 @@ check_statement(QueryDesc *queryDesc)
  * Bounded INSERTs.  An INSERT of at most DQ_BOUNDED_ROWS rows given as
  * constants, parameters or fixed-length expressions (VALUES, or SELECT
  * without FROM), totalling at most DQ_BOUNDED_BYTES, into a plain table
- * with no triggers and no stored generated columns, writes little more than
- * its input: a row each, an index entry per index, perhaps a new page each.
+ * with no triggers, no stored generated columns and at most
+ * DQ_BOUNDED_INDEXES indexes, all btree or hash on plain columns, writes
+ * little more than its input: a row each, an index entry per index, perhaps
+ * a new page each (an expression index could compute a large key from a
+ * small value, a GIN index many entries).
  * Such a statement is checked before it starts like any other, but it is
  * not published in the slot or polled while it runs: it would be over long
  * before its first poll (one to two check intervals after it starts).
  * That saves most of what this file costs a short OLTP INSERT.
  *
  * Only where the file-change feed watches the database: if a bounded INSERT
- * fails, no ExecutorEnd reports what it wrote, and nothing else would.
+ * fails, no ExecutorEnd reports what it wrote, and nothing else would.  The
+ * flag is read before the writes here, not after as
+ * diskquota_feed_watches_my_database() asks: if the feed stops watching
+ * while such an INSERT runs and the INSERT then fails, the little it wrote
+ * waits for the next full rescan.
  * Expressions that run nested statements (functions) are harmless here:
  * the nested statements are published and polled themselves.
  */
 #define DQ_BOUNDED_ROWS		100
 #define DQ_BOUNDED_BYTES	(1024 * 1024)
+#define DQ_BOUNDED_INDEXES	4
+
+/*
+ * Per relation: do its indexes keep a bounded INSERT bounded?  A
+ * backend-local cache, emptied of a relation by its relcache invalidation
+ * (an index created or dropped invalidates the table's entry).
+ */
+typedef struct BoundedRelEntry
+{
+	Oid			relid;
+	bool		indexes_ok;
+} BoundedRelEntry;
+
+static HTAB *bounded_rels = NULL;
+
+static void
+bounded_rels_invalidate(Datum arg pg_attribute_unused(), Oid relid)
+{
+	HASH_SEQ_STATUS status;
+	BoundedRelEntry *entry;
+
+	if (bounded_rels == NULL)
+		return;
+	if (OidIsValid(relid))
+	{
+		hash_search(bounded_rels, &relid, HASH_REMOVE, NULL);
+		return;
+	}
+	hash_seq_init(&status, bounded_rels);
+	while ((entry = hash_seq_search(&status)) != NULL)
+		hash_search(bounded_rels, &entry->relid, HASH_REMOVE, NULL);
+}
+
+static bool
+indexes_keep_bounded(Relation rel)
+{
+	Oid			relid = RelationGetRelid(rel);
+	BoundedRelEntry *entry;
+	List	   *indexes;
+	ListCell   *lc;
+	bool		ok;
+
+	if (bounded_rels == NULL)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(BoundedRelEntry);
+		bounded_rels = hash_create("diskquota bounded relations", 64, &ctl,
+								   HASH_ELEM | HASH_BLOBS);
+		CacheRegisterRelcacheCallback(bounded_rels_invalidate, (Datum) 0);
+	}
+	entry = hash_search(bounded_rels, &relid, HASH_FIND, NULL);
+	if (entry)
+		return entry->indexes_ok;
+
+	indexes = RelationGetIndexList(rel);
+	ok = list_length(indexes) <= DQ_BOUNDED_INDEXES;
+	foreach(lc, indexes)
+	{
+		HeapTuple	tuple;
+
+		if (!ok)
+			break;
+		tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+		if (!HeapTupleIsValid(tuple))
+		{
+			ok = false;
+			break;
+		}
+		ok = heap_attisnull(tuple, Anum_pg_index_indexprs, NULL);
+		ReleaseSysCache(tuple);
+		if (!ok)
+			break;
+		tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(lfirst_oid(lc)));
+		if (!HeapTupleIsValid(tuple))
+		{
+			ok = false;
+			break;
+		}
+		ok = ((Form_pg_class) GETSTRUCT(tuple))->relam == BTREE_AM_OID ||
+			((Form_pg_class) GETSTRUCT(tuple))->relam == HASH_AM_OID;
+		ReleaseSysCache(tuple);
+	}
+	list_free(indexes);
+
+	entry = hash_search(bounded_rels, &relid, HASH_ENTER, NULL);
+	entry->indexes_ok = ok;
+	return ok;
+}
 
 /*
  * Bytes an expression adds to a row of a bounded INSERT, or -1 if it is not
@@ -603,7 +759,8 @@ bounded_insert(QueryDesc *queryDesc)
 		rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP ||
 		rel->rd_createSubid != InvalidSubTransactionId ||
 		rel->rd_firstRelfilenodeSubid != InvalidSubTransactionId ||
-		(rel->rd_att->constr && rel->rd_att->constr->has_generated_stored))
+		(rel->rd_att->constr && rel->rd_att->constr->has_generated_stored) ||
+		!indexes_keep_bounded(rel))
 		return false;
 
 	source = outerPlan(mt);
@@ -861,10 +1018,21 @@ end_write_ok(uint64 generation)
 	if (!end_write() || !cancel_sent)
 		return;
 	cancel_sent = false;
-	if (diskquota_slot_take_cancel(generation, &target) && QueryCancelPending)
+	if (diskquota_slot_take_cancel(generation, &target))
 	{
+		if (QueryCancelPending)
+		{
+			QueryCancelPending = false;
+			report_rejected(&target);
+		}
+	}
+	else
+	{
+		/*
+		 * diskquota.pause() withdrew the request after we interrupted
+		 * ourselves: the interrupt must not hit what runs next.
+		 */
 		QueryCancelPending = false;
-		report_rejected(&target);
 	}
 }
 
@@ -1032,12 +1200,25 @@ enforcement_xact_callback(XactEvent event, void *arg pg_attribute_unused())
 }
 
 /*
- * Does an ALTER TABLE build an index or rewrite the table?  Adding a column
- * is not counted: with a constant default it rewrites nothing.
+ * What an ALTER TABLE loads: DQ_ALTER_LOADS if it builds an index or
+ * rewrites the table (adding a column is not counted: with a constant
+ * default it rewrites nothing), DQ_ALTER_MOVES if it only moves the
+ * relation to another tablespace (*spcoid), DQ_ALTER_NONE otherwise.  A
+ * rewrite in the same statement as SET TABLESPACE writes into the new
+ * tablespace: *spcoid is set then too.
  */
-static bool
+typedef enum AlterLoad
+{
+	DQ_ALTER_NONE,
+	DQ_ALTER_LOADS,
+	DQ_ALTER_MOVES
+} AlterLoad;
+
+static AlterLoad
 alter_table_loads(AlterTableStmt *stmt, Oid *spcoid)
 {
+	bool		loads = false;
+	bool		moves = false;
 	ListCell   *lc;
 
 	foreach(lc, stmt->cmds)
@@ -1047,34 +1228,33 @@ alter_table_loads(AlterTableStmt *stmt, Oid *spcoid)
 		switch (cmd->subtype)
 		{
 			case AT_SetTableSpace:
-				/* copies the files into that tablespace: see *spcoid */
 				*spcoid = get_tablespace_oid(cmd->name, true);
-				return OidIsValid(*spcoid);
+				moves = OidIsValid(*spcoid);
+				break;
 			case AT_AddIndex:
 			case AT_AddIndexConstraint:
 			case AT_AlterColumnType:
 			case AT_SetLogged:
 			case AT_SetUnLogged:
 			case AT_SetAccessMethod:
-				if (stmt->objtype == OBJECT_TABLE)
-					return true;
+				loads = true;
 				break;
 			case AT_AddConstraint:
 				{
 					Constraint *con = (Constraint *) cmd->def;
 
-					if (stmt->objtype == OBJECT_TABLE && IsA(con, Constraint) &&
+					if (IsA(con, Constraint) &&
 						(con->contype == CONSTR_PRIMARY ||
 						 con->contype == CONSTR_UNIQUE ||
 						 con->contype == CONSTR_EXCLUSION))
-						return true;
+						loads = true;
 					break;
 				}
 			default:
 				break;
 		}
 	}
-	return false;
+	return loads ? DQ_ALTER_LOADS : moves ? DQ_ALTER_MOVES : DQ_ALTER_NONE;
 }
 
 /* The tablespace a new relation goes to, by name or default */
@@ -1090,12 +1270,28 @@ new_relation_tablespace(const char *name, char relpersistence)
 	return relation_tablespace(spcoid);
 }
 
+/* Does an EXPLAIN run its statement (ANALYZE)? */
+static bool
+explain_analyzes(ExplainStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->options)
+	{
+		DefElem    *opt = (DefElem *) lfirst(lc);
+
+		if (strcmp(opt->defname, "analyze") == 0)
+			return defGetBoolean(opt);
+	}
+	return false;
+}
+
 /*
  * The relation a utility statement loads data into, or InvalidOid.
  * For CREATE TABLE AS and friends, which create it, *nspoid and *owner are
  * set instead.  *spcoid is the tablespace written into when it is not the
  * relation's own (CREATE INDEX, SET TABLESPACE) or the relation is new.
- * *move is set for ALTER ... SET TABLESPACE, which only moves data.
+ * *move is set for ALTER ... SET TABLESPACE alone, which only moves data.
  */
 static Oid
 utility_target(Node *parsetree, Oid *nspoid, Oid *owner, Oid *spcoid, bool *move)
@@ -1121,22 +1317,39 @@ utility_target(Node *parsetree, Oid *nspoid, Oid *owner, Oid *spcoid, bool *move
 		case T_IndexStmt:
 			{
 				IndexStmt  *stmt = (IndexStmt *) parsetree;
+				Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
 
-				*spcoid = new_relation_tablespace(stmt->tableSpace,
-												  stmt->relation->relpersistence);
-				return RangeVarGetRelid(stmt->relation, NoLock, true);
+				/* the index of a temporary table goes to temp_tablespaces */
+				if (OidIsValid(relid))
+					*spcoid = new_relation_tablespace(stmt->tableSpace,
+													  get_rel_persistence(relid));
+				return relid;
 			}
 		case T_AlterTableStmt:
 			{
 				AlterTableStmt *stmt = (AlterTableStmt *) parsetree;
+				AlterLoad	load;
 
-				if ((stmt->objtype == OBJECT_TABLE || stmt->objtype == OBJECT_INDEX ||
-					 stmt->objtype == OBJECT_MATVIEW) &&
-					alter_table_loads(stmt, spcoid))
-				{
-					*move = OidIsValid(*spcoid);
-					return RangeVarGetRelid(stmt->relation, NoLock, true);
-				}
+				if (stmt->objtype != OBJECT_TABLE && stmt->objtype != OBJECT_INDEX &&
+					stmt->objtype != OBJECT_MATVIEW)
+					break;
+				load = alter_table_loads(stmt, spcoid);
+				if (load == DQ_ALTER_NONE ||
+					(load == DQ_ALTER_LOADS && stmt->objtype != OBJECT_TABLE))
+					break;
+				*move = load == DQ_ALTER_MOVES;
+				return RangeVarGetRelid(stmt->relation, NoLock, true);
+			}
+		case T_ExplainStmt:
+			{
+				/* EXPLAIN ANALYZE CREATE TABLE AS runs it */
+				ExplainStmt *stmt = (ExplainStmt *) parsetree;
+				Query	   *query = (Query *) stmt->query;
+
+				if (IsA(query, Query) && query->commandType == CMD_UTILITY &&
+					query->utilityStmt != NULL &&
+					IsA(query->utilityStmt, CreateTableAsStmt) && explain_analyzes(stmt))
+					return utility_target(query->utilityStmt, nspoid, owner, spcoid, move);
 				break;
 			}
 		case T_CreateTableAsStmt:
@@ -1240,7 +1453,7 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			{
 				if (diskquota_any_rejected())
 				{
-					check_relation(relid);
+					check_relation(relid, rel);
 					if (OidIsValid(spcoid))
 						check_targets(rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP ?
 									  InvalidOid : rel->rd_rel->relnamespace,

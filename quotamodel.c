@@ -9,9 +9,11 @@
  * and its total size: what pg_total_relation_size() reports, i.e. heap,
  * TOAST and indexes, all forks, measured by stat() of the files, so the
  * worker never opens or locks a user relation.  Indexes and TOAST relations
- * are charged to their table; temporary tables to their owner only.  The
- * model keeps per-target totals (bytes per schema, per role) and updates
- * them by the change of each table it re-sizes.
+ * are charged to their table; temporary tables to their owner only.  Each
+ * table's bytes are also kept per tablespace (an index may live elsewhere
+ * than its table).  The model keeps per-target totals (bytes per schema,
+ * role, schema in a tablespace, role in a tablespace, and the database) and
+ * updates them by the change of each file set it re-sizes.
  *
  * A full rescan (at start, on request, and every
  * diskquota.full_rescan_interval) lists the database's directories (one
@@ -20,12 +22,13 @@
  * Otherwise a refresh re-sizes only what the active-relation map
  * (activetable.c) names: a relation the hooks reported, with its TOAST and
  * indexes; a file the feed reported, alone and without a catalog lookup.
- * So its cost is in proportion to what changed.  Each refresh then reads quota_config and
+ * So its cost is in proportion to what changed.  Each refresh then reads
+ * quota_config (deleting the rows of dropped targets) and pause_state, and
  * publishes, for each configured quota, the usage and whether it is
  * exceeded (used >= quota) into the shared quota map.
  *
- * Shared state: QuotaMap (fixed-size hash keyed by database, quota type and
- * target OID) and QuotaMapHeader.
+ * Shared state: QuotaMap (fixed-size hash keyed by database and target:
+ * quota type, schema/role/database OID, tablespace OID) and QuotaMapHeader.
  *
  * Locking: QuotaMapHeader->lock protects QuotaMap and every entry's fields.
  * The worker takes it exclusive once per refresh to publish its database's
@@ -51,6 +54,8 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
@@ -73,6 +78,7 @@
 #include "utils/memutils.h"
 #include "utils/relfilenodemap.h"
 #include "utils/relmapper.h"
+#include "utils/resowner.h"
 #include "utils/syscache.h"
 
 #include "diskquota.h"
@@ -341,7 +347,11 @@ static HTAB *Children = NULL;
 static HTAB *FileMap = NULL;
 static HTAB *Targets = NULL;
 static int	published_degraded = 0;	/* what we already logged about */
-/* Bytes of the files of the database that belong to no relation */
+/*
+ * Bytes of the database's files that no table is charged: files of no
+ * relation (PG_VERSION, pg_filenode.map, pg_internal.init) and sequences,
+ * as of the last full rescan; part of the database's usage only.
+ */
 static int64 other_files_bytes = 0;
 
 /*
@@ -1276,7 +1286,12 @@ full_rescan(void)
 				owner_table = child->table;
 		}
 		else
+		{
+			/* sequences: in the database's usage, as of this rescan */
+			if (srel->relkind == RELKIND_SEQUENCE)
+				other_files_bytes += srel->size;
 			continue;
+		}
 		if (!OidIsValid(owner_table))
 			continue;
 		table = hash_search(Tables, &owner_table, HASH_FIND, NULL);
@@ -1310,14 +1325,48 @@ typedef struct ConfiguredQuota
 	int64		quota_bytes;
 } ConfiguredQuota;
 
-/* Run one statement that changes quota_config; the caller is connected. */
+/*
+ * Run one statement that tidies quota_config (the caller is connected to
+ * SPI), in a subtransaction: it skips the rows other transactions have
+ * locked (they are tidied at a later refresh), and if it fails (a
+ * read-only database) the refresh goes on; that is logged once.
+ */
 static void
 maintain_quota_config(const char *sql)
 {
-	int			ret = diskquota_execute_internal(sql, 0, NULL, NULL);
+	static bool failure_logged = false;
+	MemoryContext oldcontext = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
 
-	if (ret < 0)
-		elog(ERROR, "diskquota could not maintain quota_config: error code %d", ret);
+	if (RecoveryInProgress())
+		return;
+	BeginInternalSubTransaction(NULL);
+	PG_TRY();
+	{
+		int			ret = diskquota_execute_internal(sql, 0, NULL, NULL);
+
+		if (ret < 0)
+			elog(ERROR, "SPI error code %d", ret);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		if (!failure_logged)
+			ereport(LOG,
+					(errmsg("diskquota could not remove the quotas of dropped objects or store renamed tablespaces in database \"%s\": %s",
+							get_database_name(MyDatabaseId), edata->message)));
+		failure_logged = true;
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(oldcontext);
+	CurrentResourceOwner = oldowner;
 }
 
 /*
@@ -1430,23 +1479,30 @@ load_quota_config(bool *paused)
 
 	if (gone)
 		maintain_quota_config(v11 ?
-							  "DELETE FROM diskquota.quota_config q"
-							  " WHERE (q.schema_id IS NOT NULL AND NOT EXISTS"
-							  "        (SELECT FROM pg_catalog.pg_namespace n WHERE n.oid = q.schema_id))"
-							  " OR (q.role_id IS NOT NULL AND NOT EXISTS"
-							  "        (SELECT FROM pg_catalog.pg_authid a WHERE a.oid = q.role_id))"
-							  " OR (q.tablespace_oid IS NOT NULL AND NOT EXISTS"
-							  "        (SELECT FROM pg_catalog.pg_tablespace t WHERE t.oid = q.tablespace_oid))" :
-							  "DELETE FROM diskquota.quota_config q"
-							  " WHERE (q.schema_id IS NOT NULL AND NOT EXISTS"
-							  "        (SELECT FROM pg_catalog.pg_namespace n WHERE n.oid = q.schema_id))"
-							  " OR (q.role_id IS NOT NULL AND NOT EXISTS"
-							  "        (SELECT FROM pg_catalog.pg_authid a WHERE a.oid = q.role_id))");
+							  "DELETE FROM diskquota.quota_config WHERE ctid IN"
+							  " (SELECT q.ctid FROM diskquota.quota_config q"
+							  "  WHERE (q.schema_id IS NOT NULL AND NOT EXISTS"
+							  "         (SELECT FROM pg_catalog.pg_namespace n WHERE n.oid = q.schema_id))"
+							  "  OR (q.role_id IS NOT NULL AND NOT EXISTS"
+							  "         (SELECT FROM pg_catalog.pg_authid a WHERE a.oid = q.role_id))"
+							  "  OR (q.tablespace_oid IS NOT NULL AND NOT EXISTS"
+							  "         (SELECT FROM pg_catalog.pg_tablespace t WHERE t.oid = q.tablespace_oid))"
+							  "  FOR UPDATE SKIP LOCKED)" :
+							  "DELETE FROM diskquota.quota_config WHERE ctid IN"
+							  " (SELECT q.ctid FROM diskquota.quota_config q"
+							  "  WHERE (q.schema_id IS NOT NULL AND NOT EXISTS"
+							  "         (SELECT FROM pg_catalog.pg_namespace n WHERE n.oid = q.schema_id))"
+							  "  OR (q.role_id IS NOT NULL AND NOT EXISTS"
+							  "         (SELECT FROM pg_catalog.pg_authid a WHERE a.oid = q.role_id))"
+							  "  FOR UPDATE SKIP LOCKED)");
 	if (renamed)
 		maintain_quota_config("UPDATE diskquota.quota_config q SET tablespace_name = t.spcname"
 							  " FROM pg_catalog.pg_tablespace t"
-							  " WHERE t.oid = q.tablespace_oid"
-							  " AND q.tablespace_name IS DISTINCT FROM t.spcname");
+							  " WHERE t.oid = q.tablespace_oid AND q.ctid IN"
+							  " (SELECT c.ctid FROM diskquota.quota_config c"
+							  "  JOIN pg_catalog.pg_tablespace s ON s.oid = c.tablespace_oid"
+							  "  WHERE c.tablespace_name IS DISTINCT FROM s.spcname"
+							  "  FOR UPDATE OF c SKIP LOCKED)");
 
 	*paused = false;
 	if (v11)
@@ -1681,6 +1737,7 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
 	List	   *quotas;
 	HTAB	   *extra;
 	ListCell   *lc;
+	volatile bool *paused_flag;
 
 	/*
 	 * Drain first: what changes from now on is picked up by the next
@@ -1733,6 +1790,7 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
 	extra = uncommitted_usage(files);
 
 	quotas = load_quota_config(paused);
+	paused_flag = diskquota_worker_publish_paused(*paused);
 	*near_quota = false;
 	*degraded |= publish_quotas(quotas, extra, near_quota);
 
@@ -1747,8 +1805,8 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
 		return false;
 
 	/* stop the statements that write into a rejected target */
-	if (writers && diskquota_any_rejected() && !*paused && !diskquota_paused())
-		diskquota_slot_cancel_writers(MyDatabaseId, is_rejected_write);
+	if (writers && diskquota_any_rejected() && !*paused_flag)
+		diskquota_slot_cancel_writers(MyDatabaseId, is_rejected_write, paused_flag);
 
 	if ((*degraded & DQ_DEGRADED_QUOTA_MAP_FULL) &&
 		!(published_degraded & DQ_DEGRADED_QUOTA_MAP_FULL))

@@ -276,11 +276,27 @@ server_ticks() {
     for pid in $(pgrep -P "$pm"); do
         t=$(awk -v hz="$hz" '{ printf "%.3f", $1 * hz / 1e9 }' "/proc/$pid/schedstat" 2>/dev/null || echo 0)
         all=$(awk -v a="$all" -v t="$t" 'BEGIN { printf "%.3f", a + t }')
-        if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q diskquota; then
+        if { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q diskquota; then
             dq=$(awk -v a="$dq" -v t="$t" 'BEGIN { printf "%.3f", a + t }')
         fi
     done
     echo "$all $dq"
+}
+
+# Wait until the postmaster has no child left but its auxiliary processes,
+# the launcher and the workers: every backend exited and was reaped.
+wait_backends_gone() {
+    local pm i
+    pm=$(head -1 "$CL/data/postmaster.pid")
+    for i in $(seq 100); do
+        if ! pgrep -P "$pm" | while read -r pid; do
+                { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null; echo; done |
+                grep -qE '^postgres: [^ ]+ [^ ]+ \[local\]'; then
+            sleep 0.2               # the last exits reach the postmaster
+            return 0
+        fi
+        sleep 0.1
+    done
 }
 
 # OLTP overhead: for each cell (tables x clients), pgbench runs single-row
@@ -356,10 +372,13 @@ oltp_run() {
         q -c 'SELECT diskquota.wait_for_worker_new_epoch()' >/dev/null
         q -c 'SELECT diskquota.wait_for_worker_new_epoch()' >/dev/null
     fi
+    # the warm-up's backends must be reaped before the first reading: the
+    # postmaster's children time counts them once they are
+    wait_backends_gone
     before=$(server_ticks)
     out=$("$PGBIN/pgbench" -n -h "$CL" -p "$CL_PORT" -c "$nc" -j "$(( nc < 2 ? 1 : 2 ))" \
           -T "$secs" "$@" postgres 2>/dev/null)
-    sleep 0.5                   # let the postmaster reap the backends
+    wait_backends_gone
     after=$(server_ticks)
     awk -v out="$out" -v b="$before" -v a="$after" -v hz="$(getconf CLK_TCK)" 'BEGIN {
         n = split(out, l, "\n")

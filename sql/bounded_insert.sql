@@ -38,15 +38,27 @@ INSERT INTO s21_gen.t VALUES ('x');
 -- a column default that is not a constant
 INSERT INTO s21_def.t VALUES ('a');
 \echo :LAST_ERROR_SQLSTATE
+-- an index that makes many entries of one small value (a GIN index on an
+-- expression)
+CREATE SCHEMA s21_gin;
+SELECT diskquota.set_schema_quota('s21_gin', '1 MB');
+CREATE FUNCTION s21_gin.spread(int) RETURNS int[] IMMUTABLE LANGUAGE sql
+  AS 'SELECT array_agg(g) FROM generate_series(1, $1) g';
+CREATE TABLE s21_gin.t(i int);
+CREATE INDEX ON s21_gin.t USING gin (s21_gin.spread(i)) WITH (fastupdate = off);
+SELECT diskquota.wait_for_worker_new_epoch();
+INSERT INTO s21_gin.t VALUES (5000000);
+\echo :LAST_ERROR_SQLSTATE
 -- none of those rows is there; each schema is over its quota now, and even
 -- the smallest INSERT is refused before it starts
 SELECT (SELECT count(*) FROM s21_const.t) + (SELECT count(*) FROM s21_trig.t) +
-       (SELECT count(*) FROM s21_gen.t) + (SELECT count(*) FROM s21_def.t) AS rows;
+       (SELECT count(*) FROM s21_gen.t) + (SELECT count(*) FROM s21_def.t) +
+       (SELECT count(*) FROM s21_gin.t) AS rows;
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT target_oid::regnamespace, rejected FROM diskquota.quota_usage()
  WHERE target_oid::regnamespace::text LIKE 's21%' ORDER BY 1;
 INSERT INTO s21_const.t VALUES ('e', 'f');
 \echo :LAST_ERROR_SQLSTATE
 SELECT diskquota.set_schema_quota(s, '-1')
-  FROM unnest(ARRAY['s21_const', 's21_trig', 's21_gen', 's21_def']) s;
-DROP SCHEMA s21_const, s21_trig, s21_gen, s21_def CASCADE;
+  FROM unnest(ARRAY['s21_const', 's21_trig', 's21_gen', 's21_def', 's21_gin']) s;
+DROP SCHEMA s21_const, s21_trig, s21_gen, s21_def, s21_gin CASCADE;

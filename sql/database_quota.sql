@@ -23,6 +23,7 @@ INSERT INTO s23.t VALUES (1);
 CREATE TEMP TABLE t23(i int);
 INSERT INTO t23 VALUES (1);
 CREATE TABLE s23.ctas AS SELECT 1 AS i;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) CREATE TABLE s23.ctas AS SELECT 1 AS i;
 SELECT target_type, target_name, tablespace_name FROM diskquota.rejectmap;
 -- cleanup stays allowed; raising the quota is always possible
 DELETE FROM s23.t;
@@ -35,6 +36,10 @@ INSERT INTO s23.t VALUES (1);
 SELECT diskquota.set_database_quota(
          (pg_database_size(current_database()) / (1024 * 1024) + 3)::text || ' MB');
 SELECT diskquota.wait_for_worker_new_epoch();
+BEGIN;
+CREATE TABLE s23.fresh(i int);
+INSERT INTO s23.fresh SELECT generate_series(1, 20000000);
+ROLLBACK;
 INSERT INTO s23.t SELECT generate_series(1, 20000000);
 \echo :LAST_ERROR_SQLSTATE
 SELECT diskquota.set_database_quota('-1');

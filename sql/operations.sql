@@ -38,6 +38,17 @@ INSERT INTO s24.t VALUES (1);
 SELECT diskquota.resume();
 INSERT INTO s24.t VALUES (1);
 \echo :LAST_ERROR_SQLSTATE
+-- a pause rolled back with its savepoint does not pause
+BEGIN;
+SAVEPOINT a;
+SELECT diskquota.pause();
+ROLLBACK TO a;
+COMMIT;
+INSERT INTO s24.t VALUES (1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT diskquota.wait_for_worker_new_epoch();
+INSERT INTO s24.t VALUES (1);
+\echo :LAST_ERROR_SQLSTATE
 INSERT INTO s24_run.t VALUES (1);
 \echo :LAST_ERROR_SQLSTATE
 SELECT count(*) FROM diskquota.rejectmap;

@@ -67,11 +67,27 @@ SELECT diskquota.set_schema_tablespace_quota('s22', 'dq_ts2', '1 kB');
 SELECT diskquota.wait_for_worker_new_epoch();
 ALTER TABLE s22.in_default SET TABLESPACE dq_ts2;
 \echo :LAST_ERROR_SQLSTATE
+-- with the schema over its quota: a move alone is allowed, a move combined
+-- with a rewrite is checked like the rewrite
+SELECT diskquota.set_schema_quota('s22', '1 kB');
+SELECT diskquota.wait_for_worker_new_epoch();
+ALTER TABLE s22.in_ts1 SET TABLESPACE dq_ts1;
+ALTER TABLE s22.in_ts1 SET TABLESPACE pg_default, ALTER COLUMN i TYPE bigint;
+\echo :LAST_ERROR_SQLSTATE
+ALTER TABLE s22.in_ts1 ALTER COLUMN i TYPE bigint, SET TABLESPACE pg_default;
+\echo :LAST_ERROR_SQLSTATE
+SELECT diskquota.set_schema_quota('s22', '100 MB');
 -- a load that crosses the quota while it runs is stopped
 SELECT diskquota.set_schema_tablespace_quota('s22', 'dq_ts2', '-1');
 SELECT diskquota.set_schema_tablespace_quota('s22', 'dq_ts1', '2 MB');
 CREATE TABLE s22.load(i int) TABLESPACE dq_ts1;
 SELECT diskquota.wait_for_worker_new_epoch();
+-- also into a table the transaction created there, which the worker cannot
+-- see in the catalog yet
+BEGIN;
+CREATE TABLE s22.fresh(i int) TABLESPACE dq_ts1;
+INSERT INTO s22.fresh SELECT generate_series(1, 20000000);
+ROLLBACK;
 INSERT INTO s22.load SELECT generate_series(1, 20000000);
 \echo :LAST_ERROR_SQLSTATE
 -- a role's part in a tablespace

@@ -16,11 +16,18 @@ SELECT diskquota.wait_for_worker_new_epoch();
 INSERT INTO s25.t SELECT generate_series(1, 100000);
 SELECT diskquota.wait_for_worker_new_epoch();
 INSERT INTO s25.t VALUES (1);
+-- what a DBA may have built on 1.0: grants, a view of its own on a view
+CREATE ROLE dq_viewer25 NOLOGIN;
+GRANT USAGE ON SCHEMA diskquota TO dq_viewer25;
+GRANT SELECT ON diskquota.show_schema_quota_view TO dq_viewer25;
+GRANT EXECUTE ON FUNCTION diskquota.quota_usage() TO dq_viewer25;
+CREATE VIEW public.tenant_usage AS
+  SELECT schema_name, nspsize_in_bytes FROM diskquota.show_schema_quota_view;
 \c contrib_regression
 CREATE EXTENSION IF NOT EXISTS dblink;
 -- everything the extension's objects are made of, one line each, in a
 -- database
-CREATE FUNCTION pg_temp.dq_objects(db text) RETURNS SETOF text LANGUAGE sql AS $f$
+CREATE FUNCTION public.dq_objects(db text) RETURNS SETOF text LANGUAGE sql AS $f$
 SELECT o FROM dblink('dbname=' || db, $q$
   SELECT 'member ' || pg_describe_object(classid, objid, objsubid)
     FROM pg_depend
@@ -58,17 +65,28 @@ SELECT o FROM dblink('dbname=' || db, $q$
 $q$) AS t(o text)
 $f$;
 -- the objects of 1.1, as CREATE EXTENSION installs them
-SELECT o FROM pg_temp.dq_objects('dq_v11') o ORDER BY o COLLATE "C";
+SELECT o FROM public.dq_objects('dq_v11') o ORDER BY o COLLATE "C";
 -- 1.0 lacks some of them
 SELECT count(*) > 10 AS missing_in_10 FROM (
-  SELECT * FROM pg_temp.dq_objects('dq_v11')
-  EXCEPT ALL SELECT * FROM pg_temp.dq_objects('dq_v10')) d;
+  SELECT * FROM public.dq_objects('dq_v11')
+  EXCEPT ALL SELECT * FROM public.dq_objects('dq_v10')) d;
 SELECT dblink_exec('dbname=dq_v10', 'ALTER EXTENSION diskquota UPDATE');
--- after the update: the same objects, nothing more, nothing less
-SELECT * FROM pg_temp.dq_objects('dq_v11') EXCEPT ALL SELECT * FROM pg_temp.dq_objects('dq_v10');
-SELECT * FROM pg_temp.dq_objects('dq_v10') EXCEPT ALL SELECT * FROM pg_temp.dq_objects('dq_v11');
 \c dq_v10
 SELECT extversion FROM pg_extension WHERE extname = 'diskquota';
+-- the grants and the DBA's view are still there
+SELECT has_table_privilege('dq_viewer25', 'diskquota.show_schema_quota_view', 'SELECT') AS can_select,
+       has_function_privilege('dq_viewer25', 'diskquota.quota_usage()', 'EXECUTE') AS can_execute;
+SELECT schema_name FROM public.tenant_usage;
+REVOKE ALL ON SCHEMA diskquota FROM dq_viewer25;
+REVOKE ALL ON diskquota.show_schema_quota_view FROM dq_viewer25;
+REVOKE ALL ON FUNCTION diskquota.quota_usage() FROM dq_viewer25;
+DROP VIEW public.tenant_usage;
+\c contrib_regression
+-- after the update (and without those grants): the same objects as a fresh
+-- install, nothing more, nothing less
+SELECT * FROM public.dq_objects('dq_v11') EXCEPT ALL SELECT * FROM public.dq_objects('dq_v10');
+SELECT * FROM public.dq_objects('dq_v10') EXCEPT ALL SELECT * FROM public.dq_objects('dq_v11');
+\c dq_v10
 -- the quota set under 1.0 is still there, and still enforced
 SELECT quota_type, schema_id, role_id, quota_in_bytes, tablespace_oid, tablespace_name
   FROM diskquota.quota_config;
@@ -86,3 +104,5 @@ ALTER SYSTEM RESET diskquota.monitor_databases;
 SELECT pg_reload_conf();
 DROP DATABASE dq_v10 WITH (FORCE);
 DROP DATABASE dq_v11;
+DROP ROLE dq_viewer25;
+DROP FUNCTION public.dq_objects(text);

@@ -131,13 +131,21 @@ is( $b->safe_psql(
 	's dq_space 3',
 	'the tablespace quota shows in its view');
 
-# Restoring a tablespace quota where no such tablespace exists fails clearly.
+# A tablespace quota whose tablespace does not exist where it is restored
+# is left out with a WARNING; the other quotas are restored.
 $b->safe_psql('postgres', 'CREATE DATABASE dq2');
 ($ret, $stdout, $stderr) = $b->psql('dq2',
-	"CREATE EXTENSION diskquota; INSERT INTO diskquota.quota_config VALUES ('schema_tablespace', 'public', NULL, 1, 12345, 'no_such_space')"
-);
-like($stderr, qr/tablespace "no_such_space" does not exist/,
-	'a quota on a missing tablespace is not restored silently');
+	"CREATE EXTENSION diskquota; COPY diskquota.quota_config FROM stdin;\n"
+	  . "schema_tablespace\tpublic\t\\N\t1\t12345\tno_such_space\n"
+	  . "schema\tpublic\t\\N\t2\t\\N\t\\N\n\\.\n");
+like(
+	$stderr,
+	qr/WARNING:  diskquota: tablespace "no_such_space" does not exist, its schema_tablespace quota is not restored/,
+	'a quota on a missing tablespace is left out, with a warning');
+is( $b->safe_psql(
+		'dq2', 'SELECT string_agg(quota_type, \',\') FROM diskquota.quota_config'),
+	'schema',
+	'... and the other quotas are restored');
 
 $a->stop;
 $b->stop;
