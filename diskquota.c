@@ -417,6 +417,20 @@ diskquota_wake_worker_near_quota(Oid dbid)
 	wake_worker(dbid, true);
 }
 
+/* Is a quota of a database near (the feed is to wake its worker)? */
+bool
+diskquota_database_near_quota(Oid dbid)
+{
+	DiskquotaDBSlot *slot;
+	bool		result;
+
+	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
+	slot = diskquota_find_db_slot(dbid);
+	result = slot != NULL && slot->near_quota;
+	LWLockRelease(DiskquotaShared->lock);
+	return result;
+}
+
 /*
  * Wait until the launcher has drained the file-change feed of every event
  * queued before this call (a worker, before it takes the active relations),
@@ -1222,8 +1236,10 @@ diskquota_launcher_main(Datum main_arg pg_attribute_unused())
 			now = GetCurrentTimestamp();
 			/* a worker about to refresh wants everything drained now */
 			request = feed_on ? feed_drain_requested() : 0;
+			/* so does a wake-up that is due: it is done by the drain */
 			if (feed_on &&
-				(request != 0 || TimestampDifferenceExceeds(last_drain, now, drain_interval)))
+				(request != 0 || TimestampDifferenceExceeds(last_drain, now, drain_interval) ||
+				 diskquota_feed_next_wake() == 0))
 			{
 				last_drain = now;
 				if (diskquota_feed_drain())

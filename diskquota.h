@@ -150,6 +150,7 @@ extern void diskquota_require_shmem(void);
 extern DiskquotaDBSlot *diskquota_find_db_slot(Oid dbid);
 extern void diskquota_wake_worker(Oid dbid);
 extern void diskquota_wake_worker_near_quota(Oid dbid);
+extern bool diskquota_database_near_quota(Oid dbid);
 extern bool diskquota_wait_feed_drained(void);
 extern void diskquota_prepare_wake_from_handler(void);
 extern void diskquota_wake_worker_from_handler(void);

@@ -333,7 +333,8 @@ flush_files(const DiskquotaFileRef *files, const Oid *dbids, int n)
 			end++;
 		/* on overflow the database is marked for a full rescan */
 		(void) diskquota_mark_files_active(dbids[start], &files[start], end - start);
-		if (db)
+		/* only a worker with a quota near is woken by the feed */
+		if (db && !db->wake_pending && diskquota_database_near_quota(db->dbid))
 			db->wake_pending = true;
 		start = end;
 	}
