@@ -572,58 +572,47 @@ check_statement(QueryDesc *queryDesc)
 
 /*
  * Per relation: do its indexes keep a bounded INSERT bounded?  A
- * backend-local cache, emptied of a relation by its relcache invalidation
- * (an index created or dropped invalidates the table's entry).
+ * backend-local, direct-mapped cache (a slot per relid modulo its size; a
+ * collision only costs a recomputation), emptied of a relation by its
+ * relcache invalidation: an index created or dropped invalidates the
+ * table's entry.
  */
+#define BOUNDED_CACHE_SIZE 1024
+
 typedef struct BoundedRelEntry
 {
-	Oid			relid;
+	Oid			relid;			/* InvalidOid: empty */
 	bool		indexes_ok;
 } BoundedRelEntry;
 
-static HTAB *bounded_rels = NULL;
+static BoundedRelEntry bounded_cache[BOUNDED_CACHE_SIZE];
+static bool bounded_cache_registered = false;
 
 static void
-bounded_rels_invalidate(Datum arg pg_attribute_unused(), Oid relid)
+bounded_cache_invalidate(Datum arg pg_attribute_unused(), Oid relid)
 {
-	HASH_SEQ_STATUS status;
-	BoundedRelEntry *entry;
-
-	if (bounded_rels == NULL)
-		return;
-	if (OidIsValid(relid))
-	{
-		hash_search(bounded_rels, &relid, HASH_REMOVE, NULL);
-		return;
-	}
-	hash_seq_init(&status, bounded_rels);
-	while ((entry = hash_seq_search(&status)) != NULL)
-		hash_search(bounded_rels, &entry->relid, HASH_REMOVE, NULL);
+	if (!OidIsValid(relid))
+		memset(bounded_cache, 0, sizeof(bounded_cache));
+	else if (bounded_cache[relid % BOUNDED_CACHE_SIZE].relid == relid)
+		bounded_cache[relid % BOUNDED_CACHE_SIZE].relid = InvalidOid;
 }
 
 static bool
 indexes_keep_bounded(Relation rel)
 {
 	Oid			relid = RelationGetRelid(rel);
-	BoundedRelEntry *entry;
+	BoundedRelEntry *entry = &bounded_cache[relid % BOUNDED_CACHE_SIZE];
 	List	   *indexes;
 	ListCell   *lc;
 	bool		ok;
 
-	if (bounded_rels == NULL)
-	{
-		HASHCTL		ctl;
-
-		memset(&ctl, 0, sizeof(ctl));
-		ctl.keysize = sizeof(Oid);
-		ctl.entrysize = sizeof(BoundedRelEntry);
-		bounded_rels = hash_create("diskquota bounded relations", 64, &ctl,
-								   HASH_ELEM | HASH_BLOBS);
-		CacheRegisterRelcacheCallback(bounded_rels_invalidate, (Datum) 0);
-	}
-	entry = hash_search(bounded_rels, &relid, HASH_FIND, NULL);
-	if (entry)
+	if (entry->relid == relid)
 		return entry->indexes_ok;
+	if (!bounded_cache_registered)
+	{
+		CacheRegisterRelcacheCallback(bounded_cache_invalidate, (Datum) 0);
+		bounded_cache_registered = true;
+	}
 
 	indexes = RelationGetIndexList(rel);
 	ok = list_length(indexes) <= DQ_BOUNDED_INDEXES;
@@ -655,7 +644,8 @@ indexes_keep_bounded(Relation rel)
 	}
 	list_free(indexes);
 
-	entry = hash_search(bounded_rels, &relid, HASH_ENTER, NULL);
+	/* the lookups above may have run invalidations: fill the slot last */
+	entry->relid = relid;
 	entry->indexes_ok = ok;
 	return ok;
 }
