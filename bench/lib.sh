@@ -8,6 +8,9 @@ bench_cleanup() {
     local d
     for d in "${BENCH_CLUSTERS[@]}"; do
         "$PGBIN/pg_ctl" -D "$d/data" -m fast -w stop >/dev/null 2>&1 || true
+        if [ -d "$d/data_b" ]; then
+            "$PGBIN/pg_ctl" -D "$d/data_b" -m fast -w stop >/dev/null 2>&1 || true
+        fi
         rm -rf "$d"
     done
     BENCH_CLUSTERS=()
@@ -41,6 +44,9 @@ cluster_start() {
 
 cluster_drop() {
     "$PGBIN/pg_ctl" -D "$CL/data" -m fast -w stop >/dev/null 2>&1 || true
+    if [ -d "$CL/data_b" ]; then
+        "$PGBIN/pg_ctl" -D "$CL/data_b" -m fast -w stop >/dev/null 2>&1 || true
+    fi
     rm -rf "$CL"
     local keep=() d
     for d in "${BENCH_CLUSTERS[@]}"; do [ "$d" = "$CL" ] || keep+=("$d"); done
@@ -304,7 +310,10 @@ wait_backends_gone() {
 # never reached), on the same cluster restarted without and with the library
 # preloaded, in pairs run back to back (without/with, then with/without).
 # Each run follows a 2-second warm-up of the same workload (and, with the
-# library, two completed refreshes), which is not measured.
+# library, two completed refreshes), which is not measured.  Then the same
+# cells again with both sides running at the same time on two copies of the
+# cluster (one preloading the library, one not, alternately), which cancels
+# most of what other load on the machine does to the ratio.
 # A cell's overhead is the median over its pairs of 1 - tps with / tps
 # without; its CPU overhead likewise, from the server's CPU time per
 # transaction (backends, launcher, workers and all other server processes),
@@ -353,7 +362,65 @@ CONF
     oltp_cell "tpcb-like x5" "$rounds" "$secs" 5 -b tpcb-like
     echo "tpcb_overhead_pct=$CELL_OVERHEAD"
     echo "tpcb_cpu_overhead_pct=$CELL_CPU_OVERHEAD"
+
+    # The same cells with both sides running at the same time, on two copies
+    # of the cluster: whatever else the machine does slows both alike.
+    "$PGBIN/pg_ctl" -D "$CL/data" -m fast -w stop >/dev/null
+    cp -a "$CL/data" "$CL/data_b"
+    rm -f "$CL/data_b/postmaster.pid"
+    echo "port = $((CL_PORT + 1))" >>"$CL/data_b/postgresql.conf"
+    local cos=()
+    for t in "${tables[@]}"; do
+        for c in "${clients[@]}"; do
+            concurrent_cell "${t}x${c}" "$rounds" "$secs" "$c" -f "$CL/insert_$t.sql"
+            cos+=("$CELL_OVERHEAD")
+        done
+    done
+    echo "oltp_concurrent_overhead_pct=$(median "${cos[@]}")"
+    echo "oltp_concurrent_overhead_max_pct=$(printf '%s\n' "${cos[@]}" | sort -g | tail -1)"
+    concurrent_cell "tpcb-like x5" "$rounds" "$secs" 5 -b tpcb-like
+    echo "tpcb_concurrent_overhead_pct=$CELL_OVERHEAD"
     cluster_drop
+}
+
+# concurrent_cell label rounds secs clients pgbench-options...: pgbench on
+# the two copies of the cluster (ports CL_PORT and CL_PORT + 1) at the same
+# time, one preloading the library and the other not; the copy with the
+# library alternates from round to round, so that a difference between the
+# copies themselves cancels out.  Each round restarts both, warms them up
+# together for 2 seconds and waits for the worker's refresh.  Sets
+# CELL_OVERHEAD to the median over the rounds of 1 - tps with / tps without.
+concurrent_cell() {
+    local label=$1 rounds=$2 secs=$3 nc=$4 r ov=() a b j with without
+    shift 4
+    j=$(( nc < 2 ? 1 : 2 ))
+    for r in $(seq "$rounds"); do
+        if [ $((r % 2)) -eq 1 ]; then with=data; without=data_b; else with=data_b; without=data; fi
+        "$PGBIN/pg_ctl" -D "$CL/data" -m fast -w stop >/dev/null 2>&1 || true
+        "$PGBIN/pg_ctl" -D "$CL/data_b" -m fast -w stop >/dev/null 2>&1 || true
+        echo "shared_preload_libraries = 'diskquota'" >"$CL/$with/preload.conf"
+        echo "shared_preload_libraries = ''" >"$CL/$without/preload.conf"
+        "$PGBIN/pg_ctl" -D "$CL/data" -l "$CL/log" -w -t 600 start >/dev/null
+        "$PGBIN/pg_ctl" -D "$CL/data_b" -l "$CL/log_b" -w -t 600 start >/dev/null
+        local pw=$CL_PORT po=$((CL_PORT + 1))
+        [ "$with" = data_b ] && { pw=$((CL_PORT + 1)); po=$CL_PORT; }
+        "$PGBIN/pgbench" -n -h "$CL" -p "$pw" -c "$nc" -j "$j" -T 2 "$@" postgres >/dev/null 2>&1 &
+        "$PGBIN/pgbench" -n -h "$CL" -p "$po" -c "$nc" -j "$j" -T 2 "$@" postgres >/dev/null 2>&1 &
+        wait
+        "$PGBIN/psql" -X -q -At -h "$CL" -p "$pw" -d postgres \
+            -c 'SELECT diskquota.wait_for_worker_new_epoch()' >/dev/null
+        "$PGBIN/pgbench" -n -h "$CL" -p "$pw" -c "$nc" -j "$j" -T "$secs" "$@" \
+            postgres >"$CL/with.out" 2>/dev/null &
+        "$PGBIN/pgbench" -n -h "$CL" -p "$po" -c "$nc" -j "$j" -T "$secs" "$@" \
+            postgres >"$CL/without.out" 2>/dev/null &
+        wait
+        a=$(awk '/^tps = / { print $3 }' "$CL/with.out")
+        b=$(awk '/^tps = / { print $3 }' "$CL/without.out")
+        ov+=("$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", (1 - a / b) * 100 }')")
+        echo "  $label concurrent round $r (library in $with): without $b tps, with $a tps (${ov[-1]} %)" >&2
+    done
+    CELL_OVERHEAD=$(median "${ov[@]}")
+    echo "concurrent cell $label: overhead $CELL_OVERHEAD % (median over $rounds rounds)"
 }
 
 # oltp_run preload clients secs pgbench-options...: restart the cluster with
