@@ -75,6 +75,7 @@ typedef struct ActiveMapKey
 typedef struct ActiveMapEntry
 {
 	ActiveMapKey key;
+	uint8		forks;			/* of a file entry: the forks that changed */
 } ActiveMapEntry;
 
 typedef struct ActiveMapHeader
@@ -209,19 +210,25 @@ database_has_worker(void)
  * if the map is full.
  */
 static bool
-insert_entry(Oid dbid, Oid spcnode, Oid id)
+insert_entry(Oid dbid, Oid spcnode, Oid id, uint8 forks)
 {
 	ActiveMapKey key;
+	ActiveMapEntry *entry;
 	bool		found;
 
 	memset(&key, 0, sizeof(key));
 	key.dbid = dbid;
 	key.spcnode = spcnode;
 	key.id = id;
-	if (hash_search(ActiveMap, &key, HASH_ENTER_NULL, &found) == NULL)
+	entry = hash_search(ActiveMap, &key, HASH_ENTER_NULL, &found);
+	if (entry == NULL)
 		return false;
 	if (!found)
+	{
 		ActiveHeader->nentries++;
+		entry->forks = 0;
+	}
+	entry->forks |= forks;
 	return true;
 }
 
@@ -241,7 +248,7 @@ push_relids(const Oid *relids, int n, bool wake)
 
 	LWLockAcquire(ActiveHeader->lock, LW_EXCLUSIVE);
 	for (i = 0; i < n && !overflow; i++)
-		overflow = !insert_entry(MyDatabaseId, InvalidOid, relids[i]);
+		overflow = !insert_entry(MyDatabaseId, InvalidOid, relids[i], 0);
 	LWLockRelease(ActiveHeader->lock);
 
 	if (overflow)
@@ -463,7 +470,8 @@ diskquota_mark_files_active(Oid dbid, const DiskquotaFileRef *files, int n)
 		return true;
 	LWLockAcquire(ActiveHeader->lock, LW_EXCLUSIVE);
 	for (i = 0; i < n && !overflow; i++)
-		overflow = !insert_entry(dbid, files[i].spcnode, files[i].relfilenode);
+		overflow = !insert_entry(dbid, files[i].spcnode, files[i].relfilenode,
+								 files[i].forks);
 	LWLockRelease(ActiveHeader->lock);
 	if (overflow)
 		diskquota_request_rescan(dbid, DQ_DEGRADED_ACTIVE_MAP_FULL);
@@ -498,6 +506,7 @@ diskquota_drain_active_relations(Oid dbid, List **files)
 
 				file->spcnode = entry->key.spcnode;
 				file->relfilenode = entry->key.id;
+				file->forks = entry->forks;
 				*files = lappend(*files, file);
 			}
 			hash_search(ActiveMap, &entry->key, HASH_REMOVE, NULL);

@@ -12,6 +12,10 @@
  * epoch, then sleep on its latch for at most diskquota.naptime seconds.
  * Backends wake the worker early when they commit catalog changes to
  * relations, and wake the launcher when the extension is created or dropped.
+ * A backend about to drop, copy (as a template) or move a monitored
+ * database stops its worker and holds the launcher off it (hold_until)
+ * until the command is over, since such commands need no other session
+ * connected to the database.
  *
  * Shared state owned by this file: DiskquotaShared, with one DiskquotaDBSlot
  * per monitored database.
@@ -34,6 +38,8 @@
  * paused before refusing one (diskquota_paused).  paused is set by the
  * committing pause()/resume() (which also advance pause_changes) and by the
  * worker from the table it read, unless pause_changes moved meanwhile.
+ * hold_until is set and cleared by backends (with the lock held
+ * exclusively) around DROP DATABASE and the like.
  * slots_changed is an atomic counter, advanced with the lock held whenever
  * a slot gets or loses a database, and read without it by backends to
  * know whether to look for their database's slot again.
@@ -56,6 +62,7 @@
 #include "access/xact.h"
 #include "catalog/pg_database.h"
 #include "commands/dbcommands.h"
+#include "commands/defrem.h"
 #include "commands/extension.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -66,6 +73,8 @@
 #include "storage/proc.h"
 #include "storage/shmem.h"
 #include "tcop/tcopprot.h"
+#include "tcop/utility.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
@@ -128,6 +137,11 @@ bool		diskquota_file_feed = true;
 DiskquotaSharedState *DiskquotaShared = NULL;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+static void dq_database_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+									   bool readOnlyTree, ProcessUtilityContext context,
+									   ParamListInfo params, QueryEnvironment *queryEnv,
+									   DestReceiver *dest, QueryCompletion *qc);
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 static void dq_shmem_request(void);
@@ -252,6 +266,8 @@ _PG_init(void)
 	diskquota_active_install_hooks();
 	diskquota_enforcement_install_hooks();
 	diskquota_slot_install_hooks();
+	prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = dq_database_ProcessUtility;
 }
 
 /*
@@ -554,6 +570,24 @@ diskquota_prepare_wake_from_handler(void)
 }
 
 /*
+ * The slot of this database, for a read of its flags without the lock (the
+ * callers say why that is safe), or NULL if it has none.  The barrier
+ * orders the caller's reads after what it did before.
+ */
+static DiskquotaDBSlot *
+my_database_slot(void)
+{
+	if (my_slot_index < 0 ||
+		DiskquotaShared->dbs[my_slot_index].dbid != MyDatabaseId)
+	{
+		if (lookup_my_slot_index() < 0)
+			return NULL;
+	}
+	pg_memory_barrier();
+	return &DiskquotaShared->dbs[my_slot_index];
+}
+
+/*
  * Does the launcher's file-change feed see every change of this database's
  * relation files?  Then the writes of a statement need not be pushed to the
  * active map: the feed reports the files as they grow.
@@ -568,17 +602,9 @@ diskquota_prepare_wake_from_handler(void)
 bool
 diskquota_feed_watches_my_database(void)
 {
-	DiskquotaDBSlot *slot;
+	DiskquotaDBSlot *slot = my_database_slot();
 
-	if (my_slot_index < 0 ||
-		DiskquotaShared->dbs[my_slot_index].dbid != MyDatabaseId)
-	{
-		if (lookup_my_slot_index() < 0)
-			return false;
-	}
-	slot = &DiskquotaShared->dbs[my_slot_index];
-	pg_memory_barrier();
-	return slot->feed_watched && slot->dbid == MyDatabaseId;
+	return slot != NULL && slot->feed_watched && slot->dbid == MyDatabaseId;
 }
 
 /*
@@ -589,17 +615,9 @@ diskquota_feed_watches_my_database(void)
 bool
 diskquota_paused(void)
 {
-	DiskquotaDBSlot *slot;
+	DiskquotaDBSlot *slot = my_database_slot();
 
-	if (my_slot_index < 0 ||
-		DiskquotaShared->dbs[my_slot_index].dbid != MyDatabaseId)
-	{
-		if (lookup_my_slot_index() < 0)
-			return false;
-	}
-	slot = &DiskquotaShared->dbs[my_slot_index];
-	pg_memory_barrier();
-	return slot->paused && slot->dbid == MyDatabaseId;
+	return slot != NULL && slot->paused && slot->dbid == MyDatabaseId;
 }
 
 /*
@@ -991,6 +1009,7 @@ launcher_reconcile(void)
 		slot->feed_watched = false;
 		slot->near_quota = false;
 		slot->paused = false;
+		slot->hold_until = 0;
 		pg_atomic_fetch_add_u32(&DiskquotaShared->slots_changed, 1);
 		launcher_info[i].next_start = 0;
 	}
@@ -1071,6 +1090,9 @@ launcher_reconcile(void)
 			slot->extension_events_seen == DiskquotaShared->extension_events)
 			continue;
 		if (now < launcher_info[i].next_start && slot->state != DQ_DB_NO_EXTENSION)
+			continue;
+		/* a DROP DATABASE (or the like) of it is under way */
+		if (now < slot->hold_until)
 			continue;
 		launcher_start_worker(i);
 	}
@@ -1342,6 +1364,158 @@ worker_extension_exists(void)
 	return OidIsValid(get_extension_oid(DISKQUOTA_EXTENSION_NAME, true));
 }
 
+/* ----------------------------------------------------------------
+ * Getting a worker out of the way of database-level commands
+ * ----------------------------------------------------------------
+ */
+
+/* How long a worker is held off while such a command runs */
+#define WORKER_HOLD_MS		60000
+/* How long such a command waits for the worker to exit */
+#define WORKER_EXIT_WAIT_MS	5000
+
+/*
+ * Stop the worker of a database and keep the launcher from starting one
+ * until diskquota_unhold_database(), or for WORKER_HOLD_MS if the caller
+ * never gets there.  Waits until the worker has exited (at most
+ * WORKER_EXIT_WAIT_MS).  Returns false if the database has no slot.
+ */
+static bool
+hold_database(Oid dbid)
+{
+	TimestampTz give_up = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+													  WORKER_EXIT_WAIT_MS);
+
+	for (;;)
+	{
+		DiskquotaDBSlot *slot;
+		int			pid = 0;
+		bool		starting = false;
+
+		LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+		slot = diskquota_find_db_slot(dbid);
+		if (slot == NULL)
+		{
+			LWLockRelease(DiskquotaShared->lock);
+			return false;
+		}
+		slot->hold_until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+													   WORKER_HOLD_MS);
+		pid = slot->worker_pid;
+		starting = slot->state == DQ_DB_STARTING;
+		LWLockRelease(DiskquotaShared->lock);
+
+		/* a worker starting now sees the hold and exits */
+		if (pid == 0 && !starting)
+			return true;
+		if (pid != 0)
+			kill(pid, SIGTERM);
+		if (GetCurrentTimestamp() >= give_up)
+			return true;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 10, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/* The command is over: the launcher may start the worker again. */
+static void
+unhold_database(Oid dbid)
+{
+	DiskquotaDBSlot *slot;
+
+	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+	slot = diskquota_find_db_slot(dbid);
+	if (slot)
+	{
+		slot->hold_until = 0;
+		DiskquotaShared->reconcile_requested = true;
+		if (DiskquotaShared->launcher_latch)
+			SetLatch(DiskquotaShared->launcher_latch);
+	}
+	LWLockRelease(DiskquotaShared->lock);
+}
+
+/*
+ * The database a command needs no other session connected to, and which
+ * the current user may run that command on (checked here too, so that a
+ * command that will be refused cannot stop a worker): DROP DATABASE,
+ * CREATE DATABASE ... TEMPLATE, ALTER DATABASE ... SET TABLESPACE.
+ * InvalidOid for any other command.
+ */
+static Oid
+database_needing_exclusive_access(Node *parsetree)
+{
+	Oid			dbid = InvalidOid;
+	ListCell   *lc;
+
+	switch (nodeTag(parsetree))
+	{
+		case T_DropdbStmt:
+			dbid = get_database_oid(((DropdbStmt *) parsetree)->dbname, true);
+			if (OidIsValid(dbid) && !pg_database_ownercheck(dbid, GetUserId()))
+				dbid = InvalidOid;
+			break;
+		case T_CreatedbStmt:
+			foreach(lc, ((CreatedbStmt *) parsetree)->options)
+			{
+				DefElem    *opt = (DefElem *) lfirst(lc);
+
+				if (strcmp(opt->defname, "template") == 0 && opt->arg != NULL)
+					dbid = get_database_oid(defGetString(opt), true);
+			}
+			if (OidIsValid(dbid) && !superuser() &&
+				!pg_database_ownercheck(dbid, GetUserId()))
+				dbid = InvalidOid;
+			break;
+		case T_AlterDatabaseStmt:
+			foreach(lc, ((AlterDatabaseStmt *) parsetree)->options)
+			{
+				if (strcmp(((DefElem *) lfirst(lc))->defname, "tablespace") == 0)
+					dbid = get_database_oid(((AlterDatabaseStmt *) parsetree)->dbname, true);
+			}
+			if (OidIsValid(dbid) && !pg_database_ownercheck(dbid, GetUserId()))
+				dbid = InvalidOid;
+			break;
+		default:
+			break;
+	}
+	return dbid == MyDatabaseId ? InvalidOid : dbid;
+}
+
+/*
+ * DROP DATABASE and the like fail while another session is connected to
+ * the database, and the worker is one: it is stopped first and kept away
+ * until the command is over.  A dropped database's slot is then freed by
+ * the launcher, which logs once that the listed database does not exist.
+ */
+static void
+dq_database_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+						   bool readOnlyTree, ProcessUtilityContext context,
+						   ParamListInfo params, QueryEnvironment *queryEnv,
+						   DestReceiver *dest, QueryCompletion *qc)
+{
+	Oid			wanted = database_needing_exclusive_access(pstmt->utilityStmt);
+	volatile Oid dbid = OidIsValid(wanted) && hold_database(wanted) ? wanted : InvalidOid;
+
+	PG_TRY();
+	{
+		if (prev_ProcessUtility)
+			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+									params, queryEnv, dest, qc);
+	}
+	PG_FINALLY();
+	{
+		if (OidIsValid(dbid))
+			unhold_database(dbid);
+	}
+	PG_END_TRY();
+}
+
 void
 diskquota_worker_main(Datum main_arg)
 {
@@ -1359,9 +1533,10 @@ diskquota_worker_main(Datum main_arg)
 
 	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
 	MyDBSlot = diskquota_find_db_slot(dbid);
-	if (MyDBSlot == NULL || MyDBSlot->worker_pid != 0)
+	if (MyDBSlot == NULL || MyDBSlot->worker_pid != 0 ||
+		GetCurrentTimestamp() < MyDBSlot->hold_until)
 	{
-		/* removed from the list meanwhile, or a duplicate */
+		/* removed from the list meanwhile, a duplicate, or held off */
 		LWLockRelease(DiskquotaShared->lock);
 		MyDBSlot = NULL;
 		proc_exit(0);

@@ -21,6 +21,7 @@
 
 #include "datatype/timestamp.h"
 #include "storage/backendid.h"
+#include "common/relpath.h"
 #include "storage/relfilenode.h"
 #include "port/atomics.h"
 #include "storage/condition_variable.h"
@@ -123,6 +124,7 @@ typedef struct DiskquotaDBSlot
 	bool		feed_watched;	/* the feed sees every file change here */
 	bool		near_quota;		/* a quota is within DQ_NEAR_QUOTA_BYTES */
 	bool		paused;			/* diskquota.pause(): enforce nothing */
+	TimestampTz hold_until;		/* no worker before then (DROP DATABASE) */
 	uint64		pause_changes;	/* pause() and resume() commits */
 	ConditionVariable epoch_cv; /* broadcast when epoch advances */
 } DiskquotaDBSlot;
@@ -178,6 +180,7 @@ typedef struct DiskquotaFileRef
 {
 	Oid			spcnode;		/* tablespace (never InvalidOid) */
 	Oid			relfilenode;
+	uint8		forks;			/* the forks that changed: 1 << ForkNumber */
 } DiskquotaFileRef;
 
 extern bool diskquota_mark_files_active(Oid dbid, const DiskquotaFileRef *files, int n);
@@ -201,6 +204,8 @@ extern void diskquota_model_init(void);
 extern bool diskquota_refresh(bool full_rescan, int *degraded, bool *writing,
 							  bool *near_quota, bool *paused);
 extern void diskquota_clear_quota_map(Oid dbid);
+extern bool diskquota_parse_relation_file_name(const char *name, Oid *relfilenode,
+											   BackendId *backend, ForkNumber *fork);
 
 typedef struct DiskquotaQuotaInfo
 {
@@ -212,9 +217,7 @@ typedef struct DiskquotaQuotaInfo
 
 extern bool diskquota_any_rejected(void);
 extern bool diskquota_rejected_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
-									  DiskquotaTarget *target);
-extern bool diskquota_rejected_in_tablespace(Oid dbid, Oid nspoid, Oid owner,
-											 Oid spcoid, DiskquotaTarget *target);
+									  bool tablespace_only, DiskquotaTarget *target);
 extern List *diskquota_copy_quota_map(Oid dbid);
 extern int64 diskquota_relation_size(Oid relid);
 

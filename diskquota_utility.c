@@ -281,6 +281,25 @@ diskquota_set_role_quota(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/* A quota of a schema or a role (argument 0) in a tablespace (argument 1) */
+static void
+set_tablespace_quota(FunctionCallInfo fcinfo, DiskquotaQuotaType type)
+{
+	DiskquotaTarget target;
+	bool		schema = type == DQ_SCHEMA_TABLESPACE_QUOTA;
+	char	   *name = parse_identifier(required_text_arg(fcinfo, 0, schema ? "schema" : "role"),
+										schema ? "schema" : "role");
+	text	   *quota = required_text_arg(fcinfo, 2, "quota");
+
+	diskquota_require_shmem();
+	require_superuser();
+	memset(&target, 0, sizeof(target));
+	target.type = type;
+	target.oid = schema ? get_namespace_oid(name, false) : get_role_oid(name, false);
+	target.spcoid = tablespace_arg(fcinfo, 1);
+	store_quota(&target, parse_quota(quota));
+}
+
 /*
  * diskquota.set_schema_tablespace_quota(schema text, tablespace text,
  * quota text)
@@ -288,17 +307,7 @@ diskquota_set_role_quota(PG_FUNCTION_ARGS)
 Datum
 diskquota_set_schema_tablespace_quota(PG_FUNCTION_ARGS)
 {
-	DiskquotaTarget target;
-	text	   *schema = required_text_arg(fcinfo, 0, "schema");
-	text	   *quota = required_text_arg(fcinfo, 2, "quota");
-
-	diskquota_require_shmem();
-	require_superuser();
-	memset(&target, 0, sizeof(target));
-	target.type = DQ_SCHEMA_TABLESPACE_QUOTA;
-	target.oid = get_namespace_oid(parse_identifier(schema, "schema"), false);
-	target.spcoid = tablespace_arg(fcinfo, 1);
-	store_quota(&target, parse_quota(quota));
+	set_tablespace_quota(fcinfo, DQ_SCHEMA_TABLESPACE_QUOTA);
 	PG_RETURN_VOID();
 }
 
@@ -309,17 +318,7 @@ diskquota_set_schema_tablespace_quota(PG_FUNCTION_ARGS)
 Datum
 diskquota_set_role_tablespace_quota(PG_FUNCTION_ARGS)
 {
-	DiskquotaTarget target;
-	text	   *role = required_text_arg(fcinfo, 0, "role");
-	text	   *quota = required_text_arg(fcinfo, 2, "quota");
-
-	diskquota_require_shmem();
-	require_superuser();
-	memset(&target, 0, sizeof(target));
-	target.type = DQ_ROLE_TABLESPACE_QUOTA;
-	target.oid = get_role_oid(parse_identifier(role, "role"), false);
-	target.spcoid = tablespace_arg(fcinfo, 1);
-	store_quota(&target, parse_quota(quota));
+	set_tablespace_quota(fcinfo, DQ_ROLE_TABLESPACE_QUOTA);
 	PG_RETURN_VOID();
 }
 

@@ -274,7 +274,7 @@ check_targets(Oid nspoid, Oid owner, Oid spcoid)
 
 	if (OidIsValid(nspoid) && isAnyTempNamespace(nspoid))
 		nspoid = InvalidOid;
-	if (diskquota_rejected_target(MyDatabaseId, nspoid, owner, spcoid, &target) &&
+	if (diskquota_rejected_target(MyDatabaseId, nspoid, owner, spcoid, false, &target) &&
 		!diskquota_paused())
 		report_rejected(&target);
 }
@@ -1420,10 +1420,10 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				Form_pg_class form = (Form_pg_class) GETSTRUCT(tuple);
 				DiskquotaTarget target;
 
-				if (diskquota_rejected_in_tablespace(MyDatabaseId,
-													 form->relpersistence == RELPERSISTENCE_TEMP ?
-													 InvalidOid : form->relnamespace,
-													 form->relowner, spcoid, &target) &&
+				if (diskquota_rejected_target(MyDatabaseId,
+											  form->relpersistence == RELPERSISTENCE_TEMP ?
+											  InvalidOid : form->relnamespace,
+											  form->relowner, spcoid, true, &target) &&
 					!diskquota_paused())
 				{
 					ReleaseSysCache(tuple);

@@ -16,9 +16,11 @@
  * database's directory in every tablespace, and the tablespace directories
  * themselves so that it notices a database directory or a tablespace that
  * appears later.  It drains the events when the descriptor is readable,
- * records (database, tablespace, relfilenode) in the shared active-relation
- * map (activetable.c), and, while a quota of the database is near
- * (DQ_NEAR_QUOTA_BYTES), sets the owning worker's latch, at most once per
+ * records (database, tablespace, relfilenode, and which forks changed) in
+ * the shared active-relation map (activetable.c), so that the worker
+ * re-sizes only the changed fork (one stat() for a heap that grew), and,
+ * while a quota of the database is near (DQ_NEAR_QUOTA_BYTES), sets the
+ * owning worker's latch, at most once per
  * diskquota.load_check_interval so that a bulk load costs a few wake-ups,
  * not one per block.  Under a write load the launcher drains the events
  * every few milliseconds rather than at each one, and a worker about to
@@ -272,36 +274,6 @@ diskquota_feed_watch(const Oid *dbids, int ndbs)
 	feed_started = true;
 }
 
-/*
- * The relfilenode a relation file name stands for: <n>, <n>.<segment>,
- * <n>_<fork>, t<backend>_<n>...  0 for other files (PG_VERSION,
- * pg_filenode.map, pg_internal.init, temporary files of a rewrite...).
- */
-static Oid
-file_relfilenode(const char *name)
-{
-	const char *p = name;
-	char	   *end;
-	unsigned long n;
-
-	if (*p == 't')
-	{
-		p = strchr(p, '_');
-		if (p == NULL)
-			return InvalidOid;
-		p++;
-	}
-	if (!isdigit((unsigned char) *p))
-		return InvalidOid;
-	errno = 0;
-	n = strtoul(p, &end, 10);
-	if (errno != 0 || n == 0 || n > PG_UINT32_MAX)
-		return InvalidOid;
-	if (*end != '\0' && *end != '.' && *end != '_')
-		return InvalidOid;
-	return (Oid) n;
-}
-
 static FeedDatabase *
 feed_database(Oid dbid)
 {
@@ -393,6 +365,9 @@ diskquota_feed_drain(void)
 		{
 			struct inotify_event *ev = (struct inotify_event *) p;
 			WatchEntry *entry;
+			Oid			relfilenode;
+			BackendId	backend;
+			ForkNumber	fork;
 
 			p += sizeof(struct inotify_event) + ev->len;
 			feed_last_events++;
@@ -411,11 +386,19 @@ diskquota_feed_drain(void)
 					feed_resync = true;
 				continue;
 			}
-			files[nfiles].spcnode = entry->spcnode;
-			files[nfiles].relfilenode = file_relfilenode(ev->name);
-			file_dbs[nfiles] = entry->dbid;
-			if (!OidIsValid(files[nfiles].relfilenode))
+			/*
+			 * Other files (PG_VERSION, pg_internal.init...) are not
+			 * relations; those of temporary relations cannot be mapped to
+			 * a relation (the backends report what they write there).
+			 */
+			if (!diskquota_parse_relation_file_name(ev->name, &relfilenode,
+													&backend, &fork) ||
+				backend != InvalidBackendId)
 				continue;
+			files[nfiles].spcnode = entry->spcnode;
+			files[nfiles].relfilenode = relfilenode;
+			files[nfiles].forks = (uint8) (1 << fork);
+			file_dbs[nfiles] = entry->dbid;
 			if (++nfiles == lengthof(files))
 			{
 				flush_files(files, file_dbs, nfiles);

@@ -21,7 +21,8 @@
  * also records which relation each file set belongs to (FileMap).
  * Otherwise a refresh re-sizes only what the active-relation map
  * (activetable.c) names: a relation the hooks reported, with its TOAST and
- * indexes; a file the feed reported, alone and without a catalog lookup.
+ * indexes; a file the feed reported, alone and without a catalog lookup
+ * (only its main fork when only that changed: one stat()).
  * So its cost is in proportion to what changed.  Each refresh then reads
  * quota_config (deleting the rows of dropped targets) and pause_state, and
  * publishes, for each configured quota, the usage and whether it is
@@ -171,35 +172,15 @@ target_rejected(Oid dbid, DiskquotaQuotaType type, Oid oid, Oid spcoid,
 }
 
 /*
- * Like diskquota_rejected_target() below, for the quotas of a schema
- * (nspoid) or a role in one tablespace only.
- */
-bool
-diskquota_rejected_in_tablespace(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
-								 DiskquotaTarget *target)
-{
-	bool		result = false;
-
-	if (!diskquota_any_rejected())
-		return false;
-	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
-	if (OidIsValid(nspoid))
-		result = target_rejected(dbid, DQ_SCHEMA_TABLESPACE_QUOTA, nspoid, spcoid, target);
-	if (!result && OidIsValid(owner))
-		result = target_rejected(dbid, DQ_ROLE_TABLESPACE_QUOTA, owner, spcoid, target);
-	LWLockRelease(QuotaHeader->lock);
-	return result;
-}
-
-/*
  * Is a target that a write into the files of a relation is charged to
  * rejected: its schema (InvalidOid for none), its owner, either of them in
- * the tablespace of the files, or the database?  Sets *target to the first
- * rejected one.
+ * the tablespace of the files, or the database?  With tablespace_only, the
+ * quotas of the schema and the owner in that tablespace only.  Sets
+ * *target to the first rejected one.
  */
 bool
 diskquota_rejected_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
-						  DiskquotaTarget *target)
+						  bool tablespace_only, DiskquotaTarget *target)
 {
 	bool		result = false;
 
@@ -207,14 +188,16 @@ diskquota_rejected_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
 		return false;
 	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
 	if (OidIsValid(nspoid))
-		result = target_rejected(dbid, DQ_SCHEMA_QUOTA, nspoid, InvalidOid, target) ||
+		result = (!tablespace_only &&
+				  target_rejected(dbid, DQ_SCHEMA_QUOTA, nspoid, InvalidOid, target)) ||
 			(OidIsValid(spcoid) &&
 			 target_rejected(dbid, DQ_SCHEMA_TABLESPACE_QUOTA, nspoid, spcoid, target));
 	if (!result && OidIsValid(owner))
-		result = target_rejected(dbid, DQ_ROLE_QUOTA, owner, InvalidOid, target) ||
+		result = (!tablespace_only &&
+				  target_rejected(dbid, DQ_ROLE_QUOTA, owner, InvalidOid, target)) ||
 			(OidIsValid(spcoid) &&
 			 target_rejected(dbid, DQ_ROLE_TABLESPACE_QUOTA, owner, spcoid, target));
-	if (!result)
+	if (!result && !tablespace_only)
 		result = target_rejected(dbid, DQ_DATABASE_QUOTA, dbid, InvalidOid, target);
 	LWLockRelease(QuotaHeader->lock);
 	return result;
@@ -301,6 +284,7 @@ typedef struct DQTableEntry
 	Oid			owner;
 	FileMapKey	files;			/* the table's own files, when sized */
 	int64		own_size;		/* of the table's own files */
+	int64		main_size;		/* of the main fork of its own files */
 	int64		size;			/* own_size and the sizes of its children */
 	uint64		sized;			/* when it was last sized with its children */
 	SpcBytes	spc;
@@ -315,6 +299,7 @@ typedef struct ChildEntry
 	Oid			table;
 	FileMapKey	files;			/* its files, when sized */
 	int64		size;
+	int64		main_size;		/* of the main fork of its files */
 	uint64		sized;			/* when it was sized with its table */
 } ChildEntry;
 
@@ -487,6 +472,7 @@ static void
 init_table(DQTableEntry *table)
 {
 	table->own_size = 0;
+	table->main_size = 0;
 	table->size = 0;
 	table->spc.spcoid = InvalidOid;
 	table->spc.bytes = 0;
@@ -494,52 +480,66 @@ init_table(DQTableEntry *table)
 	table->extra_spc = NULL;
 }
 
+/* Size of all segments of one fork of a relation file set, by stat() */
+static int64
+fork_size(RelFileNode rnode, BackendId backend, ForkNumber fork)
+{
+	char	   *path = relpathbackend(rnode, backend, fork);
+	char		segpath[MAXPGPATH];
+	BlockNumber segno;
+	int64		total = 0;
+
+	for (segno = 0;; segno++)
+	{
+		struct stat st;
+
+		if (segno == 0)
+			strlcpy(segpath, path, MAXPGPATH);
+		else
+			snprintf(segpath, MAXPGPATH, "%s.%u", path, segno);
+		if (stat(segpath, &st) < 0)
+		{
+			if (errno != ENOENT)
+				ereport(LOG,
+						(errcode_for_file_access(),
+						 errmsg("diskquota could not stat file \"%s\": %m", segpath)));
+			break;
+		}
+		total += st.st_size;
+		if (st.st_size < (off_t) RELSEG_SIZE * BLCKSZ)
+			break;				/* no further segment */
+	}
+	pfree(path);
+	return total;
+}
+
 /*
  * Size of the files of one relation file set, by stat(): all segments of
  * the forks the relation can have (relkind and relpersistence as in
  * pg_class; relkind '\0' when unknown: every fork).  Missing files count as
- * empty: a relation being dropped or created.
+ * empty: a relation being dropped or created.  *main_size (if not NULL) is
+ * set to the size of the main fork.
  */
 static int64
 relfilenode_size(RelFileNode rnode, BackendId backend, char relkind,
-				 char relpersistence)
+				 char relpersistence, int64 *main_size)
 {
 	int64		total = 0;
 	ForkNumber	fork;
 
 	for (fork = 0; fork <= MAX_FORKNUM; fork++)
 	{
-		char	   *path;
-		char		segpath[MAXPGPATH];
-		BlockNumber segno;
+		int64		size;
 
 		/* only unlogged relations have an init fork, only tables a VM */
 		if (relkind != '\0' &&
 			((fork == INIT_FORKNUM && relpersistence != RELPERSISTENCE_UNLOGGED) ||
 			 (fork == VISIBILITYMAP_FORKNUM && relkind == RELKIND_INDEX)))
 			continue;
-		path = relpathbackend(rnode, backend, fork);
-		for (segno = 0;; segno++)
-		{
-			struct stat st;
-
-			if (segno == 0)
-				strlcpy(segpath, path, MAXPGPATH);
-			else
-				snprintf(segpath, MAXPGPATH, "%s.%u", path, segno);
-			if (stat(segpath, &st) < 0)
-			{
-				if (errno != ENOENT)
-					ereport(LOG,
-							(errcode_for_file_access(),
-							 errmsg("diskquota could not stat file \"%s\": %m", segpath)));
-				break;
-			}
-			total += st.st_size;
-			if (st.st_size < (off_t) RELSEG_SIZE * BLCKSZ)
-				break;			/* no further segment */
-		}
-		pfree(path);
+		size = fork_size(rnode, backend, fork);
+		if (fork == MAIN_FORKNUM && main_size != NULL)
+			*main_size = size;
+		total += size;
 	}
 	return total;
 }
@@ -594,44 +594,48 @@ note_files(Oid relid, Form_pg_class form, RelFileNode rnode)
  * remembering where its files are.
  */
 static int64
-pg_class_size(Oid relid, Form_pg_class form, FileMapKey *files)
+pg_class_size(Oid relid, Form_pg_class form, FileMapKey *files, int64 *main_size)
 {
 	RelFileNode rnode;
 	BackendId	backend;
 
 	memset(files, 0, sizeof(FileMapKey));
+	*main_size = 0;
 	if (!pg_class_files(relid, form, &rnode, &backend))
 		return 0;
 	files->spcnode = rnode.spcNode;
 	files->relfilenode = rnode.relNode;
 	note_files(relid, form, rnode);
-	return relfilenode_size(rnode, backend, form->relkind, form->relpersistence);
+	return relfilenode_size(rnode, backend, form->relkind, form->relpersistence,
+							main_size);
 }
 
 /* Size of a relation by OID via the syscache, 0 if it is gone. */
 static int64
-relid_size(Oid relid, FileMapKey *files)
+relid_size(Oid relid, FileMapKey *files, int64 *main_size)
 {
 	HeapTuple	tuple;
 	int64		size;
 
 	memset(files, 0, sizeof(FileMapKey));
+	*main_size = 0;
 	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	if (!HeapTupleIsValid(tuple))
 		return 0;
-	size = pg_class_size(relid, (Form_pg_class) GETSTRUCT(tuple), files);
+	size = pg_class_size(relid, (Form_pg_class) GETSTRUCT(tuple), files, main_size);
 	ReleaseSysCache(tuple);
 	return size;
 }
 
 static void
-remember_child(Oid child, Oid table, int64 size, const FileMapKey *files,
-			   uint64 sized)
+remember_child(Oid child, Oid table, int64 size, int64 main_size,
+			   const FileMapKey *files, uint64 sized)
 {
 	ChildEntry *entry = hash_search(Children, &child, HASH_ENTER, NULL);
 
 	entry->table = table;
 	entry->size = size;
+	entry->main_size = main_size;
 	entry->sized = sized;
 	if (files)
 		entry->files = *files;
@@ -658,11 +662,12 @@ indexes_size(Relation pg_index, Oid indrelid, DQTableEntry *table, uint64 sized)
 	{
 		Oid			indexrelid = ((Form_pg_index) GETSTRUCT(tuple))->indexrelid;
 		FileMapKey	files;
-		int64		size = relid_size(indexrelid, &files);
+		int64		main_size;
+		int64		size = relid_size(indexrelid, &files, &main_size);
 
 		total += size;
 		charge_files(table, files.spcnode, size);
-		remember_child(indexrelid, table->relid, size, &files, sized);
+		remember_child(indexrelid, table->relid, size, main_size, &files, sized);
 	}
 	systable_endscan(scan);
 	return total;
@@ -699,7 +704,7 @@ relation_files_size(Oid relid, Relation pg_index, bool with_indexes)
 		return 0;
 	form = (Form_pg_class) GETSTRUCT(tuple);
 	if (pg_class_files(relid, form, &rnode, &backend))
-		size = relfilenode_size(rnode, backend, form->relkind, form->relpersistence);
+		size = relfilenode_size(rnode, backend, form->relkind, form->relpersistence, NULL);
 	if (with_indexes)
 	{
 		ScanKeyData key;
@@ -837,7 +842,7 @@ refresh_relation(Relation pg_index, Oid relid)
 		ReleaseSysCache(tuple);
 		if (OidIsValid(table))
 		{
-			remember_child(relid, table, 0, NULL, 0);
+			remember_child(relid, table, 0, 0, NULL, 0);
 			refresh_relation(pg_index, table);
 		}
 		return;
@@ -873,16 +878,18 @@ refresh_relation(Relation pg_index, Oid relid)
 		InvalidOid : form->relnamespace;
 	table->owner = form->relowner;
 	table->sized = sized;
-	table->own_size = pg_class_size(relid, form, &table->files);
+	table->own_size = pg_class_size(relid, form, &table->files, &table->main_size);
 	table->size = table->own_size;
 	charge_files(table, table->files.spcnode, table->own_size);
 	table->size += indexes_size(pg_index, relid, table, sized);
 	if (OidIsValid(form->reltoastrelid))
 	{
 		FileMapKey	toast_files;
-		int64		toast_size = relid_size(form->reltoastrelid, &toast_files);
+		int64		toast_main;
+		int64		toast_size = relid_size(form->reltoastrelid, &toast_files, &toast_main);
 
-		remember_child(form->reltoastrelid, relid, toast_size, &toast_files, sized);
+		remember_child(form->reltoastrelid, relid, toast_size, toast_main,
+					   &toast_files, sized);
 		charge_files(table, toast_files.spcnode, toast_size);
 		table->size += toast_size +
 			indexes_size(pg_index, form->reltoastrelid, table, sized);
@@ -911,6 +918,7 @@ refresh_file(Relation pg_index, const DiskquotaFileRef *file)
 	RelFileNode rnode;
 	Oid			relid;
 	int64		size;
+	int64		main_size = 0;
 
 	memset(&key, 0, sizeof(key));
 	key.spcnode = file->spcnode;
@@ -950,19 +958,30 @@ refresh_file(Relation pg_index, const DiskquotaFileRef *file)
 	rnode.spcNode = file->spcnode;
 	rnode.dbNode = MyDatabaseId;
 	rnode.relNode = file->relfilenode;
-	size = relfilenode_size(rnode, InvalidBackendId, entry->relkind,
-							entry->relpersistence);
+	if (file->forks == (1 << MAIN_FORKNUM))
+	{
+		/* only the main fork changed (the common case): one stat() */
+		int64		old_main = child ? child->main_size : table->main_size;
+
+		main_size = fork_size(rnode, InvalidBackendId, MAIN_FORKNUM);
+		size = (child ? child->size : table->own_size) + main_size - old_main;
+	}
+	else
+		size = relfilenode_size(rnode, InvalidBackendId, entry->relkind,
+								entry->relpersistence, &main_size);
 	if (child)
 	{
 		table->size += size - child->size;
 		charge_files(table, key.spcnode, size - child->size);
 		child->size = size;
+		child->main_size = main_size;
 	}
 	else
 	{
 		table->size += size - table->own_size;
 		charge_files(table, key.spcnode, size - table->own_size);
 		table->own_size = size;
+		table->main_size = main_size;
 	}
 }
 
@@ -983,21 +1002,26 @@ typedef struct DiskFileEntry
 {
 	DiskFileKey key;
 	int64		size;
+	int64		main_size;		/* of the main fork */
 } DiskFileEntry;
 
 /*
  * Parse a relation file name: <n>, <n>_<fork>, <n>.<segment>,
- * t<backend>_<n>...  False for other files (PG_VERSION, pg_filenode.map,
- * pg_internal.init, the temporary files of a rewrite).
+ * <n>_<fork>.<segment>, t<backend>_<n>...  False for other files
+ * (PG_VERSION, pg_filenode.map, pg_internal.init, the temporary files of a
+ * rewrite).  Used by the worker's directory listing and by the launcher's
+ * file-change feed.
  */
-static bool
-parse_relation_file_name(const char *name, Oid *relfilenode, BackendId *backend)
+bool
+diskquota_parse_relation_file_name(const char *name, Oid *relfilenode,
+								   BackendId *backend, ForkNumber *fork)
 {
 	const char *p = name;
 	char	   *end;
 	unsigned long n;
 
 	*backend = InvalidBackendId;
+	*fork = MAIN_FORKNUM;
 	if (*p == 't')
 	{
 		unsigned long b;
@@ -1013,18 +1037,28 @@ parse_relation_file_name(const char *name, Oid *relfilenode, BackendId *backend)
 	}
 	if (!isdigit((unsigned char) *p))
 		return false;
+	errno = 0;
 	n = strtoul(p, &end, 10);
-	if (n == 0 || n > PG_UINT32_MAX)
+	if (errno != 0 || n == 0 || n > PG_UINT32_MAX)
 		return false;
 	if (*end == '_')
 	{
 		end++;
 		if (strncmp(end, "fsm", 3) == 0)
+		{
+			*fork = FSM_FORKNUM;
 			end += 3;
+		}
 		else if (strncmp(end, "vm", 2) == 0)
+		{
+			*fork = VISIBILITYMAP_FORKNUM;
 			end += 2;
+		}
 		else if (strncmp(end, "init", 4) == 0)
+		{
+			*fork = INIT_FORKNUM;
 			end += 4;
+		}
 		else
 			return false;
 	}
@@ -1063,10 +1097,12 @@ scan_directory(HTAB *files, const char *path, Oid spcnode)
 		DiskFileEntry *entry;
 		struct stat st;
 		bool		found;
+		ForkNumber	fork;
 
 		memset(&key, 0, sizeof(key));
 		key.spcnode = spcnode;
-		if (!parse_relation_file_name(de->d_name, &key.relfilenode, &key.backend))
+		if (!diskquota_parse_relation_file_name(de->d_name, &key.relfilenode,
+												&key.backend, &fork))
 		{
 			/* PG_VERSION, pg_filenode.map, pg_internal.init */
 			if (fstatat(dirfd(dir), de->d_name, &st, 0) == 0 && S_ISREG(st.st_mode))
@@ -1084,8 +1120,13 @@ scan_directory(HTAB *files, const char *path, Oid spcnode)
 		}
 		entry = hash_search(files, &key, HASH_ENTER, &found);
 		if (!found)
+		{
 			entry->size = 0;
+			entry->main_size = 0;
+		}
 		entry->size += st.st_size;
+		if (fork == MAIN_FORKNUM)
+			entry->main_size += st.st_size;
 	}
 	FreeDir(dir);
 }
@@ -1140,6 +1181,7 @@ typedef struct ScanRel
 	Oid			indrelid;		/* for indexes */
 	FileMapKey	files;
 	int64		size;
+	int64		main_size;
 } ScanRel;
 
 /*
@@ -1206,6 +1248,7 @@ full_rescan(void)
 		key.backend = backend;
 		file = hash_search(files, &key, HASH_FIND, NULL);
 		srel->size = file ? file->size : 0;
+		srel->main_size = file ? file->main_size : 0;
 		srel->files.spcnode = rnode.spcNode;
 		srel->files.relfilenode = rnode.relNode;
 		note_files(form->oid, form, rnode);
@@ -1260,11 +1303,12 @@ full_rescan(void)
 		table->files = srel->files;
 		table->sized = sized;
 		table->own_size = srel->size;
+		table->main_size = srel->main_size;
 		table->size = srel->size;
 		if (srel->size != 0)
 			add_to_tablespace(table, srel->files.spcnode, srel->size);
 		if (OidIsValid(srel->toastrelid))
-			remember_child(srel->toastrelid, srel->relid, 0, NULL, sized);
+			remember_child(srel->toastrelid, srel->relid, 0, 0, NULL, sized);
 	}
 	hash_seq_init(&status, rels);
 	while ((srel = hash_seq_search(&status)) != NULL)
@@ -1300,7 +1344,8 @@ full_rescan(void)
 		table->size += srel->size;
 		if (srel->size != 0)
 			add_to_tablespace(table, srel->files.spcnode, srel->size);
-		remember_child(srel->relid, owner_table, srel->size, &srel->files, sized);
+		remember_child(srel->relid, owner_table, srel->size, srel->main_size,
+					   &srel->files, sized);
 	}
 
 	/* one charge per table and tablespace */
@@ -1638,7 +1683,7 @@ uncommitted_usage(List *files)
 	foreach(lc, files)
 	{
 		DiskquotaSlotFile *file = lfirst(lc);
-		int64		size = relfilenode_size(file->rnode, file->backend, '\0', '\0');
+		int64		size = relfilenode_size(file->rnode, file->backend, '\0', '\0', NULL);
 		Oid			spcoid = file->rnode.spcNode;
 
 		add_usage(extra, DQ_SCHEMA_QUOTA, file->nspoid, InvalidOid, size);
@@ -1665,20 +1710,20 @@ is_rejected_write(const DiskquotaSlotWrite *write, DiskquotaTarget *target)
 		int			i;
 
 		if (diskquota_rejected_target(MyDatabaseId, write->nspoid, write->owner,
-									  write->spcoid, target))
+									  write->spcoid, false, target))
 			return true;
 		if (!OidIsValid(write->relid) ||
 			(table = hash_search(Tables, &write->relid, HASH_FIND, NULL)) == NULL)
 			return false;
 		if (OidIsValid(table->spc.spcoid) && table->spc.spcoid != write->spcoid &&
 			diskquota_rejected_target(MyDatabaseId, write->nspoid, write->owner,
-									  table->spc.spcoid, target))
+									  table->spc.spcoid, true, target))
 			return true;
 		for (i = 0; i < table->nextra_spc; i++)
 		{
 			if (table->extra_spc[i].spcoid != write->spcoid &&
 				diskquota_rejected_target(MyDatabaseId, write->nspoid, write->owner,
-										  table->extra_spc[i].spcoid, target))
+										  table->extra_spc[i].spcoid, true, target))
 				return true;
 		}
 		return false;

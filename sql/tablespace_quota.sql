@@ -98,8 +98,10 @@ RESET ROLE;
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT role_name, tablespace_name, quota_in_mb, rolsize_tablespace_in_bytes
   FROM diskquota.show_role_tablespace_quota_view;
+-- a load that crosses it while it runs is stopped
 SET ROLE dq_r22;
-INSERT INTO s22.role_t SELECT generate_series(1, 100000);
+INSERT INTO s22.role_t SELECT generate_series(1, 20000000);
+\echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT rolsize_tablespace_in_bytes = pg_total_relation_size('s22.role_t') AS matches
