@@ -28,6 +28,7 @@ SELECT k, pg_temp.outcome('c' || k) FROM generate_series(1, 3) k;
 -- value set is the one in force
 SELECT diskquota.set_schema_quota('s26', '-1');
 TRUNCATE s26.t;
+SELECT diskquota.wait_for_worker_new_epoch();
 SELECT dblink_send_query('c' || k,
          'DO $d$ BEGIN FOR j IN 1..200 LOOP INSERT INTO s26.t SELECT generate_series(1, 100); END LOOP; END $d$')
   FROM generate_series(1, 2) k;

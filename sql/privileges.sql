@@ -32,6 +32,21 @@ SELECT diskquota.set_schema_quota('s16', '1 MB');
 SET ROLE dq_tenant;
 SELECT schema_name, quota_in_mb FROM diskquota.show_schema_quota_view WHERE schema_name = 's16';
 RESET ROLE;
+-- the functions of 1.1 as well, even with EXECUTE granted on all of them
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA diskquota TO dq_tenant;
+SET ROLE dq_tenant;
+SELECT diskquota.set_schema_tablespace_quota('s16', 'pg_default', '1 MB');
+\echo :LAST_ERROR_SQLSTATE
+SELECT diskquota.set_role_tablespace_quota('dq_tenant', 'pg_default', '1 MB');
+\echo :LAST_ERROR_SQLSTATE
+SELECT diskquota.set_database_quota('1 MB');
+\echo :LAST_ERROR_SQLSTATE
+SELECT diskquota.pause();
+\echo :LAST_ERROR_SQLSTATE
+INSERT INTO diskquota.pause_state VALUES (now());
+SELECT * FROM diskquota.quota_config;
+RESET ROLE;
+REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA diskquota FROM dq_tenant;
 SELECT diskquota.set_schema_quota('s16', '-1');
 DROP SCHEMA s16;
 REVOKE ALL ON SCHEMA diskquota FROM dq_tenant;
