@@ -375,23 +375,30 @@ diskquota_model_init(void)
 						  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 }
 
+/* Add bytes to one target of a usage hash (Targets, or a temporary one) */
 static void
-add_to_target(DiskquotaQuotaType type, Oid oid, Oid spcoid, int64 delta)
+add_usage(HTAB *usage, DiskquotaQuotaType type, Oid oid, Oid spcoid, int64 bytes)
 {
 	DiskquotaTarget key;
 	DQTargetEntry *entry;
 	bool		found;
 
-	if (delta == 0 || !OidIsValid(oid))
+	if (bytes == 0 || !OidIsValid(oid))
 		return;
 	memset(&key, 0, sizeof(key));
 	key.type = type;
 	key.oid = oid;
 	key.spcoid = spcoid;
-	entry = hash_search(Targets, &key, HASH_ENTER, &found);
+	entry = hash_search(usage, &key, HASH_ENTER, &found);
 	if (!found)
 		entry->used = 0;
-	entry->used += delta;
+	entry->used += bytes;
+}
+
+static void
+add_to_target(DiskquotaQuotaType type, Oid oid, Oid spcoid, int64 delta)
+{
+	add_usage(Targets, type, oid, spcoid, delta);
 }
 
 /* Add delta bytes to a table's bytes in one tablespace */
@@ -1639,26 +1646,6 @@ publish_quotas(List *quotas, HTAB *extra, bool *near_quota)
 	}
 	LWLockRelease(QuotaHeader->lock);
 	return degraded;
-}
-
-/* Add bytes to one target of a usage hash */
-static void
-add_usage(HTAB *usage, DiskquotaQuotaType type, Oid oid, Oid spcoid, int64 bytes)
-{
-	DiskquotaTarget key;
-	DQTargetEntry *entry;
-	bool		found;
-
-	if (!OidIsValid(oid))
-		return;
-	memset(&key, 0, sizeof(key));
-	key.type = type;
-	key.oid = oid;
-	key.spcoid = spcoid;
-	entry = hash_search(usage, &key, HASH_ENTER, &found);
-	if (!found)
-		entry->used = 0;
-	entry->used += bytes;
 }
 
 /*
