@@ -670,12 +670,8 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 									 NoLock, true);
 	}
 
-	if (prev_ProcessUtility)
-		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-							params, queryEnv, dest, qc);
-	else
-		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-								params, queryEnv, dest, qc);
+	diskquota_next_ProcessUtility(prev_ProcessUtility, pstmt, queryString,
+								  readOnlyTree, context, params, queryEnv, dest, qc);
 
 	if (ActiveHeader == NULL)
 		return;

@@ -1485,6 +1485,24 @@ database_needing_exclusive_access(Node *parsetree)
 }
 
 /*
+ * Call the ProcessUtility hook installed before ours (prev), or the
+ * standard one: each file that hooks ProcessUtility chains its own.
+ */
+void
+diskquota_next_ProcessUtility(ProcessUtility_hook_type prev, PlannedStmt *pstmt,
+							  const char *queryString, bool readOnlyTree,
+							  ProcessUtilityContext context, ParamListInfo params,
+							  QueryEnvironment *queryEnv, DestReceiver *dest,
+							  QueryCompletion *qc)
+{
+	if (prev)
+		prev(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+}
+
+/*
  * DROP DATABASE and the like fail while another session is connected to
  * the database, and the worker is one: it is stopped first and kept away
  * until the command is over.  A dropped database's slot is then freed by
@@ -1501,12 +1519,9 @@ dq_database_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 
 	PG_TRY();
 	{
-		if (prev_ProcessUtility)
-			prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-								params, queryEnv, dest, qc);
-		else
-			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-									params, queryEnv, dest, qc);
+		diskquota_next_ProcessUtility(prev_ProcessUtility, pstmt, queryString,
+									  readOnlyTree, context, params, queryEnv,
+									  dest, qc);
 	}
 	PG_FINALLY();
 	{

@@ -10,8 +10,11 @@
  *						that feed it
  *	quotamodel.c		the worker's size model and the shared quota map
  *						(published quotas, usage and rejections)
- *	enforcement.c		hooks that refuse loads into rejected targets and the
- *						per-backend slots
+ *	enforcement.c		hooks that refuse loads into rejected targets, before
+ *						and while a statement runs
+ *	backendslot.c		per-backend slots: running statements, uncommitted
+ *						relations, stop requests
+ *	filefeed.c			the file-change feed (inotify), run by the launcher
  *	diskquota_utility.c	SQL-callable functions
  *
  *-------------------------------------------------------------------------
@@ -27,6 +30,7 @@
 #include "storage/condition_variable.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
+#include "tcop/utility.h"
 #include "utils/relcache.h"
 
 #define DISKQUOTA_EXTENSION_NAME "diskquota"
@@ -148,6 +152,11 @@ typedef struct DiskquotaSharedState
 extern DiskquotaSharedState *DiskquotaShared;
 
 /* diskquota.c */
+extern void diskquota_next_ProcessUtility(ProcessUtility_hook_type prev,
+										  PlannedStmt *pstmt, const char *queryString,
+										  bool readOnlyTree, ProcessUtilityContext context,
+										  ParamListInfo params, QueryEnvironment *queryEnv,
+										  DestReceiver *dest, QueryCompletion *qc);
 extern void diskquota_require_shmem(void);
 extern DiskquotaDBSlot *diskquota_find_db_slot(Oid dbid);
 extern void diskquota_wake_worker(Oid dbid);

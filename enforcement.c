@@ -1371,21 +1371,6 @@ utility_target(Node *parsetree, Oid *nspoid, Oid *owner, Oid *spcoid, bool *move
 	return InvalidOid;
 }
 
-/* The next ProcessUtility in the chain */
-static void
-next_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
-					bool readOnlyTree, ProcessUtilityContext context,
-					ParamListInfo params, QueryEnvironment *queryEnv,
-					DestReceiver *dest, QueryCompletion *qc)
-{
-	if (prev_ProcessUtility)
-		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-							params, queryEnv, dest, qc);
-	else
-		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-								params, queryEnv, dest, qc);
-}
-
 static void
 dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				  bool readOnlyTree, ProcessUtilityContext context,
@@ -1471,8 +1456,9 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	}
 	if (nwrites == 0)
 	{
-		next_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-							params, queryEnv, dest, qc);
+		diskquota_next_ProcessUtility(prev_ProcessUtility, pstmt, queryString,
+									  readOnlyTree, context, params, queryEnv,
+									  dest, qc);
 		return;
 	}
 
@@ -1480,8 +1466,9 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	generation = write_generation;
 	PG_TRY();
 	{
-		next_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-							params, queryEnv, dest, qc);
+		diskquota_next_ProcessUtility(prev_ProcessUtility, pstmt, queryString,
+									  readOnlyTree, context, params, queryEnv,
+									  dest, qc);
 	}
 	PG_CATCH();
 	{
