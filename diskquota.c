@@ -235,7 +235,7 @@ _PG_init(void)
 
 		DefineCustomIntVariable("diskquota.max_quotas",
 								"Maximum number of quotas, over all monitored databases.",
-								"Quotas beyond this number are not enforced and diskquota.status() reports the database as degraded.",
+								"When the map is full, exceeded quotas take precedence and the usage of other quotas is not shown; diskquota.status() reports the database as degraded.",
 								&diskquota_max_quotas,
 								10000, 16, INT_MAX / 64,
 								PGC_POSTMASTER,
@@ -1537,6 +1537,8 @@ diskquota_worker_main(Datum main_arg)
 	Oid			dbid = DatumGetObjectId(main_arg);
 	TimestampTz last_full_rescan = 0;
 	bool		first = true;
+	int			recent_degraded = 0;	/* DQ_DEGRADED_TRANSIENT bits met lately */
+	TimestampTz recent_degraded_at = 0;
 	MemoryContext cycle_context;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
@@ -1648,13 +1650,20 @@ diskquota_worker_main(Datum main_arg)
 			last_full_rescan = start;
 		first = false;
 		end = GetCurrentTimestamp();
+		if (TimestampDifferenceExceeds(recent_degraded_at, end, DQ_DEGRADED_SHOWN_MS))
+			recent_degraded = 0;
+		if (degraded & DQ_DEGRADED_TRANSIENT)
+		{
+			recent_degraded |= degraded & DQ_DEGRADED_TRANSIENT;
+			recent_degraded_at = end;
+		}
 
 		LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
 		MyDBSlot->refreshing = false;
 		MyDBSlot->epoch++;
 		MyDBSlot->last_refresh = end;
 		MyDBSlot->last_refresh_ms = (double) (end - start) / 1000.0;
-		MyDBSlot->degraded = degraded;
+		MyDBSlot->degraded = degraded | recent_degraded;
 		MyDBSlot->near_quota = near_quota;
 		if (full)
 			MyDBSlot->full_rescans++;

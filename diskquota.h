@@ -104,6 +104,16 @@ typedef enum DiskquotaDBState
 #define DQ_DEGRADED_SLOT_FULL		0x04
 #define DQ_DEGRADED_FEED_OVERFLOW	0x08
 #define DQ_DEGRADED_FEED_UNWATCHED	0x10
+#define DQ_DEGRADED_REJECT_UNPUBLISHED	0x20
+
+/*
+ * The conditions that one refresh repairs (by a full rescan, or by counting
+ * after commit) stay shown in diskquota.status() for this long after the
+ * last refresh that met them; the others are shown while they last.
+ */
+#define DQ_DEGRADED_TRANSIENT \
+	(DQ_DEGRADED_ACTIVE_MAP_FULL | DQ_DEGRADED_SLOT_FULL | DQ_DEGRADED_FEED_OVERFLOW)
+#define DQ_DEGRADED_SHOWN_MS	60000
 
 /*
  * One slot per monitored database, in shared memory (diskquota.c).
@@ -120,7 +130,7 @@ typedef struct DiskquotaDBSlot
 	uint64		epoch;			/* completed refreshes */
 	TimestampTz last_refresh;	/* end of the last refresh */
 	double		last_refresh_ms;	/* its duration */
-	int			degraded;		/* DQ_DEGRADED_* bits of the last refresh */
+	int			degraded;		/* DQ_DEGRADED_* bits shown by status() */
 	bool		rescan_requested;	/* next refresh must be a full rescan */
 	int			pending_degraded;	/* DQ_DEGRADED_* bits reported by backends */
 	uint64		full_rescans;	/* full rescans done by the current worker */

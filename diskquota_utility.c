@@ -553,7 +553,10 @@ diskquota_status(PG_FUNCTION_ARGS)
 		if (slot->degraded & DQ_DEGRADED_ACTIVE_MAP_FULL)
 			appendStringInfoString(&reason, "active relation map was full, database fully rescanned");
 		if (slot->degraded & DQ_DEGRADED_QUOTA_MAP_FULL)
-			appendStringInfo(&reason, "%squota map is full, some quotas are not enforced",
+			appendStringInfo(&reason, "%squota map is full, the usage of some quotas is not shown",
+							 reason.len > 0 ? "; " : "");
+		if (slot->degraded & DQ_DEGRADED_REJECT_UNPUBLISHED)
+			appendStringInfo(&reason, "%squota map is full of exceeded quotas, some exceeded quotas are not enforced",
 							 reason.len > 0 ? "; " : "");
 		if (slot->degraded & DQ_DEGRADED_SLOT_FULL)
 			appendStringInfo(&reason, "%sa transaction created more relations than a backend slot holds",

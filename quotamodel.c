@@ -1375,6 +1375,8 @@ typedef struct ConfiguredQuota
 {
 	DiskquotaTarget target;
 	int64		quota_bytes;
+	int64		used_bytes;		/* set by publish_quotas() */
+	bool		rejected;		/* set by publish_quotas() */
 } ConfiguredQuota;
 
 /*
@@ -1574,10 +1576,82 @@ load_quota_config(bool *paused)
 }
 
 /*
+ * Make room in the full quota map for an exceeded quota; the caller holds
+ * QuotaHeader->lock exclusive.  The victim is an entry of this database
+ * that this publication has not (yet) confirmed, else an entry of another
+ * database that is not exceeded: an entry that is not exceeded refuses
+ * nothing, so dropping it only costs the views their usage figure (the
+ * other database's worker puts it back if there is room then).  False if
+ * every entry is an exceeded quota.
+ */
+static bool
+evict_for_rejected(void)
+{
+	HASH_SEQ_STATUS status;
+	QuotaMapEntry *entry;
+	QuotaMapEntry *victim = NULL;
+
+	hash_seq_init(&status, QuotaMap);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		if (entry->key.dbid == MyDatabaseId && !entry->seen)
+		{
+			victim = entry;
+			hash_seq_term(&status);
+			break;
+		}
+		if (victim == NULL && entry->key.dbid != MyDatabaseId && !entry->rejected)
+			victim = entry;
+	}
+	if (victim == NULL)
+		return false;
+	if (victim->rejected)
+		pg_atomic_fetch_sub_u32(&QuotaHeader->nrejected, 1);
+	hash_search(QuotaMap, &victim->key, HASH_REMOVE, NULL);
+	return true;
+}
+
+/*
+ * Publish one quota, whose usage is computed; the caller holds
+ * QuotaHeader->lock exclusive.  Returns the DQ_DEGRADED_* bit if it did not
+ * fit.
+ */
+static int
+publish_quota(ConfiguredQuota *quota)
+{
+	QuotaMapKey key;
+	QuotaMapEntry *entry;
+	bool		found;
+
+	memset(&key, 0, sizeof(key));
+	key.dbid = MyDatabaseId;
+	key.target = quota->target;
+	entry = hash_search(QuotaMap, &key, HASH_ENTER_NULL, &found);
+	while (entry == NULL && quota->rejected && evict_for_rejected())
+		entry = hash_search(QuotaMap, &key, HASH_ENTER_NULL, &found);
+	if (entry == NULL)
+		return quota->rejected ? DQ_DEGRADED_REJECT_UNPUBLISHED : DQ_DEGRADED_QUOTA_MAP_FULL;
+	if (!found)
+		entry->rejected = false;
+	entry->quota_bytes = quota->quota_bytes;
+	entry->used_bytes = quota->used_bytes;
+	entry->seen = true;
+	if (quota->rejected && !entry->rejected)
+		pg_atomic_fetch_add_u32(&QuotaHeader->nrejected, 1);
+	else if (!quota->rejected && entry->rejected)
+		pg_atomic_fetch_sub_u32(&QuotaHeader->nrejected, 1);
+	entry->rejected = quota->rejected;
+	return 0;
+}
+
+/*
  * Replace the published entries of this database by the configured quotas
- * and their usage.  Returns DQ_DEGRADED_QUOTA_MAP_FULL if some could not be
- * published.  Sets *near_quota if a quota not exceeded has less than
- * DQ_NEAR_QUOTA_BYTES left.
+ * and their usage.  Exceeded quotas are published first, making room if
+ * the map is full (evict_for_rejected), because only they refuse anything:
+ * enforcement stays exact as long as the exceeded quotas of all databases
+ * fit.  Returns the DQ_DEGRADED_* bits of what did not fit.  Sets
+ * *near_quota if a quota not exceeded has less than DQ_NEAR_QUOTA_BYTES
+ * left.
  */
 static int
 publish_quotas(List *quotas, HTAB *extra, bool *near_quota)
@@ -1586,6 +1660,25 @@ publish_quotas(List *quotas, HTAB *extra, bool *near_quota)
 	QuotaMapEntry *entry;
 	ListCell   *lc;
 	int			degraded = 0;
+	int			pass;
+
+	foreach(lc, quotas)
+	{
+		ConfiguredQuota *quota = lfirst(lc);
+		DQTargetEntry *target;
+
+		target = hash_search(Targets, &quota->target, HASH_FIND, NULL);
+		quota->used_bytes = target ? target->used : 0;
+		target = hash_search(extra, &quota->target, HASH_FIND, NULL);
+		if (target)
+			quota->used_bytes += target->used;
+		/* the database: also what belongs to no relation, as pg_database_size() */
+		if (quota->target.type == DQ_DATABASE_QUOTA)
+			quota->used_bytes += other_files_bytes;
+		quota->rejected = quota->used_bytes >= quota->quota_bytes;
+		if (!quota->rejected && quota->quota_bytes - quota->used_bytes < DQ_NEAR_QUOTA_BYTES)
+			*near_quota = true;
+	}
 
 	LWLockAcquire(QuotaHeader->lock, LW_EXCLUSIVE);
 	hash_seq_init(&status, QuotaMap);
@@ -1595,44 +1688,16 @@ publish_quotas(List *quotas, HTAB *extra, bool *near_quota)
 			entry->seen = false;
 	}
 
-	foreach(lc, quotas)
+	/* pass 0: the exceeded quotas; pass 1: the others */
+	for (pass = 0; pass < 2; pass++)
 	{
-		ConfiguredQuota *quota = lfirst(lc);
-		QuotaMapKey key;
-		DQTargetEntry *target;
-		bool		found;
-		bool		rejected;
-
-		memset(&key, 0, sizeof(key));
-		key.dbid = MyDatabaseId;
-		key.target = quota->target;
-		entry = hash_search(QuotaMap, &key, HASH_ENTER_NULL, &found);
-		if (entry == NULL)
+		foreach(lc, quotas)
 		{
-			degraded |= DQ_DEGRADED_QUOTA_MAP_FULL;
-			continue;
-		}
-		if (!found)
-			entry->rejected = false;
+			ConfiguredQuota *quota = lfirst(lc);
 
-		target = hash_search(Targets, &quota->target, HASH_FIND, NULL);
-		entry->quota_bytes = quota->quota_bytes;
-		entry->used_bytes = target ? target->used : 0;
-		target = hash_search(extra, &quota->target, HASH_FIND, NULL);
-		if (target)
-			entry->used_bytes += target->used;
-		/* the database: also what belongs to no relation, as pg_database_size() */
-		if (quota->target.type == DQ_DATABASE_QUOTA)
-			entry->used_bytes += other_files_bytes;
-		entry->seen = true;
-		rejected = entry->used_bytes >= entry->quota_bytes;
-		if (!rejected && entry->quota_bytes - entry->used_bytes < DQ_NEAR_QUOTA_BYTES)
-			*near_quota = true;
-		if (rejected && !entry->rejected)
-			pg_atomic_fetch_add_u32(&QuotaHeader->nrejected, 1);
-		else if (!rejected && entry->rejected)
-			pg_atomic_fetch_sub_u32(&QuotaHeader->nrejected, 1);
-		entry->rejected = rejected;
+			if (quota->rejected == (pass == 0))
+				degraded |= publish_quota(quota);
+		}
 	}
 
 	hash_seq_init(&status, QuotaMap);
@@ -1840,11 +1905,19 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
 	if (writers && diskquota_any_rejected() && !*paused_flag)
 		diskquota_slot_cancel_writers(MyDatabaseId, is_rejected_write, paused_flag);
 
-	if ((*degraded & DQ_DEGRADED_QUOTA_MAP_FULL) &&
-		!(published_degraded & DQ_DEGRADED_QUOTA_MAP_FULL))
+	if ((*degraded & DQ_DEGRADED_REJECT_UNPUBLISHED) &&
+		!(published_degraded & DQ_DEGRADED_REJECT_UNPUBLISHED))
 		ereport(WARNING,
-				(errmsg("diskquota quota map is full: some quotas of database \"%s\" are not enforced",
+				(errmsg("diskquota quota map is full: some exceeded quotas of database \"%s\" are not enforced",
 						get_database_name(MyDatabaseId)),
+				 errdetail("Every entry of the quota map is an exceeded quota."),
+				 errhint("Increase diskquota.max_quotas and restart the server.")));
+	else if ((*degraded & DQ_DEGRADED_QUOTA_MAP_FULL) &&
+			 !(published_degraded & (DQ_DEGRADED_QUOTA_MAP_FULL | DQ_DEGRADED_REJECT_UNPUBLISHED)))
+		ereport(WARNING,
+				(errmsg("diskquota quota map is full: the usage of some quotas of database \"%s\" is not shown",
+						get_database_name(MyDatabaseId)),
+				 errdetail("Exceeded quotas take precedence in the quota map, so every quota is still enforced."),
 				 errhint("Increase diskquota.max_quotas and restart the server.")));
 	if ((*degraded & DQ_DEGRADED_ACTIVE_MAP_FULL) &&
 		!(published_degraded & DQ_DEGRADED_ACTIVE_MAP_FULL))
