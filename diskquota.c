@@ -1039,6 +1039,15 @@ launcher_reconcile(void)
 		}
 		if (slot == NULL)
 		{
+			if (free_i < 0 && list_length(names) <= DiskquotaShared->ndbs)
+			{
+				/*
+				 * Every slot is in use only because workers of databases
+				 * removed from the list are still exiting; their exit
+				 * wakes us to try again.
+				 */
+				continue;
+			}
 			if (free_i < 0)
 			{
 				ereport(LOG,
@@ -1290,6 +1299,33 @@ diskquota_launcher_main(Datum main_arg pg_attribute_unused())
  */
 
 static DiskquotaDBSlot *MyDBSlot = NULL;
+
+/* The launcher or a command on the database asked this worker to stop */
+static volatile sig_atomic_t worker_stop_requested = false;
+
+/*
+ * SIGTERM of a worker.  The launcher (database no longer listed) and DROP
+ * DATABASE and the like mark the slot before they send it: the worker then
+ * finishes its refresh and exits with a LOG line, not with the FATAL
+ * "terminating ... due to administrator command" that die() gives, which is
+ * kept for the other senders (shutdown, pg_terminate_backend).  The fields
+ * are read without the lock: they were written before the signal was sent.
+ */
+static void
+worker_sigterm(SIGNAL_ARGS)
+{
+	int			save_errno = errno;
+
+	if (MyDBSlot != NULL &&
+		(MyDBSlot->state == DQ_DB_STOPPING || MyDBSlot->hold_until != 0))
+	{
+		worker_stop_requested = true;
+		SetLatch(MyLatch);
+	}
+	else
+		die(postgres_signal_arg);
+	errno = save_errno;
+}
 /* pause_changes of our slot when the current refresh started */
 static uint64 refresh_pause_changes = 0;
 
@@ -1542,7 +1578,7 @@ diskquota_worker_main(Datum main_arg)
 	MemoryContext cycle_context;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	pqsignal(SIGTERM, die);
+	pqsignal(SIGTERM, worker_sigterm);
 	BackgroundWorkerUnblockSignals();
 
 	BackgroundWorkerInitializeConnectionByOid(dbid, InvalidOid, 0);
@@ -1597,22 +1633,28 @@ diskquota_worker_main(Datum main_arg)
 		bool		exists;
 		MemoryContext oldcontext;
 
-		CHECK_FOR_INTERRUPTS();
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-		}
-
 		/* Wake-ups from now on ask for the next refresh, not this one. */
 		ResetLatch(MyLatch);
 
+		/*
+		 * Stopped by the launcher (no longer listed) or held off by DROP
+		 * DATABASE and the like (see worker_sigterm): exit with a LOG line.
+		 */
 		start = GetCurrentTimestamp();
 		LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
-		if (MyDBSlot->state == DQ_DB_STOPPING)
+		if (MyDBSlot->state == DQ_DB_STOPPING || start < MyDBSlot->hold_until ||
+			worker_stop_requested)
 		{
-			/* the launcher stops us; SIGTERM is on its way */
+			bool		held = MyDBSlot->state != DQ_DB_STOPPING;
+			char		dbname[NAMEDATALEN];
+
+			strlcpy(dbname, MyDBSlot->dbname, sizeof(dbname));
 			LWLockRelease(DiskquotaShared->lock);
+			ereport(LOG,
+					(errmsg("diskquota worker of database \"%s\" stops: %s",
+							dbname,
+							held ? "a command on the database needs it out of the way" :
+							"the database is no longer listed in diskquota.monitor_databases")));
 			proc_exit(0);
 		}
 		MyDBSlot->refreshing = true;
@@ -1625,6 +1667,13 @@ diskquota_worker_main(Datum main_arg)
 		MyDBSlot->pending_degraded = 0;
 		refresh_pause_changes = MyDBSlot->pause_changes;
 		LWLockRelease(DiskquotaShared->lock);
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
 
 		SetCurrentStatementStartTimestamp();
 		StartTransactionCommand();
