@@ -18,6 +18,8 @@
  */
 #include "postgres.h"
 
+#include "access/xlog.h"
+
 #include "catalog/namespace.h"
 #include "catalog/pg_tablespace_d.h"
 #include "catalog/pg_type.h"
@@ -392,6 +394,15 @@ diskquota_wait_for_worker_new_epoch(PG_FUNCTION_ARGS)
 	TimestampTz give_up;
 
 	diskquota_require_shmem();
+
+	if (RecoveryInProgress())
+	{
+		ereport(NOTICE,
+				(errmsg("diskquota worker is not running for database \"%s\"",
+						get_database_name(MyDatabaseId)),
+				 errdetail("The server is in recovery: diskquota starts its workers when recovery ends.")));
+		PG_RETURN_BOOL(false);
+	}
 
 	/*
 	 * A worker that is being started (after CREATE EXTENSION, a reload or a
