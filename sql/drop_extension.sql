@@ -24,3 +24,19 @@ SELECT diskquota.wait_for_worker_new_epoch();
 INSERT INTO s18.t VALUES (1);
 SELECT diskquota.set_schema_quota('s18', '-1');
 DROP SCHEMA s18 CASCADE;
+-- a rolled-back CREATE EXTENSION changes nothing: no quota stays, nothing
+-- is refused, and a later CREATE EXTENSION starts from no quotas
+CREATE SCHEMA s19;
+CREATE TABLE s19.t AS SELECT generate_series(1, 100000) AS i;
+DROP EXTENSION diskquota;
+BEGIN;
+CREATE EXTENSION diskquota;
+SELECT diskquota.set_schema_quota('s19', '1 MB');
+ROLLBACK;
+INSERT INTO s19.t VALUES (1);
+CREATE EXTENSION diskquota;
+SELECT count(*) FROM diskquota.quota_config;
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT state FROM diskquota.status() WHERE database_name = current_database();
+INSERT INTO s19.t VALUES (1);
+DROP SCHEMA s19 CASCADE;
