@@ -20,6 +20,7 @@
 
 #include "access/xlog.h"
 
+#include "catalog/catalog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_tablespace_d.h"
 #include "catalog/pg_type.h"
@@ -29,6 +30,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "parser/scansup.h"
 #include "pgstat.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -77,8 +79,45 @@ required_text_arg(FunctionCallInfo fcinfo, int argno, const char *argname)
 }
 
 /*
+ * The length in bytes of the one identifier in raw (valid for
+ * SplitIdentifierString) before truncation: without the blanks around it,
+ * its double quotes, and one quote of each doubled quote.  Folding to lower
+ * case keeps the length.
+ */
+static size_t
+identifier_length(const char *raw)
+{
+	const char *start = raw;
+	const char *end = raw + strlen(raw);
+	size_t		len;
+
+	while (start < end && scanner_isspace(*start))
+		start++;
+	while (end > start && scanner_isspace(end[-1]))
+		end--;
+	len = end - start;
+	if (len >= 2 && *start == '"')
+	{
+		const char *p;
+
+		len -= 2;
+		for (p = start + 1; p < end - 1; p++)
+		{
+			if (p[0] == '"' && p[1] == '"')
+			{
+				len--;
+				p++;
+			}
+		}
+	}
+	return len;
+}
+
+/*
  * Parse an identifier as SQL does: unquoted names are folded to lower case,
- * double-quoted names keep their case.  Exactly one name is allowed.
+ * double-quoted names keep their case.  Exactly one name is allowed.  A name
+ * longer than an identifier can be is refused, where SQL would truncate it:
+ * the truncated name could be another object's.
  */
 static char *
 parse_identifier(text *input, const char *what)
@@ -86,6 +125,7 @@ parse_identifier(text *input, const char *what)
 	char	   *raw = text_to_cstring(input);
 	char	   *copy = pstrdup(raw);
 	List	   *names;
+	char	   *name;
 
 	if (!SplitIdentifierString(copy, '.', &names) || list_length(names) != 1 ||
 		strlen((char *) linitial(names)) == 0)
@@ -94,7 +134,32 @@ parse_identifier(text *input, const char *what)
 				 errmsg("invalid %s name: \"%s\"", what, raw),
 				 errdetail("A %s name is one SQL identifier; double-quote it to keep upper case or special characters.",
 						   what)));
-	return (char *) linitial(names);
+	name = (char *) linitial(names);
+	if (identifier_length(raw) != strlen(name))
+		ereport(ERROR,
+				(errcode(ERRCODE_NAME_TOO_LONG),
+				 errmsg("%s name is too long: \"%s...\"", what, name),
+				 errdetail("A name has at most %d bytes.", NAMEDATALEN - 1)));
+	return name;
+}
+
+/*
+ * A schema that can have a quota: not pg_toast or a temporary schema, whose
+ * relations are charged elsewhere (a quota there would never count
+ * anything).  Removing a quota (a negative size) is always allowed.
+ */
+static void
+check_quota_schema(Oid nspoid, int64 bytes)
+{
+	if (bytes < 0)
+		return;
+	if (IsToastNamespace(nspoid) || isAnyTempNamespace(nspoid))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot set a quota on schema \"%s\"", get_namespace_name(nspoid)),
+				 IsToastNamespace(nspoid) ?
+				 errdetail("TOAST tables are charged to the schema of their table.") :
+				 errdetail("Temporary tables are charged to their owner only; set a role quota.")));
 }
 
 /*
@@ -258,6 +323,7 @@ diskquota_set_schema_quota(PG_FUNCTION_ARGS)
 	name = parse_identifier(schema, "schema");
 	nspoid = get_namespace_oid(name, false);
 	bytes = parse_quota(quota);
+	check_quota_schema(nspoid, bytes);
 	set_quota(DQ_SCHEMA_QUOTA, nspoid, bytes);
 	PG_RETURN_VOID();
 }
@@ -292,6 +358,7 @@ set_tablespace_quota(FunctionCallInfo fcinfo, DiskquotaQuotaType type)
 	char	   *name = parse_identifier(required_text_arg(fcinfo, 0, schema ? "schema" : "role"),
 										schema ? "schema" : "role");
 	text	   *quota = required_text_arg(fcinfo, 2, "quota");
+	int64		bytes;
 
 	diskquota_require_shmem();
 	require_superuser();
@@ -299,7 +366,10 @@ set_tablespace_quota(FunctionCallInfo fcinfo, DiskquotaQuotaType type)
 	target.type = type;
 	target.oid = schema ? get_namespace_oid(name, false) : get_role_oid(name, false);
 	target.spcoid = tablespace_arg(fcinfo, 1);
-	store_quota(&target, parse_quota(quota));
+	bytes = parse_quota(quota);
+	if (schema)
+		check_quota_schema(target.oid, bytes);
+	store_quota(&target, bytes);
 }
 
 /*

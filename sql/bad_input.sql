@@ -70,5 +70,97 @@ INSERT INTO diskquota.quota_config VALUES ('schema', 's17', NULL, 5);
 SELECT diskquota.set_schema_quota('s17', '-1');
 SELECT diskquota.set_schema_quota('"S17 Mixed"', '-1');
 SELECT diskquota.set_role_quota('"Dq R17"', '-1');
+CREATE TEMP TABLE tmp17(i int);
+-- every function of 1.1 with every kind of bad argument: each call gives
+-- 'ok' or an error with its SQLSTATE, never a crash
+CREATE FUNCTION pg_temp.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE sql;
+  RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE || ': ' || regexp_replace(SQLERRM, 'pg_temp_[0-9]+', 'pg_temp_N');
+END $$;
+SELECT sql, pg_temp.try(sql) AS result FROM (VALUES
+  -- sizes: NULL, empty, blanks, exponents, fractions, -0, NaN, infinity, int8 limits
+  ($q$SELECT diskquota.set_database_quota(NULL)$q$),
+  ($q$SELECT diskquota.set_database_quota('')$q$),
+  ($q$SELECT diskquota.set_database_quota('   ')$q$),
+  ($q$SELECT diskquota.set_database_quota(' 2 GB ')$q$),
+  ($q$SELECT diskquota.set_database_quota('1 mb')$q$),
+  ($q$SELECT diskquota.set_database_quota('1,5 MB')$q$),
+  ($q$SELECT diskquota.set_database_quota('1e3 MB')$q$),
+  ($q$SELECT diskquota.set_database_quota('1.5e-3 GB')$q$),
+  ($q$SELECT diskquota.set_database_quota('0.4')$q$),
+  ($q$SELECT diskquota.set_database_quota('-0')$q$),
+  ($q$SELECT diskquota.set_database_quota('-0.0 MB')$q$),
+  ($q$SELECT diskquota.set_database_quota('NaN')$q$),
+  ($q$SELECT diskquota.set_database_quota('Infinity')$q$),
+  ($q$SELECT diskquota.set_database_quota('-Infinity')$q$),
+  ($q$SELECT diskquota.set_database_quota('9223372036854775807')$q$),
+  ($q$SELECT diskquota.set_database_quota('9223372036854775808')$q$),
+  ($q$SELECT diskquota.set_database_quota('8796093022207 MB')$q$),
+  ($q$SELECT diskquota.set_database_quota('8796093022208 MB')$q$),
+  ($q$SELECT diskquota.set_database_quota('-9223372036854775808')$q$),
+  ($q$SELECT diskquota.set_database_quota('-99999999999 PB')$q$),
+  ($q$SELECT diskquota.set_database_quota(repeat('9', 10000))$q$),
+  ($q$SELECT diskquota.set_database_quota('-1')$q$),
+  -- names: NULL, empty, blanks, quoted with spaces, case, very long, qualified
+  ($q$SELECT diskquota.set_schema_tablespace_quota(NULL, 'pg_default', '1 MB')$q$),
+  ($q$SELECT diskquota.set_schema_tablespace_quota('s17', 'pg_default', NULL)$q$),
+  ($q$SELECT diskquota.set_schema_tablespace_quota('s17', '', '1 MB')$q$),
+  ($q$SELECT diskquota.set_schema_tablespace_quota('s17', ' ', '1 MB')$q$),
+  ($q$SELECT diskquota.set_schema_tablespace_quota('s17', '""', '1 MB')$q$),
+  ($q$SELECT diskquota.set_schema_tablespace_quota('s17', '"My Ts"', '1 MB')$q$),
+  ($q$SELECT diskquota.set_schema_tablespace_quota('s17', 'PG_DEFAULT', '1 MB')$q$),
+  ($q$SELECT diskquota.set_schema_tablespace_quota('s17', '"PG_DEFAULT"', '1 MB')$q$),
+  ($q$SELECT diskquota.set_schema_tablespace_quota('s17', repeat('t', 10000), '1 MB')$q$),
+  ($q$SELECT diskquota.set_schema_tablespace_quota('s17', 'pg_default.x', '1 MB')$q$),
+  ($q$SELECT diskquota.set_schema_tablespace_quota('"S17 Mixed"', 'pg_default', '1e30 MB')$q$),
+  ($q$SELECT diskquota.set_schema_tablespace_quota('"S17 Mixed"', 'pg_default', '-0')$q$),
+  ($q$SELECT diskquota.set_schema_tablespace_quota('"S17 Mixed"', 'pg_default', '-1')$q$),
+  ($q$SELECT diskquota.set_role_tablespace_quota(NULL, NULL, NULL)$q$),
+  ($q$SELECT diskquota.set_role_tablespace_quota('"Dq R17"', 'pg_default', '1 MB')$q$),
+  ($q$SELECT diskquota.set_role_tablespace_quota('"Dq R17"', 'pg_default', '-1')$q$),
+  ($q$SELECT diskquota.set_role_tablespace_quota('Dq R17', 'pg_default', '1 MB')$q$),
+  ($q$SELECT diskquota.set_role_tablespace_quota(repeat('r', 10000), 'pg_default', '1 MB')$q$),
+  ($q$SELECT diskquota.set_role_quota('""', '1 MB')$q$),
+  ($q$SELECT diskquota.set_role_quota(' dq_r17 ', '1 MB')$q$),
+  ($q$SELECT diskquota.set_role_quota('dq_r17', '-1')$q$),
+  ($q$SELECT diskquota.set_role_quota('public', '1 MB')$q$),
+  ($q$SELECT diskquota.set_schema_quota(E'\t', '1 MB')$q$),
+  ($q$SELECT diskquota.set_schema_quota('"s17', '1 MB')$q$),
+  ($q$SELECT diskquota.set_schema_quota('pg_toast', '1 MB')$q$),
+  ($q$SELECT diskquota.set_schema_quota('pg_toast', '-1')$q$),
+  ($q$SELECT diskquota.set_schema_tablespace_quota('pg_toast', 'pg_default', '1 MB')$q$),
+  ($q$SELECT diskquota.set_schema_quota(nspname, '1 MB') FROM pg_namespace WHERE oid = pg_my_temp_schema()$q$),
+  ($q$SELECT diskquota.set_schema_quota(repeat('s', 63), '1 MB')$q$),
+  ($q$SELECT diskquota.set_schema_quota(repeat('s', 64), '1 MB')$q$),
+  ($q$SELECT diskquota.set_schema_quota('"' || repeat('S', 63) || '"', '1 MB')$q$),
+  ($q$SELECT diskquota.set_schema_quota('"' || repeat('""', 63) || '"', '1 MB')$q$),
+  ($q$SELECT diskquota.set_schema_quota('"' || repeat('""', 64) || '"', '1 MB')$q$),
+  ($q$SELECT diskquota.set_schema_quota(repeat('é', 32), '1 MB')$q$),
+  ($q$SELECT diskquota.set_schema_quota(' s17 ', '1 MB')$q$),
+  ($q$SELECT diskquota.set_schema_quota(' s17 ', '-1')$q$),
+  -- relation_size: NULL, no such OID, each kind of relation
+  ($q$SELECT diskquota.relation_size(NULL)$q$),
+  ($q$SELECT diskquota.relation_size(0)$q$),
+  ($q$SELECT diskquota.relation_size(4294967295)$q$),
+  ($q$SELECT diskquota.relation_size('pg_database')$q$),
+  ($q$SELECT diskquota.relation_size('pg_class_oid_index')$q$),
+  ($q$SELECT diskquota.relation_size('pg_tables')$q$),
+  -- no arguments; pause and resume twice
+  ($q$SELECT diskquota.pause()$q$),
+  ($q$SELECT diskquota.pause()$q$),
+  ($q$SELECT diskquota.resume()$q$),
+  ($q$SELECT diskquota.resume()$q$),
+  ($q$SELECT count(*) FROM diskquota.show_rejectmap()$q$),
+  ($q$SELECT count(*) FROM diskquota.quota_usage_all()$q$),
+  ($q$SELECT diskquota.show_worker_epoch()$q$)
+) v(sql);
+SELECT quota_type, schema_id, role_id, tablespace_name, quota_in_bytes
+  FROM diskquota.quota_config ORDER BY 1, 5;
+SELECT diskquota.set_schema_tablespace_quota('s17', 'pg_default', '-1');
+SELECT diskquota.set_role_tablespace_quota('dq_r17', 'pg_default', '-1');
+SELECT diskquota.set_database_quota('-1');
 DROP SCHEMA s17, "S17 Mixed";
 DROP ROLE dq_r17, "Dq R17";
