@@ -1,9 +1,9 @@
 -- Dropping a table frees its usage.
 CREATE SCHEMA s3;
-SELECT diskquota.set_schema_quota('s3', '1 MB');
 CREATE TABLE s3.big(i int);
 CREATE TABLE s3.small(i int);
 INSERT INTO s3.big SELECT generate_series(1, 100000);
+SELECT diskquota.set_schema_quota('s3', '1 MB');
 SELECT diskquota.wait_for_worker_new_epoch();
 INSERT INTO s3.small VALUES (1);
 DROP TABLE s3.big;

@@ -6,12 +6,12 @@ GRANT dq_r27_other TO dq_r27;
 CREATE SCHEMA s27 AUTHORIZATION dq_r27;
 CREATE SCHEMA s27_other AUTHORIZATION dq_r27;
 GRANT USAGE, CREATE ON SCHEMA s27, s27_other TO dq_r27_other;
-SELECT diskquota.set_role_quota('dq_r27', '1 MB');
 SET ROLE dq_r27;
 CREATE TABLE s27.fill(i int);
 CREATE TABLE s27.small(i int, v text);
 INSERT INTO s27.fill SELECT generate_series(1, 100000);
 RESET ROLE;
+SELECT diskquota.set_role_quota('dq_r27', '1 MB');
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT role_name, rolsize_in_bytes > quota_in_bytes AS over
   FROM diskquota.show_role_quota_view WHERE role_name = 'dq_r27';

@@ -1,8 +1,8 @@
 -- pause() and resume(), the reject map, relation_size(), show_worker_epoch()
 CREATE SCHEMA s24;
 CREATE TABLE s24.t(i int);
-SELECT diskquota.set_schema_quota('s24', '1 MB');
 INSERT INTO s24.t SELECT generate_series(1, 100000);
+SELECT diskquota.set_schema_quota('s24', '1 MB');
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT target_type, target_oid = 's24'::regnamespace AS oid_ok, target_name,
        tablespace_oid, tablespace_name, quota_in_bytes, used_bytes > quota_in_bytes AS over

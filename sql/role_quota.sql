@@ -7,8 +7,8 @@ CREATE TABLE s2.b(i int);
 CREATE TABLE s2.mine(i int);
 ALTER TABLE s2.a OWNER TO dq_u1;
 ALTER TABLE s2.b OWNER TO dq_u1;
-SELECT diskquota.set_role_quota('dq_u1', '1 MB');
 INSERT INTO s2.a SELECT generate_series(1, 100000);
+SELECT diskquota.set_role_quota('dq_u1', '1 MB');
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT role_name, quota_in_mb,
        rolsize_in_bytes = pg_total_relation_size('s2.a') + pg_total_relation_size('s2.b') AS matches

@@ -1,13 +1,13 @@
 -- A schema over its quota refuses loads; cleanup stays allowed.
 CREATE SCHEMA s1;
 CREATE SCHEMA s1_other;
-SELECT diskquota.set_schema_quota('s1', '1 MB');
 CREATE TABLE s1.a(i int);
 CREATE TABLE s1.b(i int);
 CREATE TABLE s1_other.c(i int);
 INSERT INTO s1.a SELECT generate_series(1, 100);
--- allowed: the quota is checked before a statement starts
 INSERT INTO s1.a SELECT generate_series(1, 100000);
+-- a quota below the usage: enforced from the worker's next refresh
+SELECT diskquota.set_schema_quota('s1', '1 MB');
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT schema_name, quota_in_mb, nspsize_in_bytes > 1024 * 1024 AS over
   FROM diskquota.show_schema_quota_view WHERE schema_name = 's1';

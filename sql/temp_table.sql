@@ -1,11 +1,11 @@
 -- Temporary tables count for their owner, not for a schema.
 CREATE ROLE dq_temp NOLOGIN;
-SELECT diskquota.set_role_quota('dq_temp', '1 MB');
-SELECT diskquota.set_schema_quota('public', '1 MB');
 SET ROLE dq_temp;
 CREATE TEMP TABLE tt(i int);
 INSERT INTO tt SELECT generate_series(1, 100000);
 RESET ROLE;
+SELECT diskquota.set_role_quota('dq_temp', '1 MB');
+SELECT diskquota.set_schema_quota('public', '1 MB');
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT role_name, rolsize_in_bytes = pg_total_relation_size('pg_temp.tt') AS matches
   FROM diskquota.show_role_quota_view WHERE role_name = 'dq_temp';

@@ -1,8 +1,8 @@
 -- TRUNCATE frees the usage; a rolled-back TRUNCATE does not.
 CREATE SCHEMA s8;
-SELECT diskquota.set_schema_quota('s8', '1 MB');
 CREATE TABLE s8.t(i int);
 INSERT INTO s8.t SELECT generate_series(1, 100000);
+SELECT diskquota.set_schema_quota('s8', '1 MB');
 SELECT diskquota.wait_for_worker_new_epoch();
 INSERT INTO s8.t VALUES (1);
 BEGIN;
