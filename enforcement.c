@@ -608,6 +608,9 @@ indexes_keep_bounded(Relation rel)
 
 	if (entry->relid == relid)
 		return entry->indexes_ok;
+	/* no index: nothing to look up (RelationGetIndexList would scan pg_index) */
+	if (!rel->rd_rel->relhasindex)
+		return true;
 	if (!bounded_cache_registered)
 	{
 		CacheRegisterRelcacheCallback(bounded_cache_invalidate, (Datum) 0);

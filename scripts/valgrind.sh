@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Opt-in: regression tests against a server run under valgrind (memcheck),
 # which follows every forked process: backends, the launcher and the
-# workers.  Not part of the test command (about 10 minutes).
+# workers.  Not part of the test command (several minutes).
 #
 #   bash scripts/valgrind.sh [test ...]    (default: the tests listed below)
 #
@@ -17,8 +17,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 PGBIN=/usr/lib/postgresql/15/bin
-TESTS_DEFAULT="init schema_quota role_quota bounded_insert tablespace_quota database_quota operations
-    toast partition running_load uncommitted failed_statement privileges bad_input drop_extension"
+TESTS_DEFAULT="init schema_quota role_quota tablespace_quota database_quota operations
+    partition running_load uncommitted failed_statement privileges bad_input drop_extension"
 
 if [ "${1:-}" != --inner ]; then
     if ! command -v valgrind >/dev/null 2>&1; then
