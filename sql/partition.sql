@@ -5,10 +5,10 @@ CREATE SCHEMA s11_full;
 CREATE TABLE s11_parent.p(i int) PARTITION BY RANGE (i);
 CREATE TABLE s11_parent.p1 PARTITION OF s11_parent.p FOR VALUES FROM (0) TO (1000000);
 CREATE TABLE s11_full.p2 PARTITION OF s11_parent.p FOR VALUES FROM (1000000) TO (3000000);
-SELECT diskquota.set_schema_quota('s11_full', '1 MB');
 SELECT diskquota.set_schema_quota('s11_parent', '100 MB');
 INSERT INTO s11_parent.p SELECT generate_series(1, 1000);
 INSERT INTO s11_parent.p SELECT generate_series(1000000, 1100000);
+SELECT diskquota.set_schema_quota('s11_full', '1 MB');
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT schema_name,
        nspsize_in_bytes = pg_total_relation_size(CASE schema_name WHEN 's11_full'
@@ -33,13 +33,19 @@ INSERT INTO s11_parent.p1 VALUES (5);
 CREATE SCHEMA s11_copy;
 CREATE TABLE s11_copy.q(i int) PARTITION BY RANGE (i);
 CREATE TABLE s11_copy.q1 PARTITION OF s11_copy.q FOR VALUES FROM (0) TO (1000000);
-SELECT diskquota.set_schema_quota('s11_copy', '1 MB');
+SELECT diskquota.set_schema_quota('s11_copy', '100 MB');
 BEGIN;
 COPY s11_copy.q FROM PROGRAM 'seq 1 100000';
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT nspsize_in_bytes = pg_total_relation_size('s11_copy.q1') AS matches,
        nspsize_in_bytes > 1024 * 1024 AS over
   FROM diskquota.show_schema_quota_view WHERE schema_name = 's11_copy';
+-- another session sets a quota below that uncommitted usage: the next load
+-- of this transaction is refused
+CREATE EXTENSION IF NOT EXISTS dblink;
+SELECT dblink_exec('dbname=' || current_database(),
+                   $x$DO $q$ BEGIN PERFORM diskquota.set_schema_quota('s11_copy', '1 MB'); END $q$$x$);
+SELECT diskquota.wait_for_worker_new_epoch();
 COPY s11_copy.q FROM STDIN;
 1
 \.

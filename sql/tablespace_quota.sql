@@ -39,8 +39,12 @@ SELECT diskquota.wait_for_worker_new_epoch();
 SELECT nspsize_in_bytes = pg_total_relation_size('s22.in_ts1') +
        pg_total_relation_size('s22.in_ts2') + pg_total_relation_size('s22.in_default') AS matches
   FROM diskquota.show_schema_quota_view WHERE schema_name = 's22';
--- past the quota in dq_ts1: loads into it are refused, before they start
+-- past the quota in dq_ts1 (lowered after the load): loads into it are
+-- refused, before they start
+SELECT diskquota.set_schema_tablespace_quota('s22', 'dq_ts1', '100 MB');
+SELECT diskquota.wait_for_worker_new_epoch();
 INSERT INTO s22.in_ts1 SELECT generate_series(1, 100000);
+SELECT diskquota.set_schema_tablespace_quota('s22', 'dq_ts1', '1 MB');
 SELECT diskquota.wait_for_worker_new_epoch();
 INSERT INTO s22.in_ts1 VALUES (1);
 \echo :LAST_ERROR_SQLSTATE

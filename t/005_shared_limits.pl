@@ -197,6 +197,10 @@ SELECT u.used_bytes = (SELECT sum(pg_total_relation_size(c.oid))
 	'usage exact after the overflow');
 is(log_count(qr/LOG:  diskquota active relation map is full: database "postgres" is fully rescanned/),
 	1, 'active map overflow logged once');
+is( log_count(
+		qr/WARNING:  diskquota cannot count all uncommitted relations in database "postgres"/),
+	1,
+	'backend slot overflow logged once');
 # the conditions are repaired: the next refresh is no full rescan, but the
 # status shows them for a minute
 $rescans = $node->safe_psql('postgres',
