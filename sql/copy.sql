@@ -1,8 +1,8 @@
 -- COPY FROM is counted and refused like INSERT.
 CREATE SCHEMA s5;
-SELECT diskquota.set_schema_quota('s5', '1 MB');
 CREATE TABLE s5.t(i int);
 COPY s5.t FROM PROGRAM 'seq 1 100000';
+SELECT diskquota.set_schema_quota('s5', '1 MB');
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT nspsize_in_bytes = pg_total_relation_size('s5.t') AS matches,
        nspsize_in_bytes > 1024 * 1024 AS over

@@ -59,13 +59,19 @@ SELECT public.dq27_definer();
 RESET ROLE;
 SELECT diskquota.set_role_quota('dq_r27', '-1');
 SELECT diskquota.set_schema_quota('s27', '-1');
-SELECT diskquota.set_role_quota('dq_r27_other', '2 MB');
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS dblink;
+RESET client_min_messages;
+SELECT diskquota.set_role_quota('dq_r27_other', '100 MB');
 SELECT diskquota.wait_for_worker_new_epoch();
 BEGIN;
 SET LOCAL ROLE dq_r27_other;
 CREATE TABLE s27_other.long(i int);
 INSERT INTO s27_other.long SELECT generate_series(1, 100000);
 RESET ROLE;
+-- another session lowers the quota below what the transaction wrote
+SELECT dblink_exec('dbname=' || current_database(),
+                   $x$DO $q$ BEGIN PERFORM diskquota.set_role_quota('dq_r27_other', '2 MB'); END $q$$x$);
 SELECT diskquota.wait_for_worker_new_epoch();
 SET LOCAL ROLE dq_r27_other;
 INSERT INTO s27_other.long VALUES (1);

@@ -42,7 +42,9 @@ SELECT nspsize_in_bytes = pg_total_relation_size('s11_copy.q1') AS matches,
   FROM diskquota.show_schema_quota_view WHERE schema_name = 's11_copy';
 -- another session sets a quota below that uncommitted usage: the next load
 -- of this transaction is refused
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS dblink;
+RESET client_min_messages;
 SELECT dblink_exec('dbname=' || current_database(),
                    $x$DO $q$ BEGIN PERFORM diskquota.set_schema_quota('s11_copy', '1 MB'); END $q$$x$);
 SELECT diskquota.wait_for_worker_new_epoch();

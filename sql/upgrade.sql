@@ -11,9 +11,8 @@ CREATE EXTENSION diskquota;
 CREATE EXTENSION diskquota VERSION '1.0';
 CREATE SCHEMA s25;
 CREATE TABLE s25.t(i int);
-SELECT diskquota.set_schema_quota('s25', '1 MB');
-SELECT diskquota.wait_for_worker_new_epoch();
 INSERT INTO s25.t SELECT generate_series(1, 100000);
+SELECT diskquota.set_schema_quota('s25', '1 MB');
 SELECT diskquota.wait_for_worker_new_epoch();
 INSERT INTO s25.t VALUES (1);
 -- what a DBA may have built on 1.0: grants, a view of its own on a view
