@@ -1302,22 +1302,28 @@ static DiskquotaDBSlot *MyDBSlot = NULL;
 
 /* The launcher or a command on the database asked this worker to stop */
 static volatile sig_atomic_t worker_stop_requested = false;
+/* Between the check for a stop and the sleep after the refresh */
+static volatile sig_atomic_t worker_busy = false;
 
 /*
  * SIGTERM of a worker.  The launcher (database no longer listed) and DROP
- * DATABASE and the like mark the slot before they send it: the worker then
- * finishes its refresh and exits with a LOG line, not with the FATAL
- * "terminating ... due to administrator command" that die() gives, which is
- * kept for the other senders (shutdown, pg_terminate_backend).  The fields
- * are read without the lock: they were written before the signal was sent.
+ * DATABASE and the like mark the slot before they send it.  A worker that
+ * gets it while it sleeps exits with a LOG line saying why, not with the
+ * FATAL "terminating ... due to administrator command" of die().  Anything
+ * else goes to die(), so that it stops at once: a SIGTERM from another
+ * sender (shutdown, pg_terminate_backend), a second SIGTERM, and one that
+ * comes during a refresh, which may wait for a lock or take long.  The
+ * fields are read without the lock: they were written before the signal
+ * was sent, and the slot is not reused while its worker lives.
  */
 static void
 worker_sigterm(SIGNAL_ARGS)
 {
 	int			save_errno = errno;
 
-	if (MyDBSlot != NULL &&
-		(MyDBSlot->state == DQ_DB_STOPPING || MyDBSlot->hold_until != 0))
+	if (!worker_busy && !worker_stop_requested && MyDBSlot != NULL &&
+		(MyDBSlot->state == DQ_DB_STOPPING ||
+		 MyDBSlot->hold_until > GetCurrentTimestamp()))
 	{
 		worker_stop_requested = true;
 		SetLatch(MyLatch);
@@ -1326,6 +1332,7 @@ worker_sigterm(SIGNAL_ARGS)
 		die(postgres_signal_arg);
 	errno = save_errno;
 }
+
 /* pause_changes of our slot when the current refresh started */
 static uint64 refresh_pause_changes = 0;
 
@@ -1414,9 +1421,9 @@ worker_extension_exists(void)
  * Stop the worker of a database and keep the launcher from starting one
  * until diskquota_unhold_database(), or for WORKER_HOLD_MS if the caller
  * never gets there.  Waits until the worker has exited (at most
- * WORKER_EXIT_WAIT_MS).  Returns false if the database has no slot.
+ * WORKER_EXIT_WAIT_MS).  Nothing to do if the database has no slot.
  */
-static bool
+static void
 hold_database(Oid dbid)
 {
 	TimestampTz give_up = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
@@ -1433,7 +1440,7 @@ hold_database(Oid dbid)
 		if (slot == NULL)
 		{
 			LWLockRelease(DiskquotaShared->lock);
-			return false;
+			return;
 		}
 		slot->hold_until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 													   WORKER_HOLD_MS);
@@ -1443,11 +1450,11 @@ hold_database(Oid dbid)
 
 		/* a worker starting now sees the hold and exits */
 		if (pid == 0 && !starting)
-			return true;
+			return;
 		if (pid != 0)
 			kill(pid, SIGTERM);
 		if (GetCurrentTimestamp() >= give_up)
-			return true;
+			return;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 10, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
@@ -1550,21 +1557,27 @@ dq_database_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 						   ParamListInfo params, QueryEnvironment *queryEnv,
 						   DestReceiver *dest, QueryCompletion *qc)
 {
-	Oid			wanted = database_needing_exclusive_access(pstmt->utilityStmt);
-	volatile Oid dbid = OidIsValid(wanted) && hold_database(wanted) ? wanted : InvalidOid;
+	volatile Oid dbid = InvalidOid;
 
 	PG_TRY();
 	{
+		/* held inside the block: a cancel while we wait lifts the hold */
+		dbid = database_needing_exclusive_access(pstmt->utilityStmt);
+		if (OidIsValid(dbid))
+			hold_database(dbid);
 		diskquota_next_ProcessUtility(prev_ProcessUtility, pstmt, queryString,
 									  readOnlyTree, context, params, queryEnv,
 									  dest, qc);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
 		if (OidIsValid(dbid))
 			unhold_database(dbid);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	if (OidIsValid(dbid))
+		unhold_database(dbid);
 }
 
 void
@@ -1635,6 +1648,7 @@ diskquota_worker_main(Datum main_arg)
 
 		/* Wake-ups from now on ask for the next refresh, not this one. */
 		ResetLatch(MyLatch);
+		worker_busy = true;
 
 		/*
 		 * Stopped by the launcher (no longer listed) or held off by DROP
@@ -1726,6 +1740,7 @@ diskquota_worker_main(Datum main_arg)
 		timeout = diskquota_naptime * 1000L;
 		if (writing && diskquota_load_check_interval > 0)
 			timeout = Min(timeout, diskquota_load_check_interval);
+		worker_busy = false;
 		(void) WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 timeout,

@@ -1377,6 +1377,7 @@ typedef struct ConfiguredQuota
 	int64		quota_bytes;
 	int64		used_bytes;		/* set by publish_quotas() */
 	bool		rejected;		/* set by publish_quotas() */
+	bool		published;		/* set by publish_quotas() */
 } ConfiguredQuota;
 
 /*
@@ -1576,63 +1577,68 @@ load_quota_config(bool *paused)
 }
 
 /*
- * Make room in the full quota map for an exceeded quota; the caller holds
- * QuotaHeader->lock exclusive.  The victim is an entry of this database
- * that this publication has not (yet) confirmed, else an entry of another
- * database that is not exceeded: an entry that is not exceeded refuses
- * nothing, so dropping it only costs the views their usage figure (the
- * other database's worker puts it back if there is room then).  False if
- * every entry is an exceeded quota.
+ * Entries that may be evicted from the full quota map to make room for an
+ * exceeded quota, collected once per publication: first this database's
+ * entries that the publication has not confirmed (quotas that are gone),
+ * then entries of other databases that are not exceeded.  An entry that is
+ * not exceeded refuses nothing, so dropping it only costs the views its
+ * usage figure (its database's worker puts it back when there is room).
  */
-static bool
-evict_for_rejected(void)
+typedef struct QuotaVictims
+{
+	QuotaMapKey *keys;			/* NULL until first needed */
+	int			n;
+	int			next;
+} QuotaVictims;
+
+static void
+collect_victims(QuotaVictims *victims)
 {
 	HASH_SEQ_STATUS status;
 	QuotaMapEntry *entry;
-	QuotaMapEntry *victim = NULL;
+	int			pass;
 
-	hash_seq_init(&status, QuotaMap);
-	while ((entry = hash_seq_search(&status)) != NULL)
+	victims->keys = palloc(sizeof(QuotaMapKey) * hash_get_num_entries(QuotaMap));
+	victims->n = 0;
+	victims->next = 0;
+	for (pass = 0; pass < 2; pass++)
 	{
-		if (entry->key.dbid == MyDatabaseId && !entry->seen)
+		hash_seq_init(&status, QuotaMap);
+		while ((entry = hash_seq_search(&status)) != NULL)
 		{
-			victim = entry;
-			hash_seq_term(&status);
-			break;
+			bool		mine = entry->key.dbid == MyDatabaseId;
+
+			if (pass == 0 ? (mine && !entry->seen) : (!mine && !entry->rejected))
+				victims->keys[victims->n++] = entry->key;
 		}
-		if (victim == NULL && entry->key.dbid != MyDatabaseId && !entry->rejected)
-			victim = entry;
 	}
-	if (victim == NULL)
-		return false;
-	if (victim->rejected)
-		pg_atomic_fetch_sub_u32(&QuotaHeader->nrejected, 1);
-	hash_search(QuotaMap, &victim->key, HASH_REMOVE, NULL);
-	return true;
 }
 
-/*
- * Publish one quota, whose usage is computed; the caller holds
- * QuotaHeader->lock exclusive.  Returns the DQ_DEGRADED_* bit if it did not
- * fit.
- */
-static int
-publish_quota(ConfiguredQuota *quota)
+/* Evict the next victim; the caller holds QuotaHeader->lock exclusive. */
+static bool
+evict_for_rejected(QuotaVictims *victims)
 {
-	QuotaMapKey key;
 	QuotaMapEntry *entry;
-	bool		found;
 
-	memset(&key, 0, sizeof(key));
-	key.dbid = MyDatabaseId;
-	key.target = quota->target;
-	entry = hash_search(QuotaMap, &key, HASH_ENTER_NULL, &found);
-	while (entry == NULL && quota->rejected && evict_for_rejected())
-		entry = hash_search(QuotaMap, &key, HASH_ENTER_NULL, &found);
-	if (entry == NULL)
-		return quota->rejected ? DQ_DEGRADED_REJECT_UNPUBLISHED : DQ_DEGRADED_QUOTA_MAP_FULL;
-	if (!found)
-		entry->rejected = false;
+	if (victims->keys == NULL)
+		collect_victims(victims);
+	while (victims->next < victims->n)
+	{
+		entry = hash_search(QuotaMap, &victims->keys[victims->next++], HASH_FIND, NULL);
+		if (entry == NULL)
+			continue;
+		if (entry->rejected)
+			pg_atomic_fetch_sub_u32(&QuotaHeader->nrejected, 1);
+		hash_search(QuotaMap, &entry->key, HASH_REMOVE, NULL);
+		return true;
+	}
+	return false;
+}
+
+/* Set a published entry from a quota; the caller holds the lock exclusive. */
+static void
+set_entry(QuotaMapEntry *entry, ConfiguredQuota *quota)
+{
 	entry->quota_bytes = quota->quota_bytes;
 	entry->used_bytes = quota->used_bytes;
 	entry->seen = true;
@@ -1641,15 +1647,18 @@ publish_quota(ConfiguredQuota *quota)
 	else if (!quota->rejected && entry->rejected)
 		pg_atomic_fetch_sub_u32(&QuotaHeader->nrejected, 1);
 	entry->rejected = quota->rejected;
-	return 0;
+	quota->published = true;
 }
 
 /*
  * Replace the published entries of this database by the configured quotas
- * and their usage.  Exceeded quotas are published first, making room if
- * the map is full (evict_for_rejected), because only they refuse anything:
- * enforcement stays exact as long as the exceeded quotas of all databases
- * fit.  Returns the DQ_DEGRADED_* bits of what did not fit.  Sets
+ * and their usage.  Every entry already in the map is updated first, so an
+ * exceeded quota never disappears, even for a moment (backends read
+ * nrejected without the lock).  Then the missing exceeded quotas are
+ * inserted, making room if the map is full (QuotaVictims), because only
+ * they refuse anything: enforcement stays exact as long as the exceeded
+ * quotas of all databases fit.  Then the other missing quotas, if there is
+ * room.  Returns the DQ_DEGRADED_* bits of what did not fit.  Sets
  * *near_quota if a quota not exceeded has less than DQ_NEAR_QUOTA_BYTES
  * left.
  */
@@ -1658,6 +1667,7 @@ publish_quotas(List *quotas, HTAB *extra, bool *near_quota)
 {
 	HASH_SEQ_STATUS status;
 	QuotaMapEntry *entry;
+	QuotaVictims victims = {NULL, 0, 0};
 	ListCell   *lc;
 	int			degraded = 0;
 	int			pass;
@@ -1676,6 +1686,7 @@ publish_quotas(List *quotas, HTAB *extra, bool *near_quota)
 		if (quota->target.type == DQ_DATABASE_QUOTA)
 			quota->used_bytes += other_files_bytes;
 		quota->rejected = quota->used_bytes >= quota->quota_bytes;
+		quota->published = false;
 		if (!quota->rejected && quota->quota_bytes - quota->used_bytes < DQ_NEAR_QUOTA_BYTES)
 			*near_quota = true;
 	}
@@ -1688,15 +1699,39 @@ publish_quotas(List *quotas, HTAB *extra, bool *near_quota)
 			entry->seen = false;
 	}
 
-	/* pass 0: the exceeded quotas; pass 1: the others */
-	for (pass = 0; pass < 2; pass++)
+	/* pass 0: update what is there; 1: insert exceeded quotas; 2: the rest */
+	for (pass = 0; pass < 3; pass++)
 	{
 		foreach(lc, quotas)
 		{
 			ConfiguredQuota *quota = lfirst(lc);
+			QuotaMapKey key;
+			bool		found;
 
-			if (quota->rejected == (pass == 0))
-				degraded |= publish_quota(quota);
+			if (quota->published || (pass == 1 && !quota->rejected))
+				continue;
+			memset(&key, 0, sizeof(key));
+			key.dbid = MyDatabaseId;
+			key.target = quota->target;
+			if (pass == 0)
+			{
+				entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
+				if (entry != NULL)
+					set_entry(entry, quota);
+				continue;
+			}
+			entry = hash_search(QuotaMap, &key, HASH_ENTER_NULL, &found);
+			while (entry == NULL && pass == 1 && evict_for_rejected(&victims))
+				entry = hash_search(QuotaMap, &key, HASH_ENTER_NULL, &found);
+			if (entry == NULL)
+			{
+				degraded |= quota->rejected ? DQ_DEGRADED_REJECT_UNPUBLISHED :
+					DQ_DEGRADED_QUOTA_MAP_FULL;
+				continue;
+			}
+			if (!found)
+				entry->rejected = false;
+			set_entry(entry, quota);
 		}
 	}
 
@@ -1710,6 +1745,8 @@ publish_quotas(List *quotas, HTAB *extra, bool *near_quota)
 		hash_search(QuotaMap, &entry->key, HASH_REMOVE, NULL);
 	}
 	LWLockRelease(QuotaHeader->lock);
+	if (victims.keys)
+		pfree(victims.keys);
 	return degraded;
 }
 

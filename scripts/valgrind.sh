@@ -45,7 +45,8 @@ listen_addresses = ''
 unix_socket_directories = '$dir'
 CONF
 
-valgrind --quiet --trace-children=yes --num-callers=40 --error-limit=no \
+# PGHOST and PGPORT: dblink connections made by the tests reach this server
+PGHOST="$dir" PGPORT=$port valgrind --quiet --trace-children=yes --num-callers=40 --error-limit=no \
     --log-file="$dir/valgrind.%p.log" \
     "$PGBIN/postgres" -D "$data" > "$dir/server.log" 2>&1 &
 vg_pid=$!

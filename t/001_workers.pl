@@ -197,6 +197,16 @@ $node->safe_psql('postgres',
 $node->reload;
 ok(wait_for_state('db4', 'running'), 'retried once a slot is free');
 
+# DROP EXTENSION stops the database's worker, with no pause() first; the
+# launcher then reports the extension missing.
+$node->safe_psql('db4', 'DROP EXTENSION diskquota');
+ok( $node->poll_query_until(
+		'postgres',
+		"SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'diskquota worker' AND datname = 'db4'"
+	),
+	'DROP EXTENSION stops the worker');
+ok(wait_for_state('db4', 'extension not created'), 'status says the extension is missing');
+
 $node->stop;
 
 # Without shared_preload_libraries the functions say so.
