@@ -9,7 +9,10 @@
 # for two values of N, and the per-statement cost is the difference divided
 # by the difference of N: connection start-up and exit cancel out.
 #
-# Usage: bench/hook_instructions.sh [n_small] [n_large]
+# Usage: bench/hook_instructions.sh [n_small] [n_large] [tables]
+# With tables > 1 (e.g. 10000), the INSERTs go to that many tables, in the
+# same pseudo-random order on both sides, so that the backend also opens
+# relations it has not seen yet, as in the OLTP benchmark's large cells.
 # Prints the instructions per INSERT without and with diskquota, the
 # difference, and a last line "RESULT hook_instructions=<n> hook_pct=<p>".
 # Run as a user that may run initdb (not root), with the extension
@@ -18,6 +21,7 @@ set -euo pipefail
 
 N1=${1:-1000}
 N2=${2:-3000}
+TABLES=${3:-1}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 PORT=${PORT:-54393}
 
@@ -61,12 +65,28 @@ start() {
 }
 
 start diskquota
-psql <<'SQL'
-CREATE SCHEMA bench; CREATE TABLE bench.t(id int, v text);
+psql -v ON_ERROR_STOP=1 -v tables="$TABLES" <<'SQL'
+CREATE SCHEMA bench;
+CREATE TABLE bench.t(id int, v text);
+SELECT set_config('bench.tables', :'tables', false);
+DO $$
+BEGIN
+  FOR i IN 0..current_setting('bench.tables')::int - 1 LOOP
+    EXIT WHEN current_setting('bench.tables')::int <= 1;
+    EXECUTE format('CREATE TABLE bench.t%s(id int, v text)', i);
+    IF i % 500 = 499 THEN COMMIT; END IF;
+  END LOOP;
+END $$;
 CREATE EXTENSION diskquota;
 SELECT diskquota.set_schema_quota('bench', '10 GB');
+VACUUM;
+CHECKPOINT;
 SQL
 stop
+# each side starts from this state: the tables as created (and the catalogs
+# vacuumed, so that neither side prunes what creating them left behind), not
+# as the other side's INSERTs left them
+cp -a "$dir/data" "$dir/data.clean"
 
 callgrind=(valgrind --tool=callgrind --trace-children=yes
            --callgrind-out-file="$dir/cg.%p")
@@ -76,7 +96,14 @@ instructions() {
     local n=$1 pid
     {
         echo "SELECT pg_backend_pid();"
-        for ((i = 0; i < n; i++)); do echo "INSERT INTO bench.t VALUES (1, 'x');"; done
+        RANDOM=42
+        for ((i = 0; i < n; i++)); do
+            if [ "$TABLES" -gt 1 ]; then
+                echo "INSERT INTO bench.t$(( (RANDOM * 32768 + RANDOM) % TABLES )) VALUES (1, 'x');"
+            else
+                echo "INSERT INTO bench.t VALUES (1, 'x');"
+            fi
+        done
     } >"$dir/in.sql"
     pid=$(psql -At -f "$dir/in.sql" | head -1)
     # the backend writes its profile when it exits
@@ -89,13 +116,19 @@ instructions() {
 
 # $1: preload; prints "<n1 count> <n2 count>"
 side() {
+    rm -rf "$dir/data"
+    cp -a "$dir/data.clean" "$dir/data"
     start "$1" "${callgrind[@]}"
     if [ -n "$1" ]; then
         psql -At -c 'SELECT diskquota.wait_for_worker_new_epoch()' >/dev/null
         psql -At -c 'SELECT diskquota.wait_for_worker_new_epoch()' >/dev/null
     fi
-    echo "$(instructions "$N1") $(instructions "$N2")"
+    local counts
+    counts="$(instructions "$N1") $(instructions "$N2")"
+    # stopped before the line is printed: the caller reads it from a pipe
+    # and starts the other side as soon as it has it
     stop
+    echo "$counts"
 }
 
 read -r w1 w2 < <(side diskquota)
