@@ -39,7 +39,9 @@
  * committing pause()/resume() (which also advance pause_changes) and by the
  * worker from the table it read, unless pause_changes moved meanwhile.
  * hold_until is set and cleared by backends (with the lock held
- * exclusively) around DROP DATABASE and the like.
+ * exclusively) around DROP DATABASE and the like.  A worker's SIGTERM
+ * handler reads state and hold_until of its own slot without the lock
+ * (worker_sigterm explains why that is safe).
  * slots_changed is an atomic counter, advanced with the lock held whenever
  * a slot gets or loses a database, and read without it by backends to
  * know whether to look for their database's slot again.

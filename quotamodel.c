@@ -26,7 +26,9 @@
  * So its cost is in proportion to what changed.  Each refresh then reads
  * quota_config (deleting the rows of dropped targets) and pause_state, and
  * publishes, for each configured quota, the usage and whether it is
- * exceeded (used >= quota) into the shared quota map.
+ * exceeded (used >= quota) into the shared quota map.  When the map is
+ * full, exceeded quotas take the room of entries that refuse nothing
+ * (publish_quotas).
  *
  * Shared state: QuotaMap (fixed-size hash keyed by database and target:
  * quota type, schema/role/database OID, tablespace OID) and QuotaMapHeader.
@@ -1532,24 +1534,23 @@ load_quota_config(bool *paused)
 		MemoryContextSwitchTo(oldcontext);
 	}
 
+	/* rows of dropped schemas and roles (and in 1.1, tablespaces) */
+#define GONE_SCHEMA_OR_ROLE \
+	"DELETE FROM diskquota.quota_config WHERE ctid IN" \
+	" (SELECT q.ctid FROM diskquota.quota_config q" \
+	"  WHERE (q.schema_id IS NOT NULL AND NOT EXISTS" \
+	"         (SELECT FROM pg_catalog.pg_namespace n WHERE n.oid = q.schema_id))" \
+	"  OR (q.role_id IS NOT NULL AND NOT EXISTS" \
+	"         (SELECT FROM pg_catalog.pg_authid a WHERE a.oid = q.role_id))"
 	if (gone)
 		maintain_quota_config(v11 ?
-							  "DELETE FROM diskquota.quota_config WHERE ctid IN"
-							  " (SELECT q.ctid FROM diskquota.quota_config q"
-							  "  WHERE (q.schema_id IS NOT NULL AND NOT EXISTS"
-							  "         (SELECT FROM pg_catalog.pg_namespace n WHERE n.oid = q.schema_id))"
-							  "  OR (q.role_id IS NOT NULL AND NOT EXISTS"
-							  "         (SELECT FROM pg_catalog.pg_authid a WHERE a.oid = q.role_id))"
+							  GONE_SCHEMA_OR_ROLE
 							  "  OR (q.tablespace_oid IS NOT NULL AND NOT EXISTS"
 							  "         (SELECT FROM pg_catalog.pg_tablespace t WHERE t.oid = q.tablespace_oid))"
 							  "  FOR UPDATE SKIP LOCKED)" :
-							  "DELETE FROM diskquota.quota_config WHERE ctid IN"
-							  " (SELECT q.ctid FROM diskquota.quota_config q"
-							  "  WHERE (q.schema_id IS NOT NULL AND NOT EXISTS"
-							  "         (SELECT FROM pg_catalog.pg_namespace n WHERE n.oid = q.schema_id))"
-							  "  OR (q.role_id IS NOT NULL AND NOT EXISTS"
-							  "         (SELECT FROM pg_catalog.pg_authid a WHERE a.oid = q.role_id))"
+							  GONE_SCHEMA_OR_ROLE
 							  "  FOR UPDATE SKIP LOCKED)");
+#undef GONE_SCHEMA_OR_ROLE
 	if (renamed)
 		maintain_quota_config("UPDATE diskquota.quota_config q SET tablespace_name = t.spcname"
 							  " FROM pg_catalog.pg_tablespace t"
