@@ -67,7 +67,6 @@
 #include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/fmgroids.h"
-#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -571,86 +570,34 @@ check_statement(QueryDesc *queryDesc)
 #define DQ_BOUNDED_INDEXES	4
 
 /*
- * Per relation: do its indexes keep a bounded INSERT bounded?  A
- * backend-local, direct-mapped cache (a slot per relid modulo its size; a
- * collision only costs a recomputation), emptied of a relation by its
- * relcache invalidation: an index created or dropped invalidates the
- * table's entry.
+ * Do the indexes of an INSERT's result relation keep it bounded?  The
+ * executor has opened them (ExecInitModifyTable opens the indexes of every
+ * result relation of an INSERT), so their relation cache entries are at
+ * hand and nothing is looked up in the catalog.  Indexes not opened while
+ * the relation has some (which the executor does not do) count as
+ * unbounded.
  */
-#define BOUNDED_CACHE_SIZE 1024
-
-typedef struct BoundedRelEntry
-{
-	Oid			relid;			/* InvalidOid: empty */
-	bool		indexes_ok;
-} BoundedRelEntry;
-
-static BoundedRelEntry bounded_cache[BOUNDED_CACHE_SIZE];
-static bool bounded_cache_registered = false;
-
-static void
-bounded_cache_invalidate(Datum arg pg_attribute_unused(), Oid relid)
-{
-	if (!OidIsValid(relid))
-		memset(bounded_cache, 0, sizeof(bounded_cache));
-	else if (bounded_cache[relid % BOUNDED_CACHE_SIZE].relid == relid)
-		bounded_cache[relid % BOUNDED_CACHE_SIZE].relid = InvalidOid;
-}
-
 static bool
-indexes_keep_bounded(Relation rel)
+indexes_keep_bounded(ResultRelInfo *rri)
 {
-	Oid			relid = RelationGetRelid(rel);
-	BoundedRelEntry *entry = &bounded_cache[relid % BOUNDED_CACHE_SIZE];
-	List	   *indexes;
-	ListCell   *lc;
-	bool		ok;
+	int			i;
 
-	if (entry->relid == relid)
-		return entry->indexes_ok;
-	/* no index: nothing to look up (RelationGetIndexList would scan pg_index) */
-	if (!rel->rd_rel->relhasindex)
+	if (!rri->ri_RelationDesc->rd_rel->relhasindex)
 		return true;
-	if (!bounded_cache_registered)
+	if (rri->ri_IndexRelationDescs == NULL ||
+		rri->ri_NumIndices > DQ_BOUNDED_INDEXES)
+		return false;
+	for (i = 0; i < rri->ri_NumIndices; i++)
 	{
-		CacheRegisterRelcacheCallback(bounded_cache_invalidate, (Datum) 0);
-		bounded_cache_registered = true;
+		Relation	index = rri->ri_IndexRelationDescs[i];
+
+		if (index == NULL ||
+			(index->rd_rel->relam != BTREE_AM_OID &&
+			 index->rd_rel->relam != HASH_AM_OID) ||
+			!heap_attisnull(index->rd_indextuple, Anum_pg_index_indexprs, NULL))
+			return false;
 	}
-
-	indexes = RelationGetIndexList(rel);
-	ok = list_length(indexes) <= DQ_BOUNDED_INDEXES;
-	foreach(lc, indexes)
-	{
-		HeapTuple	tuple;
-
-		if (!ok)
-			break;
-		tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
-		if (!HeapTupleIsValid(tuple))
-		{
-			ok = false;
-			break;
-		}
-		ok = heap_attisnull(tuple, Anum_pg_index_indexprs, NULL);
-		ReleaseSysCache(tuple);
-		if (!ok)
-			break;
-		tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(lfirst_oid(lc)));
-		if (!HeapTupleIsValid(tuple))
-		{
-			ok = false;
-			break;
-		}
-		ok = ((Form_pg_class) GETSTRUCT(tuple))->relam == BTREE_AM_OID ||
-			((Form_pg_class) GETSTRUCT(tuple))->relam == HASH_AM_OID;
-		ReleaseSysCache(tuple);
-	}
-	list_free(indexes);
-
-	/* the lookups above may have run invalidations: fill the slot last */
-	entry->relid = relid;
-	entry->indexes_ok = ok;
-	return ok;
+	return true;
 }
 
 /*
@@ -733,6 +680,7 @@ bounded_insert(QueryDesc *queryDesc)
 	ModifyTable *mt = (ModifyTable *) stmt->planTree;
 	Plan	   *source;
 	Index		rti;
+	ResultRelInfo *rri;
 	Relation	rel;
 	int64		bytes;
 
@@ -745,7 +693,8 @@ bounded_insert(QueryDesc *queryDesc)
 	if (rti == 0 || rti > estate->es_range_table_size ||
 		estate->es_result_relations[rti - 1] == NULL)
 		return false;
-	rel = estate->es_result_relations[rti - 1]->ri_RelationDesc;
+	rri = estate->es_result_relations[rti - 1];
+	rel = rri->ri_RelationDesc;
 	/* temporary and new relations need what ExecutorRun publishes */
 	if (rel == NULL || rel->rd_rel->relkind != RELKIND_RELATION ||
 		rel->trigdesc != NULL ||
@@ -753,7 +702,7 @@ bounded_insert(QueryDesc *queryDesc)
 		rel->rd_createSubid != InvalidSubTransactionId ||
 		rel->rd_firstRelfilenodeSubid != InvalidSubTransactionId ||
 		(rel->rd_att->constr && rel->rd_att->constr->has_generated_stored) ||
-		!indexes_keep_bounded(rel))
+		!indexes_keep_bounded(rri))
 		return false;
 
 	source = outerPlan(mt);
