@@ -570,22 +570,28 @@ check_statement(QueryDesc *queryDesc)
 #define DQ_BOUNDED_INDEXES	4
 
 /*
- * Do the indexes of an INSERT's result relation keep it bounded?  The
- * executor has opened them (ExecInitModifyTable opens the indexes of every
- * result relation of an INSERT), so their relation cache entries are at
- * hand and nothing is looked up in the catalog.  Indexes not opened while
- * the relation has some (which the executor does not do) count as
- * unbounded.
+ * Do the indexes of an INSERT's result relation keep it bounded?  They are
+ * judged from their relation cache entries, with no catalog lookup.  The
+ * executor opens them at the INSERT's first row (ExecInsert), in the
+ * query's memory context; we open them a moment earlier, the same way, and
+ * ExecInsert then uses them as it finds them.  speculative is what
+ * ExecInsert would pass: whether the INSERT has an ON CONFLICT clause.
  */
 static bool
-indexes_keep_bounded(ResultRelInfo *rri)
+indexes_keep_bounded(ResultRelInfo *rri, EState *estate, bool speculative)
 {
 	int			i;
 
 	if (!rri->ri_RelationDesc->rd_rel->relhasindex)
 		return true;
-	if (rri->ri_IndexRelationDescs == NULL ||
-		rri->ri_NumIndices > DQ_BOUNDED_INDEXES)
+	if (rri->ri_IndexRelationDescs == NULL)
+	{
+		MemoryContext oldcontext = MemoryContextSwitchTo(estate->es_query_cxt);
+
+		ExecOpenIndices(rri, speculative);
+		MemoryContextSwitchTo(oldcontext);
+	}
+	if (rri->ri_NumIndices > DQ_BOUNDED_INDEXES)
 		return false;
 	for (i = 0; i < rri->ri_NumIndices; i++)
 	{
@@ -701,8 +707,7 @@ bounded_insert(QueryDesc *queryDesc)
 		rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP ||
 		rel->rd_createSubid != InvalidSubTransactionId ||
 		rel->rd_firstRelfilenodeSubid != InvalidSubTransactionId ||
-		(rel->rd_att->constr && rel->rd_att->constr->has_generated_stored) ||
-		!indexes_keep_bounded(rri))
+		(rel->rd_att->constr && rel->rd_att->constr->has_generated_stored))
 		return false;
 
 	source = outerPlan(mt);
@@ -730,6 +735,9 @@ bounded_insert(QueryDesc *queryDesc)
 	else
 		return false;
 	if (bytes < 0 || bytes > DQ_BOUNDED_BYTES)
+		return false;
+	/* last: it opens the indexes, as the INSERT's first row would */
+	if (!indexes_keep_bounded(rri, estate, mt->onConflictAction != ONCONFLICT_NONE))
 		return false;
 	return diskquota_feed_watches_my_database();
 }
