@@ -23,7 +23,9 @@ GRANT EXECUTE ON FUNCTION diskquota.quota_usage() TO dq_viewer25;
 CREATE VIEW public.tenant_usage AS
   SELECT schema_name, nspsize_in_bytes FROM diskquota.show_schema_quota_view;
 \c contrib_regression
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS dblink;
+RESET client_min_messages;
 -- everything the extension's objects are made of, one line each, in a
 -- database
 CREATE FUNCTION public.dq_objects(db text) RETURNS SETOF text LANGUAGE sql AS $f$

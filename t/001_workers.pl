@@ -83,7 +83,11 @@ ok( $node->poll_query_until(
 		'postgres',
 		"SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = $db2_pid"),
 	'worker of db2 stops after reload');
-is(db_state('db2'), '', 'db2 no longer in status');
+# the launcher frees the slot once it learns that the worker exited
+ok( $node->poll_query_until(
+		'postgres',
+		"SELECT count(*) = 0 FROM diskquota.status() WHERE database_name = 'db2'"),
+	'db2 no longer in status');
 ($ret, $stdout, $stderr) =
   $node->psql('db2', 'INSERT INTO s.t VALUES (1)');
 is($ret, 0, 'no enforcement in a database no longer monitored');
