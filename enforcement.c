@@ -576,6 +576,9 @@ check_statement(QueryDesc *queryDesc)
  * query's memory context; we open them a moment earlier, the same way, and
  * ExecInsert then uses them as it finds them.  speculative is what
  * ExecInsert would pass: whether the INSERT has an ON CONFLICT clause.
+ * Their RowExclusiveLock is so taken before the VALUES expressions run, as
+ * PostgreSQL 13 and older did: a function in them that drops or reindexes
+ * one of the table's indexes fails ("in use by active queries").
  */
 static bool
 indexes_keep_bounded(ResultRelInfo *rri, EState *estate, bool speculative)
@@ -734,12 +737,10 @@ bounded_insert(QueryDesc *queryDesc)
 	}
 	else
 		return false;
-	if (bytes < 0 || bytes > DQ_BOUNDED_BYTES)
+	if (bytes < 0 || bytes > DQ_BOUNDED_BYTES || !diskquota_feed_watches_my_database())
 		return false;
 	/* last: it opens the indexes, as the INSERT's first row would */
-	if (!indexes_keep_bounded(rri, estate, mt->onConflictAction != ONCONFLICT_NONE))
-		return false;
-	return diskquota_feed_watches_my_database();
+	return indexes_keep_bounded(rri, estate, mt->onConflictAction != ONCONFLICT_NONE);
 }
 
 static void

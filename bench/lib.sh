@@ -305,6 +305,33 @@ wait_backends_gone() {
     done
 }
 
+# oltp_cluster N: a new cluster for the OLTP measurements, with N tables
+# (create_tables), the extension and quotas on every schema and owner.
+# Autovacuum is off: its runs, which dirty and extend every table, would
+# land in one side or the other at random.
+oltp_cluster() {
+    cluster_new <<'CONF'
+synchronous_commit = off
+autovacuum = off
+max_locks_per_transaction = 1024
+diskquota.monitor_databases = 'postgres'
+CONF
+    cluster_start
+    create_tables "$1"
+    q -c 'CREATE EXTENSION diskquota' >/dev/null
+    set_quotas
+}
+
+# insert_script N FILE: the pgbench script of the OLTP cells, a single-row
+# INSERT into one of the N tables at random
+insert_script() {
+    {
+        echo "\\set t random(0, $(($1 - 1)))"
+        echo "\\set s :t % 10"
+        echo "INSERT INTO s:s.t:t VALUES (:t, 'x');"
+    } >"$2"
+}
+
 # OLTP overhead: for each cell (tables x clients), pgbench runs single-row
 # INSERTs into random tables of s0..s9 (quotas set on every schema and owner,
 # never reached), on the same cluster restarted without and with the library
@@ -323,18 +350,7 @@ wait_backends_gone() {
 bench_oltp() {
     local rounds=$1 secs=$2 tables=($3) clients=($4) maxt=0 t c
     for t in "${tables[@]}"; do [ "$t" -gt "$maxt" ] && maxt=$t; done
-    # autovacuum off: its runs, which dirty and extend every table, would
-    # land in one side or the other at random
-    cluster_new <<'CONF'
-synchronous_commit = off
-autovacuum = off
-max_locks_per_transaction = 1024
-diskquota.monitor_databases = 'postgres'
-CONF
-    cluster_start
-    create_tables "$maxt"
-    q -c 'CREATE EXTENSION diskquota' >/dev/null
-    set_quotas
+    oltp_cluster "$maxt"
     "$PGBIN/pgbench" -i -q -s 10 -h "$CL" -p "$CL_PORT" postgres >/dev/null 2>&1
     q -c "SELECT diskquota.set_schema_quota('public', '1 TB')" \
       -c "SELECT diskquota.set_role_quota(current_user, '1 TB')" \
@@ -342,11 +358,7 @@ CONF
 
     local ovs=() cpus=() bgs=()
     for t in "${tables[@]}"; do
-        {
-            echo "\\set t random(0, $((t - 1)))"
-            echo "\\set s :t % 10"
-            echo "INSERT INTO s:s.t:t VALUES (:t, 'x');"
-        } >"$CL/insert_$t.sql"
+        insert_script "$t" "$CL/insert_$t.sql"
         for c in "${clients[@]}"; do
             oltp_cell "${t}x${c}" "$rounds" "$secs" "$c" -f "$CL/insert_$t.sql"
             ovs+=("$CELL_OVERHEAD")

@@ -8,9 +8,11 @@
 # s0..s9, quotas on every schema and owner, never reached) runs on one
 # cluster restarted without and with the library preloaded (twice each, in
 # the order without, with, with, without, after one run that is not
-# counted), each run after the same warm-up, under `perf record -a -g`.
-# For each side it counts the samples of the server's processes (comm
-# "postgres") and, among them:
+# counted), each run after the same 2-second warm-up (and, with the
+# library, two completed worker refreshes), under `perf record -a -g`.
+# For each side it counts the samples of the server's processes (the
+# postmaster and what it forks: other clusters on the machine are left
+# out) and, among them:
 #   - dq_so:   in the hooks: samples whose call chain reaches diskquota.so
 #              before any chained call into the executor or ProcessUtility
 #              (so what the hooks call in the server counts as theirs);
@@ -48,7 +50,8 @@ if [ "${1:-}" != --inner ]; then
         DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends linux-perf >/dev/null
     paranoid=$(cat /proc/sys/kernel/perf_event_paranoid)
     kptr=$(cat /proc/sys/kernel/kptr_restrict)
-    trap 'echo "$paranoid" >/proc/sys/kernel/perf_event_paranoid; echo "$kptr" >/proc/sys/kernel/kptr_restrict' EXIT
+    trap 'echo "$paranoid" >/proc/sys/kernel/perf_event_paranoid || true
+          echo "$kptr" >/proc/sys/kernel/kptr_restrict || true' EXIT
     echo -1 >/proc/sys/kernel/perf_event_paranoid
     echo 0 >/proc/sys/kernel/kptr_restrict
     "$ROOT/scripts/run-as-pg.sh" bash bench/oltp_profile.sh --inner "$@"
@@ -63,46 +66,44 @@ PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 export PGBIN
 . "$ROOT/bench/lib.sh"
 
-# the same cluster as the OLTP part of bench/run
-cluster_new <<'CONF'
-synchronous_commit = off
-autovacuum = off
-max_locks_per_transaction = 1024
-diskquota.monitor_databases = 'postgres'
-CONF
-cluster_start
+# the same cluster and workload as the OLTP part of bench/run
 echo "creating $TABLES tables" >&2
-create_tables "$TABLES"
-q -c 'CREATE EXTENSION diskquota' >/dev/null
-set_quotas
+oltp_cluster "$TABLES"
 q -c 'VACUUM' -c 'CHECKPOINT' >/dev/null
-{
-    echo "\\set t random(0, $((TABLES - 1)))"
-    echo "\\set s :t % 10"
-    echo "INSERT INTO s:s.t:t VALUES (:t, 'x');"
-} >"$CL/insert.sql"
+insert_script "$TABLES" "$CL/insert.sql"
 
 pgb() { "$PGBIN/pgbench" -n -h "$CL" -p "$CL_PORT" -c "$CLIENTS" -j "$(( CLIENTS < 2 ? 1 : 2 ))" "$@" -f "$CL/insert.sql" postgres; }
 
 # Attribute the samples of one run (perf script with call chains, leaf
-# first): a sample of the launcher or a worker is "bg"; in another server
-# process, the first frame from the leaf that is in diskquota.so makes it
-# "dq" (the hooks and what they call; a chained call into the executor or
-# ProcessUtility is not theirs), a kernel fsnotify/inotify frame makes it
-# "notify".  Prints "server dq bg notify".
-attribute() { # $1: perf data file, $2: " pid pid ... " of launcher and workers
-    perf script -i "$1" -F comm,pid,ip,sym,dso 2>/dev/null | awk -v bg="$2" '
+# first, and the task events): the server's processes are the postmaster
+# and what it forks.  A sample of the launcher or a worker is "bg"; in
+# another server process, the first frame from the leaf that is in
+# diskquota.so makes it "dq" (the hooks and what they call; a chained call
+# into the executor or ProcessUtility is not theirs), a kernel
+# fsnotify/inotify frame makes it "notify".  Prints "server dq bg notify".
+attribute() { # $1: perf data file, $2: postmaster pid, $3: " pid pid ... " of launcher and workers
+    perf script -i "$1" --show-task-events -F comm,pid,ip,sym,dso 2>"$CL/perf-script.err" |
+        awk -v pm="$2" -v bg="$3" '
         function flush() {
-            if (comm == "postgres") {
+            if (pid != "" && (pid in server_pids)) {
                 server++
                 if (index(bg, " " pid " ")) dqbg++
                 else if (what == "dq") so++
                 else if (what == "notify") notify++
             }
-            comm = ""; what = ""; done = 0
+            pid = ""; what = ""; done = 0
         }
+        BEGIN { server_pids[pm] = 1 }
+        /PERF_RECORD_FORK\(/ {
+            flush()
+            # ... PERF_RECORD_FORK(child:tid):(parent:ptid)
+            split(substr($0, index($0, "PERF_RECORD_FORK(") + 17), f, /[^0-9]+/)
+            if (f[3] in server_pids) server_pids[f[1]] = 1
+            next
+        }
+        /PERF_RECORD_/ { flush(); next }
         /^$/ { flush(); next }
-        !/^\t/ { flush(); comm = $1; pid = $2; next }
+        !/^\t/ { flush(); pid = $NF; next }     # "comm pid": comm may have spaces
         done { next }
         {
             sym = $2; dso = $NF
@@ -116,7 +117,7 @@ attribute() { # $1: perf data file, $2: " pid pid ... " of launcher and workers
 # run preload: restart with that preload, warm up, and run the cell under
 # perf; prints "tps server dq bg notify"
 run() {
-    local preload=$1 pm bgpids out
+    local preload=$1 pm bgpids out counts
     cluster_start "$preload"
     pgb -T 2 >/dev/null 2>&1 || true
     if [ -n "$preload" ]; then
@@ -128,10 +129,20 @@ run() {
     bgpids=" $(for pid in $(pgrep -P "$pm"); do
         if { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q diskquota; then echo "$pid"; fi
     done | tr '\n' ' ')"
-    out=$(perf record -a -g -q -o "$CL/perf.data" -- "$PGBIN/pgbench" -n -h "$CL" -p "$CL_PORT" \
-        -c "$CLIENTS" -j "$(( CLIENTS < 2 ? 1 : 2 ))" -T "$SECS" -f "$CL/insert.sql" postgres 2>/dev/null)
-    echo "$(awk '/^tps = / { print $3 }' <<<"$out") $(attribute "$CL/perf.data" "$bgpids")"
+    if ! out=$(perf record -a -g -q -o "$CL/perf.data" -- "$PGBIN/pgbench" -n -h "$CL" -p "$CL_PORT" \
+            -c "$CLIENTS" -j "$(( CLIENTS < 2 ? 1 : 2 ))" -T "$SECS" -f "$CL/insert.sql" postgres \
+            2>"$CL/perf-record.err"); then
+        echo "oltp_profile.sh: perf record or pgbench failed:" >&2
+        cat "$CL/perf-record.err" >&2
+        return 1
+    fi
+    if ! counts=$(attribute "$CL/perf.data" "$pm" "$bgpids") || [ "${counts%% *}" -eq 0 ]; then
+        echo "oltp_profile.sh: no sample of the server's processes; perf script said:" >&2
+        cat "$CL/perf-script.err" >&2
+        return 1
+    fi
     rm -f "$CL/perf.data"
+    echo "$(awk '/^tps = / { print $3 }' <<<"$out") $counts"
 }
 
 # The first run after the tables are created is faster than all later ones
@@ -140,9 +151,11 @@ run() {
 echo "profiling $TABLES tables x $CLIENTS clients, 2 x $SECS s per side" >&2
 run '' >/dev/null
 declare -A sum
+line=
 for side in without with with without; do
     preload=; [ "$side" = with ] && preload=diskquota
-    read -r tps server dq bg notify < <(run "$preload")
+    line=$(run "$preload")
+    read -r tps server dq bg notify <<<"$line"
     echo "  $side: $tps tps, $server server samples: diskquota.so $dq, launcher and worker $bg, fsnotify $notify" >&2
     sum[$side.tps]=$(awk -v a="${sum[$side.tps]:-0}" -v b="$tps" 'BEGIN { print a + b / 2 }')
     for k in server dq bg notify; do

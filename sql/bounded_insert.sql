@@ -59,12 +59,13 @@ SELECT target_oid::regnamespace, rejected FROM diskquota.quota_usage()
  WHERE target_oid::regnamespace::text LIKE 's21%' ORDER BY 1;
 INSERT INTO s21_const.t VALUES ('e', 'f');
 \echo :LAST_ERROR_SQLSTATE
--- A bounded INSERT into a table with btree indexes is not polled either:
--- its function pushes the schema over its quota from another session and
--- waits for the worker to reject the schema, and the INSERT still
--- completes.  The same INSERT into a table with a GIN expression index is
--- polled and stopped.  (The executor opens a table's indexes at the first
--- row; the check opens them earlier, so it sees them at all.)
+-- A bounded INSERT into a table with btree indexes is not polled either
+-- (where the file-change feed watches the database, as here): its function
+-- pushes the schema over its quota from another session and waits for the
+-- worker to reject the schema, and the INSERT still completes.  The same
+-- INSERT into a table with a GIN expression index is polled and stopped.
+-- (The executor opens a table's indexes at the first row; the check opens
+-- them earlier, so it sees them at all.)
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS dblink;
 RESET client_min_messages;
@@ -72,14 +73,20 @@ SELECT pg_temp.setup('s21_idx', '');
 CREATE TABLE s21_idx.pk(i int PRIMARY KEY, j int UNIQUE);
 CREATE TABLE s21_idx.gin(i int);
 CREATE INDEX ON s21_idx.gin USING gin (s21_gin.spread(i));
+-- ON CONFLICT: the indexes are opened for the arbiter check
+INSERT INTO s21_idx.pk VALUES (0, 0) ON CONFLICT DO NOTHING;
+INSERT INTO s21_idx.pk VALUES (0, 0) ON CONFLICT DO NOTHING;
 CREATE FUNCTION s21_idx.go_over_quota() RETURNS int LANGUAGE plpgsql AS $$
 BEGIN
+  -- two bounded INSERTs of 600 kB, never polled themselves
   PERFORM dblink_exec('dbname=' || current_database(),
-                      'INSERT INTO s21_idx.t VALUES (''a'', repeat(''x'', 2000000))');
-  -- the first refresh may have started before the load ended; the second
-  -- rejects the schema and asks the statements writing into it to stop
+                      'INSERT INTO s21_idx.t VALUES (''a'', repeat(''x'', 600000));
+                       INSERT INTO s21_idx.t VALUES (''b'', repeat(''x'', 600000))');
+  -- a refresh that starts after the load rejects the schema and asks the
+  -- statements writing into it to stop
   PERFORM diskquota.wait_for_worker_new_epoch();
-  PERFORM diskquota.wait_for_worker_new_epoch();
+  RAISE NOTICE 'schema rejected: %', (SELECT rejected FROM diskquota.quota_usage()
+                                      WHERE target_oid = 's21_idx'::regnamespace);
   -- not a wait for the worker: the statement itself must last a few
   -- diskquota.load_check_interval, as a statement is polled from its
   -- second interval on
@@ -89,10 +96,10 @@ END $$;
 SELECT diskquota.wait_for_worker_new_epoch();
 INSERT INTO s21_idx.pk VALUES (s21_idx.go_over_quota(), 1);
 \echo :SQLSTATE
-SELECT rejected FROM diskquota.quota_usage() WHERE target_oid = 's21_idx'::regnamespace;
 SELECT count(*) FROM s21_idx.pk;
 TRUNCATE s21_idx.t;
 SELECT diskquota.wait_for_worker_new_epoch();
+SELECT rejected FROM diskquota.quota_usage() WHERE target_oid = 's21_idx'::regnamespace;
 INSERT INTO s21_idx.gin VALUES (s21_idx.go_over_quota());
 \echo :SQLSTATE
 SELECT count(*) FROM s21_idx.gin;
