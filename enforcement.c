@@ -578,7 +578,7 @@ check_statement(QueryDesc *queryDesc)
  * ExecInsert would pass: whether the INSERT has an ON CONFLICT clause.
  * Their RowExclusiveLock is so taken before the VALUES expressions run, as
  * PostgreSQL 13 and older did: a function in them that drops or reindexes
- * one of the table's indexes fails ("in use by active queries").
+ * one of the table's indexes fails (this statement has the index open).
  */
 static bool
 indexes_keep_bounded(ResultRelInfo *rri, EState *estate, bool speculative)
