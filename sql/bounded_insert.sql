@@ -77,6 +77,8 @@ CREATE INDEX ON s21_idx.gin USING gin (s21_gin.spread(i));
 INSERT INTO s21_idx.pk VALUES (0, 0) ON CONFLICT DO NOTHING;
 INSERT INTO s21_idx.pk VALUES (0, 0) ON CONFLICT DO NOTHING;
 CREATE FUNCTION s21_idx.go_over_quota() RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+  rejected_at timestamptz;
 BEGIN
   -- two bounded INSERTs of 600 kB, never polled themselves
   PERFORM dblink_exec('dbname=' || current_database(),
@@ -87,10 +89,14 @@ BEGIN
   PERFORM diskquota.wait_for_worker_new_epoch();
   RAISE NOTICE 'schema rejected: %', (SELECT rejected FROM diskquota.quota_usage()
                                       WHERE target_oid = 's21_idx'::regnamespace);
-  -- not a wait for the worker: the statement itself must last a few
-  -- diskquota.load_check_interval, as a statement is polled from its
-  -- second interval on
-  PERFORM pg_sleep(0.5);
+  -- the statement must then go on for a few diskquota.load_check_interval,
+  -- as a statement is polled from its second interval on: wait for the
+  -- worker until three intervals have passed
+  rejected_at := clock_timestamp();
+  WHILE clock_timestamp() - rejected_at <
+        3 * current_setting('diskquota.load_check_interval')::interval LOOP
+    PERFORM diskquota.wait_for_worker_new_epoch();
+  END LOOP;
   RETURN 1;
 END $$;
 SELECT diskquota.wait_for_worker_new_epoch();
