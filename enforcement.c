@@ -600,8 +600,7 @@ indexes_keep_bounded(ResultRelInfo *rri, EState *estate, bool speculative)
 	{
 		Relation	index = rri->ri_IndexRelationDescs[i];
 
-		if (index == NULL ||
-			(index->rd_rel->relam != BTREE_AM_OID &&
+		if ((index->rd_rel->relam != BTREE_AM_OID &&
 			 index->rd_rel->relam != HASH_AM_OID) ||
 			!heap_attisnull(index->rd_indextuple, Anum_pg_index_indexprs, NULL))
 			return false;

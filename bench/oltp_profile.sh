@@ -72,7 +72,9 @@ oltp_cluster "$TABLES"
 q -c 'VACUUM' -c 'CHECKPOINT' >/dev/null
 insert_script "$TABLES" "$CL/insert.sql"
 
-pgb() { "$PGBIN/pgbench" -n -h "$CL" -p "$CL_PORT" -c "$CLIENTS" -j "$(( CLIENTS < 2 ? 1 : 2 ))" "$@" -f "$CL/insert.sql" postgres; }
+# the cell's pgbench, but for its duration and the database
+PGBENCH=("$PGBIN/pgbench" -n -h "$CL" -p "$CL_PORT" -c "$CLIENTS"
+         -j "$(( CLIENTS < 2 ? 1 : 2 ))" -f "$CL/insert.sql")
 
 # Attribute the samples of one run (perf script with call chains, leaf
 # first, and the task events): the server's processes are the postmaster
@@ -119,7 +121,7 @@ attribute() { # $1: perf data file, $2: postmaster pid, $3: " pid pid ... " of l
 run() {
     local preload=$1 pm bgpids out counts
     cluster_start "$preload"
-    pgb -T 2 >/dev/null 2>&1 || true
+    "${PGBENCH[@]}" -T 2 postgres >/dev/null 2>&1 || true
     if [ -n "$preload" ]; then
         q -c 'SELECT diskquota.wait_for_worker_new_epoch()' >/dev/null
         q -c 'SELECT diskquota.wait_for_worker_new_epoch()' >/dev/null
@@ -129,8 +131,7 @@ run() {
     bgpids=" $(for pid in $(pgrep -P "$pm"); do
         if { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q diskquota; then echo "$pid"; fi
     done | tr '\n' ' ')"
-    if ! out=$(perf record -a -g -q -o "$CL/perf.data" -- "$PGBIN/pgbench" -n -h "$CL" -p "$CL_PORT" \
-            -c "$CLIENTS" -j "$(( CLIENTS < 2 ? 1 : 2 ))" -T "$SECS" -f "$CL/insert.sql" postgres \
+    if ! out=$(perf record -a -g -q -o "$CL/perf.data" -- "${PGBENCH[@]}" -T "$SECS" postgres \
             2>"$CL/perf-record.err"); then
         echo "oltp_profile.sh: perf record or pgbench failed:" >&2
         cat "$CL/perf-record.err" >&2
@@ -151,7 +152,6 @@ run() {
 echo "profiling $TABLES tables x $CLIENTS clients, 2 x $SECS s per side" >&2
 run '' >/dev/null
 declare -A sum
-line=
 for side in without with with without; do
     preload=; [ "$side" = with ] && preload=diskquota
     line=$(run "$preload")
