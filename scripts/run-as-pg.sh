@@ -16,7 +16,9 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 PGUSER_NAME=postgres
-PGBIN=/usr/lib/postgresql/15/bin
+# PG_CONFIG chooses the PostgreSQL installation (default: Debian's 15)
+PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+PGBIN=$("$PG_CONFIG" --bindir)
 
 if [ "$#" -eq 0 ]; then
     echo "usage: $0 COMMAND [ARGS...]" >&2
@@ -50,7 +52,7 @@ echo "run-as-pg: running as $PGUSER_NAME in $tree" >&2
 
 # Clean environment, so that root's PG* variables etc. do not leak in.
 envvars=(HOME="$tmp" USER="$PGUSER_NAME" LOGNAME="$PGUSER_NAME"
-         PATH="$PGBIN:/usr/local/bin:/usr/bin:/bin")
+         PATH="$PGBIN:/usr/local/bin:/usr/bin:/bin" PG_CONFIG="$PG_CONFIG")
 for v in LANG LC_ALL TERM; do
     if [ -n "${!v:-}" ]; then envvars+=("$v=${!v}"); fi
 done
