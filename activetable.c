@@ -544,7 +544,11 @@ dq_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 		case OAT_POST_CREATE:
 			/* invisible to the worker until commit: publish its files */
 			if (subId == 0)
+			{
 				diskquota_slot_publish_new_files(objectId);
+				/* the relation a CREATE TABLE AS creates is checked now */
+				diskquota_enforcement_relation_created(objectId);
+			}
 			diskquota_mark_relation_active_at_end(objectId, true);
 			break;
 		case OAT_POST_ALTER:

@@ -544,3 +544,36 @@ diskquota_slot_withdraw_cancels(Oid dbid)
 		SpinLockRelease(&slot->mutex);
 	}
 }
+
+/*
+ * Replace a write the running statement published (old) by another:
+ * CREATE TABLE AS publishes the targets it expects its relation in, then
+ * the relation it did create (enforcement.c).  If old is not there (it did
+ * not fit), replacement is added as a nested execution's write would be.
+ */
+void
+diskquota_slot_replace_write(const DiskquotaSlotWrite *old,
+							 const DiskquotaSlotWrite *replacement)
+{
+	DiskquotaBackendSlot *slot = my_slot();
+	int			i;
+
+	if (slot == NULL)
+		return;
+	SpinLockAcquire(&slot->mutex);
+	if (slot->writing)
+	{
+		for (i = 0; i < slot->nwrites; i++)
+		{
+			if (memcmp(&slot->writes[i], old, sizeof(DiskquotaSlotWrite)) == 0)
+				break;
+		}
+		if (i < slot->nwrites)
+			slot->writes[i] = *replacement;
+		else if (slot->nwrites < DQ_MAX_STATEMENT_WRITES)
+			slot->writes[slot->nwrites++] = *replacement;
+		else
+			slot->writes_overflow = true;
+	}
+	SpinLockRelease(&slot->mutex);
+}

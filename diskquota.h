@@ -239,6 +239,8 @@ extern bool diskquota_rejected_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoi
 									  bool tablespace_only, DiskquotaTarget *target);
 extern List *diskquota_copy_quota_map(Oid dbid);
 extern int64 diskquota_relation_size(Oid relid);
+extern bool diskquota_target_usage(Oid dbid, const DiskquotaTarget *target,
+								   int64 *quota_bytes, int64 *used_bytes);
 
 /* backendslot.c: per-backend slots */
 
@@ -281,11 +283,14 @@ extern void diskquota_slot_cancel_writers(Oid dbid,
 																	 DiskquotaTarget *target),
 										  volatile bool *paused);
 extern void diskquota_slot_withdraw_cancels(Oid dbid);
+extern void diskquota_slot_replace_write(const DiskquotaSlotWrite *old,
+										 const DiskquotaSlotWrite *replacement);
 
 /* enforcement.c */
 extern void diskquota_enforcement_install_hooks(void);
 extern void diskquota_enforcement_exempt_process(void);
 extern int	diskquota_execute_internal(const char *sql, int nargs, Oid *argtypes,
 									   Datum *values);
+extern void diskquota_enforcement_relation_created(Oid relid);
 
 #endif							/* DISKQUOTA_H */

@@ -48,6 +48,8 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/objectaccess.h"
+#include "catalog/pg_type.h"
 #include "catalog/pg_am_d.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
@@ -56,11 +58,13 @@
 #include "commands/extension.h"
 #include "catalog/pg_tablespace.h"
 #include "commands/dbcommands.h"
+#include "commands/tablecmds.h"
 #include "commands/tablespace.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
+#include "parser/parse_type.h"
 #include "nodes/plannodes.h"
 #include "parser/parsetree.h"
 #include "storage/proc.h"
@@ -1150,12 +1154,20 @@ enforcement_xact_callback(XactEvent event, void *arg pg_attribute_unused())
 }
 
 /*
- * What an ALTER TABLE loads: DQ_ALTER_LOADS if it builds an index or
- * rewrites the table (adding a column is not counted: with a constant
- * default it rewrites nothing), DQ_ALTER_MOVES if it only moves the
- * relation to another tablespace (*spcoid), DQ_ALTER_NONE otherwise.  A
- * rewrite in the same statement as SET TABLESPACE writes into the new
- * tablespace: *spcoid is set then too.
+ * What an ALTER TABLE loads: DQ_ALTER_LOADS if it may build an index or
+ * rewrite the table, DQ_ALTER_MOVES if it only moves the relation to
+ * another tablespace (*spcoid), DQ_ALTER_NONE otherwise.  A rewrite in the
+ * same statement as SET TABLESPACE writes into the new tablespace: *spcoid
+ * is set then too.  *target is the relation written into: the statement's,
+ * or the table ATTACH PARTITION attaches (the parent's indexes are built on
+ * it).
+ *
+ * An allowlist: a subcommand is taken to load unless it is known to write
+ * no data (fail closed).  ADD COLUMN writes nothing only without a default
+ * or with a literal one, and of a type that is no domain: a volatile
+ * default, serial, identity, a stored generated column or a domain with
+ * constraints rewrite the table, and PRIMARY KEY, UNIQUE and EXCLUDE build
+ * an index.
  */
 typedef enum AlterLoad
 {
@@ -1164,13 +1176,99 @@ typedef enum AlterLoad
 	DQ_ALTER_MOVES
 } AlterLoad;
 
+/* Is a type, by name, one whose values ADD COLUMN may write freely? */
+static bool
+plain_column_type(TypeName *typeName)
+{
+	Oid			typid;
+
+	if (typeName == NULL)
+		return false;
+	typid = LookupTypeNameOid(NULL, typeName, true);
+	return OidIsValid(typid) && get_typtype(typid) != TYPTYPE_DOMAIN;
+}
+
+/*
+ * Is a raw default expression a literal, evaluated once when the column is
+ * added and never per row?  A string literal or NULL is read by the type's
+ * input function once; another literal (a number) only into a built-in
+ * type, since a user's cast from it could be volatile.
+ */
+static bool
+literal_default(Node *expr, TypeName *coltype)
+{
+	if (expr == NULL)
+		return true;
+	if (IsA(expr, TypeCast))
+	{
+		TypeCast   *cast = (TypeCast *) expr;
+
+		return cast->arg != NULL && IsA(cast->arg, A_Const) &&
+			(((A_Const *) cast->arg)->isnull ||
+			 IsA(&((A_Const *) cast->arg)->val, String)) &&
+			plain_column_type(cast->typeName);
+	}
+	if (!IsA(expr, A_Const))
+		return false;
+	if (((A_Const *) expr)->isnull || IsA(&((A_Const *) expr)->val, String))
+		return true;
+	return LookupTypeNameOid(NULL, coltype, true) < FirstGenbkiObjectId;
+}
+
+/* Does ALTER TABLE ... ADD COLUMN write into the table? */
+static bool
+add_column_loads(ColumnDef *def)
+{
+	ListCell   *lc;
+	const char *typname;
+
+	if (def == NULL || !IsA(def, ColumnDef) || def->typeName == NULL)
+		return true;
+	if (def->identity || def->generated || def->cooked_default ||
+		!literal_default(def->raw_default, def->typeName) ||
+		!plain_column_type(def->typeName))
+		return true;
+	/* serial types get a nextval() default */
+	typname = strVal(llast(def->typeName->names));
+	if (strcmp(typname, "smallserial") == 0 || strcmp(typname, "serial2") == 0 ||
+		strcmp(typname, "serial") == 0 || strcmp(typname, "serial4") == 0 ||
+		strcmp(typname, "bigserial") == 0 || strcmp(typname, "serial8") == 0)
+		return true;
+	foreach(lc, def->constraints)
+	{
+		Constraint *con = lfirst_node(Constraint, lc);
+
+		switch (con->contype)
+		{
+			case CONSTR_NULL:
+			case CONSTR_NOTNULL:
+			case CONSTR_CHECK:
+			case CONSTR_FOREIGN:
+			case CONSTR_ATTR_DEFERRABLE:
+			case CONSTR_ATTR_NOT_DEFERRABLE:
+			case CONSTR_ATTR_DEFERRED:
+			case CONSTR_ATTR_IMMEDIATE:
+				break;
+			case CONSTR_DEFAULT:
+				if (!literal_default(con->raw_expr, def->typeName) || con->cooked_expr)
+					return true;
+				break;
+			default:
+				/* identity, generated, primary key, unique, exclude */
+				return true;
+		}
+	}
+	return false;
+}
+
 static AlterLoad
-alter_table_loads(AlterTableStmt *stmt, Oid *spcoid)
+alter_table_loads(AlterTableStmt *stmt, Oid *spcoid, RangeVar **target)
 {
 	bool		loads = false;
 	bool		moves = false;
 	ListCell   *lc;
 
+	*target = stmt->relation;
 	foreach(lc, stmt->cmds)
 	{
 		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
@@ -1181,26 +1279,92 @@ alter_table_loads(AlterTableStmt *stmt, Oid *spcoid)
 				*spcoid = get_tablespace_oid(cmd->name, true);
 				moves = OidIsValid(*spcoid);
 				break;
-			case AT_AddIndex:
-			case AT_AddIndexConstraint:
-			case AT_AlterColumnType:
-			case AT_SetLogged:
-			case AT_SetUnLogged:
-			case AT_SetAccessMethod:
-				loads = true;
+			case AT_AddColumn:
+			case AT_AddColumnRecurse:
+				if (stmt->objtype != OBJECT_TYPE && add_column_loads((ColumnDef *) cmd->def))
+					loads = true;
 				break;
 			case AT_AddConstraint:
+			case AT_AddConstraintRecurse:
 				{
 					Constraint *con = (Constraint *) cmd->def;
 
-					if (IsA(con, Constraint) &&
-						(con->contype == CONSTR_PRIMARY ||
-						 con->contype == CONSTR_UNIQUE ||
-						 con->contype == CONSTR_EXCLUSION))
+					if (!IsA(con, Constraint) ||
+						(con->contype != CONSTR_CHECK && con->contype != CONSTR_FOREIGN &&
+						 con->contype != CONSTR_NOTNULL))
 						loads = true;
 					break;
 				}
+			case AT_AttachPartition:
+				{
+					PartitionCmd *part = (PartitionCmd *) cmd->def;
+
+					/* ALTER INDEX ... ATTACH PARTITION builds nothing */
+					if (stmt->objtype == OBJECT_INDEX)
+						break;
+					loads = true;
+					if (part != NULL && IsA(part, PartitionCmd) && part->name != NULL)
+						*target = part->name;
+					break;
+				}
+				/* these write no data: the table is only read, if at all */
+			case AT_AddColumnToView:
+			case AT_ColumnDefault:
+			case AT_DropNotNull:
+			case AT_SetNotNull:
+			case AT_DropExpression:
+			case AT_CheckNotNull:
+			case AT_SetStatistics:
+			case AT_SetOptions:
+			case AT_ResetOptions:
+			case AT_SetStorage:
+			case AT_SetCompression:
+			case AT_DropColumn:
+			case AT_DropColumnRecurse:
+			case AT_AlterConstraint:
+			case AT_ValidateConstraint:
+			case AT_ValidateConstraintRecurse:
+			case AT_DropConstraint:
+			case AT_DropConstraintRecurse:
+			case AT_AlterColumnGenericOptions:
+			case AT_ChangeOwner:
+			case AT_ClusterOn:
+			case AT_DropCluster:
+			case AT_DropOids:
+			case AT_SetRelOptions:
+			case AT_ResetRelOptions:
+			case AT_ReplaceRelOptions:
+			case AT_EnableTrig:
+			case AT_EnableAlwaysTrig:
+			case AT_EnableReplicaTrig:
+			case AT_DisableTrig:
+			case AT_EnableTrigAll:
+			case AT_DisableTrigAll:
+			case AT_EnableTrigUser:
+			case AT_DisableTrigUser:
+			case AT_EnableRule:
+			case AT_EnableAlwaysRule:
+			case AT_EnableReplicaRule:
+			case AT_DisableRule:
+			case AT_AddInherit:
+			case AT_DropInherit:
+			case AT_AddOf:
+			case AT_DropOf:
+			case AT_ReplicaIdentity:
+			case AT_EnableRowSecurity:
+			case AT_DisableRowSecurity:
+			case AT_ForceRowSecurity:
+			case AT_NoForceRowSecurity:
+			case AT_GenericOptions:
+			case AT_DetachPartition:
+			case AT_DetachPartitionFinalize:
+			case AT_AddIdentity:
+			case AT_SetIdentity:
+			case AT_DropIdentity:
+				break;
 			default:
+				/* index builds, rewrites, and anything not known */
+				loads = true;
 				break;
 		}
 	}
@@ -1220,10 +1384,16 @@ new_relation_tablespace(const char *name, char relpersistence)
 	return relation_tablespace(spcoid);
 }
 
-/* Does an EXPLAIN run its statement (ANALYZE)? */
+/*
+ * Does an EXPLAIN run its statement (ANALYZE)?  Decided as ExplainQuery()
+ * decides: the options in order, the last "analyze" wins, its value read
+ * by defGetBoolean() (none, on/off, true/false, 1/0, ...).  A value that
+ * defGetBoolean() refuses fails here as it would there.
+ */
 static bool
 explain_analyzes(ExplainStmt *stmt)
 {
+	bool		analyze = false;
 	ListCell   *lc;
 
 	foreach(lc, stmt->options)
@@ -1231,9 +1401,77 @@ explain_analyzes(ExplainStmt *stmt)
 		DefElem    *opt = (DefElem *) lfirst(lc);
 
 		if (strcmp(opt->defname, "analyze") == 0)
-			return defGetBoolean(opt);
+			analyze = defGetBoolean(opt);
 	}
-	return false;
+	return analyze;
+}
+
+/*
+ * Name resolution.  A utility statement that loads into an existing
+ * relation names it; the relation checked must be the one the command then
+ * loads into.  So the name is resolved here as the command resolves it,
+ * with the lock the command takes and the permission check it makes before
+ * locking (so that no one can lock a relation they could not), and the
+ * statement's RangeVar is then qualified with the relation's schema: the
+ * command's own lookup, under the lock we hold, finds that very relation,
+ * whatever is dropped or created meanwhile.  The caller passes a tree it may
+ * change (copied if readOnlyTree).
+ */
+static void
+qualify_relation(RangeVar *rv, Oid relid)
+{
+	Oid			nspoid;
+
+	if (!OidIsValid(relid) || rv == NULL)
+		return;
+	nspoid = get_rel_namespace(relid);
+	if (!OidIsValid(nspoid))
+		return;
+	rv->schemaname = isTempNamespace(nspoid) ? pstrdup("pg_temp") :
+		get_namespace_name(nspoid);
+	rv->catalogname = NULL;
+}
+
+static Oid
+lookup_locked(RangeVar *rv, LOCKMODE lockmode, bool missing_ok,
+			  RangeVarGetRelidCallback callback)
+{
+	Oid			relid;
+
+	relid = RangeVarGetRelidExtended(rv, lockmode, missing_ok ? RVR_MISSING_OK : 0,
+									 callback, NULL);
+	qualify_relation(rv, relid);
+	return relid;
+}
+
+/* The same for the relation an ALTER TABLE alters, with its lock level */
+static Oid
+lookup_altered(AlterTableStmt *stmt)
+{
+	Oid			relid = AlterTableLookupRelation(stmt, AlterTableGetLockLevel(stmt->cmds));
+
+	qualify_relation(stmt->relation, relid);
+	return relid;
+}
+
+/* Does a utility statement name a relation that lookup_locked() resolves? */
+static bool
+utility_names_target(Node *parsetree)
+{
+	switch (nodeTag(parsetree))
+	{
+		case T_CopyStmt:
+			return ((CopyStmt *) parsetree)->is_from &&
+				((CopyStmt *) parsetree)->relation != NULL;
+		case T_RefreshMatViewStmt:
+		case T_IndexStmt:
+		case T_AlterTableStmt:
+			return true;
+		case T_AlterObjectSchemaStmt:
+			return ((AlterObjectSchemaStmt *) parsetree)->relation != NULL;
+		default:
+			return false;
+	}
 }
 
 /*
@@ -1242,6 +1480,7 @@ explain_analyzes(ExplainStmt *stmt)
  * set instead.  *spcoid is the tablespace written into when it is not the
  * relation's own (CREATE INDEX, SET TABLESPACE) or the relation is new.
  * *move is set for ALTER ... SET TABLESPACE alone, which only moves data.
+ * The relation is looked up and locked as the command does it (above).
  */
 static Oid
 utility_target(Node *parsetree, Oid *nspoid, Oid *owner, Oid *spcoid, bool *move)
@@ -1257,18 +1496,29 @@ utility_target(Node *parsetree, Oid *nspoid, Oid *owner, Oid *spcoid, bool *move
 			{
 				CopyStmt   *stmt = (CopyStmt *) parsetree;
 
+				/* as DoCopy(): table_openrv(), no callback */
 				if (stmt->is_from && stmt->relation)
-					return RangeVarGetRelid(stmt->relation, NoLock, true);
+					return lookup_locked(stmt->relation, RowExclusiveLock, false, NULL);
 				break;
 			}
 		case T_RefreshMatViewStmt:
-			return RangeVarGetRelid(((RefreshMatViewStmt *) parsetree)->relation,
-									NoLock, true);
+			{
+				RefreshMatViewStmt *stmt = (RefreshMatViewStmt *) parsetree;
+
+				/* as ExecRefreshMatView() */
+				return lookup_locked(stmt->relation,
+									 stmt->concurrent ? ExclusiveLock : AccessExclusiveLock,
+									 false, RangeVarCallbackOwnsTable);
+			}
 		case T_IndexStmt:
 			{
 				IndexStmt  *stmt = (IndexStmt *) parsetree;
-				Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+				Oid			relid;
 
+				/* as ProcessUtilitySlow() */
+				relid = lookup_locked(stmt->relation,
+									  stmt->concurrent ? ShareUpdateExclusiveLock : ShareLock,
+									  false, RangeVarCallbackOwnsRelation);
 				/* the index of a temporary table goes to temp_tablespaces */
 				if (OidIsValid(relid))
 					*spcoid = new_relation_tablespace(stmt->tableSpace,
@@ -1278,17 +1528,19 @@ utility_target(Node *parsetree, Oid *nspoid, Oid *owner, Oid *spcoid, bool *move
 		case T_AlterTableStmt:
 			{
 				AlterTableStmt *stmt = (AlterTableStmt *) parsetree;
-				AlterLoad	load;
+				RangeVar   *target;
+				AlterLoad	load = alter_table_loads(stmt, spcoid, &target);
+				Oid			relid;
 
-				if (stmt->objtype != OBJECT_TABLE && stmt->objtype != OBJECT_INDEX &&
-					stmt->objtype != OBJECT_MATVIEW)
-					break;
-				load = alter_table_loads(stmt, spcoid);
-				if (load == DQ_ALTER_NONE ||
-					(load == DQ_ALTER_LOADS && stmt->objtype != OBJECT_TABLE))
+				if (load == DQ_ALTER_NONE)
 					break;
 				*move = load == DQ_ALTER_MOVES;
-				return RangeVarGetRelid(stmt->relation, NoLock, true);
+				relid = lookup_altered(stmt);
+				if (target == stmt->relation)
+					return relid;
+				/* ATTACH PARTITION: the table attached, as ATExecAttachPartition() */
+				return lookup_locked(target, AccessExclusiveLock, false,
+									 RangeVarCallbackOwnsRelation);
 			}
 		case T_ExplainStmt:
 			{
@@ -1331,17 +1583,414 @@ utility_target(Node *parsetree, Oid *nspoid, Oid *owner, Oid *spcoid, bool *move
 	return InvalidOid;
 }
 
+/*
+ * CREATE TABLE AS, SELECT INTO and CREATE MATERIALIZED VIEW (also under
+ * EXPLAIN ANALYZE) decide where the new relation goes only when they create
+ * it, after planning: a function the planner runs can change search_path or
+ * default_tablespace in between.  The statement is checked and published
+ * before it runs with the targets its names give then, and again when the
+ * relation is created (diskquota_enforcement_relation_created, from the
+ * object access hook), before anything is written into it, with the targets
+ * of the relation actually created, which then replace those in the slot.
+ *
+ * new_relation.active: such a statement runs and has not created its
+ * relation yet; new_relation.published: what it published.  A utility
+ * statement nested in it (run by a function the planner calls) is not it:
+ * while one runs, active is off.
+ */
+static struct
+{
+	bool		active;
+	DiskquotaSlotWrite published;
+} new_relation;
+
+void
+diskquota_enforcement_relation_created(Oid relid)
+{
+	Relation	rel;
+	DiskquotaSlotWrite write;
+	bool		has_triggers;
+	int			n;
+
+	if (!new_relation.active)
+		return;
+	rel = RelationIdGetRelation(relid);
+	if (rel == NULL)
+		return;
+	/* the first table or materialized view created is the statement's */
+	if (rel->rd_rel->relkind != RELKIND_RELATION &&
+		rel->rd_rel->relkind != RELKIND_MATVIEW)
+	{
+		RelationClose(rel);
+		return;
+	}
+	new_relation.active = false;
+	n = add_write(rel, &write, 0, &has_triggers);
+	RelationClose(rel);
+	if (n == 0)
+		return;
+	if (diskquota_any_rejected())
+		check_targets(write.nspoid, write.owner, write.spcoid);
+	diskquota_slot_replace_write(&new_relation.published, &write);
+}
+
+/*
+ * Moves of existing data into a target: ALTER TABLE / MATERIALIZED VIEW
+ * ... SET SCHEMA into a schema, and OWNER TO (by someone who is not a
+ * superuser) or REASSIGN OWNED to a role.  A move is refused when a quota
+ * of the target it moves to is reached, or would be by the move: the
+ * published usage plus the size of what moves (the relation with its TOAST
+ * and indexes, in each tablespace of their files) over the quota.
+ * Sequences and relations without storage move nothing diskquota counts.
+ */
+
+/* Refuse if target already uses at least its quota, or would with bytes more */
 static void
-dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
-				  bool readOnlyTree, ProcessUtilityContext context,
-				  ParamListInfo params, QueryEnvironment *queryEnv,
-				  DestReceiver *dest, QueryCompletion *qc)
+check_move_target(DiskquotaQuotaType type, Oid oid, Oid spcoid, int64 bytes)
+{
+	DiskquotaTarget target;
+	int64		quota;
+	int64		used;
+
+	memset(&target, 0, sizeof(target));
+	target.type = type;
+	target.oid = oid;
+	target.spcoid = spcoid;
+	if (diskquota_target_usage(MyDatabaseId, &target, &quota, &used) &&
+		quota >= 0 && (used >= quota || used + bytes > quota) &&
+		!diskquota_paused())
+		report_rejected(&target);
+}
+
+#define DQ_MAX_MOVE_SPCS 8
+
+/*
+ * Refuse to move a relation (locked by the caller) into schema nspoid or
+ * to role owner (the other InvalidOid).
+ */
+static void
+check_move(Oid relid, Oid nspoid, Oid owner)
+{
+	Relation	rel = RelationIdGetRelation(relid);
+	Oid			spcs[DQ_MAX_MOVE_SPCS];
+	int64		bytes[DQ_MAX_MOVE_SPCS];
+	int			nspcs = 0;
+	int64		total;
+	List	   *indexes;
+	ListCell   *lc;
+	int			i;
+
+	if (rel == NULL)
+		return;
+	if ((rel->rd_rel->relkind != RELKIND_RELATION &&
+		 rel->rd_rel->relkind != RELKIND_MATVIEW) ||
+		(OidIsValid(nspoid) && rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP))
+	{
+		RelationClose(rel);
+		return;
+	}
+	/* what moves, by tablespace: the table with its TOAST, each index */
+	total = diskquota_relation_size(relid);
+	spcs[0] = rel->rd_node.spcNode;
+	bytes[0] = total;
+	nspcs = 1;
+	indexes = RelationGetIndexList(rel);
+	RelationClose(rel);
+	foreach(lc, indexes)
+	{
+		Oid			spcoid = relation_tablespace(get_rel_tablespace(lfirst_oid(lc)));
+		int64		size;
+
+		if (spcoid == spcs[0])
+			continue;
+		size = diskquota_relation_size(lfirst_oid(lc));
+		bytes[0] -= size;
+		for (i = 0; i < nspcs; i++)
+		{
+			if (spcs[i] == spcoid)
+				break;
+		}
+		if (i == nspcs)
+		{
+			if (nspcs == DQ_MAX_MOVE_SPCS)
+			{
+				/* more tablespaces than counted: charge the last one */
+				bytes[nspcs - 1] += size;
+				continue;
+			}
+			spcs[nspcs] = spcoid;
+			bytes[nspcs++] = 0;
+		}
+		bytes[i] += size;
+	}
+	list_free(indexes);
+
+	if (OidIsValid(nspoid))
+		check_move_target(DQ_SCHEMA_QUOTA, nspoid, InvalidOid, total);
+	else
+		check_move_target(DQ_ROLE_QUOTA, owner, InvalidOid, total);
+	for (i = 0; i < nspcs; i++)
+	{
+		if (OidIsValid(nspoid))
+			check_move_target(DQ_SCHEMA_TABLESPACE_QUOTA, nspoid, spcs[i], bytes[i]);
+		else
+			check_move_target(DQ_ROLE_TABLESPACE_QUOTA, owner, spcs[i], bytes[i]);
+	}
+}
+
+/* The owner of a relation, InvalidOid if it is gone */
+static Oid
+relation_owner(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tuple))
+		return InvalidOid;
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return owner;
+}
+
+/* Check the moves a utility statement makes; see above. */
+static void
+check_moves(Node *parsetree)
+{
+	switch (nodeTag(parsetree))
+	{
+		case T_AlterObjectSchemaStmt:
+			{
+				AlterObjectSchemaStmt *stmt = (AlterObjectSchemaStmt *) parsetree;
+				Oid			nspoid;
+				Oid			relid;
+
+				if (stmt->relation == NULL ||
+					(stmt->objectType != OBJECT_TABLE && stmt->objectType != OBJECT_MATVIEW))
+					break;
+				nspoid = get_namespace_oid(stmt->newschema, true);
+				if (!OidIsValid(nspoid))
+					break;
+				/* as AlterTableNamespace(), ownership checked before locking */
+				relid = lookup_locked(stmt->relation, AccessExclusiveLock,
+									  stmt->missing_ok, RangeVarCallbackOwnsRelation);
+				if (OidIsValid(relid) && get_rel_namespace(relid) != nspoid)
+					check_move(relid, nspoid, InvalidOid);
+				break;
+			}
+		case T_AlterTableStmt:
+			{
+				AlterTableStmt *stmt = (AlterTableStmt *) parsetree;
+				Oid			relid = InvalidOid;
+				ListCell   *lc;
+
+				if (superuser())
+					break;
+				foreach(lc, stmt->cmds)
+				{
+					AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+					Oid			owner;
+
+					if (cmd->subtype != AT_ChangeOwner)
+						continue;
+					if (!OidIsValid(relid))
+						relid = lookup_altered(stmt);
+					if (!OidIsValid(relid))
+						break;
+					owner = get_rolespec_oid(cmd->newowner, false);
+					if (owner != relation_owner(relid))
+						check_move(relid, InvalidOid, owner);
+				}
+				break;
+			}
+		case T_ReassignOwnedStmt:
+			{
+				ReassignOwnedStmt *stmt = (ReassignOwnedStmt *) parsetree;
+				Oid			owner;
+				DiskquotaTarget target;
+
+				/* what moves is not summed up: only a full target refuses */
+				if (superuser())
+					break;
+				owner = get_rolespec_oid(stmt->newrole, false);
+				if (diskquota_rejected_target(MyDatabaseId, InvalidOid, owner, InvalidOid,
+											  false, &target) &&
+					target.type != DQ_DATABASE_QUOTA && !diskquota_paused())
+					report_rejected(&target);
+				break;
+			}
+		default:
+			break;
+	}
+}
+
+/*
+ * Catalog writes.  Over a database quota, a utility statement that may add
+ * to the catalogs (creates or alters an object, comments, grants) is
+ * refused with the database's quota error.  An allowlist (fail closed): the
+ * statements below add nothing there, or what they run is checked where it
+ * runs (executor statements by the executor hooks, the statements of CALL
+ * and DO by this hook), or they only drop or free.  Subcommands of an
+ * allowed statement are not looked at again.  Schema and role quotas cannot
+ * see catalog rows: they belong to no tenant's schema.
+ */
+
+/* Does an ALTER TABLE only drop, detach or disable? */
+static bool
+alter_table_only_drops(AlterTableStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->cmds)
+	{
+		switch (lfirst_node(AlterTableCmd, lc)->subtype)
+		{
+			case AT_DropNotNull:
+			case AT_DropExpression:
+			case AT_ResetOptions:
+			case AT_DropColumn:
+			case AT_DropColumnRecurse:
+			case AT_DropConstraint:
+			case AT_DropConstraintRecurse:
+			case AT_DropCluster:
+			case AT_ResetRelOptions:
+			case AT_DropInherit:
+			case AT_DropOf:
+			case AT_DetachPartition:
+			case AT_DetachPartitionFinalize:
+			case AT_DropIdentity:
+			case AT_DisableTrig:
+			case AT_DisableTrigAll:
+			case AT_DisableTrigUser:
+			case AT_DisableRule:
+			case AT_DisableRowSecurity:
+			case AT_NoForceRowSecurity:
+				break;
+			default:
+				return false;
+		}
+	}
+	return true;
+}
+
+static bool
+catalog_write_allowed(Node *parsetree)
+{
+	switch (nodeTag(parsetree))
+	{
+			/* transaction control, settings, notifications, cursors */
+		case T_TransactionStmt:
+		case T_VariableSetStmt:
+		case T_VariableShowStmt:
+		case T_DiscardStmt:
+		case T_ListenStmt:
+		case T_UnlistenStmt:
+		case T_NotifyStmt:
+		case T_DeclareCursorStmt:
+		case T_ClosePortalStmt:
+		case T_FetchStmt:
+		case T_ConstraintsSetStmt:
+		case T_LockStmt:
+		case T_CheckPointStmt:
+		case T_LoadStmt:
+		case T_AlterSystemStmt:
+			/* what they run is checked where it runs */
+		case T_PrepareStmt:
+		case T_ExecuteStmt:
+		case T_DeallocateStmt:
+		case T_CallStmt:
+		case T_DoStmt:
+		case T_ExplainStmt:
+		case T_CopyStmt:
+		case T_RefreshMatViewStmt:
+			/* drop or free */
+		case T_DropStmt:
+		case T_TruncateStmt:
+		case T_VacuumStmt:
+		case T_ClusterStmt:
+		case T_ReindexStmt:
+		case T_DropOwnedStmt:
+		case T_ReassignOwnedStmt:
+		case T_DropRoleStmt:
+		case T_DropdbStmt:
+		case T_DropTableSpaceStmt:
+		case T_DropSubscriptionStmt:
+		case T_DropUserMappingStmt:
+			return true;
+		case T_CommentStmt:
+			return ((CommentStmt *) parsetree)->comment == NULL;
+		case T_SecLabelStmt:
+			return ((SecLabelStmt *) parsetree)->label == NULL;
+		case T_GrantStmt:
+			return !((GrantStmt *) parsetree)->is_grant;
+		case T_GrantRoleStmt:
+			return !((GrantRoleStmt *) parsetree)->is_grant;
+		case T_AlterDefaultPrivilegesStmt:
+			return !((AlterDefaultPrivilegesStmt *) parsetree)->action->is_grant;
+		case T_AlterTableStmt:
+			return alter_table_only_drops((AlterTableStmt *) parsetree);
+		case T_AlterExtensionStmt:
+			/* diskquota's own update must stay possible */
+			return strcmp(((AlterExtensionStmt *) parsetree)->extname,
+						  DISKQUOTA_EXTENSION_NAME) == 0;
+		default:
+			return false;
+	}
+}
+
+static void
+check_catalog_write(Node *parsetree)
+{
+	DiskquotaTarget target;
+
+	if (!catalog_write_allowed(parsetree) &&
+		diskquota_rejected_target(MyDatabaseId, InvalidOid, InvalidOid, InvalidOid,
+								  false, &target) &&
+		!diskquota_paused())
+		report_rejected(&target);
+}
+
+/* Run a utility statement that writes, published and polled */
+static void
+run_writing_utility(const DiskquotaSlotWrite *write, bool creates,
+					PlannedStmt *pstmt, const char *queryString,
+					bool readOnlyTree, ProcessUtilityContext context,
+					ParamListInfo params, QueryEnvironment *queryEnv,
+					DestReceiver *dest, QueryCompletion *qc)
+{
+	uint64		generation;
+	MemoryContext oldcontext = CurrentMemoryContext;
+
+	begin_write(write, 1);
+	generation = write_generation;
+	new_relation.active = creates;
+	new_relation.published = *write;
+	PG_TRY();
+	{
+		diskquota_next_ProcessUtility(prev_ProcessUtility, pstmt, queryString,
+									  readOnlyTree, context, params, queryEnv,
+									  dest, qc);
+	}
+	PG_CATCH();
+	{
+		new_relation.active = false;
+		end_write_error(oldcontext, generation);
+	}
+	PG_END_TRY();
+	new_relation.active = false;
+	end_write_ok(generation);
+}
+
+/* Check a utility statement, then run it, published and polled if it loads */
+static void
+check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
+					  bool readOnlyTree, ProcessUtilityContext context,
+					  ParamListInfo params, QueryEnvironment *queryEnv,
+					  DestReceiver *dest, QueryCompletion *qc)
 {
 	Node	   *parsetree = pstmt->utilityStmt;
 	DiskquotaSlotWrite write;
 	int			nwrites = 0;
-	uint64		generation;
-	MemoryContext oldcontext = CurrentMemoryContext;
+	bool		creates = false;
 
 	if (diskquota_enforcing)
 	{
@@ -1349,8 +1998,19 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		Oid			owner;
 		Oid			spcoid;
 		bool		move;
-		Oid			relid = utility_target(parsetree, &nspoid, &owner, &spcoid, &move);
+		Oid			relid;
 
+		if (context != PROCESS_UTILITY_SUBCOMMAND && diskquota_any_rejected())
+			check_catalog_write(parsetree);
+		/* the RangeVars are qualified once resolved: on a copy */
+		if (readOnlyTree && utility_names_target(parsetree))
+		{
+			pstmt = copyObject(pstmt);
+			parsetree = pstmt->utilityStmt;
+			readOnlyTree = false;
+		}
+		check_moves(parsetree);
+		relid = utility_target(parsetree, &nspoid, &owner, &spcoid, &move);
 		if (OidIsValid(relid) && move)
 		{
 			/*
@@ -1382,7 +2042,7 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			bool		has_triggers;
 			Relation	rel;
 
-			/* no lock: the utility statement locks it; we only describe it */
+			/* locked above as the command locks it */
 			rel = RelationIdGetRelation(relid);
 			if (rel != NULL)
 			{
@@ -1402,7 +2062,11 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		}
 		else if (OidIsValid(owner))
 		{
-			/* CREATE TABLE AS and friends: the relation does not exist yet */
+			/*
+			 * CREATE TABLE AS and friends: the relation does not exist yet.
+			 * Checked with the targets its names give now, and again when
+			 * it is created.
+			 */
 			if (diskquota_any_rejected())
 				check_targets(nspoid, owner, spcoid);
 			memset(&write, 0, sizeof(write));
@@ -1412,28 +2076,47 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			write.spcoid = spcoid;
 			write.temp = !OidIsValid(nspoid);
 			nwrites = 1;
+			creates = true;
 		}
 	}
 	if (nwrites == 0)
-	{
 		diskquota_next_ProcessUtility(prev_ProcessUtility, pstmt, queryString,
 									  readOnlyTree, context, params, queryEnv,
 									  dest, qc);
+	else
+		run_writing_utility(&write, creates, pstmt, queryString, readOnlyTree,
+							context, params, queryEnv, dest, qc);
+}
+
+static void
+dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+				  bool readOnlyTree, ProcessUtilityContext context,
+				  ParamListInfo params, QueryEnvironment *queryEnv,
+				  DestReceiver *dest, QueryCompletion *qc)
+{
+	if (new_relation.active)
+	{
+		/*
+		 * Run by a function of a CREATE TABLE AS before it created its
+		 * relation: the relations this creates are not the statement's.
+		 */
+		bool		active = new_relation.active;
+		DiskquotaSlotWrite published = new_relation.published;
+
+		new_relation.active = false;
+		PG_TRY();
+		{
+			check_and_run_utility(pstmt, queryString, readOnlyTree, context,
+								  params, queryEnv, dest, qc);
+		}
+		PG_FINALLY();
+		{
+			new_relation.active = active;
+			new_relation.published = published;
+		}
+		PG_END_TRY();
 		return;
 	}
-
-	begin_write(&write, 1);
-	generation = write_generation;
-	PG_TRY();
-	{
-		diskquota_next_ProcessUtility(prev_ProcessUtility, pstmt, queryString,
-									  readOnlyTree, context, params, queryEnv,
-									  dest, qc);
-	}
-	PG_CATCH();
-	{
-		end_write_error(oldcontext, generation);
-	}
-	PG_END_TRY();
-	end_write_ok(generation);
+	check_and_run_utility(pstmt, queryString, readOnlyTree, context,
+						  params, queryEnv, dest, qc);
 }

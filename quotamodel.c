@@ -1972,3 +1972,33 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
 	published_degraded = *degraded;
 	return true;
 }
+
+/*
+ * The quota and usage of one target of a database, as the worker last
+ * published them in the quota map: false if it has no quota there.  For
+ * the checks of moves into a target (enforcement.c).
+ */
+bool
+diskquota_target_usage(Oid dbid, const DiskquotaTarget *target,
+					   int64 *quota_bytes, int64 *used_bytes)
+{
+	QuotaMapKey key;
+	QuotaMapEntry *entry;
+	bool		found = false;
+
+	if (QuotaHeader == NULL)
+		return false;
+	memset(&key, 0, sizeof(key));
+	key.dbid = dbid;
+	key.target = *target;
+	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
+	entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
+	if (entry != NULL)
+	{
+		*quota_bytes = entry->quota_bytes;
+		*used_bytes = entry->used_bytes;
+		found = true;
+	}
+	LWLockRelease(QuotaHeader->lock);
+	return found;
+}

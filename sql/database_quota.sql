@@ -16,11 +16,11 @@ SELECT diskquota.wait_for_worker_new_epoch();
 SELECT dbsize_in_bytes - :before >= pg_total_relation_size('s23.t') - 8192 * 10 AS grown
   FROM diskquota.show_database_quota_view;
 -- below its size: every load into any table is refused, temporary ones too
+CREATE TEMP TABLE t23(i int);
 SELECT diskquota.set_database_quota('1 MB');
 SELECT diskquota.wait_for_worker_new_epoch();
 INSERT INTO s23.t VALUES (1);
 \echo :LAST_ERROR_SQLSTATE
-CREATE TEMP TABLE t23(i int);
 INSERT INTO t23 VALUES (1);
 CREATE TABLE s23.ctas AS SELECT 1 AS i;
 EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) CREATE TABLE s23.ctas AS SELECT 1 AS i;

@@ -7,14 +7,16 @@ CREATE TABLE s13_a.t(i int PRIMARY KEY);
 ALTER TABLE s13_a.t OWNER TO dq_r13_a;
 INSERT INTO s13_a.t SELECT generate_series(1, 100000);
 SELECT diskquota.set_schema_quota('s13_a', '1 MB');
-SELECT diskquota.set_schema_quota('s13_b', '1 MB');
+SELECT diskquota.set_schema_quota('s13_b', '100 MB');
 SELECT diskquota.set_role_quota('dq_r13_a', '1 MB');
 SELECT diskquota.set_role_quota('dq_r13_b', '1 MB');
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT schema_name, nspsize_in_bytes = pg_total_relation_size('s13_a.t') AS has_table
   FROM diskquota.show_schema_quota_view WHERE schema_name LIKE 's13%' ORDER BY schema_name COLLATE "C";
 INSERT INTO s13_a.t VALUES (0);
+-- (a move into a schema over its quota would be refused: move_into_full)
 ALTER TABLE s13_a.t SET SCHEMA s13_b;
+SELECT diskquota.set_schema_quota('s13_b', '1 MB');
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT schema_name, nspsize_in_bytes = pg_total_relation_size('s13_b.t') AS has_table
   FROM diskquota.show_schema_quota_view WHERE schema_name LIKE 's13%' ORDER BY schema_name COLLATE "C";

@@ -1,0 +1,64 @@
+-- Over a database quota, statements that add to the catalogs are refused;
+-- those that drop or free, and those whose statements are checked where
+-- they run, are not.
+CREATE SCHEMA s_cw;
+CREATE ROLE dq_cw NOLOGIN;
+GRANT ALL ON SCHEMA s_cw TO dq_cw;
+SET ROLE dq_cw;
+CREATE TABLE s_cw.t AS SELECT generate_series(1, 100000) AS i;
+ALTER TABLE s_cw.t ADD COLUMN gone int;
+CREATE FUNCTION s_cw.old() RETURNS int LANGUAGE sql AS 'SELECT 1';
+COMMENT ON TABLE s_cw.t IS 'before';
+RESET ROLE;
+SELECT diskquota.set_database_quota('1 MB');
+SELECT diskquota.wait_for_worker_new_epoch();
+SET ROLE dq_cw;
+-- the attacks: catalog rows of any size
+COMMENT ON TABLE s_cw.t IS 'a long text';
+\echo :LAST_ERROR_SQLSTATE
+CREATE FUNCTION s_cw.f() RETURNS text LANGUAGE sql AS 'SELECT ''a long body''';
+CREATE OR REPLACE FUNCTION s_cw.old() RETURNS int LANGUAGE sql AS 'SELECT 2';
+CREATE TABLE s_cw.n(i int);
+CREATE VIEW s_cw.v AS SELECT 1 AS i;
+CREATE TYPE s_cw.ty AS (a int);
+GRANT SELECT ON s_cw.t TO PUBLIC;
+ALTER TABLE s_cw.t ADD COLUMN j int;
+ALTER TABLE s_cw.t RENAME COLUMN gone TO gone2;
+ALTER FUNCTION s_cw.old() RENAME TO old2;
+SECURITY LABEL ON TABLE s_cw.t IS 'x';
+-- nested in DO: refused where it runs
+DO $$ BEGIN EXECUTE 'CREATE TABLE s_cw.viado(i int)'; END $$;
+-- allowed: drop or free, settings, transaction control, cursors
+COMMENT ON TABLE s_cw.t IS NULL;
+REVOKE SELECT ON s_cw.t FROM PUBLIC;
+BEGIN;
+SET LOCAL work_mem = '4MB';
+SHOW work_mem;
+SAVEPOINT a;
+RELEASE a;
+DECLARE cur CURSOR FOR SELECT 1 AS i;
+FETCH cur;
+CLOSE cur;
+COMMIT;
+RESET work_mem;
+LISTEN dq_cw_chan;
+UNLISTEN dq_cw_chan;
+NOTIFY dq_cw_chan;
+PREPARE p AS SELECT 1 AS i;
+EXECUTE p;
+DEALLOCATE p;
+DO $$ BEGIN PERFORM 1; END $$;
+EXPLAIN (COSTS off) SELECT 1 AS i;
+DELETE FROM s_cw.t WHERE i <= 10;
+ALTER TABLE s_cw.t DROP COLUMN gone;
+VACUUM s_cw.t;
+ANALYZE s_cw.t;
+DROP FUNCTION s_cw.old();
+RESET ROLE;
+-- a superuser is refused too, and can always change the quota
+CREATE TABLE s_cw.su(i int);
+SELECT diskquota.set_database_quota('-1');
+SELECT diskquota.wait_for_worker_new_epoch();
+CREATE TABLE s_cw.su(i int);
+DROP SCHEMA s_cw CASCADE;
+DROP ROLE dq_cw;
