@@ -53,6 +53,7 @@
 #include "catalog/pg_am_d.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
+#include "catalog/index.h"
 #include "catalog/pg_inherits.h"
 #include "commands/defrem.h"
 #include "commands/extension.h"
@@ -134,6 +135,7 @@ static void dq_ExecutorFinish(QueryDesc *queryDesc);
 static int	statement_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *writes,
 							 bool *finish_writes);
 static void enforcement_xact_callback(XactEvent event, void *arg);
+static void maintenance_xact_callback(XactEvent event, void *arg);
 static void dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 							  bool readOnlyTree, ProcessUtilityContext context,
 							  ParamListInfo params, QueryEnvironment *queryEnv,
@@ -1949,6 +1951,304 @@ check_catalog_write(Node *parsetree)
 		report_rejected(&target);
 }
 
+/*
+ * Maintenance that grows.  VACUUM FULL, CLUSTER and REINDEX rewrite a
+ * relation or rebuild its indexes: they normally free space and are never
+ * refused, but a tenant can make them grow (a low fillfactor, large missing
+ * values that a rewrite materializes, an expression index whose function
+ * now returns larger keys).  So a relation they process whose targets are
+ * at or over a quota when the statement starts is recorded with its total
+ * size (heap, TOAST, indexes), and the transaction that rewrote it may not
+ * commit if the relation is then larger than that (plus a few pages of
+ * slack for the metapages and forks a fresh build adds): it fails with the
+ * target's quota error, and its new files are removed.  The transient
+ * double space of the rewrite stays allowed; the check is made before each
+ * commit, not while the rewrite runs.  VACUUM FULL, and CLUSTER or REINDEX
+ * of many relations, commit once per relation: each commit is checked.
+ * REINDEX CONCURRENTLY keeps the old and the new index committed side by
+ * side: it is refused outright on such a relation (plain REINDEX is not).
+ *
+ * maintained: the recorded relations, in TopMemoryContext; kept across the
+ * commits of a statement that runs its own transactions (maintenance_own_xacts),
+ * else dropped when the transaction ends.
+ */
+typedef struct MaintainedRelation
+{
+	Oid			relid;
+	int64		bytes;
+	DiskquotaTarget target;
+} MaintainedRelation;
+
+#define DQ_MAINTENANCE_SLACK	(4 * BLCKSZ)
+
+static List *maintained = NIL;
+static bool maintenance_own_xacts = false;
+static bool maintenance_callback_registered = false;
+
+static void
+forget_maintained(void)
+{
+	list_free_deep(maintained);
+	maintained = NIL;
+}
+
+/* Is a target a write into this relation is charged to rejected? */
+static bool
+relation_rejected(Form_pg_class form, DiskquotaTarget *target)
+{
+	return diskquota_rejected_target(MyDatabaseId,
+									 form->relpersistence == RELPERSISTENCE_TEMP ?
+									 InvalidOid : form->relnamespace,
+									 form->relowner,
+									 relation_tablespace(form->reltablespace),
+									 false, target);
+}
+
+/* Record a table (or each partition below it) if it is in a rejected target */
+static void
+record_maintained(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Form_pg_class form;
+	DiskquotaTarget target;
+	MaintainedRelation *entry;
+	MemoryContext oldcontext;
+	ListCell   *lc;
+
+	if (!HeapTupleIsValid(tuple))
+		return;
+	form = (Form_pg_class) GETSTRUCT(tuple);
+	if (form->relkind == RELKIND_PARTITIONED_TABLE)
+	{
+		ReleaseSysCache(tuple);
+		foreach(lc, find_all_inheritors(relid, NoLock, NULL))
+		{
+			if (lfirst_oid(lc) != relid)
+				record_maintained(lfirst_oid(lc));
+		}
+		return;
+	}
+	if ((form->relkind != RELKIND_RELATION && form->relkind != RELKIND_MATVIEW) ||
+		form->relisshared || !relation_rejected(form, &target))
+	{
+		ReleaseSysCache(tuple);
+		return;
+	}
+	ReleaseSysCache(tuple);
+	foreach(lc, maintained)
+	{
+		if (((MaintainedRelation *) lfirst(lc))->relid == relid)
+			return;
+	}
+	oldcontext = MemoryContextSwitchTo(TopMemoryContext);
+	entry = palloc(sizeof(MaintainedRelation));
+	entry->relid = relid;
+	entry->bytes = diskquota_relation_size(relid);
+	entry->target = target;
+	maintained = lappend(maintained, entry);
+	MemoryContextSwitchTo(oldcontext);
+}
+
+/* Record every table of the database in a rejected target */
+static void
+record_all_maintained(void)
+{
+	Relation	pg_class = table_open(RelationRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(pg_class, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple	tuple;
+	List	   *relids = NIL;
+	ListCell   *lc;
+
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tuple);
+		DiskquotaTarget target;
+
+		if ((form->relkind == RELKIND_RELATION || form->relkind == RELKIND_MATVIEW) &&
+			!form->relisshared && relation_rejected(form, &target))
+			relids = lappend_oid(relids, form->oid);
+	}
+	systable_endscan(scan);
+	table_close(pg_class, AccessShareLock);
+	foreach(lc, relids)
+		record_maintained(lfirst_oid(lc));
+	list_free(relids);
+}
+
+/* The last value of a boolean option, as the command reads it */
+static bool
+option_set(List *options, const char *name)
+{
+	bool		result = false;
+	ListCell   *lc;
+
+	foreach(lc, options)
+	{
+		DefElem    *opt = (DefElem *) lfirst(lc);
+
+		if (strcmp(opt->defname, name) == 0)
+			result = defGetBoolean(opt);
+	}
+	return result;
+}
+
+/*
+ * Before a maintenance statement runs: record what it may grow, and
+ * whether it runs its own transactions.
+ */
+static void
+begin_maintenance(Node *parsetree)
+{
+	bool		own_xacts = false;
+	bool		concurrently = false;
+
+	if (!diskquota_any_rejected())
+		return;
+	switch (nodeTag(parsetree))
+	{
+		case T_VacuumStmt:
+			{
+				VacuumStmt *stmt = (VacuumStmt *) parsetree;
+				ListCell   *lc;
+
+				if (!stmt->is_vacuumcmd || !option_set(stmt->options, "full"))
+					return;
+				own_xacts = true;
+				if (stmt->rels == NIL)
+					record_all_maintained();
+				foreach(lc, stmt->rels)
+				{
+					VacuumRelation *vrel = lfirst_node(VacuumRelation, lc);
+					Oid			relid = vrel->oid;
+
+					if (!OidIsValid(relid) && vrel->relation)
+						relid = RangeVarGetRelid(vrel->relation, NoLock, true);
+					if (OidIsValid(relid))
+						record_maintained(relid);
+				}
+				break;
+			}
+		case T_ClusterStmt:
+			{
+				ClusterStmt *stmt = (ClusterStmt *) parsetree;
+				Oid			relid;
+
+				if (stmt->relation == NULL)
+				{
+					own_xacts = true;
+					record_all_maintained();
+					break;
+				}
+				relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+				if (OidIsValid(relid))
+				{
+					/* a partitioned table's partitions: one transaction each */
+					own_xacts = get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE;
+					record_maintained(relid);
+				}
+				break;
+			}
+		case T_ReindexStmt:
+			{
+				ReindexStmt *stmt = (ReindexStmt *) parsetree;
+				Oid			relid = InvalidOid;
+
+				concurrently = option_set(stmt->params, "concurrently");
+				if (stmt->kind == REINDEX_OBJECT_INDEX || stmt->kind == REINDEX_OBJECT_TABLE)
+				{
+					if (stmt->relation)
+						relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+					if (OidIsValid(relid) && stmt->kind == REINDEX_OBJECT_INDEX)
+						relid = IndexGetRelation(relid, true);
+					if (!OidIsValid(relid))
+						break;
+					own_xacts = concurrently ||
+						get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE;
+					record_maintained(relid);
+				}
+				else
+				{
+					own_xacts = true;
+					record_all_maintained();
+				}
+				break;
+			}
+		default:
+			return;
+	}
+	if (maintained == NIL)
+		return;
+	if (concurrently && !diskquota_paused())
+	{
+		DiskquotaTarget target = ((MaintainedRelation *) linitial(maintained))->target;
+
+		forget_maintained();
+		report_rejected(&target);
+	}
+	if (own_xacts)
+		maintenance_own_xacts = true;
+	if (!maintenance_callback_registered)
+	{
+		RegisterXactCallback(maintenance_xact_callback, NULL);
+		maintenance_callback_registered = true;
+	}
+}
+
+/* After a maintenance statement that ran its own transactions */
+static void
+end_maintenance(void)
+{
+	if (!maintenance_own_xacts)
+		return;
+	maintenance_own_xacts = false;
+	forget_maintained();
+}
+
+/*
+ * Before a transaction commits: a recorded relation may not have grown.
+ * When it ends: the records of a statement in it go.
+ */
+static void
+maintenance_xact_callback(XactEvent event, void *arg pg_attribute_unused())
+{
+	ListCell   *lc;
+
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			if (maintained == NIL || diskquota_paused())
+				return;
+			foreach(lc, maintained)
+			{
+				MaintainedRelation *entry = (MaintainedRelation *) lfirst(lc);
+
+				if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(entry->relid)))
+					continue;
+				if (diskquota_relation_size(entry->relid) > entry->bytes + DQ_MAINTENANCE_SLACK)
+				{
+					DiskquotaTarget target = entry->target;
+
+					maintenance_own_xacts = false;
+					forget_maintained();
+					report_rejected(&target);
+				}
+			}
+			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PREPARE:
+			if (!maintenance_own_xacts)
+				forget_maintained();
+			break;
+		case XACT_EVENT_ABORT:
+			maintenance_own_xacts = false;
+			forget_maintained();
+			break;
+		default:
+			break;
+	}
+}
+
 /* Run a utility statement that writes, published and polled */
 static void
 run_writing_utility(const DiskquotaSlotWrite *write, bool creates,
@@ -2010,6 +2310,7 @@ check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 			readOnlyTree = false;
 		}
 		check_moves(parsetree);
+		begin_maintenance(parsetree);
 		relid = utility_target(parsetree, &nspoid, &owner, &spcoid, &move);
 		if (OidIsValid(relid) && move)
 		{
@@ -2080,9 +2381,12 @@ check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 		}
 	}
 	if (nwrites == 0)
+	{
 		diskquota_next_ProcessUtility(prev_ProcessUtility, pstmt, queryString,
 									  readOnlyTree, context, params, queryEnv,
 									  dest, qc);
+		end_maintenance();
+	}
 	else
 		run_writing_utility(&write, creates, pstmt, queryString, readOnlyTree,
 							context, params, queryEnv, dest, qc);

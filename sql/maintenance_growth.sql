@@ -1,0 +1,58 @@
+-- VACUUM FULL, CLUSTER and REINDEX stay allowed over quota, but a relation
+-- of a target at or over its quota may not come out of them larger than it
+-- went in: the transaction fails with the quota error and keeps nothing.
+CREATE SCHEMA s_mg;
+CREATE TABLE s_mg.t(i int, pad text);
+INSERT INTO s_mg.t SELECT g, repeat('x', 50) FROM generate_series(1, 10000) g;
+CREATE INDEX t_i ON s_mg.t(i);
+CREATE TABLE s_mg.c(i int PRIMARY KEY);
+INSERT INTO s_mg.c SELECT generate_series(1, 500);
+CREATE FUNCTION s_mg.k(i int) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT i::text $$;
+CREATE TABLE s_mg.e(i int);
+INSERT INTO s_mg.e SELECT generate_series(1, 2000);
+CREATE INDEX e_k ON s_mg.e(s_mg.k(i));
+CREATE TABLE s_mg.shrink(i int PRIMARY KEY);
+INSERT INTO s_mg.shrink SELECT generate_series(1, 100000);
+SELECT diskquota.set_schema_quota('s_mg', '1 MB');
+SELECT diskquota.wait_for_worker_new_epoch();
+-- 1. a low fillfactor, then VACUUM FULL
+ALTER TABLE s_mg.t SET (fillfactor = 10);
+ALTER INDEX s_mg.t_i SET (fillfactor = 10);
+SELECT pg_total_relation_size('s_mg.t') AS before_t \gset
+VACUUM FULL s_mg.t;
+\echo :LAST_ERROR_SQLSTATE
+CLUSTER s_mg.t USING t_i;
+REINDEX TABLE s_mg.t;
+SELECT pg_total_relation_size('s_mg.t') = :before_t AS unchanged;
+-- the last FULL option decides, as VACUUM reads it: a plain VACUUM here
+VACUUM (FULL true, FULL false) s_mg.t;
+-- 2. large missing values (ADD COLUMN with a literal default rewrites
+-- nothing), then CLUSTER materializes them
+SELECT repeat('y', 7000) AS big \gset
+ALTER TABLE s_mg.c ADD COLUMN p1 text DEFAULT :'big';
+ALTER TABLE s_mg.c ALTER COLUMN p1 SET STORAGE EXTERNAL;
+SELECT pg_total_relation_size('s_mg.c') AS before_c \gset
+CLUSTER s_mg.c USING c_pkey;
+BEGIN;
+CLUSTER s_mg.c USING c_pkey;
+COMMIT;
+VACUUM FULL;
+SELECT pg_total_relation_size('s_mg.c') = :before_c AS unchanged;
+-- 3. the function of an expression index redefined to return larger keys,
+-- then REINDEX
+CREATE OR REPLACE FUNCTION s_mg.k(i int) RETURNS text LANGUAGE sql IMMUTABLE
+  AS $$ SELECT string_agg(md5(i::text || g::text), '') FROM generate_series(1, 40) g $$;
+SELECT pg_total_relation_size('s_mg.e') AS before_e \gset
+REINDEX INDEX s_mg.e_k;
+REINDEX TABLE s_mg.e;
+REINDEX SCHEMA s_mg;
+REINDEX TABLE CONCURRENTLY s_mg.e;
+SELECT pg_total_relation_size('s_mg.e') = :before_e AS unchanged;
+-- maintenance that does not grow the relation succeeds over quota
+DELETE FROM s_mg.shrink WHERE i > 1000;
+SELECT pg_total_relation_size('s_mg.shrink') AS before_s \gset
+VACUUM FULL s_mg.shrink;
+CLUSTER s_mg.shrink USING shrink_pkey;
+REINDEX TABLE s_mg.shrink;
+SELECT pg_total_relation_size('s_mg.shrink') < :before_s AS shrunk;
+DROP SCHEMA s_mg CASCADE;
