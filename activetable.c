@@ -14,7 +14,9 @@
  *	- object_access_hook: relations created, altered (SET SCHEMA, OWNER TO,
  *	  rewrites, REFRESH MATERIALIZED VIEW, CLUSTER, VACUUM FULL), truncated
  *	  or dropped; the worker can only see these after commit, so they are
- *	  remembered in the transaction and pushed by the commit callback;
+ *	  remembered in the transaction and pushed by the commit callback.  A
+ *	  relation created is also handed to enforcement.c, which checks the
+ *	  one a CREATE TABLE AS creates against its actual targets;
  *	- ProcessUtility: COPY FROM, VACUUM and REINDEX, which change files
  *	  without a catalog hook; and CREATE/DROP EXTENSION diskquota, which
  *	  the launcher and the worker must learn about.

@@ -13,20 +13,36 @@
  *	  data-modifying CTEs); for a partitioned table, every partition a row
  *	  could be routed to;
  *	- ProcessUtility: COPY FROM, CREATE TABLE AS, SELECT INTO, CREATE and
- *	  REFRESH MATERIALIZED VIEW, CREATE INDEX, ALTER TABLE commands that
- *	  build an index or rewrite the table, and ALTER ... SET TABLESPACE
- *	  (against the quotas in the tablespace it moves to only).
+ *	  REFRESH MATERIALIZED VIEW (also under EXPLAIN ANALYZE, decided as
+ *	  EXPLAIN decides), CREATE INDEX, every ALTER TABLE subcommand not known
+ *	  to write no data (an allowlist; ATTACH PARTITION is charged to the
+ *	  table attached), and ALTER ... SET TABLESPACE (against the quotas in
+ *	  the tablespace it moves to only);
+ *	- the object access hook (called from activetable.c): the relation a
+ *	  CREATE TABLE AS and friends does create, which a function run by the
+ *	  planner may have moved to another schema or tablespace;
+ *	- moves of existing data: SET SCHEMA, and OWNER TO or REASSIGN OWNED by
+ *	  someone who is not a superuser, when the target's quota is reached or
+ *	  the moved relation would exceed it;
+ *	- over a database quota, every utility statement that may add to the
+ *	  catalogs (an allowlist of those that do not, or only drop or free);
+ *	- VACUUM FULL, CLUSTER and REINDEX are allowed, but a relation of a
+ *	  rejected target may not come out of them larger than it went in: the
+ *	  transaction fails before it commits (REINDEX CONCURRENTLY is refused).
+ * A utility statement that loads into a relation it names resolves the name
+ * here as the command does, with its lock, and is then given the qualified
+ * name, so the relation checked is the one the command loads into.
  * Writes diskquota makes itself (the worker; quota_config and pause_state
  * changes by the SQL functions) are never refused.
- * DELETE, TRUNCATE, DROP, VACUUM and VACUUM FULL are never refused.  When no
- * target is rejected anywhere, the check is one atomic read.
+ * DELETE, TRUNCATE, DROP and VACUUM are never refused.  When no target is
+ * rejected anywhere, the check is one atomic read.
  *
  * ExecutorStart checks once the executor has opened the result relations
  * (nothing is written before ExecutorRun), and describes the statement's
  * writes from them, without catalog lookups.
  *
  * While a statement that writes runs (ExecutorRun and ExecutorFinish, and
- * ProcessUtility for the statements above), what it writes is published in
+ * ProcessUtility for the loads above), what it writes is published in
  * the backend's slot (backendslot.c) and a timeout polls the slot every
  * diskquota.load_check_interval (see cancel_check_handler for how the
  * timeout is armed).  When the worker has asked to stop the
