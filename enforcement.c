@@ -1917,7 +1917,6 @@ catalog_write_allowed(Node *parsetree)
 		case T_DeallocateStmt:
 		case T_CallStmt:
 		case T_DoStmt:
-		case T_ExplainStmt:
 		case T_CopyStmt:
 		case T_RefreshMatViewStmt:
 			/* drop or free */
@@ -1934,6 +1933,17 @@ catalog_write_allowed(Node *parsetree)
 		case T_DropSubscriptionStmt:
 		case T_DropUserMappingStmt:
 			return true;
+		case T_ExplainStmt:
+			{
+				/* EXPLAIN ANALYZE CREATE TABLE AS creates a relation */
+				ExplainStmt *stmt = (ExplainStmt *) parsetree;
+				Query	   *query = (Query *) stmt->query;
+
+				return !(IsA(query, Query) && query->commandType == CMD_UTILITY &&
+						 query->utilityStmt != NULL &&
+						 IsA(query->utilityStmt, CreateTableAsStmt) &&
+						 explain_analyzes(stmt));
+			}
 		case T_CommentStmt:
 			return ((CommentStmt *) parsetree)->comment == NULL;
 		case T_SecLabelStmt:

@@ -26,6 +26,9 @@ ALTER TABLE s_cw.t ADD COLUMN j int;
 ALTER TABLE s_cw.t RENAME COLUMN gone TO gone2;
 ALTER FUNCTION s_cw.old() RENAME TO old2;
 SECURITY LABEL ON TABLE s_cw.t IS 'x';
+CREATE TABLE s_cw.nodata AS SELECT 1 AS i WITH NO DATA;
+EXPLAIN (ANALYZE, COSTS off, TIMING off, SUMMARY off)
+  CREATE MATERIALIZED VIEW s_cw.nodata AS SELECT 1 AS i WITH NO DATA;
 -- nested in DO: refused where it runs
 DO $$ BEGIN EXECUTE 'CREATE TABLE s_cw.viado(i int)'; END $$;
 -- allowed: drop or free, settings, transaction control, cursors
