@@ -36,6 +36,11 @@
  * spinlock held, together with cancel_target), or reset by diskquota.pause()
  * and read without any lock by the owning backend's timeout handler, which
  * must not take a spinlock.  Nothing else is done while a spinlock is held.
+ * maint_generation, maint_budget and maint_target (a maintenance statement's
+ * budget, diskquota_slot_set_maintenance) are written by the owning backend
+ * and read by the worker, both with the spinlock held; they apply only
+ * while generation equals maint_generation, so they lapse with the
+ * statement.
  * The worker may peek at dbid, pid and writing without the spinlock, only
  * to skip a slot cheaply: a stale value skips a slot that starts writing
  * just now (it is seen at the next refresh) or costs a needless spinlock;
@@ -80,6 +85,10 @@ typedef struct DiskquotaBackendSlot
 	DiskquotaSlotFile files[DQ_SLOT_MAX_FILES];
 	pg_atomic_uint64 cancel_generation; /* 0: no request */
 	DiskquotaTarget cancel_target;
+	/* a maintenance statement's budget: diskquota_slot_set_maintenance() */
+	uint64		maint_generation;	/* of that statement; 0: none */
+	int64		maint_budget;
+	DiskquotaTarget maint_target;
 } DiskquotaBackendSlot;
 
 static DiskquotaBackendSlot *BackendSlots = NULL;
@@ -576,4 +585,103 @@ diskquota_slot_replace_write(const DiskquotaSlotWrite *old,
 			slot->writes_overflow = true;
 	}
 	SpinLockRelease(&slot->mutex);
+}
+
+/*
+ * Maintenance that grows (enforcement.c): a VACUUM FULL, CLUSTER or REINDEX
+ * of a relation in a rejected target (target) may write new files charged
+ * to it up to budget bytes, the size of what they replace.  The statement
+ * of this generation publishes it after it began writing (with no writes:
+ * it loads nothing); the worker stops it when its new files outgrow it
+ * (diskquota_slot_check_maintenance).  A later statement has another
+ * generation, so the budget lapses with the statement.  Written by the
+ * owning backend with the spinlock held, like the writes.
+ */
+void
+diskquota_slot_set_maintenance(uint64 generation, int64 budget,
+							   const DiskquotaTarget *target)
+{
+	if (MySlot == NULL || generation == 0)
+		return;
+	SpinLockAcquire(&MySlot->mutex);
+	MySlot->maint_generation = generation;
+	MySlot->maint_budget = budget;
+	MySlot->maint_target = *target;
+	SpinLockRelease(&MySlot->mutex);
+}
+
+/* Is a new file charged to a target? */
+static bool
+file_charged_to(const DiskquotaSlotFile *file, const DiskquotaTarget *target)
+{
+	switch ((DiskquotaQuotaType) target->type)
+	{
+		case DQ_SCHEMA_QUOTA:
+			return file->nspoid == target->oid;
+		case DQ_ROLE_QUOTA:
+			return file->owner == target->oid;
+		case DQ_SCHEMA_TABLESPACE_QUOTA:
+			return file->nspoid == target->oid && file->rnode.spcNode == target->spcoid;
+		case DQ_ROLE_TABLESPACE_QUOTA:
+			return file->owner == target->oid && file->rnode.spcNode == target->spcoid;
+		default:
+			return true;
+	}
+}
+
+/*
+ * Worker: stop every maintenance statement of the database whose new files
+ * charged to its target have outgrown its budget.  file_bytes sizes one
+ * file set; it is called without any spinlock held.  The request is made
+ * as diskquota_slot_cancel_writers makes it, under the same conditions.
+ */
+void
+diskquota_slot_check_maintenance(Oid dbid,
+								 int64 (*file_bytes) (const DiskquotaSlotFile *file),
+								 volatile bool *paused)
+{
+	int			i;
+
+	for (i = 0; i < MaxBackends; i++)
+	{
+		DiskquotaBackendSlot *slot = &BackendSlots[i];
+		DiskquotaSlotFile files[DQ_SLOT_MAX_FILES];
+		DiskquotaTarget target;
+		uint64		generation;
+		int64		budget;
+		int64		bytes = 0;
+		int			nfiles = 0;
+		int			j;
+
+		/* unlocked peek, as in diskquota_slot_cancel_writers */
+		if (slot->dbid != dbid || slot->pid == 0 || !slot->writing)
+			continue;
+		SpinLockAcquire(&slot->mutex);
+		generation = slot->generation;
+		if (slot->writing && slot->dbid == dbid && slot->maint_generation == generation)
+		{
+			nfiles = slot->nfiles;
+			memcpy(files, slot->files, sizeof(DiskquotaSlotFile) * nfiles);
+		}
+		budget = slot->maint_budget;
+		target = slot->maint_target;
+		SpinLockRelease(&slot->mutex);
+		if (nfiles == 0)
+			continue;
+
+		for (j = 0; j < nfiles; j++)
+		{
+			if (file_charged_to(&files[j], &target))
+				bytes += file_bytes(&files[j]);
+		}
+		if (bytes <= budget)
+			continue;
+		SpinLockAcquire(&slot->mutex);
+		if (slot->generation == generation && slot->writing && !*paused)
+		{
+			slot->cancel_target = target;
+			pg_atomic_write_u64(&slot->cancel_generation, generation);
+		}
+		SpinLockRelease(&slot->mutex);
+	}
 }

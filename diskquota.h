@@ -239,6 +239,7 @@ extern bool diskquota_rejected_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoi
 									  bool tablespace_only, DiskquotaTarget *target);
 extern List *diskquota_copy_quota_map(Oid dbid);
 extern int64 diskquota_relation_size(Oid relid);
+extern void diskquota_stop_growing_maintenance(volatile bool *paused);
 extern bool diskquota_target_usage(Oid dbid, const DiskquotaTarget *target,
 								   int64 *quota_bytes, int64 *used_bytes);
 
@@ -283,6 +284,11 @@ extern void diskquota_slot_cancel_writers(Oid dbid,
 																	 DiskquotaTarget *target),
 										  volatile bool *paused);
 extern void diskquota_slot_withdraw_cancels(Oid dbid);
+extern void diskquota_slot_set_maintenance(uint64 generation, int64 budget,
+										   const DiskquotaTarget *target);
+extern void diskquota_slot_check_maintenance(Oid dbid,
+											 int64 (*file_bytes) (const DiskquotaSlotFile *file),
+											 volatile bool *paused);
 extern void diskquota_slot_replace_write(const DiskquotaSlotWrite *old,
 										 const DiskquotaSlotWrite *replacement);
 

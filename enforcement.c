@@ -28,7 +28,9 @@
  *	  catalogs (an allowlist of those that do not, or only drop or free);
  *	- VACUUM FULL, CLUSTER and REINDEX are allowed, but a relation of a
  *	  rejected target may not come out of them larger than it went in: the
- *	  transaction fails before it commits (REINDEX CONCURRENTLY is refused).
+ *	  statement is stopped when its new files outgrow the old ones, and the
+ *	  transaction fails before it commits if the relation grew (REINDEX
+ *	  CONCURRENTLY is refused).
  * A utility statement that loads into a relation it names resolves the name
  * here as the command does, with its lock, and is then given the qualified
  * name, so the relation checked is the one the command loads into.
@@ -1988,9 +1990,15 @@ check_catalog_write(Node *parsetree)
  * commit if the relation is then larger than that (plus a few pages of
  * slack for the metapages and forks a fresh build adds): it fails with the
  * target's quota error, and its new files are removed.  The transient
- * double space of the rewrite stays allowed; the check is made before each
- * commit, not while the rewrite runs.  VACUUM FULL, and CLUSTER or REINDEX
- * of many relations, commit once per relation: each commit is checked.
+ * double space of the rewrite stays allowed.  VACUUM FULL, and CLUSTER or
+ * REINDEX of many relations, commit once per relation: each commit is
+ * checked.  While the statement runs, it is also watched as a writing
+ * statement that writes nothing, with a budget in its slot (the largest
+ * size recorded, plus the slack): the worker stops it as soon as its new
+ * files charged to the target outgrow the budget
+ * (diskquota_slot_set_maintenance).  The new heap of a rewrite is published
+ * as it is created; rebuilt index files only at the end of the statement,
+ * so an index rebuild that grows is caught by the check at commit.
  * REINDEX CONCURRENTLY keeps the old and the new index committed side by
  * side: it is refused outright on such a relation (plain REINDEX is not).
  *
@@ -2120,16 +2128,19 @@ option_set(List *options, const char *name)
 
 /*
  * Before a maintenance statement runs: record what it may grow, and
- * whether it runs its own transactions.
+ * whether it runs its own transactions.  True if it is to be watched while
+ * it runs: *budget is then the largest size recorded (plus the slack) and
+ * *target the target of the first relation recorded.
  */
-static void
-begin_maintenance(Node *parsetree)
+static bool
+begin_maintenance(Node *parsetree, int64 *budget, DiskquotaTarget *target)
 {
 	bool		own_xacts = false;
 	bool		concurrently = false;
+	ListCell   *lc;
 
 	if (!diskquota_any_rejected())
-		return;
+		return false;
 	switch (nodeTag(parsetree))
 	{
 		case T_VacuumStmt:
@@ -2138,7 +2149,7 @@ begin_maintenance(Node *parsetree)
 				ListCell   *lc;
 
 				if (!stmt->is_vacuumcmd || !option_set(stmt->options, "full"))
-					return;
+					return false;
 				own_xacts = true;
 				if (stmt->rels == NIL)
 					record_all_maintained();
@@ -2200,10 +2211,10 @@ begin_maintenance(Node *parsetree)
 				break;
 			}
 		default:
-			return;
+			return false;
 	}
 	if (maintained == NIL)
-		return;
+		return false;
 	if (concurrently && !diskquota_paused())
 	{
 		DiskquotaTarget target = ((MaintainedRelation *) linitial(maintained))->target;
@@ -2218,6 +2229,12 @@ begin_maintenance(Node *parsetree)
 		RegisterXactCallback(maintenance_xact_callback, NULL);
 		maintenance_callback_registered = true;
 	}
+	*target = ((MaintainedRelation *) linitial(maintained))->target;
+	*budget = 0;
+	foreach(lc, maintained)
+		*budget = Max(*budget, ((MaintainedRelation *) lfirst(lc))->bytes);
+	*budget += DQ_MAINTENANCE_SLACK;
+	return true;
 }
 
 /* After a maintenance statement that ran its own transactions */
@@ -2275,9 +2292,14 @@ maintenance_xact_callback(XactEvent event, void *arg pg_attribute_unused())
 	}
 }
 
-/* Run a utility statement that writes, published and polled */
+/*
+ * Run a utility statement that writes (nwrites: 1) or a maintenance
+ * statement with a budget (maint_target not NULL, nwrites 0), published
+ * and polled.
+ */
 static void
-run_writing_utility(const DiskquotaSlotWrite *write, bool creates,
+run_writing_utility(const DiskquotaSlotWrite *write, int nwrites, bool creates,
+					int64 maint_budget, const DiskquotaTarget *maint_target,
 					PlannedStmt *pstmt, const char *queryString,
 					bool readOnlyTree, ProcessUtilityContext context,
 					ParamListInfo params, QueryEnvironment *queryEnv,
@@ -2286,8 +2308,10 @@ run_writing_utility(const DiskquotaSlotWrite *write, bool creates,
 	uint64		generation;
 	MemoryContext oldcontext = CurrentMemoryContext;
 
-	begin_write(write, 1);
+	begin_write(write, nwrites);
 	generation = write_generation;
+	if (maint_target != NULL)
+		diskquota_slot_set_maintenance(generation, maint_budget, maint_target);
 	new_relation.active = creates;
 	new_relation.published = *write;
 	PG_TRY();
@@ -2317,7 +2341,11 @@ check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 	DiskquotaSlotWrite write;
 	int			nwrites = 0;
 	bool		creates = false;
+	bool		maintains = false;
+	int64		maint_budget = 0;
+	DiskquotaTarget maint_target;
 
+	memset(&write, 0, sizeof(write));
 	if (diskquota_enforcing)
 	{
 		Oid			nspoid;
@@ -2336,7 +2364,7 @@ check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 			readOnlyTree = false;
 		}
 		check_moves(parsetree);
-		begin_maintenance(parsetree);
+		maintains = begin_maintenance(parsetree, &maint_budget, &maint_target);
 		relid = utility_target(parsetree, &nspoid, &owner, &spcoid, &move);
 		if (OidIsValid(relid) && move)
 		{
@@ -2406,7 +2434,14 @@ check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 			creates = true;
 		}
 	}
-	if (nwrites == 0)
+	if (maintains)
+	{
+		run_writing_utility(&write, 0, false, maint_budget, &maint_target,
+							pstmt, queryString, readOnlyTree,
+							context, params, queryEnv, dest, qc);
+		end_maintenance();
+	}
+	else if (nwrites == 0)
 	{
 		diskquota_next_ProcessUtility(prev_ProcessUtility, pstmt, queryString,
 									  readOnlyTree, context, params, queryEnv,
@@ -2414,8 +2449,8 @@ check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 		end_maintenance();
 	}
 	else
-		run_writing_utility(&write, creates, pstmt, queryString, readOnlyTree,
-							context, params, queryEnv, dest, qc);
+		run_writing_utility(&write, 1, creates, 0, NULL, pstmt, queryString,
+							readOnlyTree, context, params, queryEnv, dest, qc);
 }
 
 static void

@@ -1941,7 +1941,10 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
 
 	/* stop the statements that write into a rejected target */
 	if (writers && diskquota_any_rejected() && !*paused_flag)
+	{
 		diskquota_slot_cancel_writers(MyDatabaseId, is_rejected_write, paused_flag);
+		diskquota_stop_growing_maintenance(paused_flag);
+	}
 
 	if ((*degraded & DQ_DEGRADED_REJECT_UNPUBLISHED) &&
 		!(published_degraded & DQ_DEGRADED_REJECT_UNPUBLISHED))
@@ -2001,4 +2004,23 @@ diskquota_target_usage(Oid dbid, const DiskquotaTarget *target,
 	}
 	LWLockRelease(QuotaHeader->lock);
 	return found;
+}
+
+/* Size of one uncommitted file set of a backend slot, by stat() */
+static int64
+slot_file_bytes(const DiskquotaSlotFile *file)
+{
+	return relfilenode_size(file->rnode, file->backend, '\0', '\0', NULL);
+}
+
+/*
+ * Stop the maintenance statements (VACUUM FULL, CLUSTER, REINDEX of a
+ * relation in a rejected target) whose new files have outgrown what they
+ * replace: see diskquota_slot_set_maintenance().  Called at each refresh,
+ * after the quotas are published.
+ */
+void
+diskquota_stop_growing_maintenance(volatile bool *paused)
+{
+	diskquota_slot_check_maintenance(MyDatabaseId, slot_file_bytes, paused);
 }

@@ -34,6 +34,18 @@ BEGIN;
 SET LOCAL search_path = s_ru_open;
 CREATE TABLE big AS SELECT generate_series(1, 20000000) AS i WHERE s_ru_open.flip();
 ROLLBACK;
+-- maintenance that grows a table of a full schema is stopped while it runs,
+-- not only refused at commit: a CLUSTER in a transaction block fails itself
+CREATE SCHEMA s_ru_c;
+CREATE TABLE s_ru_c.c AS SELECT generate_series(1, 2000000) AS i;
+CREATE INDEX c_i ON s_ru_c.c(i);
+SELECT diskquota.set_schema_quota('s_ru_c', '1 MB');
+SELECT diskquota.wait_for_worker_new_epoch();
+ALTER TABLE s_ru_c.c SET (fillfactor = 10);
+BEGIN;
+CLUSTER s_ru_c.c USING c_i;
+ROLLBACK;
+SELECT diskquota.set_schema_quota('s_ru_c', '-1');
 SELECT diskquota.set_schema_quota('s_ru', '-1');
 SELECT diskquota.set_schema_quota('s_ru_small', '-1');
-DROP SCHEMA s_ru, s_ru_open, s_ru_small CASCADE;
+DROP SCHEMA s_ru, s_ru_open, s_ru_small, s_ru_c CASCADE;
