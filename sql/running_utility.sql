@@ -3,7 +3,7 @@
 -- CREATE TABLE AS whose relation a planner-run function moved elsewhere
 -- (the statement is watched as a load into the relation it created).
 CREATE SCHEMA s_ru;
-CREATE TABLE s_ru.t AS SELECT generate_series(1, 2000000) AS i;
+CREATE TABLE s_ru.t AS SELECT generate_series(1, 6000000) AS i;
 -- 2 MB above the table: a rewrite or an index build crosses early
 SELECT diskquota.set_schema_quota('s_ru',
          (pg_total_relation_size('s_ru.t') + 2 * 1024 * 1024)::text);
