@@ -66,7 +66,6 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
-#include "catalog/objectaccess.h"
 #include "catalog/pg_type.h"
 #include "catalog/pg_am_d.h"
 #include "catalog/pg_class.h"
@@ -1202,7 +1201,8 @@ plain_column_type(TypeName *typeName)
 {
 	Oid			typid;
 
-	if (typeName == NULL)
+	/* %TYPE is left alone: looking it up here would repeat its NOTICE */
+	if (typeName == NULL || typeName->pct_type)
 		return false;
 	typid = LookupTypeNameOid(NULL, typeName, true);
 	return OidIsValid(typid) && get_typtype(typid) != TYPTYPE_DOMAIN;
