@@ -829,14 +829,20 @@ cancel_check_handler(void)
 
 	/*
 	 * From the second firing on, the statement has run for at least a whole
-	 * interval: only then is it stopped (a statement shorter than that is
-	 * never stopped, whatever its phase against the timer), and the worker
-	 * is woken once, in case nothing else wakes it.
+	 * interval: only then is it interrupted (a statement shorter than that
+	 * is stopped only when it ends, see end_write_ok), and the worker is
+	 * woken once, in case nothing else wakes it.
 	 */
 	if (++write_ticks == 2)
 		diskquota_wake_worker_from_handler();
-	/* never take over a cancel already pending (a user's, a timeout's) */
-	if (write_ticks >= 2 && !cancel_sent && !QueryCancelPending &&
+
+	/*
+	 * The interrupt is sent again at every firing while the request stands:
+	 * an exception block of a function the statement runs may have caught
+	 * the one sent before (WHEN query_canceled).  Never take over a cancel
+	 * already pending (a user's, a timeout's, or ours not processed yet).
+	 */
+	if (write_ticks >= 2 && !QueryCancelPending &&
 		diskquota_slot_cancel_requested(write_generation))
 	{
 		cancel_sent = true;
@@ -923,60 +929,68 @@ end_write_error(MemoryContext oldcontext, uint64 generation)
 	ErrorData  *edata;
 	DiskquotaTarget target;
 	bool		outermost;
+	bool		sent;
 
 	/* first of all: stop the polling, so that nothing more is raised */
 	outermost = end_write();
 	MemoryContextSwitchTo(oldcontext);
 	/* what this execution and those nested in it wrote */
 	mark_failed_writes(writes, nwrites);
-	if (!outermost || !cancel_sent)
+	if (!outermost)
 		PG_RE_THROW();
 
 	/*
 	 * Only the outermost execution decides, so that the quota error cannot
 	 * be swallowed by an exception block of a trigger or function that the
-	 * statement runs: below it, our cancel passes through as a cancel.
+	 * statement runs: below it, our cancel passes through as a cancel.  The
+	 * request is withdrawn whatever the error: the statement fails anyway.
 	 */
+	sent = cancel_sent;
 	cancel_sent = false;
+	if (!diskquota_slot_take_cancel(generation, &target))
+		PG_RE_THROW();
 	edata = CopyErrorData();
-	if (diskquota_slot_take_cancel(generation, &target))
+	if (sent && edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
 	{
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-		{
-			FlushErrorState();
-			FreeErrorData(edata);
-			report_rejected(&target);
-		}
-		/* another error came first: our cancel must not survive it */
+		FlushErrorState();
+		FreeErrorData(edata);
 		QueryCancelPending = false;
+		report_rejected(&target);
 	}
+	/* another error came first: our cancel must not survive it */
+	if (sent)
+		QueryCancelPending = false;
 	FreeErrorData(edata);
 	PG_RE_THROW();
 }
 
 /*
- * A writing execution completed.  If we interrupted the statement but the
- * interrupt was not processed yet, the statement did write into a rejected
- * target: fail it with the quota error now rather than let the cancel hit
- * whatever runs next.
+ * A writing execution completed.  If the worker asked to stop this
+ * statement, it did write into a rejected target: fail it with the quota
+ * error now, whether the interrupt we sent is still pending, was swallowed
+ * by an exception block of a function the statement ran (WHEN
+ * query_canceled), or was not sent yet (the statement ran for less than
+ * two check intervals).  A statement asked to stop never completes.  Our
+ * interrupt, if still pending, is discarded, so that it cannot hit whatever
+ * runs next.
  */
 static void
 end_write_ok(uint64 generation)
 {
 	DiskquotaTarget target;
+	bool		sent;
 
-	if (!end_write() || !cancel_sent)
+	if (!end_write())
 		return;
+	sent = cancel_sent;
 	cancel_sent = false;
 	if (diskquota_slot_take_cancel(generation, &target))
 	{
-		if (QueryCancelPending)
-		{
+		if (sent)
 			QueryCancelPending = false;
-			report_rejected(&target);
-		}
+		report_rejected(&target);
 	}
-	else
+	else if (sent)
 	{
 		/*
 		 * diskquota.pause() withdrew the request after we interrupted

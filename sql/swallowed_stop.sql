@@ -1,0 +1,59 @@
+-- A stop is never lost: a function that the statement runs per row and that
+-- catches query_canceled swallows the interrupt diskquota sends, but the
+-- statement must still fail with the quota error, never complete.
+CREATE SCHEMA s30;
+CREATE SCHEMA s30_other;
+CREATE TABLE s30.t(i int);
+CREATE TABLE s30.fill(i int);
+CREATE TABLE s30_other.t(i int);
+SELECT diskquota.set_schema_quota('s30', '1 MB');
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS dblink;
+RESET client_min_messages;
+-- At its first row, another session puts the schema over its quota; then
+-- each row waits, inside an exception block, until the stop request of the
+-- worker interrupts it, and swallows the interrupt.
+CREATE FUNCTION s30.swallow(i int) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+  caught bool := false;
+  started timestamptz := clock_timestamp();
+BEGIN
+  IF i = 1 THEN
+    PERFORM dblink_exec('dbname=' || current_database(),
+                        'INSERT INTO s30.fill SELECT generate_series(1, 40000)');
+  END IF;
+  -- (the time limit only keeps the unfixed code from waiting forever)
+  WHILE NOT caught AND clock_timestamp() < started + interval '10 s' LOOP
+    BEGIN
+      PERFORM diskquota.wait_for_worker_new_epoch();
+    EXCEPTION WHEN query_canceled THEN
+      caught := true;
+    END;
+  END LOOP;
+  RAISE NOTICE 'row %: interrupt swallowed: %', i, caught;
+  RETURN i;
+END $$;
+SELECT diskquota.wait_for_worker_new_epoch();
+INSERT INTO s30.t SELECT s30.swallow(i) FROM generate_series(1, 3) i;
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM s30.t;
+-- the next statement of the session is not hit
+INSERT INTO s30_other.t VALUES (1);
+-- the same from a row trigger
+TRUNCATE s30.fill;
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT rejected FROM diskquota.quota_usage() WHERE target_oid = 's30'::regnamespace;
+CREATE FUNCTION s30.swallow_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.i := s30.swallow(NEW.i);
+  RETURN NEW;
+END $$;
+CREATE TRIGGER swallow BEFORE INSERT ON s30.t
+  FOR EACH ROW EXECUTE FUNCTION s30.swallow_trigger();
+INSERT INTO s30.t SELECT generate_series(1, 2);
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM s30.t;
+INSERT INTO s30_other.t VALUES (2);
+SELECT count(*) FROM s30_other.t;
+SELECT diskquota.set_schema_quota('s30', '-1');
+DROP SCHEMA s30, s30_other CASCADE;
