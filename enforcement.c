@@ -52,6 +52,8 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_language.h"
+#include "catalog/pg_proc.h"
 #include "commands/defrem.h"
 #include "commands/extension.h"
 #include "catalog/pg_tablespace.h"
@@ -79,6 +81,8 @@ static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorRun_hook_type prev_ExecutorRun = NULL;
 static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
+static fmgr_hook_type prev_fmgr_hook = NULL;
 
 /*
  * What the last ExecutorStart found that its query writes, so that
@@ -130,6 +134,8 @@ static void dq_ExecutorFinish(QueryDesc *queryDesc);
 static int	statement_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *writes,
 							 bool *finish_writes);
 static void enforcement_xact_callback(XactEvent event, void *arg);
+static bool dq_needs_fmgr_hook(Oid fn_oid);
+static void dq_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *arg);
 static void dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 							  bool readOnlyTree, ProcessUtilityContext context,
 							  ParamListInfo params, QueryEnvironment *queryEnv,
@@ -176,6 +182,10 @@ diskquota_enforcement_install_hooks(void)
 	prev_ExecutorFinish = ExecutorFinish_hook;
 	ExecutorFinish_hook = dq_ExecutorFinish;
 	RegisterXactCallback(enforcement_xact_callback, NULL);
+	prev_needs_fmgr_hook = needs_fmgr_hook;
+	needs_fmgr_hook = dq_needs_fmgr_hook;
+	prev_fmgr_hook = fmgr_hook;
+	fmgr_hook = dq_fmgr_hook;
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = dq_ProcessUtility;
 }
@@ -742,6 +752,271 @@ bounded_insert(QueryDesc *queryDesc)
 	return indexes_keep_bounded(rri, estate, mt->onConflictAction != ONCONFLICT_NONE);
 }
 
+/* ----------------------------------------------------------------
+ * Referential actions
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * A referential action (ON DELETE SET NULL / SET DEFAULT, ON UPDATE
+ * CASCADE / SET NULL / SET DEFAULT) runs an UPDATE of the referencing table
+ * in the name of the statement that caused it, which was itself checked; a
+ * DELETE must never be refused because of it.  That UPDATE, and only it,
+ * is exempt: nothing it fires, and not when user code decides what it
+ * writes.
+ *
+ * ri_triggers.c runs the action's statement with SECURITY_NOFORCE_RLS
+ * (InNoForceRLSOperation()); the flag stays set for everything that runs
+ * beneath it, user triggers and functions included.  To tell them apart,
+ * every function that is not built in and whose call is set up while the
+ * flag is set is reported to PostgreSQL as needing the function manager
+ * hook (needs_fmgr_hook, as sepgsql does): its calls then go through
+ * fmgr_security_definer, which calls fmgr_hook at its start, end and abort.
+ * user_function_depth counts the calls of such functions that started
+ * while the flag was set and have not ended.  Everything a referential
+ * action's statement runs is set up while the flag is set (its executor,
+ * triggers, expressions, and the AFTER triggers it queues, which fire at
+ * its own end); so any user code beneath it, however deep, runs under a
+ * counted call.  Built-in functions (fmgr_isbuiltin) are never hooked:
+ * they run no user statements.  A statement is exempt only when the flag is
+ * set and no counted call is running.
+ *
+ * The action's own UPDATE can be made to write rows of user-chosen size:
+ * by a BEFORE UPDATE (or, for a row moved to another partition, BEFORE
+ * INSERT) row trigger of the referencing table changing NEW, by stored
+ * generated columns, or by a column default (SET DEFAULT) that is not a
+ * small value.  Such an UPDATE is not exempt: it is published and polled
+ * like any other, and refused when it ends if it updated a row while a
+ * target it writes into is rejected (not before it starts: most run for a
+ * referenced row that no row of that table references, and write nothing).
+ *
+ * fmgr_hook events nest: a stack of one bit per level says whether a call
+ * was counted, so that calls hooked for another reason (SECURITY DEFINER,
+ * SET clauses, another extension's hook) never count.  Calls deeper than
+ * the stack are all counted (fail closed).  A top-level abort resets it.
+ */
+static int	user_function_depth = 0;	/* counted calls running */
+static int	hooked_depth = 0;	/* all hooked calls running */
+static uint64 hooked_counted = 0;	/* bit i: the call at level i counts */
+
+/* The biggest value a referential action may write and stay exempt */
+#define DQ_RI_SMALL_VALUE	256
+
+static bool
+dq_needs_fmgr_hook(Oid fn_oid)
+{
+	HeapTuple	tuple;
+	bool		user;
+
+	if (prev_needs_fmgr_hook && prev_needs_fmgr_hook(fn_oid))
+		return true;
+	if (DiskquotaShared == NULL || !InNoForceRLSOperation())
+		return false;
+	/* RI_FKey_* functions are built in: they never come here */
+	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
+	if (!HeapTupleIsValid(tuple))
+		return true;
+	user = ((Form_pg_proc) GETSTRUCT(tuple))->prolang != INTERNALlanguageId;
+	ReleaseSysCache(tuple);
+	return user;
+}
+
+static void
+dq_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *arg)
+{
+	bool		counted;
+
+	switch (event)
+	{
+		case FHET_START:
+			/* first the other hook: if it fails, there is no FHET_ABORT */
+			if (prev_fmgr_hook)
+				prev_fmgr_hook(event, flinfo, arg);
+			counted = hooked_depth >= 64 || InNoForceRLSOperation();
+			if (hooked_depth < 64)
+			{
+				if (counted)
+					hooked_counted |= UINT64CONST(1) << hooked_depth;
+				else
+					hooked_counted &= ~(UINT64CONST(1) << hooked_depth);
+			}
+			hooked_depth++;
+			if (counted)
+				user_function_depth++;
+			break;
+		case FHET_END:
+		case FHET_ABORT:
+			if (hooked_depth > 0)
+			{
+				hooked_depth--;
+				counted = hooked_depth >= 64 ||
+					(hooked_counted & (UINT64CONST(1) << hooked_depth)) != 0;
+				if (counted && user_function_depth > 0)
+					user_function_depth--;
+			}
+			if (prev_fmgr_hook)
+				prev_fmgr_hook(event, flinfo, arg);
+			break;
+	}
+}
+
+/*
+ * Is a value the action's UPDATE writes small whatever the user did: a
+ * column of the scanned row (copied), a parameter (the referenced key,
+ * bounded by its index), NULL, a value of a fixed-length type, or a small
+ * constant?
+ */
+static bool
+ri_small_value(Node *node)
+{
+	while (node != NULL && (IsA(node, RelabelType) || IsA(node, CoerceToDomain)))
+		node = IsA(node, RelabelType) ? (Node *) ((RelabelType *) node)->arg :
+			(Node *) ((CoerceToDomain *) node)->arg;
+	if (node == NULL || IsA(node, Var) || IsA(node, Param))
+		return true;
+	if (IsA(node, Const))
+	{
+		Const	   *c = (Const *) node;
+
+		if (c->constisnull || c->constlen > 0)
+			return true;
+		if (c->constlen == -1)
+			return !VARATT_IS_EXTERNAL(DatumGetPointer(c->constvalue)) &&
+				VARSIZE_ANY(DatumGetPointer(c->constvalue)) <= DQ_RI_SMALL_VALUE;
+		return false;
+	}
+	return get_typlen(exprType(node)) > 0;
+}
+
+/* Does every plan node below (and at) plan compute only small values? */
+static bool
+ri_plan_writes_small(Plan *plan)
+{
+	ListCell   *lc;
+
+	if (plan == NULL)
+		return true;
+	foreach(lc, plan->targetlist)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (!tle->resjunk && !ri_small_value((Node *) tle->expr))
+			return false;
+	}
+	if (IsA(plan, Append))
+	{
+		foreach(lc, ((Append *) plan)->appendplans)
+		{
+			if (!ri_plan_writes_small((Plan *) lfirst(lc)))
+				return false;
+		}
+	}
+	else if (IsA(plan, MergeAppend))
+	{
+		foreach(lc, ((MergeAppend *) plan)->mergeplans)
+		{
+			if (!ri_plan_writes_small((Plan *) lfirst(lc)))
+				return false;
+		}
+	}
+	return ri_plan_writes_small(plan->lefttree) &&
+		ri_plan_writes_small(plan->righttree);
+}
+
+/* Can user code make rows written into rel bigger than the action wants? */
+static bool
+ri_relation_enlarges(Relation rel)
+{
+	TriggerDesc *trigdesc = rel->trigdesc;
+
+	if (trigdesc != NULL &&
+		(trigdesc->trig_update_before_row || trigdesc->trig_insert_before_row))
+		return true;
+	return rel->rd_att->constr != NULL && rel->rd_att->constr->has_generated_stored;
+}
+
+/* The same for the result relations of one ModifyTable node */
+static bool
+ri_modify_table_enlarges(Plan *plan, EState *estate)
+{
+	ModifyTable *mt = (ModifyTable *) plan;
+	ListCell   *lc;
+
+	if (mt == NULL || !IsA(mt, ModifyTable) || !modify_table_loads(mt))
+		return false;
+	if (mt->operation != CMD_UPDATE || !ri_plan_writes_small(outerPlan(mt)))
+		return true;
+	foreach(lc, mt->resultRelations)
+	{
+		Index		rti = lfirst_int(lc);
+		ResultRelInfo *rri;
+
+		if (rti == 0 || rti > estate->es_range_table_size ||
+			(rri = estate->es_result_relations[rti - 1]) == NULL ||
+			rri->ri_RelationDesc == NULL)
+			return true;
+		if (ri_relation_enlarges(rri->ri_RelationDesc))
+			return true;
+	}
+	/* a row may move to any partition */
+	if (mt->rootRelation > 0)
+	{
+		ResultRelInfo *root;
+
+		if (mt->rootRelation > estate->es_range_table_size ||
+			(root = estate->es_result_relations[mt->rootRelation - 1]) == NULL)
+			return true;
+		foreach(lc, find_all_inheritors(RelationGetRelid(root->ri_RelationDesc),
+										NoLock, NULL))
+		{
+			Relation	part = RelationIdGetRelation(lfirst_oid(lc));
+			bool		enlarges;
+
+			if (part == NULL)
+				continue;
+			enlarges = ri_relation_enlarges(part);
+			RelationClose(part);
+			if (enlarges)
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Is this query the statement of a referential action (run with
+ * SECURITY_NOFORCE_RLS by no user code)?
+ */
+static inline bool
+ri_statement(QueryDesc *queryDesc pg_attribute_unused())
+{
+	return InNoForceRLSOperation() && user_function_depth == 0;
+}
+
+/*
+ * Is this started query the statement of a referential action, writing
+ * only what the action decides?  Then it is exempt.
+ */
+static bool
+ri_exempt(QueryDesc *queryDesc)
+{
+	EState	   *estate = queryDesc->estate;
+	ListCell   *lc;
+
+	if (!ri_statement(queryDesc))
+		return false;
+	if (estate == NULL || estate->es_result_relations == NULL)
+		return false;
+	if (ri_modify_table_enlarges(queryDesc->plannedstmt->planTree, estate))
+		return false;
+	foreach(lc, queryDesc->plannedstmt->subplans)
+	{
+		if (ri_modify_table_enlarges((Plan *) lfirst(lc), estate))
+			return false;
+	}
+	return true;
+}
+
 static void
 dq_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
@@ -775,15 +1050,20 @@ dq_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		return;
 
 	/*
-	 * Referential actions (ON DELETE SET NULL, ON UPDATE CASCADE) run as
-	 * UPDATEs in the name of the statement that caused them, which is
-	 * itself checked; a DELETE must never be refused.
+	 * The statement of a referential action (ON DELETE SET NULL, ON UPDATE
+	 * CASCADE) runs in the name of the statement that caused it, which is
+	 * itself checked: see ri_exempt.  One that user code can enlarge is
+	 * not refused before it starts, as it may update no row: it is polled
+	 * while it runs and refused when it ends if it updated a row
+	 * (ri_check_processed).
 	 */
-	if (InNoForceRLSOperation())
+	if (ri_exempt(queryDesc))
 	{
 		started.nwrites = 0;
 		return;
 	}
+	if (ri_statement(queryDesc))
+		return;
 	if (diskquota_any_rejected())
 		check_statement(queryDesc);
 }
@@ -1031,7 +1311,7 @@ query_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *buf,
 		*finish_writes = started.finish_writes;
 		return started.nwrites;
 	}
-	if (InNoForceRLSOperation())
+	if (ri_exempt(queryDesc))
 		return 0;
 	return statement_writes(queryDesc, buf, finish_writes);
 }
@@ -1046,6 +1326,19 @@ started_without_writes(QueryDesc *queryDesc)
 {
 	return started.queryDesc == queryDesc &&
 		started.plannedstmt == queryDesc->plannedstmt && started.nwrites == 0;
+}
+
+/*
+ * A referential action's statement that user code can enlarge (not
+ * exempt) updated a row: refuse it now if it writes into a rejected
+ * target.  Called after an execution that completed.
+ */
+static void
+ri_check_processed(QueryDesc *queryDesc)
+{
+	if (ri_statement(queryDesc) && queryDesc->estate != NULL &&
+		queryDesc->estate->es_processed > 0 && diskquota_any_rejected())
+		check_statement(queryDesc);
 }
 
 /* ExecutorRun of a query that may write: published and polled */
@@ -1078,6 +1371,7 @@ run_writing(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 	}
 	PG_END_TRY();
 	end_write_ok(generation);
+	ri_check_processed(queryDesc);
 }
 
 static void
@@ -1129,6 +1423,7 @@ finish_writing(QueryDesc *queryDesc)
 	}
 	PG_END_TRY();
 	end_write_ok(generation);
+	ri_check_processed(queryDesc);
 }
 
 /*
@@ -1156,6 +1451,8 @@ enforcement_xact_callback(XactEvent event, void *arg pg_attribute_unused())
 	if (event != XACT_EVENT_ABORT)
 		return;
 	internal_sql_depth = 0;
+	user_function_depth = 0;
+	hooked_depth = 0;
 	if (write_depth == 0)
 		return;
 	write_depth = 1;
