@@ -96,10 +96,18 @@ typedef struct StartedQuery
 	PlannedStmt *plannedstmt;
 	int			nwrites;
 	bool		finish_writes;
-	DiskquotaSlotWrite writes[DQ_MAX_STATEMENT_WRITES];
+	int			overflow;		/* DQ_SLOT_*_OVERFLOW: writes left out */
+	DiskquotaSlotWrite writes[DQ_MAX_QUERY_WRITES];
 } StartedQuery;
 
 static StartedQuery started;
+
+/*
+ * Set by add_write when a relation does not fit in the array it fills:
+ * DQ_SLOT_WRITES_OVERFLOW, with DQ_SLOT_TEMP_OVERFLOW if it is temporary.
+ * Reset by statement_writes.
+ */
+static int	writes_left_out = 0;
 
 /*
  * Writes diskquota makes itself are never refused or stopped: those of the
@@ -132,7 +140,7 @@ static void dq_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
 						   uint64 count, bool execute_once);
 static void dq_ExecutorFinish(QueryDesc *queryDesc);
 static int	statement_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *writes,
-							 bool *finish_writes);
+							 bool *finish_writes, int *overflow);
 static void enforcement_xact_callback(XactEvent event, void *arg);
 static bool dq_needs_fmgr_hook(Oid fn_oid);
 static void dq_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *arg);
@@ -422,8 +430,13 @@ add_write(Relation rel, DiskquotaSlotWrite *writes, int n, bool *has_triggers)
 	}
 	if (rel->trigdesc != NULL)
 		*has_triggers = true;
-	if (n == DQ_MAX_STATEMENT_WRITES)
+	if (n == DQ_MAX_QUERY_WRITES)
+	{
+		writes_left_out |= DQ_SLOT_WRITES_OVERFLOW;
+		if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
+			writes_left_out |= DQ_SLOT_TEMP_OVERFLOW;
 		return n;
+	}
 	memset(&writes[n], 0, sizeof(DiskquotaSlotWrite));
 	writes[n].relid = relid;
 	writes[n].temp = rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP;
@@ -475,7 +488,19 @@ modify_table_writes(Plan *plan, EState *estate, DiskquotaSlotWrite *writes,
 		return n;
 	/* the root first: it stands for all partitions if they do not fit */
 	if (mt->rootRelation > 0)
+	{
+		int			left_out = writes_left_out;
+		int			before;
+
 		n = add_result_relation(estate, mt->rootRelation, writes, n, has_triggers);
+		/* partitions left out are covered by their root, if it is in */
+		before = writes_left_out;
+		foreach(lc, mt->resultRelations)
+			n = add_result_relation(estate, lfirst_int(lc), writes, n, has_triggers);
+		if (before == left_out)
+			writes_left_out = left_out;
+		return n;
+	}
 	foreach(lc, mt->resultRelations)
 		n = add_result_relation(estate, lfirst_int(lc), writes, n, has_triggers);
 	return n;
@@ -490,7 +515,7 @@ modify_table_writes(Plan *plan, EState *estate, DiskquotaSlotWrite *writes,
  */
 static int
 statement_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *writes,
-				 bool *finish_writes)
+				 bool *finish_writes, int *overflow)
 {
 	PlannedStmt *stmt = queryDesc->plannedstmt;
 	EState	   *estate = queryDesc->estate;
@@ -499,12 +524,15 @@ statement_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *writes,
 	ListCell   *lc;
 
 	*finish_writes = false;
+	*overflow = 0;
 	if (estate == NULL)
 		return 0;
+	writes_left_out = 0;
 	n = modify_table_writes(stmt->planTree, estate, writes, 0, &has_triggers);
 	foreach(lc, stmt->subplans)
 		n = modify_table_writes((Plan *) lfirst(lc), estate, writes, n, &has_triggers);
 	*finish_writes = n > 0 && (has_triggers || stmt->hasModifyingCTE);
+	*overflow = writes_left_out;
 	return n;
 }
 
@@ -1040,12 +1068,13 @@ dq_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		/* nothing to publish or poll: they pass it straight on */
 		started.nwrites = 0;
 		started.finish_writes = false;
+		started.overflow = 0;
 		if (diskquota_any_rejected())
 			check_statement(queryDesc);
 		return;
 	}
 	started.nwrites = statement_writes(queryDesc, started.writes,
-									   &started.finish_writes);
+									   &started.finish_writes, &started.overflow);
 	if (started.nwrites == 0)
 		return;
 
@@ -1134,17 +1163,22 @@ cancel_check_handler(void)
 		enable_timeout_after(cancel_check_timeout, diskquota_load_check_interval);
 }
 
+/*
+ * A writing execution begins: publish what it writes (overflow: the
+ * DQ_SLOT_*_OVERFLOW bits of what did not fit in writes) and, for the
+ * outermost one, start polling.
+ */
 static void
-begin_write(const DiskquotaSlotWrite *writes, int n)
+begin_write_overflow(const DiskquotaSlotWrite *writes, int n, int overflow)
 {
 	if (write_depth++ > 0)
 	{
-		(void) diskquota_slot_begin_write(false, writes, n);
+		(void) diskquota_slot_begin_write(false, writes, n, overflow);
 		return;
 	}
 	cancel_sent = false;
 	write_ticks = 0;
-	write_generation = diskquota_slot_begin_write(true, writes, n);
+	write_generation = diskquota_slot_begin_write(true, writes, n, overflow);
 	if (write_generation == 0 || diskquota_load_check_interval <= 0)
 		return;
 	/* the handler must see the generation before it sees the flag */
@@ -1157,6 +1191,12 @@ begin_write(const DiskquotaSlotWrite *writes, int n)
 		diskquota_prepare_wake_from_handler();
 		enable_timeout_after(cancel_check_timeout, diskquota_load_check_interval);
 	}
+}
+
+static void
+begin_write(const DiskquotaSlotWrite *writes, int n)
+{
+	begin_write_overflow(writes, n, 0);
 }
 
 /*
@@ -1298,9 +1338,10 @@ next_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
  */
 static int
 query_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *buf,
-			 const DiskquotaSlotWrite **writes, bool *finish_writes)
+			 const DiskquotaSlotWrite **writes, bool *finish_writes, int *overflow)
 {
 	*finish_writes = false;
+	*overflow = 0;
 	*writes = buf;
 	if (!diskquota_enforcing || queryDesc->plannedstmt->resultRelations == NIL)
 		return 0;
@@ -1309,11 +1350,12 @@ query_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *buf,
 	{
 		*writes = started.writes;
 		*finish_writes = started.finish_writes;
+		*overflow = started.overflow;
 		return started.nwrites;
 	}
 	if (ri_exempt(queryDesc))
 		return 0;
-	return statement_writes(queryDesc, buf, finish_writes);
+	return statement_writes(queryDesc, buf, finish_writes, overflow);
 }
 
 /*
@@ -1346,10 +1388,12 @@ static pg_noinline void
 run_writing(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 			bool execute_once)
 {
-	DiskquotaSlotWrite buf[DQ_MAX_STATEMENT_WRITES];
+	DiskquotaSlotWrite buf[DQ_MAX_QUERY_WRITES];
 	const DiskquotaSlotWrite *writes;
 	bool		finish_writes;
-	int			nwrites = query_writes(queryDesc, buf, &writes, &finish_writes);
+	int			overflow;
+	int			nwrites = query_writes(queryDesc, buf, &writes, &finish_writes,
+									   &overflow);
 	uint64		generation;
 	MemoryContext oldcontext = CurrentMemoryContext;
 
@@ -1359,7 +1403,7 @@ run_writing(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 		return;
 	}
 
-	begin_write(writes, nwrites);
+	begin_write_overflow(writes, nwrites, overflow);
 	generation = write_generation;
 	PG_TRY();
 	{
@@ -1398,10 +1442,12 @@ next_ExecutorFinish(QueryDesc *queryDesc)
 static pg_noinline void
 finish_writing(QueryDesc *queryDesc)
 {
-	DiskquotaSlotWrite buf[DQ_MAX_STATEMENT_WRITES];
+	DiskquotaSlotWrite buf[DQ_MAX_QUERY_WRITES];
 	const DiskquotaSlotWrite *writes;
 	bool		finish_writes;
-	int			nwrites = query_writes(queryDesc, buf, &writes, &finish_writes);
+	int			overflow;
+	int			nwrites = query_writes(queryDesc, buf, &writes, &finish_writes,
+									   &overflow);
 	uint64		generation;
 	MemoryContext oldcontext = CurrentMemoryContext;
 
@@ -1411,7 +1457,7 @@ finish_writing(QueryDesc *queryDesc)
 		return;
 	}
 
-	begin_write(writes, nwrites);
+	begin_write_overflow(writes, nwrites, overflow);
 	generation = write_generation;
 	PG_TRY();
 	{
