@@ -1110,6 +1110,8 @@ static uint64 write_generation = 0;
 static volatile sig_atomic_t write_running = false;
 /* Timeouts that fired while it ran */
 static volatile sig_atomic_t write_ticks = 0;
+/* It writes temporary relations, whose growth only the worker sees */
+static volatile sig_atomic_t write_wakes_often = false;
 /* Set by the timeout handler when it interrupted the statement */
 static volatile sig_atomic_t cancel_sent = false;
 static TimeoutId cancel_check_timeout = MAX_TIMEOUTS;
@@ -1140,9 +1142,12 @@ cancel_check_handler(void)
 	 * From the second firing on, the statement has run for at least a whole
 	 * interval: only then is it interrupted (a statement shorter than that
 	 * is stopped only when it ends, see end_write_ok), and the worker is
-	 * woken once, in case nothing else wakes it.
+	 * woken, in case nothing else wakes it: once, or at every firing if
+	 * the statement writes temporary relations, whose files the file-change
+	 * feed cannot map (the worker then also refreshes every interval on its
+	 * own, but only from its first refresh that sees the statement).
 	 */
-	if (++write_ticks == 2)
+	if (++write_ticks == 2 || (write_ticks > 2 && write_wakes_often))
 		diskquota_wake_worker_from_handler();
 
 	/*
@@ -1171,13 +1176,21 @@ cancel_check_handler(void)
 static void
 begin_write_overflow(const DiskquotaSlotWrite *writes, int n, int overflow)
 {
+	bool		temp = (overflow & DQ_SLOT_TEMP_OVERFLOW) != 0;
+	int			i;
+
+	for (i = 0; i < n && !temp; i++)
+		temp = writes[i].temp;
 	if (write_depth++ > 0)
 	{
 		(void) diskquota_slot_begin_write(false, writes, n, overflow);
+		if (temp)
+			write_wakes_often = true;
 		return;
 	}
 	cancel_sent = false;
 	write_ticks = 0;
+	write_wakes_often = temp;
 	write_generation = diskquota_slot_begin_write(true, writes, n, overflow);
 	if (write_generation == 0 || diskquota_load_check_interval <= 0)
 		return;
