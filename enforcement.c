@@ -17,7 +17,11 @@
  *	  build an index or rewrite the table, and ALTER ... SET TABLESPACE
  *	  (against the quotas in the tablespace it moves to only).
  * Writes diskquota makes itself (the worker; quota_config and pause_state
- * changes by the SQL functions) are never refused.
+ * changes by the SQL functions) are never refused, nor the UPDATE that a
+ * referential action (ON DELETE SET NULL, ON UPDATE CASCADE, ...) runs in
+ * the name of the statement that caused it, unless user code decides what
+ * it writes; what it fires is checked (see "Referential actions", which
+ * uses the function manager hooks to tell them apart).
  * DELETE, TRUNCATE, DROP, VACUUM and VACUUM FULL are never refused.  When no
  * target is rejected anywhere, the check is one atomic read.
  *
@@ -36,6 +40,12 @@
  * turned; any other error, a user's cancel or statement_timeout included,
  * passes unchanged.  Executions nest (triggers, functions): the outermost
  * writing one is the statement, the nested ones add what they write.
+ * A requested stop is never lost: the interrupt is sent again at every
+ * poll while the request stands (an exception block may have swallowed
+ * it), and a statement whose slot holds a request for it when it ends
+ * fails with the quota error then.  A query lists up to
+ * DQ_MAX_QUERY_WRITES relations; what does not fit in the slot is still
+ * stopped (backendslot.c).
  *
  * This file owns no shared state.
  *
