@@ -4,7 +4,8 @@
 CREATE SCHEMA s30;
 CREATE SCHEMA s30_other;
 CREATE TABLE s30.t(i int);
-CREATE TABLE s30.fill(i int);
+CREATE TABLE s30.fill(v text);
+ALTER TABLE s30.fill ALTER COLUMN v SET STORAGE EXTERNAL;
 CREATE TABLE s30_other.t(i int);
 SELECT diskquota.set_schema_quota('s30', '1 MB');
 SET client_min_messages = warning;
@@ -19,8 +20,10 @@ DECLARE
   started timestamptz := clock_timestamp();
 BEGIN
   IF i = 1 THEN
+    -- two bounded INSERTs of 600 kB, never polled themselves
     PERFORM dblink_exec('dbname=' || current_database(),
-                        'INSERT INTO s30.fill SELECT generate_series(1, 40000)');
+                        'INSERT INTO s30.fill VALUES (repeat(''x'', 600000));
+                         INSERT INTO s30.fill VALUES (repeat(''x'', 600000))');
   END IF;
   -- (the time limit only keeps the unfixed code from waiting forever)
   WHILE NOT caught AND clock_timestamp() < started + interval '10 s' LOOP
