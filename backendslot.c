@@ -377,6 +377,27 @@ diskquota_slot_cancel_requested(uint64 generation)
 
 /*
  * The target the worker gave for stopping the statement of this generation,
+ * leaving the request in place.  False if there is none.
+ */
+bool
+diskquota_slot_peek_cancel(uint64 generation, DiskquotaTarget *target)
+{
+	bool		result = false;
+
+	if (MySlot == NULL || generation == 0)
+		return false;
+	SpinLockAcquire(&MySlot->mutex);
+	if (pg_atomic_read_u64(&MySlot->cancel_generation) == generation)
+	{
+		*target = MySlot->cancel_target;
+		result = true;
+	}
+	SpinLockRelease(&MySlot->mutex);
+	return result;
+}
+
+/*
+ * The target the worker gave for stopping the statement of this generation,
  * and withdraw the request.  False if there is none.
  */
 bool

@@ -42,7 +42,8 @@
  * writing one is the statement, the nested ones add what they write.
  * A requested stop is never lost: the interrupt is sent again at every
  * poll while the request stands (an exception block may have swallowed
- * it), and a statement whose slot holds a request for it when it ends
+ * it), a writing execution nested in the statement is refused from then
+ * on, and a statement whose slot holds a request for it when it ends
  * fails with the quota error then.  A query lists up to
  * DQ_MAX_QUERY_WRITES relations; what does not fit in the slot is still
  * stopped (backendslot.c).
@@ -153,6 +154,7 @@ static int	statement_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *writes,
 							 bool *finish_writes, int *overflow);
 static void enforcement_xact_callback(XactEvent event, void *arg);
 static bool dq_needs_fmgr_hook(Oid fn_oid);
+static void refuse_after_stop_request(void);
 static void dq_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *arg);
 static void dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 							  bool readOnlyTree, ProcessUtilityContext context,
@@ -1079,6 +1081,7 @@ dq_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		started.nwrites = 0;
 		started.finish_writes = false;
 		started.overflow = 0;
+		refuse_after_stop_request();
 		if (diskquota_any_rejected())
 			check_statement(queryDesc);
 		return;
@@ -1103,6 +1106,7 @@ dq_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	}
 	if (ri_statement(queryDesc))
 		return;
+	refuse_after_stop_request();
 	if (diskquota_any_rejected())
 		check_statement(queryDesc);
 }
@@ -1125,6 +1129,22 @@ static volatile sig_atomic_t write_wakes_often = false;
 /* Set by the timeout handler when it interrupted the statement */
 static volatile sig_atomic_t cancel_sent = false;
 static TimeoutId cancel_check_timeout = MAX_TIMEOUTS;
+
+/*
+ * The worker asked to stop the running statement: nothing nested in it may
+ * start writing (a function that swallowed the interrupt would go on
+ * writing otherwise), bounded INSERTs included.  The request stays for the
+ * statement's end.  Called before a nested execution that loads starts.
+ */
+static void
+refuse_after_stop_request(void)
+{
+	DiskquotaTarget target;
+
+	if (write_depth > 0 && diskquota_slot_cancel_requested(write_generation) &&
+		diskquota_slot_peek_cancel(write_generation, &target))
+		report_rejected(&target);
+}
 
 /*
  * The timeout that polls the slot is a one-shot timeout that re-arms itself
@@ -1191,6 +1211,8 @@ begin_write_overflow(const DiskquotaSlotWrite *writes, int n, int overflow)
 
 	for (i = 0; i < n && !temp; i++)
 		temp = writes[i].temp;
+
+	refuse_after_stop_request();
 	if (write_depth++ > 0)
 	{
 		(void) diskquota_slot_begin_write(false, writes, n, overflow);

@@ -58,5 +58,24 @@ INSERT INTO s30.t SELECT generate_series(1, 2);
 SELECT count(*) FROM s30.t;
 INSERT INTO s30_other.t VALUES (2);
 SELECT count(*) FROM s30_other.t;
+-- once the stop is requested, writes nested in the statement are refused
+-- at once, even where the interrupt is swallowed
+DROP TRIGGER swallow ON s30.t;
+TRUNCATE s30.fill;
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT rejected FROM diskquota.quota_usage() WHERE target_oid = 's30'::regnamespace;
+CREATE FUNCTION s30.swallow_and_write(i int) RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM s30.swallow(i);
+  BEGIN
+    INSERT INTO s30_other.t VALUES (100 + i);
+  EXCEPTION WHEN disk_full THEN
+    RAISE NOTICE 'row %: nested write refused: %', i, SQLERRM;
+  END;
+  RETURN i;
+END $$;
+INSERT INTO s30.t SELECT s30.swallow_and_write(i) FROM generate_series(1, 2) i;
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM s30_other.t;
 SELECT diskquota.set_schema_quota('s30', '-1');
 DROP SCHEMA s30, s30_other CASCADE;
