@@ -2156,7 +2156,12 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
 		}
 		table_close(pg_index, AccessShareLock);
 	}
-	if (dirty)
+	/*
+	 * A full rescan (at start: prepared transactions survive a restart,
+	 * their records in the slots do not) looks too, and so does every
+	 * refresh while a transaction found so is still in progress.
+	 */
+	if (dirty || full || dirty_pending != NIL)
 		dirty_catalog_files(&files);
 	extra = uncommitted_usage(files);
 
