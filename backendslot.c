@@ -45,14 +45,16 @@
  * by BackendId - 1, after SlotsHeader.
  *
  * SlotsHeader->mutex (a spinlock) protects nprepared, prepared[] and
- * prepared_overflow: a backend appends at PRE_PREPARE, a worker removes
- * the entries of its database whose transaction is no longer in progress
- * (checked with the spinlock released).
+ * overflows: a backend appends at PRE_PREPARE (or counts an overflow), any
+ * worker removes the entries whose transaction is no longer in progress
+ * (checked with the spinlock released).  The list holds
+ * max_prepared_transactions + MaxBackends entries: as many prepared
+ * transactions as can exist, and one being prepared per backend.
  *
  * Locking: each slot's spinlock, mutex, protects every field but
  * cancel_generation.  Only the owning backend writes pid, dbid, generation,
- * writing, writes, targets (with their overflow fields) and files; only a worker writes cancel_target, and it
- * does so holding the spinlock and only if generation still is the one it
+ * writing, writes, targets (with their overflow fields) and files; only a
+ * worker writes cancel_target, and it does so holding the spinlock and only if generation still is the one it
  * examined.  cancel_generation is an atomic written by the worker (with the
  * spinlock held, together with cancel_target), or reset by diskquota.pause()
  * and read without any lock by the owning backend's timeout handler, which
@@ -68,6 +70,7 @@
 
 #include "access/htup_details.h"
 #include "access/transam.h"
+#include "access/twophase.h"
 #include "access/xact.h"
 #include "catalog/catalog.h"
 #include "catalog/namespace.h"
@@ -88,7 +91,6 @@
 
 #define DQ_SLOT_MAX_FILES	64
 #define DQ_MAX_STATEMENT_TARGETS 16
-#define DQ_MAX_PREPARED_XACTS 64
 
 typedef struct DiskquotaBackendSlot
 {
@@ -131,11 +133,17 @@ typedef struct DiskquotaSlotsHeader
 {
 	slock_t		mutex;
 	int			nprepared;
-	bool		prepared_overflow;	/* one did not fit: sticky */
-	DiskquotaPreparedXact prepared[DQ_MAX_PREPARED_XACTS];
+	uint64		overflows;		/* transactions that did not fit */
+	DiskquotaPreparedXact prepared[FLEXIBLE_ARRAY_MEMBER];
 } DiskquotaSlotsHeader;
 
 static DiskquotaSlotsHeader *SlotsHeader = NULL;
+static uint64 seen_overflows = 0;	/* worker: SlotsHeader->overflows seen */
+
+#define DQ_MAX_PREPARED_XACTS	(max_prepared_xacts + MaxBackends)
+#define DQ_SLOTS_HEADER_SIZE \
+	MAXALIGN(add_size(offsetof(DiskquotaSlotsHeader, prepared), \
+					  mul_size(DQ_MAX_PREPARED_XACTS, sizeof(DiskquotaPreparedXact))))
 
 
 static void slot_resource_release(ResourceReleasePhase phase, bool isCommit,
@@ -145,7 +153,7 @@ static void slot_xact_callback(XactEvent event, void *arg);
 Size
 diskquota_slot_shmem_size(void)
 {
-	return add_size(MAXALIGN(sizeof(DiskquotaSlotsHeader)),
+	return add_size(DQ_SLOTS_HEADER_SIZE,
 					mul_size(MaxBackends, sizeof(DiskquotaBackendSlot)));
 }
 
@@ -158,7 +166,7 @@ diskquota_slot_shmem_init(void)
 	SlotsHeader = ShmemInitStruct("diskquota backend slots",
 								  diskquota_slot_shmem_size(), &found);
 	BackendSlots = (DiskquotaBackendSlot *)
-		((char *) SlotsHeader + MAXALIGN(sizeof(DiskquotaSlotsHeader)));
+		((char *) SlotsHeader + DQ_SLOTS_HEADER_SIZE);
 	if (!found)
 	{
 		int			i;
@@ -570,7 +578,7 @@ slot_xact_callback(XactEvent event, void *arg pg_attribute_unused())
 		SlotsHeader->nprepared++;
 	}
 	else
-		SlotsHeader->prepared_overflow = true;
+		SlotsHeader->overflows++;
 	SpinLockRelease(&SlotsHeader->mutex);
 }
 
@@ -581,34 +589,38 @@ slot_xact_callback(XactEvent event, void *arg pg_attribute_unused())
 
 /*
  * Is a prepared transaction that created or rewrote relations of this
- * database still prepared (or may one be: more were prepared than could be
- * recorded)?  Records of those that ended are removed.  A prepared
- * transaction is in progress for TransactionIdIsInProgress() until COMMIT
- * or ROLLBACK PREPARED.
+ * database still prepared, or may one be (one could not be recorded since
+ * the last call)?  Records of transactions that ended, of any database, are
+ * removed.  A prepared transaction is in progress for
+ * TransactionIdIsInProgress() until COMMIT or ROLLBACK PREPARED.  An
+ * unrecorded one is found by the catalog scan this makes the worker do,
+ * which then goes on while what it found is in progress.
  */
 bool
 diskquota_slot_prepared_pending(Oid dbid)
 {
-	DiskquotaPreparedXact mine[DQ_MAX_PREPARED_XACTS];
-	TransactionId ended[DQ_MAX_PREPARED_XACTS];
-	int			nmine = 0;
+	DiskquotaPreparedXact *all;
+	TransactionId *ended;
+	int			nall;
 	int			nended = 0;
-	bool		overflow;
+	bool		pending = false;
+	uint64		overflows;
 	int			i;
 
+	all = palloc(sizeof(DiskquotaPreparedXact) * DQ_MAX_PREPARED_XACTS);
+	ended = palloc(sizeof(TransactionId) * DQ_MAX_PREPARED_XACTS);
 	SpinLockAcquire(&SlotsHeader->mutex);
-	overflow = SlotsHeader->prepared_overflow;
-	for (i = 0; i < SlotsHeader->nprepared; i++)
-	{
-		if (SlotsHeader->prepared[i].dbid == dbid)
-			mine[nmine++] = SlotsHeader->prepared[i];
-	}
+	overflows = SlotsHeader->overflows;
+	nall = SlotsHeader->nprepared;
+	memcpy(all, SlotsHeader->prepared, sizeof(DiskquotaPreparedXact) * nall);
 	SpinLockRelease(&SlotsHeader->mutex);
 
-	for (i = 0; i < nmine; i++)
+	for (i = 0; i < nall; i++)
 	{
-		if (!TransactionIdIsInProgress(mine[i].xid))
-			ended[nended++] = mine[i].xid;
+		if (!TransactionIdIsInProgress(all[i].xid))
+			ended[nended++] = all[i].xid;
+		else if (all[i].dbid == dbid)
+			pending = true;
 	}
 	if (nended > 0)
 	{
@@ -619,8 +631,7 @@ diskquota_slot_prepared_pending(Oid dbid)
 
 			for (j = 0; j < nended; j++)
 			{
-				if (SlotsHeader->prepared[i].dbid == dbid &&
-					SlotsHeader->prepared[i].xid == ended[j])
+				if (SlotsHeader->prepared[i].xid == ended[j])
 					break;
 			}
 			if (j < nended)
@@ -631,7 +642,14 @@ diskquota_slot_prepared_pending(Oid dbid)
 		}
 		SpinLockRelease(&SlotsHeader->mutex);
 	}
-	return overflow || nmine > nended;
+	pfree(all);
+	pfree(ended);
+	if (overflows != seen_overflows)
+	{
+		seen_overflows = overflows;
+		pending = true;
+	}
+	return pending;
 }
 
 /*
