@@ -824,8 +824,10 @@ bounded_insert(QueryDesc *queryDesc)
  * The action's own UPDATE can be made to write rows of user-chosen size:
  * by a BEFORE UPDATE (or, for a row moved to another partition, BEFORE
  * INSERT) row trigger of the referencing table changing NEW, by stored
- * generated columns, or by a column default (SET DEFAULT) that is not a
- * small value.  Such an UPDATE is not exempt: it is published and polled
+ * generated columns, by indexes on expressions or of access methods other
+ * than btree and hash (user code computes the keys, or one row makes many
+ * entries), or by a column default (SET DEFAULT) that is not a small
+ * value.  Such an UPDATE is not exempt: it is published and polled
  * like any other, and refused when it ends if it updated a row while a
  * target it writes into is rejected (not before it starts: most run for a
  * referenced row that no row of that table references, and write nothing).
@@ -963,16 +965,62 @@ ri_plan_writes_small(Plan *plan)
 		ri_plan_writes_small(plan->righttree);
 }
 
-/* Can user code make rows written into rel bigger than the action wants? */
+/*
+ * Can an index make what is written into its table bigger than the action
+ * wants: an index on expressions (user code computes its keys), or of an
+ * access method that may add many entries per row (GIN) or large ones?
+ */
 static bool
-ri_relation_enlarges(Relation rel)
+ri_index_enlarges(Relation index)
+{
+	return (index->rd_rel->relam != BTREE_AM_OID &&
+			index->rd_rel->relam != HASH_AM_OID) ||
+		!heap_attisnull(index->rd_indextuple, Anum_pg_index_indexprs, NULL);
+}
+
+/*
+ * Can user code make rows written into rel bigger than the action wants?
+ * The indexes are those the executor opened (rri), or looked up.
+ */
+static bool
+ri_relation_enlarges(Relation rel, ResultRelInfo *rri)
 {
 	TriggerDesc *trigdesc = rel->trigdesc;
+	bool		enlarges = false;
 
 	if (trigdesc != NULL &&
 		(trigdesc->trig_update_before_row || trigdesc->trig_insert_before_row))
 		return true;
-	return rel->rd_att->constr != NULL && rel->rd_att->constr->has_generated_stored;
+	if (rel->rd_att->constr != NULL && rel->rd_att->constr->has_generated_stored)
+		return true;
+	if (!rel->rd_rel->relhasindex)
+		return false;
+	if (rri != NULL && rri->ri_IndexRelationDescs != NULL)
+	{
+		int			i;
+
+		for (i = 0; i < rri->ri_NumIndices && !enlarges; i++)
+			enlarges = ri_index_enlarges(rri->ri_IndexRelationDescs[i]);
+	}
+	else
+	{
+		List	   *indexes = RelationGetIndexList(rel);
+		ListCell   *lc;
+
+		foreach(lc, indexes)
+		{
+			Relation	index = RelationIdGetRelation(lfirst_oid(lc));
+
+			if (index == NULL)
+				continue;
+			enlarges = ri_index_enlarges(index);
+			RelationClose(index);
+			if (enlarges)
+				break;
+		}
+		list_free(indexes);
+	}
+	return enlarges;
 }
 
 /* The same for the result relations of one ModifyTable node */
@@ -995,7 +1043,7 @@ ri_modify_table_enlarges(Plan *plan, EState *estate)
 			(rri = estate->es_result_relations[rti - 1]) == NULL ||
 			rri->ri_RelationDesc == NULL)
 			return true;
-		if (ri_relation_enlarges(rri->ri_RelationDesc))
+		if (ri_relation_enlarges(rri->ri_RelationDesc, rri))
 			return true;
 	}
 	/* a row may move to any partition */
@@ -1014,7 +1062,7 @@ ri_modify_table_enlarges(Plan *plan, EState *estate)
 
 			if (part == NULL)
 				continue;
-			enlarges = ri_relation_enlarges(part);
+			enlarges = ri_relation_enlarges(part, NULL);
 			RelationClose(part);
 			if (enlarges)
 				return true;

@@ -35,6 +35,12 @@ CREATE TABLE s31.c_bigdef(pid int, k text DEFAULT repeat('x', 10000000),
   FOREIGN KEY (pid, k) REFERENCES s31_free.parent2 ON DELETE SET DEFAULT);
 ALTER TABLE s31.c_bigdef ALTER COLUMN k SET STORAGE EXTERNAL;
 INSERT INTO s31.c_bigdef VALUES (7, 'a');
+-- ... by an index on an expression computed by user code
+CREATE FUNCTION s31.widen(int) RETURNS text LANGUAGE sql IMMUTABLE AS
+  $$ SELECT repeat('x', 2000) || coalesce($1::text, 'null') $$;
+CREATE TABLE s31.c_idx(pid int REFERENCES s31_free.parent ON DELETE SET NULL);
+CREATE INDEX ON s31.c_idx (s31.widen(pid));
+INSERT INTO s31.c_idx SELECT 8 FROM generate_series(1, 100);
 -- actions whose own UPDATE writes only what the action decides
 CREATE TABLE s31.c_null(pid int REFERENCES s31_free.parent ON DELETE SET NULL, v text);
 CREATE TABLE s31.c_zero(pid int DEFAULT 0 REFERENCES s31_free.parent ON DELETE SET DEFAULT,
@@ -115,11 +121,14 @@ DELETE FROM s31_free.parent WHERE id = 6;
 \echo :LAST_ERROR_SQLSTATE
 DELETE FROM s31_free.parent2 WHERE id = 7;
 \echo :LAST_ERROR_SQLSTATE
+DELETE FROM s31_free.parent WHERE id = 8;
+\echo :LAST_ERROR_SQLSTATE
 -- none of those wrote anything
 SELECT count(*) FROM s31.big;
 SELECT count(*) FROM s31.c_trig WHERE v <> 'a';
 SELECT count(*) FROM s31.c_gen WHERE pid IS NULL;
 SELECT count(*) FROM s31.c_bigdef WHERE pid IS NULL;
+SELECT count(*) FROM s31.c_idx WHERE pid IS NULL;
 SELECT count(*) FROM s31_free.parent;
 -- the action's own UPDATE into the over-quota schema is never refused
 \set VERBOSITY default
