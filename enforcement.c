@@ -44,7 +44,8 @@
  * poll while the request stands (an exception block may have swallowed
  * it), a writing execution nested in the statement is refused from then
  * on, and a statement whose slot holds a request for it when it ends
- * fails with the quota error then.  A query lists up to
+ * fails with the quota error then (unless it ran for less than two check
+ * intervals: such a statement is never stopped).  A query lists up to
  * DQ_MAX_QUERY_WRITES relations; what does not fit in the slot is still
  * stopped (backendslot.c).
  *
@@ -1179,17 +1180,19 @@ static volatile sig_atomic_t cancel_sent = false;
 static TimeoutId cancel_check_timeout = MAX_TIMEOUTS;
 
 /*
- * The worker asked to stop the running statement: nothing nested in it may
- * start writing (a function that swallowed the interrupt would go on
- * writing otherwise), bounded INSERTs included.  The request stays for the
- * statement's end.  Called before a nested execution that loads starts.
+ * The worker asked to stop the running statement, which has run long
+ * enough to be stopped: nothing nested in it may start writing (a function
+ * that swallowed the interrupt would go on writing otherwise), bounded
+ * INSERTs included.  The request stays for the statement's end.  Called
+ * before a nested execution that loads starts.
  */
 static void
 refuse_after_stop_request(void)
 {
 	DiskquotaTarget target;
 
-	if (write_depth > 0 && diskquota_slot_cancel_requested(write_generation) &&
+	if (write_depth > 0 && write_ticks >= 2 &&
+		diskquota_slot_cancel_requested(write_generation) &&
 		diskquota_slot_peek_cancel(write_generation, &target))
 		report_rejected(&target);
 }
@@ -1218,8 +1221,8 @@ cancel_check_handler(void)
 
 	/*
 	 * From the second firing on, the statement has run for at least a whole
-	 * interval: only then is it interrupted (a statement shorter than that
-	 * is stopped only when it ends, see end_write_ok), and the worker is
+	 * interval: only then is it stopped (a statement shorter than that is
+	 * never stopped, whatever its phase against the timer), and the worker is
 	 * woken, in case nothing else wakes it: once, or at every firing if
 	 * the statement writes temporary relations, whose files the file-change
 	 * feed cannot map (the worker then also refreshes every interval on its
@@ -1379,20 +1382,24 @@ end_write_error(MemoryContext oldcontext, uint64 generation)
 
 /*
  * A writing execution completed.  If the worker asked to stop this
- * statement, it did write into a rejected target: fail it with the quota
- * error now, whether the interrupt we sent is still pending, was swallowed
- * by an exception block of a function the statement ran (WHEN
- * query_canceled), or was not sent yet (the statement ran for less than
- * two check intervals).  A statement asked to stop never completes.  Our
- * interrupt, if still pending, is discarded, so that it cannot hit whatever
- * runs next.
+ * statement and it ran long enough to be stopped (two check intervals, see
+ * cancel_check_handler), it did write into a rejected target: fail it with
+ * the quota error now, whether the interrupt we sent is still pending, was
+ * swallowed by an exception block of a function the statement ran (WHEN
+ * query_canceled), or was not sent yet.  Such a statement never completes.
+ * A shorter one is never stopped, so that whether a short statement
+ * succeeds does not depend on when the worker refreshes.  Our interrupt,
+ * if still pending, is discarded, so that it cannot hit whatever runs next.
  */
 static void
 end_write_ok(uint64 generation)
 {
 	DiskquotaTarget target;
 	bool		sent;
+	bool		stoppable;
 
+	/* read before end_write() stops the timeout handler counting */
+	stoppable = write_ticks >= 2;
 	if (!end_write())
 		return;
 	sent = cancel_sent;
@@ -1401,7 +1408,8 @@ end_write_ok(uint64 generation)
 	{
 		if (sent)
 			QueryCancelPending = false;
-		report_rejected(&target);
+		if (sent || stoppable)
+			report_rejected(&target);
 	}
 	else if (sent)
 	{
