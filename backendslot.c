@@ -13,8 +13,24 @@
  * them at each refresh and adds them to the usage.  They are withdrawn when
  * the transaction ends: after a commit the worker finds them in pg_class.
  *
+ * A transaction that creates more files than its slot holds
+ * (DQ_SLOT_MAX_FILES) sets files_overflow; one that is prepared with files
+ * published is recorded in the shared list of prepared transactions
+ * (SlotsHeader->prepared) at PREPARE, since its files stay uncommitted
+ * after its session withdrew them.  In both cases the worker finds the
+ * files in pg_class with a dirty snapshot (quotamodel.c), until the
+ * transaction ends.
+ *
  * While a writing statement runs, the slot also holds the relations and
  * targets it writes and a generation number that identifies the statement.
+ * Relations beyond DQ_MAX_STATEMENT_WRITES are kept only as their targets
+ * (schema, owner, tablespace, temporary: many relations of one tenant take
+ * one entry) in targets[]; if those do not fit either, or the backend could
+ * not list all the query writes, targets_overflow is set with the quota
+ * map's rejection epoch of that moment, and the worker stops the statement
+ * when any target of the database becomes rejected after it.  Relations
+ * left out are re-sized by full rescans while such a statement runs, unless
+ * the feed reports them (overflow_temp: some are temporary).
  * Without the file-change feed (and for temporary relations, whose files the
  * feed cannot map), the worker re-sizes those relations at each refresh and
  * refreshes often while some statement writes (diskquota.load_check_interval);
@@ -26,12 +42,19 @@
  * for an earlier generation is ignored: it can never hit a later statement.
  *
  * Shared state: BackendSlots, one DiskquotaBackendSlot per backend, indexed
- * by BackendId - 1.
+ * by BackendId - 1, after SlotsHeader.
+ *
+ * SlotsHeader->mutex (a spinlock) protects nprepared, prepared[] and
+ * overflows: a backend appends at PRE_PREPARE (or counts an overflow), any
+ * worker removes the entries whose transaction is no longer in progress
+ * (checked with the spinlock released).  The list holds
+ * max_prepared_transactions + MaxBackends entries: as many prepared
+ * transactions as can exist, and one being prepared per backend.
  *
  * Locking: each slot's spinlock, mutex, protects every field but
  * cancel_generation.  Only the owning backend writes pid, dbid, generation,
- * writing, writes and files; only a worker writes cancel_target, and it
- * does so holding the spinlock and only if generation still is the one it
+ * writing, writes, targets (with their overflow fields) and files; only a
+ * worker writes cancel_target, and it does so holding the spinlock and only if generation still is the one it
  * examined.  cancel_generation is an atomic written by the worker (with the
  * spinlock held, together with cancel_target), or reset by diskquota.pause()
  * and read without any lock by the owning backend's timeout handler, which
@@ -51,12 +74,15 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/transam.h"
+#include "access/twophase.h"
 #include "access/xact.h"
 #include "catalog/catalog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
+#include "storage/procarray.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
 #include "utils/lsyscache.h"
@@ -69,6 +95,7 @@
 #include "diskquota.h"
 
 #define DQ_SLOT_MAX_FILES	64
+#define DQ_MAX_STATEMENT_TARGETS 16
 
 typedef struct DiskquotaBackendSlot
 {
@@ -80,6 +107,12 @@ typedef struct DiskquotaBackendSlot
 	int			nwrites;
 	bool		writes_overflow;	/* the statement writes more than fit */
 	DiskquotaSlotWrite writes[DQ_MAX_STATEMENT_WRITES];
+	/* the targets of the writes that did not fit, relid InvalidOid */
+	int			ntargets;
+	bool		targets_overflow;	/* and their targets did not fit either */
+	bool		overflow_temp;	/* a temporary relation did not fit */
+	uint64		overflow_epoch; /* diskquota_reject_epoch() at targets_overflow */
+	DiskquotaSlotWrite targets[DQ_MAX_STATEMENT_TARGETS];
 	int			nfiles;
 	bool		files_overflow; /* the transaction created more than fit */
 	DiskquotaSlotFile files[DQ_SLOT_MAX_FILES];
@@ -94,14 +127,43 @@ typedef struct DiskquotaBackendSlot
 static DiskquotaBackendSlot *BackendSlots = NULL;
 static DiskquotaBackendSlot *MySlot = NULL;
 
+/*
+ * Prepared transactions that created or rewrote relations: their files
+ * stay uncommitted, and invisible to the worker's snapshot, until COMMIT
+ * or ROLLBACK PREPARED, maybe in another session.
+ */
+typedef struct DiskquotaPreparedXact
+{
+	Oid			dbid;
+	TransactionId xid;
+} DiskquotaPreparedXact;
+
+typedef struct DiskquotaSlotsHeader
+{
+	slock_t		mutex;
+	int			nprepared;
+	uint64		overflows;		/* transactions that did not fit */
+	DiskquotaPreparedXact prepared[FLEXIBLE_ARRAY_MEMBER];
+} DiskquotaSlotsHeader;
+
+static DiskquotaSlotsHeader *SlotsHeader = NULL;
+static uint64 seen_overflows = 0;	/* worker: SlotsHeader->overflows seen */
+
+#define DQ_MAX_PREPARED_XACTS	(max_prepared_xacts + MaxBackends)
+#define DQ_SLOTS_HEADER_SIZE \
+	MAXALIGN(add_size(offsetof(DiskquotaSlotsHeader, prepared), \
+					  mul_size(DQ_MAX_PREPARED_XACTS, sizeof(DiskquotaPreparedXact))))
+
 
 static void slot_resource_release(ResourceReleasePhase phase, bool isCommit,
 								  bool isTopLevel, void *arg);
+static void slot_xact_callback(XactEvent event, void *arg);
 
 Size
 diskquota_slot_shmem_size(void)
 {
-	return mul_size(MaxBackends, sizeof(DiskquotaBackendSlot));
+	return add_size(DQ_SLOTS_HEADER_SIZE,
+					mul_size(MaxBackends, sizeof(DiskquotaBackendSlot)));
 }
 
 /* Called from the shmem startup hook, with AddinShmemInitLock held. */
@@ -110,13 +172,16 @@ diskquota_slot_shmem_init(void)
 {
 	bool		found;
 
-	BackendSlots = ShmemInitStruct("diskquota backend slots",
-								   diskquota_slot_shmem_size(), &found);
+	SlotsHeader = ShmemInitStruct("diskquota backend slots",
+								  diskquota_slot_shmem_size(), &found);
+	BackendSlots = (DiskquotaBackendSlot *)
+		((char *) SlotsHeader + DQ_SLOTS_HEADER_SIZE);
 	if (!found)
 	{
 		int			i;
 
-		memset(BackendSlots, 0, diskquota_slot_shmem_size());
+		memset(SlotsHeader, 0, diskquota_slot_shmem_size());
+		SpinLockInit(&SlotsHeader->mutex);
 		for (i = 0; i < MaxBackends; i++)
 		{
 			SpinLockInit(&BackendSlots[i].mutex);
@@ -133,6 +198,7 @@ void
 diskquota_slot_install_hooks(void)
 {
 	/* slot_resource_release is registered when the first file is published */
+	RegisterXactCallback(slot_xact_callback, NULL);
 }
 
 /* Claim (pid != 0) or release a slot, emptied. */
@@ -147,6 +213,9 @@ slot_set_owner(DiskquotaBackendSlot *slot, int pid, Oid dbid)
 	slot->nfiles = 0;
 	slot->writes_overflow = false;
 	slot->files_overflow = false;
+	slot->ntargets = 0;
+	slot->targets_overflow = false;
+	slot->overflow_temp = false;
 	SpinLockRelease(&slot->mutex);
 }
 
@@ -177,18 +246,56 @@ my_slot(void)
  */
 
 /*
+ * A write that does not fit in writes[]: its target goes into targets[]
+ * (a partitioned table, which has none, as it is), once; if that is full
+ * too, the statement is to be stopped when any target of the database
+ * becomes rejected after epoch.  The spinlock is held.
+ */
+static void
+slot_add_target(DiskquotaBackendSlot *slot, const DiskquotaSlotWrite *write,
+				uint64 epoch)
+{
+	DiskquotaSlotWrite target = *write;
+	int			j;
+
+	slot->writes_overflow = true;
+	if (write->temp)
+		slot->overflow_temp = true;
+	if (OidIsValid(target.owner))
+		target.relid = InvalidOid;
+	for (j = 0; j < slot->ntargets; j++)
+	{
+		if (memcmp(&slot->targets[j], &target, sizeof(DiskquotaSlotWrite)) == 0)
+			return;
+	}
+	if (slot->ntargets < DQ_MAX_STATEMENT_TARGETS)
+		slot->targets[slot->ntargets++] = target;
+	else if (!slot->targets_overflow)
+	{
+		slot->targets_overflow = true;
+		slot->overflow_epoch = epoch;
+	}
+}
+
+/*
  * A writing statement starts (outermost) or a nested one adds what it
- * writes.  Returns the generation of the statement.
+ * writes.  Returns the generation of the statement.  The writes were
+ * checked against the quota map just before (ExecutorStart, or the utility
+ * hook): the rejection epoch read here is what a statement whose targets
+ * do not fit is stopped after.
  */
 uint64
-diskquota_slot_begin_write(bool outermost, const DiskquotaSlotWrite *writes, int n)
+diskquota_slot_begin_write(bool outermost, const DiskquotaSlotWrite *writes, int n,
+						   int overflow)
 {
 	DiskquotaBackendSlot *slot = my_slot();
 	uint64		generation;
+	uint64		epoch;
 	int			i;
 
 	if (slot == NULL)
 		return 0;
+	epoch = diskquota_reject_epoch();
 	SpinLockAcquire(&slot->mutex);
 	if (outermost)
 	{
@@ -196,6 +303,9 @@ diskquota_slot_begin_write(bool outermost, const DiskquotaSlotWrite *writes, int
 		slot->writing = true;
 		slot->nwrites = 0;
 		slot->writes_overflow = false;
+		slot->ntargets = 0;
+		slot->targets_overflow = false;
+		slot->overflow_temp = false;
 	}
 	for (i = 0; i < n; i++)
 	{
@@ -211,10 +321,22 @@ diskquota_slot_begin_write(bool outermost, const DiskquotaSlotWrite *writes, int
 			continue;
 		if (slot->nwrites == DQ_MAX_STATEMENT_WRITES)
 		{
-			slot->writes_overflow = true;
-			break;
+			slot_add_target(slot, &writes[i], epoch);
+			continue;
 		}
 		slot->writes[slot->nwrites++] = writes[i];
+	}
+	/* the caller could not even list all it writes: fail closed */
+	if (overflow & DQ_SLOT_WRITES_OVERFLOW)
+	{
+		slot->writes_overflow = true;
+		if (overflow & DQ_SLOT_TEMP_OVERFLOW)
+			slot->overflow_temp = true;
+		if (!slot->targets_overflow)
+		{
+			slot->targets_overflow = true;
+			slot->overflow_epoch = epoch;
+		}
 	}
 	generation = slot->generation;
 	SpinLockRelease(&slot->mutex);
@@ -253,6 +375,9 @@ diskquota_slot_end_write(void)
 	MySlot->writing = false;
 	MySlot->nwrites = 0;
 	MySlot->writes_overflow = false;
+	MySlot->ntargets = 0;
+	MySlot->targets_overflow = false;
+	MySlot->overflow_temp = false;
 	SpinLockRelease(&MySlot->mutex);
 }
 
@@ -265,6 +390,27 @@ diskquota_slot_cancel_requested(uint64 generation)
 {
 	return MySlot != NULL && generation != 0 &&
 		pg_atomic_read_u64(&MySlot->cancel_generation) == generation;
+}
+
+/*
+ * The target the worker gave for stopping the statement of this generation,
+ * leaving the request in place.  False if there is none.
+ */
+bool
+diskquota_slot_peek_cancel(uint64 generation, DiskquotaTarget *target)
+{
+	bool		result = false;
+
+	if (MySlot == NULL || generation == 0)
+		return false;
+	SpinLockAcquire(&MySlot->mutex);
+	if (pg_atomic_read_u64(&MySlot->cancel_generation) == generation)
+	{
+		*target = MySlot->cancel_target;
+		result = true;
+	}
+	SpinLockRelease(&MySlot->mutex);
+	return result;
 }
 
 /*
@@ -417,10 +563,103 @@ slot_resource_release(ResourceReleasePhase phase, bool isCommit,
 		diskquota_wake_worker(MyDatabaseId);
 }
 
+/*
+ * A transaction that published files is prepared: its files stay
+ * uncommitted after this session has withdrawn them from its slot.  Record
+ * it, so that the worker looks for them in the catalog (see
+ * diskquota_slot_prepared_pending).
+ */
+static void
+slot_xact_callback(XactEvent event, void *arg pg_attribute_unused())
+{
+	TransactionId xid;
+
+	if (event != XACT_EVENT_PRE_PREPARE || !files_published || SlotsHeader == NULL)
+		return;
+	xid = GetTopTransactionIdIfAny();
+	if (!TransactionIdIsValid(xid))
+		return;
+	SpinLockAcquire(&SlotsHeader->mutex);
+	if (SlotsHeader->nprepared < DQ_MAX_PREPARED_XACTS)
+	{
+		SlotsHeader->prepared[SlotsHeader->nprepared].dbid = MyDatabaseId;
+		SlotsHeader->prepared[SlotsHeader->nprepared].xid = xid;
+		SlotsHeader->nprepared++;
+	}
+	else
+		SlotsHeader->overflows++;
+	SpinLockRelease(&SlotsHeader->mutex);
+}
+
 /* ----------------------------------------------------------------
  * Worker side
  * ----------------------------------------------------------------
  */
+
+/*
+ * Is a prepared transaction that created or rewrote relations of this
+ * database still prepared, or may one be (one could not be recorded since
+ * the last call)?  Records of transactions that ended, of any database, are
+ * removed.  A prepared transaction is in progress for
+ * TransactionIdIsInProgress() until COMMIT or ROLLBACK PREPARED.  An
+ * unrecorded one is found by the catalog scan this makes the worker do,
+ * which then goes on while what it found is in progress.
+ */
+bool
+diskquota_slot_prepared_pending(Oid dbid)
+{
+	DiskquotaPreparedXact *all;
+	TransactionId *ended;
+	int			nall;
+	int			nended = 0;
+	bool		pending = false;
+	uint64		overflows;
+	int			i;
+
+	all = palloc(sizeof(DiskquotaPreparedXact) * DQ_MAX_PREPARED_XACTS);
+	ended = palloc(sizeof(TransactionId) * DQ_MAX_PREPARED_XACTS);
+	SpinLockAcquire(&SlotsHeader->mutex);
+	overflows = SlotsHeader->overflows;
+	nall = SlotsHeader->nprepared;
+	memcpy(all, SlotsHeader->prepared, sizeof(DiskquotaPreparedXact) * nall);
+	SpinLockRelease(&SlotsHeader->mutex);
+
+	for (i = 0; i < nall; i++)
+	{
+		if (!TransactionIdIsInProgress(all[i].xid))
+			ended[nended++] = all[i].xid;
+		else if (all[i].dbid == dbid)
+			pending = true;
+	}
+	if (nended > 0)
+	{
+		SpinLockAcquire(&SlotsHeader->mutex);
+		for (i = 0; i < SlotsHeader->nprepared;)
+		{
+			int			j;
+
+			for (j = 0; j < nended; j++)
+			{
+				if (SlotsHeader->prepared[i].xid == ended[j])
+					break;
+			}
+			if (j < nended)
+				SlotsHeader->prepared[i] =
+					SlotsHeader->prepared[--SlotsHeader->nprepared];
+			else
+				i++;
+		}
+		SpinLockRelease(&SlotsHeader->mutex);
+	}
+	pfree(all);
+	pfree(ended);
+	if (overflows != seen_overflows)
+	{
+		seen_overflows = overflows;
+		pending = true;
+	}
+	return pending;
+}
 
 /*
  * Collect, over the slots of a database, the relations running statements
@@ -429,12 +668,13 @@ slot_resource_release(ResourceReleasePhase phase, bool isCommit,
  */
 bool
 diskquota_slot_collect(Oid dbid, bool temp_only, List **written, List **files,
-					   bool *overflow)
+					   int *overflow, bool *temp_writes)
 {
 	bool		writing = false;
 	int			i;
 
-	*overflow = false;
+	*overflow = 0;
+	*temp_writes = false;
 	for (i = 0; i < MaxBackends; i++)
 	{
 		DiskquotaBackendSlot *slot = &BackendSlots[i];
@@ -457,7 +697,15 @@ diskquota_slot_collect(Oid dbid, bool temp_only, List **written, List **files,
 			}
 			nfiles = slot->nfiles;
 			memcpy(slotfiles, slot->files, sizeof(DiskquotaSlotFile) * nfiles);
-			*overflow |= slot->files_overflow || slot->writes_overflow;
+			if (slot->files_overflow)
+				*overflow |= DQ_SLOT_FILES_OVERFLOW;
+			if (slot->writing && slot->writes_overflow)
+				*overflow |= DQ_SLOT_WRITES_OVERFLOW;
+			if (slot->writing && slot->overflow_temp)
+			{
+				*overflow |= DQ_SLOT_TEMP_OVERFLOW;
+				*temp_writes = true;
+			}
 			writing |= slot->writing;
 		}
 		SpinLockRelease(&slot->mutex);
@@ -466,6 +714,8 @@ diskquota_slot_collect(Oid dbid, bool temp_only, List **written, List **files,
 		{
 			if (!OidIsValid(writes[j].relid))
 				continue;
+			if (writes[j].temp)
+				*temp_writes = true;
 			if (temp_only && !writes[j].temp)
 				continue;
 			*written = list_append_unique_oid(*written, writes[j].relid);
@@ -493,6 +743,8 @@ void
 diskquota_slot_cancel_writers(Oid dbid,
 							  bool (*is_rejected_write) (const DiskquotaSlotWrite *write,
 														 DiskquotaTarget *target),
+							  bool (*newly_rejected) (uint64 epoch,
+													  DiskquotaTarget *target),
 							  volatile bool *paused)
 {
 	int			i;
@@ -500,8 +752,11 @@ diskquota_slot_cancel_writers(Oid dbid,
 	for (i = 0; i < MaxBackends; i++)
 	{
 		DiskquotaBackendSlot *slot = &BackendSlots[i];
-		DiskquotaSlotWrite writes[DQ_MAX_STATEMENT_WRITES];
-		int			nwrites;
+		DiskquotaSlotWrite writes[DQ_MAX_STATEMENT_WRITES + DQ_MAX_STATEMENT_TARGETS];
+		int			nwrites = 0;
+		int			ntargets = 0;
+		bool		targets_overflow = false;
+		uint64		overflow_epoch = 0;
 		uint64		generation;
 		int			j;
 
@@ -509,15 +764,29 @@ diskquota_slot_cancel_writers(Oid dbid,
 			continue;
 		SpinLockAcquire(&slot->mutex);
 		generation = slot->generation;
-		nwrites = slot->writing && slot->dbid == dbid ? slot->nwrites : 0;
+		if (slot->writing && slot->dbid == dbid)
+		{
+			nwrites = slot->nwrites;
+			ntargets = slot->ntargets;
+			targets_overflow = slot->targets_overflow;
+			overflow_epoch = slot->overflow_epoch;
+		}
 		memcpy(writes, slot->writes, sizeof(DiskquotaSlotWrite) * nwrites);
+		memcpy(writes + nwrites, slot->targets, sizeof(DiskquotaSlotWrite) * ntargets);
 		SpinLockRelease(&slot->mutex);
 
-		for (j = 0; j < nwrites; j++)
+		/*
+		 * The relations and targets published, then, if the targets did not
+		 * fit either, any target of the database rejected since they
+		 * overflowed: one of them may be what the statement writes.
+		 */
+		for (j = 0; j <= nwrites + ntargets; j++)
 		{
 			DiskquotaTarget target;
 
-			if (!is_rejected_write(&writes[j], &target))
+			if (j < nwrites + ntargets ?
+				!is_rejected_write(&writes[j], &target) :
+				!(targets_overflow && newly_rejected(overflow_epoch, &target)))
 				continue;
 			SpinLockAcquire(&slot->mutex);
 			/* only if the same statement still runs */

@@ -238,6 +238,7 @@ extern bool diskquota_any_rejected(void);
 extern bool diskquota_rejected_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
 									  bool tablespace_only, DiskquotaTarget *target);
 extern List *diskquota_copy_quota_map(Oid dbid);
+extern uint64 diskquota_reject_epoch(void);
 extern int64 diskquota_relation_size(Oid relid);
 extern void diskquota_stop_growing_maintenance(volatile bool *paused);
 extern bool diskquota_target_usage(Oid dbid, const DiskquotaTarget *target,
@@ -245,8 +246,13 @@ extern bool diskquota_target_usage(Oid dbid, const DiskquotaTarget *target,
 
 /* backendslot.c: per-backend slots */
 
-/* Writes of one statement a slot holds; more set its overflow flag */
+/*
+ * Writes of one statement a slot holds; the targets of more are kept apart
+ * (backendslot.c).  A backend describes at most DQ_MAX_QUERY_WRITES for
+ * one query.
+ */
 #define DQ_MAX_STATEMENT_WRITES 16
+#define DQ_MAX_QUERY_WRITES 64
 
 typedef struct DiskquotaSlotWrite
 {
@@ -270,18 +276,29 @@ extern Size diskquota_slot_shmem_size(void);
 extern void diskquota_slot_shmem_init(void);
 extern void diskquota_slot_install_hooks(void);
 extern uint64 diskquota_slot_begin_write(bool outermost,
-										 const DiskquotaSlotWrite *writes, int n);
+										 const DiskquotaSlotWrite *writes, int n,
+										 int overflow);
 extern void diskquota_slot_end_write(void);
 extern int	diskquota_slot_copy_writes(DiskquotaSlotWrite *buf);
 extern bool diskquota_slot_cancel_requested(uint64 generation);
+extern bool diskquota_slot_peek_cancel(uint64 generation,
+									   DiskquotaTarget *target);
 extern bool diskquota_slot_take_cancel(uint64 generation,
 									   DiskquotaTarget *target);
 extern void diskquota_slot_publish_new_files(Oid relid);
+/* what did not fit in the slots, for diskquota_slot_collect() */
+#define DQ_SLOT_FILES_OVERFLOW	0x01	/* files of an open transaction */
+#define DQ_SLOT_WRITES_OVERFLOW	0x02	/* relations a statement writes */
+#define DQ_SLOT_TEMP_OVERFLOW	0x04	/* ... and some are temporary */
+
 extern bool diskquota_slot_collect(Oid dbid, bool temp_only, List **written,
-								   List **files, bool *overflow);
+								   List **files, int *overflow, bool *temp_writes);
+extern bool diskquota_slot_prepared_pending(Oid dbid);
 extern void diskquota_slot_cancel_writers(Oid dbid,
 										  bool (*is_rejected_write) (const DiskquotaSlotWrite *write,
 																	 DiskquotaTarget *target),
+										  bool (*newly_rejected) (uint64 epoch,
+																  DiskquotaTarget *target),
 										  volatile bool *paused);
 extern void diskquota_slot_withdraw_cancels(Oid dbid);
 extern void diskquota_slot_set_maintenance(uint64 generation, int64 budget,

@@ -35,7 +35,11 @@
  * here as the command does, with its lock, and is then given the qualified
  * name, so the relation checked is the one the command loads into.
  * Writes diskquota makes itself (the worker; quota_config and pause_state
- * changes by the SQL functions) are never refused.
+ * changes by the SQL functions) are never refused, nor the UPDATE that a
+ * referential action (ON DELETE SET NULL, ON UPDATE CASCADE, ...) runs in
+ * the name of the statement that caused it, unless user code decides what
+ * it writes; what it fires is checked (see "Referential actions", which
+ * uses the function manager hooks to tell them apart).
  * DELETE, TRUNCATE, DROP and VACUUM are never refused.  When no target is
  * rejected anywhere, the check is one atomic read.
  *
@@ -54,6 +58,14 @@
  * turned; any other error, a user's cancel or statement_timeout included,
  * passes unchanged.  Executions nest (triggers, functions): the outermost
  * writing one is the statement, the nested ones add what they write.
+ * A requested stop is never lost: the interrupt is sent again at every
+ * poll while the request stands (an exception block may have swallowed
+ * it), a writing execution nested in the statement is refused from then
+ * on, and a statement whose slot holds a request for it when it ends
+ * fails with the quota error then (unless it ran for less than two check
+ * intervals: such a statement is never stopped).  A query lists up to
+ * DQ_MAX_QUERY_WRITES relations; what does not fit in the slot is still
+ * stopped (backendslot.c).
  *
  * This file owns no shared state.
  *
@@ -72,6 +84,8 @@
 #include "catalog/pg_index.h"
 #include "catalog/index.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_language.h"
+#include "catalog/pg_proc.h"
 #include "commands/defrem.h"
 #include "commands/extension.h"
 #include "catalog/pg_tablespace.h"
@@ -101,6 +115,8 @@ static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorRun_hook_type prev_ExecutorRun = NULL;
 static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
+static fmgr_hook_type prev_fmgr_hook = NULL;
 
 /*
  * What the last ExecutorStart found that its query writes, so that
@@ -114,10 +130,18 @@ typedef struct StartedQuery
 	PlannedStmt *plannedstmt;
 	int			nwrites;
 	bool		finish_writes;
-	DiskquotaSlotWrite writes[DQ_MAX_STATEMENT_WRITES];
+	int			overflow;		/* DQ_SLOT_*_OVERFLOW: writes left out */
+	DiskquotaSlotWrite writes[DQ_MAX_QUERY_WRITES];
 } StartedQuery;
 
 static StartedQuery started;
+
+/*
+ * Set by add_write when a relation does not fit in the array it fills:
+ * DQ_SLOT_WRITES_OVERFLOW, with DQ_SLOT_TEMP_OVERFLOW if it is temporary.
+ * Reset by statement_writes.
+ */
+static int	writes_left_out = 0;
 
 /*
  * Writes diskquota makes itself are never refused or stopped: those of the
@@ -150,9 +174,12 @@ static void dq_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
 						   uint64 count, bool execute_once);
 static void dq_ExecutorFinish(QueryDesc *queryDesc);
 static int	statement_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *writes,
-							 bool *finish_writes);
+							 bool *finish_writes, int *overflow);
 static void enforcement_xact_callback(XactEvent event, void *arg);
 static void maintenance_xact_callback(XactEvent event, void *arg);
+static bool dq_needs_fmgr_hook(Oid fn_oid);
+static void refuse_after_stop_request(void);
+static void dq_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *arg);
 static void dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 							  bool readOnlyTree, ProcessUtilityContext context,
 							  ParamListInfo params, QueryEnvironment *queryEnv,
@@ -199,6 +226,10 @@ diskquota_enforcement_install_hooks(void)
 	prev_ExecutorFinish = ExecutorFinish_hook;
 	ExecutorFinish_hook = dq_ExecutorFinish;
 	RegisterXactCallback(enforcement_xact_callback, NULL);
+	prev_needs_fmgr_hook = needs_fmgr_hook;
+	needs_fmgr_hook = dq_needs_fmgr_hook;
+	prev_fmgr_hook = fmgr_hook;
+	fmgr_hook = dq_fmgr_hook;
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = dq_ProcessUtility;
 }
@@ -435,8 +466,13 @@ add_write(Relation rel, DiskquotaSlotWrite *writes, int n, bool *has_triggers)
 	}
 	if (rel->trigdesc != NULL)
 		*has_triggers = true;
-	if (n == DQ_MAX_STATEMENT_WRITES)
+	if (n == DQ_MAX_QUERY_WRITES)
+	{
+		writes_left_out |= DQ_SLOT_WRITES_OVERFLOW;
+		if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
+			writes_left_out |= DQ_SLOT_TEMP_OVERFLOW;
 		return n;
+	}
 	memset(&writes[n], 0, sizeof(DiskquotaSlotWrite));
 	writes[n].relid = relid;
 	writes[n].temp = rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP;
@@ -488,7 +524,19 @@ modify_table_writes(Plan *plan, EState *estate, DiskquotaSlotWrite *writes,
 		return n;
 	/* the root first: it stands for all partitions if they do not fit */
 	if (mt->rootRelation > 0)
+	{
+		int			left_out = writes_left_out;
+		int			before;
+
 		n = add_result_relation(estate, mt->rootRelation, writes, n, has_triggers);
+		/* partitions left out are covered by their root, if it is in */
+		before = writes_left_out;
+		foreach(lc, mt->resultRelations)
+			n = add_result_relation(estate, lfirst_int(lc), writes, n, has_triggers);
+		if (before == left_out)
+			writes_left_out = left_out;
+		return n;
+	}
 	foreach(lc, mt->resultRelations)
 		n = add_result_relation(estate, lfirst_int(lc), writes, n, has_triggers);
 	return n;
@@ -503,7 +551,7 @@ modify_table_writes(Plan *plan, EState *estate, DiskquotaSlotWrite *writes,
  */
 static int
 statement_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *writes,
-				 bool *finish_writes)
+				 bool *finish_writes, int *overflow)
 {
 	PlannedStmt *stmt = queryDesc->plannedstmt;
 	EState	   *estate = queryDesc->estate;
@@ -512,12 +560,15 @@ statement_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *writes,
 	ListCell   *lc;
 
 	*finish_writes = false;
+	*overflow = 0;
 	if (estate == NULL)
 		return 0;
+	writes_left_out = 0;
 	n = modify_table_writes(stmt->planTree, estate, writes, 0, &has_triggers);
 	foreach(lc, stmt->subplans)
 		n = modify_table_writes((Plan *) lfirst(lc), estate, writes, n, &has_triggers);
 	*finish_writes = n > 0 && (has_triggers || stmt->hasModifyingCTE);
+	*overflow = writes_left_out;
 	return n;
 }
 
@@ -765,6 +816,319 @@ bounded_insert(QueryDesc *queryDesc)
 	return indexes_keep_bounded(rri, estate, mt->onConflictAction != ONCONFLICT_NONE);
 }
 
+/* ----------------------------------------------------------------
+ * Referential actions
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * A referential action (ON DELETE SET NULL / SET DEFAULT, ON UPDATE
+ * CASCADE / SET NULL / SET DEFAULT) runs an UPDATE of the referencing table
+ * in the name of the statement that caused it, which was itself checked; a
+ * DELETE must never be refused because of it.  That UPDATE, and only it,
+ * is exempt: nothing it fires, and not when user code decides what it
+ * writes.
+ *
+ * ri_triggers.c runs the action's statement with SECURITY_NOFORCE_RLS
+ * (InNoForceRLSOperation()); the flag stays set for everything that runs
+ * beneath it, user triggers and functions included.  To tell them apart,
+ * every function that is not built in and whose call is set up while the
+ * flag is set is reported to PostgreSQL as needing the function manager
+ * hook (needs_fmgr_hook, as sepgsql does): its calls then go through
+ * fmgr_security_definer, which calls fmgr_hook at its start, end and abort.
+ * user_function_depth counts the calls of such functions that started
+ * while the flag was set and have not ended.  Everything a referential
+ * action's statement runs is set up while the flag is set (its executor,
+ * triggers, expressions, and the AFTER triggers it queues, which fire at
+ * its own end); so any user code beneath it, however deep, runs under a
+ * counted call.  Built-in functions (fmgr_isbuiltin) are never hooked:
+ * they run no user statements.  A statement is exempt only when the flag is
+ * set and no counted call is running.
+ *
+ * The action's own UPDATE can be made to write rows of user-chosen size:
+ * by a BEFORE UPDATE (or, for a row moved to another partition, BEFORE
+ * INSERT) row trigger of the referencing table changing NEW, by stored
+ * generated columns, by indexes on expressions or of access methods other
+ * than btree and hash (user code computes the keys, or one row makes many
+ * entries), or by a column default (SET DEFAULT) that is not a small
+ * value.  Such an UPDATE is not exempt: it is published and polled
+ * like any other, and refused when it ends if it updated a row while a
+ * target it writes into is rejected (not before it starts: most run for a
+ * referenced row that no row of that table references, and write nothing).
+ *
+ * fmgr_hook events nest: a stack of one bit per level says whether a call
+ * was counted, so that calls hooked for another reason (SECURITY DEFINER,
+ * SET clauses, another extension's hook) never count.  Calls deeper than
+ * the stack are all counted (fail closed).  A top-level abort resets it.
+ */
+static int	user_function_depth = 0;	/* counted calls running */
+static int	hooked_depth = 0;	/* all hooked calls running */
+static uint64 hooked_counted = 0;	/* bit i: the call at level i counts */
+
+/* The biggest value a referential action may write and stay exempt */
+#define DQ_RI_SMALL_VALUE	256
+
+static bool
+dq_needs_fmgr_hook(Oid fn_oid)
+{
+	HeapTuple	tuple;
+	bool		user;
+
+	if (prev_needs_fmgr_hook && prev_needs_fmgr_hook(fn_oid))
+		return true;
+	if (DiskquotaShared == NULL || !InNoForceRLSOperation())
+		return false;
+	/* RI_FKey_* functions are built in: they never come here */
+	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn_oid));
+	if (!HeapTupleIsValid(tuple))
+		return true;
+	user = ((Form_pg_proc) GETSTRUCT(tuple))->prolang != INTERNALlanguageId;
+	ReleaseSysCache(tuple);
+	return user;
+}
+
+static void
+dq_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *arg)
+{
+	bool		counted;
+
+	switch (event)
+	{
+		case FHET_START:
+			/* first the other hook: if it fails, there is no FHET_ABORT */
+			if (prev_fmgr_hook)
+				prev_fmgr_hook(event, flinfo, arg);
+			counted = hooked_depth >= 64 || InNoForceRLSOperation();
+			if (hooked_depth < 64)
+			{
+				if (counted)
+					hooked_counted |= UINT64CONST(1) << hooked_depth;
+				else
+					hooked_counted &= ~(UINT64CONST(1) << hooked_depth);
+			}
+			hooked_depth++;
+			if (counted)
+				user_function_depth++;
+			break;
+		case FHET_END:
+		case FHET_ABORT:
+			if (hooked_depth > 0)
+			{
+				hooked_depth--;
+				counted = hooked_depth >= 64 ||
+					(hooked_counted & (UINT64CONST(1) << hooked_depth)) != 0;
+				if (counted && user_function_depth > 0)
+					user_function_depth--;
+			}
+			if (prev_fmgr_hook)
+				prev_fmgr_hook(event, flinfo, arg);
+			break;
+	}
+}
+
+/*
+ * Is a value the action's UPDATE writes small whatever the user did: a
+ * column of the scanned row (copied), a parameter (the referenced key,
+ * bounded by its index), NULL, a value of a fixed-length type, or a small
+ * constant?
+ */
+static bool
+ri_small_value(Node *node)
+{
+	while (node != NULL && (IsA(node, RelabelType) || IsA(node, CoerceToDomain)))
+		node = IsA(node, RelabelType) ? (Node *) ((RelabelType *) node)->arg :
+			(Node *) ((CoerceToDomain *) node)->arg;
+	if (node == NULL || IsA(node, Var) || IsA(node, Param))
+		return true;
+	if (IsA(node, Const))
+	{
+		Const	   *c = (Const *) node;
+
+		if (c->constisnull || c->constlen > 0)
+			return true;
+		if (c->constlen == -1)
+			return !VARATT_IS_EXTERNAL(DatumGetPointer(c->constvalue)) &&
+				VARSIZE_ANY(DatumGetPointer(c->constvalue)) <= DQ_RI_SMALL_VALUE;
+		return false;
+	}
+	return get_typlen(exprType(node)) > 0;
+}
+
+/* Does every plan node below (and at) plan compute only small values? */
+static bool
+ri_plan_writes_small(Plan *plan)
+{
+	ListCell   *lc;
+
+	if (plan == NULL)
+		return true;
+	foreach(lc, plan->targetlist)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		if (!tle->resjunk && !ri_small_value((Node *) tle->expr))
+			return false;
+	}
+	if (IsA(plan, Append))
+	{
+		foreach(lc, ((Append *) plan)->appendplans)
+		{
+			if (!ri_plan_writes_small((Plan *) lfirst(lc)))
+				return false;
+		}
+	}
+	else if (IsA(plan, MergeAppend))
+	{
+		foreach(lc, ((MergeAppend *) plan)->mergeplans)
+		{
+			if (!ri_plan_writes_small((Plan *) lfirst(lc)))
+				return false;
+		}
+	}
+	return ri_plan_writes_small(plan->lefttree) &&
+		ri_plan_writes_small(plan->righttree);
+}
+
+/*
+ * Can an index make what is written into its table bigger than the action
+ * wants: an index on expressions (user code computes its keys), or of an
+ * access method that may add many entries per row (GIN) or large ones?
+ */
+static bool
+ri_index_enlarges(Relation index)
+{
+	return (index->rd_rel->relam != BTREE_AM_OID &&
+			index->rd_rel->relam != HASH_AM_OID) ||
+		!heap_attisnull(index->rd_indextuple, Anum_pg_index_indexprs, NULL);
+}
+
+/*
+ * Can user code make rows written into rel bigger than the action wants?
+ * The indexes are those the executor opened (rri), or looked up.
+ */
+static bool
+ri_relation_enlarges(Relation rel, ResultRelInfo *rri)
+{
+	TriggerDesc *trigdesc = rel->trigdesc;
+	bool		enlarges = false;
+
+	if (trigdesc != NULL &&
+		(trigdesc->trig_update_before_row || trigdesc->trig_insert_before_row))
+		return true;
+	if (rel->rd_att->constr != NULL && rel->rd_att->constr->has_generated_stored)
+		return true;
+	if (!rel->rd_rel->relhasindex)
+		return false;
+	if (rri != NULL && rri->ri_IndexRelationDescs != NULL)
+	{
+		int			i;
+
+		for (i = 0; i < rri->ri_NumIndices && !enlarges; i++)
+			enlarges = ri_index_enlarges(rri->ri_IndexRelationDescs[i]);
+	}
+	else
+	{
+		List	   *indexes = RelationGetIndexList(rel);
+		ListCell   *lc;
+
+		foreach(lc, indexes)
+		{
+			Relation	index = RelationIdGetRelation(lfirst_oid(lc));
+
+			if (index == NULL)
+				continue;
+			enlarges = ri_index_enlarges(index);
+			RelationClose(index);
+			if (enlarges)
+				break;
+		}
+		list_free(indexes);
+	}
+	return enlarges;
+}
+
+/* The same for the result relations of one ModifyTable node */
+static bool
+ri_modify_table_enlarges(Plan *plan, EState *estate)
+{
+	ModifyTable *mt = (ModifyTable *) plan;
+	ListCell   *lc;
+
+	if (mt == NULL || !IsA(mt, ModifyTable) || !modify_table_loads(mt))
+		return false;
+	if (mt->operation != CMD_UPDATE || !ri_plan_writes_small(outerPlan(mt)))
+		return true;
+	foreach(lc, mt->resultRelations)
+	{
+		Index		rti = lfirst_int(lc);
+		ResultRelInfo *rri;
+
+		if (rti == 0 || rti > estate->es_range_table_size ||
+			(rri = estate->es_result_relations[rti - 1]) == NULL ||
+			rri->ri_RelationDesc == NULL)
+			return true;
+		if (ri_relation_enlarges(rri->ri_RelationDesc, rri))
+			return true;
+	}
+	/* a row may move to any partition */
+	if (mt->rootRelation > 0)
+	{
+		ResultRelInfo *root;
+
+		if (mt->rootRelation > estate->es_range_table_size ||
+			(root = estate->es_result_relations[mt->rootRelation - 1]) == NULL)
+			return true;
+		foreach(lc, find_all_inheritors(RelationGetRelid(root->ri_RelationDesc),
+										NoLock, NULL))
+		{
+			Relation	part = RelationIdGetRelation(lfirst_oid(lc));
+			bool		enlarges;
+
+			if (part == NULL)
+				continue;
+			enlarges = ri_relation_enlarges(part, NULL);
+			RelationClose(part);
+			if (enlarges)
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Is this query the statement of a referential action (run with
+ * SECURITY_NOFORCE_RLS by no user code)?
+ */
+static inline bool
+ri_statement(QueryDesc *queryDesc pg_attribute_unused())
+{
+	return InNoForceRLSOperation() && user_function_depth == 0;
+}
+
+/*
+ * Is this started query the statement of a referential action, writing
+ * only what the action decides?  Then it is exempt.
+ */
+static bool
+ri_exempt(QueryDesc *queryDesc)
+{
+	EState	   *estate = queryDesc->estate;
+	ListCell   *lc;
+
+	if (!ri_statement(queryDesc))
+		return false;
+	if (estate == NULL || estate->es_result_relations == NULL)
+		return false;
+	if (ri_modify_table_enlarges(queryDesc->plannedstmt->planTree, estate))
+		return false;
+	foreach(lc, queryDesc->plannedstmt->subplans)
+	{
+		if (ri_modify_table_enlarges((Plan *) lfirst(lc), estate))
+			return false;
+	}
+	return true;
+}
+
 static void
 dq_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
@@ -788,25 +1152,33 @@ dq_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		/* nothing to publish or poll: they pass it straight on */
 		started.nwrites = 0;
 		started.finish_writes = false;
+		started.overflow = 0;
+		refuse_after_stop_request();
 		if (diskquota_any_rejected())
 			check_statement(queryDesc);
 		return;
 	}
 	started.nwrites = statement_writes(queryDesc, started.writes,
-									   &started.finish_writes);
+									   &started.finish_writes, &started.overflow);
 	if (started.nwrites == 0)
 		return;
 
 	/*
-	 * Referential actions (ON DELETE SET NULL, ON UPDATE CASCADE) run as
-	 * UPDATEs in the name of the statement that caused them, which is
-	 * itself checked; a DELETE must never be refused.
+	 * The statement of a referential action (ON DELETE SET NULL, ON UPDATE
+	 * CASCADE) runs in the name of the statement that caused it, which is
+	 * itself checked: see ri_exempt.  One that user code can enlarge is
+	 * not refused before it starts, as it may update no row: it is polled
+	 * while it runs and refused when it ends if it updated a row
+	 * (ri_check_processed).
 	 */
-	if (InNoForceRLSOperation())
+	if (ri_exempt(queryDesc))
 	{
 		started.nwrites = 0;
 		return;
 	}
+	if (ri_statement(queryDesc))
+		return;
+	refuse_after_stop_request();
 	if (diskquota_any_rejected())
 		check_statement(queryDesc);
 }
@@ -824,9 +1196,29 @@ static uint64 write_generation = 0;
 static volatile sig_atomic_t write_running = false;
 /* Timeouts that fired while it ran */
 static volatile sig_atomic_t write_ticks = 0;
+/* It writes temporary relations, whose growth only the worker sees */
+static volatile sig_atomic_t write_wakes_often = false;
 /* Set by the timeout handler when it interrupted the statement */
 static volatile sig_atomic_t cancel_sent = false;
 static TimeoutId cancel_check_timeout = MAX_TIMEOUTS;
+
+/*
+ * The worker asked to stop the running statement, which has run long
+ * enough to be stopped: nothing nested in it may start writing (a function
+ * that swallowed the interrupt would go on writing otherwise), bounded
+ * INSERTs included.  The request stays for the statement's end.  Called
+ * before a nested execution that loads starts.
+ */
+static void
+refuse_after_stop_request(void)
+{
+	DiskquotaTarget target;
+
+	if (write_depth > 0 && write_ticks >= 2 &&
+		diskquota_slot_cancel_requested(write_generation) &&
+		diskquota_slot_peek_cancel(write_generation, &target))
+		report_rejected(&target);
+}
 
 /*
  * The timeout that polls the slot is a one-shot timeout that re-arms itself
@@ -853,13 +1245,22 @@ cancel_check_handler(void)
 	/*
 	 * From the second firing on, the statement has run for at least a whole
 	 * interval: only then is it stopped (a statement shorter than that is
-	 * never stopped, whatever its phase against the timer), and the worker
-	 * is woken once, in case nothing else wakes it.
+	 * never stopped, whatever its phase against the timer), and the worker is
+	 * woken, in case nothing else wakes it: once, or at every firing if
+	 * the statement writes temporary relations, whose files the file-change
+	 * feed cannot map (the worker then also refreshes every interval on its
+	 * own, but only from its first refresh that sees the statement).
 	 */
-	if (++write_ticks == 2)
+	if (++write_ticks == 2 || (write_ticks > 2 && write_wakes_often))
 		diskquota_wake_worker_from_handler();
-	/* never take over a cancel already pending (a user's, a timeout's) */
-	if (write_ticks >= 2 && !cancel_sent && !QueryCancelPending &&
+
+	/*
+	 * The interrupt is sent again at every firing while the request stands:
+	 * an exception block of a function the statement runs may have caught
+	 * the one sent before (WHEN query_canceled).  Never take over a cancel
+	 * already pending (a user's, a timeout's, or ours not processed yet).
+	 */
+	if (write_ticks >= 2 && !QueryCancelPending &&
 		diskquota_slot_cancel_requested(write_generation))
 	{
 		cancel_sent = true;
@@ -871,17 +1272,32 @@ cancel_check_handler(void)
 		enable_timeout_after(cancel_check_timeout, diskquota_load_check_interval);
 }
 
+/*
+ * A writing execution begins: publish what it writes (overflow: the
+ * DQ_SLOT_*_OVERFLOW bits of what did not fit in writes) and, for the
+ * outermost one, start polling.
+ */
 static void
-begin_write(const DiskquotaSlotWrite *writes, int n)
+begin_write_overflow(const DiskquotaSlotWrite *writes, int n, int overflow)
 {
+	bool		temp = (overflow & DQ_SLOT_TEMP_OVERFLOW) != 0;
+	int			i;
+
+	for (i = 0; i < n && !temp; i++)
+		temp = writes[i].temp;
+
+	refuse_after_stop_request();
 	if (write_depth++ > 0)
 	{
-		(void) diskquota_slot_begin_write(false, writes, n);
+		(void) diskquota_slot_begin_write(false, writes, n, overflow);
+		if (temp)
+			write_wakes_often = true;
 		return;
 	}
 	cancel_sent = false;
 	write_ticks = 0;
-	write_generation = diskquota_slot_begin_write(true, writes, n);
+	write_wakes_often = temp;
+	write_generation = diskquota_slot_begin_write(true, writes, n, overflow);
 	if (write_generation == 0 || diskquota_load_check_interval <= 0)
 		return;
 	/* the handler must see the generation before it sees the flag */
@@ -894,6 +1310,12 @@ begin_write(const DiskquotaSlotWrite *writes, int n)
 		diskquota_prepare_wake_from_handler();
 		enable_timeout_after(cancel_check_timeout, diskquota_load_check_interval);
 	}
+}
+
+static void
+begin_write(const DiskquotaSlotWrite *writes, int n)
+{
+	begin_write_overflow(writes, n, 0);
 }
 
 /*
@@ -946,60 +1368,73 @@ end_write_error(MemoryContext oldcontext, uint64 generation)
 	ErrorData  *edata;
 	DiskquotaTarget target;
 	bool		outermost;
+	bool		sent;
 
 	/* first of all: stop the polling, so that nothing more is raised */
 	outermost = end_write();
 	MemoryContextSwitchTo(oldcontext);
 	/* what this execution and those nested in it wrote */
 	mark_failed_writes(writes, nwrites);
-	if (!outermost || !cancel_sent)
+	if (!outermost)
 		PG_RE_THROW();
 
 	/*
 	 * Only the outermost execution decides, so that the quota error cannot
 	 * be swallowed by an exception block of a trigger or function that the
-	 * statement runs: below it, our cancel passes through as a cancel.
+	 * statement runs: below it, our cancel passes through as a cancel.  The
+	 * request is withdrawn whatever the error: the statement fails anyway.
 	 */
+	sent = cancel_sent;
 	cancel_sent = false;
+	if (!diskquota_slot_take_cancel(generation, &target))
+		PG_RE_THROW();
 	edata = CopyErrorData();
-	if (diskquota_slot_take_cancel(generation, &target))
+	if (sent && edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
 	{
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-		{
-			FlushErrorState();
-			FreeErrorData(edata);
-			report_rejected(&target);
-		}
-		/* another error came first: our cancel must not survive it */
+		FlushErrorState();
+		FreeErrorData(edata);
 		QueryCancelPending = false;
+		report_rejected(&target);
 	}
+	/* another error came first: our cancel must not survive it */
+	if (sent)
+		QueryCancelPending = false;
 	FreeErrorData(edata);
 	PG_RE_THROW();
 }
 
 /*
- * A writing execution completed.  If we interrupted the statement but the
- * interrupt was not processed yet, the statement did write into a rejected
- * target: fail it with the quota error now rather than let the cancel hit
- * whatever runs next.
+ * A writing execution completed.  If the worker asked to stop this
+ * statement and it ran long enough to be stopped (two check intervals, see
+ * cancel_check_handler), it did write into a rejected target: fail it with
+ * the quota error now, whether the interrupt we sent is still pending, was
+ * swallowed by an exception block of a function the statement ran (WHEN
+ * query_canceled), or was not sent yet.  Such a statement never completes.
+ * A shorter one is never stopped, so that whether a short statement
+ * succeeds does not depend on when the worker refreshes.  Our interrupt,
+ * if still pending, is discarded, so that it cannot hit whatever runs next.
  */
 static void
 end_write_ok(uint64 generation)
 {
 	DiskquotaTarget target;
+	bool		sent;
+	bool		stoppable;
 
-	if (!end_write() || !cancel_sent)
+	/* read before end_write() stops the timeout handler counting */
+	stoppable = write_ticks >= 2;
+	if (!end_write())
 		return;
+	sent = cancel_sent;
 	cancel_sent = false;
 	if (diskquota_slot_take_cancel(generation, &target))
 	{
-		if (QueryCancelPending)
-		{
+		if (sent)
 			QueryCancelPending = false;
+		if (sent || stoppable)
 			report_rejected(&target);
-		}
 	}
-	else
+	else if (sent)
 	{
 		/*
 		 * diskquota.pause() withdrew the request after we interrupted
@@ -1027,9 +1462,10 @@ next_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
  */
 static int
 query_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *buf,
-			 const DiskquotaSlotWrite **writes, bool *finish_writes)
+			 const DiskquotaSlotWrite **writes, bool *finish_writes, int *overflow)
 {
 	*finish_writes = false;
+	*overflow = 0;
 	*writes = buf;
 	if (!diskquota_enforcing || queryDesc->plannedstmt->resultRelations == NIL)
 		return 0;
@@ -1038,11 +1474,12 @@ query_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *buf,
 	{
 		*writes = started.writes;
 		*finish_writes = started.finish_writes;
+		*overflow = started.overflow;
 		return started.nwrites;
 	}
-	if (InNoForceRLSOperation())
+	if (ri_exempt(queryDesc))
 		return 0;
-	return statement_writes(queryDesc, buf, finish_writes);
+	return statement_writes(queryDesc, buf, finish_writes, overflow);
 }
 
 /*
@@ -1057,15 +1494,30 @@ started_without_writes(QueryDesc *queryDesc)
 		started.plannedstmt == queryDesc->plannedstmt && started.nwrites == 0;
 }
 
+/*
+ * A referential action's statement that user code can enlarge (not
+ * exempt) updated a row: refuse it now if it writes into a rejected
+ * target.  Called after an execution that completed.
+ */
+static void
+ri_check_processed(QueryDesc *queryDesc)
+{
+	if (ri_statement(queryDesc) && queryDesc->estate != NULL &&
+		queryDesc->estate->es_processed > 0 && diskquota_any_rejected())
+		check_statement(queryDesc);
+}
+
 /* ExecutorRun of a query that may write: published and polled */
 static pg_noinline void
 run_writing(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 			bool execute_once)
 {
-	DiskquotaSlotWrite buf[DQ_MAX_STATEMENT_WRITES];
+	DiskquotaSlotWrite buf[DQ_MAX_QUERY_WRITES];
 	const DiskquotaSlotWrite *writes;
 	bool		finish_writes;
-	int			nwrites = query_writes(queryDesc, buf, &writes, &finish_writes);
+	int			overflow;
+	int			nwrites = query_writes(queryDesc, buf, &writes, &finish_writes,
+									   &overflow);
 	uint64		generation;
 	MemoryContext oldcontext = CurrentMemoryContext;
 
@@ -1075,7 +1527,7 @@ run_writing(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 		return;
 	}
 
-	begin_write(writes, nwrites);
+	begin_write_overflow(writes, nwrites, overflow);
 	generation = write_generation;
 	PG_TRY();
 	{
@@ -1087,6 +1539,7 @@ run_writing(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 	}
 	PG_END_TRY();
 	end_write_ok(generation);
+	ri_check_processed(queryDesc);
 }
 
 static void
@@ -1113,10 +1566,12 @@ next_ExecutorFinish(QueryDesc *queryDesc)
 static pg_noinline void
 finish_writing(QueryDesc *queryDesc)
 {
-	DiskquotaSlotWrite buf[DQ_MAX_STATEMENT_WRITES];
+	DiskquotaSlotWrite buf[DQ_MAX_QUERY_WRITES];
 	const DiskquotaSlotWrite *writes;
 	bool		finish_writes;
-	int			nwrites = query_writes(queryDesc, buf, &writes, &finish_writes);
+	int			overflow;
+	int			nwrites = query_writes(queryDesc, buf, &writes, &finish_writes,
+									   &overflow);
 	uint64		generation;
 	MemoryContext oldcontext = CurrentMemoryContext;
 
@@ -1126,7 +1581,7 @@ finish_writing(QueryDesc *queryDesc)
 		return;
 	}
 
-	begin_write(writes, nwrites);
+	begin_write_overflow(writes, nwrites, overflow);
 	generation = write_generation;
 	PG_TRY();
 	{
@@ -1138,6 +1593,7 @@ finish_writing(QueryDesc *queryDesc)
 	}
 	PG_END_TRY();
 	end_write_ok(generation);
+	ri_check_processed(queryDesc);
 }
 
 /*
@@ -1165,6 +1621,8 @@ enforcement_xact_callback(XactEvent event, void *arg pg_attribute_unused())
 	if (event != XACT_EVENT_ABORT)
 		return;
 	internal_sql_depth = 0;
+	user_function_depth = 0;
+	hooked_depth = 0;
 	if (write_depth == 0)
 		return;
 	write_depth = 1;

@@ -42,6 +42,11 @@
  * by backends as a fast path: when it reads zero nothing is rejected.
  * A backend that reads a value just before the worker publishes a new
  * rejection behaves as if its statement had started a moment earlier.
+ * reject_epoch is advanced, with the lock held exclusive, each time an
+ * entry becomes rejected, and the entry's rejected_at set to the new
+ * value; backends read it without the lock when their statement's slot
+ * overflows (backendslot.c): a rejection published after that read has a
+ * larger rejected_at.
  *
  *-------------------------------------------------------------------------
  */
@@ -57,12 +62,14 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/transam.h"
 #include "access/xact.h"
 #include "access/xlog.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_tablespace.h"
 #include "commands/dbcommands.h"
@@ -72,6 +79,7 @@
 #include "miscadmin.h"
 #include "storage/fd.h"
 #include "storage/lmgr.h"
+#include "storage/procarray.h"
 #include "storage/shmem.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -82,6 +90,7 @@
 #include "utils/relfilenodemap.h"
 #include "utils/relmapper.h"
 #include "utils/resowner.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "diskquota.h"
@@ -104,12 +113,14 @@ typedef struct QuotaMapEntry
 	int64		used_bytes;
 	bool		rejected;
 	bool		seen;			/* worker's mark during publication */
+	uint64		rejected_at;	/* reject_epoch when it became rejected */
 } QuotaMapEntry;
 
 typedef struct QuotaMapHeader
 {
 	LWLock	   *lock;
 	pg_atomic_uint32 nrejected;
+	pg_atomic_uint64 reject_epoch;	/* advanced by each new rejection */
 } QuotaMapHeader;
 
 static QuotaMapHeader *QuotaHeader = NULL;
@@ -135,6 +146,7 @@ diskquota_quota_shmem_init(void)
 	{
 		QuotaHeader->lock = &(GetNamedLWLockTranche("diskquota"))[DQ_LWLOCK_QUOTA].lock;
 		pg_atomic_init_u32(&QuotaHeader->nrejected, 0);
+		pg_atomic_init_u64(&QuotaHeader->reject_epoch, 0);
 	}
 
 	memset(&ctl, 0, sizeof(ctl));
@@ -203,6 +215,44 @@ diskquota_rejected_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
 		result = target_rejected(dbid, DQ_DATABASE_QUOTA, dbid, InvalidOid, target);
 	LWLockRelease(QuotaHeader->lock);
 	return result;
+}
+
+/*
+ * The rejection epoch: it advances each time a target of any database
+ * becomes rejected.  Lock-free.
+ */
+uint64
+diskquota_reject_epoch(void)
+{
+	return QuotaHeader == NULL ? 0 : pg_atomic_read_u64(&QuotaHeader->reject_epoch);
+}
+
+/*
+ * Did a target of this database become rejected after the rejection epoch
+ * was "epoch"?  Sets *target to one of them.
+ */
+static bool
+newly_rejected(uint64 epoch, DiskquotaTarget *target)
+{
+	HASH_SEQ_STATUS status;
+	QuotaMapEntry *entry;
+	bool		found = false;
+
+	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
+	hash_seq_init(&status, QuotaMap);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		if (entry->key.dbid == MyDatabaseId && entry->rejected &&
+			entry->rejected_at > epoch)
+		{
+			*target = entry->key.target;
+			found = true;
+			hash_seq_term(&status);
+			break;
+		}
+	}
+	LWLockRelease(QuotaHeader->lock);
+	return found;
 }
 
 /* A palloc'd copy of the published entries of a database. */
@@ -1644,7 +1694,10 @@ set_entry(QuotaMapEntry *entry, ConfiguredQuota *quota)
 	entry->used_bytes = quota->used_bytes;
 	entry->seen = true;
 	if (quota->rejected && !entry->rejected)
+	{
 		pg_atomic_fetch_add_u32(&QuotaHeader->nrejected, 1);
+		entry->rejected_at = pg_atomic_add_fetch_u64(&QuotaHeader->reject_epoch, 1);
+	}
 	else if (!quota->rejected && entry->rejected)
 		pg_atomic_fetch_sub_u32(&QuotaHeader->nrejected, 1);
 	entry->rejected = quota->rejected;
@@ -1786,6 +1839,164 @@ uncommitted_usage(List *files)
 }
 
 /*
+ * Relations that in-progress transactions created or gave a new
+ * relfilenode, found in the catalog (dirty_catalog_files): when their
+ * transaction ends, the model re-sizes them (after a commit it finds them
+ * in pg_class; after a rollback their files are gone).  Nobody else would
+ * report them after a COMMIT PREPARED.  In ModelContext.
+ */
+typedef struct DirtyPending
+{
+	TransactionId xid;
+	Oid			relid;
+} DirtyPending;
+
+static List *dirty_pending = NIL;
+
+/* The table a TOAST relation of an uncommitted transaction belongs to */
+static bool
+dirty_toast_table(Form_pg_class toast, SnapshotData *dirty, Oid *nspoid, Oid *owner)
+{
+	Oid			table;
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		found = false;
+
+	if (sscanf(NameStr(toast->relname), "pg_toast_%u", &table) != 1)
+		return false;
+	rel = table_open(RelationRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_class_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(table));
+	scan = systable_beginscan(rel, ClassOidIndexId, true, dirty, 1, &key);
+	if (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tuple);
+
+		*nspoid = form->relpersistence == RELPERSISTENCE_TEMP ?
+			InvalidOid : form->relnamespace;
+		*owner = form->relowner;
+		found = true;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
+ * Add to *files the files of relations that in-progress transactions,
+ * prepared ones included, created or gave a new relfilenode, and that no
+ * slot published: those of a transaction that created more than its slot
+ * holds, and those of prepared transactions, whose sessions have moved on.
+ * pg_class is read with a dirty snapshot, which sees the rows such
+ * transactions inserted; a row counts if its inserting transaction is in
+ * progress and its files are not those of a relation the model knows (a
+ * catalog update that kept the files, e.g. CREATE INDEX on the table).
+ * Called only while such files may exist: it reads all of pg_class.
+ */
+static void
+dirty_catalog_files(List **files)
+{
+	SnapshotData dirty;
+	Relation	rel;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	MemoryContext oldcontext;
+
+	InitDirtySnapshot(dirty);
+	rel = table_open(RelationRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, &dirty, 0, NULL);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tuple);
+		TransactionId xmin = HeapTupleHeaderGetXmin(tuple->t_data);
+		RelFileNode rnode;
+		BackendId	backend;
+		FileMapKey	key;
+		DiskquotaSlotFile *file;
+		DirtyPending *pending;
+		ListCell   *lc;
+		bool		known = false;
+
+		if (!TransactionIdIsNormal(xmin) ||
+			TransactionIdPrecedes(xmin, TransactionXmin) ||
+			!TransactionIdIsInProgress(xmin))
+			continue;
+		if (!pg_class_files(form->oid, form, &rnode, &backend))
+			continue;
+		memset(&key, 0, sizeof(key));
+		key.spcnode = rnode.spcNode;
+		key.relfilenode = rnode.relNode;
+		if (backend == InvalidBackendId &&
+			hash_search(FileMap, &key, HASH_FIND, NULL) != NULL)
+			continue;
+		foreach(lc, *files)
+		{
+			DiskquotaSlotFile *other = lfirst(lc);
+
+			if (RelFileNodeEquals(other->rnode, rnode) && other->backend == backend)
+			{
+				known = true;
+				break;
+			}
+		}
+		if (known)
+			continue;
+		file = palloc(sizeof(DiskquotaSlotFile));
+		file->rnode = rnode;
+		file->backend = backend;
+		file->nspoid = form->relpersistence == RELPERSISTENCE_TEMP ?
+			InvalidOid : form->relnamespace;
+		file->owner = form->relowner;
+		/* a TOAST relation is charged to its table (an index has its table's) */
+		if (form->relkind == RELKIND_TOASTVALUE &&
+			!dirty_toast_table(form, &dirty, &file->nspoid, &file->owner))
+			file->nspoid = InvalidOid;
+		*files = lappend(*files, file);
+
+		oldcontext = MemoryContextSwitchTo(ModelContext);
+		pending = palloc(sizeof(DirtyPending));
+		pending->xid = xmin;
+		pending->relid = form->oid;
+		dirty_pending = lappend(dirty_pending, pending);
+		MemoryContextSwitchTo(oldcontext);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
+/*
+ * The relations dirty_catalog_files found whose transaction has ended: to
+ * be re-sized now.  Returns their OIDs.
+ */
+static List *
+dirty_pending_ended(void)
+{
+	List	   *ended = NIL;
+	List	   *still = NIL;
+	ListCell   *lc;
+	MemoryContext oldcontext = MemoryContextSwitchTo(ModelContext);
+
+	foreach(lc, dirty_pending)
+	{
+		DirtyPending *pending = lfirst(lc);
+
+		if (TransactionIdIsInProgress(pending->xid))
+			still = lappend(still, pending);
+		else
+		{
+			ended = list_append_unique_oid(ended, pending->relid);
+			pfree(pending);
+		}
+	}
+	list_free(dirty_pending);
+	dirty_pending = still;
+	MemoryContextSwitchTo(oldcontext);
+	return ended;
+}
+
+/*
  * Which rejected target, if any, does one write of a running statement go
  * into?  Its TOAST and indexes may be in other tablespaces than the table:
  * the model knows which.  A partitioned table stands for its partitions.
@@ -1862,7 +2073,10 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
 				  bool *paused)
 {
 	List	   *changed_files = NIL;
-	bool		files_overflow;
+	int			slot_overflow;
+	bool		temp_writes;
+	bool		dirty;
+	List	   *ended;
 	bool		writers;
 	bool		feed;
 	bool		drained;
@@ -1895,10 +2109,30 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
 	 */
 	feed = drained && diskquota_feed_watches_my_database();
 	writers = diskquota_slot_collect(MyDatabaseId, feed, &written, &files,
-									 &files_overflow);
-	if (files_overflow)
+									 &slot_overflow, &temp_writes);
+	if (slot_overflow != 0)
 		*degraded |= DQ_DEGRADED_SLOT_FULL;
-	*writing = writers && !feed;
+
+	/*
+	 * Refresh often while a statement writes what the feed cannot report:
+	 * temporary relations, or anything without the feed.
+	 */
+	*writing = writers && (!feed || temp_writes);
+
+	/*
+	 * A statement writes more relations than its slot holds: those left out
+	 * are seen growing only by a full rescan, unless the feed reports them.
+	 * A transaction created more relations than its slot holds, or a
+	 * prepared one created some: their files are found in the catalog.
+	 */
+	if ((slot_overflow & DQ_SLOT_WRITES_OVERFLOW) &&
+		(!feed || (slot_overflow & DQ_SLOT_TEMP_OVERFLOW)))
+		full = true;
+	dirty = (slot_overflow & DQ_SLOT_FILES_OVERFLOW) != 0 ||
+		diskquota_slot_prepared_pending(MyDatabaseId);
+	ended = dirty_pending_ended();
+	if (!full)
+		active = list_concat_unique_oid(active, ended);
 
 	if (full)
 		full_rescan();
@@ -1922,6 +2156,13 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
 		}
 		table_close(pg_index, AccessShareLock);
 	}
+	/*
+	 * A full rescan (at start: prepared transactions survive a restart,
+	 * their records in the slots do not) looks too, and so does every
+	 * refresh while a transaction found so is still in progress.
+	 */
+	if (dirty || full || dirty_pending != NIL)
+		dirty_catalog_files(&files);
 	extra = uncommitted_usage(files);
 
 	quotas = load_quota_config(paused);
@@ -1942,7 +2183,8 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
 	/* stop the statements that write into a rejected target */
 	if (writers && diskquota_any_rejected() && !*paused_flag)
 	{
-		diskquota_slot_cancel_writers(MyDatabaseId, is_rejected_write, paused_flag);
+		diskquota_slot_cancel_writers(MyDatabaseId, is_rejected_write, newly_rejected,
+									  paused_flag);
 		diskquota_stop_growing_maintenance(paused_flag);
 	}
 
@@ -1971,7 +2213,7 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
 		ereport(WARNING,
 				(errmsg("diskquota cannot count all uncommitted relations in database \"%s\"",
 						get_database_name(MyDatabaseId)),
-				 errdetail("A transaction created or rewrote more relations, or a statement wrote into more, than a backend slot holds; the excess is counted after commit and checked before the next statement.")));
+				 errdetail("A transaction created or rewrote more relations, or a statement wrote into more, than a backend slot holds; diskquota finds the excess in the catalog or by full rescans, and stops such a statement when any target of the database becomes rejected.")));
 	published_degraded = *degraded;
 	return true;
 }
