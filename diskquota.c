@@ -1561,6 +1561,7 @@ dq_database_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 {
 	volatile Oid dbid = InvalidOid;
 
+	diskquota_check_extension_command(pstmt->utilityStmt);
 	PG_TRY();
 	{
 		/* held inside the block: a cancel while we wait lifts the hold */
@@ -1596,7 +1597,15 @@ diskquota_worker_main(Datum main_arg)
 	pqsignal(SIGTERM, worker_sigterm);
 	BackgroundWorkerUnblockSignals();
 
-	BackgroundWorkerInitializeConnectionByOid(dbid, InvalidOid, 0);
+	/*
+	 * A fixed configuration, whatever the database's owner set for it
+	 * (ALTER DATABASE ... SET), and a connection whatever its connection
+	 * settings (ALLOW_CONNECTIONS false): see ownobjects.c.
+	 */
+	diskquota_fix_worker_settings();
+	BackgroundWorkerInitializeConnectionByOid(dbid, InvalidOid,
+											  BGWORKER_BYPASS_ALLOWCONN);
+	diskquota_check_worker_identity();
 	pgstat_report_appname("diskquota worker");
 
 	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);

@@ -24,6 +24,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_tablespace_d.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "commands/tablespace.h"
 #include "commands/dbcommands.h"
 #include "executor/spi.h"
@@ -196,82 +197,121 @@ quota_type_name(DiskquotaQuotaType type)
  * Schema and role quotas work with version 1.0 of the table too: it has
  * no tablespace columns, and its unique constraint has the same name.
  */
+/*
+ * One of the extension's own tables (quota_config, pause_state), qualified
+ * for a statement: found through the extension's catalog entry, never by
+ * name through a search_path (ownobjects.c).
+ */
+static char *
+own_table(const char *relname)
+{
+	Oid			relid = diskquota_own_table(get_extension_oid(DISKQUOTA_EXTENSION_NAME, false),
+											relname);
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table \"%s\" of extension \"%s\" does not exist",
+						relname, DISKQUOTA_EXTENSION_NAME)));
+	return diskquota_qualified_name(relid);
+}
+
+/*
+ * Run one statement of ours on our tables, as the caller (a superuser),
+ * under the fixed settings of ownobjects.c: no name or operator resolved
+ * through a schema the database owner or a tenant controls.
+ */
+static void
+execute_own_sql(const char *sql, int nargs, Oid *argtypes, Datum *values)
+{
+	int			nestlevel = diskquota_internal_sql_begin();
+	int			ret;
+
+	SPI_connect();
+	ret = diskquota_execute_internal(sql, nargs, argtypes, values);
+	if (ret < 0)
+		elog(ERROR, "diskquota could not run \"%s\": error code %d", sql, ret);
+	SPI_finish();
+	diskquota_internal_sql_end(nestlevel);
+}
+
+/*
+ * Insert, update or (for a negative size) delete one quota_config row.
+ * Schema and role quotas work with version 1.0 of the table too: it has
+ * no tablespace columns, and its unique constraint has the same name.
+ */
 static void
 store_quota(const DiskquotaTarget *target, int64 bytes)
 {
 	Oid			argtypes[4] = {TEXTOID, OIDOID, INT8OID, OIDOID};
 	Datum		values[4];
+	char	   *config = own_table("quota_config");
 	const char *sql;
-	int			ret;
 
 	values[0] = CStringGetTextDatum(quota_type_name(target->type));
 	values[1] = ObjectIdGetDatum(target->oid);
 	values[2] = Int64GetDatum(bytes);
 	values[3] = ObjectIdGetDatum(target->spcoid);
 
+#define SAME_TARGET \
+	" WHERE quota_type OPERATOR(pg_catalog.=) $1" \
+	" AND coalesce(schema_id::pg_catalog.oid, role_id::pg_catalog.oid) OPERATOR(pg_catalog.=) $2"
 	if (bytes < 0)
 	{
 		switch ((DiskquotaQuotaType) target->type)
 		{
 			case DQ_SCHEMA_QUOTA:
 			case DQ_ROLE_QUOTA:
-				sql = "DELETE FROM diskquota.quota_config"
-					" WHERE quota_type = $1"
-					" AND coalesce(schema_id::oid, role_id::oid) = $2";
+				sql = psprintf("DELETE FROM %s" SAME_TARGET, config);
 				break;
 			case DQ_SCHEMA_TABLESPACE_QUOTA:
 			case DQ_ROLE_TABLESPACE_QUOTA:
-				sql = "DELETE FROM diskquota.quota_config"
-					" WHERE quota_type = $1"
-					" AND coalesce(schema_id::oid, role_id::oid) = $2"
-					" AND tablespace_oid = $4";
+				sql = psprintf("DELETE FROM %s" SAME_TARGET
+							   " AND tablespace_oid OPERATOR(pg_catalog.=) $4", config);
 				break;
 			default:
-				sql = "DELETE FROM diskquota.quota_config WHERE quota_type = $1";
+				sql = psprintf("DELETE FROM %s WHERE quota_type OPERATOR(pg_catalog.=) $1",
+							   config);
 				break;
 		}
 	}
+#undef SAME_TARGET
 	else
 	{
 		switch ((DiskquotaQuotaType) target->type)
 		{
 			case DQ_SCHEMA_QUOTA:
-				sql = "INSERT INTO diskquota.quota_config"
-					" (quota_type, schema_id, quota_in_bytes)"
-					" VALUES ($1, $2::regnamespace, $3)";
+				sql = psprintf("INSERT INTO %s (quota_type, schema_id, quota_in_bytes)"
+							   " VALUES ($1, $2::pg_catalog.regnamespace, $3)", config);
 				break;
 			case DQ_ROLE_QUOTA:
-				sql = "INSERT INTO diskquota.quota_config"
-					" (quota_type, role_id, quota_in_bytes)"
-					" VALUES ($1, $2::regrole, $3)";
+				sql = psprintf("INSERT INTO %s (quota_type, role_id, quota_in_bytes)"
+							   " VALUES ($1, $2::pg_catalog.regrole, $3)", config);
 				break;
 			case DQ_SCHEMA_TABLESPACE_QUOTA:
-				sql = "INSERT INTO diskquota.quota_config"
-					" (quota_type, schema_id, tablespace_oid, tablespace_name, quota_in_bytes)"
-					" SELECT $1, $2::regnamespace, $4, spcname, $3"
-					" FROM pg_catalog.pg_tablespace WHERE oid = $4";
+				sql = psprintf("INSERT INTO %s"
+							   " (quota_type, schema_id, tablespace_oid, tablespace_name, quota_in_bytes)"
+							   " SELECT $1, $2::pg_catalog.regnamespace, $4, spcname, $3"
+							   " FROM pg_catalog.pg_tablespace WHERE oid OPERATOR(pg_catalog.=) $4",
+							   config);
 				break;
 			case DQ_ROLE_TABLESPACE_QUOTA:
-				sql = "INSERT INTO diskquota.quota_config"
-					" (quota_type, role_id, tablespace_oid, tablespace_name, quota_in_bytes)"
-					" SELECT $1, $2::regrole, $4, spcname, $3"
-					" FROM pg_catalog.pg_tablespace WHERE oid = $4";
+				sql = psprintf("INSERT INTO %s"
+							   " (quota_type, role_id, tablespace_oid, tablespace_name, quota_in_bytes)"
+							   " SELECT $1, $2::pg_catalog.regrole, $4, spcname, $3"
+							   " FROM pg_catalog.pg_tablespace WHERE oid OPERATOR(pg_catalog.=) $4",
+							   config);
 				break;
 			default:
-				sql = "INSERT INTO diskquota.quota_config"
-					" (quota_type, quota_in_bytes) VALUES ($1, $3)";
+				sql = psprintf("INSERT INTO %s (quota_type, quota_in_bytes) VALUES ($1, $3)",
+							   config);
 				break;
 		}
 		sql = psprintf("%s ON CONFLICT ON CONSTRAINT quota_config_target_key"
 					   " DO UPDATE SET quota_in_bytes = EXCLUDED.quota_in_bytes", sql);
 	}
 
-	SPI_connect();
-	ret = diskquota_execute_internal(sql, 4, argtypes, values);
-	if (ret < 0)
-		elog(ERROR, "diskquota could not update quota_config: error code %d", ret);
-	SPI_finish();
-
+	execute_own_sql(sql, 4, argtypes, values);
 	diskquota_wake_worker_at_commit();
 }
 
@@ -416,22 +456,17 @@ diskquota_set_database_quota(PG_FUNCTION_ARGS)
 static void
 set_paused(bool paused)
 {
-	int			ret;
-
 	diskquota_require_shmem();
 	if (!superuser())
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to %s diskquota", paused ? "pause" : "resume"),
 				 errdetail("Only superusers may pause or resume diskquota.")));
-	SPI_connect();
-	ret = diskquota_execute_internal(paused ?
-									 "INSERT INTO diskquota.pause_state VALUES (now()) ON CONFLICT DO NOTHING" :
-									 "DELETE FROM diskquota.pause_state",
-									 0, NULL, NULL);
-	if (ret < 0)
-		elog(ERROR, "diskquota could not update pause_state: error code %d", ret);
-	SPI_finish();
+	execute_own_sql(paused ?
+					psprintf("INSERT INTO %s VALUES (pg_catalog.now()) ON CONFLICT DO NOTHING",
+							 own_table("pause_state")) :
+					psprintf("DELETE FROM %s", own_table("pause_state")),
+					0, NULL, NULL);
 	diskquota_set_paused_at_commit(paused);
 }
 
