@@ -15,7 +15,15 @@
  * A backend about to drop, copy (as a template) or move a monitored
  * database stops its worker and holds the launcher off it (hold_until)
  * until the command is over, since such commands need no other session
- * connected to the database.
+ * connected to the database.  It does so only once the checks PostgreSQL
+ * makes first would pass (existence, privileges, other sessions, prepared
+ * transactions), so that a refused command never stops the worker, and the
+ * hold is lifted however the backend leaves the command (an error, FATAL,
+ * pg_terminate_backend); status() shows a held database as "held".
+ * The worker connects whatever the database's connection settings
+ * (BGWORKER_BYPASS_ALLOWCONN), with a fixed configuration that per-database
+ * and per-role settings cannot change (ownobjects.c).  CREATE/ALTER
+ * EXTENSION diskquota are checked here too (ownobjects.c).
  *
  * Shared state owned by this file: DiskquotaShared, with one DiskquotaDBSlot
  * per monitored database.
@@ -62,7 +70,15 @@
 #include "access/htup_details.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "access/twophase.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_database.h"
+#include "catalog/pg_tablespace_d.h"
+#include "catalog/pg_type_d.h"
+#include "commands/tablespace.h"
+#include "executor/spi.h"
+#include "utils/backend_status.h"
+#include "utils/syscache.h"
 #include "commands/dbcommands.h"
 #include "commands/defrem.h"
 #include "commands/extension.h"
@@ -1483,50 +1499,191 @@ unhold_database(Oid dbid)
 }
 
 /*
- * The database a command needs no other session connected to, and which
- * the current user may run that command on (checked here too, so that a
- * command that will be refused cannot stop a worker): DROP DATABASE,
- * CREATE DATABASE ... TEMPLATE, ALTER DATABASE ... SET TABLESPACE.
- * InvalidOid for any other command.
+ * Would the database's other sessions make the command fail?  PostgreSQL
+ * refuses to drop, copy or move a database that another session (other
+ * than autovacuum, which it stops) or a prepared transaction uses; with
+ * FORCE (terminate), DROP DATABASE ends the sessions the user may signal,
+ * and fails on the others.  Our worker does not count: it is what the hold
+ * stops.  A session that connects after this check can still make the
+ * command fail; then the hold ends with it.
  */
-static Oid
+static bool
+database_in_use(Oid dbid, bool terminate)
+{
+	int			worker_pid = 0;
+	int			n;
+	int			i;
+	DiskquotaDBSlot *slot;
+	bool		in_use = false;
+
+	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
+	slot = diskquota_find_db_slot(dbid);
+	if (slot)
+		worker_pid = slot->worker_pid;
+	LWLockRelease(DiskquotaShared->lock);
+
+	pgstat_clear_backend_activity_snapshot();
+	n = pgstat_fetch_stat_numbackends();
+	for (i = 1; i <= n && !in_use; i++)
+	{
+		LocalPgBackendStatus *local = pgstat_fetch_stat_local_beentry(i);
+		PgBackendStatus *be = local ? &local->backendStatus : NULL;
+
+		if (be == NULL || be->st_procpid <= 0 || be->st_databaseid != dbid ||
+			be->st_procpid == MyProcPid || be->st_procpid == worker_pid ||
+			be->st_backendType == B_AUTOVAC_WORKER)
+			continue;
+		if (terminate && be->st_backendType == B_BACKEND &&
+			!(superuser_arg(be->st_userid) && !superuser()) &&
+			(has_privs_of_role(GetUserId(), be->st_userid) ||
+			 has_privs_of_role(GetUserId(), ROLE_PG_SIGNAL_BACKEND)))
+			continue;
+		in_use = true;
+	}
+	pgstat_clear_backend_activity_snapshot();
+
+	if (!in_use && max_prepared_xacts > 0)
+	{
+		Oid			argtypes[1] = {OIDOID};
+		Datum		values[1] = {ObjectIdGetDatum(dbid)};
+		int			nestlevel = diskquota_internal_sql_begin();
+
+		SPI_connect();
+		if (SPI_execute_with_args("SELECT FROM pg_catalog.pg_prepared_xacts p"
+								  " JOIN pg_catalog.pg_database d"
+								  "   ON d.datname OPERATOR(pg_catalog.=) p.database"
+								  " WHERE d.oid OPERATOR(pg_catalog.=) $1",
+								  1, argtypes, values, NULL, true, 1) == SPI_OK_SELECT &&
+			SPI_processed > 0)
+			in_use = true;
+		SPI_finish();
+		diskquota_internal_sql_end(nestlevel);
+	}
+	return in_use;
+}
+
+/* May the current user create objects in the tablespace named by opt? */
+static bool
+tablespace_usable(DefElem *opt)
+{
+	char	   *name = defGetString(opt);
+	Oid			spcoid = get_tablespace_oid(name, true);
+
+	if (!OidIsValid(spcoid) || spcoid == GLOBALTABLESPACE_OID)
+		return false;
+	return spcoid == DEFAULTTABLESPACE_OID ||
+		pg_tablespace_aclcheck(spcoid, GetUserId(), ACL_CREATE) == ACLCHECK_OK;
+}
+
+/*
+ * The database a command needs no other session connected to: DROP
+ * DATABASE, CREATE DATABASE ... TEMPLATE, ALTER DATABASE ... SET
+ * TABLESPACE.  Only if PostgreSQL will not refuse the command for another
+ * reason it checks first (the database missing, a privilege missing,
+ * another session connected): a command that is refused must not stop the
+ * worker.  InvalidOid for any other command.
+ */
+static pg_noinline Oid
 database_needing_exclusive_access(Node *parsetree)
 {
 	Oid			dbid = InvalidOid;
 	ListCell   *lc;
+	HeapTuple	tuple;
+	bool		istemplate = false;
+	Oid			spcoid = InvalidOid;
 
 	switch (nodeTag(parsetree))
 	{
 		case T_DropdbStmt:
-			dbid = get_database_oid(((DropdbStmt *) parsetree)->dbname, true);
-			if (OidIsValid(dbid) && !pg_database_ownercheck(dbid, GetUserId()))
-				dbid = InvalidOid;
-			break;
-		case T_CreatedbStmt:
-			foreach(lc, ((CreatedbStmt *) parsetree)->options)
 			{
-				DefElem    *opt = (DefElem *) lfirst(lc);
+				DropdbStmt *stmt = (DropdbStmt *) parsetree;
+				bool		force = false;
 
-				if (strcmp(opt->defname, "template") == 0 && opt->arg != NULL)
-					dbid = get_database_oid(defGetString(opt), true);
+				dbid = get_database_oid(stmt->dbname, true);
+				foreach(lc, stmt->options)
+				{
+					if (strcmp(((DefElem *) lfirst(lc))->defname, "force") == 0)
+						force = true;
+				}
+				if (!OidIsValid(dbid) || dbid == MyDatabaseId ||
+					!pg_database_ownercheck(dbid, GetUserId()))
+					return InvalidOid;
+				tuple = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(dbid));
+				if (!HeapTupleIsValid(tuple))
+					return InvalidOid;
+				istemplate = ((Form_pg_database) GETSTRUCT(tuple))->datistemplate;
+				ReleaseSysCache(tuple);
+				if (istemplate || database_in_use(dbid, force))
+					return InvalidOid;
+				return dbid;
 			}
-			if (OidIsValid(dbid) && !superuser() &&
-				!pg_database_ownercheck(dbid, GetUserId()))
-				dbid = InvalidOid;
-			break;
-		case T_AlterDatabaseStmt:
-			foreach(lc, ((AlterDatabaseStmt *) parsetree)->options)
+		case T_CreatedbStmt:
 			{
-				if (strcmp(((DefElem *) lfirst(lc))->defname, "tablespace") == 0)
-					dbid = get_database_oid(((AlterDatabaseStmt *) parsetree)->dbname, true);
+				CreatedbStmt *stmt = (CreatedbStmt *) parsetree;
+
+				foreach(lc, stmt->options)
+				{
+					DefElem    *opt = (DefElem *) lfirst(lc);
+
+					if (strcmp(opt->defname, "template") == 0 && opt->arg != NULL)
+						dbid = get_database_oid(defGetString(opt), true);
+					else if (strcmp(opt->defname, "tablespace") == 0 && opt->arg != NULL &&
+							 !tablespace_usable(opt))
+						return InvalidOid;
+				}
+				if (!OidIsValid(dbid) || dbid == MyDatabaseId ||
+					!have_createdb_privilege() ||
+					OidIsValid(get_database_oid(stmt->dbname, true)))
+					return InvalidOid;
+				tuple = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(dbid));
+				if (!HeapTupleIsValid(tuple))
+					return InvalidOid;
+				istemplate = ((Form_pg_database) GETSTRUCT(tuple))->datistemplate;
+				ReleaseSysCache(tuple);
+				if ((!istemplate && !pg_database_ownercheck(dbid, GetUserId())) ||
+					database_in_use(dbid, false))
+					return InvalidOid;
+				return dbid;
 			}
-			if (OidIsValid(dbid) && !pg_database_ownercheck(dbid, GetUserId()))
-				dbid = InvalidOid;
-			break;
+		case T_AlterDatabaseStmt:
+			{
+				AlterDatabaseStmt *stmt = (AlterDatabaseStmt *) parsetree;
+				DefElem    *spcopt = NULL;
+
+				foreach(lc, stmt->options)
+				{
+					if (strcmp(((DefElem *) lfirst(lc))->defname, "tablespace") == 0)
+						spcopt = (DefElem *) lfirst(lc);
+				}
+				if (spcopt == NULL)
+					return InvalidOid;
+				dbid = get_database_oid(stmt->dbname, true);
+				if (!OidIsValid(dbid) || dbid == MyDatabaseId ||
+					!pg_database_ownercheck(dbid, GetUserId()) ||
+					!tablespace_usable(spcopt))
+					return InvalidOid;
+				/* already there: PostgreSQL does nothing */
+				tuple = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(dbid));
+				if (!HeapTupleIsValid(tuple))
+					return InvalidOid;
+				spcoid = ((Form_pg_database) GETSTRUCT(tuple))->dattablespace;
+				ReleaseSysCache(tuple);
+				if (spcoid == get_tablespace_oid(defGetString(spcopt), true) ||
+					database_in_use(dbid, false))
+					return InvalidOid;
+				return dbid;
+			}
 		default:
 			break;
 	}
-	return dbid == MyDatabaseId ? InvalidOid : dbid;
+	return InvalidOid;
+}
+
+/* Lift the hold when the command is over, however the backend leaves it */
+static void
+unhold_database_callback(int code pg_attribute_unused(), Datum arg)
+{
+	unhold_database(DatumGetObjectId(arg));
 }
 
 /*
@@ -1559,28 +1716,33 @@ dq_database_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 						   ParamListInfo params, QueryEnvironment *queryEnv,
 						   DestReceiver *dest, QueryCompletion *qc)
 {
-	volatile Oid dbid = InvalidOid;
+	Oid			dbid;
 
 	diskquota_check_extension_command(pstmt->utilityStmt);
-	PG_TRY();
+	dbid = database_needing_exclusive_access(pstmt->utilityStmt);
+	if (!OidIsValid(dbid))
 	{
-		/* held inside the block: a cancel while we wait lifts the hold */
-		dbid = database_needing_exclusive_access(pstmt->utilityStmt);
-		if (OidIsValid(dbid))
-			hold_database(dbid);
+		diskquota_next_ProcessUtility(prev_ProcessUtility, pstmt, queryString,
+									  readOnlyTree, context, params, queryEnv,
+									  dest, qc);
+		return;
+	}
+
+	/*
+	 * The hold is lifted on every way out: the command's end, an error
+	 * (also a cancel while we wait for the worker), and the backend's exit
+	 * (FATAL, pg_terminate_backend), by the before_shmem_exit callback that
+	 * PG_ENSURE_ERROR_CLEANUP registers for its duration.
+	 */
+	PG_ENSURE_ERROR_CLEANUP(unhold_database_callback, ObjectIdGetDatum(dbid));
+	{
+		hold_database(dbid);
 		diskquota_next_ProcessUtility(prev_ProcessUtility, pstmt, queryString,
 									  readOnlyTree, context, params, queryEnv,
 									  dest, qc);
 	}
-	PG_CATCH();
-	{
-		if (OidIsValid(dbid))
-			unhold_database(dbid);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	if (OidIsValid(dbid))
-		unhold_database(dbid);
+	PG_END_ENSURE_ERROR_CLEANUP(unhold_database_callback, ObjectIdGetDatum(dbid));
+	unhold_database(dbid);
 }
 
 void

@@ -655,7 +655,9 @@ diskquota_status(PG_FUNCTION_ARGS)
 		values[0] = CStringGetTextDatum(slot->dbname);
 		values[1] = ObjectIdGetDatum(slot->dbid);
 		nulls[1] = !OidIsValid(slot->dbid);
-		values[2] = CStringGetTextDatum(state_name(slot->state));
+		/* a DROP DATABASE or the like holds the worker off */
+		values[2] = CStringGetTextDatum(slot->hold_until > GetCurrentTimestamp() ?
+										"held" : state_name(slot->state));
 		values[3] = Int32GetDatum(slot->worker_pid);
 		nulls[3] = slot->worker_pid == 0;
 		values[4] = Int64GetDatum((int64) slot->epoch);
