@@ -22,6 +22,7 @@
 
 #include "catalog/catalog.h"
 #include "catalog/namespace.h"
+#include "catalog/objectaddress.h"
 #include "catalog/pg_tablespace_d.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
@@ -37,6 +38,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 
@@ -651,6 +653,16 @@ diskquota_status(PG_FUNCTION_ARGS)
 		bool		nulls[10];
 		StringInfoData reason;
 
+		/*
+		 * Someone granted EXECUTE who is not a superuser sees the databases
+		 * it may connect to.
+		 */
+		if (!superuser() &&
+			(!OidIsValid(slot->dbid) ||
+			 !SearchSysCacheExists1(DATABASEOID, ObjectIdGetDatum(slot->dbid)) ||
+			 pg_database_aclcheck(slot->dbid, GetUserId(), ACL_CONNECT) != ACLCHECK_OK))
+			continue;
+
 		memset(nulls, 0, sizeof(nulls));
 		values[0] = CStringGetTextDatum(slot->dbname);
 		values[1] = ObjectIdGetDatum(slot->dbid);
@@ -800,7 +812,16 @@ diskquota_show_rejectmap(PG_FUNCTION_ARGS)
 Datum
 diskquota_relation_size_sql(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT64(diskquota_relation_size(PG_GETARG_OID(0)));
+	Oid			relid = PG_GETARG_OID(0);
+	bool		missing = false;
+
+	diskquota_require_shmem();
+	/* the size of a relation is for those who may read it */
+	if (pg_class_aclcheck_ext(relid, GetUserId(), ACL_SELECT, &missing) != ACLCHECK_OK &&
+		!missing)
+		aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(get_rel_relkind(relid)),
+					   get_rel_name(relid));
+	PG_RETURN_INT64(diskquota_relation_size(relid));
 }
 
 /*
