@@ -332,6 +332,33 @@ diskquota_database_is_monitored(const char *dbname)
 	return found;
 }
 
+/*
+ * Is dbname listed in diskquota.monitor_databases but left without a slot
+ * because the other listed databases take all diskquota.max_databases of
+ * them?  (The launcher gives the slots in the order of the list.)
+ */
+bool
+diskquota_database_beyond_limit(const char *dbname)
+{
+	bool		has_slot = false;
+	int			used = 0;
+	int			i;
+
+	if (DiskquotaShared == NULL || !diskquota_database_is_monitored(dbname))
+		return false;
+	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
+	for (i = 0; i < DiskquotaShared->ndbs; i++)
+	{
+		if (DiskquotaShared->dbs[i].state == DQ_DB_UNUSED)
+			continue;
+		used++;
+		if (strcmp(DiskquotaShared->dbs[i].dbname, dbname) == 0)
+			has_slot = true;
+	}
+	LWLockRelease(DiskquotaShared->lock);
+	return !has_slot && used >= DiskquotaShared->ndbs;
+}
+
 static Size
 dq_shared_state_size(void)
 {
@@ -953,6 +980,25 @@ launcher_lookup_databases(List *names)
 }
 
 /*
+ * Listed databases the launcher said it cannot monitor (more are listed
+ * than diskquota.max_databases): names in TopMemoryContext.
+ */
+static List *launcher_beyond_limit = NIL;
+
+static bool
+name_in_list(List *names, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+	{
+		if (strcmp((char *) lfirst(lc), name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Bring the slots in line with diskquota.monitor_databases: stop workers of
  * databases no longer listed, start (or restart) workers of listed ones.
  */
@@ -968,7 +1014,9 @@ launcher_reconcile(void)
 	Oid		   *forget;
 	int			nforget = 0;
 	List	   *monitored = NIL;
+	List	   *beyond_limit = NIL;
 	TimestampTz now = GetCurrentTimestamp();
+	MemoryContext oldcontext;
 
 	rawstring = pstrdup(diskquota_monitor_databases ? diskquota_monitor_databases : "");
 	if (!SplitIdentifierString(rawstring, ',', &names))
@@ -1068,11 +1116,14 @@ launcher_reconcile(void)
 			}
 			if (free_i < 0)
 			{
-				ereport(LOG,
-						(errmsg("diskquota cannot monitor database \"%s\"", name),
-						 errdetail("diskquota.monitor_databases lists more than %d databases.",
-								   DiskquotaShared->ndbs),
-						 errhint("Increase diskquota.max_databases and restart the server.")));
+				/* said once, until the database gets a slot or is unlisted */
+				if (!name_in_list(launcher_beyond_limit, name))
+					ereport(LOG,
+							(errmsg("diskquota cannot monitor database \"%s\"", name),
+							 errdetail("diskquota.monitor_databases lists more than %d databases.",
+									   DiskquotaShared->ndbs),
+							 errhint("Increase diskquota.max_databases and restart the server.")));
+				beyond_limit = lappend(beyond_limit, name);
 				continue;
 			}
 			i = free_i;
@@ -1124,6 +1175,16 @@ launcher_reconcile(void)
 		launcher_start_worker(i);
 	}
 	LWLockRelease(DiskquotaShared->lock);
+
+	/* remember which databases were said to be beyond the limit */
+	list_free_deep(launcher_beyond_limit);
+	launcher_beyond_limit = NIL;
+	oldcontext = MemoryContextSwitchTo(TopMemoryContext);
+	foreach(lc, beyond_limit)
+		launcher_beyond_limit = lappend(launcher_beyond_limit,
+										pstrdup((char *) lfirst(lc)));
+	MemoryContextSwitchTo(oldcontext);
+	list_free(beyond_limit);
 
 	for (i = 0; i < nforget; i++)
 	{
@@ -1725,6 +1786,16 @@ dq_database_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		diskquota_next_ProcessUtility(prev_ProcessUtility, pstmt, queryString,
 									  readOnlyTree, context, params, queryEnv,
 									  dest, qc);
+		if (IsA(pstmt->utilityStmt, CreateExtensionStmt) &&
+			strcmp(((CreateExtensionStmt *) pstmt->utilityStmt)->extname,
+				   DISKQUOTA_EXTENSION_NAME) == 0 &&
+			diskquota_database_beyond_limit(get_database_name(MyDatabaseId)))
+			ereport(WARNING,
+					(errmsg("diskquota will not enforce quotas in database \"%s\"",
+							get_database_name(MyDatabaseId)),
+					 errdetail("diskquota.monitor_databases lists more than diskquota.max_databases (%d) databases, and this one is beyond that number.",
+							   diskquota_max_databases),
+					 errhint("Increase diskquota.max_databases and restart the server.")));
 		return;
 	}
 

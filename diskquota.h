@@ -300,4 +300,7 @@ extern Oid	diskquota_own_table(Oid extoid, const char *relname);
 extern char *diskquota_qualified_name(Oid relid);
 extern void diskquota_check_extension_command(Node *parsetree);
 
+/* diskquota.c */
+extern bool diskquota_database_beyond_limit(const char *dbname);
+
 #endif							/* DISKQUOTA_H */

@@ -528,7 +528,8 @@ diskquota_wait_for_worker_new_epoch(PG_FUNCTION_ARGS)
 		 * just now) gets its slot at the launcher's next round.
 		 */
 		if (slot != NULL || GetCurrentTimestamp() >= give_up ||
-			!diskquota_database_is_monitored(get_database_name(MyDatabaseId)))
+			!diskquota_database_is_monitored(get_database_name(MyDatabaseId)) ||
+			diskquota_database_beyond_limit(get_database_name(MyDatabaseId)))
 			break;
 		diskquota_poke_launcher();
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
@@ -543,9 +544,12 @@ diskquota_wait_for_worker_new_epoch(PG_FUNCTION_ARGS)
 		ereport(NOTICE,
 				(errmsg("diskquota worker is not running for database \"%s\"",
 						get_database_name(MyDatabaseId)),
-				 listed ?
-				 errdetail("The launcher has not taken up the database yet.") :
-				 errdetail("The database is not listed in diskquota.monitor_databases."),
+				 !listed ?
+				 errdetail("The database is not listed in diskquota.monitor_databases.") :
+				 diskquota_database_beyond_limit(get_database_name(MyDatabaseId)) ?
+				 errdetail("diskquota.monitor_databases lists more than diskquota.max_databases (%d) databases, and this one is beyond that number.",
+						   diskquota_max_databases) :
+				 errdetail("The launcher has not taken up the database yet."),
 				 errhint("See diskquota.status().")));
 		PG_RETURN_BOOL(false);
 	}
@@ -704,6 +708,48 @@ diskquota_status(PG_FUNCTION_ARGS)
 		values[9] = CStringGetTextDatum(reason.data);
 		nulls[9] = reason.len == 0;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+
+	/* listed databases left without a slot: diskquota.max_databases */
+	if (n >= DiskquotaShared->ndbs && diskquota_monitor_databases != NULL)
+	{
+		char	   *rawstring = pstrdup(diskquota_monitor_databases);
+		List	   *names;
+		ListCell   *lc;
+
+		if (!SplitIdentifierString(rawstring, ',', &names))
+			names = NIL;
+		foreach(lc, names)
+		{
+			char	   *name = (char *) lfirst(lc);
+			Oid			dbid = get_database_oid(name, true);
+			Datum		values[10];
+			bool		nulls[10];
+
+			if (!diskquota_database_beyond_limit(name))
+				continue;
+			if (!superuser() &&
+				(!OidIsValid(dbid) ||
+				 pg_database_aclcheck(dbid, GetUserId(), ACL_CONNECT) != ACLCHECK_OK))
+				continue;
+			memset(nulls, true, sizeof(nulls));
+			values[0] = CStringGetTextDatum(name);
+			nulls[0] = false;
+			values[1] = ObjectIdGetDatum(dbid);
+			nulls[1] = !OidIsValid(dbid);
+			values[2] = CStringGetTextDatum("too many databases");
+			nulls[2] = false;
+			values[4] = Int64GetDatum(0);
+			nulls[4] = false;
+			values[7] = Int64GetDatum(0);
+			nulls[7] = false;
+			values[8] = BoolGetDatum(true);
+			nulls[8] = false;
+			values[9] = CStringGetTextDatum(psprintf("diskquota.monitor_databases lists more than diskquota.max_databases (%d) databases",
+													 diskquota_max_databases));
+			nulls[9] = false;
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
 	}
 	return (Datum) 0;
 }
