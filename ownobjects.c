@@ -35,6 +35,7 @@
 #include "access/htup_details.h"
 #include "access/skey.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
@@ -106,20 +107,27 @@ diskquota_fix_worker_settings(void)
 }
 
 /*
- * The worker, once connected: a "role" setting of the database
- * (ALTER DATABASE ... SET role) made it another role.  Back to the
- * bootstrap superuser it connected as, at PGC_S_OVERRIDE; and make sure.
+ * The worker, once connected: "session_authorization" and "role" settings
+ * of the database (ALTER DATABASE ... SET, which its owner may do) made it
+ * another role.  Back to the bootstrap superuser it connected as, at
+ * PGC_S_OVERRIDE (their check hooks need a transaction); and make sure.
  */
 void
 diskquota_check_worker_identity(void)
 {
+	StartTransactionCommand();
+	SetConfigOption("session_authorization",
+					GetUserNameFromId(BOOTSTRAP_SUPERUSERID, false),
+					PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("role", "none", PGC_SUSET, PGC_S_OVERRIDE);
 	if (GetUserId() != BOOTSTRAP_SUPERUSERID ||
-		GetSessionUserId() != BOOTSTRAP_SUPERUSERID)
+		GetSessionUserId() != BOOTSTRAP_SUPERUSERID ||
+		GetOuterUserId() != BOOTSTRAP_SUPERUSERID)
 		ereport(FATAL,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 				 errmsg("diskquota worker cannot run as the bootstrap superuser in database \"%s\"",
 						get_database_name(MyDatabaseId))));
+	CommitTransactionCommand();
 }
 
 /*
@@ -134,7 +142,7 @@ diskquota_internal_sql_begin(void)
 
 	for (i = 0; i < lengthof(fixed_settings); i++)
 		(void) set_config_option(fixed_settings[i].name, fixed_settings[i].value,
-								 superuser() ? PGC_SUSET : PGC_USERSET,
+								 PGC_SUSET,
 								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	return nestlevel;
 }
