@@ -9,7 +9,12 @@
  * take effect when the transaction commits.  wait_for_worker_new_epoch()
  * waits for a refresh that starts after the call.  status(), quota_usage(),
  * show_rejectmap() and show_worker_epoch() read the shared state published
- * by the launcher and the workers; relation_size() stats a relation's files.
+ * by the launcher and the workers; relation_size() stats a relation's files
+ * (for those who may SELECT from it).  The statements on quota_config and
+ * pause_state name the extension's own tables, found by OID, and run under
+ * the fixed settings of ownobjects.c: a database owner's objects and
+ * settings cannot take part.  status() shows a role that is not a superuser
+ * only the databases it may connect to.
  *
  * This file owns no shared state: it reads DiskquotaShared (diskquota.c)
  * under its lock and the quota map through quotamodel.c.

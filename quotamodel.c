@@ -24,7 +24,10 @@
  * indexes; a file the feed reported, alone and without a catalog lookup
  * (only its main fork when only that changed: one stat()).
  * So its cost is in proportion to what changed.  Each refresh then reads
- * quota_config (deleting the rows of dropped targets) and pause_state, and
+ * quota_config (deleting the rows of dropped targets) and pause_state (the
+ * extension's members, found by OID, read under a share lock on the
+ * extension so that a DROP EXTENSION waits for the refresh; the SQL names
+ * nothing through a search_path: ownobjects.c), and
  * publishes, for each configured quota, the usage and whether it is
  * exceeded (used >= quota) into the shared quota map.  When the map is
  * full, exceeded quotas take the room of entries that refuse nothing
