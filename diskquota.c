@@ -1688,6 +1688,13 @@ database_needing_exclusive_access(Node *parsetree)
 
 					if (strcmp(opt->defname, "template") == 0 && opt->arg != NULL)
 						dbid = get_database_oid(defGetString(opt), true);
+					else if (strcmp(opt->defname, "owner") == 0 && opt->arg != NULL)
+					{
+						Oid			owner = get_role_oid(defGetString(opt), true);
+
+						if (!OidIsValid(owner) || !is_member_of_role(GetUserId(), owner))
+							return InvalidOid;
+					}
 					else if (strcmp(opt->defname, "tablespace") == 0 && opt->arg != NULL &&
 							 !tablespace_usable(opt))
 						return InvalidOid;
@@ -1786,6 +1793,7 @@ dq_database_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		diskquota_next_ProcessUtility(prev_ProcessUtility, pstmt, queryString,
 									  readOnlyTree, context, params, queryEnv,
 									  dest, qc);
+		diskquota_check_extension_created(pstmt->utilityStmt);
 		if (IsA(pstmt->utilityStmt, CreateExtensionStmt) &&
 			strcmp(((CreateExtensionStmt *) pstmt->utilityStmt)->extname,
 				   DISKQUOTA_EXTENSION_NAME) == 0 &&

@@ -299,6 +299,7 @@ extern Oid	diskquota_extension_schema(Oid extoid);
 extern Oid	diskquota_own_table(Oid extoid, const char *relname);
 extern char *diskquota_qualified_name(Oid relid);
 extern void diskquota_check_extension_command(Node *parsetree);
+extern void diskquota_check_extension_created(Node *parsetree);
 
 /* diskquota.c */
 extern bool diskquota_database_beyond_limit(const char *dbname);

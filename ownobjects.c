@@ -295,3 +295,25 @@ diskquota_check_extension_command(Node *parsetree)
 								   "ALTER EXTENSION");
 	}
 }
+
+/*
+ * From the ProcessUtility hook, after CREATE EXTENSION diskquota ran (in
+ * its transaction): the same check on the schema the extension is now in.
+ * It closes the window between the check before the command and
+ * PostgreSQL's own lookup of the schema, in which another session could
+ * have committed a CREATE SCHEMA diskquota; the error rolls the extension
+ * back.
+ */
+void
+diskquota_check_extension_created(Node *parsetree)
+{
+	Oid			extoid;
+
+	if (!IsA(parsetree, CreateExtensionStmt) ||
+		strcmp(((CreateExtensionStmt *) parsetree)->extname, DISKQUOTA_EXTENSION_NAME) != 0)
+		return;
+	extoid = get_extension_oid(DISKQUOTA_EXTENSION_NAME, true);
+	if (OidIsValid(extoid))
+		check_extension_schema(diskquota_extension_schema(extoid), extoid,
+							   "CREATE EXTENSION");
+}
