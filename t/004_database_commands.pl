@@ -18,6 +18,7 @@ diskquota.monitor_databases = 'postgres, dq_drop, dq_src, dq_move, dq_busy, dq_o
 diskquota.naptime = 1
 max_worker_processes = 16
 allow_in_place_tablespaces = on
+max_prepared_transactions = 2
 });
 $node->start;
 
@@ -178,6 +179,16 @@ undisturbed($pid, 'refused CREATE DATABASE ... TEMPLATE');
 like($stderr, qr/database "dq_src" already exists/,
 	'CREATE DATABASE ... TEMPLATE of an existing name refused');
 undisturbed($pid, 'CREATE DATABASE of an existing name');
+
+# a prepared transaction in the database makes PostgreSQL refuse the drop
+$node->safe_psql('dq_owned',
+	"BEGIN; CREATE TABLE prepared_t(i int); PREPARE TRANSACTION 'dq_p'");
+($ret, $stdout, $stderr) =
+  $node->psql('postgres', 'DROP DATABASE dq_owned', extra_params => [ '-U', 'dq_dbown' ]);
+like($stderr, qr/1 prepared transaction/,
+	'owner: DROP DATABASE refused while a prepared transaction is there');
+undisturbed($pid, 'DROP DATABASE with a prepared transaction');
+$node->safe_psql('dq_owned', "ROLLBACK PREPARED 'dq_p'");
 
 # A backend that holds the worker off and is terminated while its command
 # waits lifts the hold at once: a FATAL exit is a way out too.
