@@ -23,7 +23,8 @@
  *   refused when the schema "diskquota" is not owned by a superuser or
  *   holds objects that are not the extension's: the script would bind
  *   names to them (its views, an operator of the owner's).  That check runs
- *   in the ProcessUtility hook, so it needs shared_preload_libraries.
+ *   in the ProcessUtility hook, before the command and (for CREATE) again
+ *   after it, in its transaction; so it needs shared_preload_libraries.
  *
  * This file owns no shared state.
  *
