@@ -1682,6 +1682,13 @@ database_needing_exclusive_access(Node *parsetree)
 			{
 				CreatedbStmt *stmt = (CreatedbStmt *) parsetree;
 
+				/*
+				 * Options other than these (encoding, locales, strategy...)
+				 * can make PostgreSQL refuse the command after more checks
+				 * than are worth copying here: someone who is not a
+				 * superuser gets no hold with them (the command then fails
+				 * while the worker is connected).
+				 */
 				foreach(lc, stmt->options)
 				{
 					DefElem    *opt = (DefElem *) lfirst(lc);
@@ -1695,6 +1702,11 @@ database_needing_exclusive_access(Node *parsetree)
 						if (!OidIsValid(owner) || !is_member_of_role(GetUserId(), owner))
 							return InvalidOid;
 					}
+					else if (strcmp(opt->defname, "connection_limit") != 0 &&
+							 strcmp(opt->defname, "tablespace") != 0 &&
+							 strcmp(opt->defname, "template") != 0 &&
+							 !superuser())
+						return InvalidOid;
 					else if (strcmp(opt->defname, "tablespace") == 0 && opt->arg != NULL &&
 							 !tablespace_usable(opt))
 						return InvalidOid;

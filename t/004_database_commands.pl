@@ -174,6 +174,13 @@ undisturbed($pid, 'ALTER DATABASE SET TABLESPACE of a missing tablespace');
 like($stderr, qr/permission denied to create database/,
 	'owner without CREATEDB: CREATE DATABASE ... TEMPLATE refused');
 undisturbed($pid, 'refused CREATE DATABASE ... TEMPLATE');
+$node->safe_psql('postgres', 'ALTER ROLE dq_dbown CREATEDB');
+($ret, $stdout, $stderr) = $node->psql('postgres',
+	"CREATE DATABASE dq_copy3 TEMPLATE dq_owned LC_COLLATE 'no_such_locale'",
+	extra_params => [ '-U', 'dq_dbown' ]);
+isnt($ret, 0, 'owner with CREATEDB: CREATE DATABASE ... TEMPLATE with a bad locale refused');
+undisturbed($pid, 'CREATE DATABASE ... TEMPLATE with a bad locale');
+$node->safe_psql('postgres', 'ALTER ROLE dq_dbown NOCREATEDB');
 ($ret, $stdout, $stderr) =
   $node->psql('postgres', 'CREATE DATABASE dq_src TEMPLATE dq_owned');
 like($stderr, qr/database "dq_src" already exists/,
