@@ -15,7 +15,15 @@
  * A backend about to drop, copy (as a template) or move a monitored
  * database stops its worker and holds the launcher off it (hold_until)
  * until the command is over, since such commands need no other session
- * connected to the database.
+ * connected to the database.  It does so only once the checks PostgreSQL
+ * makes first would pass (existence, privileges, other sessions, prepared
+ * transactions), so that a refused command never stops the worker, and the
+ * hold is lifted however the backend leaves the command (an error, FATAL,
+ * pg_terminate_backend); status() shows a held database as "held".
+ * The worker connects whatever the database's connection settings
+ * (BGWORKER_BYPASS_ALLOWCONN), with a fixed configuration that per-database
+ * and per-role settings cannot change (ownobjects.c).  CREATE/ALTER
+ * EXTENSION diskquota are checked here too (ownobjects.c).
  *
  * Shared state owned by this file: DiskquotaShared, with one DiskquotaDBSlot
  * per monitored database.
@@ -62,7 +70,15 @@
 #include "access/htup_details.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "access/twophase.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_database.h"
+#include "catalog/pg_tablespace_d.h"
+#include "catalog/pg_type_d.h"
+#include "commands/tablespace.h"
+#include "executor/spi.h"
+#include "utils/backend_status.h"
+#include "utils/syscache.h"
 #include "commands/dbcommands.h"
 #include "commands/defrem.h"
 #include "commands/extension.h"
@@ -314,6 +330,33 @@ diskquota_database_is_monitored(const char *dbname)
 	list_free(names);
 	pfree(rawstring);
 	return found;
+}
+
+/*
+ * Is dbname listed in diskquota.monitor_databases but left without a slot
+ * because the other listed databases take all diskquota.max_databases of
+ * them?  (The launcher gives the slots in the order of the list.)
+ */
+bool
+diskquota_database_beyond_limit(const char *dbname)
+{
+	bool		has_slot = false;
+	int			used = 0;
+	int			i;
+
+	if (DiskquotaShared == NULL || !diskquota_database_is_monitored(dbname))
+		return false;
+	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
+	for (i = 0; i < DiskquotaShared->ndbs; i++)
+	{
+		if (DiskquotaShared->dbs[i].state == DQ_DB_UNUSED)
+			continue;
+		used++;
+		if (strcmp(DiskquotaShared->dbs[i].dbname, dbname) == 0)
+			has_slot = true;
+	}
+	LWLockRelease(DiskquotaShared->lock);
+	return !has_slot && used >= DiskquotaShared->ndbs;
 }
 
 static Size
@@ -937,6 +980,25 @@ launcher_lookup_databases(List *names)
 }
 
 /*
+ * Listed databases the launcher said it cannot monitor (more are listed
+ * than diskquota.max_databases): names in TopMemoryContext.
+ */
+static List *launcher_beyond_limit = NIL;
+
+static bool
+name_in_list(List *names, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+	{
+		if (strcmp((char *) lfirst(lc), name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Bring the slots in line with diskquota.monitor_databases: stop workers of
  * databases no longer listed, start (or restart) workers of listed ones.
  */
@@ -952,7 +1014,9 @@ launcher_reconcile(void)
 	Oid		   *forget;
 	int			nforget = 0;
 	List	   *monitored = NIL;
+	List	   *beyond_limit = NIL;
 	TimestampTz now = GetCurrentTimestamp();
+	MemoryContext oldcontext;
 
 	rawstring = pstrdup(diskquota_monitor_databases ? diskquota_monitor_databases : "");
 	if (!SplitIdentifierString(rawstring, ',', &names))
@@ -1052,11 +1116,14 @@ launcher_reconcile(void)
 			}
 			if (free_i < 0)
 			{
-				ereport(LOG,
-						(errmsg("diskquota cannot monitor database \"%s\"", name),
-						 errdetail("diskquota.monitor_databases lists more than %d databases.",
-								   DiskquotaShared->ndbs),
-						 errhint("Increase diskquota.max_databases and restart the server.")));
+				/* said once, until the database gets a slot or is unlisted */
+				if (!name_in_list(launcher_beyond_limit, name))
+					ereport(LOG,
+							(errmsg("diskquota cannot monitor database \"%s\"", name),
+							 errdetail("diskquota.monitor_databases lists more than %d databases.",
+									   DiskquotaShared->ndbs),
+							 errhint("Increase diskquota.max_databases and restart the server.")));
+				beyond_limit = lappend(beyond_limit, name);
 				continue;
 			}
 			i = free_i;
@@ -1108,6 +1175,16 @@ launcher_reconcile(void)
 		launcher_start_worker(i);
 	}
 	LWLockRelease(DiskquotaShared->lock);
+
+	/* remember which databases were said to be beyond the limit */
+	list_free_deep(launcher_beyond_limit);
+	launcher_beyond_limit = NIL;
+	oldcontext = MemoryContextSwitchTo(TopMemoryContext);
+	foreach(lc, beyond_limit)
+		launcher_beyond_limit = lappend(launcher_beyond_limit,
+										pstrdup((char *) lfirst(lc)));
+	MemoryContextSwitchTo(oldcontext);
+	list_free(beyond_limit);
 
 	for (i = 0; i < nforget; i++)
 	{
@@ -1483,50 +1560,210 @@ unhold_database(Oid dbid)
 }
 
 /*
- * The database a command needs no other session connected to, and which
- * the current user may run that command on (checked here too, so that a
- * command that will be refused cannot stop a worker): DROP DATABASE,
- * CREATE DATABASE ... TEMPLATE, ALTER DATABASE ... SET TABLESPACE.
- * InvalidOid for any other command.
+ * Would the database's other sessions make the command fail?  PostgreSQL
+ * refuses to drop, copy or move a database that another session (other
+ * than autovacuum, which it stops) or a prepared transaction uses; with
+ * FORCE (terminate), DROP DATABASE ends the sessions the user may signal,
+ * and fails on the others.  Our worker does not count: it is what the hold
+ * stops.  A session that connects after this check can still make the
+ * command fail; then the hold ends with it.
  */
-static Oid
+static bool
+database_in_use(Oid dbid, bool terminate)
+{
+	int			worker_pid = 0;
+	int			n;
+	int			i;
+	DiskquotaDBSlot *slot;
+	bool		in_use = false;
+
+	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
+	slot = diskquota_find_db_slot(dbid);
+	if (slot)
+		worker_pid = slot->worker_pid;
+	LWLockRelease(DiskquotaShared->lock);
+
+	pgstat_clear_backend_activity_snapshot();
+	n = pgstat_fetch_stat_numbackends();
+	for (i = 1; i <= n && !in_use; i++)
+	{
+		LocalPgBackendStatus *local = pgstat_fetch_stat_local_beentry(i);
+		PgBackendStatus *be = local ? &local->backendStatus : NULL;
+
+		if (be == NULL || be->st_procpid <= 0 || be->st_databaseid != dbid ||
+			be->st_procpid == MyProcPid || be->st_procpid == worker_pid ||
+			be->st_backendType == B_AUTOVAC_WORKER)
+			continue;
+		if (terminate && be->st_backendType == B_BACKEND &&
+			!(superuser_arg(be->st_userid) && !superuser()) &&
+			(has_privs_of_role(GetUserId(), be->st_userid) ||
+			 has_privs_of_role(GetUserId(), ROLE_PG_SIGNAL_BACKEND)))
+			continue;
+		in_use = true;
+	}
+	pgstat_clear_backend_activity_snapshot();
+
+	if (!in_use && max_prepared_xacts > 0)
+	{
+		Oid			argtypes[1] = {OIDOID};
+		Datum		values[1] = {ObjectIdGetDatum(dbid)};
+		int			nestlevel = diskquota_internal_sql_begin();
+
+		SPI_connect();
+		if (SPI_execute_with_args("SELECT FROM pg_catalog.pg_prepared_xacts p"
+								  " JOIN pg_catalog.pg_database d"
+								  "   ON d.datname OPERATOR(pg_catalog.=) p.database"
+								  " WHERE d.oid OPERATOR(pg_catalog.=) $1",
+								  1, argtypes, values, NULL, true, 1) == SPI_OK_SELECT &&
+			SPI_processed > 0)
+			in_use = true;
+		SPI_finish();
+		diskquota_internal_sql_end(nestlevel);
+	}
+	return in_use;
+}
+
+/* May the current user create objects in the tablespace named by opt? */
+static bool
+tablespace_usable(DefElem *opt)
+{
+	char	   *name = defGetString(opt);
+	Oid			spcoid = get_tablespace_oid(name, true);
+
+	if (!OidIsValid(spcoid) || spcoid == GLOBALTABLESPACE_OID)
+		return false;
+	return spcoid == DEFAULTTABLESPACE_OID ||
+		pg_tablespace_aclcheck(spcoid, GetUserId(), ACL_CREATE) == ACLCHECK_OK;
+}
+
+/*
+ * The database a command needs no other session connected to: DROP
+ * DATABASE, CREATE DATABASE ... TEMPLATE, ALTER DATABASE ... SET
+ * TABLESPACE.  Only if PostgreSQL will not refuse the command for another
+ * reason it checks first (the database missing, a privilege missing,
+ * another session connected): a command that is refused must not stop the
+ * worker.  InvalidOid for any other command.
+ */
+static pg_noinline Oid
 database_needing_exclusive_access(Node *parsetree)
 {
 	Oid			dbid = InvalidOid;
 	ListCell   *lc;
+	HeapTuple	tuple;
+	bool		istemplate = false;
+	Oid			spcoid = InvalidOid;
 
 	switch (nodeTag(parsetree))
 	{
 		case T_DropdbStmt:
-			dbid = get_database_oid(((DropdbStmt *) parsetree)->dbname, true);
-			if (OidIsValid(dbid) && !pg_database_ownercheck(dbid, GetUserId()))
-				dbid = InvalidOid;
-			break;
-		case T_CreatedbStmt:
-			foreach(lc, ((CreatedbStmt *) parsetree)->options)
 			{
-				DefElem    *opt = (DefElem *) lfirst(lc);
+				DropdbStmt *stmt = (DropdbStmt *) parsetree;
+				bool		force = false;
 
-				if (strcmp(opt->defname, "template") == 0 && opt->arg != NULL)
-					dbid = get_database_oid(defGetString(opt), true);
+				dbid = get_database_oid(stmt->dbname, true);
+				foreach(lc, stmt->options)
+				{
+					if (strcmp(((DefElem *) lfirst(lc))->defname, "force") == 0)
+						force = true;
+				}
+				if (!OidIsValid(dbid) || dbid == MyDatabaseId ||
+					!pg_database_ownercheck(dbid, GetUserId()))
+					return InvalidOid;
+				tuple = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(dbid));
+				if (!HeapTupleIsValid(tuple))
+					return InvalidOid;
+				istemplate = ((Form_pg_database) GETSTRUCT(tuple))->datistemplate;
+				ReleaseSysCache(tuple);
+				if (istemplate || database_in_use(dbid, force))
+					return InvalidOid;
+				return dbid;
 			}
-			if (OidIsValid(dbid) && !superuser() &&
-				!pg_database_ownercheck(dbid, GetUserId()))
-				dbid = InvalidOid;
-			break;
-		case T_AlterDatabaseStmt:
-			foreach(lc, ((AlterDatabaseStmt *) parsetree)->options)
+		case T_CreatedbStmt:
 			{
-				if (strcmp(((DefElem *) lfirst(lc))->defname, "tablespace") == 0)
-					dbid = get_database_oid(((AlterDatabaseStmt *) parsetree)->dbname, true);
+				CreatedbStmt *stmt = (CreatedbStmt *) parsetree;
+
+				/*
+				 * Options other than these (encoding, locales, strategy...)
+				 * can make PostgreSQL refuse the command after more checks
+				 * than are worth copying here: someone who is not a
+				 * superuser gets no hold with them (the command then fails
+				 * while the worker is connected).
+				 */
+				foreach(lc, stmt->options)
+				{
+					DefElem    *opt = (DefElem *) lfirst(lc);
+
+					if (strcmp(opt->defname, "template") == 0 && opt->arg != NULL)
+						dbid = get_database_oid(defGetString(opt), true);
+					else if (strcmp(opt->defname, "owner") == 0 && opt->arg != NULL)
+					{
+						Oid			owner = get_role_oid(defGetString(opt), true);
+
+						if (!OidIsValid(owner) || !is_member_of_role(GetUserId(), owner))
+							return InvalidOid;
+					}
+					else if (strcmp(opt->defname, "connection_limit") != 0 &&
+							 strcmp(opt->defname, "tablespace") != 0 &&
+							 strcmp(opt->defname, "template") != 0 &&
+							 !superuser())
+						return InvalidOid;
+					else if (strcmp(opt->defname, "tablespace") == 0 && opt->arg != NULL &&
+							 !tablespace_usable(opt))
+						return InvalidOid;
+				}
+				if (!OidIsValid(dbid) || dbid == MyDatabaseId ||
+					!have_createdb_privilege() ||
+					OidIsValid(get_database_oid(stmt->dbname, true)))
+					return InvalidOid;
+				tuple = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(dbid));
+				if (!HeapTupleIsValid(tuple))
+					return InvalidOid;
+				istemplate = ((Form_pg_database) GETSTRUCT(tuple))->datistemplate;
+				ReleaseSysCache(tuple);
+				if ((!istemplate && !pg_database_ownercheck(dbid, GetUserId())) ||
+					database_in_use(dbid, false))
+					return InvalidOid;
+				return dbid;
 			}
-			if (OidIsValid(dbid) && !pg_database_ownercheck(dbid, GetUserId()))
-				dbid = InvalidOid;
-			break;
+		case T_AlterDatabaseStmt:
+			{
+				AlterDatabaseStmt *stmt = (AlterDatabaseStmt *) parsetree;
+				DefElem    *spcopt = NULL;
+
+				foreach(lc, stmt->options)
+				{
+					if (strcmp(((DefElem *) lfirst(lc))->defname, "tablespace") == 0)
+						spcopt = (DefElem *) lfirst(lc);
+				}
+				if (spcopt == NULL)
+					return InvalidOid;
+				dbid = get_database_oid(stmt->dbname, true);
+				if (!OidIsValid(dbid) || dbid == MyDatabaseId ||
+					!pg_database_ownercheck(dbid, GetUserId()) ||
+					!tablespace_usable(spcopt))
+					return InvalidOid;
+				/* already there: PostgreSQL does nothing */
+				tuple = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(dbid));
+				if (!HeapTupleIsValid(tuple))
+					return InvalidOid;
+				spcoid = ((Form_pg_database) GETSTRUCT(tuple))->dattablespace;
+				ReleaseSysCache(tuple);
+				if (spcoid == get_tablespace_oid(defGetString(spcopt), true) ||
+					database_in_use(dbid, false))
+					return InvalidOid;
+				return dbid;
+			}
 		default:
 			break;
 	}
-	return dbid == MyDatabaseId ? InvalidOid : dbid;
+	return InvalidOid;
+}
+
+/* Lift the hold when the command is over, however the backend leaves it */
+static void
+unhold_database_callback(int code pg_attribute_unused(), Datum arg)
+{
+	unhold_database(DatumGetObjectId(arg));
 }
 
 /*
@@ -1559,27 +1796,44 @@ dq_database_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 						   ParamListInfo params, QueryEnvironment *queryEnv,
 						   DestReceiver *dest, QueryCompletion *qc)
 {
-	volatile Oid dbid = InvalidOid;
+	Oid			dbid;
 
-	PG_TRY();
+	diskquota_check_extension_command(pstmt->utilityStmt);
+	dbid = database_needing_exclusive_access(pstmt->utilityStmt);
+	if (!OidIsValid(dbid))
 	{
-		/* held inside the block: a cancel while we wait lifts the hold */
-		dbid = database_needing_exclusive_access(pstmt->utilityStmt);
-		if (OidIsValid(dbid))
-			hold_database(dbid);
+		diskquota_next_ProcessUtility(prev_ProcessUtility, pstmt, queryString,
+									  readOnlyTree, context, params, queryEnv,
+									  dest, qc);
+		diskquota_check_extension_created(pstmt->utilityStmt);
+		if (IsA(pstmt->utilityStmt, CreateExtensionStmt) &&
+			strcmp(((CreateExtensionStmt *) pstmt->utilityStmt)->extname,
+				   DISKQUOTA_EXTENSION_NAME) == 0 &&
+			diskquota_database_beyond_limit(get_database_name(MyDatabaseId)))
+			ereport(WARNING,
+					(errmsg("diskquota will not enforce quotas in database \"%s\"",
+							get_database_name(MyDatabaseId)),
+					 errdetail("diskquota.monitor_databases lists more than diskquota.max_databases (%d) databases, and this one is beyond that number.",
+							   diskquota_max_databases),
+					 errhint("Increase diskquota.max_databases and restart the server.")));
+		return;
+	}
+
+	/*
+	 * The hold is lifted on every way out: the command's end, an error
+	 * (also a cancel while we wait for the worker), and the backend's exit
+	 * (FATAL, pg_terminate_backend), by the before_shmem_exit callback that
+	 * PG_ENSURE_ERROR_CLEANUP registers for its duration.
+	 */
+	PG_ENSURE_ERROR_CLEANUP(unhold_database_callback, ObjectIdGetDatum(dbid));
+	{
+		hold_database(dbid);
 		diskquota_next_ProcessUtility(prev_ProcessUtility, pstmt, queryString,
 									  readOnlyTree, context, params, queryEnv,
 									  dest, qc);
 	}
-	PG_CATCH();
-	{
-		if (OidIsValid(dbid))
-			unhold_database(dbid);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	if (OidIsValid(dbid))
-		unhold_database(dbid);
+	PG_END_ENSURE_ERROR_CLEANUP(unhold_database_callback, ObjectIdGetDatum(dbid));
+	unhold_database(dbid);
 }
 
 void
@@ -1596,7 +1850,15 @@ diskquota_worker_main(Datum main_arg)
 	pqsignal(SIGTERM, worker_sigterm);
 	BackgroundWorkerUnblockSignals();
 
-	BackgroundWorkerInitializeConnectionByOid(dbid, InvalidOid, 0);
+	/*
+	 * A fixed configuration, whatever the database's owner set for it
+	 * (ALTER DATABASE ... SET), and a connection whatever its connection
+	 * settings (ALLOW_CONNECTIONS false): see ownobjects.c.
+	 */
+	diskquota_fix_worker_settings();
+	BackgroundWorkerInitializeConnectionByOid(dbid, InvalidOid,
+											  BGWORKER_BYPASS_ALLOWCONN);
+	diskquota_check_worker_identity();
 	pgstat_report_appname("diskquota worker");
 
 	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);

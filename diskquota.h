@@ -16,6 +16,8 @@
  *						relations, stop requests
  *	filefeed.c			the file-change feed (inotify), run by the launcher
  *	diskquota_utility.c	SQL-callable functions
+ *	ownobjects.c		finding the extension's own tables, guarding its
+ *						schema, the fixed settings of diskquota's own SQL
  *
  *-------------------------------------------------------------------------
  */
@@ -315,5 +317,19 @@ extern void diskquota_enforcement_exempt_process(void);
 extern int	diskquota_execute_internal(const char *sql, int nargs, Oid *argtypes,
 									   Datum *values);
 extern void diskquota_enforcement_relation_created(Oid relid);
+
+/* ownobjects.c */
+extern void diskquota_fix_worker_settings(void);
+extern void diskquota_check_worker_identity(void);
+extern int	diskquota_internal_sql_begin(void);
+extern void diskquota_internal_sql_end(int nestlevel);
+extern Oid	diskquota_extension_schema(Oid extoid);
+extern Oid	diskquota_own_table(Oid extoid, const char *relname);
+extern char *diskquota_qualified_name(Oid relid);
+extern void diskquota_check_extension_command(Node *parsetree);
+extern void diskquota_check_extension_created(Node *parsetree);
+
+/* diskquota.c */
+extern bool diskquota_database_beyond_limit(const char *dbname);
 
 #endif							/* DISKQUOTA_H */

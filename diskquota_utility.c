@@ -9,7 +9,12 @@
  * take effect when the transaction commits.  wait_for_worker_new_epoch()
  * waits for a refresh that starts after the call.  status(), quota_usage(),
  * show_rejectmap() and show_worker_epoch() read the shared state published
- * by the launcher and the workers; relation_size() stats a relation's files.
+ * by the launcher and the workers; relation_size() stats a relation's files
+ * (for those who may SELECT from it).  The statements on quota_config and
+ * pause_state name the extension's own tables, found by OID, and run under
+ * the fixed settings of ownobjects.c: a database owner's objects and
+ * settings cannot take part.  status() shows a role that is not a superuser
+ * only the databases it may connect to.
  *
  * This file owns no shared state: it reads DiskquotaShared (diskquota.c)
  * under its lock and the quota map through quotamodel.c.
@@ -22,8 +27,10 @@
 
 #include "catalog/catalog.h"
 #include "catalog/namespace.h"
+#include "catalog/objectaddress.h"
 #include "catalog/pg_tablespace_d.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "commands/tablespace.h"
 #include "commands/dbcommands.h"
 #include "executor/spi.h"
@@ -36,6 +43,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 
@@ -196,82 +204,121 @@ quota_type_name(DiskquotaQuotaType type)
  * Schema and role quotas work with version 1.0 of the table too: it has
  * no tablespace columns, and its unique constraint has the same name.
  */
+/*
+ * One of the extension's own tables (quota_config, pause_state), qualified
+ * for a statement: found through the extension's catalog entry, never by
+ * name through a search_path (ownobjects.c).
+ */
+static char *
+own_table(const char *relname)
+{
+	Oid			relid = diskquota_own_table(get_extension_oid(DISKQUOTA_EXTENSION_NAME, false),
+											relname);
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table \"%s\" of extension \"%s\" does not exist",
+						relname, DISKQUOTA_EXTENSION_NAME)));
+	return diskquota_qualified_name(relid);
+}
+
+/*
+ * Run one statement of ours on our tables, as the caller (a superuser),
+ * under the fixed settings of ownobjects.c: no name or operator resolved
+ * through a schema the database owner or a tenant controls.
+ */
+static void
+execute_own_sql(const char *sql, int nargs, Oid *argtypes, Datum *values)
+{
+	int			nestlevel = diskquota_internal_sql_begin();
+	int			ret;
+
+	SPI_connect();
+	ret = diskquota_execute_internal(sql, nargs, argtypes, values);
+	if (ret < 0)
+		elog(ERROR, "diskquota could not run \"%s\": error code %d", sql, ret);
+	SPI_finish();
+	diskquota_internal_sql_end(nestlevel);
+}
+
+/*
+ * Insert, update or (for a negative size) delete one quota_config row.
+ * Schema and role quotas work with version 1.0 of the table too: it has
+ * no tablespace columns, and its unique constraint has the same name.
+ */
 static void
 store_quota(const DiskquotaTarget *target, int64 bytes)
 {
 	Oid			argtypes[4] = {TEXTOID, OIDOID, INT8OID, OIDOID};
 	Datum		values[4];
+	char	   *config = own_table("quota_config");
 	const char *sql;
-	int			ret;
 
 	values[0] = CStringGetTextDatum(quota_type_name(target->type));
 	values[1] = ObjectIdGetDatum(target->oid);
 	values[2] = Int64GetDatum(bytes);
 	values[3] = ObjectIdGetDatum(target->spcoid);
 
+#define SAME_TARGET \
+	" WHERE quota_type OPERATOR(pg_catalog.=) $1" \
+	" AND coalesce(schema_id::pg_catalog.oid, role_id::pg_catalog.oid) OPERATOR(pg_catalog.=) $2"
 	if (bytes < 0)
 	{
 		switch ((DiskquotaQuotaType) target->type)
 		{
 			case DQ_SCHEMA_QUOTA:
 			case DQ_ROLE_QUOTA:
-				sql = "DELETE FROM diskquota.quota_config"
-					" WHERE quota_type = $1"
-					" AND coalesce(schema_id::oid, role_id::oid) = $2";
+				sql = psprintf("DELETE FROM %s" SAME_TARGET, config);
 				break;
 			case DQ_SCHEMA_TABLESPACE_QUOTA:
 			case DQ_ROLE_TABLESPACE_QUOTA:
-				sql = "DELETE FROM diskquota.quota_config"
-					" WHERE quota_type = $1"
-					" AND coalesce(schema_id::oid, role_id::oid) = $2"
-					" AND tablespace_oid = $4";
+				sql = psprintf("DELETE FROM %s" SAME_TARGET
+							   " AND tablespace_oid OPERATOR(pg_catalog.=) $4", config);
 				break;
 			default:
-				sql = "DELETE FROM diskquota.quota_config WHERE quota_type = $1";
+				sql = psprintf("DELETE FROM %s WHERE quota_type OPERATOR(pg_catalog.=) $1",
+							   config);
 				break;
 		}
 	}
+#undef SAME_TARGET
 	else
 	{
 		switch ((DiskquotaQuotaType) target->type)
 		{
 			case DQ_SCHEMA_QUOTA:
-				sql = "INSERT INTO diskquota.quota_config"
-					" (quota_type, schema_id, quota_in_bytes)"
-					" VALUES ($1, $2::regnamespace, $3)";
+				sql = psprintf("INSERT INTO %s (quota_type, schema_id, quota_in_bytes)"
+							   " VALUES ($1, $2::pg_catalog.regnamespace, $3)", config);
 				break;
 			case DQ_ROLE_QUOTA:
-				sql = "INSERT INTO diskquota.quota_config"
-					" (quota_type, role_id, quota_in_bytes)"
-					" VALUES ($1, $2::regrole, $3)";
+				sql = psprintf("INSERT INTO %s (quota_type, role_id, quota_in_bytes)"
+							   " VALUES ($1, $2::pg_catalog.regrole, $3)", config);
 				break;
 			case DQ_SCHEMA_TABLESPACE_QUOTA:
-				sql = "INSERT INTO diskquota.quota_config"
-					" (quota_type, schema_id, tablespace_oid, tablespace_name, quota_in_bytes)"
-					" SELECT $1, $2::regnamespace, $4, spcname, $3"
-					" FROM pg_catalog.pg_tablespace WHERE oid = $4";
+				sql = psprintf("INSERT INTO %s"
+							   " (quota_type, schema_id, tablespace_oid, tablespace_name, quota_in_bytes)"
+							   " SELECT $1, $2::pg_catalog.regnamespace, $4, spcname, $3"
+							   " FROM pg_catalog.pg_tablespace WHERE oid OPERATOR(pg_catalog.=) $4",
+							   config);
 				break;
 			case DQ_ROLE_TABLESPACE_QUOTA:
-				sql = "INSERT INTO diskquota.quota_config"
-					" (quota_type, role_id, tablespace_oid, tablespace_name, quota_in_bytes)"
-					" SELECT $1, $2::regrole, $4, spcname, $3"
-					" FROM pg_catalog.pg_tablespace WHERE oid = $4";
+				sql = psprintf("INSERT INTO %s"
+							   " (quota_type, role_id, tablespace_oid, tablespace_name, quota_in_bytes)"
+							   " SELECT $1, $2::pg_catalog.regrole, $4, spcname, $3"
+							   " FROM pg_catalog.pg_tablespace WHERE oid OPERATOR(pg_catalog.=) $4",
+							   config);
 				break;
 			default:
-				sql = "INSERT INTO diskquota.quota_config"
-					" (quota_type, quota_in_bytes) VALUES ($1, $3)";
+				sql = psprintf("INSERT INTO %s (quota_type, quota_in_bytes) VALUES ($1, $3)",
+							   config);
 				break;
 		}
 		sql = psprintf("%s ON CONFLICT ON CONSTRAINT quota_config_target_key"
 					   " DO UPDATE SET quota_in_bytes = EXCLUDED.quota_in_bytes", sql);
 	}
 
-	SPI_connect();
-	ret = diskquota_execute_internal(sql, 4, argtypes, values);
-	if (ret < 0)
-		elog(ERROR, "diskquota could not update quota_config: error code %d", ret);
-	SPI_finish();
-
+	execute_own_sql(sql, 4, argtypes, values);
 	diskquota_wake_worker_at_commit();
 }
 
@@ -416,22 +463,17 @@ diskquota_set_database_quota(PG_FUNCTION_ARGS)
 static void
 set_paused(bool paused)
 {
-	int			ret;
-
 	diskquota_require_shmem();
 	if (!superuser())
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to %s diskquota", paused ? "pause" : "resume"),
 				 errdetail("Only superusers may pause or resume diskquota.")));
-	SPI_connect();
-	ret = diskquota_execute_internal(paused ?
-									 "INSERT INTO diskquota.pause_state VALUES (now()) ON CONFLICT DO NOTHING" :
-									 "DELETE FROM diskquota.pause_state",
-									 0, NULL, NULL);
-	if (ret < 0)
-		elog(ERROR, "diskquota could not update pause_state: error code %d", ret);
-	SPI_finish();
+	execute_own_sql(paused ?
+					psprintf("INSERT INTO %s VALUES (pg_catalog.now()) ON CONFLICT DO NOTHING",
+							 own_table("pause_state")) :
+					psprintf("DELETE FROM %s", own_table("pause_state")),
+					0, NULL, NULL);
 	diskquota_set_paused_at_commit(paused);
 }
 
@@ -491,7 +533,8 @@ diskquota_wait_for_worker_new_epoch(PG_FUNCTION_ARGS)
 		 * just now) gets its slot at the launcher's next round.
 		 */
 		if (slot != NULL || GetCurrentTimestamp() >= give_up ||
-			!diskquota_database_is_monitored(get_database_name(MyDatabaseId)))
+			!diskquota_database_is_monitored(get_database_name(MyDatabaseId)) ||
+			diskquota_database_beyond_limit(get_database_name(MyDatabaseId)))
 			break;
 		diskquota_poke_launcher();
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
@@ -506,9 +549,12 @@ diskquota_wait_for_worker_new_epoch(PG_FUNCTION_ARGS)
 		ereport(NOTICE,
 				(errmsg("diskquota worker is not running for database \"%s\"",
 						get_database_name(MyDatabaseId)),
-				 listed ?
-				 errdetail("The launcher has not taken up the database yet.") :
-				 errdetail("The database is not listed in diskquota.monitor_databases."),
+				 !listed ?
+				 errdetail("The database is not listed in diskquota.monitor_databases.") :
+				 diskquota_database_beyond_limit(get_database_name(MyDatabaseId)) ?
+				 errdetail("diskquota.monitor_databases lists more than diskquota.max_databases (%d) databases, and this one is beyond that number.",
+						   diskquota_max_databases) :
+				 errdetail("The launcher has not taken up the database yet."),
 				 errhint("See diskquota.status().")));
 		PG_RETURN_BOOL(false);
 	}
@@ -616,11 +662,23 @@ diskquota_status(PG_FUNCTION_ARGS)
 		bool		nulls[10];
 		StringInfoData reason;
 
+		/*
+		 * Someone granted EXECUTE who is not a superuser sees the databases
+		 * it may connect to.
+		 */
+		if (!superuser() &&
+			(!OidIsValid(slot->dbid) ||
+			 !SearchSysCacheExists1(DATABASEOID, ObjectIdGetDatum(slot->dbid)) ||
+			 pg_database_aclcheck(slot->dbid, GetUserId(), ACL_CONNECT) != ACLCHECK_OK))
+			continue;
+
 		memset(nulls, 0, sizeof(nulls));
 		values[0] = CStringGetTextDatum(slot->dbname);
 		values[1] = ObjectIdGetDatum(slot->dbid);
 		nulls[1] = !OidIsValid(slot->dbid);
-		values[2] = CStringGetTextDatum(state_name(slot->state));
+		/* a DROP DATABASE or the like holds the worker off */
+		values[2] = CStringGetTextDatum(slot->hold_until > GetCurrentTimestamp() ?
+										"held" : state_name(slot->state));
 		values[3] = Int32GetDatum(slot->worker_pid);
 		nulls[3] = slot->worker_pid == 0;
 		values[4] = Int64GetDatum((int64) slot->epoch);
@@ -655,6 +713,48 @@ diskquota_status(PG_FUNCTION_ARGS)
 		values[9] = CStringGetTextDatum(reason.data);
 		nulls[9] = reason.len == 0;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+
+	/* listed databases left without a slot: diskquota.max_databases */
+	if (n >= DiskquotaShared->ndbs && diskquota_monitor_databases != NULL)
+	{
+		char	   *rawstring = pstrdup(diskquota_monitor_databases);
+		List	   *names;
+		ListCell   *lc;
+
+		if (!SplitIdentifierString(rawstring, ',', &names))
+			names = NIL;
+		foreach(lc, names)
+		{
+			char	   *name = (char *) lfirst(lc);
+			Oid			dbid = get_database_oid(name, true);
+			Datum		values[10];
+			bool		nulls[10];
+
+			if (!diskquota_database_beyond_limit(name))
+				continue;
+			if (!superuser() &&
+				(!OidIsValid(dbid) ||
+				 pg_database_aclcheck(dbid, GetUserId(), ACL_CONNECT) != ACLCHECK_OK))
+				continue;
+			memset(nulls, true, sizeof(nulls));
+			values[0] = CStringGetTextDatum(name);
+			nulls[0] = false;
+			values[1] = ObjectIdGetDatum(dbid);
+			nulls[1] = !OidIsValid(dbid);
+			values[2] = CStringGetTextDatum("too many databases");
+			nulls[2] = false;
+			values[4] = Int64GetDatum(0);
+			nulls[4] = false;
+			values[7] = Int64GetDatum(0);
+			nulls[7] = false;
+			values[8] = BoolGetDatum(true);
+			nulls[8] = false;
+			values[9] = CStringGetTextDatum(psprintf("diskquota.monitor_databases lists more than diskquota.max_databases (%d) databases",
+													 diskquota_max_databases));
+			nulls[9] = false;
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
 	}
 	return (Datum) 0;
 }
@@ -763,7 +863,16 @@ diskquota_show_rejectmap(PG_FUNCTION_ARGS)
 Datum
 diskquota_relation_size_sql(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT64(diskquota_relation_size(PG_GETARG_OID(0)));
+	Oid			relid = PG_GETARG_OID(0);
+	bool		missing = false;
+
+	diskquota_require_shmem();
+	/* the size of a relation is for those who may read it */
+	if (pg_class_aclcheck_ext(relid, GetUserId(), ACL_SELECT, &missing) != ACLCHECK_OK &&
+		!missing)
+		aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(get_rel_relkind(relid)),
+					   get_rel_name(relid));
+	PG_RETURN_INT64(diskquota_relation_size(relid));
 }
 
 /*

@@ -24,7 +24,10 @@
  * indexes; a file the feed reported, alone and without a catalog lookup
  * (only its main fork when only that changed: one stat()).
  * So its cost is in proportion to what changed.  Each refresh then reads
- * quota_config (deleting the rows of dropped targets) and pause_state, and
+ * quota_config (deleting the rows of dropped targets) and pause_state (the
+ * extension's members, found by OID, read under a share lock on the
+ * extension so that a DROP EXTENSION waits for the refresh; the SQL names
+ * nothing through a search_path: ownobjects.c), and
  * publishes, for each configured quota, the usage and whether it is
  * exceeded (used >= quota) into the shared quota map.  When the map is
  * full, exceeded quotas take the room of entries that refuse nothing
@@ -68,6 +71,7 @@
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_extension.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_inherits.h"
@@ -1476,48 +1480,89 @@ maintain_quota_config(const char *sql)
 	CurrentResourceOwner = oldowner;
 }
 
-/*
- * Read diskquota.quota_config, and in version 1.1 whether diskquota is
- * paused (*paused).  Rows whose schema, role or tablespace no longer exists
- * are deleted (the catalog cannot tell us when a role or a tablespace is
- * dropped from another database), and a tablespace renamed since its quota
- * was set gets its new name stored (pg_dump writes the name, and a restore
- * finds the tablespace by it).  Version 1.0 has no tablespace columns and
- * no pause.
- */
-static List *
-load_quota_config(bool *paused)
+/* The kind of quota a quota_type of quota_config names; -1 if none */
+static int
+quota_type_of(const char *name, bool v11)
 {
-	List	   *result = NIL;
+	if (strcmp(name, "schema") == 0)
+		return DQ_SCHEMA_QUOTA;
+	if (strcmp(name, "role") == 0)
+		return DQ_ROLE_QUOTA;
+	if (!v11)
+		return -1;
+	if (strcmp(name, "schema_tablespace") == 0)
+		return DQ_SCHEMA_TABLESPACE_QUOTA;
+	if (strcmp(name, "role_tablespace") == 0)
+		return DQ_ROLE_TABLESPACE_QUOTA;
+	if (strcmp(name, "database") == 0)
+		return DQ_DATABASE_QUOTA;
+	return -1;
+}
+
+/*
+ * Read diskquota.quota_config into *quotas, and in version 1.1 whether
+ * diskquota is paused (*paused).  Rows whose schema, role or tablespace no
+ * longer exists are deleted (the catalog cannot tell us when a role or a
+ * tablespace is dropped from another database), and a tablespace renamed
+ * since its quota was set gets its new name stored (pg_dump writes the
+ * name, and a restore finds the tablespace by it).  Version 1.0 has no
+ * tablespace columns and no pause.
+ *
+ * The tables are the extension's members in the extension's schema, found
+ * by OID (ownobjects.c): a table of the same name elsewhere, or one planted
+ * in a schema renamed "diskquota", is never read.  The statements resolve
+ * no name through a schema anyone else controls (the worker's search_path
+ * is fixed to pg_catalog, and they qualify every name and operator).
+ *
+ * Returns false, quietly, if the extension is gone: DROP EXTENSION locks
+ * the extension before it drops anything, so with our share lock on it a
+ * drop waits until this refresh has ended, and one that committed since
+ * the refresh began is seen once we hold it.
+ */
+static bool
+load_quota_config(List **quotas, bool *paused)
+{
 	MemoryContext caller = CurrentMemoryContext;
+	Oid			extoid;
 	Oid			configrel;
+	Oid			pauserel = InvalidOid;
+	char	   *config;
 	bool		v11;
 	bool		gone = false;
 	bool		renamed = false;
 	uint64		i;
 	int			ret;
 
-	configrel = get_relname_relid("quota_config",
-								  get_namespace_oid(DISKQUOTA_EXTENSION_NAME, false));
-	v11 = OidIsValid(configrel) &&
-		get_attnum(configrel, "tablespace_oid") != InvalidAttrNumber;
+	*quotas = NIL;
+	*paused = false;
+	extoid = get_extension_oid(DISKQUOTA_EXTENSION_NAME, true);
+	if (!OidIsValid(extoid))
+		return false;
+	LockDatabaseObject(ExtensionRelationId, extoid, 0, AccessShareLock);
+	if (get_extension_name(extoid) == NULL)
+		return false;
+	configrel = diskquota_own_table(extoid, "quota_config");
+	if (!OidIsValid(configrel))
+	{
+		ereport(WARNING,
+				(errmsg("diskquota does not enforce quotas in database \"%s\": table \"quota_config\" of the extension is missing",
+						get_database_name(MyDatabaseId)),
+				 errhint("Drop the extension and create it again.")));
+		return false;
+	}
+	v11 = get_attnum(configrel, "tablespace_oid") != InvalidAttrNumber;
+	if (v11)
+		pauserel = diskquota_own_table(extoid, "pause_state");
+	config = diskquota_qualified_name(configrel);
 
 	SPI_connect();
-	if (v11)
-		ret = SPI_execute("SELECT CASE quota_type WHEN 'schema' THEN 0 WHEN 'role' THEN 1"
-						  " WHEN 'schema_tablespace' THEN 2 WHEN 'role_tablespace' THEN 3"
-						  " WHEN 'database' THEN 4 END,"
-						  " coalesce(schema_id::oid, role_id::oid, 0::oid),"
-						  " coalesce(tablespace_oid, 0::oid), quota_in_bytes, tablespace_name"
-						  " FROM diskquota.quota_config",
-						  true, 0);
-	else
-		ret = SPI_execute("SELECT CASE quota_type WHEN 'schema' THEN 0 ELSE 1 END,"
-						  " coalesce(schema_id::oid, role_id::oid), 0::oid, quota_in_bytes,"
-						  " NULL::name"
-						  " FROM diskquota.quota_config"
-						  " WHERE quota_type IN ('schema', 'role')",
-						  true, 0);
+	ret = SPI_execute(psprintf("SELECT quota_type, schema_id::pg_catalog.oid,"
+							   " role_id::pg_catalog.oid, %s, quota_in_bytes, %s"
+							   " FROM %s",
+							   v11 ? "tablespace_oid" : "NULL::pg_catalog.oid",
+							   v11 ? "tablespace_name" : "NULL::pg_catalog.name",
+							   config),
+					  true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "diskquota could not read quota_config: error code %d", ret);
 
@@ -1525,33 +1570,47 @@ load_quota_config(bool *paused)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull[5];
-		Datum		type = SPI_getbinval(tuple, desc, 1, &isnull[0]);
-		Datum		oid = SPI_getbinval(tuple, desc, 2, &isnull[1]);
-		Datum		spcoid = SPI_getbinval(tuple, desc, 3, &isnull[2]);
-		Datum		bytes = SPI_getbinval(tuple, desc, 4, &isnull[3]);
-		Datum		spcname = SPI_getbinval(tuple, desc, 5, &isnull[4]);
+		bool		isnull[6];
+		Datum		typename = SPI_getbinval(tuple, desc, 1, &isnull[0]);
+		Datum		nspoid = SPI_getbinval(tuple, desc, 2, &isnull[1]);
+		Datum		roleoid = SPI_getbinval(tuple, desc, 3, &isnull[2]);
+		Datum		spcoid = SPI_getbinval(tuple, desc, 4, &isnull[3]);
+		Datum		bytes = SPI_getbinval(tuple, desc, 5, &isnull[4]);
+		Datum		spcname = SPI_getbinval(tuple, desc, 6, &isnull[5]);
+		Datum		oid = (Datum) 0;
 		ConfiguredQuota *quota;
 		MemoryContext oldcontext;
 		bool		row_gone = false;
+		int			type;
 
-		if (isnull[0] || isnull[1] || isnull[2] || isnull[3])
+		if (isnull[0] || isnull[4])
 			continue;
-		switch (DatumGetInt32(type))
+		type = quota_type_of(TextDatumGetCString(typename), v11);
+		if (isnull[3])
+			spcoid = ObjectIdGetDatum(InvalidOid);
+		switch (type)
 		{
 			case DQ_SCHEMA_QUOTA:
 			case DQ_SCHEMA_TABLESPACE_QUOTA:
+				if (isnull[1])
+					continue;
+				oid = nspoid;
 				if (!SearchSysCacheExists1(NAMESPACEOID, oid))
 					row_gone = true;
 				break;
 			case DQ_ROLE_QUOTA:
 			case DQ_ROLE_TABLESPACE_QUOTA:
+				if (isnull[2])
+					continue;
+				oid = roleoid;
 				if (!SearchSysCacheExists1(AUTHOID, oid))
 					row_gone = true;
 				break;
 			case DQ_DATABASE_QUOTA:
 				oid = ObjectIdGetDatum(MyDatabaseId);
 				break;
+			default:
+				continue;
 		}
 		if (OidIsValid(DatumGetObjectId(spcoid)))
 		{
@@ -1561,7 +1620,7 @@ load_quota_config(bool *paused)
 				row_gone = true;
 			else
 			{
-				if (isnull[4] ||
+				if (isnull[5] ||
 					strcmp(NameStr(((Form_pg_tablespace) GETSTRUCT(spctuple))->spcname),
 						   NameStr(*DatumGetName(spcname))) != 0)
 					renamed = true;
@@ -1576,44 +1635,50 @@ load_quota_config(bool *paused)
 
 		oldcontext = MemoryContextSwitchTo(caller);
 		quota = palloc0(sizeof(ConfiguredQuota));
-		quota->target.type = DatumGetInt32(type);
+		quota->target.type = type;
 		quota->target.oid = DatumGetObjectId(oid);
 		quota->target.spcoid = DatumGetObjectId(spcoid);
 		quota->quota_bytes = DatumGetInt64(bytes);
-		result = lappend(result, quota);
+		*quotas = lappend(*quotas, quota);
 		MemoryContextSwitchTo(oldcontext);
 	}
 
 	/* rows of dropped schemas and roles (and in 1.1, tablespaces) */
-#define GONE_SCHEMA_OR_ROLE \
-	"DELETE FROM diskquota.quota_config WHERE ctid IN" \
-	" (SELECT q.ctid FROM diskquota.quota_config q" \
-	"  WHERE (q.schema_id IS NOT NULL AND NOT EXISTS" \
-	"         (SELECT FROM pg_catalog.pg_namespace n WHERE n.oid = q.schema_id))" \
-	"  OR (q.role_id IS NOT NULL AND NOT EXISTS" \
-	"         (SELECT FROM pg_catalog.pg_authid a WHERE a.oid = q.role_id))"
 	if (gone)
-		maintain_quota_config(v11 ?
-							  GONE_SCHEMA_OR_ROLE
-							  "  OR (q.tablespace_oid IS NOT NULL AND NOT EXISTS"
-							  "         (SELECT FROM pg_catalog.pg_tablespace t WHERE t.oid = q.tablespace_oid))"
-							  "  FOR UPDATE SKIP LOCKED)" :
-							  GONE_SCHEMA_OR_ROLE
-							  "  FOR UPDATE SKIP LOCKED)");
-#undef GONE_SCHEMA_OR_ROLE
+		maintain_quota_config(psprintf("DELETE FROM %s WHERE ctid OPERATOR(pg_catalog.=) ANY"
+									   " (SELECT q.ctid FROM %s q"
+									   "  WHERE (q.schema_id IS NOT NULL AND NOT EXISTS"
+									   "         (SELECT FROM pg_catalog.pg_namespace n"
+									   "           WHERE n.oid OPERATOR(pg_catalog.=) q.schema_id::pg_catalog.oid))"
+									   "  OR (q.role_id IS NOT NULL AND NOT EXISTS"
+									   "         (SELECT FROM pg_catalog.pg_authid a"
+									   "           WHERE a.oid OPERATOR(pg_catalog.=) q.role_id::pg_catalog.oid))"
+									   "%s"
+									   "  FOR UPDATE SKIP LOCKED)",
+									   config, config,
+									   v11 ?
+									   "  OR (q.tablespace_oid IS NOT NULL AND NOT EXISTS"
+									   "         (SELECT FROM pg_catalog.pg_tablespace t"
+									   "           WHERE t.oid OPERATOR(pg_catalog.=) q.tablespace_oid))" :
+									   ""));
 	if (renamed)
-		maintain_quota_config("UPDATE diskquota.quota_config q SET tablespace_name = t.spcname"
-							  " FROM pg_catalog.pg_tablespace t"
-							  " WHERE t.oid = q.tablespace_oid AND q.ctid IN"
-							  " (SELECT c.ctid FROM diskquota.quota_config c"
-							  "  JOIN pg_catalog.pg_tablespace s ON s.oid = c.tablespace_oid"
-							  "  WHERE c.tablespace_name IS DISTINCT FROM s.spcname"
-							  "  FOR UPDATE OF c SKIP LOCKED)");
+		maintain_quota_config(psprintf("UPDATE %s q SET tablespace_name = t.spcname"
+									   " FROM pg_catalog.pg_tablespace t"
+									   " WHERE t.oid OPERATOR(pg_catalog.=) q.tablespace_oid"
+									   " AND q.ctid OPERATOR(pg_catalog.=) ANY"
+									   " (SELECT c.ctid FROM %s c"
+									   "  JOIN pg_catalog.pg_tablespace s"
+									   "    ON s.oid OPERATOR(pg_catalog.=) c.tablespace_oid"
+									   "  WHERE c.tablespace_name IS NULL"
+									   "     OR c.tablespace_name OPERATOR(pg_catalog.<>) s.spcname"
+									   "  FOR UPDATE OF c SKIP LOCKED)",
+									   config, config));
 
-	*paused = false;
-	if (v11)
+	if (OidIsValid(pauserel))
 	{
-		ret = SPI_execute("SELECT EXISTS (SELECT FROM diskquota.pause_state)", true, 1);
+		ret = SPI_execute(psprintf("SELECT EXISTS (SELECT FROM %s)",
+								   diskquota_qualified_name(pauserel)),
+						  true, 1);
 		if (ret == SPI_OK_SELECT && SPI_processed == 1)
 		{
 			bool		isnull;
@@ -1624,7 +1689,7 @@ load_quota_config(bool *paused)
 		}
 	}
 	SPI_finish();
-	return result;
+	return true;
 }
 
 /*
@@ -2165,7 +2230,8 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
 		dirty_catalog_files(&files);
 	extra = uncommitted_usage(files);
 
-	quotas = load_quota_config(paused);
+	if (!load_quota_config(&quotas, paused))
+		return false;
 	paused_flag = diskquota_worker_publish_paused(*paused);
 	*near_quota = false;
 	*degraded |= publish_quotas(quotas, extra, near_quota);

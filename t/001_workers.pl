@@ -226,6 +226,9 @@ like(
 	qr/ERROR:  55000: diskquota is not loaded/,
 	'clear error when the library is not preloaded');
 like($stderr, qr/shared_preload_libraries/, '... with a hint');
+($ret, $stdout, $stderr) = $plain->psql('postgres',
+	"SELECT diskquota.relation_size('pg_class')");
+like($stderr, qr/diskquota is not loaded/, 'relation_size() needs the library preloaded too');
 $plain->stop;
 
 done_testing();

@@ -14,10 +14,11 @@ $node->init;
 $node->append_conf(
 	'postgresql.conf', q{
 shared_preload_libraries = 'diskquota'
-diskquota.monitor_databases = 'postgres, dq_drop, dq_src, dq_move, dq_busy'
+diskquota.monitor_databases = 'postgres, dq_drop, dq_src, dq_move, dq_busy, dq_owned'
 diskquota.naptime = 1
 max_worker_processes = 16
 allow_in_place_tablespaces = on
+max_prepared_transactions = 2
 });
 $node->start;
 
@@ -114,6 +115,115 @@ is( $node->safe_psql(
 		"SELECT worker_pid FROM diskquota.status() WHERE database_name = 'dq_busy'"),
 	$pid,
 	'and its worker was not disturbed');
+
+# A database owner who is not a superuser cannot stop the worker with a
+# command PostgreSQL refuses: the worker keeps its pid and refreshes.
+$node->safe_psql('postgres', 'CREATE ROLE dq_dbown LOGIN');
+$node->safe_psql('postgres', 'CREATE DATABASE dq_owned OWNER dq_dbown');
+$node->safe_psql('dq_owned', 'CREATE EXTENSION diskquota');
+ok(wait_running('dq_owned'), 'worker of dq_owned running');
+
+sub undisturbed
+{
+	my ($pid, $what) = @_;
+	my $epoch = $node->safe_psql('postgres',
+		"SELECT epoch FROM diskquota.status() WHERE database_name = 'dq_owned'");
+	ok( $node->poll_query_until(
+			'postgres',
+			"SELECT epoch > $epoch + 1 FROM diskquota.status() WHERE database_name = 'dq_owned'"
+		),
+		"$what: the worker keeps refreshing");
+	is( $node->safe_psql(
+			'postgres',
+			"SELECT worker_pid FROM diskquota.status() WHERE database_name = 'dq_owned'"),
+		$pid,
+		"$what: the worker was not stopped");
+}
+
+$pid = $node->safe_psql('postgres',
+	"SELECT worker_pid FROM diskquota.status() WHERE database_name = 'dq_owned'");
+my $owned = $node->background_psql('dq_owned');
+$owned->query_safe('SELECT 1');
+($ret, $stdout, $stderr) =
+  $node->psql('postgres', 'DROP DATABASE dq_owned', extra_params => [ '-U', 'dq_dbown' ]);
+like($stderr, qr/is being accessed by other users/, 'owner: DROP DATABASE refused while a session is connected');
+undisturbed($pid, 'refused DROP DATABASE');
+($ret, $stdout, $stderr) =
+  $node->psql('postgres', 'DROP DATABASE dq_owned WITH (FORCE)', extra_params => [ '-U', 'dq_dbown' ]);
+like($stderr, qr/permission denied to terminate process|must be a superuser to terminate superuser process/,
+	'owner: DROP DATABASE WITH (FORCE) refused: a superuser session is connected');
+undisturbed($pid, 'refused DROP DATABASE WITH (FORCE)');
+$owned->quit;
+
+($ret, $stdout, $stderr) = $node->psql('postgres',
+	'ALTER DATABASE dq_owned SET TABLESPACE dq_space',
+	extra_params => [ '-U', 'dq_dbown' ]);
+like($stderr, qr/permission denied for tablespace dq_space/,
+	'owner: ALTER DATABASE SET TABLESPACE refused without CREATE on the tablespace');
+undisturbed($pid, 'refused ALTER DATABASE SET TABLESPACE');
+($ret, $stdout, $stderr) = $node->psql('postgres',
+	'ALTER DATABASE dq_owned SET TABLESPACE dq_nowhere',
+	extra_params => [ '-U', 'dq_dbown' ]);
+like($stderr, qr/tablespace "dq_nowhere" does not exist/,
+	'owner: ALTER DATABASE SET TABLESPACE refused for a missing tablespace');
+undisturbed($pid, 'ALTER DATABASE SET TABLESPACE of a missing tablespace');
+
+($ret, $stdout, $stderr) = $node->psql('postgres',
+	'CREATE DATABASE dq_copy2 TEMPLATE dq_owned',
+	extra_params => [ '-U', 'dq_dbown' ]);
+like($stderr, qr/permission denied to create database/,
+	'owner without CREATEDB: CREATE DATABASE ... TEMPLATE refused');
+undisturbed($pid, 'refused CREATE DATABASE ... TEMPLATE');
+$node->safe_psql('postgres', 'ALTER ROLE dq_dbown CREATEDB');
+($ret, $stdout, $stderr) = $node->psql('postgres',
+	"CREATE DATABASE dq_copy3 TEMPLATE dq_owned LC_COLLATE 'no_such_locale'",
+	extra_params => [ '-U', 'dq_dbown' ]);
+isnt($ret, 0, 'owner with CREATEDB: CREATE DATABASE ... TEMPLATE with a bad locale refused');
+undisturbed($pid, 'CREATE DATABASE ... TEMPLATE with a bad locale');
+$node->safe_psql('postgres', 'ALTER ROLE dq_dbown NOCREATEDB');
+($ret, $stdout, $stderr) =
+  $node->psql('postgres', 'CREATE DATABASE dq_src TEMPLATE dq_owned');
+like($stderr, qr/database "dq_src" already exists/,
+	'CREATE DATABASE ... TEMPLATE of an existing name refused');
+undisturbed($pid, 'CREATE DATABASE of an existing name');
+
+# a prepared transaction in the database makes PostgreSQL refuse the drop
+$node->safe_psql('dq_owned',
+	"BEGIN; CREATE TABLE prepared_t(i int); PREPARE TRANSACTION 'dq_p'");
+($ret, $stdout, $stderr) =
+  $node->psql('postgres', 'DROP DATABASE dq_owned', extra_params => [ '-U', 'dq_dbown' ]);
+like($stderr, qr/1 prepared transaction/,
+	'owner: DROP DATABASE refused while a prepared transaction is there');
+undisturbed($pid, 'DROP DATABASE with a prepared transaction');
+$node->safe_psql('dq_owned', "ROLLBACK PREPARED 'dq_p'");
+
+# A backend that holds the worker off and is terminated while its command
+# waits lifts the hold at once: a FATAL exit is a way out too.
+my $locker = $node->background_psql('postgres');
+$locker->query_safe('BEGIN');
+# COMMENT ON DATABASE locks the database: a DROP DATABASE waits for it
+$locker->query_safe("COMMENT ON DATABASE dq_owned IS 'locked'");
+my $dropper = $node->background_psql('postgres', on_error_stop => 0);
+$dropper->query_until(qr/dropping/, "\\echo dropping\nDROP DATABASE dq_owned;\n");
+ok( $node->poll_query_until(
+		'postgres',
+		"SELECT state = 'held' FROM diskquota.status() WHERE database_name = 'dq_owned'"),
+	'the DROP DATABASE holds the worker off while it waits for its lock');
+ok( $node->poll_query_until(
+		'postgres',
+		"SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE query LIKE 'DROP DATABASE dq_owned%' AND pid <> pg_backend_pid()"),
+	'the DROP DATABASE waits for the lock');
+$node->safe_psql('postgres',
+	"SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE query LIKE 'DROP DATABASE dq_owned%' AND pid <> pg_backend_pid()");
+isnt( $node->safe_psql(
+		'postgres',
+		"SELECT state FROM diskquota.status() WHERE database_name = 'dq_owned'"),
+	'held',
+	'the terminated backend lifted the hold when it exited');
+$locker->query_safe('ROLLBACK');
+$locker->quit;
+eval { $dropper->quit; };
+ok(wait_running('dq_owned'), 'and the worker comes back');
 
 $node->stop;
 done_testing();

@@ -1,0 +1,180 @@
+-- A database owner who is not a superuser plants, in public, in a schema of
+-- its own and in a schema named after the superuser ("$user"), an operator,
+-- a function or a type for every name diskquota's own SQL could resolve,
+-- and sets the database's search_path to put them before pg_catalog.  Each
+-- records its call and, run by a superuser, makes the owner a superuser.
+-- Then the worker and a superuser go through every path of diskquota's own
+-- SQL: none of them may be called, and the owner stays what it is.
+SELECT current_user AS su, current_database() AS dbname \gset
+SELECT datdba::regrole AS olddba FROM pg_database WHERE datname = current_database() \gset
+CREATE ROLE dq_dbo LOGIN;
+ALTER DATABASE :"dbname" OWNER TO dq_dbo;
+CREATE SCHEMA dq_oa;
+CREATE TABLE dq_oa.t AS SELECT generate_series(1, 100000) AS i;
+SET allow_in_place_tablespaces = on;
+CREATE TABLESPACE dq_oa_ts LOCATION '';
+CREATE TABLESPACE dq_oa_ts_gone LOCATION '';
+RESET allow_in_place_tablespaces;
+
+SET ROLE dq_dbo;
+CREATE TABLE public.dq_calls (what text, superuser text);
+GRANT INSERT ON public.dq_calls TO PUBLIC;
+CREATE FUNCTION public.dq_trap(what text) RETURNS boolean
+LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+BEGIN
+    INSERT INTO public.dq_calls VALUES (what, current_setting('is_superuser'));
+    IF current_setting('is_superuser') = 'on' THEN
+        EXECUTE 'ALTER ROLE dq_dbo SUPERUSER';
+    END IF;
+    RETURN true;
+END
+$$;
+CREATE SCHEMA dq_own;
+CREATE SCHEMA :"su";
+DO $do$
+DECLARE
+    s text;
+    o text[];
+    n int := 0;
+BEGIN
+    FOREACH s IN ARRAY ARRAY['public', 'dq_own', session_user::text] LOOP
+        -- operator, left, right, result, what the trap returns
+        FOREACH o SLICE 1 IN ARRAY ARRAY[
+            ['=', 'oid', 'regnamespace', 'bool', '$1 OPERATOR(pg_catalog.=) $2::pg_catalog.oid'],
+            ['=', 'oid', 'regrole', 'bool', '$1 OPERATOR(pg_catalog.=) $2::pg_catalog.oid'],
+            ['=', 'regnamespace', 'oid', 'bool', '$1::pg_catalog.oid OPERATOR(pg_catalog.=) $2'],
+            ['=', 'regrole', 'oid', 'bool', '$1::pg_catalog.oid OPERATOR(pg_catalog.=) $2'],
+            ['=', 'oid', 'oid', 'bool', '$1 OPERATOR(pg_catalog.=) $2'],
+            ['=', 'text', 'text', 'bool', '$1 OPERATOR(pg_catalog.=) $2'],
+            ['=', 'name', 'name', 'bool', '$1 OPERATOR(pg_catalog.=) $2'],
+            ['<>', 'name', 'name', 'bool', '$1 OPERATOR(pg_catalog.<>) $2'],
+            ['=', 'name', 'text', 'bool', '$1 OPERATOR(pg_catalog.=) $2'],
+            ['=', 'tid', 'tid', 'bool', '$1 OPERATOR(pg_catalog.=) $2'],
+            ['/', 'int8', 'int4', 'int8', '$1 OPERATOR(pg_catalog./) $2'],
+            ['*', 'int4', 'int4', 'int4', '$1 OPERATOR(pg_catalog.*) $2']]
+        LOOP
+            n := n + 1;
+            EXECUTE format('CREATE FUNCTION %I.dq_op%s(pg_catalog.%s, pg_catalog.%s) RETURNS pg_catalog.%s'
+                           ' LANGUAGE sql AS %L',
+                           s, n, o[2], o[3], o[4],
+                           format('SELECT CASE WHEN public.dq_trap(%L) THEN %s END',
+                                  s || '.' || o[1] || '(' || o[2] || ', ' || o[3] || ')', o[5]));
+            EXECUTE format('CREATE OPERATOR %I.%s (LEFTARG = pg_catalog.%s, RIGHTARG = pg_catalog.%s,'
+                           ' FUNCTION = %I.dq_op%s)',
+                           s, o[1], o[2], o[3], s, n);
+        END LOOP;
+        -- functions and types named as the built-in ones
+        EXECUTE format('CREATE FUNCTION %I.now() RETURNS pg_catalog.timestamptz LANGUAGE sql'
+                       ' AS %L', s,
+                       format('SELECT pg_catalog.now() WHERE public.dq_trap(%L)', s || '.now()'));
+        EXECUTE format('CREATE FUNCTION %I.current_database() RETURNS pg_catalog.name LANGUAGE sql'
+                       ' AS %L', s,
+                       format('SELECT pg_catalog.current_database() WHERE public.dq_trap(%L)',
+                              s || '.current_database()'));
+        EXECUTE format('CREATE FUNCTION %I.coalesce(pg_catalog.oid, pg_catalog.oid) RETURNS pg_catalog.oid'
+                       ' LANGUAGE sql AS %L', s,
+                       format('SELECT CASE WHEN public.dq_trap(%L) THEN COALESCE($1, $2) END',
+                              s || '.coalesce()'));
+        FOREACH o SLICE 1 IN ARRAY ARRAY[['oid', 'oid'], ['regnamespace', 'regnamespace'],
+                                         ['regrole', 'regrole'], ['name', 'name'],
+                                         ['text', 'text'], ['int8', 'int8'],
+                                         ['timestamptz', 'timestamptz']]
+        LOOP
+            EXECUTE format('CREATE DOMAIN %I.%I AS pg_catalog.%s CHECK (public.dq_trap(%L))',
+                           s, o[1], o[2], s || '.' || o[1] || ' (type)');
+        END LOOP;
+    END LOOP;
+END
+$do$;
+-- casts between built-in types cannot be planted: the owner owns neither
+CREATE CAST (regnamespace AS oid) WITHOUT FUNCTION;
+CREATE CAST (text AS name) WITH INOUT AS IMPLICIT;
+-- and the database's sessions (the worker too) resolve names there first
+ALTER DATABASE :"dbname" SET search_path = "$user", dq_own, public, pg_catalog;
+RESET ROLE;
+
+-- The worker starts again and reads the database's settings.
+SELECT pg_terminate_backend(worker_pid, 10000) FROM diskquota.status()
+ WHERE database_name = current_database();
+SELECT diskquota.wait_for_worker_new_epoch();
+
+-- A superuser whose session has the database's search_path sets quotas,
+-- pauses, resumes and reads every view and function.
+SET search_path = :"su", dq_own, public, pg_catalog;
+CREATE SCHEMA dq_oa_gone;
+CREATE ROLE dq_oa_gone_role;
+SELECT diskquota.set_schema_quota('dq_oa', '1 MB');
+SELECT diskquota.set_schema_quota('dq_oa_gone', '1 MB');
+SELECT diskquota.set_role_quota('dq_oa_gone_role', '1 MB');
+SELECT diskquota.set_role_quota('dq_dbo', '1 GB');
+SELECT diskquota.set_schema_tablespace_quota('dq_oa', 'dq_oa_ts', '1 MB');
+SELECT diskquota.set_role_tablespace_quota('dq_dbo', 'dq_oa_ts', '1 MB');
+SELECT diskquota.set_schema_tablespace_quota('dq_oa', 'dq_oa_ts_gone', '1 MB');
+SELECT diskquota.set_database_quota('10 GB');
+SELECT diskquota.pause();
+SELECT diskquota.resume();
+SELECT diskquota.wait_for_worker_new_epoch();
+-- the worker removes the quotas of what is dropped, and stores a new
+-- tablespace name
+DROP SCHEMA dq_oa_gone;
+DROP ROLE dq_oa_gone_role;
+DROP TABLESPACE dq_oa_ts_gone;
+ALTER TABLESPACE dq_oa_ts RENAME TO dq_oa_ts_renamed;
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT diskquota.wait_for_worker_new_epoch();
+RESET search_path;
+SELECT quota_type, schema_id, role_id, tablespace_name, quota_in_bytes
+  FROM diskquota.quota_config
+ ORDER BY quota_type COLLATE "C", quota_in_bytes, tablespace_name COLLATE "C";
+SET search_path = :"su", dq_own, public, pg_catalog;
+SELECT count(*) FROM diskquota.show_schema_quota_view;
+SELECT count(*) FROM diskquota.show_role_quota_view;
+SELECT count(*) FROM diskquota.show_schema_tablespace_quota_view;
+SELECT count(*) FROM diskquota.show_role_tablespace_quota_view;
+SELECT count(*) FROM diskquota.show_database_quota_view;
+SELECT count(*) FROM diskquota.rejectmap;
+SELECT count(*) FROM diskquota.quota_usage();
+SELECT count(*) FROM diskquota.quota_usage_all();
+SELECT count(*) FROM diskquota.status();
+SELECT diskquota.show_worker_epoch() IS NOT NULL AS ok;
+-- enforcement goes on
+INSERT INTO dq_oa.t VALUES (1);
+-- removing quotas
+SELECT diskquota.set_schema_tablespace_quota('dq_oa', 'dq_oa_ts_renamed', '-1');
+SELECT diskquota.set_role_tablespace_quota('dq_dbo', 'dq_oa_ts_renamed', '-1');
+SELECT diskquota.set_role_quota('dq_dbo', '-1');
+SELECT diskquota.set_database_quota('-1');
+SELECT diskquota.set_schema_quota('dq_oa', '-1');
+RESET search_path;
+SELECT count(*) FROM diskquota.quota_config;
+
+-- CREATE EXTENSION and ALTER EXTENSION ... UPDATE by a superuser with that
+-- search_path bind none of them in the views.
+SET search_path = :"su", dq_own, public, pg_catalog;
+DROP EXTENSION diskquota;
+CREATE EXTENSION diskquota VERSION '1.0';
+ALTER EXTENSION diskquota UPDATE;
+SELECT diskquota.set_schema_quota('dq_oa', '1 MB');
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT count(*) FROM diskquota.show_schema_quota_view;
+SELECT count(*) FROM diskquota.show_role_quota_view;
+SELECT count(*) FROM diskquota.show_schema_tablespace_quota_view;
+SELECT count(*) FROM diskquota.show_role_tablespace_quota_view;
+SELECT count(*) FROM diskquota.show_database_quota_view;
+SELECT diskquota.set_schema_quota('dq_oa', '-1');
+RESET search_path;
+
+-- Nothing planted was called, and the owner is no superuser.
+SELECT what, superuser FROM public.dq_calls ORDER BY what COLLATE "C";
+SELECT rolsuper FROM pg_roles WHERE rolname = 'dq_dbo';
+
+-- clean up
+ALTER DATABASE :"dbname" RESET search_path;
+ALTER DATABASE :"dbname" OWNER TO :"olddba";
+DROP OWNED BY dq_dbo;
+DROP ROLE dq_dbo;
+DROP SCHEMA dq_oa CASCADE;
+DROP TABLESPACE dq_oa_ts_renamed;
+SELECT pg_terminate_backend(worker_pid, 10000) FROM diskquota.status()
+ WHERE database_name = current_database();
+SELECT diskquota.wait_for_worker_new_epoch();

@@ -1,0 +1,53 @@
+# DROP EXTENSION committing while the worker refreshes: the worker takes
+# it as the extension going away, quietly, and does not fail with
+# 'relation "diskquota.quota_config" does not exist'.  Made deterministic
+# by holding the DROP EXTENSION's transaction open until the worker waits
+# for it.
+use strict;
+use warnings;
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('dropext');
+$node->init;
+$node->append_conf(
+	'postgresql.conf', q{
+shared_preload_libraries = 'diskquota'
+diskquota.monitor_databases = 'postgres, dq_x'
+diskquota.naptime = 1
+max_worker_processes = 8
+});
+$node->start;
+$node->safe_psql('postgres', 'CREATE EXTENSION diskquota');
+$node->safe_psql('postgres', 'CREATE DATABASE dq_x');
+$node->safe_psql('dq_x', 'CREATE EXTENSION diskquota');
+$node->safe_psql('dq_x', "CREATE SCHEMA s; SELECT diskquota.set_schema_quota('s', '1 MB')");
+ok( $node->poll_query_until(
+		'postgres',
+		"SELECT state = 'running' FROM diskquota.status() WHERE database_name = 'dq_x'"),
+	'worker of dq_x running');
+my $pid = $node->safe_psql('postgres',
+	"SELECT worker_pid FROM diskquota.status() WHERE database_name = 'dq_x'");
+my $offset = -s $node->logfile;
+
+my $dropper = $node->background_psql('dq_x');
+$dropper->query_safe('BEGIN');
+$dropper->query_safe('DROP EXTENSION diskquota');
+ok( $node->poll_query_until(
+		'postgres', "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $pid"),
+	'the worker refreshes and waits for the DROP EXTENSION');
+$dropper->query_safe('COMMIT');
+$dropper->quit;
+ok( $node->poll_query_until(
+		'postgres',
+		"SELECT state = 'extension not created' FROM diskquota.status() WHERE database_name = 'dq_x'"),
+	'the worker sees the extension gone');
+my $log = slurp_file($node->logfile, $offset);
+unlike($log, qr/ERROR/, 'without an error');
+like($log, qr/diskquota does not enforce quotas in database "dq_x": the extension is not created there/,
+	'and says why it stops');
+
+$node->stop;
+done_testing();
