@@ -858,8 +858,9 @@ diskquota_slot_replace_write(const DiskquotaSlotWrite *old,
 
 /*
  * Maintenance that grows (enforcement.c): a VACUUM FULL, CLUSTER or REINDEX
- * of a relation in a rejected target (target) may write new files charged
- * to it up to budget bytes, the size of what they replace.  The statement
+ * of a relation with a quota (target: its tightest) may write new files
+ * charged to it up to budget bytes: the size of what they replace plus
+ * what the target has left.  The statement
  * of this generation publishes it after it began writing (with no writes:
  * it loads nothing); the worker stops it when its new files outgrow it
  * (diskquota_slot_check_maintenance).  A later statement has another

@@ -99,10 +99,13 @@
 #include "parser/parse_type.h"
 #include "nodes/plannodes.h"
 #include "parser/parsetree.h"
+#include "storage/lmgr.h"
 #include "storage/proc.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -1947,6 +1950,11 @@ utility_names_target(Node *parsetree)
 			return true;
 		case T_AlterObjectSchemaStmt:
 			return ((AlterObjectSchemaStmt *) parsetree)->relation != NULL;
+			/* maintenance that grows, below */
+		case T_VacuumStmt:
+		case T_ClusterStmt:
+		case T_ReindexStmt:
+			return true;
 		default:
 			return false;
 	}
@@ -2442,75 +2450,194 @@ check_catalog_write(Node *parsetree)
  * relation or rebuild its indexes: they normally free space and are never
  * refused, but a tenant can make them grow (a low fillfactor, large missing
  * values that a rewrite materializes, an expression index whose function
- * now returns larger keys).  So a relation they process whose targets are
- * at or over a quota when the statement starts is recorded with its total
- * size (heap, TOAST, indexes), and the transaction that rewrote it may not
- * commit if the relation is then larger than that (plus a few pages of
- * slack for the metapages and forks a fresh build adds): it fails with the
- * target's quota error, and its new files are removed.  The transient
- * double space of the rewrite stays allowed.  VACUUM FULL, and CLUSTER or
- * REINDEX of many relations, commit once per relation: each commit is
- * checked.  While the statement runs, it is also watched as a writing
- * statement that writes nothing, with a budget in its slot (the largest
- * size recorded, plus the slack): the worker stops it as soon as its new
- * files charged to the target outgrow the budget
+ * now returns larger keys).  The rule: a rewrite may use transient double
+ * space, but its result may not take a target past its quota.  So every
+ * relation the statement processes that is charged to a target with a
+ * quota (its schema, its owner, either in the tablespace of its files, the
+ * database) is recorded with its total size (heap, TOAST, indexes) before
+ * the statement runs, and the transaction that rewrote it may not commit
+ * if the relation then outgrew its budget: its old size plus what its
+ * tightest target had left when the statement started (nothing for a
+ * target at or over its quota), less what the relations checked before it
+ * in the statement grew, plus a few pages of slack for the metapages and
+ * forks a fresh build adds.  It fails with that target's quota error, and
+ * its new files are removed.  VACUUM FULL, and CLUSTER or REINDEX of many
+ * relations, commit once per relation: each commit checks the relations
+ * whose files that transaction changed (seen by a relation cache
+ * invalidation callback), not every one recorded.  Like PostgreSQL's own
+ * VACUUM of a list, a statement that fails there leaves the relations after
+ * it unprocessed.  While the statement runs, it is also watched as a
+ * writing statement that writes nothing, with a budget in its slot (the
+ * largest budget recorded, with its target): the worker stops it as soon
+ * as its new files charged to the target outgrow it
  * (diskquota_slot_set_maintenance).  The new heap of a rewrite is published
  * as it is created; rebuilt index files only at the end of the statement,
  * so an index rebuild that grows is caught by the check at commit.
  * REINDEX CONCURRENTLY keeps the old and the new index committed side by
- * side: it is refused outright on such a relation (plain REINDEX is not).
+ * side: it is refused outright on a relation of a rejected target.
  *
- * maintained: the recorded relations, in TopMemoryContext; kept across the
- * commits of a statement that runs its own transactions (maintenance_own_xacts),
- * else dropped when the transaction ends.
+ * The relations recorded are those the statement processes: the one it
+ * names (resolved with the command's lock and qualified, as lookup_locked
+ * does, so that the relation recorded is the one processed), the
+ * partitions of a partitioned one, the relations of the schema of REINDEX
+ * SCHEMA, every relation of the database for VACUUM FULL, CLUSTER and
+ * REINDEX DATABASE without a name (one pass over pg_class).
+ *
+ * maintained: the recorded relations by relid, in TopMemoryContext; kept
+ * across the commits of a statement that runs its own transactions
+ * (maintenance_own_xacts), else dropped when the transaction ends.
  */
 typedef struct MaintainedRelation
 {
-	Oid			relid;
-	int64		bytes;
-	DiskquotaTarget target;
+	Oid			relid;			/* hash key */
+	int64		bytes;			/* size before the statement */
+	int64		headroom;		/* what its tightest target had left, >= 0 */
+	DiskquotaTarget target;		/* that target */
 } MaintainedRelation;
 
 #define DQ_MAINTENANCE_SLACK	(4 * BLCKSZ)
+#define DQ_MAX_TOUCHED			64
 
-static List *maintained = NIL;
+static HTAB *maintained = NULL;
 static bool maintenance_own_xacts = false;
 static bool maintenance_callback_registered = false;
+/* growth granted so far in the statement, taken from every headroom */
+static int64 maintenance_grown = 0;
+/* relations whose relation cache entry was invalidated in this transaction */
+static Oid	touched[DQ_MAX_TOUCHED];
+static int	ntouched = 0;
+static bool touched_overflow = false;
 
 static void
 forget_maintained(void)
 {
-	list_free_deep(maintained);
-	maintained = NIL;
+	if (maintained != NULL)
+		hash_destroy(maintained);
+	maintained = NULL;
+	maintenance_grown = 0;
+	ntouched = 0;
+	touched_overflow = false;
 }
 
-/* Is a target a write into this relation is charged to rejected? */
-static bool
-relation_rejected(Form_pg_class form, DiskquotaTarget *target)
+/* Relation cache invalidation: note which relations a transaction changes */
+static void
+maintenance_relcache_callback(Datum arg pg_attribute_unused(), Oid relid)
 {
-	return diskquota_rejected_target(MyDatabaseId,
-									 form->relpersistence == RELPERSISTENCE_TEMP ?
-									 InvalidOid : form->relnamespace,
-									 form->relowner,
-									 relation_tablespace(form->reltablespace),
-									 false, target);
+	int			i;
+
+	if (maintained == NULL || touched_overflow)
+		return;
+	if (!OidIsValid(relid))
+	{
+		touched_overflow = true;
+		return;
+	}
+	for (i = 0; i < ntouched; i++)
+	{
+		if (touched[i] == relid)
+			return;
+	}
+	if (ntouched == DQ_MAX_TOUCHED)
+		touched_overflow = true;
+	else
+		touched[ntouched++] = relid;
 }
 
-/* Record a table (or each partition below it) if it is in a rejected target */
+/*
+ * What the tightest target with a quota of a relation (schema nspoid, or
+ * InvalidOid if temporary; owner; tablespace spcoid) has left, as
+ * published: false if none has a quota.  At or over quota: 0.
+ */
+static bool
+relation_headroom(Oid nspoid, Oid owner, Oid spcoid, int64 *headroom,
+				  DiskquotaTarget *tightest)
+{
+	DiskquotaTarget targets[5];
+	int			n = 0;
+	int			i;
+	bool		found = false;
+
+	memset(targets, 0, sizeof(targets));
+	if (OidIsValid(nspoid))
+	{
+		targets[n].type = DQ_SCHEMA_QUOTA;
+		targets[n++].oid = nspoid;
+		targets[n].type = DQ_SCHEMA_TABLESPACE_QUOTA;
+		targets[n].oid = nspoid;
+		targets[n++].spcoid = spcoid;
+	}
+	targets[n].type = DQ_ROLE_QUOTA;
+	targets[n++].oid = owner;
+	targets[n].type = DQ_ROLE_TABLESPACE_QUOTA;
+	targets[n].oid = owner;
+	targets[n++].spcoid = spcoid;
+	targets[n].type = DQ_DATABASE_QUOTA;
+	targets[n++].oid = MyDatabaseId;
+	for (i = 0; i < n; i++)
+	{
+		int64		quota;
+		int64		used;
+
+		if (!diskquota_target_usage(MyDatabaseId, &targets[i], &quota, &used) ||
+			quota < 0)
+			continue;
+		if (!found || quota - used < *headroom)
+		{
+			*headroom = quota - used;
+			*tightest = targets[i];
+		}
+		found = true;
+	}
+	if (found && *headroom < 0)
+		*headroom = 0;
+	return found;
+}
+
+/* Record a relation of pg_class (a table or materialized view) if it has a quota */
+static void
+record_form(Form_pg_class form)
+{
+	MaintainedRelation *entry;
+	int64		headroom = 0;
+	DiskquotaTarget target;
+	bool		found;
+
+	if ((form->relkind != RELKIND_RELATION && form->relkind != RELKIND_MATVIEW) ||
+		form->relisshared ||
+		!relation_headroom(form->relpersistence == RELPERSISTENCE_TEMP ?
+						   InvalidOid : form->relnamespace,
+						   form->relowner,
+						   relation_tablespace(form->reltablespace),
+						   &headroom, &target))
+		return;
+	if (maintained == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(MaintainedRelation);
+		ctl.hcxt = TopMemoryContext;
+		maintained = hash_create("diskquota maintained relations", 64, &ctl,
+								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	entry = hash_search(maintained, &form->oid, HASH_ENTER, &found);
+	if (found)
+		return;
+	entry->bytes = diskquota_relation_size(form->oid);
+	entry->headroom = headroom;
+	entry->target = target;
+}
+
+/* Record a relation by OID (each partition below a partitioned table) */
 static void
 record_maintained(Oid relid)
 {
 	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Form_pg_class form;
-	DiskquotaTarget target;
-	MaintainedRelation *entry;
-	MemoryContext oldcontext;
 	ListCell   *lc;
 
 	if (!HeapTupleIsValid(tuple))
 		return;
-	form = (Form_pg_class) GETSTRUCT(tuple);
-	if (form->relkind == RELKIND_PARTITIONED_TABLE)
+	if (((Form_pg_class) GETSTRUCT(tuple))->relkind == RELKIND_PARTITIONED_TABLE)
 	{
 		ReleaseSysCache(tuple);
 		foreach(lc, find_all_inheritors(relid, NoLock, NULL))
@@ -2520,51 +2647,27 @@ record_maintained(Oid relid)
 		}
 		return;
 	}
-	if ((form->relkind != RELKIND_RELATION && form->relkind != RELKIND_MATVIEW) ||
-		form->relisshared || !relation_rejected(form, &target))
-	{
-		ReleaseSysCache(tuple);
-		return;
-	}
+	record_form((Form_pg_class) GETSTRUCT(tuple));
 	ReleaseSysCache(tuple);
-	foreach(lc, maintained)
-	{
-		if (((MaintainedRelation *) lfirst(lc))->relid == relid)
-			return;
-	}
-	oldcontext = MemoryContextSwitchTo(TopMemoryContext);
-	entry = palloc(sizeof(MaintainedRelation));
-	entry->relid = relid;
-	entry->bytes = diskquota_relation_size(relid);
-	entry->target = target;
-	maintained = lappend(maintained, entry);
-	MemoryContextSwitchTo(oldcontext);
 }
 
-/* Record every table of the database in a rejected target */
+/* Record every table of the database (of schema nspoid if valid): one pass */
 static void
-record_all_maintained(void)
+record_all_maintained(Oid nspoid)
 {
 	Relation	pg_class = table_open(RelationRelationId, AccessShareLock);
 	SysScanDesc scan = systable_beginscan(pg_class, InvalidOid, false, NULL, 0, NULL);
 	HeapTuple	tuple;
-	List	   *relids = NIL;
-	ListCell   *lc;
 
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
 		Form_pg_class form = (Form_pg_class) GETSTRUCT(tuple);
-		DiskquotaTarget target;
 
-		if ((form->relkind == RELKIND_RELATION || form->relkind == RELKIND_MATVIEW) &&
-			!form->relisshared && relation_rejected(form, &target))
-			relids = lappend_oid(relids, form->oid);
+		if (!OidIsValid(nspoid) || form->relnamespace == nspoid)
+			record_form(form);
 	}
 	systable_endscan(scan);
 	table_close(pg_class, AccessShareLock);
-	foreach(lc, relids)
-		record_maintained(lfirst_oid(lc));
-	list_free(relids);
 }
 
 /* The last value of a boolean option, as the command reads it */
@@ -2585,20 +2688,48 @@ option_set(List *options, const char *name)
 }
 
 /*
+ * REINDEX INDEX locks the table before the index, and checks that the
+ * user owns the index: as RangeVarCallbackForReindexIndex (indexcmds.c),
+ * whose lock on the table we keep.
+ */
+static void
+reindex_index_callback(const RangeVar *relation, Oid relId, Oid oldRelId,
+					   void *arg)
+{
+	LOCKMODE	table_lockmode = *(LOCKMODE *) arg;
+	Oid			table;
+
+	if (relId == oldRelId)
+		return;
+	if (!OidIsValid(relId))
+		return;
+	if (get_rel_relkind(relId) != RELKIND_INDEX &&
+		get_rel_relkind(relId) != RELKIND_PARTITIONED_INDEX)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not an index", relation->relname)));
+	if (!pg_class_ownercheck(relId, GetUserId()))
+		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_INDEX, relation->relname);
+	table = IndexGetRelation(relId, true);
+	if (OidIsValid(table))
+		LockRelationOid(table, table_lockmode);
+}
+
+/*
  * Before a maintenance statement runs: record what it may grow, and
  * whether it runs its own transactions.  True if it is to be watched while
- * it runs: *budget is then the largest size recorded (plus the slack) and
- * *target the target of the first relation recorded.
+ * it runs: *budget is then the largest budget recorded (old size plus
+ * headroom plus the slack) and *target its target.
  */
 static bool
 begin_maintenance(Node *parsetree, int64 *budget, DiskquotaTarget *target)
 {
 	bool		own_xacts = false;
 	bool		concurrently = false;
-	ListCell   *lc;
+	HASH_SEQ_STATUS status;
+	MaintainedRelation *entry;
+	bool		first;
 
-	if (!diskquota_any_rejected())
-		return false;
 	switch (nodeTag(parsetree))
 	{
 		case T_VacuumStmt:
@@ -2610,14 +2741,15 @@ begin_maintenance(Node *parsetree, int64 *budget, DiskquotaTarget *target)
 					return false;
 				own_xacts = true;
 				if (stmt->rels == NIL)
-					record_all_maintained();
+					record_all_maintained(InvalidOid);
 				foreach(lc, stmt->rels)
 				{
 					VacuumRelation *vrel = lfirst_node(VacuumRelation, lc);
 					Oid			relid = vrel->oid;
 
+					/* as expand_vacuum_rel(), which keeps the OID it found */
 					if (!OidIsValid(relid) && vrel->relation)
-						relid = RangeVarGetRelid(vrel->relation, NoLock, true);
+						relid = lookup_locked(vrel->relation, AccessShareLock, true, NULL);
 					if (OidIsValid(relid))
 						record_maintained(relid);
 				}
@@ -2631,10 +2763,12 @@ begin_maintenance(Node *parsetree, int64 *budget, DiskquotaTarget *target)
 				if (stmt->relation == NULL)
 				{
 					own_xacts = true;
-					record_all_maintained();
+					record_all_maintained(InvalidOid);
 					break;
 				}
-				relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+				/* as cluster() */
+				relid = lookup_locked(stmt->relation, AccessExclusiveLock, false,
+									  RangeVarCallbackOwnsTable);
 				if (OidIsValid(relid))
 				{
 					/* a partitioned table's partitions: one transaction each */
@@ -2649,48 +2783,96 @@ begin_maintenance(Node *parsetree, int64 *budget, DiskquotaTarget *target)
 				Oid			relid = InvalidOid;
 
 				concurrently = option_set(stmt->params, "concurrently");
-				if (stmt->kind == REINDEX_OBJECT_INDEX || stmt->kind == REINDEX_OBJECT_TABLE)
+				if (stmt->kind == REINDEX_OBJECT_INDEX && stmt->relation)
 				{
-					if (stmt->relation)
-						relid = RangeVarGetRelid(stmt->relation, NoLock, true);
-					if (OidIsValid(relid) && stmt->kind == REINDEX_OBJECT_INDEX)
+					/* as ReindexIndex() */
+					LOCKMODE	lockmode = concurrently ? ShareUpdateExclusiveLock : ShareLock;
+
+					relid = RangeVarGetRelidExtended(stmt->relation,
+													 concurrently ? ShareUpdateExclusiveLock :
+													 AccessExclusiveLock, 0,
+													 reindex_index_callback, &lockmode);
+					qualify_relation(stmt->relation, relid);
+					if (OidIsValid(relid))
 						relid = IndexGetRelation(relid, true);
-					if (!OidIsValid(relid))
-						break;
-					own_xacts = concurrently ||
-						get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE;
-					record_maintained(relid);
 				}
-				else
+				else if (stmt->kind == REINDEX_OBJECT_TABLE && stmt->relation)
+				{
+					/* as ReindexTable() */
+					relid = lookup_locked(stmt->relation,
+										  concurrently ? ShareUpdateExclusiveLock : ShareLock,
+										  false, RangeVarCallbackOwnsTable);
+				}
+				else if (stmt->kind == REINDEX_OBJECT_SCHEMA)
+				{
+					Oid			nspoid = get_namespace_oid(stmt->name, true);
+
+					own_xacts = true;
+					if (OidIsValid(nspoid))
+						record_all_maintained(nspoid);
+					break;
+				}
+				else if (stmt->kind == REINDEX_OBJECT_DATABASE)
 				{
 					own_xacts = true;
-					record_all_maintained();
+					record_all_maintained(InvalidOid);
+					break;
 				}
+				else
+					break;		/* REINDEX SYSTEM: the catalogs */
+				if (!OidIsValid(relid))
+					break;
+				own_xacts = concurrently ||
+					get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE;
+				record_maintained(relid);
 				break;
 			}
 		default:
 			return false;
 	}
-	if (maintained == NIL)
+	if (maintained == NULL)
 		return false;
+	if (hash_get_num_entries(maintained) == 0)
+	{
+		forget_maintained();
+		return false;
+	}
 	if (concurrently && !diskquota_paused())
 	{
-		DiskquotaTarget target = ((MaintainedRelation *) linitial(maintained))->target;
+		/* the old and the new index side by side: not in a rejected target */
+		hash_seq_init(&status, maintained);
+		while ((entry = hash_seq_search(&status)) != NULL)
+		{
+			if (entry->headroom <= 0)
+			{
+				DiskquotaTarget rejected = entry->target;
 
-		forget_maintained();
-		report_rejected(&target);
+				hash_seq_term(&status);
+				forget_maintained();
+				report_rejected(&rejected);
+			}
+		}
 	}
 	if (own_xacts)
 		maintenance_own_xacts = true;
 	if (!maintenance_callback_registered)
 	{
 		RegisterXactCallback(maintenance_xact_callback, NULL);
+		CacheRegisterRelcacheCallback(maintenance_relcache_callback, (Datum) 0);
 		maintenance_callback_registered = true;
 	}
-	*target = ((MaintainedRelation *) linitial(maintained))->target;
 	*budget = 0;
-	foreach(lc, maintained)
-		*budget = Max(*budget, ((MaintainedRelation *) lfirst(lc))->bytes);
+	first = true;
+	hash_seq_init(&status, maintained);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		if (first || entry->bytes + entry->headroom > *budget)
+		{
+			*budget = entry->bytes + entry->headroom;
+			*target = entry->target;
+		}
+		first = false;
+	}
 	*budget += DQ_MAINTENANCE_SLACK;
 	return true;
 }
@@ -2706,38 +2888,89 @@ end_maintenance(void)
 }
 
 /*
- * Before a transaction commits: a recorded relation may not have grown.
- * When it ends: the records of a statement in it go.
+ * Has a recorded relation outgrown its budget?  Its growth is granted
+ * otherwise, and taken from the headroom of the relations checked later.
+ */
+static void
+check_maintained(MaintainedRelation *entry)
+{
+	int64		size;
+
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(entry->relid)))
+		return;
+	size = diskquota_relation_size(entry->relid);
+	if (size > entry->bytes + Max(entry->headroom - maintenance_grown, 0) +
+		DQ_MAINTENANCE_SLACK)
+	{
+		DiskquotaTarget target = entry->target;
+
+		maintenance_own_xacts = false;
+		forget_maintained();
+		report_rejected(&target);
+	}
+	if (size > entry->bytes)
+		maintenance_grown += size - entry->bytes;
+	/* a relation processed twice is charged once */
+	entry->bytes = Max(entry->bytes, size);
+}
+
+/* Check the recorded relations this transaction changed (or all) */
+static void
+check_touched(void)
+{
+	int			i;
+	MaintainedRelation *entry;
+
+	if (touched_overflow)
+	{
+		HASH_SEQ_STATUS status;
+		List	   *entries = NIL;
+		ListCell   *lc;
+
+		hash_seq_init(&status, maintained);
+		while ((entry = hash_seq_search(&status)) != NULL)
+			entries = lappend(entries, entry);
+		foreach(lc, entries)
+			check_maintained((MaintainedRelation *) lfirst(lc));
+		list_free(entries);
+		return;
+	}
+	for (i = 0; i < ntouched && maintained != NULL; i++)
+	{
+		Oid			relid = touched[i];
+
+		entry = hash_search(maintained, &relid, HASH_FIND, NULL);
+		if (entry == NULL && get_rel_relkind(relid) == RELKIND_INDEX)
+		{
+			relid = IndexGetRelation(relid, true);
+			if (OidIsValid(relid))
+				entry = hash_search(maintained, &relid, HASH_FIND, NULL);
+		}
+		if (entry != NULL)
+			check_maintained(entry);
+	}
+}
+
+/*
+ * Before a transaction commits: a recorded relation it changed may not
+ * have outgrown its budget.  When it ends: the records of a statement in
+ * it go.
  */
 static void
 maintenance_xact_callback(XactEvent event, void *arg pg_attribute_unused())
 {
-	ListCell   *lc;
-
 	switch (event)
 	{
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PRE_PREPARE:
-			if (maintained == NIL || diskquota_paused())
+			if (maintained == NULL || diskquota_paused())
 				return;
-			foreach(lc, maintained)
-			{
-				MaintainedRelation *entry = (MaintainedRelation *) lfirst(lc);
-
-				if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(entry->relid)))
-					continue;
-				if (diskquota_relation_size(entry->relid) > entry->bytes + DQ_MAINTENANCE_SLACK)
-				{
-					DiskquotaTarget target = entry->target;
-
-					maintenance_own_xacts = false;
-					forget_maintained();
-					report_rejected(&target);
-				}
-			}
+			check_touched();
 			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PREPARE:
+			ntouched = 0;
+			touched_overflow = false;
 			if (!maintenance_own_xacts)
 				forget_maintained();
 			break;
