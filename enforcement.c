@@ -1315,12 +1315,6 @@ begin_write_overflow(const DiskquotaSlotWrite *writes, int n, int overflow)
 	}
 }
 
-static void
-begin_write(const DiskquotaSlotWrite *writes, int n)
-{
-	begin_write_overflow(writes, n, 0);
-}
-
 /*
  * Leave a writing execution; true when the outermost one ends.  The timeout
  * stays armed and lapses by itself.
@@ -2984,12 +2978,189 @@ maintenance_xact_callback(XactEvent event, void *arg pg_attribute_unused())
 }
 
 /*
- * Run a utility statement that writes (nwrites: 1) or a maintenance
- * statement with a budget (maint_target not NULL, nwrites 0), published
- * and polled.
+ * Relations a utility statement writes besides the one it names, and the
+ * tablespaces of the indexes it builds:
+ *	- ALTER TABLE without ONLY recurses to the inheritance children of a
+ *	  table (in any schema, of any owner), and ALTER TYPE ... CASCADE to the
+ *	  tables of the type (OF type) and their children: each is rewritten or
+ *	  gets its indexes built like the table named;
+ *	- CREATE INDEX on a partitioned table builds an index on every
+ *	  partition, in the tablespace given (or the default one);
+ *	- ALTER TABLE ... ADD PRIMARY KEY / UNIQUE / EXCLUDE (also in ADD
+ *	  COLUMN) builds an index in USING INDEX TABLESPACE or
+ *	  default_tablespace, charged to the schema and owner of each table.
+ * Each such relation is checked against the targets it is charged to, also
+ * in those tablespaces, and added to writes[] (n entries so far), for the
+ * slot; returns the new number of entries.  No lock is taken on the
+ * children: the command locks them when it processes them, and none can
+ * be added meanwhile (that needs a lock on the parent, which we hold).
+ */
+
+/* Add a Constraint's index tablespace, if it builds an index */
+static List *
+constraint_index_space(List *spaces, Constraint *con)
+{
+	if (con != NULL && IsA(con, Constraint) &&
+		(con->contype == CONSTR_PRIMARY || con->contype == CONSTR_UNIQUE ||
+		 con->contype == CONSTR_EXCLUSION))
+		spaces = lappend(spaces, con->indexspace ? pstrdup(con->indexspace) : NULL);
+	return spaces;
+}
+
+/* The tablespace names (NULL: the default) of the indexes an ALTER TABLE builds */
+static List *
+alter_index_spaces(AlterTableStmt *stmt)
+{
+	List	   *spaces = NIL;
+	ListCell   *lc;
+
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		switch (cmd->subtype)
+		{
+			case AT_AddConstraint:
+			case AT_AddConstraintRecurse:
+				spaces = constraint_index_space(spaces, (Constraint *) cmd->def);
+				break;
+			case AT_AddColumn:
+			case AT_AddColumnRecurse:
+				if (cmd->def != NULL && IsA(cmd->def, ColumnDef))
+				{
+					ListCell   *lc2;
+
+					foreach(lc2, ((ColumnDef *) cmd->def)->constraints)
+						spaces = constraint_index_space(spaces, (Constraint *) lfirst(lc2));
+				}
+				break;
+			case AT_AddIndex:
+				if (cmd->def != NULL && IsA(cmd->def, IndexStmt))
+					spaces = lappend(spaces, ((IndexStmt *) cmd->def)->tableSpace);
+				break;
+			default:
+				break;
+		}
+	}
+	return spaces;
+}
+
+/* The tables of a composite type (OF type), with their inheritance children */
+static List *
+typed_tables(Oid typid)
+{
+	Relation	pg_class;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	List	   *tables = NIL;
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	if (!OidIsValid(typid))
+		return NIL;
+	pg_class = table_open(RelationRelationId, AccessShareLock);
+	scan = systable_beginscan(pg_class, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tuple);
+
+		if (form->reloftype == typid)
+			tables = lappend_oid(tables, form->oid);
+	}
+	systable_endscan(scan);
+	table_close(pg_class, AccessShareLock);
+	foreach(lc, tables)
+		result = list_concat_unique_oid(result,
+										find_all_inheritors(lfirst_oid(lc), NoLock, NULL));
+	return result;
+}
+
+/* Check one relation written, also in spaces, and add it to writes[] */
+static int
+check_written(Oid relid, Relation rel, List *spaces, DiskquotaSlotWrite *writes, int n)
+{
+	bool		opened = rel == NULL;
+	bool		has_triggers;
+	Oid			nspoid;
+	ListCell   *lc;
+
+	if (opened)
+		rel = RelationIdGetRelation(relid);
+	if (rel == NULL)
+		return n;
+	nspoid = rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP ?
+		InvalidOid : rel->rd_rel->relnamespace;
+	if (diskquota_any_rejected())
+	{
+		if (opened)
+			check_relation(relid, rel);
+		foreach(lc, spaces)
+			check_targets(nspoid, rel->rd_rel->relowner, lfirst_oid(lc));
+	}
+	if (opened)
+	{
+		n = add_write(rel, writes, n, &has_triggers);
+		RelationClose(rel);
+	}
+	return n;
+}
+
+static int
+check_utility_extra(Node *parsetree, Relation rel, Oid spcoid,
+					DiskquotaSlotWrite *writes, int n)
+{
+	Oid			relid = RelationGetRelid(rel);
+	List	   *children = NIL;
+	List	   *spaces = NIL;
+	ListCell   *lc;
+
+	switch (nodeTag(parsetree))
+	{
+		case T_AlterTableStmt:
+			{
+				AlterTableStmt *stmt = (AlterTableStmt *) parsetree;
+
+				foreach(lc, stmt->cmds)
+				{
+					/* the table attached: checked, with its partitions, as it is */
+					if (lfirst_node(AlterTableCmd, lc)->subtype == AT_AttachPartition)
+						return n;
+				}
+				foreach(lc, alter_index_spaces(stmt))
+					spaces = lappend_oid(spaces,
+										 new_relation_tablespace((char *) lfirst(lc),
+																 rel->rd_rel->relpersistence));
+				if (stmt->objtype == OBJECT_TYPE)
+					children = typed_tables(get_rel_type_id(relid));
+				else if (stmt->relation->inh && rel->rd_rel->relhassubclass)
+					children = find_all_inheritors(relid, NoLock, NULL);
+				break;
+			}
+		case T_IndexStmt:
+			if (OidIsValid(spcoid))
+				spaces = list_make1_oid(spcoid);
+			if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+				children = find_all_inheritors(relid, NoLock, NULL);
+			break;
+		default:
+			return n;
+	}
+	n = check_written(relid, rel, spaces, writes, n);
+	foreach(lc, children)
+	{
+		if (lfirst_oid(lc) != relid)
+			n = check_written(lfirst_oid(lc), NULL, spaces, writes, n);
+	}
+	return n;
+}
+
+/*
+ * Run a utility statement that writes (nwrites, overflow: the
+ * DQ_SLOT_*_OVERFLOW bits of what did not fit) or a maintenance statement
+ * with a budget (maint_target not NULL, nwrites 0), published and polled.
  */
 static void
-run_writing_utility(const DiskquotaSlotWrite *write, int nwrites, bool creates,
+run_writing_utility(const DiskquotaSlotWrite *write, int nwrites, int overflow, bool creates,
 					int64 maint_budget, const DiskquotaTarget *maint_target,
 					PlannedStmt *pstmt, const char *queryString,
 					bool readOnlyTree, ProcessUtilityContext context,
@@ -2999,7 +3170,7 @@ run_writing_utility(const DiskquotaSlotWrite *write, int nwrites, bool creates,
 	uint64		generation;
 	MemoryContext oldcontext = CurrentMemoryContext;
 
-	begin_write(write, nwrites);
+	begin_write_overflow(write, nwrites, overflow);
 	generation = write_generation;
 	if (maint_target != NULL)
 		diskquota_slot_set_maintenance(generation, maint_budget, maint_target);
@@ -3029,14 +3200,16 @@ check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 					  DestReceiver *dest, QueryCompletion *qc)
 {
 	Node	   *parsetree = pstmt->utilityStmt;
-	DiskquotaSlotWrite write;
+	DiskquotaSlotWrite write[DQ_MAX_QUERY_WRITES];
 	int			nwrites = 0;
+	int			overflow = 0;
 	bool		creates = false;
 	bool		maintains = false;
 	int64		maint_budget = 0;
 	DiskquotaTarget maint_target;
 
-	memset(&write, 0, sizeof(write));
+	memset(write, 0, sizeof(write));
+	writes_left_out = 0;
 	if (diskquota_enforcing)
 	{
 		Oid			nspoid;
@@ -3100,9 +3273,11 @@ check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 									  InvalidOid : rel->rd_rel->relnamespace,
 									  rel->rd_rel->relowner, spcoid);
 				}
-				nwrites = add_write(rel, &write, 0, &has_triggers);
+				nwrites = add_write(rel, write, 0, &has_triggers);
 				if (nwrites > 0 && OidIsValid(spcoid))
-					write.spcoid = spcoid;
+					write[0].spcoid = spcoid;
+				nwrites = check_utility_extra(parsetree, rel, spcoid, write, nwrites);
+				overflow = writes_left_out;
 				RelationClose(rel);
 			}
 		}
@@ -3115,19 +3290,18 @@ check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 			 */
 			if (diskquota_any_rejected())
 				check_targets(nspoid, owner, spcoid);
-			memset(&write, 0, sizeof(write));
-			write.relid = InvalidOid;
-			write.nspoid = nspoid;
-			write.owner = owner;
-			write.spcoid = spcoid;
-			write.temp = !OidIsValid(nspoid);
+			write[0].relid = InvalidOid;
+			write[0].nspoid = nspoid;
+			write[0].owner = owner;
+			write[0].spcoid = spcoid;
+			write[0].temp = !OidIsValid(nspoid);
 			nwrites = 1;
 			creates = true;
 		}
 	}
 	if (maintains)
 	{
-		run_writing_utility(&write, 0, false, maint_budget, &maint_target,
+		run_writing_utility(write, 0, 0, false, maint_budget, &maint_target,
 							pstmt, queryString, readOnlyTree,
 							context, params, queryEnv, dest, qc);
 		end_maintenance();
@@ -3140,7 +3314,7 @@ check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 		end_maintenance();
 	}
 	else
-		run_writing_utility(&write, 1, creates, 0, NULL, pstmt, queryString,
+		run_writing_utility(write, nwrites, overflow, creates, 0, NULL, pstmt, queryString,
 							readOnlyTree, context, params, queryEnv, dest, qc);
 }
 
