@@ -77,6 +77,7 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/xact.h"
+#include "catalog/catalog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "catalog/pg_am_d.h"
@@ -1612,11 +1613,16 @@ dq_ExecutorFinish(QueryDesc *queryDesc)
  * Safety net: whatever happened in between, a transaction that aborts at
  * top level leaves no writing execution behind.
  */
+static void end_moves(bool committed);
+
 static void
 enforcement_xact_callback(XactEvent event, void *arg pg_attribute_unused())
 {
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PREPARE)
+		end_moves(true);
 	if (event != XACT_EVENT_ABORT)
 		return;
+	end_moves(false);
 	internal_sql_depth = 0;
 	user_function_depth = 0;
 	hooked_depth = 0;
@@ -2116,15 +2122,126 @@ diskquota_enforcement_relation_created(Oid relid)
 
 /*
  * Moves of existing data into a target: ALTER TABLE / MATERIALIZED VIEW
- * ... SET SCHEMA into a schema, and OWNER TO (by someone who is not a
- * superuser) or REASSIGN OWNED to a role.  A move is refused when a quota
- * of the target it moves to is reached, or would be by the move: the
- * published usage plus the size of what moves (the relation with its TOAST
- * and indexes, in each tablespace of their files) over the quota.
+ * ... SET SCHEMA into a schema, OWNER TO (by someone who is not a
+ * superuser) or REASSIGN OWNED (each relation the roles own in the
+ * database) to a role, and ALTER ... SET TABLESPACE (also ALL IN
+ * TABLESPACE: each relation PostgreSQL moves) into the quotas of the
+ * relation's schema and owner in the tablespace it moves to.  A move is
+ * refused when a quota of the target it moves to is reached, or would be
+ * by the move: the published usage, plus what this backend moved into the
+ * target since (moved_bytes), plus the size of what moves (the relation
+ * with its TOAST and indexes, in each tablespace of their files; for SET
+ * TABLESPACE, the files that move) over the quota.
  * Sequences and relations without storage move nothing diskquota counts.
+ *
+ * moved_bytes: what this backend's moves added to each target, in
+ * TopMemoryContext.  The moves of the open transaction (epoch 0) count
+ * until it ends; those of a transaction that committed (or prepared) are
+ * kept with the worker's epoch at that time until a refresh that started
+ * after it completed (two epochs later), when the published usage has them.
+ * Moves other sessions committed since the worker's last refresh are not
+ * seen: each of them can move at most what the target had left then.
  */
+typedef struct MovedBytes
+{
+	DiskquotaTarget target;
+	int64		bytes;
+	uint64		epoch;			/* 0: the open transaction */
+} MovedBytes;
 
-/* Refuse if target already uses at least its quota, or would with bytes more */
+static List *moved_bytes = NIL;
+
+/* What this backend moved into a target that the published usage lacks */
+static int64
+moved_into(const DiskquotaTarget *target)
+{
+	int64		bytes = 0;
+	uint64		epoch = 0;
+	bool		epoch_read = false;
+	bool		running;
+	ListCell   *lc;
+
+	foreach(lc, moved_bytes)
+	{
+		MovedBytes *moved = (MovedBytes *) lfirst(lc);
+
+		if (moved->epoch != 0)
+		{
+			if (!epoch_read)
+			{
+				epoch = diskquota_current_epoch(MyDatabaseId, &running);
+				epoch_read = true;
+			}
+			if (epoch >= moved->epoch + 2)
+			{
+				moved_bytes = foreach_delete_current(moved_bytes, lc);
+				pfree(moved);
+				continue;
+			}
+		}
+		if (memcmp(&moved->target, target, sizeof(DiskquotaTarget)) == 0)
+			bytes += moved->bytes;
+	}
+	return bytes;
+}
+
+static void
+add_moved(const DiskquotaTarget *target, int64 bytes)
+{
+	MovedBytes *moved;
+	MemoryContext oldcontext;
+	ListCell   *lc;
+
+	foreach(lc, moved_bytes)
+	{
+		moved = (MovedBytes *) lfirst(lc);
+		if (moved->epoch == 0 &&
+			memcmp(&moved->target, target, sizeof(DiskquotaTarget)) == 0)
+		{
+			moved->bytes += bytes;
+			return;
+		}
+	}
+	oldcontext = MemoryContextSwitchTo(TopMemoryContext);
+	moved = palloc0(sizeof(MovedBytes));
+	moved->target = *target;
+	moved->bytes = bytes;
+	moved_bytes = lappend(moved_bytes, moved);
+	MemoryContextSwitchTo(oldcontext);
+}
+
+/* At transaction end: keep the moves that committed, forget the others */
+static void
+end_moves(bool committed)
+{
+	uint64		epoch = 0;
+	bool		running;
+	ListCell   *lc;
+
+	if (moved_bytes == NIL)
+		return;
+	if (committed)
+		epoch = Max(diskquota_current_epoch(MyDatabaseId, &running), 1);
+	foreach(lc, moved_bytes)
+	{
+		MovedBytes *moved = (MovedBytes *) lfirst(lc);
+
+		if (moved->epoch != 0)
+			continue;
+		if (committed)
+			moved->epoch = epoch;
+		else
+		{
+			moved_bytes = foreach_delete_current(moved_bytes, lc);
+			pfree(moved);
+		}
+	}
+}
+
+/*
+ * Refuse if target already uses at least its quota, or would with bytes
+ * more; else count the bytes as moved into it.
+ */
 static void
 check_move_target(DiskquotaQuotaType type, Oid oid, Oid spcoid, int64 bytes)
 {
@@ -2136,10 +2253,13 @@ check_move_target(DiskquotaQuotaType type, Oid oid, Oid spcoid, int64 bytes)
 	target.type = type;
 	target.oid = oid;
 	target.spcoid = spcoid;
-	if (diskquota_target_usage(MyDatabaseId, &target, &quota, &used) &&
-		quota >= 0 && (used >= quota || used + bytes > quota) &&
-		!diskquota_paused())
+	if (!diskquota_target_usage(MyDatabaseId, &target, &quota, &used) || quota < 0)
+		return;
+	used += moved_into(&target);
+	if ((used >= quota || used + bytes > quota) && !diskquota_paused())
 		report_rejected(&target);
+	if (bytes > 0)
+		add_moved(&target, bytes);
 }
 
 #define DQ_MAX_MOVE_SPCS 8
@@ -2232,6 +2352,112 @@ relation_owner(Oid relid)
 	return owner;
 }
 
+/*
+ * Move a relation (index, table or materialized view, locked by the
+ * caller) into tablespace spcoid: its files there (a table's heap and
+ * TOAST, not its indexes) are charged to its schema and owner in spcoid.
+ */
+static void
+check_tablespace_move(Oid relid, Oid spcoid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Form_pg_class form;
+	Oid			nspoid;
+	Oid			owner;
+	char		relkind;
+	int64		bytes;
+
+	if (!HeapTupleIsValid(tuple))
+		return;
+	form = (Form_pg_class) GETSTRUCT(tuple);
+	relkind = form->relkind;
+	nspoid = form->relpersistence == RELPERSISTENCE_TEMP ? InvalidOid : form->relnamespace;
+	owner = form->relowner;
+	if (relation_tablespace(form->reltablespace) == spcoid ||
+		(relkind != RELKIND_RELATION && relkind != RELKIND_MATVIEW &&
+		 relkind != RELKIND_INDEX))
+	{
+		ReleaseSysCache(tuple);
+		return;
+	}
+	ReleaseSysCache(tuple);
+	bytes = diskquota_relation_size(relid);
+	if (relkind != RELKIND_INDEX)
+	{
+		Relation	rel = RelationIdGetRelation(relid);
+		List	   *indexes;
+		ListCell   *lc;
+
+		if (rel == NULL)
+			return;
+		indexes = RelationGetIndexList(rel);
+		RelationClose(rel);
+		foreach(lc, indexes)
+			bytes -= diskquota_relation_size(lfirst_oid(lc));
+		list_free(indexes);
+	}
+	if (OidIsValid(nspoid))
+		check_move_target(DQ_SCHEMA_TABLESPACE_QUOTA, nspoid, spcoid, Max(bytes, 0));
+	check_move_target(DQ_ROLE_TABLESPACE_QUOTA, owner, spcoid, Max(bytes, 0));
+}
+
+/* The tables and materialized views of this database the roles own */
+static List *
+owned_relations(List *roles)
+{
+	Relation	pg_class = table_open(RelationRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(pg_class, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple	tuple;
+	List	   *relids = NIL;
+
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tuple);
+
+		if ((form->relkind == RELKIND_RELATION || form->relkind == RELKIND_MATVIEW) &&
+			!form->relisshared && list_member_oid(roles, form->relowner))
+			relids = lappend_oid(relids, form->oid);
+	}
+	systable_endscan(scan);
+	table_close(pg_class, AccessShareLock);
+	return relids;
+}
+
+/*
+ * The relations ALTER ... ALL IN TABLESPACE orig ... SET TABLESPACE moves,
+ * selected as AlterTableMoveAll() selects them (a relation in the
+ * database's default tablespace is included when orig is it: fail closed).
+ */
+static List *
+relations_moved_all(ObjectType objtype, Oid orig, List *roles)
+{
+	Relation	pg_class = table_open(RelationRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(pg_class, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple	tuple;
+	List	   *relids = NIL;
+
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tuple);
+
+		if (relation_tablespace(form->reltablespace) != orig ||
+			form->relisshared ||
+			(objtype == OBJECT_TABLE && form->relkind != RELKIND_RELATION) ||
+			(objtype == OBJECT_INDEX && form->relkind != RELKIND_INDEX) ||
+			(objtype == OBJECT_MATVIEW && form->relkind != RELKIND_MATVIEW) ||
+			(roles != NIL && !list_member_oid(roles, form->relowner)) ||
+			IsCatalogNamespace(form->relnamespace) ||
+			IsToastNamespace(form->relnamespace) ||
+			isAnyTempNamespace(form->relnamespace) ||
+			!pg_class_ownercheck(form->oid, GetUserId()))
+			continue;
+		relids = lappend_oid(relids, form->oid);
+	}
+	systable_endscan(scan);
+	table_close(pg_class, AccessShareLock);
+	return relids;
+}
+
 /* Check the moves a utility statement makes; see above. */
 static void
 check_moves(Node *parsetree)
@@ -2286,16 +2512,33 @@ check_moves(Node *parsetree)
 			{
 				ReassignOwnedStmt *stmt = (ReassignOwnedStmt *) parsetree;
 				Oid			owner;
-				DiskquotaTarget target;
+				List	   *roles = NIL;
+				ListCell   *lc;
 
-				/* what moves is not summed up: only a full target refuses */
 				if (superuser())
 					break;
 				owner = get_rolespec_oid(stmt->newrole, false);
-				if (diskquota_rejected_target(MyDatabaseId, InvalidOid, owner, InvalidOid,
-											  false, &target) &&
-					target.type != DQ_DATABASE_QUOTA && !diskquota_paused())
-					report_rejected(&target);
+				foreach(lc, stmt->roles)
+					roles = lappend_oid(roles, get_rolespec_oid(lfirst(lc), false));
+				/* each relation the roles own here moves, summed up */
+				foreach(lc, owned_relations(roles))
+					check_move(lfirst_oid(lc), InvalidOid, owner);
+				break;
+			}
+		case T_AlterTableMoveAllStmt:
+			{
+				AlterTableMoveAllStmt *stmt = (AlterTableMoveAllStmt *) parsetree;
+				Oid			orig = get_tablespace_oid(stmt->orig_tablespacename, true);
+				Oid			spcoid = get_tablespace_oid(stmt->new_tablespacename, true);
+				List	   *roles = NIL;
+				ListCell   *lc;
+
+				if (!OidIsValid(orig) || !OidIsValid(spcoid) || orig == spcoid)
+					break;
+				foreach(lc, stmt->roles)
+					roles = lappend_oid(roles, get_rolespec_oid(lfirst(lc), false));
+				foreach(lc, relations_moved_all(stmt->objtype, orig, roles))
+					check_tablespace_move(lfirst_oid(lc), spcoid);
 				break;
 			}
 		default:
@@ -3235,26 +3478,10 @@ check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 			/*
 			 * A move frees as much as it takes, except in the tablespace it
 			 * moves to: only the quotas there can refuse it, before it
-			 * starts; it is not stopped while it copies.
+			 * starts, with the size it moves; it is not stopped while it
+			 * copies, as it copies no more than that.
 			 */
-			HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-
-			if (HeapTupleIsValid(tuple))
-			{
-				Form_pg_class form = (Form_pg_class) GETSTRUCT(tuple);
-				DiskquotaTarget target;
-
-				if (diskquota_rejected_target(MyDatabaseId,
-											  form->relpersistence == RELPERSISTENCE_TEMP ?
-											  InvalidOid : form->relnamespace,
-											  form->relowner, spcoid, true, &target) &&
-					!diskquota_paused())
-				{
-					ReleaseSysCache(tuple);
-					report_rejected(&target);
-				}
-				ReleaseSysCache(tuple);
-			}
+			check_tablespace_move(relid, spcoid);
 		}
 		else if (OidIsValid(relid))
 		{
