@@ -180,6 +180,7 @@ static void dq_ExecutorFinish(QueryDesc *queryDesc);
 static int	statement_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *writes,
 							 bool *finish_writes, int *overflow);
 static void enforcement_xact_callback(XactEvent event, void *arg);
+static bool option_set(List *options, const char *name);
 static void maintenance_xact_callback(XactEvent event, void *arg);
 static bool dq_needs_fmgr_hook(Oid fn_oid);
 static void refuse_after_stop_request(void);
@@ -1991,6 +1992,9 @@ utility_target(Node *parsetree, Oid *nspoid, Oid *owner, Oid *spcoid, bool *move
 			{
 				RefreshMatViewStmt *stmt = (RefreshMatViewStmt *) parsetree;
 
+				/* WITH NO DATA empties it */
+				if (stmt->skipData)
+					break;
 				/* as ExecRefreshMatView() */
 				return lookup_locked(stmt->relation,
 									 stmt->concurrent ? ExclusiveLock : AccessExclusiveLock,
@@ -2624,10 +2628,20 @@ catalog_write_allowed(Node *parsetree)
 		case T_DoStmt:
 		case T_CopyStmt:
 		case T_RefreshMatViewStmt:
+			/* write only shared catalogs, which no quota counts */
+		case T_CreateRoleStmt:
+		case T_AlterRoleStmt:
+		case T_AlterRoleSetStmt:
+		case T_GrantRoleStmt:
+		case T_CreatedbStmt:
+		case T_AlterDatabaseStmt:
+		case T_AlterDatabaseSetStmt:
+		case T_AlterDatabaseRefreshCollStmt:
+		case T_CreateTableSpaceStmt:
+		case T_AlterTableSpaceOptionsStmt:
 			/* drop or free */
 		case T_DropStmt:
 		case T_TruncateStmt:
-		case T_VacuumStmt:
 		case T_ClusterStmt:
 		case T_ReindexStmt:
 		case T_DropOwnedStmt:
@@ -2649,14 +2663,29 @@ catalog_write_allowed(Node *parsetree)
 						 IsA(query->utilityStmt, CreateTableAsStmt) &&
 						 explain_analyzes(stmt));
 			}
+		case T_VacuumStmt:
+			{
+				/*
+				 * VACUUM frees; ANALYZE writes statistics of any size
+				 * (pg_statistic, pg_statistic_ext_data)
+				 */
+				VacuumStmt *stmt = (VacuumStmt *) parsetree;
+
+				return stmt->is_vacuumcmd && !option_set(stmt->options, "analyze");
+			}
+		case T_RenameStmt:
+			/* of a shared object: only shared catalogs */
+			return ((RenameStmt *) parsetree)->renameType == OBJECT_ROLE ||
+				((RenameStmt *) parsetree)->renameType == OBJECT_DATABASE ||
+				((RenameStmt *) parsetree)->renameType == OBJECT_TABLESPACE;
 		case T_CommentStmt:
-			return ((CommentStmt *) parsetree)->comment == NULL;
+			/* IS NULL and IS '' delete the comment */
+			return ((CommentStmt *) parsetree)->comment == NULL ||
+				((CommentStmt *) parsetree)->comment[0] == '\0';
 		case T_SecLabelStmt:
 			return ((SecLabelStmt *) parsetree)->label == NULL;
 		case T_GrantStmt:
 			return !((GrantStmt *) parsetree)->is_grant;
-		case T_GrantRoleStmt:
-			return !((GrantRoleStmt *) parsetree)->is_grant;
 		case T_AlterDefaultPrivilegesStmt:
 			return !((AlterDefaultPrivilegesStmt *) parsetree)->action->is_grant;
 		case T_AlterTableStmt:
