@@ -3580,6 +3580,17 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				  ParamListInfo params, QueryEnvironment *queryEnv,
 				  DestReceiver *dest, QueryCompletion *qc)
 {
+	if (DiskquotaShared != NULL && IsA(pstmt->utilityStmt, TransactionStmt) &&
+		((TransactionStmt *) pstmt->utilityStmt)->kind == TRANS_STMT_COMMIT_PREPARED)
+	{
+		/* its moves: see diskquota_prepared_committed() */
+		TransactionId xid = diskquota_prepared_xid(((TransactionStmt *) pstmt->utilityStmt)->gid);
+
+		check_and_run_utility(pstmt, queryString, readOnlyTree, context,
+							  params, queryEnv, dest, qc);
+		diskquota_prepared_committed(xid);
+		return;
+	}
 	if (new_relation.active)
 	{
 		/*
