@@ -16,21 +16,27 @@
  *	  REFRESH MATERIALIZED VIEW (also under EXPLAIN ANALYZE, decided as
  *	  EXPLAIN decides), CREATE INDEX, every ALTER TABLE subcommand not known
  *	  to write no data (an allowlist; ATTACH PARTITION is charged to the
- *	  table attached), and ALTER ... SET TABLESPACE (against the quotas in
- *	  the tablespace it moves to only);
+ *	  table attached), also against the inheritance children it recurses
+ *	  to, the tables of a type ALTER TYPE ... CASCADE rewrites, the
+ *	  partitions CREATE INDEX builds on and the tablespace of the indexes
+ *	  they build (check_utility_extra);
  *	- the object access hook (called from activetable.c): the relation a
  *	  CREATE TABLE AS and friends does create, which a function run by the
  *	  planner may have moved to another schema or tablespace;
- *	- moves of existing data: SET SCHEMA, and OWNER TO or REASSIGN OWNED by
- *	  someone who is not a superuser, when the target's quota is reached or
- *	  the moved relation would exceed it;
+ *	- moves of existing data: SET SCHEMA, OWNER TO or REASSIGN OWNED by
+ *	  someone who is not a superuser, and ALTER ... SET TABLESPACE (also
+ *	  ALL IN TABLESPACE; against the quotas in the tablespace it moves to
+ *	  only), when the target's quota is reached or what moves would exceed
+ *	  it, counting what this backend moved there before (moved_bytes);
  *	- over a database quota, every utility statement that may add to the
- *	  catalogs (an allowlist of those that do not, or only drop or free);
- *	- VACUUM FULL, CLUSTER and REINDEX are allowed, but a relation of a
- *	  rejected target may not come out of them larger than it went in: the
- *	  statement is stopped when its new files outgrow the old ones, and the
- *	  transaction fails before it commits if the relation grew (REINDEX
- *	  CONCURRENTLY is refused).
+ *	  catalogs (an allowlist of those that do not, write only shared
+ *	  catalogs, or only drop or free; ANALYZE is not on it);
+ *	- VACUUM FULL, CLUSTER and REINDEX are allowed, but a relation they
+ *	  process may not come out of them larger than its old size plus what
+ *	  its tightest target had left: the statement is stopped when its new
+ *	  files outgrow that, and the transaction fails before it commits if
+ *	  the relation did (REINDEX CONCURRENTLY is refused on a rejected
+ *	  target).
  * A utility statement that loads into a relation it names resolves the name
  * here as the command does, with its lock, and is then given the qualified
  * name, so the relation checked is the one the command loads into.
@@ -41,7 +47,8 @@
  * it writes; what it fires is checked (see "Referential actions", which
  * uses the function manager hooks to tell them apart).
  * DELETE, TRUNCATE, DROP and VACUUM are never refused.  When no target is
- * rejected anywhere, the check is one atomic read.
+ * rejected anywhere, the check is one atomic read.  COMMIT PREPARED reports
+ * the relations the prepared transaction moved (backendslot.c).
  *
  * ExecutorStart checks once the executor has opened the result relations
  * (nothing is written before ExecutorRun), and describes the statement's
@@ -67,7 +74,9 @@
  * DQ_MAX_QUERY_WRITES relations; what does not fit in the slot is still
  * stopped (backendslot.c).
  *
- * This file owns no shared state.
+ * This file owns no shared state.  Its backend-local state (the statement
+ * that runs, moved_bytes, the maintained relations) is reset at
+ * transaction end by its transaction callbacks.
  *
  *-------------------------------------------------------------------------
  */
