@@ -19,7 +19,9 @@
  * (SlotsHeader->prepared) at PREPARE, since its files stay uncommitted
  * after its session withdrew them.  In both cases the worker finds the
  * files in pg_class with a dirty snapshot (quotamodel.c), until the
- * transaction ends.
+ * transaction ends.  The session that runs COMMIT PREPARED reports the
+ * relations whose pg_class rows the transaction wrote (moves to another
+ * schema or owner), so that the worker re-reads them (no shared state).
  *
  * While a writing statement runs, the slot also holds the relations and
  * targets it writes and a generation number that identifies the statement.
