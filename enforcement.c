@@ -3356,9 +3356,13 @@ typed_tables(Oid typid)
 	return result;
 }
 
-/* Check one relation written, also in spaces, and add it to writes[] */
+/*
+ * Check one relation written, also in spaces, and add it to writes[] if
+ * publish (a partition needs not be: its partitioned table stands for it)
+ */
 static int
-check_written(Oid relid, Relation rel, List *spaces, DiskquotaSlotWrite *writes, int n)
+check_written(Oid relid, Relation rel, List *spaces, bool publish,
+			  DiskquotaSlotWrite *writes, int n)
 {
 	bool		opened = rel == NULL;
 	bool		has_triggers;
@@ -3380,7 +3384,8 @@ check_written(Oid relid, Relation rel, List *spaces, DiskquotaSlotWrite *writes,
 	}
 	if (opened)
 	{
-		n = add_write(rel, writes, n, &has_triggers);
+		if (publish)
+			n = add_write(rel, writes, n, &has_triggers);
 		RelationClose(rel);
 	}
 	return n;
@@ -3426,11 +3431,13 @@ check_utility_extra(Node *parsetree, Relation rel, Oid spcoid,
 		default:
 			return n;
 	}
-	n = check_written(relid, rel, spaces, writes, n);
+	n = check_written(relid, rel, spaces, false, writes, n);
 	foreach(lc, children)
 	{
 		if (lfirst_oid(lc) != relid)
-			n = check_written(lfirst_oid(lc), NULL, spaces, writes, n);
+			n = check_written(lfirst_oid(lc), NULL, spaces,
+							  rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE,
+							  writes, n);
 	}
 	return n;
 }
