@@ -46,7 +46,8 @@
  * the name of the statement that caused it, unless user code decides what
  * it writes; what it fires is checked (see "Referential actions", which
  * uses the function manager hooks to tell them apart).
- * DELETE, TRUNCATE, DROP and VACUUM are never refused.  When no target is
+ * DELETE, TRUNCATE, DROP and VACUUM (without ANALYZE, which is refused over
+ * a database quota only) are never refused.  When no target is
  * rejected anywhere, the check is one atomic read.  COMMIT PREPARED reports
  * the relations the prepared transaction moved (backendslot.c).
  *
@@ -75,8 +76,10 @@
  * stopped (backendslot.c).
  *
  * This file owns no shared state.  Its backend-local state (the statement
- * that runs, moved_bytes, the maintained relations) is reset at
- * transaction end by its transaction callbacks.
+ * that runs, the maintained relations, the moves of the open transaction)
+ * is reset when the transaction ends, by its transaction callbacks; the
+ * moves a transaction committed stay counted until the worker has seen
+ * them (moved_bytes).
  *
  *-------------------------------------------------------------------------
  */
@@ -2608,6 +2611,14 @@ alter_table_only_drops(AlterTableStmt *stmt)
 	return true;
 }
 
+/* Is an object of this type described in shared catalogs only? */
+static bool
+shared_object_type(ObjectType objtype)
+{
+	return objtype == OBJECT_ROLE || objtype == OBJECT_DATABASE ||
+		objtype == OBJECT_TABLESPACE;
+}
+
 static bool
 catalog_write_allowed(Node *parsetree)
 {
@@ -2684,15 +2695,15 @@ catalog_write_allowed(Node *parsetree)
 			}
 		case T_RenameStmt:
 			/* of a shared object: only shared catalogs */
-			return ((RenameStmt *) parsetree)->renameType == OBJECT_ROLE ||
-				((RenameStmt *) parsetree)->renameType == OBJECT_DATABASE ||
-				((RenameStmt *) parsetree)->renameType == OBJECT_TABLESPACE;
+			return shared_object_type(((RenameStmt *) parsetree)->renameType);
 		case T_CommentStmt:
-			/* IS NULL and IS '' delete the comment */
+			/* IS NULL and IS '' delete the comment; pg_shdescription is shared */
 			return ((CommentStmt *) parsetree)->comment == NULL ||
-				((CommentStmt *) parsetree)->comment[0] == '\0';
+				((CommentStmt *) parsetree)->comment[0] == '\0' ||
+				shared_object_type(((CommentStmt *) parsetree)->objtype);
 		case T_SecLabelStmt:
-			return ((SecLabelStmt *) parsetree)->label == NULL;
+			return ((SecLabelStmt *) parsetree)->label == NULL ||
+				shared_object_type(((SecLabelStmt *) parsetree)->objtype);
 		case T_GrantStmt:
 			return !((GrantStmt *) parsetree)->is_grant;
 		case T_AlterDefaultPrivilegesStmt:
