@@ -2705,7 +2705,10 @@ catalog_write_allowed(Node *parsetree)
 			return ((SecLabelStmt *) parsetree)->label == NULL ||
 				shared_object_type(((SecLabelStmt *) parsetree)->objtype);
 		case T_GrantStmt:
-			return !((GrantStmt *) parsetree)->is_grant;
+			return !((GrantStmt *) parsetree)->is_grant ||
+				shared_object_type(((GrantStmt *) parsetree)->objtype);
+		case T_AlterOwnerStmt:
+			return shared_object_type(((AlterOwnerStmt *) parsetree)->objectType);
 		case T_AlterDefaultPrivilegesStmt:
 			return !((AlterDefaultPrivilegesStmt *) parsetree)->action->is_grant;
 		case T_AlterTableStmt:

@@ -79,6 +79,8 @@ COMMENT ON ROLE dq_cw3 IS 'a role';
 GRANT dq_cw TO dq_cw3;
 CREATE DATABASE dq_cw_db;
 ALTER DATABASE dq_cw_db CONNECTION LIMIT 1;
+GRANT CONNECT ON DATABASE dq_cw_db TO dq_cw;
+ALTER DATABASE dq_cw_db OWNER TO dq_cw;
 DROP DATABASE dq_cw_db;
 DROP ROLE dq_cw3;
 SELECT diskquota.set_database_quota('-1');
