@@ -19,7 +19,9 @@
  * (SlotsHeader->prepared) at PREPARE, since its files stay uncommitted
  * after its session withdrew them.  In both cases the worker finds the
  * files in pg_class with a dirty snapshot (quotamodel.c), until the
- * transaction ends.
+ * transaction ends.  The session that runs COMMIT PREPARED reports the
+ * relations whose pg_class rows the transaction wrote (moves to another
+ * schema or owner), so that the worker re-reads them (no shared state).
  *
  * While a writing statement runs, the slot also holds the relations and
  * targets it writes and a generation number that identifies the statement.
@@ -73,23 +75,29 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "access/transam.h"
 #include "access/twophase.h"
 #include "access/xact.h"
 #include "catalog/catalog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
 #include "storage/procarray.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
 #include "utils/resowner.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "diskquota.h"
@@ -591,6 +599,68 @@ slot_xact_callback(XactEvent event, void *arg pg_attribute_unused())
 	SpinLockRelease(&SlotsHeader->mutex);
 }
 
+/*
+ * COMMIT PREPARED.  A prepared transaction may have moved relations to
+ * another schema or owner (SET SCHEMA, OWNER TO, REASSIGN OWNED): the hooks
+ * reported them when the transaction ran, while the move was not committed
+ * yet, and nobody would report them again.  So the session that commits it
+ * looks up its transaction ID before (by its GID, as pg_prepared_xacts
+ * shows it; COMMIT PREPARED runs in the transaction's database) and, once
+ * it committed, reports every relation whose pg_class row the transaction
+ * wrote (xmin): the worker re-reads their schema and owner at its next
+ * refresh.  One scan of pg_class per COMMIT PREPARED.
+ */
+TransactionId
+diskquota_prepared_xid(const char *gid)
+{
+	TransactionId xid = InvalidTransactionId;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1];
+
+	if (gid == NULL || SPI_connect() != SPI_OK_CONNECT)
+		return InvalidTransactionId;
+	values[0] = CStringGetTextDatum(gid);
+	if (SPI_execute_with_args("SELECT transaction::text FROM pg_catalog.pg_prepared_xacts"
+							  " WHERE gid OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, values, NULL, true, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1)
+	{
+		char	   *text = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		if (text != NULL)
+			xid = (TransactionId) strtoul(text, NULL, 10);
+	}
+	SPI_finish();
+	return xid;
+}
+
+void
+diskquota_prepared_committed(TransactionId xid)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	List	   *relids = NIL;
+	ListCell   *lc;
+
+	if (!TransactionIdIsNormal(xid))
+		return;
+	/* a snapshot taken after the commit */
+	InvalidateCatalogSnapshot();
+	rel = table_open(RelationRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		if (TransactionIdEquals(HeapTupleHeaderGetXmin(tuple->t_data), xid))
+			relids = lappend_oid(relids, ((Form_pg_class) GETSTRUCT(tuple))->oid);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	foreach(lc, relids)
+		diskquota_mark_relation_active_at_end(lfirst_oid(lc), true);
+	list_free(relids);
+}
+
 /* ----------------------------------------------------------------
  * Worker side
  * ----------------------------------------------------------------
@@ -858,8 +928,9 @@ diskquota_slot_replace_write(const DiskquotaSlotWrite *old,
 
 /*
  * Maintenance that grows (enforcement.c): a VACUUM FULL, CLUSTER or REINDEX
- * of a relation in a rejected target (target) may write new files charged
- * to it up to budget bytes, the size of what they replace.  The statement
+ * of a relation with a quota (target: its tightest) may write new files
+ * charged to it up to budget bytes: the size of what they replace plus
+ * what the target has left.  The statement
  * of this generation publishes it after it began writing (with no writes:
  * it loads nothing); the worker stops it when its new files outgrow it
  * (diskquota_slot_check_maintenance).  A later statement has another

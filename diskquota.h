@@ -308,6 +308,8 @@ extern void diskquota_slot_set_maintenance(uint64 generation, int64 budget,
 extern void diskquota_slot_check_maintenance(Oid dbid,
 											 int64 (*file_bytes) (const DiskquotaSlotFile *file),
 											 volatile bool *paused);
+extern TransactionId diskquota_prepared_xid(const char *gid);
+extern void diskquota_prepared_committed(TransactionId xid);
 extern void diskquota_slot_replace_write(const DiskquotaSlotWrite *old,
 										 const DiskquotaSlotWrite *replacement);
 

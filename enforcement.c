@@ -16,21 +16,27 @@
  *	  REFRESH MATERIALIZED VIEW (also under EXPLAIN ANALYZE, decided as
  *	  EXPLAIN decides), CREATE INDEX, every ALTER TABLE subcommand not known
  *	  to write no data (an allowlist; ATTACH PARTITION is charged to the
- *	  table attached), and ALTER ... SET TABLESPACE (against the quotas in
- *	  the tablespace it moves to only);
+ *	  table attached), also against the inheritance children it recurses
+ *	  to, the tables of a type ALTER TYPE ... CASCADE rewrites, the
+ *	  partitions CREATE INDEX builds on and the tablespace of the indexes
+ *	  they build (check_utility_extra);
  *	- the object access hook (called from activetable.c): the relation a
  *	  CREATE TABLE AS and friends does create, which a function run by the
  *	  planner may have moved to another schema or tablespace;
- *	- moves of existing data: SET SCHEMA, and OWNER TO or REASSIGN OWNED by
- *	  someone who is not a superuser, when the target's quota is reached or
- *	  the moved relation would exceed it;
+ *	- moves of existing data: SET SCHEMA, OWNER TO or REASSIGN OWNED by
+ *	  someone who is not a superuser, and ALTER ... SET TABLESPACE (also
+ *	  ALL IN TABLESPACE; against the quotas in the tablespace it moves to
+ *	  only), when the target's quota is reached or what moves would exceed
+ *	  it, counting what this backend moved there before (moved_bytes);
  *	- over a database quota, every utility statement that may add to the
- *	  catalogs (an allowlist of those that do not, or only drop or free);
- *	- VACUUM FULL, CLUSTER and REINDEX are allowed, but a relation of a
- *	  rejected target may not come out of them larger than it went in: the
- *	  statement is stopped when its new files outgrow the old ones, and the
- *	  transaction fails before it commits if the relation grew (REINDEX
- *	  CONCURRENTLY is refused).
+ *	  catalogs (an allowlist of those that do not, write only shared
+ *	  catalogs, or only drop or free; ANALYZE is not on it);
+ *	- VACUUM FULL, CLUSTER and REINDEX are allowed, but a relation they
+ *	  process may not come out of them larger than its old size plus what
+ *	  its tightest target had left: the statement is stopped when its new
+ *	  files outgrow that, and the transaction fails before it commits if
+ *	  the relation did (REINDEX CONCURRENTLY is refused on a rejected
+ *	  target).
  * A utility statement that loads into a relation it names resolves the name
  * here as the command does, with its lock, and is then given the qualified
  * name, so the relation checked is the one the command loads into.
@@ -40,8 +46,10 @@
  * the name of the statement that caused it, unless user code decides what
  * it writes; what it fires is checked (see "Referential actions", which
  * uses the function manager hooks to tell them apart).
- * DELETE, TRUNCATE, DROP and VACUUM are never refused.  When no target is
- * rejected anywhere, the check is one atomic read.
+ * DELETE, TRUNCATE, DROP and VACUUM (without ANALYZE, which is refused over
+ * a database quota only) are never refused.  When no target is
+ * rejected anywhere, the check is one atomic read.  COMMIT PREPARED reports
+ * the relations the prepared transaction moved (backendslot.c).
  *
  * ExecutorStart checks once the executor has opened the result relations
  * (nothing is written before ExecutorRun), and describes the statement's
@@ -67,7 +75,11 @@
  * DQ_MAX_QUERY_WRITES relations; what does not fit in the slot is still
  * stopped (backendslot.c).
  *
- * This file owns no shared state.
+ * This file owns no shared state.  Its backend-local state (the statement
+ * that runs, the maintained relations, the moves of the open transaction)
+ * is reset when the transaction ends, by its transaction callbacks; the
+ * moves a transaction committed stay counted until the worker has seen
+ * them (moved_bytes).
  *
  *-------------------------------------------------------------------------
  */
@@ -77,6 +89,7 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/xact.h"
+#include "catalog/catalog.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "catalog/pg_am_d.h"
@@ -99,10 +112,13 @@
 #include "parser/parse_type.h"
 #include "nodes/plannodes.h"
 #include "parser/parsetree.h"
+#include "storage/lmgr.h"
 #include "storage/proc.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -176,6 +192,7 @@ static void dq_ExecutorFinish(QueryDesc *queryDesc);
 static int	statement_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *writes,
 							 bool *finish_writes, int *overflow);
 static void enforcement_xact_callback(XactEvent event, void *arg);
+static bool option_set(List *options, const char *name);
 static void maintenance_xact_callback(XactEvent event, void *arg);
 static bool dq_needs_fmgr_hook(Oid fn_oid);
 static void refuse_after_stop_request(void);
@@ -1312,12 +1329,6 @@ begin_write_overflow(const DiskquotaSlotWrite *writes, int n, int overflow)
 	}
 }
 
-static void
-begin_write(const DiskquotaSlotWrite *writes, int n)
-{
-	begin_write_overflow(writes, n, 0);
-}
-
 /*
  * Leave a writing execution; true when the outermost one ends.  The timeout
  * stays armed and lapses by itself.
@@ -1615,11 +1626,16 @@ dq_ExecutorFinish(QueryDesc *queryDesc)
  * Safety net: whatever happened in between, a transaction that aborts at
  * top level leaves no writing execution behind.
  */
+static void end_moves(bool committed);
+
 static void
 enforcement_xact_callback(XactEvent event, void *arg pg_attribute_unused())
 {
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PREPARE)
+		end_moves(true);
 	if (event != XACT_EVENT_ABORT)
 		return;
+	end_moves(false);
 	internal_sql_depth = 0;
 	user_function_depth = 0;
 	hooked_depth = 0;
@@ -1947,6 +1963,11 @@ utility_names_target(Node *parsetree)
 			return true;
 		case T_AlterObjectSchemaStmt:
 			return ((AlterObjectSchemaStmt *) parsetree)->relation != NULL;
+			/* maintenance that grows, below */
+		case T_VacuumStmt:
+		case T_ClusterStmt:
+		case T_ReindexStmt:
+			return true;
 		default:
 			return false;
 	}
@@ -1983,6 +2004,9 @@ utility_target(Node *parsetree, Oid *nspoid, Oid *owner, Oid *spcoid, bool *move
 			{
 				RefreshMatViewStmt *stmt = (RefreshMatViewStmt *) parsetree;
 
+				/* WITH NO DATA empties it */
+				if (stmt->skipData)
+					break;
 				/* as ExecRefreshMatView() */
 				return lookup_locked(stmt->relation,
 									 stmt->concurrent ? ExclusiveLock : AccessExclusiveLock,
@@ -2114,15 +2138,126 @@ diskquota_enforcement_relation_created(Oid relid)
 
 /*
  * Moves of existing data into a target: ALTER TABLE / MATERIALIZED VIEW
- * ... SET SCHEMA into a schema, and OWNER TO (by someone who is not a
- * superuser) or REASSIGN OWNED to a role.  A move is refused when a quota
- * of the target it moves to is reached, or would be by the move: the
- * published usage plus the size of what moves (the relation with its TOAST
- * and indexes, in each tablespace of their files) over the quota.
+ * ... SET SCHEMA into a schema, OWNER TO (by someone who is not a
+ * superuser) or REASSIGN OWNED (each relation the roles own in the
+ * database) to a role, and ALTER ... SET TABLESPACE (also ALL IN
+ * TABLESPACE: each relation PostgreSQL moves) into the quotas of the
+ * relation's schema and owner in the tablespace it moves to.  A move is
+ * refused when a quota of the target it moves to is reached, or would be
+ * by the move: the published usage, plus what this backend moved into the
+ * target since (moved_bytes), plus the size of what moves (the relation
+ * with its TOAST and indexes, in each tablespace of their files; for SET
+ * TABLESPACE, the files that move) over the quota.
  * Sequences and relations without storage move nothing diskquota counts.
+ *
+ * moved_bytes: what this backend's moves added to each target, in
+ * TopMemoryContext.  The moves of the open transaction (epoch 0) count
+ * until it ends; those of a transaction that committed (or prepared) are
+ * kept with the worker's epoch at that time until a refresh that started
+ * after it completed (two epochs later), when the published usage has them.
+ * Moves other sessions committed since the worker's last refresh are not
+ * seen: each of them can move at most what the target had left then.
  */
+typedef struct MovedBytes
+{
+	DiskquotaTarget target;
+	int64		bytes;
+	uint64		epoch;			/* 0: the open transaction */
+} MovedBytes;
 
-/* Refuse if target already uses at least its quota, or would with bytes more */
+static List *moved_bytes = NIL;
+
+/* What this backend moved into a target that the published usage lacks */
+static int64
+moved_into(const DiskquotaTarget *target)
+{
+	int64		bytes = 0;
+	uint64		epoch = 0;
+	bool		epoch_read = false;
+	bool		running;
+	ListCell   *lc;
+
+	foreach(lc, moved_bytes)
+	{
+		MovedBytes *moved = (MovedBytes *) lfirst(lc);
+
+		if (moved->epoch != 0)
+		{
+			if (!epoch_read)
+			{
+				epoch = diskquota_current_epoch(MyDatabaseId, &running);
+				epoch_read = true;
+			}
+			if (epoch >= moved->epoch + 2)
+			{
+				moved_bytes = foreach_delete_current(moved_bytes, lc);
+				pfree(moved);
+				continue;
+			}
+		}
+		if (memcmp(&moved->target, target, sizeof(DiskquotaTarget)) == 0)
+			bytes += moved->bytes;
+	}
+	return bytes;
+}
+
+static void
+add_moved(const DiskquotaTarget *target, int64 bytes)
+{
+	MovedBytes *moved;
+	MemoryContext oldcontext;
+	ListCell   *lc;
+
+	foreach(lc, moved_bytes)
+	{
+		moved = (MovedBytes *) lfirst(lc);
+		if (moved->epoch == 0 &&
+			memcmp(&moved->target, target, sizeof(DiskquotaTarget)) == 0)
+		{
+			moved->bytes += bytes;
+			return;
+		}
+	}
+	oldcontext = MemoryContextSwitchTo(TopMemoryContext);
+	moved = palloc0(sizeof(MovedBytes));
+	moved->target = *target;
+	moved->bytes = bytes;
+	moved_bytes = lappend(moved_bytes, moved);
+	MemoryContextSwitchTo(oldcontext);
+}
+
+/* At transaction end: keep the moves that committed, forget the others */
+static void
+end_moves(bool committed)
+{
+	uint64		epoch = 0;
+	bool		running;
+	ListCell   *lc;
+
+	if (moved_bytes == NIL)
+		return;
+	if (committed)
+		epoch = Max(diskquota_current_epoch(MyDatabaseId, &running), 1);
+	foreach(lc, moved_bytes)
+	{
+		MovedBytes *moved = (MovedBytes *) lfirst(lc);
+
+		if (moved->epoch != 0)
+			continue;
+		if (committed)
+			moved->epoch = epoch;
+		else
+		{
+			moved_bytes = foreach_delete_current(moved_bytes, lc);
+			pfree(moved);
+		}
+	}
+}
+
+/*
+ * Refuse if target already uses at least its quota, or would with bytes
+ * more; else count the bytes as moved into it.
+ */
 static void
 check_move_target(DiskquotaQuotaType type, Oid oid, Oid spcoid, int64 bytes)
 {
@@ -2134,10 +2269,13 @@ check_move_target(DiskquotaQuotaType type, Oid oid, Oid spcoid, int64 bytes)
 	target.type = type;
 	target.oid = oid;
 	target.spcoid = spcoid;
-	if (diskquota_target_usage(MyDatabaseId, &target, &quota, &used) &&
-		quota >= 0 && (used >= quota || used + bytes > quota) &&
-		!diskquota_paused())
+	if (!diskquota_target_usage(MyDatabaseId, &target, &quota, &used) || quota < 0)
+		return;
+	used += moved_into(&target);
+	if ((used >= quota || used + bytes > quota) && !diskquota_paused())
 		report_rejected(&target);
+	if (bytes > 0)
+		add_moved(&target, bytes);
 }
 
 #define DQ_MAX_MOVE_SPCS 8
@@ -2230,6 +2368,112 @@ relation_owner(Oid relid)
 	return owner;
 }
 
+/*
+ * Move a relation (index, table or materialized view, locked by the
+ * caller) into tablespace spcoid: its files there (a table's heap and
+ * TOAST, not its indexes) are charged to its schema and owner in spcoid.
+ */
+static void
+check_tablespace_move(Oid relid, Oid spcoid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Form_pg_class form;
+	Oid			nspoid;
+	Oid			owner;
+	char		relkind;
+	int64		bytes;
+
+	if (!HeapTupleIsValid(tuple))
+		return;
+	form = (Form_pg_class) GETSTRUCT(tuple);
+	relkind = form->relkind;
+	nspoid = form->relpersistence == RELPERSISTENCE_TEMP ? InvalidOid : form->relnamespace;
+	owner = form->relowner;
+	if (relation_tablespace(form->reltablespace) == spcoid ||
+		(relkind != RELKIND_RELATION && relkind != RELKIND_MATVIEW &&
+		 relkind != RELKIND_INDEX))
+	{
+		ReleaseSysCache(tuple);
+		return;
+	}
+	ReleaseSysCache(tuple);
+	bytes = diskquota_relation_size(relid);
+	if (relkind != RELKIND_INDEX)
+	{
+		Relation	rel = RelationIdGetRelation(relid);
+		List	   *indexes;
+		ListCell   *lc;
+
+		if (rel == NULL)
+			return;
+		indexes = RelationGetIndexList(rel);
+		RelationClose(rel);
+		foreach(lc, indexes)
+			bytes -= diskquota_relation_size(lfirst_oid(lc));
+		list_free(indexes);
+	}
+	if (OidIsValid(nspoid))
+		check_move_target(DQ_SCHEMA_TABLESPACE_QUOTA, nspoid, spcoid, Max(bytes, 0));
+	check_move_target(DQ_ROLE_TABLESPACE_QUOTA, owner, spcoid, Max(bytes, 0));
+}
+
+/* The tables and materialized views of this database the roles own */
+static List *
+owned_relations(List *roles)
+{
+	Relation	pg_class = table_open(RelationRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(pg_class, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple	tuple;
+	List	   *relids = NIL;
+
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tuple);
+
+		if ((form->relkind == RELKIND_RELATION || form->relkind == RELKIND_MATVIEW) &&
+			!form->relisshared && list_member_oid(roles, form->relowner))
+			relids = lappend_oid(relids, form->oid);
+	}
+	systable_endscan(scan);
+	table_close(pg_class, AccessShareLock);
+	return relids;
+}
+
+/*
+ * The relations ALTER ... ALL IN TABLESPACE orig ... SET TABLESPACE moves,
+ * selected as AlterTableMoveAll() selects them (a relation in the
+ * database's default tablespace is included when orig is it: fail closed).
+ */
+static List *
+relations_moved_all(ObjectType objtype, Oid orig, List *roles)
+{
+	Relation	pg_class = table_open(RelationRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(pg_class, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple	tuple;
+	List	   *relids = NIL;
+
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tuple);
+
+		if (relation_tablespace(form->reltablespace) != orig ||
+			form->relisshared ||
+			(objtype == OBJECT_TABLE && form->relkind != RELKIND_RELATION) ||
+			(objtype == OBJECT_INDEX && form->relkind != RELKIND_INDEX) ||
+			(objtype == OBJECT_MATVIEW && form->relkind != RELKIND_MATVIEW) ||
+			(roles != NIL && !list_member_oid(roles, form->relowner)) ||
+			IsCatalogNamespace(form->relnamespace) ||
+			IsToastNamespace(form->relnamespace) ||
+			isAnyTempNamespace(form->relnamespace) ||
+			!pg_class_ownercheck(form->oid, GetUserId()))
+			continue;
+		relids = lappend_oid(relids, form->oid);
+	}
+	systable_endscan(scan);
+	table_close(pg_class, AccessShareLock);
+	return relids;
+}
+
 /* Check the moves a utility statement makes; see above. */
 static void
 check_moves(Node *parsetree)
@@ -2284,16 +2528,33 @@ check_moves(Node *parsetree)
 			{
 				ReassignOwnedStmt *stmt = (ReassignOwnedStmt *) parsetree;
 				Oid			owner;
-				DiskquotaTarget target;
+				List	   *roles = NIL;
+				ListCell   *lc;
 
-				/* what moves is not summed up: only a full target refuses */
 				if (superuser())
 					break;
 				owner = get_rolespec_oid(stmt->newrole, false);
-				if (diskquota_rejected_target(MyDatabaseId, InvalidOid, owner, InvalidOid,
-											  false, &target) &&
-					target.type != DQ_DATABASE_QUOTA && !diskquota_paused())
-					report_rejected(&target);
+				foreach(lc, stmt->roles)
+					roles = lappend_oid(roles, get_rolespec_oid(lfirst(lc), false));
+				/* each relation the roles own here moves, summed up */
+				foreach(lc, owned_relations(roles))
+					check_move(lfirst_oid(lc), InvalidOid, owner);
+				break;
+			}
+		case T_AlterTableMoveAllStmt:
+			{
+				AlterTableMoveAllStmt *stmt = (AlterTableMoveAllStmt *) parsetree;
+				Oid			orig = get_tablespace_oid(stmt->orig_tablespacename, true);
+				Oid			spcoid = get_tablespace_oid(stmt->new_tablespacename, true);
+				List	   *roles = NIL;
+				ListCell   *lc;
+
+				if (!OidIsValid(orig) || !OidIsValid(spcoid) || orig == spcoid)
+					break;
+				foreach(lc, stmt->roles)
+					roles = lappend_oid(roles, get_rolespec_oid(lfirst(lc), false));
+				foreach(lc, relations_moved_all(stmt->objtype, orig, roles))
+					check_tablespace_move(lfirst_oid(lc), spcoid);
 				break;
 			}
 		default:
@@ -2350,6 +2611,14 @@ alter_table_only_drops(AlterTableStmt *stmt)
 	return true;
 }
 
+/* Is an object of this type described in shared catalogs only? */
+static bool
+shared_object_type(ObjectType objtype)
+{
+	return objtype == OBJECT_ROLE || objtype == OBJECT_DATABASE ||
+		objtype == OBJECT_TABLESPACE;
+}
+
 static bool
 catalog_write_allowed(Node *parsetree)
 {
@@ -2379,10 +2648,20 @@ catalog_write_allowed(Node *parsetree)
 		case T_DoStmt:
 		case T_CopyStmt:
 		case T_RefreshMatViewStmt:
+			/* write only shared catalogs, which no quota counts */
+		case T_CreateRoleStmt:
+		case T_AlterRoleStmt:
+		case T_AlterRoleSetStmt:
+		case T_GrantRoleStmt:
+		case T_CreatedbStmt:
+		case T_AlterDatabaseStmt:
+		case T_AlterDatabaseSetStmt:
+		case T_AlterDatabaseRefreshCollStmt:
+		case T_CreateTableSpaceStmt:
+		case T_AlterTableSpaceOptionsStmt:
 			/* drop or free */
 		case T_DropStmt:
 		case T_TruncateStmt:
-		case T_VacuumStmt:
 		case T_ClusterStmt:
 		case T_ReindexStmt:
 		case T_DropOwnedStmt:
@@ -2404,14 +2683,32 @@ catalog_write_allowed(Node *parsetree)
 						 IsA(query->utilityStmt, CreateTableAsStmt) &&
 						 explain_analyzes(stmt));
 			}
+		case T_VacuumStmt:
+			{
+				/*
+				 * VACUUM frees; ANALYZE writes statistics of any size
+				 * (pg_statistic, pg_statistic_ext_data)
+				 */
+				VacuumStmt *stmt = (VacuumStmt *) parsetree;
+
+				return stmt->is_vacuumcmd && !option_set(stmt->options, "analyze");
+			}
+		case T_RenameStmt:
+			/* of a shared object: only shared catalogs */
+			return shared_object_type(((RenameStmt *) parsetree)->renameType);
 		case T_CommentStmt:
-			return ((CommentStmt *) parsetree)->comment == NULL;
+			/* IS NULL and IS '' delete the comment; pg_shdescription is shared */
+			return ((CommentStmt *) parsetree)->comment == NULL ||
+				((CommentStmt *) parsetree)->comment[0] == '\0' ||
+				shared_object_type(((CommentStmt *) parsetree)->objtype);
 		case T_SecLabelStmt:
-			return ((SecLabelStmt *) parsetree)->label == NULL;
+			return ((SecLabelStmt *) parsetree)->label == NULL ||
+				shared_object_type(((SecLabelStmt *) parsetree)->objtype);
 		case T_GrantStmt:
-			return !((GrantStmt *) parsetree)->is_grant;
-		case T_GrantRoleStmt:
-			return !((GrantRoleStmt *) parsetree)->is_grant;
+			return !((GrantStmt *) parsetree)->is_grant ||
+				shared_object_type(((GrantStmt *) parsetree)->objtype);
+		case T_AlterOwnerStmt:
+			return shared_object_type(((AlterOwnerStmt *) parsetree)->objectType);
 		case T_AlterDefaultPrivilegesStmt:
 			return !((AlterDefaultPrivilegesStmt *) parsetree)->action->is_grant;
 		case T_AlterTableStmt:
@@ -2442,75 +2739,194 @@ check_catalog_write(Node *parsetree)
  * relation or rebuild its indexes: they normally free space and are never
  * refused, but a tenant can make them grow (a low fillfactor, large missing
  * values that a rewrite materializes, an expression index whose function
- * now returns larger keys).  So a relation they process whose targets are
- * at or over a quota when the statement starts is recorded with its total
- * size (heap, TOAST, indexes), and the transaction that rewrote it may not
- * commit if the relation is then larger than that (plus a few pages of
- * slack for the metapages and forks a fresh build adds): it fails with the
- * target's quota error, and its new files are removed.  The transient
- * double space of the rewrite stays allowed.  VACUUM FULL, and CLUSTER or
- * REINDEX of many relations, commit once per relation: each commit is
- * checked.  While the statement runs, it is also watched as a writing
- * statement that writes nothing, with a budget in its slot (the largest
- * size recorded, plus the slack): the worker stops it as soon as its new
- * files charged to the target outgrow the budget
+ * now returns larger keys).  The rule: a rewrite may use transient double
+ * space, but its result may not take a target past its quota.  So every
+ * relation the statement processes that is charged to a target with a
+ * quota (its schema, its owner, either in the tablespace of its files, the
+ * database) is recorded with its total size (heap, TOAST, indexes) before
+ * the statement runs, and the transaction that rewrote it may not commit
+ * if the relation then outgrew its budget: its old size plus what its
+ * tightest target had left when the statement started (nothing for a
+ * target at or over its quota), less what the relations checked before it
+ * in the statement grew, plus a few pages of slack for the metapages and
+ * forks a fresh build adds.  It fails with that target's quota error, and
+ * its new files are removed.  VACUUM FULL, and CLUSTER or REINDEX of many
+ * relations, commit once per relation: each commit checks the relations
+ * whose files that transaction changed (seen by a relation cache
+ * invalidation callback), not every one recorded.  Like PostgreSQL's own
+ * VACUUM of a list, a statement that fails there leaves the relations after
+ * it unprocessed.  While the statement runs, it is also watched as a
+ * writing statement that writes nothing, with a budget in its slot (the
+ * largest budget recorded, with its target): the worker stops it as soon
+ * as its new files charged to the target outgrow it
  * (diskquota_slot_set_maintenance).  The new heap of a rewrite is published
  * as it is created; rebuilt index files only at the end of the statement,
  * so an index rebuild that grows is caught by the check at commit.
  * REINDEX CONCURRENTLY keeps the old and the new index committed side by
- * side: it is refused outright on such a relation (plain REINDEX is not).
+ * side: it is refused outright on a relation of a rejected target.
  *
- * maintained: the recorded relations, in TopMemoryContext; kept across the
- * commits of a statement that runs its own transactions (maintenance_own_xacts),
- * else dropped when the transaction ends.
+ * The relations recorded are those the statement processes: the one it
+ * names (resolved with the command's lock and qualified, as lookup_locked
+ * does, so that the relation recorded is the one processed), the
+ * partitions of a partitioned one, the relations of the schema of REINDEX
+ * SCHEMA, every relation of the database for VACUUM FULL, CLUSTER and
+ * REINDEX DATABASE without a name (one pass over pg_class).
+ *
+ * maintained: the recorded relations by relid, in TopMemoryContext; kept
+ * across the commits of a statement that runs its own transactions
+ * (maintenance_own_xacts), else dropped when the transaction ends.
  */
 typedef struct MaintainedRelation
 {
-	Oid			relid;
-	int64		bytes;
-	DiskquotaTarget target;
+	Oid			relid;			/* hash key */
+	int64		bytes;			/* size before the statement */
+	int64		headroom;		/* what its tightest target had left, >= 0 */
+	DiskquotaTarget target;		/* that target */
 } MaintainedRelation;
 
 #define DQ_MAINTENANCE_SLACK	(4 * BLCKSZ)
+#define DQ_MAX_TOUCHED			64
 
-static List *maintained = NIL;
+static HTAB *maintained = NULL;
 static bool maintenance_own_xacts = false;
 static bool maintenance_callback_registered = false;
+/* growth granted so far in the statement, taken from every headroom */
+static int64 maintenance_grown = 0;
+/* relations whose relation cache entry was invalidated in this transaction */
+static Oid	touched[DQ_MAX_TOUCHED];
+static int	ntouched = 0;
+static bool touched_overflow = false;
 
 static void
 forget_maintained(void)
 {
-	list_free_deep(maintained);
-	maintained = NIL;
+	if (maintained != NULL)
+		hash_destroy(maintained);
+	maintained = NULL;
+	maintenance_grown = 0;
+	ntouched = 0;
+	touched_overflow = false;
 }
 
-/* Is a target a write into this relation is charged to rejected? */
-static bool
-relation_rejected(Form_pg_class form, DiskquotaTarget *target)
+/* Relation cache invalidation: note which relations a transaction changes */
+static void
+maintenance_relcache_callback(Datum arg pg_attribute_unused(), Oid relid)
 {
-	return diskquota_rejected_target(MyDatabaseId,
-									 form->relpersistence == RELPERSISTENCE_TEMP ?
-									 InvalidOid : form->relnamespace,
-									 form->relowner,
-									 relation_tablespace(form->reltablespace),
-									 false, target);
+	int			i;
+
+	if (maintained == NULL || touched_overflow)
+		return;
+	if (!OidIsValid(relid))
+	{
+		touched_overflow = true;
+		return;
+	}
+	for (i = 0; i < ntouched; i++)
+	{
+		if (touched[i] == relid)
+			return;
+	}
+	if (ntouched == DQ_MAX_TOUCHED)
+		touched_overflow = true;
+	else
+		touched[ntouched++] = relid;
 }
 
-/* Record a table (or each partition below it) if it is in a rejected target */
+/*
+ * What the tightest target with a quota of a relation (schema nspoid, or
+ * InvalidOid if temporary; owner; tablespace spcoid) has left, as
+ * published: false if none has a quota.  At or over quota: 0.
+ */
+static bool
+relation_headroom(Oid nspoid, Oid owner, Oid spcoid, int64 *headroom,
+				  DiskquotaTarget *tightest)
+{
+	DiskquotaTarget targets[5];
+	int			n = 0;
+	int			i;
+	bool		found = false;
+
+	memset(targets, 0, sizeof(targets));
+	if (OidIsValid(nspoid))
+	{
+		targets[n].type = DQ_SCHEMA_QUOTA;
+		targets[n++].oid = nspoid;
+		targets[n].type = DQ_SCHEMA_TABLESPACE_QUOTA;
+		targets[n].oid = nspoid;
+		targets[n++].spcoid = spcoid;
+	}
+	targets[n].type = DQ_ROLE_QUOTA;
+	targets[n++].oid = owner;
+	targets[n].type = DQ_ROLE_TABLESPACE_QUOTA;
+	targets[n].oid = owner;
+	targets[n++].spcoid = spcoid;
+	targets[n].type = DQ_DATABASE_QUOTA;
+	targets[n++].oid = MyDatabaseId;
+	for (i = 0; i < n; i++)
+	{
+		int64		quota;
+		int64		used;
+
+		if (!diskquota_target_usage(MyDatabaseId, &targets[i], &quota, &used) ||
+			quota < 0)
+			continue;
+		if (!found || quota - used < *headroom)
+		{
+			*headroom = quota - used;
+			*tightest = targets[i];
+		}
+		found = true;
+	}
+	if (found && *headroom < 0)
+		*headroom = 0;
+	return found;
+}
+
+/* Record a relation of pg_class (a table or materialized view) if it has a quota */
+static void
+record_form(Form_pg_class form)
+{
+	MaintainedRelation *entry;
+	int64		headroom = 0;
+	DiskquotaTarget target;
+	bool		found;
+
+	if ((form->relkind != RELKIND_RELATION && form->relkind != RELKIND_MATVIEW) ||
+		form->relisshared ||
+		!relation_headroom(form->relpersistence == RELPERSISTENCE_TEMP ?
+						   InvalidOid : form->relnamespace,
+						   form->relowner,
+						   relation_tablespace(form->reltablespace),
+						   &headroom, &target))
+		return;
+	if (maintained == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(MaintainedRelation);
+		ctl.hcxt = TopMemoryContext;
+		maintained = hash_create("diskquota maintained relations", 64, &ctl,
+								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	entry = hash_search(maintained, &form->oid, HASH_ENTER, &found);
+	if (found)
+		return;
+	entry->bytes = diskquota_relation_size(form->oid);
+	entry->headroom = headroom;
+	entry->target = target;
+}
+
+/* Record a relation by OID (each partition below a partitioned table) */
 static void
 record_maintained(Oid relid)
 {
 	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Form_pg_class form;
-	DiskquotaTarget target;
-	MaintainedRelation *entry;
-	MemoryContext oldcontext;
 	ListCell   *lc;
 
 	if (!HeapTupleIsValid(tuple))
 		return;
-	form = (Form_pg_class) GETSTRUCT(tuple);
-	if (form->relkind == RELKIND_PARTITIONED_TABLE)
+	if (((Form_pg_class) GETSTRUCT(tuple))->relkind == RELKIND_PARTITIONED_TABLE)
 	{
 		ReleaseSysCache(tuple);
 		foreach(lc, find_all_inheritors(relid, NoLock, NULL))
@@ -2520,51 +2936,27 @@ record_maintained(Oid relid)
 		}
 		return;
 	}
-	if ((form->relkind != RELKIND_RELATION && form->relkind != RELKIND_MATVIEW) ||
-		form->relisshared || !relation_rejected(form, &target))
-	{
-		ReleaseSysCache(tuple);
-		return;
-	}
+	record_form((Form_pg_class) GETSTRUCT(tuple));
 	ReleaseSysCache(tuple);
-	foreach(lc, maintained)
-	{
-		if (((MaintainedRelation *) lfirst(lc))->relid == relid)
-			return;
-	}
-	oldcontext = MemoryContextSwitchTo(TopMemoryContext);
-	entry = palloc(sizeof(MaintainedRelation));
-	entry->relid = relid;
-	entry->bytes = diskquota_relation_size(relid);
-	entry->target = target;
-	maintained = lappend(maintained, entry);
-	MemoryContextSwitchTo(oldcontext);
 }
 
-/* Record every table of the database in a rejected target */
+/* Record every table of the database (of schema nspoid if valid): one pass */
 static void
-record_all_maintained(void)
+record_all_maintained(Oid nspoid)
 {
 	Relation	pg_class = table_open(RelationRelationId, AccessShareLock);
 	SysScanDesc scan = systable_beginscan(pg_class, InvalidOid, false, NULL, 0, NULL);
 	HeapTuple	tuple;
-	List	   *relids = NIL;
-	ListCell   *lc;
 
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
 		Form_pg_class form = (Form_pg_class) GETSTRUCT(tuple);
-		DiskquotaTarget target;
 
-		if ((form->relkind == RELKIND_RELATION || form->relkind == RELKIND_MATVIEW) &&
-			!form->relisshared && relation_rejected(form, &target))
-			relids = lappend_oid(relids, form->oid);
+		if (!OidIsValid(nspoid) || form->relnamespace == nspoid)
+			record_form(form);
 	}
 	systable_endscan(scan);
 	table_close(pg_class, AccessShareLock);
-	foreach(lc, relids)
-		record_maintained(lfirst_oid(lc));
-	list_free(relids);
 }
 
 /* The last value of a boolean option, as the command reads it */
@@ -2585,20 +2977,48 @@ option_set(List *options, const char *name)
 }
 
 /*
+ * REINDEX INDEX locks the table before the index, and checks that the
+ * user owns the index: as RangeVarCallbackForReindexIndex (indexcmds.c),
+ * whose lock on the table we keep.
+ */
+static void
+reindex_index_callback(const RangeVar *relation, Oid relId, Oid oldRelId,
+					   void *arg)
+{
+	LOCKMODE	table_lockmode = *(LOCKMODE *) arg;
+	Oid			table;
+
+	if (relId == oldRelId)
+		return;
+	if (!OidIsValid(relId))
+		return;
+	if (get_rel_relkind(relId) != RELKIND_INDEX &&
+		get_rel_relkind(relId) != RELKIND_PARTITIONED_INDEX)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not an index", relation->relname)));
+	if (!pg_class_ownercheck(relId, GetUserId()))
+		aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_INDEX, relation->relname);
+	table = IndexGetRelation(relId, true);
+	if (OidIsValid(table))
+		LockRelationOid(table, table_lockmode);
+}
+
+/*
  * Before a maintenance statement runs: record what it may grow, and
  * whether it runs its own transactions.  True if it is to be watched while
- * it runs: *budget is then the largest size recorded (plus the slack) and
- * *target the target of the first relation recorded.
+ * it runs: *budget is then the largest budget recorded (old size plus
+ * headroom plus the slack) and *target its target.
  */
 static bool
 begin_maintenance(Node *parsetree, int64 *budget, DiskquotaTarget *target)
 {
 	bool		own_xacts = false;
 	bool		concurrently = false;
-	ListCell   *lc;
+	HASH_SEQ_STATUS status;
+	MaintainedRelation *entry;
+	bool		first;
 
-	if (!diskquota_any_rejected())
-		return false;
 	switch (nodeTag(parsetree))
 	{
 		case T_VacuumStmt:
@@ -2610,14 +3030,15 @@ begin_maintenance(Node *parsetree, int64 *budget, DiskquotaTarget *target)
 					return false;
 				own_xacts = true;
 				if (stmt->rels == NIL)
-					record_all_maintained();
+					record_all_maintained(InvalidOid);
 				foreach(lc, stmt->rels)
 				{
 					VacuumRelation *vrel = lfirst_node(VacuumRelation, lc);
 					Oid			relid = vrel->oid;
 
+					/* as expand_vacuum_rel(), which keeps the OID it found */
 					if (!OidIsValid(relid) && vrel->relation)
-						relid = RangeVarGetRelid(vrel->relation, NoLock, true);
+						relid = lookup_locked(vrel->relation, AccessShareLock, true, NULL);
 					if (OidIsValid(relid))
 						record_maintained(relid);
 				}
@@ -2631,10 +3052,12 @@ begin_maintenance(Node *parsetree, int64 *budget, DiskquotaTarget *target)
 				if (stmt->relation == NULL)
 				{
 					own_xacts = true;
-					record_all_maintained();
+					record_all_maintained(InvalidOid);
 					break;
 				}
-				relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+				/* as cluster() */
+				relid = lookup_locked(stmt->relation, AccessExclusiveLock, false,
+									  RangeVarCallbackOwnsTable);
 				if (OidIsValid(relid))
 				{
 					/* a partitioned table's partitions: one transaction each */
@@ -2649,48 +3072,96 @@ begin_maintenance(Node *parsetree, int64 *budget, DiskquotaTarget *target)
 				Oid			relid = InvalidOid;
 
 				concurrently = option_set(stmt->params, "concurrently");
-				if (stmt->kind == REINDEX_OBJECT_INDEX || stmt->kind == REINDEX_OBJECT_TABLE)
+				if (stmt->kind == REINDEX_OBJECT_INDEX && stmt->relation)
 				{
-					if (stmt->relation)
-						relid = RangeVarGetRelid(stmt->relation, NoLock, true);
-					if (OidIsValid(relid) && stmt->kind == REINDEX_OBJECT_INDEX)
+					/* as ReindexIndex() */
+					LOCKMODE	lockmode = concurrently ? ShareUpdateExclusiveLock : ShareLock;
+
+					relid = RangeVarGetRelidExtended(stmt->relation,
+													 concurrently ? ShareUpdateExclusiveLock :
+													 AccessExclusiveLock, 0,
+													 reindex_index_callback, &lockmode);
+					qualify_relation(stmt->relation, relid);
+					if (OidIsValid(relid))
 						relid = IndexGetRelation(relid, true);
-					if (!OidIsValid(relid))
-						break;
-					own_xacts = concurrently ||
-						get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE;
-					record_maintained(relid);
 				}
-				else
+				else if (stmt->kind == REINDEX_OBJECT_TABLE && stmt->relation)
+				{
+					/* as ReindexTable() */
+					relid = lookup_locked(stmt->relation,
+										  concurrently ? ShareUpdateExclusiveLock : ShareLock,
+										  false, RangeVarCallbackOwnsTable);
+				}
+				else if (stmt->kind == REINDEX_OBJECT_SCHEMA)
+				{
+					Oid			nspoid = get_namespace_oid(stmt->name, true);
+
+					own_xacts = true;
+					if (OidIsValid(nspoid))
+						record_all_maintained(nspoid);
+					break;
+				}
+				else if (stmt->kind == REINDEX_OBJECT_DATABASE)
 				{
 					own_xacts = true;
-					record_all_maintained();
+					record_all_maintained(InvalidOid);
+					break;
 				}
+				else
+					break;		/* REINDEX SYSTEM: the catalogs */
+				if (!OidIsValid(relid))
+					break;
+				own_xacts = concurrently ||
+					get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE;
+				record_maintained(relid);
 				break;
 			}
 		default:
 			return false;
 	}
-	if (maintained == NIL)
+	if (maintained == NULL)
 		return false;
+	if (hash_get_num_entries(maintained) == 0)
+	{
+		forget_maintained();
+		return false;
+	}
 	if (concurrently && !diskquota_paused())
 	{
-		DiskquotaTarget target = ((MaintainedRelation *) linitial(maintained))->target;
+		/* the old and the new index side by side: not in a rejected target */
+		hash_seq_init(&status, maintained);
+		while ((entry = hash_seq_search(&status)) != NULL)
+		{
+			if (entry->headroom <= 0)
+			{
+				DiskquotaTarget rejected = entry->target;
 
-		forget_maintained();
-		report_rejected(&target);
+				hash_seq_term(&status);
+				forget_maintained();
+				report_rejected(&rejected);
+			}
+		}
 	}
 	if (own_xacts)
 		maintenance_own_xacts = true;
 	if (!maintenance_callback_registered)
 	{
 		RegisterXactCallback(maintenance_xact_callback, NULL);
+		CacheRegisterRelcacheCallback(maintenance_relcache_callback, (Datum) 0);
 		maintenance_callback_registered = true;
 	}
-	*target = ((MaintainedRelation *) linitial(maintained))->target;
 	*budget = 0;
-	foreach(lc, maintained)
-		*budget = Max(*budget, ((MaintainedRelation *) lfirst(lc))->bytes);
+	first = true;
+	hash_seq_init(&status, maintained);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		if (first || entry->bytes + entry->headroom > *budget)
+		{
+			*budget = entry->bytes + entry->headroom;
+			*target = entry->target;
+		}
+		first = false;
+	}
 	*budget += DQ_MAINTENANCE_SLACK;
 	return true;
 }
@@ -2706,38 +3177,89 @@ end_maintenance(void)
 }
 
 /*
- * Before a transaction commits: a recorded relation may not have grown.
- * When it ends: the records of a statement in it go.
+ * Has a recorded relation outgrown its budget?  Its growth is granted
+ * otherwise, and taken from the headroom of the relations checked later.
+ */
+static void
+check_maintained(MaintainedRelation *entry)
+{
+	int64		size;
+
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(entry->relid)))
+		return;
+	size = diskquota_relation_size(entry->relid);
+	if (size > entry->bytes + Max(entry->headroom - maintenance_grown, 0) +
+		DQ_MAINTENANCE_SLACK)
+	{
+		DiskquotaTarget target = entry->target;
+
+		maintenance_own_xacts = false;
+		forget_maintained();
+		report_rejected(&target);
+	}
+	if (size > entry->bytes)
+		maintenance_grown += size - entry->bytes;
+	/* a relation processed twice is charged once */
+	entry->bytes = Max(entry->bytes, size);
+}
+
+/* Check the recorded relations this transaction changed (or all) */
+static void
+check_touched(void)
+{
+	int			i;
+	MaintainedRelation *entry;
+
+	if (touched_overflow)
+	{
+		HASH_SEQ_STATUS status;
+		List	   *entries = NIL;
+		ListCell   *lc;
+
+		hash_seq_init(&status, maintained);
+		while ((entry = hash_seq_search(&status)) != NULL)
+			entries = lappend(entries, entry);
+		foreach(lc, entries)
+			check_maintained((MaintainedRelation *) lfirst(lc));
+		list_free(entries);
+		return;
+	}
+	for (i = 0; i < ntouched && maintained != NULL; i++)
+	{
+		Oid			relid = touched[i];
+
+		entry = hash_search(maintained, &relid, HASH_FIND, NULL);
+		if (entry == NULL && get_rel_relkind(relid) == RELKIND_INDEX)
+		{
+			relid = IndexGetRelation(relid, true);
+			if (OidIsValid(relid))
+				entry = hash_search(maintained, &relid, HASH_FIND, NULL);
+		}
+		if (entry != NULL)
+			check_maintained(entry);
+	}
+}
+
+/*
+ * Before a transaction commits: a recorded relation it changed may not
+ * have outgrown its budget.  When it ends: the records of a statement in
+ * it go.
  */
 static void
 maintenance_xact_callback(XactEvent event, void *arg pg_attribute_unused())
 {
-	ListCell   *lc;
-
 	switch (event)
 	{
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PRE_PREPARE:
-			if (maintained == NIL || diskquota_paused())
+			if (maintained == NULL || diskquota_paused())
 				return;
-			foreach(lc, maintained)
-			{
-				MaintainedRelation *entry = (MaintainedRelation *) lfirst(lc);
-
-				if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(entry->relid)))
-					continue;
-				if (diskquota_relation_size(entry->relid) > entry->bytes + DQ_MAINTENANCE_SLACK)
-				{
-					DiskquotaTarget target = entry->target;
-
-					maintenance_own_xacts = false;
-					forget_maintained();
-					report_rejected(&target);
-				}
-			}
+			check_touched();
 			break;
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PREPARE:
+			ntouched = 0;
+			touched_overflow = false;
 			if (!maintenance_own_xacts)
 				forget_maintained();
 			break;
@@ -2751,12 +3273,196 @@ maintenance_xact_callback(XactEvent event, void *arg pg_attribute_unused())
 }
 
 /*
- * Run a utility statement that writes (nwrites: 1) or a maintenance
- * statement with a budget (maint_target not NULL, nwrites 0), published
- * and polled.
+ * Relations a utility statement writes besides the one it names, and the
+ * tablespaces of the indexes it builds:
+ *	- ALTER TABLE without ONLY recurses to the inheritance children of a
+ *	  table (in any schema, of any owner), and ALTER TYPE ... CASCADE to the
+ *	  tables of the type (OF type) and their children: each is rewritten or
+ *	  gets its indexes built like the table named;
+ *	- CREATE INDEX on a partitioned table builds an index on every
+ *	  partition, in the tablespace given (or the default one);
+ *	- ALTER TABLE ... ADD PRIMARY KEY / UNIQUE / EXCLUDE (also in ADD
+ *	  COLUMN) builds an index in USING INDEX TABLESPACE or
+ *	  default_tablespace, charged to the schema and owner of each table.
+ * Each such relation is checked against the targets it is charged to, also
+ * in those tablespaces, and added to writes[] (n entries so far), for the
+ * slot; returns the new number of entries.  No lock is taken on the
+ * children: the command locks them when it processes them, and none can
+ * be added meanwhile (that needs a lock on the parent, which we hold).
+ */
+
+/* Add a Constraint's index tablespace, if it builds an index */
+static List *
+constraint_index_space(List *spaces, Constraint *con)
+{
+	if (con != NULL && IsA(con, Constraint) &&
+		(con->contype == CONSTR_PRIMARY || con->contype == CONSTR_UNIQUE ||
+		 con->contype == CONSTR_EXCLUSION))
+		spaces = lappend(spaces, con->indexspace ? pstrdup(con->indexspace) : NULL);
+	return spaces;
+}
+
+/* The tablespace names (NULL: the default) of the indexes an ALTER TABLE builds */
+static List *
+alter_index_spaces(AlterTableStmt *stmt)
+{
+	List	   *spaces = NIL;
+	ListCell   *lc;
+
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		switch (cmd->subtype)
+		{
+			case AT_AddConstraint:
+			case AT_AddConstraintRecurse:
+				spaces = constraint_index_space(spaces, (Constraint *) cmd->def);
+				break;
+			case AT_AddColumn:
+			case AT_AddColumnRecurse:
+				if (cmd->def != NULL && IsA(cmd->def, ColumnDef))
+				{
+					ListCell   *lc2;
+
+					foreach(lc2, ((ColumnDef *) cmd->def)->constraints)
+						spaces = constraint_index_space(spaces, (Constraint *) lfirst(lc2));
+				}
+				break;
+			case AT_AddIndex:
+				if (cmd->def != NULL && IsA(cmd->def, IndexStmt))
+					spaces = lappend(spaces, ((IndexStmt *) cmd->def)->tableSpace);
+				break;
+			default:
+				break;
+		}
+	}
+	return spaces;
+}
+
+/* The tables of a composite type (OF type), with their inheritance children */
+static List *
+typed_tables(Oid typid)
+{
+	Relation	pg_class;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	List	   *tables = NIL;
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	if (!OidIsValid(typid))
+		return NIL;
+	pg_class = table_open(RelationRelationId, AccessShareLock);
+	scan = systable_beginscan(pg_class, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tuple);
+
+		if (form->reloftype == typid)
+			tables = lappend_oid(tables, form->oid);
+	}
+	systable_endscan(scan);
+	table_close(pg_class, AccessShareLock);
+	foreach(lc, tables)
+		result = list_concat_unique_oid(result,
+										find_all_inheritors(lfirst_oid(lc), NoLock, NULL));
+	return result;
+}
+
+/*
+ * Check one relation written, also in spaces, and add it to writes[] if
+ * publish (a partition needs not be: its partitioned table stands for it)
+ */
+static int
+check_written(Oid relid, Relation rel, List *spaces, bool publish,
+			  DiskquotaSlotWrite *writes, int n)
+{
+	bool		opened = rel == NULL;
+	bool		has_triggers;
+	Oid			nspoid;
+	ListCell   *lc;
+
+	if (opened)
+		rel = RelationIdGetRelation(relid);
+	if (rel == NULL)
+		return n;
+	nspoid = rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP ?
+		InvalidOid : rel->rd_rel->relnamespace;
+	if (diskquota_any_rejected())
+	{
+		if (opened)
+			check_relation(relid, rel);
+		foreach(lc, spaces)
+			check_targets(nspoid, rel->rd_rel->relowner, lfirst_oid(lc));
+	}
+	if (opened)
+	{
+		if (publish)
+			n = add_write(rel, writes, n, &has_triggers);
+		RelationClose(rel);
+	}
+	return n;
+}
+
+static int
+check_utility_extra(Node *parsetree, Relation rel, Oid spcoid,
+					DiskquotaSlotWrite *writes, int n)
+{
+	Oid			relid = RelationGetRelid(rel);
+	List	   *children = NIL;
+	List	   *spaces = NIL;
+	ListCell   *lc;
+
+	switch (nodeTag(parsetree))
+	{
+		case T_AlterTableStmt:
+			{
+				AlterTableStmt *stmt = (AlterTableStmt *) parsetree;
+
+				foreach(lc, stmt->cmds)
+				{
+					/* the table attached: checked, with its partitions, as it is */
+					if (lfirst_node(AlterTableCmd, lc)->subtype == AT_AttachPartition)
+						return n;
+				}
+				foreach(lc, alter_index_spaces(stmt))
+					spaces = lappend_oid(spaces,
+										 new_relation_tablespace((char *) lfirst(lc),
+																 rel->rd_rel->relpersistence));
+				if (stmt->objtype == OBJECT_TYPE)
+					children = typed_tables(get_rel_type_id(relid));
+				else if (stmt->relation->inh && rel->rd_rel->relhassubclass)
+					children = find_all_inheritors(relid, NoLock, NULL);
+				break;
+			}
+		case T_IndexStmt:
+			if (OidIsValid(spcoid))
+				spaces = list_make1_oid(spcoid);
+			if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+				children = find_all_inheritors(relid, NoLock, NULL);
+			break;
+		default:
+			return n;
+	}
+	n = check_written(relid, rel, spaces, false, writes, n);
+	foreach(lc, children)
+	{
+		if (lfirst_oid(lc) != relid)
+			n = check_written(lfirst_oid(lc), NULL, spaces,
+							  rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE,
+							  writes, n);
+	}
+	return n;
+}
+
+/*
+ * Run a utility statement that writes (nwrites, overflow: the
+ * DQ_SLOT_*_OVERFLOW bits of what did not fit) or a maintenance statement
+ * with a budget (maint_target not NULL, nwrites 0), published and polled.
  */
 static void
-run_writing_utility(const DiskquotaSlotWrite *write, int nwrites, bool creates,
+run_writing_utility(const DiskquotaSlotWrite *write, int nwrites, int overflow, bool creates,
 					int64 maint_budget, const DiskquotaTarget *maint_target,
 					PlannedStmt *pstmt, const char *queryString,
 					bool readOnlyTree, ProcessUtilityContext context,
@@ -2766,7 +3472,7 @@ run_writing_utility(const DiskquotaSlotWrite *write, int nwrites, bool creates,
 	uint64		generation;
 	MemoryContext oldcontext = CurrentMemoryContext;
 
-	begin_write(write, nwrites);
+	begin_write_overflow(write, nwrites, overflow);
 	generation = write_generation;
 	if (maint_target != NULL)
 		diskquota_slot_set_maintenance(generation, maint_budget, maint_target);
@@ -2796,14 +3502,16 @@ check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 					  DestReceiver *dest, QueryCompletion *qc)
 {
 	Node	   *parsetree = pstmt->utilityStmt;
-	DiskquotaSlotWrite write;
+	DiskquotaSlotWrite write[DQ_MAX_QUERY_WRITES];
 	int			nwrites = 0;
+	int			overflow = 0;
 	bool		creates = false;
 	bool		maintains = false;
 	int64		maint_budget = 0;
 	DiskquotaTarget maint_target;
 
-	memset(&write, 0, sizeof(write));
+	memset(write, 0, sizeof(write));
+	writes_left_out = 0;
 	if (diskquota_enforcing)
 	{
 		Oid			nspoid;
@@ -2829,26 +3537,10 @@ check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 			/*
 			 * A move frees as much as it takes, except in the tablespace it
 			 * moves to: only the quotas there can refuse it, before it
-			 * starts; it is not stopped while it copies.
+			 * starts, with the size it moves; it is not stopped while it
+			 * copies, as it copies no more than that.
 			 */
-			HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-
-			if (HeapTupleIsValid(tuple))
-			{
-				Form_pg_class form = (Form_pg_class) GETSTRUCT(tuple);
-				DiskquotaTarget target;
-
-				if (diskquota_rejected_target(MyDatabaseId,
-											  form->relpersistence == RELPERSISTENCE_TEMP ?
-											  InvalidOid : form->relnamespace,
-											  form->relowner, spcoid, true, &target) &&
-					!diskquota_paused())
-				{
-					ReleaseSysCache(tuple);
-					report_rejected(&target);
-				}
-				ReleaseSysCache(tuple);
-			}
+			check_tablespace_move(relid, spcoid);
 		}
 		else if (OidIsValid(relid))
 		{
@@ -2867,9 +3559,11 @@ check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 									  InvalidOid : rel->rd_rel->relnamespace,
 									  rel->rd_rel->relowner, spcoid);
 				}
-				nwrites = add_write(rel, &write, 0, &has_triggers);
+				nwrites = add_write(rel, write, 0, &has_triggers);
 				if (nwrites > 0 && OidIsValid(spcoid))
-					write.spcoid = spcoid;
+					write[0].spcoid = spcoid;
+				nwrites = check_utility_extra(parsetree, rel, spcoid, write, nwrites);
+				overflow = writes_left_out;
 				RelationClose(rel);
 			}
 		}
@@ -2882,19 +3576,18 @@ check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 			 */
 			if (diskquota_any_rejected())
 				check_targets(nspoid, owner, spcoid);
-			memset(&write, 0, sizeof(write));
-			write.relid = InvalidOid;
-			write.nspoid = nspoid;
-			write.owner = owner;
-			write.spcoid = spcoid;
-			write.temp = !OidIsValid(nspoid);
+			write[0].relid = InvalidOid;
+			write[0].nspoid = nspoid;
+			write[0].owner = owner;
+			write[0].spcoid = spcoid;
+			write[0].temp = !OidIsValid(nspoid);
 			nwrites = 1;
 			creates = true;
 		}
 	}
 	if (maintains)
 	{
-		run_writing_utility(&write, 0, false, maint_budget, &maint_target,
+		run_writing_utility(write, 0, 0, false, maint_budget, &maint_target,
 							pstmt, queryString, readOnlyTree,
 							context, params, queryEnv, dest, qc);
 		end_maintenance();
@@ -2907,7 +3600,7 @@ check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 		end_maintenance();
 	}
 	else
-		run_writing_utility(&write, 1, creates, 0, NULL, pstmt, queryString,
+		run_writing_utility(write, nwrites, overflow, creates, 0, NULL, pstmt, queryString,
 							readOnlyTree, context, params, queryEnv, dest, qc);
 }
 
@@ -2917,6 +3610,17 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				  ParamListInfo params, QueryEnvironment *queryEnv,
 				  DestReceiver *dest, QueryCompletion *qc)
 {
+	if (DiskquotaShared != NULL && IsA(pstmt->utilityStmt, TransactionStmt) &&
+		((TransactionStmt *) pstmt->utilityStmt)->kind == TRANS_STMT_COMMIT_PREPARED)
+	{
+		/* its moves: see diskquota_prepared_committed() */
+		TransactionId xid = diskquota_prepared_xid(((TransactionStmt *) pstmt->utilityStmt)->gid);
+
+		check_and_run_utility(pstmt, queryString, readOnlyTree, context,
+							  params, queryEnv, dest, qc);
+		diskquota_prepared_committed(xid);
+		return;
+	}
 	if (new_relation.active)
 	{
 		/*

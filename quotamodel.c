@@ -2248,11 +2248,11 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
 
 	/* stop the statements that write into a rejected target */
 	if (writers && diskquota_any_rejected() && !*paused_flag)
-	{
 		diskquota_slot_cancel_writers(MyDatabaseId, is_rejected_write, newly_rejected,
 									  paused_flag);
+	/* maintenance has a budget also where no target is rejected */
+	if (writers && !*paused_flag)
 		diskquota_stop_growing_maintenance(paused_flag);
-	}
 
 	if ((*degraded & DQ_DEGRADED_REJECT_UNPUBLISHED) &&
 		!(published_degraded & DQ_DEGRADED_REJECT_UNPUBLISHED))
@@ -2323,8 +2323,8 @@ slot_file_bytes(const DiskquotaSlotFile *file)
 
 /*
  * Stop the maintenance statements (VACUUM FULL, CLUSTER, REINDEX of a
- * relation in a rejected target) whose new files have outgrown what they
- * replace: see diskquota_slot_set_maintenance().  Called at each refresh,
+ * relation with a quota) whose new files have outgrown their budget:
+ * see diskquota_slot_set_maintenance().  Called at each refresh,
  * after the quotas are published.
  */
 void

@@ -9,6 +9,8 @@ CREATE TABLE s_cw.t AS SELECT generate_series(1, 100000) AS i;
 ALTER TABLE s_cw.t ADD COLUMN gone int;
 CREATE FUNCTION s_cw.old() RETURNS int LANGUAGE sql AS 'SELECT 1';
 COMMENT ON TABLE s_cw.t IS 'before';
+CREATE MATERIALIZED VIEW s_cw.mv AS SELECT 1 AS i;
+CREATE STATISTICS s_cw.st ON (i + 1), (i + 2) FROM s_cw.t;
 RESET ROLE;
 SELECT diskquota.set_database_quota('1 MB');
 SELECT diskquota.wait_for_worker_new_epoch();
@@ -29,10 +31,18 @@ SECURITY LABEL ON TABLE s_cw.t IS 'x';
 CREATE TABLE s_cw.nodata AS SELECT 1 AS i WITH NO DATA;
 EXPLAIN (ANALYZE, COSTS off, TIMING off, SUMMARY off)
   CREATE MATERIALIZED VIEW s_cw.nodata AS SELECT 1 AS i WITH NO DATA;
+-- ANALYZE writes statistics of any size (extended statistics on
+-- expressions, a high statistics target)
+ANALYZE s_cw.t;
+VACUUM (ANALYZE) s_cw.t;
+VACUUM (ANALYZE false, ANALYZE) s_cw.t;
 -- nested in DO: refused where it runs
 DO $$ BEGIN EXECUTE 'CREATE TABLE s_cw.viado(i int)'; END $$;
 -- allowed: drop or free, settings, transaction control, cursors
+COMMENT ON TABLE s_cw.t IS '';
 COMMENT ON TABLE s_cw.t IS NULL;
+REFRESH MATERIALIZED VIEW s_cw.mv WITH NO DATA;
+VACUUM (ANALYZE false) s_cw.t;
 REVOKE SELECT ON s_cw.t FROM PUBLIC;
 BEGIN;
 SET LOCAL work_mem = '4MB';
@@ -55,11 +65,24 @@ EXPLAIN (COSTS off) SELECT 1 AS i;
 DELETE FROM s_cw.t WHERE i <= 10;
 ALTER TABLE s_cw.t DROP COLUMN gone;
 VACUUM s_cw.t;
-ANALYZE s_cw.t;
 DROP FUNCTION s_cw.old();
 RESET ROLE;
 -- a superuser is refused too, and can always change the quota
 CREATE TABLE s_cw.su(i int);
+-- but not from statements that write only shared catalogs, which no quota
+-- counts
+CREATE ROLE dq_cw2 NOLOGIN;
+ALTER ROLE dq_cw2 CONNECTION LIMIT 1;
+ALTER ROLE dq_cw2 SET work_mem = '1MB';
+ALTER ROLE dq_cw2 RENAME TO dq_cw3;
+COMMENT ON ROLE dq_cw3 IS 'a role';
+GRANT dq_cw TO dq_cw3;
+CREATE DATABASE dq_cw_db;
+ALTER DATABASE dq_cw_db CONNECTION LIMIT 1;
+GRANT CONNECT ON DATABASE dq_cw_db TO dq_cw;
+ALTER DATABASE dq_cw_db OWNER TO dq_cw;
+DROP DATABASE dq_cw_db;
+DROP ROLE dq_cw3;
 SELECT diskquota.set_database_quota('-1');
 SELECT diskquota.wait_for_worker_new_epoch();
 CREATE TABLE s_cw.su(i int);

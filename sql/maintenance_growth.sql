@@ -53,3 +53,38 @@ CLUSTER s_mg.shrink USING shrink_pkey;
 REINDEX TABLE s_mg.shrink;
 SELECT pg_total_relation_size('s_mg.shrink') < :before_s AS shrunk;
 DROP SCHEMA s_mg CASCADE;
+-- 4. a target not at its quota yet: the rewrite may use transient double
+-- space, but its result may not take the target past its quota
+CREATE SCHEMA s_mg2;
+CREATE TABLE s_mg2.t(i int, pad text);
+INSERT INTO s_mg2.t SELECT g, repeat('x', 50) FROM generate_series(1, 5000) g;
+CREATE INDEX t2_i ON s_mg2.t(i);
+CREATE SCHEMA s_mg_free;
+CREATE TABLE s_mg_free.f(i int PRIMARY KEY);
+SELECT diskquota.set_schema_quota('s_mg2', '1 MB');
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT pg_total_relation_size('s_mg2.t') < 1024 * 1024 AS under_quota;
+ALTER TABLE s_mg2.t SET (fillfactor = 10);
+ALTER INDEX s_mg2.t2_i SET (fillfactor = 10);
+SELECT pg_total_relation_size('s_mg2.t') AS before_t2 \gset
+VACUUM FULL s_mg2.t;
+CLUSTER s_mg2.t USING t2_i;
+REINDEX INDEX s_mg2.t2_i;
+REINDEX TABLE s_mg2.t;
+VACUUM FULL;
+SELECT pg_total_relation_size('s_mg2.t') = :before_t2 AS unchanged;
+-- growth within what the target has left is allowed
+ALTER TABLE s_mg2.t SET (fillfactor = 70);
+ALTER INDEX s_mg2.t2_i SET (fillfactor = 90);
+VACUUM FULL s_mg2.t;
+SELECT pg_total_relation_size('s_mg2.t') > :before_t2 AS grew,
+       pg_total_relation_size('s_mg2.t') < 1024 * 1024 AS under_quota;
+-- REINDEX of a schema without a quota is not refused for another one's,
+-- which is over its quota now
+SELECT diskquota.set_schema_quota('s_mg2', '1 kB');
+SELECT diskquota.wait_for_worker_new_epoch();
+REINDEX SCHEMA s_mg_free;
+REINDEX SCHEMA CONCURRENTLY s_mg_free;
+REINDEX SCHEMA CONCURRENTLY s_mg2;
+DROP SCHEMA s_mg2 CASCADE;
+DROP SCHEMA s_mg_free CASCADE;

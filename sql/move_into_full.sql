@@ -57,3 +57,60 @@ SELECT c.relname, n.nspname, r.rolname FROM pg_class c
 DROP SCHEMA s_mvf, s_mvb CASCADE;
 SELECT diskquota.set_role_quota('dq_mv_to', '-1');
 DROP ROLE dq_mv, dq_mv_to;
+-- Several moves, each fitting alone, may not exceed the quota together: in
+-- one transaction, or committed before the worker has seen them.  REASSIGN
+-- OWNED and SET TABLESPACE (also ALL IN TABLESPACE) count what they move.
+SET allow_in_place_tablespaces = on;
+CREATE TABLESPACE dq_ts_mv LOCATION '';
+RESET allow_in_place_tablespaces;
+CREATE SCHEMA s_mv2;
+CREATE SCHEMA s_mv2src;
+CREATE ROLE dq_mv2 NOLOGIN;
+CREATE ROLE dq_mv2_to NOLOGIN;
+GRANT dq_mv2_to TO dq_mv2;
+GRANT ALL ON SCHEMA s_mv2, s_mv2src TO dq_mv2, dq_mv2_to;
+GRANT CREATE ON TABLESPACE dq_ts_mv TO dq_mv2;
+SET ROLE dq_mv2;
+CREATE TABLE s_mv2src.a1 AS SELECT generate_series(1, 20000) AS i;
+CREATE TABLE s_mv2src.a2 AS SELECT generate_series(1, 20000) AS i;
+CREATE TABLE s_mv2src.a3 AS SELECT generate_series(1, 20000) AS i;
+RESET ROLE;
+SELECT pg_total_relation_size('s_mv2src.a1') * 2 < 2 * 1024 * 1024 AS two_fit,
+       pg_total_relation_size('s_mv2src.a1') * 3 > 2 * 1024 * 1024 AS three_do_not;
+SELECT diskquota.set_schema_quota('s_mv2', '2 MB');
+SELECT diskquota.set_role_quota('dq_mv2_to', '2 MB');
+SELECT diskquota.set_schema_tablespace_quota('s_mv2src', 'dq_ts_mv', '1 MB');
+SELECT diskquota.wait_for_worker_new_epoch();
+SET ROLE dq_mv2;
+BEGIN;
+ALTER TABLE s_mv2src.a1 SET SCHEMA s_mv2;
+ALTER TABLE s_mv2src.a2 SET SCHEMA s_mv2;
+ALTER TABLE s_mv2src.a3 SET SCHEMA s_mv2;
+ROLLBACK;
+BEGIN;
+ALTER TABLE s_mv2src.a1 OWNER TO dq_mv2_to;
+ALTER TABLE s_mv2src.a2 OWNER TO dq_mv2_to;
+ALTER TABLE s_mv2src.a3 OWNER TO dq_mv2_to;
+ROLLBACK;
+-- REASSIGN OWNED moves the three tables at once
+REASSIGN OWNED BY dq_mv2 TO dq_mv2_to;
+-- moves committed one by one, before the worker refreshes
+ALTER TABLE s_mv2src.a1 SET SCHEMA s_mv2;
+ALTER TABLE s_mv2src.a2 SET SCHEMA s_mv2;
+ALTER TABLE s_mv2src.a3 SET SCHEMA s_mv2;
+-- SET TABLESPACE: into a 1 MB quota of the schema there, one table fits,
+-- not two
+ALTER TABLE s_mv2.a1 SET SCHEMA s_mv2src;
+ALTER TABLE s_mv2src.a3 SET TABLESPACE dq_ts_mv;
+ALTER TABLE s_mv2src.a1 SET TABLESPACE dq_ts_mv;
+ALTER TABLE ALL IN TABLESPACE pg_default OWNED BY dq_mv2 SET TABLESPACE dq_ts_mv;
+RESET ROLE;
+SELECT c.relname, n.nspname, r.rolname, t.spcname FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_roles r ON r.oid = c.relowner
+  LEFT JOIN pg_tablespace t ON t.oid = c.reltablespace
+ WHERE n.nspname IN ('s_mv2', 's_mv2src') AND c.relkind IN ('r', 'm')
+ ORDER BY c.relname COLLATE "C";
+DROP SCHEMA s_mv2, s_mv2src CASCADE;
+SELECT diskquota.set_role_quota('dq_mv2_to', '-1');
+DROP TABLESPACE dq_ts_mv;
+DROP ROLE dq_mv2, dq_mv2_to;

@@ -51,3 +51,23 @@ SELECT used_bytes = (SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c
   FROM diskquota.quota_usage() WHERE target_oid = 's33'::regnamespace;
 SELECT diskquota.set_schema_quota('s33', '-1');
 DROP SCHEMA s33, s33_ref CASCADE;
+-- a move made in a prepared transaction: loads into the moved table are
+-- charged to its new schema within a refresh after COMMIT PREPARED
+CREATE SCHEMA s33m;
+CREATE SCHEMA s33m_src;
+CREATE TABLE s33m_src.p AS SELECT generate_series(1, 100000) AS i;
+SELECT diskquota.set_schema_quota('s33m', '10 MB');
+SELECT diskquota.wait_for_worker_new_epoch();
+BEGIN;
+ALTER TABLE s33m_src.p SET SCHEMA s33m;
+PREPARE TRANSACTION 'dq_s33m';
+SELECT diskquota.wait_for_worker_new_epoch();
+COMMIT PREPARED 'dq_s33m';
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT used_bytes = pg_total_relation_size('s33m.p') AS moved
+  FROM diskquota.quota_usage() WHERE target_oid = 's33m'::regnamespace;
+SELECT diskquota.set_schema_quota('s33m', '1 MB');
+SELECT diskquota.wait_for_worker_new_epoch();
+INSERT INTO s33m.p VALUES (1);
+SELECT diskquota.set_schema_quota('s33m', '-1');
+DROP SCHEMA s33m, s33m_src CASCADE;

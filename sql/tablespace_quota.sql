@@ -71,8 +71,10 @@ SELECT diskquota.set_schema_tablespace_quota('s22', 'dq_ts2', '1 kB');
 SELECT diskquota.wait_for_worker_new_epoch();
 ALTER TABLE s22.in_default SET TABLESPACE dq_ts2;
 \echo :LAST_ERROR_SQLSTATE
--- with the schema over its quota: a move alone is allowed, a move combined
--- with a rewrite is checked like the rewrite
+-- with the schema over its quota: a move alone is allowed (into a
+-- tablespace where it fits), a move combined with a rewrite is checked like
+-- the rewrite
+SELECT diskquota.set_schema_tablespace_quota('s22', 'dq_ts1', '100 MB');
 SELECT diskquota.set_schema_quota('s22', '1 kB');
 SELECT diskquota.wait_for_worker_new_epoch();
 ALTER TABLE s22.in_ts1 SET TABLESPACE dq_ts1;
