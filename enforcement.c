@@ -619,7 +619,8 @@ check_statement(QueryDesc *queryDesc)
 /*
  * Bounded INSERTs.  An INSERT of at most DQ_BOUNDED_ROWS rows given as
  * constants, parameters or fixed-length expressions (VALUES, or SELECT
- * without FROM), totalling at most DQ_BOUNDED_BYTES, into a plain table
+ * without FROM), totalling at most DQ_BOUNDED_BYTES with the defaults of
+ * the columns it does not list counted once per row, into a plain table
  * with no triggers, no stored generated columns and at most
  * DQ_BOUNDED_INDEXES indexes, all btree or hash on plain columns, writes
  * little more than its input: a row each, an index entry per index, perhaps
@@ -796,14 +797,25 @@ bounded_insert(QueryDesc *queryDesc)
 		List	   *rows = ((ValuesScan *) source)->values_lists;
 		ListCell   *lc;
 
+		int64		per_row;
+
 		if (list_length(rows) > DQ_BOUNDED_ROWS)
 			return false;
-		bytes = exprs_bytes(source->targetlist, queryDesc->params, true);
+
+		/*
+		 * What the scan computes besides the columns of the VALUES list (the
+		 * defaults of the columns the INSERT does not list, a domain's
+		 * default among them) is computed anew, and written, for every row.
+		 */
+		per_row = exprs_bytes(source->targetlist, queryDesc->params, true);
+		if (per_row < 0)
+			return false;
+		bytes = per_row * list_length(rows);
 		foreach(lc, rows)
 		{
 			int64		row = exprs_bytes((List *) lfirst(lc), queryDesc->params, false);
 
-			if (bytes < 0 || row < 0)
+			if (row < 0)
 				return false;
 			bytes += row;
 		}
