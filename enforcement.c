@@ -986,39 +986,60 @@ ri_null_value(Node *node)
 
 /*
  * Does the plan below an UPDATE set every column it changes to NULL?  Its
- * target list holds the new values of the changed columns (resjunk entries
- * are the row identity); an Append or MergeAppend (a partitioned table)
- * passes on those of its children, which must then all set NULL.
+ * target list holds the new values of the changed columns; its resjunk
+ * entries are the row identity.  An Append or MergeAppend (a partitioned
+ * table) passes on the values of its children, which must then all set
+ * NULL at the same positions (their own entries carry no resjunk marks, so
+ * the positions, changed, come from the top of the plan).
  */
 static bool
-ri_plan_sets_null(Plan *plan)
+ri_plan_sets_null(Plan *plan, Bitmapset *changed)
 {
-	bool		passes_on = plan != NULL &&
-		(IsA(plan, Append) || IsA(plan, MergeAppend));
+	bool		passes_on;
 	List	   *children = NIL;
 	ListCell   *lc;
 
 	if (plan == NULL)
 		return false;
+	passes_on = IsA(plan, Append) || IsA(plan, MergeAppend);
 	foreach(lc, plan->targetlist)
 	{
 		TargetEntry *tle = lfirst_node(TargetEntry, lc);
 
-		if (tle->resjunk || ri_null_value((Node *) tle->expr) ||
+		if (!bms_is_member(foreach_current_index(lc), changed) ||
+			ri_null_value((Node *) tle->expr) ||
 			(passes_on && IsA(tle->expr, Var)))
 			continue;
 		return false;
 	}
+	if (bms_num_members(changed) > 0 &&
+		bms_prev_member(changed, -1) >= list_length(plan->targetlist))
+		return false;
 	if (IsA(plan, Append))
 		children = ((Append *) plan)->appendplans;
 	else if (IsA(plan, MergeAppend))
 		children = ((MergeAppend *) plan)->mergeplans;
 	foreach(lc, children)
 	{
-		if (!ri_plan_sets_null((Plan *) lfirst(lc)))
+		if (!ri_plan_sets_null((Plan *) lfirst(lc), changed))
 			return false;
 	}
 	return true;
+}
+
+/* The positions of the changed columns in the target list of an UPDATE's plan */
+static Bitmapset *
+ri_changed_positions(Plan *plan)
+{
+	Bitmapset  *changed = NULL;
+	ListCell   *lc;
+
+	foreach(lc, plan->targetlist)
+	{
+		if (!lfirst_node(TargetEntry, lc)->resjunk)
+			changed = bms_add_member(changed, foreach_current_index(lc));
+	}
+	return changed;
 }
 
 /*
@@ -1098,7 +1119,8 @@ ri_update_sets_null(ModifyTable *mt, EState *estate)
 	ListCell   *lc;
 
 	if (mt == NULL || !IsA(mt, ModifyTable) || mt->operation != CMD_UPDATE ||
-		!ri_plan_sets_null(outerPlan(mt)))
+		outerPlan(mt) == NULL ||
+		!ri_plan_sets_null(outerPlan(mt), ri_changed_positions(outerPlan(mt))))
 		return false;
 	foreach(lc, mt->resultRelations)
 	{

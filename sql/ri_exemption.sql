@@ -69,6 +69,22 @@ INSERT INTO s31_free.p_unull VALUES (16);
 CREATE TABLE s31.c_unull(pid int REFERENCES s31_free.p_unull ON UPDATE SET NULL);
 INSERT INTO s31.c_null VALUES (10, 'a'), (11, 'b');
 INSERT INTO s31.c_unull VALUES (16);
+-- a partitioned referencing table: the UPDATE sets NULL in every partition
+CREATE TABLE s31.c_part(pid int REFERENCES s31_free.parent ON DELETE SET NULL, k int)
+  PARTITION BY RANGE (k);
+CREATE TABLE s31.c_part1 PARTITION OF s31.c_part FOR VALUES FROM (0) TO (10);
+CREATE TABLE s31.c_part2 PARTITION OF s31.c_part FOR VALUES FROM (10) TO (20);
+INSERT INTO s31.c_part VALUES (10, 1), (11, 15);
+-- an ON DELETE SET NULL action fired by an ON DELETE CASCADE action: the
+-- cascade's statement queues the trigger, which runs after the statement
+-- ended, as an action of its own: exempt
+CREATE TABLE s31_free.p_chain(id int PRIMARY KEY);
+CREATE TABLE s31_free.c_chain(id int PRIMARY KEY,
+  pid int REFERENCES s31_free.p_chain ON DELETE CASCADE);
+CREATE TABLE s31.g_chain(pid int REFERENCES s31_free.c_chain ON DELETE SET NULL);
+INSERT INTO s31_free.p_chain VALUES (1);
+INSERT INTO s31_free.c_chain VALUES (1, 1);
+INSERT INTO s31.g_chain VALUES (1);
 -- a table of the over-quota schema that a function run by a range type's
 -- subtype_diff updates (below)
 CREATE TABLE s31.u(id int, note text);
@@ -218,8 +234,11 @@ SELECT count(*) FROM s31_free.c_rule WHERE pid IS NULL;
 \set VERBOSITY default
 DELETE FROM s31_free.parent WHERE id IN (10, 11);
 UPDATE s31_free.p_unull SET id = 116 WHERE id = 16;
+DELETE FROM s31_free.p_chain;
+SELECT * FROM s31.g_chain;
 SELECT * FROM s31.c_null ORDER BY v COLLATE "C";
 SELECT * FROM s31.c_unull;
+SELECT * FROM s31.c_part ORDER BY k;
 -- while a direct UPDATE by the tenant is
 UPDATE s31.c_null SET v = 'c';
 SELECT diskquota.set_schema_quota('s31', '-1');
