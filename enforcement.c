@@ -854,9 +854,9 @@ bounded_insert(QueryDesc *queryDesc)
 /*
  * A referential action runs an UPDATE of the referencing table in the name
  * of the statement that caused it, which was itself checked; a DELETE must
- * not be refused because of it.  One action's UPDATE, and only it, is
- * exempt: ON DELETE SET NULL (and ON UPDATE SET NULL, which runs the same
- * statement), whose every changed column is set to a NULL constant.  Its
+ * not be refused because of it.  Only the UPDATE of ON DELETE SET NULL
+ * (and of ON UPDATE SET NULL, which runs the same statement) is exempt,
+ * when every column it changes is set to a NULL constant.  Its
  * writes are bounded: it rewrites rows that reference the deleted key, and
  * a row set to NULL references nothing and cannot be pointed at a key again
  * without an INSERT or UPDATE of the referencing table, which is checked.
@@ -880,8 +880,11 @@ bounded_insert(QueryDesc *queryDesc)
  * within the planning or execution of another statement under the flag, may
  * be exempt; everything started while it (or any statement under the flag)
  * is planned or runs, and everything its rules add, is checked like any
- * other statement.  The count is kept in PG_FINALLY blocks, so errors and
- * exception blocks leave it exact.  In addition, the statement must be the
+ * other statement.  (The AFTER triggers the action's statement queues fire
+ * after it, with the flag no longer set: they, and the statements in them,
+ * are checked; a referential action among them starts its own statement
+ * under the flag, judged anew.)  The count is kept in PG_FINALLY blocks, so
+ * errors and exception blocks leave it exact.  In addition, the statement must be the
  * one that sets the command tag (canSetTag: a rule's DO ALSO action does
  * not), with no data-modifying CTE, an UPDATE of tables with no rules, and
  * no user code may decide what it writes: not a BEFORE UPDATE (or, for a row
@@ -896,8 +899,8 @@ bounded_insert(QueryDesc *queryDesc)
  * then go through fmgr_security_definer, which calls fmgr_hook at its
  * start, end and abort, and user_function_depth counts those that started
  * while the flag was set and have not ended.  No statement is exempt while
- * one runs, which covers user code the flag's region runs outside the
- * planner and executor.  fmgr_hook events nest: a stack of one bit per
+ * one runs: this also covers user code that the flag's region would run
+ * outside the planner and executor (none is known).  fmgr_hook events nest: a stack of one bit per
  * level says whether a call was counted, so that calls hooked for another
  * reason (SECURITY DEFINER, SET clauses, another extension's hook) never
  * count.  Calls deeper than the stack are all counted (fail closed).  A
