@@ -41,11 +41,16 @@
  * here as the command does, with its lock, and is then given the qualified
  * name, so the relation checked is the one the command loads into.
  * Writes diskquota makes itself (the worker; quota_config and pause_state
- * changes by the SQL functions) are never refused, nor the UPDATE that a
- * referential action (ON DELETE SET NULL, ON UPDATE CASCADE, ...) runs in
- * the name of the statement that caused it, unless user code decides what
- * it writes; what it fires is checked (see "Referential actions", which
- * uses the function manager hooks to tell them apart).
+ * changes by the SQL functions) are never refused, nor the UPDATE that an
+ * ON DELETE (or ON UPDATE) SET NULL referential action runs in the name of
+ * the statement that caused it, when it sets only NULLs and no user code
+ * decides what it writes.  Only the statement the action starts itself is
+ * exempt: everything planned or started while a statement of a referential
+ * action is planned or runs (triggers, functions, cached function calls,
+ * what its rules add) is checked, as are the actions that write a key (ON
+ * UPDATE CASCADE, SET DEFAULT); see "Referential actions", which counts the
+ * planner and executor calls under the action's security flag, and keeps
+ * the function manager hooks as an additional guard.
  * DELETE, TRUNCATE, DROP and VACUUM (without ANALYZE, which is refused over
  * a database quota only) are never refused.  When no target is
  * rejected anywhere, the check is one atomic read.  COMMIT PREPARED reports
@@ -111,6 +116,7 @@
 #include "nodes/nodeFuncs.h"
 #include "parser/parse_type.h"
 #include "nodes/plannodes.h"
+#include "optimizer/planner.h"
 #include "parser/parsetree.h"
 #include "storage/lmgr.h"
 #include "storage/proc.h"
@@ -130,6 +136,8 @@
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorRun_hook_type prev_ExecutorRun = NULL;
 static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
+static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
+static planner_hook_type prev_planner = NULL;
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
 static fmgr_hook_type prev_fmgr_hook = NULL;
@@ -189,6 +197,11 @@ static void dq_ExecutorStart(QueryDesc *queryDesc, int eflags);
 static void dq_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
 						   uint64 count, bool execute_once);
 static void dq_ExecutorFinish(QueryDesc *queryDesc);
+static void dq_ExecutorEnd(QueryDesc *queryDesc);
+static PlannedStmt *dq_planner(Query *parse, const char *query_string,
+							   int cursorOptions, ParamListInfo boundParams);
+static void enforcement_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+										 SubTransactionId parentSubid, void *arg);
 static int	statement_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *writes,
 							 bool *finish_writes, int *overflow);
 static void enforcement_xact_callback(XactEvent event, void *arg);
@@ -242,7 +255,12 @@ diskquota_enforcement_install_hooks(void)
 	ExecutorRun_hook = dq_ExecutorRun;
 	prev_ExecutorFinish = ExecutorFinish_hook;
 	ExecutorFinish_hook = dq_ExecutorFinish;
+	prev_ExecutorEnd = ExecutorEnd_hook;
+	ExecutorEnd_hook = dq_ExecutorEnd;
+	prev_planner = planner_hook;
+	planner_hook = dq_planner;
 	RegisterXactCallback(enforcement_xact_callback, NULL);
+	RegisterSubXactCallback(enforcement_subxact_callback, NULL);
 	prev_needs_fmgr_hook = needs_fmgr_hook;
 	needs_fmgr_hook = dq_needs_fmgr_hook;
 	prev_fmgr_hook = fmgr_hook;
@@ -636,7 +654,8 @@ check_statement(QueryDesc *queryDesc)
 /*
  * Bounded INSERTs.  An INSERT of at most DQ_BOUNDED_ROWS rows given as
  * constants, parameters or fixed-length expressions (VALUES, or SELECT
- * without FROM), totalling at most DQ_BOUNDED_BYTES, into a plain table
+ * without FROM), totalling at most DQ_BOUNDED_BYTES with the defaults of
+ * the columns it does not list counted once per row, into a plain table
  * with no triggers, no stored generated columns and at most
  * DQ_BOUNDED_INDEXES indexes, all btree or hash on plain columns, writes
  * little more than its input: a row each, an index entry per index, perhaps
@@ -813,14 +832,25 @@ bounded_insert(QueryDesc *queryDesc)
 		List	   *rows = ((ValuesScan *) source)->values_lists;
 		ListCell   *lc;
 
+		int64		per_row;
+
 		if (list_length(rows) > DQ_BOUNDED_ROWS)
 			return false;
-		bytes = exprs_bytes(source->targetlist, queryDesc->params, true);
+
+		/*
+		 * What the scan computes besides the columns of the VALUES list (the
+		 * defaults of the columns the INSERT does not list, a domain's
+		 * default among them) is computed anew, and written, for every row.
+		 */
+		per_row = exprs_bytes(source->targetlist, queryDesc->params, true);
+		if (per_row < 0)
+			return false;
+		bytes = per_row * list_length(rows);
 		foreach(lc, rows)
 		{
 			int64		row = exprs_bytes((List *) lfirst(lc), queryDesc->params, false);
 
-			if (bytes < 0 || row < 0)
+			if (row < 0)
 				return false;
 			bytes += row;
 		}
@@ -839,51 +869,72 @@ bounded_insert(QueryDesc *queryDesc)
  */
 
 /*
- * A referential action (ON DELETE SET NULL / SET DEFAULT, ON UPDATE
- * CASCADE / SET NULL / SET DEFAULT) runs an UPDATE of the referencing table
- * in the name of the statement that caused it, which was itself checked; a
- * DELETE must never be refused because of it.  That UPDATE, and only it,
- * is exempt: nothing it fires, and not when user code decides what it
- * writes.
+ * A referential action runs an UPDATE of the referencing table in the name
+ * of the statement that caused it, which was itself checked; a DELETE must
+ * not be refused because of it.  Only the UPDATE of ON DELETE SET NULL
+ * (and of ON UPDATE SET NULL, which runs the same statement) is exempt,
+ * when every column it changes is set to a NULL constant.  Its
+ * writes are bounded: it rewrites rows that reference the deleted key, and
+ * a row set to NULL references nothing and cannot be pointed at a key again
+ * without an INSERT or UPDATE of the referencing table, which is checked.
+ * The actions that write a key (ON UPDATE CASCADE, SET DEFAULT) could be
+ * repeated to rewrite a full table again and again (flip the referenced
+ * key, or alternate the default): they are checked like any statement,
+ * refused before they start if a target they write into is rejected, so a
+ * DELETE or UPDATE of a referenced key whose action writes into a full
+ * target is refused.
  *
- * ri_triggers.c runs the action's statement with SECURITY_NOFORCE_RLS
- * (InNoForceRLSOperation()); the flag stays set for everything that runs
- * beneath it, user triggers and functions included.  To tell them apart,
- * every function that is not built in and whose call is set up while the
- * flag is set is reported to PostgreSQL as needing the function manager
- * hook (needs_fmgr_hook, as sepgsql does): its calls then go through
- * fmgr_security_definer, which calls fmgr_hook at its start, end and abort.
- * user_function_depth counts the calls of such functions that started
- * while the flag was set and have not ended.  Everything a referential
- * action's statement runs is set up while the flag is set (its executor,
- * triggers, expressions, and the AFTER triggers it queues, which fire at
- * its own end); so any user code beneath it, however deep, runs under a
- * counted call.  Built-in functions (fmgr_isbuiltin) are never hooked:
- * they run no user statements.  A statement is exempt only when the flag is
- * set and no counted call is running.
+ * ri_triggers.c runs the action's statement through SPI with
+ * SECURITY_NOFORCE_RLS (InNoForceRLSOperation()); the flag stays set for
+ * everything that runs beneath it, user triggers and functions included,
+ * and a function may be reached without the function manager setting up
+ * its call again (a range type's subtype_diff, cached in the type cache).
+ * So the exempt statement is told apart by where it starts, not by what
+ * runs: ri_flagged_depth counts the planner and executor calls (planning,
+ * ExecutorStart, Run, Finish, End of any statement) in progress that began
+ * while the flag was set.  Only a statement whose ExecutorStart comes when
+ * that count is 0, that is, one started by the action itself and not from
+ * within the planning or execution of another statement under the flag, may
+ * be exempt; everything started while it (or any statement under the flag)
+ * is planned or runs, and everything its rules add, is checked like any
+ * other statement.  (The AFTER triggers the action's statement queues fire
+ * after it, with the flag no longer set: they, and the statements in them,
+ * are checked; a referential action among them starts its own statement
+ * under the flag, judged anew.)  The count is kept in PG_FINALLY blocks, so
+ * errors and exception blocks leave it exact.  In addition, the statement must be the
+ * one that sets the command tag (canSetTag: a rule's DO ALSO action does
+ * not), with no data-modifying CTE, an UPDATE of tables with no rules, and
+ * no user code may decide what it writes: not a BEFORE UPDATE (or, for a row
+ * moved to another partition, BEFORE INSERT) row trigger of the referencing
+ * table, a stored generated column, or an index on expressions or of an
+ * access method other than btree and hash (user code computes the keys, or
+ * one row makes many entries).
  *
- * The action's own UPDATE can be made to write rows of user-chosen size:
- * by a BEFORE UPDATE (or, for a row moved to another partition, BEFORE
- * INSERT) row trigger of the referencing table changing NEW, by stored
- * generated columns, by indexes on expressions or of access methods other
- * than btree and hash (user code computes the keys, or one row makes many
- * entries), or by a column default (SET DEFAULT) that is not a small
- * value.  Such an UPDATE is not exempt: it is published and polled
- * like any other, and refused when it ends if it updated a row while a
- * target it writes into is rejected (not before it starts: most run for a
- * referenced row that no row of that table references, and write nothing).
+ * As an additional guard, every function that is not built in and whose
+ * call is set up while the flag is set is reported to PostgreSQL as needing
+ * the function manager hook (needs_fmgr_hook, as sepgsql does): its calls
+ * then go through fmgr_security_definer, which calls fmgr_hook at its
+ * start, end and abort, and user_function_depth counts those that started
+ * while the flag was set and have not ended.  No statement is exempt while
+ * one runs: this also covers user code that the flag's region would run
+ * outside the planner and executor (none is known).  fmgr_hook events nest: a stack of one bit per
+ * level says whether a call was counted, so that calls hooked for another
+ * reason (SECURITY DEFINER, SET clauses, another extension's hook) never
+ * count.  Calls deeper than the stack are all counted (fail closed).  A
+ * top-level abort resets it.
  *
- * fmgr_hook events nest: a stack of one bit per level says whether a call
- * was counted, so that calls hooked for another reason (SECURITY DEFINER,
- * SET clauses, another extension's hook) never count.  Calls deeper than
- * the stack are all counted (fail closed).  A top-level abort resets it.
+ * The exempt statement that runs is remembered (ri_exempt_query) from its
+ * ExecutorStart to its ExecutorEnd, so that ExecutorRun and
+ * ExecutorFinish keep it exempt when a nested statement came in between;
+ * an abort of the (sub)transaction it started in forgets it.
  */
 static int	user_function_depth = 0;	/* counted calls running */
 static int	hooked_depth = 0;	/* all hooked calls running */
 static uint64 hooked_counted = 0;	/* bit i: the call at level i counts */
-
-/* The biggest value a referential action may write and stay exempt */
-#define DQ_RI_SMALL_VALUE	256
+static int	ri_flagged_depth = 0;	/* planner/executor calls under the flag */
+static QueryDesc *ri_exempt_query = NULL;	/* the exempt statement running */
+static PlannedStmt *ri_exempt_plan = NULL;
+static int	ri_exempt_level = 0;	/* its transaction nesting level */
 
 static bool
 dq_needs_fmgr_hook(Oid fn_oid)
@@ -943,67 +994,72 @@ dq_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *arg)
 	}
 }
 
-/*
- * Is a value the action's UPDATE writes small whatever the user did: a
- * column of the scanned row (copied), a parameter (the referenced key,
- * bounded by its index), NULL, a value of a fixed-length type, or a small
- * constant?
- */
+/* Is a value the action's UPDATE writes a NULL constant? */
 static bool
-ri_small_value(Node *node)
+ri_null_value(Node *node)
 {
 	while (node != NULL && (IsA(node, RelabelType) || IsA(node, CoerceToDomain)))
 		node = IsA(node, RelabelType) ? (Node *) ((RelabelType *) node)->arg :
 			(Node *) ((CoerceToDomain *) node)->arg;
-	if (node == NULL || IsA(node, Var) || IsA(node, Param))
-		return true;
-	if (IsA(node, Const))
-	{
-		Const	   *c = (Const *) node;
-
-		if (c->constisnull || c->constlen > 0)
-			return true;
-		if (c->constlen == -1)
-			return !VARATT_IS_EXTERNAL(DatumGetPointer(c->constvalue)) &&
-				VARSIZE_ANY(DatumGetPointer(c->constvalue)) <= DQ_RI_SMALL_VALUE;
-		return false;
-	}
-	return get_typlen(exprType(node)) > 0;
+	return node != NULL && IsA(node, Const) && ((Const *) node)->constisnull;
 }
 
-/* Does every plan node below (and at) plan compute only small values? */
+/*
+ * Does the plan below an UPDATE set every column it changes to NULL?  Its
+ * target list holds the new values of the changed columns; its resjunk
+ * entries are the row identity.  An Append or MergeAppend (a partitioned
+ * table) passes on the values of its children, which must then all set
+ * NULL at the same positions (their own entries carry no resjunk marks, so
+ * the positions, changed, come from the top of the plan).
+ */
 static bool
-ri_plan_writes_small(Plan *plan)
+ri_plan_sets_null(Plan *plan, Bitmapset *changed)
 {
+	bool		passes_on;
+	List	   *children = NIL;
 	ListCell   *lc;
 
 	if (plan == NULL)
-		return true;
+		return false;
+	passes_on = IsA(plan, Append) || IsA(plan, MergeAppend);
 	foreach(lc, plan->targetlist)
 	{
 		TargetEntry *tle = lfirst_node(TargetEntry, lc);
 
-		if (!tle->resjunk && !ri_small_value((Node *) tle->expr))
+		if (!bms_is_member(foreach_current_index(lc), changed) ||
+			ri_null_value((Node *) tle->expr) ||
+			(passes_on && IsA(tle->expr, Var)))
+			continue;
+		return false;
+	}
+	if (bms_num_members(changed) > 0 &&
+		bms_prev_member(changed, -1) >= list_length(plan->targetlist))
+		return false;
+	if (IsA(plan, Append))
+		children = ((Append *) plan)->appendplans;
+	else if (IsA(plan, MergeAppend))
+		children = ((MergeAppend *) plan)->mergeplans;
+	foreach(lc, children)
+	{
+		if (!ri_plan_sets_null((Plan *) lfirst(lc), changed))
 			return false;
 	}
-	if (IsA(plan, Append))
+	return true;
+}
+
+/* The positions of the changed columns in the target list of an UPDATE's plan */
+static Bitmapset *
+ri_changed_positions(Plan *plan)
+{
+	Bitmapset  *changed = NULL;
+	ListCell   *lc;
+
+	foreach(lc, plan->targetlist)
 	{
-		foreach(lc, ((Append *) plan)->appendplans)
-		{
-			if (!ri_plan_writes_small((Plan *) lfirst(lc)))
-				return false;
-		}
+		if (!lfirst_node(TargetEntry, lc)->resjunk)
+			changed = bms_add_member(changed, foreach_current_index(lc));
 	}
-	else if (IsA(plan, MergeAppend))
-	{
-		foreach(lc, ((MergeAppend *) plan)->mergeplans)
-		{
-			if (!ri_plan_writes_small((Plan *) lfirst(lc)))
-				return false;
-		}
-	}
-	return ri_plan_writes_small(plan->lefttree) &&
-		ri_plan_writes_small(plan->righttree);
+	return changed;
 }
 
 /*
@@ -1064,17 +1120,28 @@ ri_relation_enlarges(Relation rel, ResultRelInfo *rri)
 	return enlarges;
 }
 
-/* The same for the result relations of one ModifyTable node */
+/* Is rel a table without rules that user code cannot make grow? */
 static bool
-ri_modify_table_enlarges(Plan *plan, EState *estate)
+ri_relation_plain(Relation rel, ResultRelInfo *rri)
 {
-	ModifyTable *mt = (ModifyTable *) plan;
+	return (rel->rd_rel->relkind == RELKIND_RELATION ||
+			rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE) &&
+		!rel->rd_rel->relhasrules && !ri_relation_enlarges(rel, rri);
+}
+
+/*
+ * Does the UPDATE of an action set only NULLs, into tables without rules
+ * that user code cannot make grow?
+ */
+static bool
+ri_update_sets_null(ModifyTable *mt, EState *estate)
+{
 	ListCell   *lc;
 
-	if (mt == NULL || !IsA(mt, ModifyTable) || !modify_table_loads(mt))
+	if (mt == NULL || !IsA(mt, ModifyTable) || mt->operation != CMD_UPDATE ||
+		outerPlan(mt) == NULL ||
+		!ri_plan_sets_null(outerPlan(mt), ri_changed_positions(outerPlan(mt))))
 		return false;
-	if (mt->operation != CMD_UPDATE || !ri_plan_writes_small(outerPlan(mt)))
-		return true;
 	foreach(lc, mt->resultRelations)
 	{
 		Index		rti = lfirst_int(lc);
@@ -1082,10 +1149,9 @@ ri_modify_table_enlarges(Plan *plan, EState *estate)
 
 		if (rti == 0 || rti > estate->es_range_table_size ||
 			(rri = estate->es_result_relations[rti - 1]) == NULL ||
-			rri->ri_RelationDesc == NULL)
-			return true;
-		if (ri_relation_enlarges(rri->ri_RelationDesc, rri))
-			return true;
+			rri->ri_RelationDesc == NULL ||
+			!ri_relation_plain(rri->ri_RelationDesc, rri))
+			return false;
 	}
 	/* a row may move to any partition */
 	if (mt->rootRelation > 0)
@@ -1093,68 +1159,77 @@ ri_modify_table_enlarges(Plan *plan, EState *estate)
 		ResultRelInfo *root;
 
 		if (mt->rootRelation > estate->es_range_table_size ||
-			(root = estate->es_result_relations[mt->rootRelation - 1]) == NULL)
-			return true;
+			(root = estate->es_result_relations[mt->rootRelation - 1]) == NULL ||
+			root->ri_RelationDesc == NULL)
+			return false;
 		foreach(lc, find_all_inheritors(RelationGetRelid(root->ri_RelationDesc),
 										NoLock, NULL))
 		{
 			Relation	part = RelationIdGetRelation(lfirst_oid(lc));
-			bool		enlarges;
+			bool		plain;
 
 			if (part == NULL)
-				continue;
-			enlarges = ri_relation_enlarges(part, NULL);
+				return false;
+			plain = ri_relation_plain(part, NULL);
 			RelationClose(part);
-			if (enlarges)
-				return true;
+			if (!plain)
+				return false;
 		}
 	}
-	return false;
+	return true;
 }
 
 /*
- * Is this query the statement of a referential action (run with
- * SECURITY_NOFORCE_RLS by no user code)?
- */
-static inline bool
-ri_statement(QueryDesc *queryDesc pg_attribute_unused())
-{
-	return InNoForceRLSOperation() && user_function_depth == 0;
-}
-
-/*
- * Is this started query the statement of a referential action, writing
- * only what the action decides?  Then it is exempt.
+ * Is this started query the exempt statement of a referential action (see
+ * above)?  direct: it started under the flag, outside the planning and
+ * execution of any other statement under it, and no counted call runs.
  */
 static bool
-ri_exempt(QueryDesc *queryDesc)
+ri_exempt(QueryDesc *queryDesc, bool direct)
 {
+	PlannedStmt *stmt = queryDesc->plannedstmt;
 	EState	   *estate = queryDesc->estate;
-	ListCell   *lc;
 
-	if (!ri_statement(queryDesc))
-		return false;
-	if (estate == NULL || estate->es_result_relations == NULL)
-		return false;
-	if (ri_modify_table_enlarges(queryDesc->plannedstmt->planTree, estate))
-		return false;
-	foreach(lc, queryDesc->plannedstmt->subplans)
-	{
-		if (ri_modify_table_enlarges((Plan *) lfirst(lc), estate))
-			return false;
-	}
-	return true;
+	return direct && ri_exempt_query == NULL &&
+		stmt->commandType == CMD_UPDATE && stmt->canSetTag &&
+		!stmt->hasModifyingCTE && stmt->subplans == NIL &&
+		estate != NULL && estate->es_result_relations != NULL &&
+		ri_update_sets_null((ModifyTable *) stmt->planTree, estate);
+}
+
+/* The next ExecutorStart in the chain */
+static void
+next_ExecutorStart(QueryDesc *queryDesc, int eflags)
+{
+	if (prev_ExecutorStart)
+		prev_ExecutorStart(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
 }
 
 static void
 dq_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
 	PlannedStmt *stmt = queryDesc->plannedstmt;
+	bool		flagged = InNoForceRLSOperation();
+	bool		direct = false;
 
-	if (prev_ExecutorStart)
-		prev_ExecutorStart(queryDesc, eflags);
+	if (unlikely(flagged))
+	{
+		direct = ri_flagged_depth == 0 && user_function_depth == 0;
+		ri_flagged_depth++;
+		PG_TRY();
+		{
+			next_ExecutorStart(queryDesc, eflags);
+		}
+		PG_FINALLY();
+		{
+			ri_flagged_depth--;
+		}
+		PG_END_TRY();
+	}
 	else
-		standard_ExecutorStart(queryDesc, eflags);
+		next_ExecutorStart(queryDesc, eflags);
 
 	/* nothing has been written yet: the checks can still refuse it */
 	if (!diskquota_enforcing || stmt->resultRelations == NIL ||
@@ -1181,23 +1256,107 @@ dq_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		return;
 
 	/*
-	 * The statement of a referential action (ON DELETE SET NULL, ON UPDATE
-	 * CASCADE) runs in the name of the statement that caused it, which is
-	 * itself checked: see ri_exempt.  One that user code can enlarge is
-	 * not refused before it starts, as it may update no row: it is polled
-	 * while it runs and refused when it ends if it updated a row
-	 * (ri_check_processed).
+	 * The ON DELETE SET NULL statement of a referential action runs in the
+	 * name of the statement that caused it, which is itself checked: see
+	 * "Referential actions".  Every other statement under the flag is
+	 * checked as any other.
 	 */
-	if (ri_exempt(queryDesc))
+	if (unlikely(flagged) && ri_exempt(queryDesc, direct))
 	{
+		ri_exempt_query = queryDesc;
+		ri_exempt_plan = stmt;
+		ri_exempt_level = GetCurrentTransactionNestLevel();
 		started.nwrites = 0;
+		started.finish_writes = false;
 		return;
 	}
-	if (ri_statement(queryDesc))
-		return;
 	refuse_after_stop_request();
 	if (diskquota_any_rejected())
 		check_statement(queryDesc);
+}
+
+/* Is queryDesc the exempt statement of a referential action that runs? */
+static inline bool
+ri_exempt_running(QueryDesc *queryDesc)
+{
+	return ri_exempt_query == queryDesc &&
+		ri_exempt_plan == queryDesc->plannedstmt;
+}
+
+/*
+ * The planner, and ExecutorEnd: under the flag, they count in
+ * ri_flagged_depth too (a statement started from within them is not the
+ * action's own).
+ */
+static PlannedStmt *
+dq_planner(Query *parse, const char *query_string, int cursorOptions,
+		   ParamListInfo boundParams)
+{
+	PlannedStmt *result;
+
+	if (likely(!InNoForceRLSOperation()))
+	{
+		if (prev_planner)
+			return prev_planner(parse, query_string, cursorOptions, boundParams);
+		return standard_planner(parse, query_string, cursorOptions, boundParams);
+	}
+	ri_flagged_depth++;
+	PG_TRY();
+	{
+		if (prev_planner)
+			result = prev_planner(parse, query_string, cursorOptions, boundParams);
+		else
+			result = standard_planner(parse, query_string, cursorOptions, boundParams);
+	}
+	PG_FINALLY();
+	{
+		ri_flagged_depth--;
+	}
+	PG_END_TRY();
+	return result;
+}
+
+static void
+next_ExecutorEnd(QueryDesc *queryDesc)
+{
+	if (prev_ExecutorEnd)
+		prev_ExecutorEnd(queryDesc);
+	else
+		standard_ExecutorEnd(queryDesc);
+}
+
+static void
+dq_ExecutorEnd(QueryDesc *queryDesc)
+{
+	if (ri_exempt_running(queryDesc))
+		ri_exempt_query = NULL;
+	if (likely(!InNoForceRLSOperation()))
+	{
+		next_ExecutorEnd(queryDesc);
+		return;
+	}
+	ri_flagged_depth++;
+	PG_TRY();
+	{
+		next_ExecutorEnd(queryDesc);
+	}
+	PG_FINALLY();
+	{
+		ri_flagged_depth--;
+	}
+	PG_END_TRY();
+}
+
+/* An aborted subtransaction forgets the exempt statement started in it */
+static void
+enforcement_subxact_callback(SubXactEvent event,
+							 SubTransactionId mySubid pg_attribute_unused(),
+							 SubTransactionId parentSubid pg_attribute_unused(),
+							 void *arg pg_attribute_unused())
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB && ri_exempt_query != NULL &&
+		ri_exempt_level >= GetCurrentTransactionNestLevel())
+		ri_exempt_query = NULL;
 }
 
 /* ----------------------------------------------------------------
@@ -1488,7 +1647,7 @@ query_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *buf,
 		*overflow = started.overflow;
 		return started.nwrites;
 	}
-	if (ri_exempt(queryDesc))
+	if (ri_exempt_running(queryDesc))
 		return 0;
 	return statement_writes(queryDesc, buf, finish_writes, overflow);
 }
@@ -1503,19 +1662,6 @@ started_without_writes(QueryDesc *queryDesc)
 {
 	return started.queryDesc == queryDesc &&
 		started.plannedstmt == queryDesc->plannedstmt && started.nwrites == 0;
-}
-
-/*
- * A referential action's statement that user code can enlarge (not
- * exempt) updated a row: refuse it now if it writes into a rejected
- * target.  Called after an execution that completed.
- */
-static void
-ri_check_processed(QueryDesc *queryDesc)
-{
-	if (ri_statement(queryDesc) && queryDesc->estate != NULL &&
-		queryDesc->estate->es_processed > 0 && diskquota_any_rejected())
-		check_statement(queryDesc);
 }
 
 /* ExecutorRun of a query that may write: published and polled */
@@ -1550,14 +1696,30 @@ run_writing(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 	}
 	PG_END_TRY();
 	end_write_ok(generation);
-	ri_check_processed(queryDesc);
 }
 
 static void
 dq_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 			   bool execute_once)
 {
-	if (started_without_writes(queryDesc))
+	if (unlikely(InNoForceRLSOperation()))
+	{
+		/* see "Referential actions" */
+		ri_flagged_depth++;
+		PG_TRY();
+		{
+			if (started_without_writes(queryDesc))
+				next_ExecutorRun(queryDesc, direction, count, execute_once);
+			else
+				run_writing(queryDesc, direction, count, execute_once);
+		}
+		PG_FINALLY();
+		{
+			ri_flagged_depth--;
+		}
+		PG_END_TRY();
+	}
+	else if (started_without_writes(queryDesc))
 		next_ExecutorRun(queryDesc, direction, count, execute_once);
 	else
 		run_writing(queryDesc, direction, count, execute_once);
@@ -1604,7 +1766,6 @@ finish_writing(QueryDesc *queryDesc)
 	}
 	PG_END_TRY();
 	end_write_ok(generation);
-	ri_check_processed(queryDesc);
 }
 
 /*
@@ -1615,8 +1776,27 @@ finish_writing(QueryDesc *queryDesc)
 static void
 dq_ExecutorFinish(QueryDesc *queryDesc)
 {
-	if (started.queryDesc == queryDesc &&
-		started.plannedstmt == queryDesc->plannedstmt && !started.finish_writes)
+	if (unlikely(InNoForceRLSOperation()))
+	{
+		/* see "Referential actions" */
+		ri_flagged_depth++;
+		PG_TRY();
+		{
+			if (started.queryDesc == queryDesc &&
+				started.plannedstmt == queryDesc->plannedstmt &&
+				!started.finish_writes)
+				next_ExecutorFinish(queryDesc);
+			else
+				finish_writing(queryDesc);
+		}
+		PG_FINALLY();
+		{
+			ri_flagged_depth--;
+		}
+		PG_END_TRY();
+	}
+	else if (started.queryDesc == queryDesc &&
+			 started.plannedstmt == queryDesc->plannedstmt && !started.finish_writes)
 		next_ExecutorFinish(queryDesc);
 	else
 		finish_writing(queryDesc);
@@ -1639,6 +1819,8 @@ enforcement_xact_callback(XactEvent event, void *arg pg_attribute_unused())
 	internal_sql_depth = 0;
 	user_function_depth = 0;
 	hooked_depth = 0;
+	ri_flagged_depth = 0;
+	ri_exempt_query = NULL;
 	if (write_depth == 0)
 		return;
 	write_depth = 1;

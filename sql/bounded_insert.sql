@@ -109,6 +109,27 @@ SELECT rejected FROM diskquota.quota_usage() WHERE target_oid = 's21_idx'::regna
 INSERT INTO s21_idx.gin VALUES (s21_idx.go_over_quota());
 \echo :SQLSTATE
 SELECT count(*) FROM s21_idx.gin;
+-- The defaults of the columns a multi-row VALUES does not list are written
+-- for every row: two rows of 600 kB defaults are 1.2 MB, not bounded, and
+-- the INSERT is polled and stopped (it was counted once, as 600 kB).  The
+-- same with the default of a domain.
+CREATE TABLE s21_idx.dflt(i int, v text DEFAULT repeat('x', 600000));
+ALTER TABLE s21_idx.dflt ALTER COLUMN v SET STORAGE EXTERNAL;
+CREATE DOMAIN s21_idx.padded AS text DEFAULT repeat('x', 600000);
+CREATE TABLE s21_idx.dom(i int, v s21_idx.padded);
+ALTER TABLE s21_idx.dom ALTER COLUMN v SET STORAGE EXTERNAL;
+TRUNCATE s21_idx.t;
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT rejected FROM diskquota.quota_usage() WHERE target_oid = 's21_idx'::regnamespace;
+INSERT INTO s21_idx.dflt(i) VALUES (s21_idx.go_over_quota()), (2);
+\echo :SQLSTATE
+SELECT count(*) FROM s21_idx.dflt;
+TRUNCATE s21_idx.t;
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT rejected FROM diskquota.quota_usage() WHERE target_oid = 's21_idx'::regnamespace;
+INSERT INTO s21_idx.dom(i) VALUES (s21_idx.go_over_quota()), (2);
+\echo :SQLSTATE
+SELECT count(*) FROM s21_idx.dom;
 SELECT diskquota.set_schema_quota(s, '-1')
   FROM unnest(ARRAY['s21_const', 's21_trig', 's21_gen', 's21_def', 's21_gin', 's21_idx']) s;
 DROP SCHEMA s21_const, s21_trig, s21_gen, s21_def, s21_gin, s21_idx CASCADE;
