@@ -1207,6 +1207,26 @@ next_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		standard_ExecutorStart(queryDesc, eflags);
 }
 
+/*
+ * The hooks' calls under the referential-action flag count in
+ * ri_flagged_depth (see "Referential actions").  Out of line, so that the
+ * common path, without the flag, sets up no exception handler.
+ */
+static pg_noinline void
+flagged_ExecutorStart(QueryDesc *queryDesc, int eflags)
+{
+	ri_flagged_depth++;
+	PG_TRY();
+	{
+		next_ExecutorStart(queryDesc, eflags);
+	}
+	PG_FINALLY();
+	{
+		ri_flagged_depth--;
+	}
+	PG_END_TRY();
+}
+
 static void
 dq_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
@@ -1217,16 +1237,7 @@ dq_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	if (unlikely(flagged))
 	{
 		direct = ri_flagged_depth == 0 && user_function_depth == 0;
-		ri_flagged_depth++;
-		PG_TRY();
-		{
-			next_ExecutorStart(queryDesc, eflags);
-		}
-		PG_FINALLY();
-		{
-			ri_flagged_depth--;
-		}
-		PG_END_TRY();
+		flagged_ExecutorStart(queryDesc, eflags);
 	}
 	else
 		next_ExecutorStart(queryDesc, eflags);
@@ -1288,18 +1299,12 @@ ri_exempt_running(QueryDesc *queryDesc)
  * ri_flagged_depth too (a statement started from within them is not the
  * action's own).
  */
-static PlannedStmt *
-dq_planner(Query *parse, const char *query_string, int cursorOptions,
-		   ParamListInfo boundParams)
+static pg_noinline PlannedStmt *
+flagged_planner(Query *parse, const char *query_string, int cursorOptions,
+				ParamListInfo boundParams)
 {
 	PlannedStmt *result;
 
-	if (likely(!InNoForceRLSOperation()))
-	{
-		if (prev_planner)
-			return prev_planner(parse, query_string, cursorOptions, boundParams);
-		return standard_planner(parse, query_string, cursorOptions, boundParams);
-	}
 	ri_flagged_depth++;
 	PG_TRY();
 	{
@@ -1316,6 +1321,17 @@ dq_planner(Query *parse, const char *query_string, int cursorOptions,
 	return result;
 }
 
+static PlannedStmt *
+dq_planner(Query *parse, const char *query_string, int cursorOptions,
+		   ParamListInfo boundParams)
+{
+	if (unlikely(InNoForceRLSOperation()))
+		return flagged_planner(parse, query_string, cursorOptions, boundParams);
+	if (prev_planner)
+		return prev_planner(parse, query_string, cursorOptions, boundParams);
+	return standard_planner(parse, query_string, cursorOptions, boundParams);
+}
+
 static void
 next_ExecutorEnd(QueryDesc *queryDesc)
 {
@@ -1325,16 +1341,9 @@ next_ExecutorEnd(QueryDesc *queryDesc)
 		standard_ExecutorEnd(queryDesc);
 }
 
-static void
-dq_ExecutorEnd(QueryDesc *queryDesc)
+static pg_noinline void
+flagged_ExecutorEnd(QueryDesc *queryDesc)
 {
-	if (ri_exempt_running(queryDesc))
-		ri_exempt_query = NULL;
-	if (likely(!InNoForceRLSOperation()))
-	{
-		next_ExecutorEnd(queryDesc);
-		return;
-	}
 	ri_flagged_depth++;
 	PG_TRY();
 	{
@@ -1345,6 +1354,17 @@ dq_ExecutorEnd(QueryDesc *queryDesc)
 		ri_flagged_depth--;
 	}
 	PG_END_TRY();
+}
+
+static void
+dq_ExecutorEnd(QueryDesc *queryDesc)
+{
+	if (unlikely(ri_exempt_query != NULL) && ri_exempt_running(queryDesc))
+		ri_exempt_query = NULL;
+	if (unlikely(InNoForceRLSOperation()))
+		flagged_ExecutorEnd(queryDesc);
+	else
+		next_ExecutorEnd(queryDesc);
 }
 
 /* An aborted subtransaction forgets the exempt statement started in it */
@@ -1385,15 +1405,23 @@ static TimeoutId cancel_check_timeout = MAX_TIMEOUTS;
  * INSERTs included.  The request stays for the statement's end.  Called
  * before a nested execution that loads starts.
  */
-static void
-refuse_after_stop_request(void)
+static pg_noinline void
+refuse_after_stop_request_nested(void)
 {
 	DiskquotaTarget target;
 
-	if (write_depth > 0 && write_ticks >= 2 &&
+	if (write_ticks >= 2 &&
 		diskquota_slot_cancel_requested(write_generation) &&
 		diskquota_slot_peek_cancel(write_generation, &target))
 		report_rejected(&target);
+}
+
+/* Commonly no writing statement runs: one test */
+static inline void
+refuse_after_stop_request(void)
+{
+	if (unlikely(write_depth > 0))
+		refuse_after_stop_request_nested();
 }
 
 /*
@@ -1698,27 +1726,32 @@ run_writing(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 	end_write_ok(generation);
 }
 
+/* ExecutorRun under the referential-action flag: see "Referential actions" */
+static pg_noinline void
+flagged_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
+					bool execute_once)
+{
+	ri_flagged_depth++;
+	PG_TRY();
+	{
+		if (started_without_writes(queryDesc))
+			next_ExecutorRun(queryDesc, direction, count, execute_once);
+		else
+			run_writing(queryDesc, direction, count, execute_once);
+	}
+	PG_FINALLY();
+	{
+		ri_flagged_depth--;
+	}
+	PG_END_TRY();
+}
+
 static void
 dq_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 			   bool execute_once)
 {
 	if (unlikely(InNoForceRLSOperation()))
-	{
-		/* see "Referential actions" */
-		ri_flagged_depth++;
-		PG_TRY();
-		{
-			if (started_without_writes(queryDesc))
-				next_ExecutorRun(queryDesc, direction, count, execute_once);
-			else
-				run_writing(queryDesc, direction, count, execute_once);
-		}
-		PG_FINALLY();
-		{
-			ri_flagged_depth--;
-		}
-		PG_END_TRY();
-	}
+		flagged_ExecutorRun(queryDesc, direction, count, execute_once);
 	else if (started_without_writes(queryDesc))
 		next_ExecutorRun(queryDesc, direction, count, execute_once);
 	else
@@ -1773,28 +1806,32 @@ finish_writing(QueryDesc *queryDesc)
  * read to the end, AFTER triggers.  Commonly, ExecutorStart found that this
  * query writes nothing there.
  */
+/* ExecutorFinish under the referential-action flag: see "Referential actions" */
+static pg_noinline void
+flagged_ExecutorFinish(QueryDesc *queryDesc)
+{
+	ri_flagged_depth++;
+	PG_TRY();
+	{
+		if (started.queryDesc == queryDesc &&
+			started.plannedstmt == queryDesc->plannedstmt &&
+			!started.finish_writes)
+			next_ExecutorFinish(queryDesc);
+		else
+			finish_writing(queryDesc);
+	}
+	PG_FINALLY();
+	{
+		ri_flagged_depth--;
+	}
+	PG_END_TRY();
+}
+
 static void
 dq_ExecutorFinish(QueryDesc *queryDesc)
 {
 	if (unlikely(InNoForceRLSOperation()))
-	{
-		/* see "Referential actions" */
-		ri_flagged_depth++;
-		PG_TRY();
-		{
-			if (started.queryDesc == queryDesc &&
-				started.plannedstmt == queryDesc->plannedstmt &&
-				!started.finish_writes)
-				next_ExecutorFinish(queryDesc);
-			else
-				finish_writing(queryDesc);
-		}
-		PG_FINALLY();
-		{
-			ri_flagged_depth--;
-		}
-		PG_END_TRY();
-	}
+		flagged_ExecutorFinish(queryDesc);
 	else if (started.queryDesc == queryDesc &&
 			 started.plannedstmt == queryDesc->plannedstmt && !started.finish_writes)
 		next_ExecutorFinish(queryDesc);
@@ -1807,15 +1844,21 @@ dq_ExecutorFinish(QueryDesc *queryDesc)
  * top level leaves no writing execution behind.
  */
 static void end_moves(bool committed);
+static List *moved_bytes;
 
 static void
 enforcement_xact_callback(XactEvent event, void *arg pg_attribute_unused())
 {
 	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PREPARE)
-		end_moves(true);
+	{
+		if (unlikely(moved_bytes != NIL))
+			end_moves(true);
+		return;
+	}
 	if (event != XACT_EVENT_ABORT)
 		return;
-	end_moves(false);
+	if (moved_bytes != NIL)
+		end_moves(false);
 	internal_sql_depth = 0;
 	user_function_depth = 0;
 	hooked_depth = 0;
