@@ -17,9 +17,13 @@
  * until the command is over, since such commands need no other session
  * connected to the database.  It does so only once the checks PostgreSQL
  * makes first would pass (existence, privileges, other sessions, prepared
- * transactions), so that a refused command never stops the worker, and the
+ * transactions), checked again under the lock on the database that the
+ * command takes (so that it does not then wait for that lock with the
+ * worker held off), so that a refused command never stops the worker, and the
  * hold is lifted however the backend leaves the command (an error, FATAL,
  * pg_terminate_backend); status() shows a held database as "held".
+ * ALTER DATABASE ... RENAME of a listed database by someone who is not a
+ * superuser is refused: the launcher finds databases by name.
  * Neither the launcher nor a worker waits for a lock longer than
  * DQ_LOCK_TIMEOUT (lock_timeout, fixed), nor a worker for the extension's
  * lock at all: anyone can hold or queue such locks.  A refresh that fails
@@ -107,6 +111,7 @@
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/lmgr.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
 #include "tcop/tcopprot.h"
@@ -2103,6 +2108,52 @@ database_needing_exclusive_access(Node *parsetree)
 	return InvalidOid;
 }
 
+/*
+ * Take the lock on the database that the command takes before it checks
+ * anything (DROP DATABASE and ALTER DATABASE ... SET TABLESPACE:
+ * AccessExclusiveLock; CREATE DATABASE, on its template: ShareLock), and
+ * decide again under it: without it, a session holding a lock on the
+ * database (COMMENT ON DATABASE in an open transaction, from another
+ * database) keeps the command waiting with the worker held off for as long
+ * as it likes, and whatever queues meanwhile (a rename) runs while no
+ * worker is there.  The command finds the lock already held.  Returns
+ * the database to hold, or InvalidOid.
+ */
+static Oid
+lock_database_for_hold(Node *parsetree, Oid dbid)
+{
+	LockSharedObject(DatabaseRelationId, dbid, 0,
+					 IsA(parsetree, CreatedbStmt) ? ShareLock : AccessExclusiveLock);
+	if (database_needing_exclusive_access(parsetree) != dbid)
+		return InvalidOid;
+	return dbid;
+}
+
+/*
+ * ALTER DATABASE ... RENAME of a database listed in
+ * diskquota.monitor_databases, by someone who is not a superuser: refused.
+ * The launcher finds databases by the names listed, so a renamed database
+ * would no longer be monitored, and its quotas no longer enforced.  A
+ * superuser may rename it (and then lists the new name).
+ */
+static void
+check_database_rename(Node *parsetree)
+{
+	RenameStmt *stmt;
+
+	if (!IsA(parsetree, RenameStmt))
+		return;
+	stmt = (RenameStmt *) parsetree;
+	if (stmt->renameType != OBJECT_DATABASE || superuser() ||
+		!diskquota_database_is_monitored(stmt->subname))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to rename database \"%s\"", stmt->subname),
+			 errdetail("The database is listed in diskquota.monitor_databases: under another name its quotas would not be enforced."),
+			 errhint("Ask a superuser to rename it and to list the new name in diskquota.monitor_databases.")));
+}
+
 /* Lift the hold when the command is over, however the backend leaves it */
 static void
 unhold_database_callback(int code pg_attribute_unused(), Datum arg)
@@ -2143,7 +2194,10 @@ dq_database_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	Oid			dbid;
 
 	diskquota_check_extension_command(pstmt->utilityStmt);
+	check_database_rename(pstmt->utilityStmt);
 	dbid = database_needing_exclusive_access(pstmt->utilityStmt);
+	if (OidIsValid(dbid))
+		dbid = lock_database_for_hold(pstmt->utilityStmt, dbid);
 	if (!OidIsValid(dbid))
 	{
 		diskquota_next_ProcessUtility(prev_ProcessUtility, pstmt, queryString,
