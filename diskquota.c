@@ -29,7 +29,7 @@
  * lock at all: anyone can hold or queue such locks.  A refresh that fails
  * on one is rolled back and retried at the next loop, and status() shows
  * it.  Fail closed: a database whose worker is expected to refresh but has
- * not published the quotas for DQ_STALE_MS (blocked refreshes, a dead or
+ * been seen refreshing it for DQ_STALE_MS (blocked refreshes, a dead or
  * held-off worker, no free background worker slot) is marked stale by the
  * launcher; backends then refuse loads into its targets that have a quota
  * (into every target if nothing was ever published), and the launcher
@@ -71,8 +71,8 @@
  * fast path (diskquota_any_stale): when it reads zero, no database is
  * stale, and a statement pays that one read; a backend reading a value
  * just before the launcher marks a database stale behaves as if its
- * statement had started a moment earlier.  expected_since is the
- * launcher's alone; blocked_since the worker's.
+ * statement had started a moment earlier.  expected_since and good_at
+ * are the launcher's alone; blocked_since the worker's.
  * slots_changed is an atomic counter, advanced with the lock held whenever
  * a slot gets or loses a database, and read without it by backends to
  * know whether to look for their database's slot again.
@@ -1189,6 +1189,7 @@ launcher_reconcile(bool *ok)
 		slot->published_at = 0;
 		slot->blocked_since = 0;
 		slot->expected_since = 0;
+		slot->good_at = 0;
 		if (slot->stale)
 			pg_atomic_fetch_sub_u32(&DiskquotaShared->nstale, 1);
 		slot->stale = false;
@@ -1343,14 +1344,15 @@ launcher_stale_overflow(uint64 epoch pg_attribute_unused(), DiskquotaTarget *tar
 /*
  * Fail closed: mark stale every monitored database whose worker is
  * expected to refresh (the extension is there as far as we know, and
- * diskquota is not paused) but has not published the quotas for
- * DQ_STALE_MS, whatever the reason: its refresh is blocked by a lock, its
- * worker died or was held off (DROP DATABASE and the like) or found no
- * background worker slot.  Backends then refuse loads into its targets
+ * diskquota is not paused) but has not been seen refreshing it for
+ * DQ_STALE_MS (see there), whatever the reason: its refreshes fail on a
+ * lock, its worker died, crash-loops, was held off (DROP DATABASE and the
+ * like) or found no background worker slot.  Backends then refuse loads into its targets
  * that have a quota (quotamodel.c), and here the statements that write
  * into them are asked to stop, as the worker would.  The worker clears the
  * mark when it publishes again (diskquota_worker_published).  Called at
- * every round of the launcher, which never waits for a lock for long.
+ * least every second by the launcher, which never waits for a lock for
+ * long.
  */
 static void
 launcher_check_freshness(void)
@@ -1379,7 +1381,12 @@ launcher_check_freshness(void)
 		{
 			if (slot->expected_since == 0)
 				slot->expected_since = now;
-			stale = TimestampDifferenceExceeds(Max(slot->published_at, slot->expected_since),
+			/* refreshing: a worker runs, has published, is not blocked */
+			if (slot->state == DQ_DB_RUNNING && slot->worker_pid != 0 &&
+				slot->published_at != 0 && slot->blocked_since == 0 &&
+				slot->hold_until <= now)
+				slot->good_at = now;
+			stale = TimestampDifferenceExceeds(Max(slot->good_at, slot->expected_since),
 											   now, DQ_STALE_MS);
 		}
 		if (stale)
@@ -1459,6 +1466,7 @@ diskquota_launcher_main(Datum main_arg pg_attribute_unused())
 		int			drain_interval;
 		uint64		request;
 		TimestampTz last_reconcile;
+		TimestampTz last_freshness = 0;
 		List	   *watched = NIL;
 		bool		resync = true;
 
@@ -1500,6 +1508,7 @@ diskquota_launcher_main(Datum main_arg pg_attribute_unused())
 				List	   *monitored = launcher_reconcile(&ok);
 
 				launcher_check_freshness();
+				last_freshness = now;
 				if (!ok)
 					monitored = list_copy(watched);
 
@@ -1524,7 +1533,14 @@ diskquota_launcher_main(Datum main_arg pg_attribute_unused())
 				last_reconcile = now;
 			}
 
-			timeout = diskquota_naptime * 1000L;
+			if (TimestampDifferenceExceeds(last_freshness, now, 1000))
+			{
+				launcher_check_freshness();
+				last_freshness = now;
+			}
+
+			/* at least every second: launcher_check_freshness */
+			timeout = Min(diskquota_naptime * 1000L, 1000L);
 			if (feed_on)
 			{
 				long		wake = diskquota_feed_next_wake();
@@ -1702,7 +1718,7 @@ worker_refresh_blocked(const char *message)
 				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
 				 errmsg("diskquota worker of database \"%s\" cannot refresh: %s",
 						dbname, message),
-				 errdetail("Another session holds or waits for a lock the refresh needs. The refresh is retried every diskquota.naptime; after %d seconds without one, loads into targets with a quota are refused.",
+				 errdetail("Another session holds or waits for a lock the refresh needs. The refresh is retried every second; after %d seconds without one, loads into targets with a quota are refused.",
 						   DQ_STALE_MS / 1000),
 				 errhint("See diskquota.status() and pg_locks.")));
 }
@@ -2374,7 +2390,7 @@ diskquota_worker_main(Datum main_arg)
 			worker_busy = false;
 			(void) WaitLatch(MyLatch,
 							 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-							 diskquota_naptime * 1000L,
+							 Min(diskquota_naptime * 1000L, DQ_BLOCKED_RETRY_MS),
 							 PG_WAIT_EXTENSION);
 			continue;
 		}

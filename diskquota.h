@@ -144,8 +144,9 @@ typedef struct DiskquotaDBSlot
 	uint64		pause_changes;	/* pause() and resume() commits */
 	TimestampTz blocked_since;	/* refreshes fail on a lock since (0: no) */
 	TimestampTz expected_since; /* a refresh is expected since (launcher) */
+	TimestampTz good_at;		/* last seen refreshing (launcher) */
 	TimestampTz published_at;	/* the worker last published the quotas */
-	bool		stale;			/* not refreshed for DQ_STALE_MS: fail closed */
+	bool		stale;			/* not refreshing for DQ_STALE_MS: fail closed */
 	ConditionVariable epoch_cv; /* broadcast when epoch advances */
 } DiskquotaDBSlot;
 
@@ -170,15 +171,21 @@ typedef struct DiskquotaSharedState
 extern DiskquotaSharedState *DiskquotaShared;
 
 /*
- * A monitored database whose worker is expected to refresh (it has the
- * extension, diskquota is not paused there) but has not completed a
- * refresh for this long is "stale": backends refuse loads into its targets
- * that have a quota (every load if it never completed one), and the
- * launcher stops the statements that write into them (fail closed).  Three
- * naptimes (a refresh is due every naptime, and one may be retried after a
- * lock timeout), at least 10 s (a refresh that sizes a large database).
+ * A monitored database whose worker is expected to refresh it (it has the
+ * extension as far as diskquota knows, and diskquota is not paused there)
+ * but has not been seen refreshing it for this long is "stale": backends
+ * refuse loads into its targets that have a quota (every load if its
+ * worker never published the quotas), and the launcher stops the
+ * statements that write into them (fail closed).  "Refreshing" is: a worker
+ * runs, has published the quotas, and its last refresh did not fail on a
+ * lock.  The launcher looks every second.  10 s: a blocked refresh is
+ * retried several times first (DQ_LOCK_TIMEOUT, DQ_BLOCKED_RETRY_MS), and
+ * a worker that exited is normally back within diskquota.naptime.  It does
+ * not depend on diskquota.naptime, which may be long for quiet databases.
  */
-#define DQ_STALE_MS		Max(3 * diskquota_naptime * 1000, 10000)
+#define DQ_STALE_MS		10000
+/* A refresh that failed on a lock is retried after at most this (ms) */
+#define DQ_BLOCKED_RETRY_MS	1000
 
 /*
  * Is some monitored database stale?  One atomic read, on the path of every
