@@ -1331,14 +1331,17 @@ launcher_stale_write(const DiskquotaSlotWrite *write, DiskquotaTarget *target)
 	return diskquota_stale_write(launcher_cancel_dbid, write, target);
 }
 
-/* A statement whose targets did not fit in its slot: any may have a quota */
+/*
+ * A statement whose targets did not fit in its slot: any may have a quota,
+ * if the database has quotas (it has published them)
+ */
 static bool
 launcher_stale_overflow(uint64 epoch pg_attribute_unused(), DiskquotaTarget *target)
 {
 	memset(target, 0, sizeof(*target));
 	target->type = DQ_DATABASE_QUOTA;
 	target->oid = launcher_cancel_dbid;
-	return true;
+	return diskquota_database_staleness(launcher_cancel_dbid, NULL, NULL) == DQ_STALE;
 }
 
 /*

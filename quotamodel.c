@@ -227,10 +227,10 @@ targets_with_quota(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
 }
 
 /*
- * While the database is stale (its worker has not refreshed for
+ * While the database is stale (its worker has not been refreshing it for
  * DQ_STALE_MS: diskquota.c), every target with a quota in the map counts
  * as rejected; every target, reported as the database, if the worker never
- * published a refresh.
+ * published a refresh and the extension exists in the database.
  */
 bool
 diskquota_rejected_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
@@ -250,6 +250,15 @@ diskquota_rejected_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
 		return false;
 	if (staleness == DQ_STALE_UNKNOWN)
 	{
+		/*
+		 * Nothing known of the quotas: every load, if the extension is
+		 * there (a listed database without it has nothing to enforce).
+		 * Only a backend of the database can tell: the launcher does not
+		 * stop statements for that.
+		 */
+		if (dbid != MyDatabaseId || !IsTransactionState() ||
+			!OidIsValid(get_extension_oid(DISKQUOTA_EXTENSION_NAME, true)))
+			return false;
 		memset(target, 0, sizeof(*target));
 		target->type = DQ_DATABASE_QUOTA;
 		target->oid = dbid;
@@ -261,13 +270,14 @@ diskquota_rejected_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
 /*
  * The launcher, for a stale database: does a running statement's write go
  * into a target with a quota?  A partitioned table (no owner published)
- * counts as the database.
+ * counts as the database, if the database has quotas.
  */
 bool
 diskquota_stale_write(Oid dbid, const DiskquotaSlotWrite *write,
 					  DiskquotaTarget *target)
 {
-	if (!OidIsValid(write->owner))
+	if (!OidIsValid(write->owner) &&
+		diskquota_database_staleness(dbid, NULL, NULL) == DQ_STALE)
 	{
 		memset(target, 0, sizeof(*target));
 		target->type = DQ_DATABASE_QUOTA;
