@@ -17,9 +17,23 @@
  * until the command is over, since such commands need no other session
  * connected to the database.  It does so only once the checks PostgreSQL
  * makes first would pass (existence, privileges, other sessions, prepared
- * transactions), so that a refused command never stops the worker, and the
+ * transactions), checked again under the lock on the database that the
+ * command takes (so that it does not then wait for that lock with the
+ * worker held off), so that a refused command never stops the worker, and the
  * hold is lifted however the backend leaves the command (an error, FATAL,
  * pg_terminate_backend); status() shows a held database as "held".
+ * ALTER DATABASE ... RENAME of a listed database by someone who is not a
+ * superuser is refused: the launcher finds databases by name.
+ * Neither the launcher nor a worker waits for a lock longer than
+ * DQ_LOCK_TIMEOUT (lock_timeout, fixed), nor a worker for the extension's
+ * lock at all: anyone can hold or queue such locks.  A refresh that fails
+ * on one is rolled back and retried at the next loop, and status() shows
+ * it.  Fail closed: a database whose worker is expected to refresh but has
+ * been seen refreshing it for DQ_STALE_MS (blocked refreshes, a dead or
+ * held-off worker, no free background worker slot) is marked stale by the
+ * launcher; backends then refuse loads into its targets that have a quota
+ * (into every target if nothing was ever published), and the launcher
+ * asks the statements writing into them to stop.
  * The worker connects whatever the database's connection settings
  * (BGWORKER_BYPASS_ALLOWCONN), with a fixed configuration that per-database
  * and per-role settings cannot change (ownobjects.c).  CREATE/ALTER
@@ -50,6 +64,15 @@
  * exclusively) around DROP DATABASE and the like.  A worker's SIGTERM
  * handler reads state and hold_until of its own slot without the lock
  * (worker_sigterm explains why that is safe).
+ * stale is set and cleared by the launcher (launcher_check_freshness) and
+ * cleared by the worker when it publishes (published_at), with the lock
+ * held exclusively; nstale counts the slots with stale set, is changed
+ * only together with it, and is read without the lock by backends as a
+ * fast path (diskquota_any_stale): when it reads zero, no database is
+ * stale, and a statement pays that one read; a backend reading a value
+ * just before the launcher marks a database stale behaves as if its
+ * statement had started a moment earlier.  expected_since and good_at
+ * are the launcher's alone; blocked_since the worker's.
  * slots_changed is an atomic counter, advanced with the lock held whenever
  * a slot gets or loses a database, and read without it by backends to
  * know whether to look for their database's slot again.
@@ -88,6 +111,7 @@
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/lmgr.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
 #include "tcop/tcopprot.h"
@@ -666,6 +690,46 @@ diskquota_paused(void)
 }
 
 /*
+ * Is a monitored database stale (DQ_STALE_MS: its worker is expected to
+ * refresh and has not published the quotas for that long)?
+ * DQ_STALE_UNKNOWN if its worker never published them since diskquota
+ * began to monitor it (after a restart: nothing is known of its quotas).
+ * *since gets the time of the last publication (0: none), *why what keeps
+ * the worker from refreshing, as far as the slot tells.  Takes the lock
+ * shared: called only while some database is stale (diskquota_any_stale())
+ * and a statement writes, or to report it.
+ */
+int
+diskquota_database_staleness(Oid dbid, TimestampTz *since, const char **why)
+{
+	DiskquotaDBSlot *slot;
+	int			result = DQ_FRESH;
+
+	if (since)
+		*since = 0;
+	if (why)
+		*why = NULL;
+	if (DiskquotaShared == NULL)
+		return DQ_FRESH;
+	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
+	slot = diskquota_find_db_slot(dbid);
+	if (slot && slot->stale && !slot->paused)
+	{
+		result = slot->published_at == 0 ? DQ_STALE_UNKNOWN : DQ_STALE;
+		if (since)
+			*since = slot->published_at;
+		if (why)
+			*why = slot->blocked_since != 0 ? "its refresh is blocked by a lock" :
+				slot->hold_until > GetCurrentTimestamp() ? "a command on the database holds its worker off" :
+				slot->state == DQ_DB_START_FAILED ? "no background worker slot is free for its worker" :
+				slot->worker_pid == 0 ? "its worker is not running" :
+				"its worker has not completed a refresh";
+	}
+	LWLockRelease(DiskquotaShared->lock);
+	return result;
+}
+
+/*
  * pause() or resume() committed in a database: takes effect at once, and
  * the worker learns it from diskquota.pause at its next refresh (after a
  * restart too).  A pause also withdraws the stop requests that statements
@@ -980,6 +1044,43 @@ launcher_lookup_databases(List *names)
 }
 
 /*
+ * launcher_lookup_databases(), or NULL if pg_database is locked: anyone
+ * can queue an exclusive lock on it (ALTER INDEX pg_catalog.pg_database
+ * DEPENDS ON EXTENSION opens the relation before checking anything), and
+ * the lookup then fails on DQ_LOCK_TIMEOUT.  The launcher skips that
+ * round, and still marks stale databases (launcher_check_freshness).
+ */
+static Oid *
+launcher_try_lookup_databases(List *names)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid		   *dboids = NULL;
+
+	PG_TRY();
+	{
+		dboids = launcher_lookup_databases(names);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(caller);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+			PG_RE_THROW();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		MemoryContextSwitchTo(caller);
+		ereport(LOG,
+				(errmsg("diskquota launcher cannot read pg_database: %s", edata->message)));
+		FreeErrorData(edata);
+		dboids = NULL;
+	}
+	PG_END_TRY();
+	return dboids;
+}
+
+/*
  * Listed databases the launcher said it cannot monitor (more are listed
  * than diskquota.max_databases): names in TopMemoryContext.
  */
@@ -1003,7 +1104,7 @@ name_in_list(List *names, const char *name)
  * databases no longer listed, start (or restart) workers of listed ones.
  */
 static List *
-launcher_reconcile(void)
+launcher_reconcile(bool *ok)
 {
 	char	   *rawstring;
 	List	   *names;
@@ -1022,7 +1123,15 @@ launcher_reconcile(void)
 	if (!SplitIdentifierString(rawstring, ',', &names))
 		names = NIL;			/* cannot happen: the check hook rejects it */
 
-	dboids = launcher_lookup_databases(names);
+	dboids = launcher_try_lookup_databases(names);
+	if (dboids == NULL)
+	{
+		list_free(names);
+		pfree(rawstring);
+		*ok = false;
+		return NIL;
+	}
+	*ok = true;
 	/* allocated before taking the lock: no allocation while holding it */
 	forget = palloc(sizeof(Oid) * DiskquotaShared->ndbs);
 
@@ -1076,6 +1185,14 @@ launcher_reconcile(void)
 		slot->near_quota = false;
 		slot->paused = false;
 		slot->hold_until = 0;
+		slot->last_refresh = 0;
+		slot->published_at = 0;
+		slot->blocked_since = 0;
+		slot->expected_since = 0;
+		slot->good_at = 0;
+		if (slot->stale)
+			pg_atomic_fetch_sub_u32(&DiskquotaShared->nstale, 1);
+		slot->stale = false;
 		pg_atomic_fetch_add_u32(&DiskquotaShared->slots_changed, 1);
 		launcher_info[i].next_start = 0;
 	}
@@ -1205,6 +1322,115 @@ launcher_reconcile(void)
 	return monitored;
 }
 
+/* The database launcher_check_freshness() stops statements in */
+static Oid	launcher_cancel_dbid = InvalidOid;
+
+static bool
+launcher_stale_write(const DiskquotaSlotWrite *write, DiskquotaTarget *target)
+{
+	return diskquota_stale_write(launcher_cancel_dbid, write, target);
+}
+
+/*
+ * A statement whose targets did not fit in its slot: any may have a quota,
+ * if the database has quotas (it has published them)
+ */
+static bool
+launcher_stale_overflow(uint64 epoch pg_attribute_unused(), DiskquotaTarget *target)
+{
+	memset(target, 0, sizeof(*target));
+	target->type = DQ_DATABASE_QUOTA;
+	target->oid = launcher_cancel_dbid;
+	return diskquota_database_staleness(launcher_cancel_dbid, NULL, NULL) == DQ_STALE;
+}
+
+/*
+ * Fail closed: mark stale every monitored database whose worker is
+ * expected to refresh (the extension is there as far as we know, and
+ * diskquota is not paused) but has not been seen refreshing it for
+ * DQ_STALE_MS (see there), whatever the reason: its refreshes fail on a
+ * lock, its worker died, crash-loops, was held off (DROP DATABASE and the
+ * like) or found no background worker slot.  Backends then refuse loads into its targets
+ * that have a quota (quotamodel.c), and here the statements that write
+ * into them are asked to stop, as the worker would.  The worker clears the
+ * mark when it publishes again (diskquota_worker_published).  Called at
+ * least every second by the launcher, which never waits for a lock for
+ * long.
+ */
+static void
+launcher_check_freshness(void)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	int			ndbs = DiskquotaShared->ndbs;
+	int		   *stale_i = palloc(sizeof(int) * ndbs);
+	bool	   *newly = palloc0(sizeof(bool) * ndbs);
+	char	   *names = palloc(NAMEDATALEN * ndbs);
+	int			n = 0;
+	int			i;
+
+	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+	for (i = 0; i < ndbs; i++)
+	{
+		DiskquotaDBSlot *slot = &DiskquotaShared->dbs[i];
+		bool		expected;
+		bool		stale = false;
+
+		expected = OidIsValid(slot->dbid) && !slot->paused &&
+			(slot->state == DQ_DB_STARTING || slot->state == DQ_DB_RUNNING ||
+			 slot->state == DQ_DB_STOPPED || slot->state == DQ_DB_START_FAILED);
+		if (!expected)
+			slot->expected_since = 0;
+		else
+		{
+			if (slot->expected_since == 0)
+				slot->expected_since = now;
+			/* refreshing: a worker runs, has published, is not blocked */
+			if (slot->state == DQ_DB_RUNNING && slot->worker_pid != 0 &&
+				slot->published_at != 0 && slot->blocked_since == 0 &&
+				slot->hold_until <= now)
+				slot->good_at = now;
+			stale = TimestampDifferenceExceeds(Max(slot->good_at, slot->expected_since),
+											   now, DQ_STALE_MS);
+		}
+		if (stale)
+		{
+			newly[n] = !slot->stale;
+			strlcpy(names + n * NAMEDATALEN, slot->dbname, NAMEDATALEN);
+			stale_i[n++] = i;
+		}
+		if (stale != slot->stale)
+		{
+			slot->stale = stale;
+			if (stale)
+				pg_atomic_fetch_add_u32(&DiskquotaShared->nstale, 1);
+			else
+				pg_atomic_fetch_sub_u32(&DiskquotaShared->nstale, 1);
+		}
+	}
+	LWLockRelease(DiskquotaShared->lock);
+
+	for (i = 0; i < n; i++)
+	{
+		DiskquotaDBSlot *slot = &DiskquotaShared->dbs[stale_i[i]];
+
+		if (newly[i])
+			ereport(WARNING,
+					(errmsg("diskquota cannot enforce quotas in database \"%s\"",
+							names + i * NAMEDATALEN),
+					 errdetail("Its usage has not been refreshed for %d seconds: loads into its targets that have a quota are refused until it is.",
+							   DQ_STALE_MS / 1000),
+					 errhint("See diskquota.status() for why.")));
+		/* the slot is freed only by us: dbid stays */
+		launcher_cancel_dbid = slot->dbid;
+		diskquota_slot_cancel_writers(slot->dbid, launcher_stale_write,
+									  launcher_stale_overflow, &slot->paused);
+	}
+	launcher_cancel_dbid = InvalidOid;
+	pfree(stale_i);
+	pfree(newly);
+	pfree(names);
+}
+
 void
 diskquota_launcher_main(Datum main_arg pg_attribute_unused())
 {
@@ -1216,6 +1442,8 @@ diskquota_launcher_main(Datum main_arg pg_attribute_unused())
 
 	/* No database: the launcher reads shared catalogs only. */
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+	/* never wait for a lock for long: see DQ_LOCK_TIMEOUT */
+	SetConfigOption("lock_timeout", DQ_LOCK_TIMEOUT, PGC_SUSET, PGC_S_OVERRIDE);
 
 	launcher_info = MemoryContextAllocZero(TopMemoryContext,
 										   sizeof(LauncherSlotInfo) * DiskquotaShared->ndbs);
@@ -1241,6 +1469,7 @@ diskquota_launcher_main(Datum main_arg pg_attribute_unused())
 		int			drain_interval;
 		uint64		request;
 		TimestampTz last_reconcile;
+		TimestampTz last_freshness = 0;
 		List	   *watched = NIL;
 		bool		resync = true;
 
@@ -1278,7 +1507,13 @@ diskquota_launcher_main(Datum main_arg pg_attribute_unused())
 			now = GetCurrentTimestamp();
 			if (TimestampDifferenceExceeds(last_reconcile, now, diskquota_naptime * 1000))
 			{
-				List	   *monitored = launcher_reconcile();
+				bool		ok;
+				List	   *monitored = launcher_reconcile(&ok);
+
+				launcher_check_freshness();
+				last_freshness = now;
+				if (!ok)
+					monitored = list_copy(watched);
 
 				/* watch the directories of exactly the monitored databases */
 				if (feed_on && (resync || !equal(monitored, watched)))
@@ -1301,7 +1536,14 @@ diskquota_launcher_main(Datum main_arg pg_attribute_unused())
 				last_reconcile = now;
 			}
 
-			timeout = diskquota_naptime * 1000L;
+			if (TimestampDifferenceExceeds(last_freshness, now, 1000))
+			{
+				launcher_check_freshness();
+				last_freshness = now;
+			}
+
+			/* at least every second: launcher_check_freshness */
+			timeout = Min(diskquota_naptime * 1000L, 1000L);
 			if (feed_on)
 			{
 				long		wake = diskquota_feed_next_wake();
@@ -1431,6 +1673,129 @@ diskquota_worker_publish_paused(bool paused)
 	return &MyDBSlot->paused;
 }
 
+/*
+ * The worker published the quotas: the database is fresh, from the moment
+ * the map is, before the refresh stops statements (which must be for the
+ * quota they exceed, not for staleness).
+ */
+void
+diskquota_worker_published(void)
+{
+	bool		was_stale;
+	char		dbname[NAMEDATALEN];
+
+	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+	MyDBSlot->published_at = GetCurrentTimestamp();
+	was_stale = MyDBSlot->stale;
+	if (was_stale)
+	{
+		MyDBSlot->stale = false;
+		pg_atomic_fetch_sub_u32(&DiskquotaShared->nstale, 1);
+	}
+	strlcpy(dbname, MyDBSlot->dbname, sizeof(dbname));
+	LWLockRelease(DiskquotaShared->lock);
+	if (was_stale)
+		ereport(LOG,
+				(errmsg("diskquota enforces quotas in database \"%s\" again", dbname)));
+}
+
+/*
+ * A refresh failed on a lock (DQ_LOCK_TIMEOUT, or the extension's lock):
+ * say so once per episode, and show it in status() until a refresh
+ * succeeds.  The database turns stale if that lasts (DQ_STALE_MS).
+ */
+static void
+worker_refresh_blocked(const char *message)
+{
+	bool		first_time;
+	char		dbname[NAMEDATALEN];
+
+	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+	first_time = MyDBSlot->blocked_since == 0;
+	if (first_time)
+		MyDBSlot->blocked_since = GetCurrentTimestamp();
+	strlcpy(dbname, MyDBSlot->dbname, sizeof(dbname));
+	LWLockRelease(DiskquotaShared->lock);
+	if (first_time)
+		ereport(WARNING,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("diskquota worker of database \"%s\" cannot refresh: %s",
+						dbname, message),
+				 errdetail("Another session holds or waits for a lock the refresh needs. The refresh is retried every second; after %d seconds without one, loads into targets with a quota are refused.",
+						   DQ_STALE_MS / 1000),
+				 errhint("See diskquota.status() and pg_locks.")));
+}
+
+/* A refresh succeeded: the episode of blocked refreshes is over. */
+static void
+worker_refresh_unblocked(void)
+{
+	TimestampTz since;
+	char		dbname[NAMEDATALEN];
+
+	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+	since = MyDBSlot->blocked_since;
+	MyDBSlot->blocked_since = 0;
+	strlcpy(dbname, MyDBSlot->dbname, sizeof(dbname));
+	LWLockRelease(DiskquotaShared->lock);
+	if (since != 0)
+		ereport(LOG,
+				(errmsg("diskquota worker of database \"%s\" refreshes again, blocked since %s",
+						dbname, timestamptz_to_str(since))));
+}
+
+static bool worker_extension_exists(void);
+
+/*
+ * One refresh in its own transaction.  Returns false if it failed on a lock
+ * (lock_not_available: DQ_LOCK_TIMEOUT, or the extension's lock), after
+ * rolling it back; any other error ends the worker, which the launcher
+ * restarts.  *exists tells whether the extension is there.
+ */
+static bool
+worker_try_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
+				   bool *paused, MemoryContext cycle_context, bool *exists)
+{
+	volatile bool ok = true;
+
+	PG_TRY();
+	{
+		MemoryContext oldcontext;
+
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		oldcontext = MemoryContextSwitchTo(cycle_context);
+		pgstat_report_activity(STATE_RUNNING, "diskquota refresh");
+
+		*exists = worker_extension_exists();
+		if (*exists)
+			*exists = diskquota_refresh(full, degraded, writing, near_quota,
+										paused);
+
+		MemoryContextSwitchTo(oldcontext);
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(TopMemoryContext);
+		edata = CopyErrorData();
+		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+			PG_RE_THROW();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		MemoryContextSwitchTo(TopMemoryContext);
+		worker_refresh_blocked(edata->message);
+		FreeErrorData(edata);
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
 static void
 worker_exit(int code pg_attribute_unused(), Datum arg pg_attribute_unused())
 {
@@ -1444,6 +1809,7 @@ worker_exit(int code pg_attribute_unused(), Datum arg pg_attribute_unused())
 	MyDBSlot->worker_pid = 0;
 	MyDBSlot->worker_latch = NULL;
 	MyDBSlot->refreshing = false;
+	MyDBSlot->blocked_since = 0;
 	if (MyDBSlot->state == DQ_DB_RUNNING || MyDBSlot->state == DQ_DB_STARTING)
 		MyDBSlot->state = DQ_DB_STOPPED;
 	ConditionVariableBroadcast(&MyDBSlot->epoch_cv);
@@ -1471,6 +1837,8 @@ worker_exit_no_extension(void)
 	diskquota_clear_quota_map(MyDatabaseId);
 	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
 	MyDBSlot->state = DQ_DB_NO_EXTENSION;
+	MyDBSlot->published_at = 0;
+	MyDBSlot->blocked_since = 0;
 	strlcpy(dbname, MyDBSlot->dbname, NAMEDATALEN);
 	LWLockRelease(DiskquotaShared->lock);
 	ereport(LOG,
@@ -1759,6 +2127,52 @@ database_needing_exclusive_access(Node *parsetree)
 	return InvalidOid;
 }
 
+/*
+ * Take the lock on the database that the command takes before it checks
+ * anything (DROP DATABASE and ALTER DATABASE ... SET TABLESPACE:
+ * AccessExclusiveLock; CREATE DATABASE, on its template: ShareLock), and
+ * decide again under it: without it, a session holding a lock on the
+ * database (COMMENT ON DATABASE in an open transaction, from another
+ * database) keeps the command waiting with the worker held off for as long
+ * as it likes, and whatever queues meanwhile (a rename) runs while no
+ * worker is there.  The command finds the lock already held.  Returns
+ * the database to hold, or InvalidOid.
+ */
+static Oid
+lock_database_for_hold(Node *parsetree, Oid dbid)
+{
+	LockSharedObject(DatabaseRelationId, dbid, 0,
+					 IsA(parsetree, CreatedbStmt) ? ShareLock : AccessExclusiveLock);
+	if (database_needing_exclusive_access(parsetree) != dbid)
+		return InvalidOid;
+	return dbid;
+}
+
+/*
+ * ALTER DATABASE ... RENAME of a database listed in
+ * diskquota.monitor_databases, by someone who is not a superuser: refused.
+ * The launcher finds databases by the names listed, so a renamed database
+ * would no longer be monitored, and its quotas no longer enforced.  A
+ * superuser may rename it (and then lists the new name).
+ */
+static void
+check_database_rename(Node *parsetree)
+{
+	RenameStmt *stmt;
+
+	if (!IsA(parsetree, RenameStmt))
+		return;
+	stmt = (RenameStmt *) parsetree;
+	if (stmt->renameType != OBJECT_DATABASE || superuser() ||
+		!diskquota_database_is_monitored(stmt->subname))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to rename database \"%s\"", stmt->subname),
+			 errdetail("The database is listed in diskquota.monitor_databases: under another name its quotas would not be enforced."),
+			 errhint("Ask a superuser to rename it and to list the new name in diskquota.monitor_databases.")));
+}
+
 /* Lift the hold when the command is over, however the backend leaves it */
 static void
 unhold_database_callback(int code pg_attribute_unused(), Datum arg)
@@ -1799,7 +2213,10 @@ dq_database_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	Oid			dbid;
 
 	diskquota_check_extension_command(pstmt->utilityStmt);
+	check_database_rename(pstmt->utilityStmt);
 	dbid = database_needing_exclusive_access(pstmt->utilityStmt);
+	if (OidIsValid(dbid))
+		dbid = lock_database_for_hold(pstmt->utilityStmt, dbid);
 	if (!OidIsValid(dbid))
 	{
 		diskquota_next_ProcessUtility(prev_ProcessUtility, pstmt, queryString,
@@ -1843,6 +2260,8 @@ diskquota_worker_main(Datum main_arg)
 	TimestampTz last_full_rescan = 0;
 	bool		first = true;
 	int			recent_degraded = 0;	/* DQ_DEGRADED_TRANSIENT bits met lately */
+	bool		force_full = false; /* the last refresh was rolled back */
+	bool		blocked;
 	TimestampTz recent_degraded_at = 0;
 	MemoryContext cycle_context;
 
@@ -1907,8 +2326,7 @@ diskquota_worker_main(Datum main_arg)
 		int			degraded = 0;
 		TimestampTz start;
 		TimestampTz end;
-		bool		exists;
-		MemoryContext oldcontext;
+		bool		exists = false;
 
 		/* Wake-ups from now on ask for the next refresh, not this one. */
 		ResetLatch(MyLatch);
@@ -1936,7 +2354,7 @@ diskquota_worker_main(Datum main_arg)
 			proc_exit(0);
 		}
 		MyDBSlot->refreshing = true;
-		full = first || MyDBSlot->rescan_requested ||
+		full = first || force_full || MyDBSlot->rescan_requested ||
 			(diskquota_full_rescan_interval > 0 &&
 			 TimestampDifferenceExceeds(last_full_rescan, start,
 										diskquota_full_rescan_interval * 1000));
@@ -1953,22 +2371,34 @@ diskquota_worker_main(Datum main_arg)
 			ProcessConfigFile(PGC_SIGHUP);
 		}
 
-		SetCurrentStatementStartTimestamp();
-		StartTransactionCommand();
-		PushActiveSnapshot(GetTransactionSnapshot());
-		oldcontext = MemoryContextSwitchTo(cycle_context);
-		pgstat_report_activity(STATE_RUNNING, "diskquota refresh");
-
-		exists = worker_extension_exists();
-		if (exists)
-			exists = diskquota_refresh(full, &degraded, &writing, &near_quota,
-									   &paused);
-
-		MemoryContextSwitchTo(oldcontext);
-		PopActiveSnapshot();
-		CommitTransactionCommand();
+		/*
+		 * A refresh that waits for a lock longer than DQ_LOCK_TIMEOUT (or
+		 * cannot have the extension's lock) fails with lock_not_available:
+		 * it is rolled back, logged once per episode, shown by status(),
+		 * and retried at the next loop, as a full rescan (what it drained
+		 * from the active map is lost).  Any other error ends the worker,
+		 * which the launcher restarts.
+		 */
+		blocked = !worker_try_refresh(full, &degraded, &writing, &near_quota,
+									  &paused, cycle_context, &exists);
 		pgstat_report_activity(STATE_IDLE, NULL);
 		MemoryContextReset(cycle_context);
+
+		if (blocked)
+		{
+			force_full = true;
+			LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+			MyDBSlot->refreshing = false;
+			LWLockRelease(DiskquotaShared->lock);
+			worker_busy = false;
+			(void) WaitLatch(MyLatch,
+							 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 Min(diskquota_naptime * 1000L, DQ_BLOCKED_RETRY_MS),
+							 PG_WAIT_EXTENSION);
+			continue;
+		}
+		force_full = false;
+		worker_refresh_unblocked();
 
 		if (!exists)
 			worker_exit_no_extension();

@@ -142,6 +142,11 @@ typedef struct DiskquotaDBSlot
 	bool		paused;			/* diskquota.pause(): enforce nothing */
 	TimestampTz hold_until;		/* no worker before then (DROP DATABASE) */
 	uint64		pause_changes;	/* pause() and resume() commits */
+	TimestampTz blocked_since;	/* refreshes fail on a lock since (0: no) */
+	TimestampTz expected_since; /* a refresh is expected since (launcher) */
+	TimestampTz good_at;		/* last seen refreshing (launcher) */
+	TimestampTz published_at;	/* the worker last published the quotas */
+	bool		stale;			/* not refreshing for DQ_STALE_MS: fail closed */
 	ConditionVariable epoch_cv; /* broadcast when epoch advances */
 } DiskquotaDBSlot;
 
@@ -155,6 +160,8 @@ typedef struct DiskquotaSharedState
 	bool		reconcile_requested;	/* launcher: look at the slots now */
 	pg_atomic_uint32 slots_changed; /* advanced when a slot gets or loses a
 									 * database (read without the lock) */
+	pg_atomic_uint32 nstale;	/* slots with stale set (changed with the
+								 * lock held exclusive, read without it) */
 	uint64		feed_drain_requests;	/* asked of the launcher by workers */
 	uint64		feed_drains_done;	/* requests the launcher has served */
 	int			ndbs;			/* length of dbs[] (diskquota.max_databases) */
@@ -162,6 +169,52 @@ typedef struct DiskquotaSharedState
 } DiskquotaSharedState;
 
 extern DiskquotaSharedState *DiskquotaShared;
+
+/*
+ * A monitored database whose worker is expected to refresh it (it has the
+ * extension as far as diskquota knows, and diskquota is not paused there)
+ * but has not been seen refreshing it for this long is "stale": backends
+ * refuse loads into its targets that have a quota (every load if its
+ * worker never published the quotas), and the launcher stops the
+ * statements that write into them (fail closed).  "Refreshing" is: a worker
+ * runs, has published the quotas, and its last refresh did not fail on a
+ * lock.  The launcher looks every second.  10 s: a blocked refresh is
+ * retried several times first (DQ_LOCK_TIMEOUT, DQ_BLOCKED_RETRY_MS), and
+ * a worker that exited is normally back within diskquota.naptime.  It does
+ * not depend on diskquota.naptime, which may be long for quiet databases.
+ */
+#define DQ_STALE_MS		10000
+/* A refresh that failed on a lock is retried after at most this (ms) */
+#define DQ_BLOCKED_RETRY_MS	1000
+
+/*
+ * Is some monitored database stale?  One atomic read, on the path of every
+ * writing statement (with diskquota_any_rejected()).
+ */
+static inline bool
+diskquota_any_stale(void)
+{
+	return DiskquotaShared != NULL &&
+		pg_atomic_read_u32(&DiskquotaShared->nstale) > 0;
+}
+
+/*
+ * The lock_timeout of the launcher and the workers (fixed at
+ * PGC_S_OVERRIDE): they never wait for a lock longer than this.  Anyone
+ * can queue an exclusive lock on a catalog behind a lock of their own
+ * (ALTER INDEX pg_catalog.pg_index DEPENDS ON EXTENSION opens the relation
+ * before checking anything), and everyone reading it waits behind that.
+ * The worker's own locks conflict only with such exclusive locks, which
+ * legitimate commands hold briefly; a refresh that times out is retried at
+ * the next loop, several times before the database turns stale
+ * (DQ_STALE_MS).
+ */
+#define DQ_LOCK_TIMEOUT		"1s"
+
+/* diskquota_database_staleness(): fresh, stale, stale and never refreshed */
+#define DQ_FRESH			0
+#define DQ_STALE			1
+#define DQ_STALE_UNKNOWN	2
 
 /* diskquota.c */
 extern void diskquota_next_ProcessUtility(ProcessUtility_hook_type prev,
@@ -183,9 +236,11 @@ extern bool diskquota_paused(void);
 extern void diskquota_set_paused(Oid dbid, bool paused);
 extern uint64 diskquota_current_epoch(Oid dbid, bool *running);
 extern volatile bool *diskquota_worker_publish_paused(bool paused);
+extern void diskquota_worker_published(void);
 extern void diskquota_poke_launcher(void);
 extern void diskquota_request_rescan(Oid dbid, int degraded_reason);
 extern bool diskquota_database_is_monitored(const char *dbname);
+extern int	diskquota_database_staleness(Oid dbid, TimestampTz *since, const char **why);
 PGDLLEXPORT void diskquota_launcher_main(Datum main_arg);
 PGDLLEXPORT void diskquota_worker_main(Datum main_arg);
 
@@ -312,6 +367,10 @@ extern TransactionId diskquota_prepared_xid(const char *gid);
 extern void diskquota_prepared_committed(TransactionId xid);
 extern void diskquota_slot_replace_write(const DiskquotaSlotWrite *old,
 										 const DiskquotaSlotWrite *replacement);
+
+/* quotamodel.c: targets with a quota, for a stale database */
+extern bool diskquota_stale_write(Oid dbid, const DiskquotaSlotWrite *write,
+								  DiskquotaTarget *target);
 
 /* enforcement.c */
 extern void diskquota_enforcement_install_hooks(void);

@@ -494,7 +494,8 @@ diskquota_resume(PG_FUNCTION_ARGS)
 /*
  * diskquota.wait_for_worker_new_epoch(): wait until the worker of this
  * database has completed a refresh that started after the call.  Returns
- * false, with a NOTICE, if no worker runs (or it stops while we wait).
+ * false, with a NOTICE, if no worker runs (or it stops while we wait), or
+ * none completed within DQ_STALE_MS (its refreshes fail on a lock).
  */
 Datum
 diskquota_wait_for_worker_new_epoch(PG_FUNCTION_ARGS)
@@ -504,6 +505,7 @@ diskquota_wait_for_worker_new_epoch(PG_FUNCTION_ARGS)
 	int			pid = 0;
 	bool		result = false;
 	TimestampTz give_up;
+	TimestampTz give_up_refresh;
 
 	diskquota_require_shmem();
 
@@ -559,6 +561,11 @@ diskquota_wait_for_worker_new_epoch(PG_FUNCTION_ARGS)
 		PG_RETURN_BOOL(false);
 	}
 
+	/*
+	 * A worker whose refreshes fail (a lock) is not waited for longer than
+	 * it takes the database to turn stale (DQ_STALE_MS).
+	 */
+	give_up_refresh = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), DQ_STALE_MS);
 	ConditionVariablePrepareToSleep(&slot->epoch_cv);
 	for (;;)
 	{
@@ -595,6 +602,14 @@ diskquota_wait_for_worker_new_epoch(PG_FUNCTION_ARGS)
 			ereport(NOTICE,
 					(errmsg("diskquota worker is not running for database \"%s\"",
 							get_database_name(MyDatabaseId)),
+					 errhint("See diskquota.status().")));
+			break;
+		}
+		if (GetCurrentTimestamp() >= give_up_refresh)
+		{
+			ereport(NOTICE,
+					(errmsg("diskquota worker of database \"%s\" has not completed a refresh in %d seconds",
+							get_database_name(MyDatabaseId), DQ_STALE_MS / 1000),
 					 errhint("See diskquota.status().")));
 			break;
 		}
@@ -689,6 +704,15 @@ diskquota_status(PG_FUNCTION_ARGS)
 		values[7] = Int64GetDatum((int64) slot->full_rescans);
 
 		initStringInfo(&reason);
+		/* fail closed (DQ_STALE_MS), and why the worker does not refresh */
+		if (slot->stale && !slot->paused)
+			appendStringInfo(&reason, "usage not refreshed since %s, loads into targets with a quota are refused",
+							 slot->published_at != 0 ? timestamptz_to_str(slot->published_at) :
+							 "diskquota began to monitor the database");
+		if (slot->blocked_since != 0)
+			appendStringInfo(&reason, "%srefresh blocked by a lock since %s",
+							 reason.len > 0 ? "; " : "",
+							 timestamptz_to_str(slot->blocked_since));
 		if (slot->degraded & DQ_DEGRADED_ACTIVE_MAP_FULL)
 			appendStringInfoString(&reason, "active relation map was full, database fully rescanned");
 		if (slot->degraded & DQ_DEGRADED_QUOTA_MAP_FULL)

@@ -8,7 +8,10 @@
  * relation it may write into (its schema and owner, both in the tablespace
  * of its files and of its indexes, and the database) in the quota map
  * published by the worker (quotamodel.c) and raise SQLSTATE 53100
- * (disk_full) if one is rejected, unless diskquota is paused there:
+ * (disk_full) if one is rejected, unless diskquota is paused there (while
+ * the database is stale, every target with a quota counts as rejected,
+ * and the error says that diskquota cannot enforce quotas there:
+ * report_stale):
  *	- ExecutorStart: result relations of INSERT, UPDATE and MERGE (also in
  *	  data-modifying CTEs); for a partitioned table, every partition a row
  *	  could be routed to;
@@ -288,10 +291,46 @@ tablespace_name(Oid spcoid)
 	return name;
 }
 
+/*
+ * The database is stale (its worker has not refreshed for DQ_STALE_MS,
+ * diskquota.h): a target with a quota is refused for that, unless the map
+ * says it is over its quota anyway (the quota's own message then).
+ */
+static void
+report_stale(const DiskquotaTarget *target)
+{
+	TimestampTz since;
+	const char *why;
+	int64		quota_bytes;
+	int64		used_bytes;
+	int			staleness;
+
+	if (!diskquota_any_stale())
+		return;
+	staleness = diskquota_database_staleness(MyDatabaseId, &since, &why);
+	if (staleness == DQ_FRESH ||
+		(staleness == DQ_STALE &&
+		 diskquota_target_usage(MyDatabaseId, target, &quota_bytes, &used_bytes) &&
+		 used_bytes >= quota_bytes))
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_DISK_FULL),
+			 errmsg("diskquota cannot enforce quotas in database \"%s\"",
+					get_database_name(MyDatabaseId)),
+			 staleness == DQ_STALE_UNKNOWN ?
+			 errdetail("Its usage has not been refreshed since diskquota began to monitor it (%s), so every load is refused.",
+					   why) :
+			 errdetail("Its usage has not been refreshed since %s (%s), so loads into targets with a quota are refused.",
+					   timestamptz_to_str(since), why),
+			 errhint("See diskquota.status().")));
+}
+
 static void
 report_rejected(const DiskquotaTarget *target)
 {
 	char	   *name;
+
+	report_stale(target);
 
 	switch ((DiskquotaQuotaType) target->type)
 	{

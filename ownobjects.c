@@ -94,7 +94,8 @@ static const FixedSetting fixed_settings[] = {
  * at PGC_S_OVERRIDE, so that the per-database and per-role settings that
  * InitPostgres applies (ALTER DATABASE/ROLE ... SET) are ignored for them.
  * Also synchronous_commit = local: the worker's commits never wait for a
- * standby.
+ * standby; and lock_timeout = DQ_LOCK_TIMEOUT instead of 0: a refresh that
+ * waits for a lock longer fails and is retried (diskquota.c).
  */
 void
 diskquota_fix_worker_settings(void)
@@ -105,6 +106,8 @@ diskquota_fix_worker_settings(void)
 		SetConfigOption(fixed_settings[i].name, fixed_settings[i].value,
 						PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("synchronous_commit", "local", PGC_SUSET, PGC_S_OVERRIDE);
+	/* and it never waits for a lock for long (diskquota.c retries) */
+	SetConfigOption("lock_timeout", DQ_LOCK_TIMEOUT, PGC_SUSET, PGC_S_OVERRIDE);
 }
 
 /*

@@ -27,7 +27,8 @@
  * quota_config (deleting the rows of dropped targets) and pause_state (the
  * extension's members, found by OID, read under a share lock on the
  * extension so that a DROP EXTENSION waits for the refresh; the SQL names
- * nothing through a search_path: ownobjects.c), and
+ * nothing through a search_path: ownobjects.c; the lock is taken only if
+ * free, never waited for: diskquota.c retries), and
  * publishes, for each configured quota, the usage and whether it is
  * exceeded (used >= quota) into the shared quota map.  When the map is
  * full, exceeded quotas take the room of entries that refuse nothing
@@ -45,6 +46,9 @@
  * by backends as a fast path: when it reads zero nothing is rejected.
  * A backend that reads a value just before the worker publishes a new
  * rejection behaves as if its statement had started a moment earlier.
+ * diskquota_any_rejected() also reads DiskquotaShared->nstale: while a
+ * database is stale (diskquota.c), its targets that have an entry in the
+ * map count as rejected (all of them if it has none yet).
  * reject_epoch is advanced, with the lock held exclusive, each time an
  * entry becomes rejected, and the entry's rejected_at set to the new
  * value; backends read it without the lock when their statement's slot
@@ -166,13 +170,16 @@ bool
 diskquota_any_rejected(void)
 {
 	return QuotaHeader != NULL &&
-		pg_atomic_read_u32(&QuotaHeader->nrejected) > 0;
+		(pg_atomic_read_u32(&QuotaHeader->nrejected) > 0 || diskquota_any_stale());
 }
 
-/* Is one target of a database rejected?  The caller holds the lock. */
+/*
+ * Is one target of a database rejected (with any_quota: has it a quota)?
+ * The caller holds the lock.
+ */
 static bool
-target_rejected(Oid dbid, DiskquotaQuotaType type, Oid oid, Oid spcoid,
-				DiskquotaTarget *target)
+target_quota(Oid dbid, DiskquotaQuotaType type, Oid oid, Oid spcoid,
+			 bool any_quota, DiskquotaTarget *target)
 {
 	QuotaMapKey key;
 	QuotaMapEntry *entry;
@@ -183,7 +190,7 @@ target_rejected(Oid dbid, DiskquotaQuotaType type, Oid oid, Oid spcoid,
 	key.target.oid = oid;
 	key.target.spcoid = spcoid;
 	entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
-	if (entry == NULL || !entry->rejected)
+	if (entry == NULL || !(entry->rejected || any_quota))
 		return false;
 	*target = key.target;
 	return true;
@@ -191,34 +198,94 @@ target_rejected(Oid dbid, DiskquotaQuotaType type, Oid oid, Oid spcoid,
 
 /*
  * Is a target that a write into the files of a relation is charged to
- * rejected: its schema (InvalidOid for none), its owner, either of them in
- * the tablespace of the files, or the database?  With tablespace_only, the
- * quotas of the schema and the owner in that tablespace only.  Sets
- * *target to the first rejected one.
+ * rejected (with any_quota: has it a quota): its schema (InvalidOid for
+ * none), its owner, either of them in the tablespace of the files, or the
+ * database?  With tablespace_only, the quotas of the schema and the owner
+ * in that tablespace only.  Sets *target to the first one found.
+ */
+static bool
+targets_with_quota(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
+				   bool tablespace_only, bool any_quota, DiskquotaTarget *target)
+{
+	bool		result = false;
+
+	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
+	if (OidIsValid(nspoid))
+		result = (!tablespace_only &&
+				  target_quota(dbid, DQ_SCHEMA_QUOTA, nspoid, InvalidOid, any_quota, target)) ||
+			(OidIsValid(spcoid) &&
+			 target_quota(dbid, DQ_SCHEMA_TABLESPACE_QUOTA, nspoid, spcoid, any_quota, target));
+	if (!result && OidIsValid(owner))
+		result = (!tablespace_only &&
+				  target_quota(dbid, DQ_ROLE_QUOTA, owner, InvalidOid, any_quota, target)) ||
+			(OidIsValid(spcoid) &&
+			 target_quota(dbid, DQ_ROLE_TABLESPACE_QUOTA, owner, spcoid, any_quota, target));
+	if (!result && !tablespace_only)
+		result = target_quota(dbid, DQ_DATABASE_QUOTA, dbid, InvalidOid, any_quota, target);
+	LWLockRelease(QuotaHeader->lock);
+	return result;
+}
+
+/*
+ * While the database is stale (its worker has not been refreshing it for
+ * DQ_STALE_MS: diskquota.c), every target with a quota in the map counts
+ * as rejected; every target, reported as the database, if the worker never
+ * published a refresh and the extension exists in the database.
  */
 bool
 diskquota_rejected_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
 						  bool tablespace_only, DiskquotaTarget *target)
 {
-	bool		result = false;
+	int			staleness;
 
 	if (!diskquota_any_rejected())
 		return false;
-	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
-	if (OidIsValid(nspoid))
-		result = (!tablespace_only &&
-				  target_rejected(dbid, DQ_SCHEMA_QUOTA, nspoid, InvalidOid, target)) ||
-			(OidIsValid(spcoid) &&
-			 target_rejected(dbid, DQ_SCHEMA_TABLESPACE_QUOTA, nspoid, spcoid, target));
-	if (!result && OidIsValid(owner))
-		result = (!tablespace_only &&
-				  target_rejected(dbid, DQ_ROLE_QUOTA, owner, InvalidOid, target)) ||
-			(OidIsValid(spcoid) &&
-			 target_rejected(dbid, DQ_ROLE_TABLESPACE_QUOTA, owner, spcoid, target));
-	if (!result && !tablespace_only)
-		result = target_rejected(dbid, DQ_DATABASE_QUOTA, dbid, InvalidOid, target);
-	LWLockRelease(QuotaHeader->lock);
-	return result;
+	if (pg_atomic_read_u32(&QuotaHeader->nrejected) > 0 &&
+		targets_with_quota(dbid, nspoid, owner, spcoid, tablespace_only, false, target))
+		return true;
+	if (!diskquota_any_stale())
+		return false;
+	staleness = diskquota_database_staleness(dbid, NULL, NULL);
+	if (staleness == DQ_FRESH)
+		return false;
+	if (staleness == DQ_STALE_UNKNOWN)
+	{
+		/*
+		 * Nothing known of the quotas: every load, if the extension is
+		 * there (a listed database without it has nothing to enforce).
+		 * Only a backend of the database can tell: the launcher does not
+		 * stop statements for that.
+		 */
+		if (dbid != MyDatabaseId || !IsTransactionState() ||
+			!OidIsValid(get_extension_oid(DISKQUOTA_EXTENSION_NAME, true)))
+			return false;
+		memset(target, 0, sizeof(*target));
+		target->type = DQ_DATABASE_QUOTA;
+		target->oid = dbid;
+		return true;
+	}
+	return targets_with_quota(dbid, nspoid, owner, spcoid, tablespace_only, true, target);
+}
+
+/*
+ * The launcher, for a stale database: does a running statement's write go
+ * into a target with a quota?  A partitioned table (no owner published)
+ * counts as the database, if the database has quotas.
+ */
+bool
+diskquota_stale_write(Oid dbid, const DiskquotaSlotWrite *write,
+					  DiskquotaTarget *target)
+{
+	if (!OidIsValid(write->owner) &&
+		diskquota_database_staleness(dbid, NULL, NULL) == DQ_STALE)
+	{
+		memset(target, 0, sizeof(*target));
+		target->type = DQ_DATABASE_QUOTA;
+		target->oid = dbid;
+		return true;
+	}
+	return diskquota_rejected_target(dbid, write->nspoid, write->owner,
+									 write->spcoid, false, target);
 }
 
 /*
@@ -1517,7 +1584,9 @@ quota_type_of(const char *name, bool v11)
  * Returns false, quietly, if the extension is gone: DROP EXTENSION locks
  * the extension before it drops anything, so with our share lock on it a
  * drop waits until this refresh has ended, and one that committed since
- * the refresh began is seen once we hold it.
+ * the refresh began is seen once we hold it.  Raises lock_not_available if
+ * another session holds the extension's lock (a DROP EXTENSION under way,
+ * or anyone's ALTER ... DEPENDS ON EXTENSION): the worker retries.
  */
 static bool
 load_quota_config(List **quotas, bool *paused)
@@ -1538,7 +1607,20 @@ load_quota_config(List **quotas, bool *paused)
 	extoid = get_extension_oid(DISKQUOTA_EXTENSION_NAME, true);
 	if (!OidIsValid(extoid))
 		return false;
-	LockDatabaseObject(ExtensionRelationId, extoid, 0, AccessShareLock);
+	/*
+	 * Never wait for the extension's lock: anyone may hold it exclusively
+	 * for as long as they like (ALTER FUNCTION pg_temp.f() DEPENDS ON
+	 * EXTENSION diskquota, in a prepared transaction, survives restarts).
+	 * A refresh that cannot have it fails as on a lock timeout, and is
+	 * retried at the next loop (diskquota.c); the database is stale, failing
+	 * closed, if that lasts.  A DROP EXTENSION holds it too until it
+	 * commits: then the next loop finds the extension gone.
+	 */
+	if (!ConditionalLockDatabaseObject(ExtensionRelationId, extoid, 0, AccessShareLock))
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("another session holds a lock on extension \"%s\"",
+						DISKQUOTA_EXTENSION_NAME)));
 	if (get_extension_name(extoid) == NULL)
 		return false;
 	configrel = diskquota_own_table(extoid, "quota_config");
@@ -2235,6 +2317,8 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
 	paused_flag = diskquota_worker_publish_paused(*paused);
 	*near_quota = false;
 	*degraded |= publish_quotas(quotas, extra, near_quota);
+	/* the published map is fresh: no longer stale */
+	diskquota_worker_published();
 
 	/*
 	 * DROP EXTENSION clears the quota map when it ends, after sending its
