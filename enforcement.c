@@ -908,7 +908,10 @@ bounded_insert(QueryDesc *queryDesc)
  * moved to another partition, BEFORE INSERT) row trigger of the referencing
  * table, a stored generated column, or an index on expressions or of an
  * access method other than btree and hash (user code computes the keys, or
- * one row makes many entries).
+ * one row makes many entries).  For a partitioned referencing table, whose
+ * rows the UPDATE may move into another partition, every leaf must be
+ * charged to the same targets (ri_leaf_same_targets); else the action is
+ * checked like any statement.
  *
  * As an additional guard, every function that is not built in and whose
  * call is set up while the flag is set is reported to PostgreSQL as needing
@@ -1130,13 +1133,85 @@ ri_relation_plain(Relation rel, ResultRelInfo *rri)
 }
 
 /*
+ * The targets every leaf partition of a partitioned referencing table is
+ * charged to.  The action's UPDATE of a partitioned table moves a row whose
+ * partition key it sets to NULL into another partition (a DELETE and an
+ * INSERT, its TOAST values copied anew), which may be charged to other
+ * targets than the partition the row leaves: a schema, owner or tablespace
+ * whose quota is full and that the exemption would never check.  So the
+ * UPDATE is exempt only when every leaf partition has the same schema,
+ * owner and tablespace, and every index of every leaf the same tablespace:
+ * then a moved row is written into the very targets it leaves, as a row
+ * updated in place is (indexes are always in their table's schema and have
+ * its owner).  Partitioned tables in the tree have no storage.
+ */
+typedef struct RiLeafTargets
+{
+	bool		seen;			/* a leaf was looked at */
+	bool		index_seen;		/* an index of a leaf was looked at */
+	Oid			nspid;
+	Oid			owner;
+	Oid			spcid;
+	Oid			index_spcid;
+} RiLeafTargets;
+
+static bool
+ri_leaf_same_targets(Relation part, RiLeafTargets *leaves)
+{
+	List	   *indexes;
+	ListCell   *lc;
+	bool		same = true;
+
+	if (part->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+		return true;
+	if (!leaves->seen)
+	{
+		leaves->seen = true;
+		leaves->nspid = part->rd_rel->relnamespace;
+		leaves->owner = part->rd_rel->relowner;
+		leaves->spcid = part->rd_rel->reltablespace;
+	}
+	else if (leaves->nspid != part->rd_rel->relnamespace ||
+			 leaves->owner != part->rd_rel->relowner ||
+			 leaves->spcid != part->rd_rel->reltablespace)
+		return false;
+	if (!part->rd_rel->relhasindex)
+		return true;
+	indexes = RelationGetIndexList(part);
+	foreach(lc, indexes)
+	{
+		Relation	index = RelationIdGetRelation(lfirst_oid(lc));
+
+		if (index == NULL)
+		{
+			same = false;
+			break;
+		}
+		if (!leaves->index_seen)
+		{
+			leaves->index_seen = true;
+			leaves->index_spcid = index->rd_rel->reltablespace;
+		}
+		else if (leaves->index_spcid != index->rd_rel->reltablespace)
+			same = false;
+		RelationClose(index);
+		if (!same)
+			break;
+	}
+	list_free(indexes);
+	return same;
+}
+
+/*
  * Does the UPDATE of an action set only NULLs, into tables without rules
- * that user code cannot make grow?
+ * that user code cannot make grow, and (partitioned) whose rows cannot move
+ * into other targets?
  */
 static bool
 ri_update_sets_null(ModifyTable *mt, EState *estate)
 {
 	ListCell   *lc;
+	RiLeafTargets leaves = {0};
 
 	if (mt == NULL || !IsA(mt, ModifyTable) || mt->operation != CMD_UPDATE ||
 		outerPlan(mt) == NULL ||
@@ -1153,7 +1228,7 @@ ri_update_sets_null(ModifyTable *mt, EState *estate)
 			!ri_relation_plain(rri->ri_RelationDesc, rri))
 			return false;
 	}
-	/* a row may move to any partition */
+	/* a row may move to any partition: see ri_leaf_same_targets */
 	if (mt->rootRelation > 0)
 	{
 		ResultRelInfo *root;
@@ -1170,7 +1245,8 @@ ri_update_sets_null(ModifyTable *mt, EState *estate)
 
 			if (part == NULL)
 				return false;
-			plain = ri_relation_plain(part, NULL);
+			plain = ri_relation_plain(part, NULL) &&
+				ri_leaf_same_targets(part, &leaves);
 			RelationClose(part);
 			if (!plain)
 				return false;
