@@ -2869,12 +2869,26 @@ check_moves(Node *parsetree)
  * refused with the database's quota error.  An allowlist (fail closed): the
  * statements below add nothing there, or what they run is checked where it
  * runs (executor statements by the executor hooks, the statements of CALL
- * and DO by this hook), or they only drop or free.  Subcommands of an
+ * and DO by this hook), or they only drop or free.  A statement that
+ * rewrites catalog rows of the database without dropping anything (GRANT
+ * and REVOKE on its objects, ALTER DEFAULT PRIVILEGES, REASSIGN OWNED,
+ * ALTER TABLE ... DISABLE TRIGGER or RESET) is refused: repeated, each
+ * leaves dead row versions, without end while a snapshot holds them.
+ * GRANT and REVOKE of roles, and on databases and tablespaces, write only
+ * shared catalogs and stay allowed.  Subcommands of an
  * allowed statement are not looked at again.  Schema and role quotas cannot
  * see catalog rows: they belong to no tenant's schema.
  */
 
-/* Does an ALTER TABLE only drop, detach or disable? */
+/*
+ * Does an ALTER TABLE only drop or detach?  Disabling a trigger, a rule or
+ * row security and resetting options rewrite catalog rows (pg_trigger,
+ * pg_rewrite, pg_class, pg_attribute), some of them even when nothing
+ * changes, so they could be repeated to add dead row versions without end
+ * (attack round 3, R5): refused.  The subcommands below fail, or change
+ * nothing, when repeated, and what they undo cannot be redone over the
+ * quota.
+ */
 static bool
 alter_table_only_drops(AlterTableStmt *stmt)
 {
@@ -2886,24 +2900,16 @@ alter_table_only_drops(AlterTableStmt *stmt)
 		{
 			case AT_DropNotNull:
 			case AT_DropExpression:
-			case AT_ResetOptions:
 			case AT_DropColumn:
 			case AT_DropColumnRecurse:
 			case AT_DropConstraint:
 			case AT_DropConstraintRecurse:
 			case AT_DropCluster:
-			case AT_ResetRelOptions:
 			case AT_DropInherit:
 			case AT_DropOf:
 			case AT_DetachPartition:
 			case AT_DetachPartitionFinalize:
 			case AT_DropIdentity:
-			case AT_DisableTrig:
-			case AT_DisableTrigAll:
-			case AT_DisableTrigUser:
-			case AT_DisableRule:
-			case AT_DisableRowSecurity:
-			case AT_NoForceRowSecurity:
 				break;
 			default:
 				return false;
@@ -2966,7 +2972,6 @@ catalog_write_allowed(Node *parsetree)
 		case T_ClusterStmt:
 		case T_ReindexStmt:
 		case T_DropOwnedStmt:
-		case T_ReassignOwnedStmt:
 		case T_DropRoleStmt:
 		case T_DropdbStmt:
 		case T_DropTableSpaceStmt:
@@ -3006,12 +3011,16 @@ catalog_write_allowed(Node *parsetree)
 			return ((SecLabelStmt *) parsetree)->label == NULL ||
 				shared_object_type(((SecLabelStmt *) parsetree)->objtype);
 		case T_GrantStmt:
-			return !((GrantStmt *) parsetree)->is_grant ||
-				shared_object_type(((GrantStmt *) parsetree)->objtype);
+
+			/*
+			 * GRANT and REVOKE rewrite the ACL of every object named, even
+			 * when nothing changes: repeated, they add dead row versions
+			 * without end.  On databases and tablespaces they write only
+			 * shared catalogs.
+			 */
+			return shared_object_type(((GrantStmt *) parsetree)->objtype);
 		case T_AlterOwnerStmt:
 			return shared_object_type(((AlterOwnerStmt *) parsetree)->objectType);
-		case T_AlterDefaultPrivilegesStmt:
-			return !((AlterDefaultPrivilegesStmt *) parsetree)->action->is_grant;
 		case T_AlterTableStmt:
 			return alter_table_only_drops((AlterTableStmt *) parsetree);
 		case T_AlterExtensionStmt:
