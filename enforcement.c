@@ -947,7 +947,10 @@ bounded_insert(QueryDesc *queryDesc)
  * moved to another partition, BEFORE INSERT) row trigger of the referencing
  * table, a stored generated column, or an index on expressions or of an
  * access method other than btree and hash (user code computes the keys, or
- * one row makes many entries).
+ * one row makes many entries).  For a partitioned referencing table, whose
+ * rows the UPDATE may move into another partition, every leaf must be
+ * charged to the same targets (ri_leaf_same_targets); else the action is
+ * checked like any statement.
  *
  * As an additional guard, every function that is not built in and whose
  * call is set up while the flag is set is reported to PostgreSQL as needing
@@ -1169,13 +1172,85 @@ ri_relation_plain(Relation rel, ResultRelInfo *rri)
 }
 
 /*
+ * The targets every leaf partition of a partitioned referencing table is
+ * charged to.  The action's UPDATE of a partitioned table moves a row whose
+ * partition key it sets to NULL into another partition (a DELETE and an
+ * INSERT, its TOAST values copied anew), which may be charged to other
+ * targets than the partition the row leaves: a schema, owner or tablespace
+ * whose quota is full and that the exemption would never check.  So the
+ * UPDATE is exempt only when every leaf partition has the same schema,
+ * owner and tablespace, and every index of every leaf the same tablespace:
+ * then a moved row is written into the very targets it leaves, as a row
+ * updated in place is (indexes are always in their table's schema and have
+ * its owner).  Partitioned tables in the tree have no storage.
+ */
+typedef struct RiLeafTargets
+{
+	bool		seen;			/* a leaf was looked at */
+	bool		index_seen;		/* an index of a leaf was looked at */
+	Oid			nspid;
+	Oid			owner;
+	Oid			spcid;
+	Oid			index_spcid;
+} RiLeafTargets;
+
+static bool
+ri_leaf_same_targets(Relation part, RiLeafTargets *leaves)
+{
+	List	   *indexes;
+	ListCell   *lc;
+	bool		same = true;
+
+	if (part->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+		return true;
+	if (!leaves->seen)
+	{
+		leaves->seen = true;
+		leaves->nspid = part->rd_rel->relnamespace;
+		leaves->owner = part->rd_rel->relowner;
+		leaves->spcid = part->rd_rel->reltablespace;
+	}
+	else if (leaves->nspid != part->rd_rel->relnamespace ||
+			 leaves->owner != part->rd_rel->relowner ||
+			 leaves->spcid != part->rd_rel->reltablespace)
+		return false;
+	if (!part->rd_rel->relhasindex)
+		return true;
+	indexes = RelationGetIndexList(part);
+	foreach(lc, indexes)
+	{
+		Relation	index = RelationIdGetRelation(lfirst_oid(lc));
+
+		if (index == NULL)
+		{
+			same = false;
+			break;
+		}
+		if (!leaves->index_seen)
+		{
+			leaves->index_seen = true;
+			leaves->index_spcid = index->rd_rel->reltablespace;
+		}
+		else if (leaves->index_spcid != index->rd_rel->reltablespace)
+			same = false;
+		RelationClose(index);
+		if (!same)
+			break;
+	}
+	list_free(indexes);
+	return same;
+}
+
+/*
  * Does the UPDATE of an action set only NULLs, into tables without rules
- * that user code cannot make grow?
+ * that user code cannot make grow, and (partitioned) whose rows cannot move
+ * into other targets?
  */
 static bool
 ri_update_sets_null(ModifyTable *mt, EState *estate)
 {
 	ListCell   *lc;
+	RiLeafTargets leaves = {0};
 
 	if (mt == NULL || !IsA(mt, ModifyTable) || mt->operation != CMD_UPDATE ||
 		outerPlan(mt) == NULL ||
@@ -1192,7 +1267,7 @@ ri_update_sets_null(ModifyTable *mt, EState *estate)
 			!ri_relation_plain(rri->ri_RelationDesc, rri))
 			return false;
 	}
-	/* a row may move to any partition */
+	/* a row may move to any partition: see ri_leaf_same_targets */
 	if (mt->rootRelation > 0)
 	{
 		ResultRelInfo *root;
@@ -1209,7 +1284,8 @@ ri_update_sets_null(ModifyTable *mt, EState *estate)
 
 			if (part == NULL)
 				return false;
-			plain = ri_relation_plain(part, NULL);
+			plain = ri_relation_plain(part, NULL) &&
+				ri_leaf_same_targets(part, &leaves);
 			RelationClose(part);
 			if (!plain)
 				return false;
@@ -2832,12 +2908,26 @@ check_moves(Node *parsetree)
  * refused with the database's quota error.  An allowlist (fail closed): the
  * statements below add nothing there, or what they run is checked where it
  * runs (executor statements by the executor hooks, the statements of CALL
- * and DO by this hook), or they only drop or free.  Subcommands of an
+ * and DO by this hook), or they only drop or free.  A statement that
+ * rewrites catalog rows of the database without dropping anything (GRANT
+ * and REVOKE on its objects, ALTER DEFAULT PRIVILEGES, REASSIGN OWNED,
+ * ALTER TABLE ... DISABLE TRIGGER or RESET) is refused: repeated, each
+ * leaves dead row versions, without end while a snapshot holds them.
+ * GRANT and REVOKE of roles, and on databases and tablespaces, write only
+ * shared catalogs and stay allowed.  Subcommands of an
  * allowed statement are not looked at again.  Schema and role quotas cannot
  * see catalog rows: they belong to no tenant's schema.
  */
 
-/* Does an ALTER TABLE only drop, detach or disable? */
+/*
+ * Does an ALTER TABLE only drop or detach?  Disabling a trigger, a rule or
+ * row security and resetting options rewrite catalog rows (pg_trigger,
+ * pg_rewrite, pg_class, pg_attribute), some of them even when nothing
+ * changes, so they could be repeated to add dead row versions without end
+ * (attack round 3, R5): refused.  The subcommands below fail, or change
+ * nothing, when repeated, and what they undo cannot be redone over the
+ * quota.
+ */
 static bool
 alter_table_only_drops(AlterTableStmt *stmt)
 {
@@ -2849,24 +2939,16 @@ alter_table_only_drops(AlterTableStmt *stmt)
 		{
 			case AT_DropNotNull:
 			case AT_DropExpression:
-			case AT_ResetOptions:
 			case AT_DropColumn:
 			case AT_DropColumnRecurse:
 			case AT_DropConstraint:
 			case AT_DropConstraintRecurse:
 			case AT_DropCluster:
-			case AT_ResetRelOptions:
 			case AT_DropInherit:
 			case AT_DropOf:
 			case AT_DetachPartition:
 			case AT_DetachPartitionFinalize:
 			case AT_DropIdentity:
-			case AT_DisableTrig:
-			case AT_DisableTrigAll:
-			case AT_DisableTrigUser:
-			case AT_DisableRule:
-			case AT_DisableRowSecurity:
-			case AT_NoForceRowSecurity:
 				break;
 			default:
 				return false;
@@ -2929,7 +3011,6 @@ catalog_write_allowed(Node *parsetree)
 		case T_ClusterStmt:
 		case T_ReindexStmt:
 		case T_DropOwnedStmt:
-		case T_ReassignOwnedStmt:
 		case T_DropRoleStmt:
 		case T_DropdbStmt:
 		case T_DropTableSpaceStmt:
@@ -2969,12 +3050,16 @@ catalog_write_allowed(Node *parsetree)
 			return ((SecLabelStmt *) parsetree)->label == NULL ||
 				shared_object_type(((SecLabelStmt *) parsetree)->objtype);
 		case T_GrantStmt:
-			return !((GrantStmt *) parsetree)->is_grant ||
-				shared_object_type(((GrantStmt *) parsetree)->objtype);
+
+			/*
+			 * GRANT and REVOKE rewrite the ACL of every object named, even
+			 * when nothing changes: repeated, they add dead row versions
+			 * without end.  On databases and tablespaces they write only
+			 * shared catalogs.
+			 */
+			return shared_object_type(((GrantStmt *) parsetree)->objtype);
 		case T_AlterOwnerStmt:
 			return shared_object_type(((AlterOwnerStmt *) parsetree)->objectType);
-		case T_AlterDefaultPrivilegesStmt:
-			return !((AlterDefaultPrivilegesStmt *) parsetree)->action->is_grant;
 		case T_AlterTableStmt:
 			return alter_table_only_drops((AlterTableStmt *) parsetree);
 		case T_AlterExtensionStmt:

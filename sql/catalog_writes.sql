@@ -11,6 +11,13 @@ CREATE FUNCTION s_cw.old() RETURNS int LANGUAGE sql AS 'SELECT 1';
 COMMENT ON TABLE s_cw.t IS 'before';
 CREATE MATERIALIZED VIEW s_cw.mv AS SELECT 1 AS i;
 CREATE STATISTICS s_cw.st ON (i + 1), (i + 2) FROM s_cw.t;
+GRANT SELECT ON s_cw.t TO PUBLIC;
+CREATE FUNCTION s_cw.trg() RETURNS trigger LANGUAGE plpgsql AS
+  'BEGIN RETURN NEW; END';
+CREATE TRIGGER trg BEFORE INSERT ON s_cw.t FOR EACH ROW EXECUTE FUNCTION s_cw.trg();
+CREATE RULE r AS ON UPDATE TO s_cw.t DO ALSO NOTIFY dq_cw_chan;
+ALTER TABLE s_cw.t SET (fillfactor = 90);
+ALTER TABLE s_cw.t ALTER COLUMN i SET (n_distinct = 10);
 RESET ROLE;
 SELECT diskquota.set_database_quota('1 MB');
 SELECT diskquota.wait_for_worker_new_epoch();
@@ -36,6 +43,24 @@ EXPLAIN (ANALYZE, COSTS off, TIMING off, SUMMARY off)
 ANALYZE s_cw.t;
 VACUUM (ANALYZE) s_cw.t;
 VACUUM (ANALYZE false, ANALYZE) s_cw.t;
+-- statements that rewrite catalog rows without dropping anything: each
+-- leaves dead row versions, even when nothing changes, so repeated they
+-- would grow the catalogs without end (attack round 3, R5)
+REVOKE SELECT ON s_cw.t FROM PUBLIC;
+REVOKE SELECT ON ALL TABLES IN SCHEMA s_cw FROM dq_cw;
+REVOKE ALL ON SCHEMA s_cw FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION s_cw.old() FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES IN SCHEMA s_cw REVOKE SELECT ON TABLES FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC;
+REASSIGN OWNED BY dq_cw TO dq_cw;
+ALTER TABLE s_cw.t DISABLE TRIGGER trg;
+ALTER TABLE s_cw.t DISABLE TRIGGER ALL;
+ALTER TABLE s_cw.t DISABLE RULE r;
+ALTER TABLE s_cw.t DISABLE ROW LEVEL SECURITY;
+ALTER TABLE s_cw.t NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE s_cw.t RESET (fillfactor);
+ALTER TABLE s_cw.t ALTER COLUMN i RESET (n_distinct);
+DO $$ BEGIN FOR k IN 1..3 LOOP REVOKE SELECT ON s_cw.t FROM dq_cw; END LOOP; END $$;
 -- nested in DO: refused where it runs
 DO $$ BEGIN EXECUTE 'CREATE TABLE s_cw.viado(i int)'; END $$;
 -- allowed: drop or free, settings, transaction control, cursors
@@ -43,7 +68,6 @@ COMMENT ON TABLE s_cw.t IS '';
 COMMENT ON TABLE s_cw.t IS NULL;
 REFRESH MATERIALIZED VIEW s_cw.mv WITH NO DATA;
 VACUUM (ANALYZE false) s_cw.t;
-REVOKE SELECT ON s_cw.t FROM PUBLIC;
 BEGIN;
 SET LOCAL work_mem = '4MB';
 SHOW work_mem;
@@ -69,6 +93,7 @@ DROP FUNCTION s_cw.old();
 RESET ROLE;
 -- a superuser is refused too, and can always change the quota
 CREATE TABLE s_cw.su(i int);
+REVOKE SELECT ON s_cw.t FROM PUBLIC;
 -- but not from statements that write only shared catalogs, which no quota
 -- counts
 CREATE ROLE dq_cw2 NOLOGIN;
@@ -77,9 +102,11 @@ ALTER ROLE dq_cw2 SET work_mem = '1MB';
 ALTER ROLE dq_cw2 RENAME TO dq_cw3;
 COMMENT ON ROLE dq_cw3 IS 'a role';
 GRANT dq_cw TO dq_cw3;
+REVOKE dq_cw FROM dq_cw3;
 CREATE DATABASE dq_cw_db;
 ALTER DATABASE dq_cw_db CONNECTION LIMIT 1;
 GRANT CONNECT ON DATABASE dq_cw_db TO dq_cw;
+REVOKE CONNECT ON DATABASE dq_cw_db FROM dq_cw;
 ALTER DATABASE dq_cw_db OWNER TO dq_cw;
 DROP DATABASE dq_cw_db;
 DROP ROLE dq_cw3;

@@ -75,6 +75,24 @@ CREATE TABLE s31.c_part(pid int REFERENCES s31_free.parent ON DELETE SET NULL, k
 CREATE TABLE s31.c_part1 PARTITION OF s31.c_part FOR VALUES FROM (0) TO (10);
 CREATE TABLE s31.c_part2 PARTITION OF s31.c_part FOR VALUES FROM (10) TO (20);
 INSERT INTO s31.c_part VALUES (10, 1), (11, 15);
+-- a partitioned referencing table whose partition for NULL keys is in the
+-- over-quota schema: the action's UPDATE would move every row into it (a
+-- DELETE and an INSERT), so it is not exempt and the DELETE is refused
+CREATE TABLE s31_free.p_move(id int PRIMARY KEY);
+INSERT INTO s31_free.p_move VALUES (1), (2);
+CREATE TABLE s31_free.c_move(pid int REFERENCES s31_free.p_move ON DELETE SET NULL,
+  pad text) PARTITION BY LIST (pid);
+CREATE TABLE s31_free.c_move_1 PARTITION OF s31_free.c_move FOR VALUES IN (1);
+CREATE TABLE s31.c_move_null PARTITION OF s31_free.c_move FOR VALUES IN (NULL);
+INSERT INTO s31_free.c_move SELECT 1, repeat('x', 1000) FROM generate_series(1, 100);
+-- the same, the NULL partition one level down
+CREATE TABLE s31_free.c_move2(pid int REFERENCES s31_free.p_move ON DELETE SET NULL,
+  pad text) PARTITION BY LIST (pid);
+CREATE TABLE s31_free.c_move2_2 PARTITION OF s31_free.c_move2 FOR VALUES IN (2);
+CREATE TABLE s31_free.c_move2_rest PARTITION OF s31_free.c_move2 DEFAULT
+  PARTITION BY LIST (pad);
+CREATE TABLE s31.c_move2_null PARTITION OF s31_free.c_move2_rest DEFAULT;
+INSERT INTO s31_free.c_move2 SELECT 2, repeat('y', 1000) FROM generate_series(1, 100);
 -- an ON DELETE SET NULL action fired by an ON DELETE CASCADE action: the
 -- cascade's statement queues the trigger, which runs after the statement
 -- ended, as an action of its own: exempt
@@ -209,6 +227,10 @@ DELETE FROM s31_free.parent2 WHERE id = 7;
 \echo :LAST_ERROR_SQLSTATE
 DELETE FROM s31_free.p_idx WHERE id = 8;
 \echo :LAST_ERROR_SQLSTATE
+DELETE FROM s31_free.p_move WHERE id = 1;
+\echo :LAST_ERROR_SQLSTATE
+DELETE FROM s31_free.p_move WHERE id = 2;
+\echo :LAST_ERROR_SQLSTATE
 -- SET DEFAULT and ON UPDATE CASCADE into the over-quota schema are refused
 -- before they start, whether a row references the key or not
 DELETE FROM s31_free.p_zero WHERE id = 12;
@@ -230,6 +252,9 @@ SELECT * FROM s31.c_zero;
 SELECT * FROM s31.c_upd;
 SELECT count(*) FROM s31_free.parent;
 SELECT count(*) FROM s31_free.c_rule WHERE pid IS NULL;
+SELECT count(*) FROM s31.c_move_null;
+SELECT count(*) FROM s31.c_move2_null;
+SELECT count(*) FROM s31_free.p_move;
 -- setting the key to NULL in the over-quota schema is never refused
 \set VERBOSITY default
 DELETE FROM s31_free.parent WHERE id IN (10, 11);
