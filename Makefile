@@ -17,10 +17,11 @@ PGFILEDESC = "diskquota - disk space quotas for schemas and roles"
 
 PG_CONFIG ?= pg_config
 
-# All warnings of -Wall -Wextra for our code.  The server headers are not
-# -Wextra clean (unused parameters in inline functions), so they are read
-# as system headers, which silences warnings in them only.
-PG_CFLAGS = -Wall -Wextra
+# All warnings of -Wall -Wextra for our code, except unused parameters,
+# which hook and callback signatures impose (as in PostgreSQL's own build).
+# The server headers are not -Wextra clean, so they are read as system
+# headers, which silences warnings in them only.
+PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
 
 REGRESS = init schema_quota role_quota bounded_insert tablespace_quota database_quota operations upgrade drop_table column_update copy update \

@@ -37,6 +37,13 @@
  * redundant push, never a missed one, because the counter is advanced while
  * the lock is held, before the drained entries are released.
  *
+ * How the parts work together: docs/design.md.
+ *
+ * Copyright (c) 2026, The diskquota Developers (LICENSE: PostgreSQL License)
+ *
+ * IDENTIFICATION
+ *		activetable.c
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -92,12 +99,12 @@ static HTAB *ActiveMap = NULL;
 
 /* Backend-local: relations to push when the transaction commits. */
 static List *pending_relids = NIL;	/* in TopTransactionContext */
-static List *pending_written = NIL;	/* likewise */
+static List *pending_written = NIL; /* likewise */
 static bool pending_wake_worker = false;
 static bool pending_wake_launcher = false;
 static bool pending_rescan = false;
 static bool pending_clear_quotas = false;	/* DROP EXTENSION diskquota */
-static int	pending_pause = -1;	/* 1: pause(), 0: resume(), -1: neither */
+static int	pending_pause = -1; /* 1: pause(), 0: resume(), -1: neither */
 static int	pending_pause_level = 0;	/* transaction nesting level of it */
 
 /* Backend-local: relations pushed, and the drain generation at the time. */
@@ -349,9 +356,9 @@ diskquota_wake_worker_at_commit(void)
  * an enclosing level, if any, takes effect then).
  */
 static void
-dq_subxact_callback(SubXactEvent event, SubTransactionId mySubid pg_attribute_unused(),
-					SubTransactionId parentSubid pg_attribute_unused(),
-					void *arg pg_attribute_unused())
+dq_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					SubTransactionId parentSubid,
+					void *arg)
 {
 	if (event == SUBXACT_EVENT_ABORT_SUB && pending_pause >= 0 &&
 		pending_pause_level >= GetCurrentTransactionNestLevel())
@@ -438,7 +445,7 @@ flush_pending(bool commit)
  */
 static void
 dq_resource_release(ResourceReleasePhase phase, bool isCommit,
-					bool isTopLevel, void *arg pg_attribute_unused())
+					bool isTopLevel, void *arg)
 {
 	if (phase != RESOURCE_RELEASE_AFTER_LOCKS || !isTopLevel)
 		return;
@@ -451,7 +458,7 @@ dq_resource_release(ResourceReleasePhase phase, bool isCommit,
  * changes are left to the periodic full rescan.
  */
 static void
-dq_xact_callback(XactEvent event, void *arg pg_attribute_unused())
+dq_xact_callback(XactEvent event, void *arg)
 {
 	if (event == XACT_EVENT_PREPARE)
 		reset_pending();
@@ -485,7 +492,7 @@ diskquota_mark_files_active(Oid dbid, const DiskquotaFileRef *files, int n)
  * refresh).  Returns the relation OIDs; the relation files go to *files
  * (DiskquotaFileRef).
  */
-List *
+List	   *
 diskquota_drain_active_relations(Oid dbid, List **files)
 {
 	HASH_SEQ_STATUS status;
@@ -557,8 +564,8 @@ dq_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 
 			/*
 			 * A new relation may have changed schema or owner.  Internal
-			 * alterations (the file swap of a rewrite) are left to the end
-			 * of the statement, when the relation cache is settled.
+			 * alterations (the file swap of a rewrite) are left to the end of
+			 * the statement, when the relation cache is settled.
 			 */
 			if (subId == 0 && arg != NULL &&
 				!((ObjectAccessPostAlter *) arg)->is_internal)
@@ -654,10 +661,10 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	Oid			relid = InvalidOid;
 
 	/*
-	 * Resolve the target before execution (the statement may rename it),
-	 * and record a COPY target now: if COPY fails, what it wrote is still
-	 * in the files.  A partitioned target stands for its partitions: the
-	 * worker expands it.
+	 * Resolve the target before execution (the statement may rename it), and
+	 * record a COPY target now: if COPY fails, what it wrote is still in the
+	 * files.  A partitioned target stands for its partitions: the worker
+	 * expands it.
 	 */
 	if (ActiveHeader != NULL)
 	{

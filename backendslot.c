@@ -71,6 +71,13 @@
  * just now (it is seen at the next refresh) or costs a needless spinlock;
  * whatever it then uses it reads again with the spinlock held.
  *
+ * How the parts work together: docs/design.md.
+ *
+ * Copyright (c) 2026, The diskquota Developers (LICENSE: PostgreSQL License)
+ *
+ * IDENTIFICATION
+ *		backendslot.c
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -119,7 +126,8 @@ typedef struct DiskquotaBackendSlot
 	int			ntargets;
 	bool		targets_overflow;	/* and their targets did not fit either */
 	bool		overflow_temp;	/* a temporary relation did not fit */
-	uint64		overflow_epoch; /* diskquota_reject_epoch() at targets_overflow */
+	uint64		overflow_epoch; /* diskquota_reject_epoch() at
+								 * targets_overflow */
 	DiskquotaSlotWrite targets[DQ_MAX_STATEMENT_TARGETS];
 	int			nfiles;
 	bool		files_overflow; /* the transaction created more than fit */
@@ -228,7 +236,7 @@ slot_set_owner(DiskquotaBackendSlot *slot, int pid, Oid dbid)
 }
 
 static void
-slot_release(int code pg_attribute_unused(), Datum arg pg_attribute_unused())
+slot_release(int code, Datum arg)
 {
 	slot_set_owner(MySlot, 0, InvalidOid);
 	MySlot = NULL;
@@ -486,8 +494,8 @@ publish_file(Relation rel)
 	charged_targets(rel, &file.nspoid, &file.owner);
 
 	/*
-	 * The files are withdrawn at the end of the transaction.  The callback
-	 * is registered on first need, and stays (see activetable.c).
+	 * The files are withdrawn at the end of the transaction.  The callback is
+	 * registered on first need, and stays (see activetable.c).
 	 */
 	if (!callback_registered)
 	{
@@ -551,7 +559,7 @@ diskquota_slot_publish_new_files(Oid relid)
 /* At transaction end the published files are withdrawn. */
 static void
 slot_resource_release(ResourceReleasePhase phase, bool isCommit,
-					  bool isTopLevel, void *arg pg_attribute_unused())
+					  bool isTopLevel, void *arg)
 {
 	bool		had_files;
 
@@ -578,7 +586,7 @@ slot_resource_release(ResourceReleasePhase phase, bool isCommit,
  * diskquota_slot_prepared_pending).
  */
 static void
-slot_xact_callback(XactEvent event, void *arg pg_attribute_unused())
+slot_xact_callback(XactEvent event, void *arg)
 {
 	TransactionId xid;
 
@@ -627,7 +635,7 @@ diskquota_prepared_xid(const char *gid)
 	{
 		char	   *text = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 
-		if (text != NULL)
+		if (text !=NULL)
 			xid = (TransactionId) strtoul(text, NULL, 10);
 	}
 	SPI_finish();

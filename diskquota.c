@@ -83,6 +83,13 @@
  * it STOPPING, terminates the worker, and frees it once worker_pid is 0 (the
  * worker clears it when it exits).
  *
+ * How the parts work together: docs/design.md.
+ *
+ * Copyright (c) 2026, The diskquota Developers (LICENSE: PostgreSQL License)
+ *
+ * IDENTIFICATION
+ *		diskquota.c
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -317,8 +324,8 @@ _PG_init(void)
  * at reload instead of being ignored by the launcher.
  */
 static bool
-check_monitor_databases(char **newval, void **extra pg_attribute_unused(),
-						GucSource source pg_attribute_unused())
+check_monitor_databases(char **newval, void **extra,
+						GucSource source)
 {
 	char	   *rawstring = pstrdup(*newval);
 	List	   *names;
@@ -876,7 +883,7 @@ static LauncherSlotInfo *launcher_info = NULL;
 static void launcher_publish_feed_coverage(bool feed_on);
 
 static void
-launcher_exit(int code pg_attribute_unused(), Datum arg pg_attribute_unused())
+launcher_exit(int code, Datum arg)
 {
 	/* an error may have left our locks held: this runs before their release */
 	LWLockReleaseAll();
@@ -914,7 +921,7 @@ launcher_publish_feed_coverage(bool feed_on)
 	{
 		DiskquotaDBSlot *slot = &DiskquotaShared->dbs[i];
 		bool		watched = feed_on && slot->state != DQ_DB_UNUSED &&
-			OidIsValid(slot->dbid) && diskquota_feed_watches(slot->dbid);
+		OidIsValid(slot->dbid) && diskquota_feed_watches(slot->dbid);
 
 		if (slot->feed_watched != watched && OidIsValid(slot->dbid))
 			changed[nchanged++] = slot->dbid;
@@ -1138,10 +1145,9 @@ launcher_reconcile(bool *ok)
 	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
 
 	/*
-	 * Free the slots of databases that are no longer listed, or were
-	 * dropped.  A slot whose worker still runs is only marked STOPPING, and
-	 * freed once the worker has exited: until then the worker writes into
-	 * it.
+	 * Free the slots of databases that are no longer listed, or were dropped.
+	 * A slot whose worker still runs is only marked STOPPING, and freed once
+	 * the worker has exited: until then the worker writes into it.
 	 */
 	for (i = 0; i < DiskquotaShared->ndbs; i++)
 	{
@@ -1226,8 +1232,8 @@ launcher_reconcile(bool *ok)
 			{
 				/*
 				 * Every slot is in use only because workers of databases
-				 * removed from the list are still exiting; their exit
-				 * wakes us to try again.
+				 * removed from the list are still exiting; their exit wakes
+				 * us to try again.
 				 */
 				continue;
 			}
@@ -1336,7 +1342,7 @@ launcher_stale_write(const DiskquotaSlotWrite *write, DiskquotaTarget *target)
  * if the database has quotas (it has published them)
  */
 static bool
-launcher_stale_overflow(uint64 epoch pg_attribute_unused(), DiskquotaTarget *target)
+launcher_stale_overflow(uint64 epoch, DiskquotaTarget *target)
 {
 	memset(target, 0, sizeof(*target));
 	target->type = DQ_DATABASE_QUOTA;
@@ -1432,7 +1438,7 @@ launcher_check_freshness(void)
 }
 
 void
-diskquota_launcher_main(Datum main_arg pg_attribute_unused())
+diskquota_launcher_main(Datum main_arg)
 {
 	int			i;
 
@@ -1623,6 +1629,7 @@ static DiskquotaDBSlot *MyDBSlot = NULL;
 
 /* The launcher or a command on the database asked this worker to stop */
 static volatile sig_atomic_t worker_stop_requested = false;
+
 /* Between the check for a stop and the sleep after the refresh */
 static volatile sig_atomic_t worker_busy = false;
 
@@ -1797,7 +1804,7 @@ worker_try_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
 }
 
 static void
-worker_exit(int code pg_attribute_unused(), Datum arg pg_attribute_unused())
+worker_exit(int code, Datum arg)
 {
 	bool		stopping;
 
@@ -1819,10 +1826,10 @@ worker_exit(int code pg_attribute_unused(), Datum arg pg_attribute_unused())
 	LWLockRelease(DiskquotaShared->lock);
 
 	/*
-	 * The database is no longer monitored: withdraw our quotas, which we
-	 * may have published after the launcher decided to stop us.  A worker
-	 * that exits while still monitoring (an error) leaves its quotas in
-	 * force until its successor's first refresh.
+	 * The database is no longer monitored: withdraw our quotas, which we may
+	 * have published after the launcher decided to stop us.  A worker that
+	 * exits while still monitoring (an error) leaves its quotas in force
+	 * until its successor's first refresh.
 	 */
 	if (stopping)
 		diskquota_clear_quota_map(MyDatabaseId);
@@ -2053,9 +2060,9 @@ database_needing_exclusive_access(Node *parsetree)
 				/*
 				 * Options other than these (encoding, locales, strategy...)
 				 * can make PostgreSQL refuse the command after more checks
-				 * than are worth copying here: someone who is not a
-				 * superuser gets no hold with them (the command then fails
-				 * while the worker is connected).
+				 * than are worth copying here: someone who is not a superuser
+				 * gets no hold with them (the command then fails while the
+				 * worker is connected).
 				 */
 				foreach(lc, stmt->options)
 				{
@@ -2175,7 +2182,7 @@ check_database_rename(Node *parsetree)
 
 /* Lift the hold when the command is over, however the backend leaves it */
 static void
-unhold_database_callback(int code pg_attribute_unused(), Datum arg)
+unhold_database_callback(int code, Datum arg)
 {
 	unhold_database(DatumGetObjectId(arg));
 }
@@ -2237,9 +2244,9 @@ dq_database_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	}
 
 	/*
-	 * The hold is lifted on every way out: the command's end, an error
-	 * (also a cancel while we wait for the worker), and the backend's exit
-	 * (FATAL, pg_terminate_backend), by the before_shmem_exit callback that
+	 * The hold is lifted on every way out: the command's end, an error (also
+	 * a cancel while we wait for the worker), and the backend's exit (FATAL,
+	 * pg_terminate_backend), by the before_shmem_exit callback that
 	 * PG_ENSURE_ERROR_CLEANUP registers for its duration.
 	 */
 	PG_ENSURE_ERROR_CLEANUP(unhold_database_callback, ObjectIdGetDatum(dbid));
@@ -2259,7 +2266,8 @@ diskquota_worker_main(Datum main_arg)
 	Oid			dbid = DatumGetObjectId(main_arg);
 	TimestampTz last_full_rescan = 0;
 	bool		first = true;
-	int			recent_degraded = 0;	/* DQ_DEGRADED_TRANSIENT bits met lately */
+	int			recent_degraded = 0;	/* DQ_DEGRADED_TRANSIENT bits met
+										 * lately */
 	bool		force_full = false; /* the last refresh was rolled back */
 	bool		blocked;
 	TimestampTz recent_degraded_at = 0;
@@ -2270,9 +2278,9 @@ diskquota_worker_main(Datum main_arg)
 	BackgroundWorkerUnblockSignals();
 
 	/*
-	 * A fixed configuration, whatever the database's owner set for it
-	 * (ALTER DATABASE ... SET), and a connection whatever its connection
-	 * settings (ALLOW_CONNECTIONS false): see ownobjects.c.
+	 * A fixed configuration, whatever the database's owner set for it (ALTER
+	 * DATABASE ... SET), and a connection whatever its connection settings
+	 * (ALLOW_CONNECTIONS false): see ownobjects.c.
 	 */
 	diskquota_fix_worker_settings();
 	BackgroundWorkerInitializeConnectionByOid(dbid, InvalidOid,
@@ -2373,11 +2381,11 @@ diskquota_worker_main(Datum main_arg)
 
 		/*
 		 * A refresh that waits for a lock longer than DQ_LOCK_TIMEOUT (or
-		 * cannot have the extension's lock) fails with lock_not_available:
-		 * it is rolled back, logged once per episode, shown by status(),
-		 * and retried at the next loop, as a full rescan (what it drained
-		 * from the active map is lost).  Any other error ends the worker,
-		 * which the launcher restarts.
+		 * cannot have the extension's lock) fails with lock_not_available: it
+		 * is rolled back, logged once per episode, shown by status(), and
+		 * retried at the next loop, as a full rescan (what it drained from
+		 * the active map is lost).  Any other error ends the worker, which
+		 * the launcher restarts.
 		 */
 		blocked = !worker_try_refresh(full, &degraded, &writing, &near_quota,
 									  &paused, cycle_context, &exists);

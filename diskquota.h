@@ -19,6 +19,13 @@
  *	ownobjects.c		finding the extension's own tables, guarding its
  *						schema, the fixed settings of diskquota's own SQL
  *
+ * How the parts work together: docs/design.md.
+ *
+ * Copyright (c) 2026, The diskquota Developers (LICENSE: PostgreSQL License)
+ *
+ * IDENTIFICATION
+ *		diskquota.h
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef DISKQUOTA_H
@@ -160,8 +167,8 @@ typedef struct DiskquotaSharedState
 	bool		reconcile_requested;	/* launcher: look at the slots now */
 	pg_atomic_uint32 slots_changed; /* advanced when a slot gets or loses a
 									 * database (read without the lock) */
-	pg_atomic_uint32 nstale;	/* slots with stale set (changed with the
-								 * lock held exclusive, read without it) */
+	pg_atomic_uint32 nstale;	/* slots with stale set (changed with the lock
+								 * held exclusive, read without it) */
 	uint64		feed_drain_requests;	/* asked of the launcher by workers */
 	uint64		feed_drains_done;	/* requests the launcher has served */
 	int			ndbs;			/* length of dbs[] (diskquota.max_databases) */
@@ -343,6 +350,7 @@ extern bool diskquota_slot_peek_cancel(uint64 generation,
 extern bool diskquota_slot_take_cancel(uint64 generation,
 									   DiskquotaTarget *target);
 extern void diskquota_slot_publish_new_files(Oid relid);
+
 /* what did not fit in the slots, for diskquota_slot_collect() */
 #define DQ_SLOT_FILES_OVERFLOW	0x01	/* files of an open transaction */
 #define DQ_SLOT_WRITES_OVERFLOW	0x02	/* relations a statement writes */

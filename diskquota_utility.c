@@ -19,6 +19,13 @@
  * This file owns no shared state: it reads DiskquotaShared (diskquota.c)
  * under its lock and the quota map through quotamodel.c.
  *
+ * How the parts work together: docs/design.md.
+ *
+ * Copyright (c) 2026, The diskquota Developers (LICENSE: PostgreSQL License)
+ *
+ * IDENTIFICATION
+ *		diskquota_utility.c
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -531,8 +538,8 @@ diskquota_wait_for_worker_new_epoch(PG_FUNCTION_ARGS)
 		LWLockRelease(DiskquotaShared->lock);
 
 		/*
-		 * A listed database that the launcher has not seen yet (created
-		 * just now) gets its slot at the launcher's next round.
+		 * A listed database that the launcher has not seen yet (created just
+		 * now) gets its slot at the launcher's next round.
 		 */
 		if (slot != NULL || GetCurrentTimestamp() >= give_up ||
 			!diskquota_database_is_monitored(get_database_name(MyDatabaseId)) ||
@@ -562,8 +569,8 @@ diskquota_wait_for_worker_new_epoch(PG_FUNCTION_ARGS)
 	}
 
 	/*
-	 * A worker whose refreshes fail (a lock) is not waited for longer than
-	 * it takes the database to turn stale (DQ_STALE_MS).
+	 * A worker whose refreshes fail (a lock) is not waited for longer than it
+	 * takes the database to turn stale (DQ_STALE_MS).
 	 */
 	give_up_refresh = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), DQ_STALE_MS);
 	ConditionVariablePrepareToSleep(&slot->epoch_cv);

@@ -89,6 +89,13 @@
  * moves a transaction committed stay counted until the worker has seen
  * them (moved_bytes).
  *
+ * How the parts work together: docs/design.md.
+ *
+ * Copyright (c) 2026, The diskquota Developers (LICENSE: PostgreSQL License)
+ *
+ * IDENTIFICATION
+ *		enforcement.c
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -1384,8 +1391,8 @@ dq_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	/*
 	 * The ON DELETE SET NULL statement of a referential action runs in the
 	 * name of the statement that caused it, which is itself checked: see
-	 * "Referential actions".  Every other statement under the flag is
-	 * checked as any other.
+	 * "Referential actions".  Every other statement under the flag is checked
+	 * as any other.
 	 */
 	if (unlikely(flagged) && ri_exempt(queryDesc, direct))
 	{
@@ -1485,9 +1492,9 @@ dq_ExecutorEnd(QueryDesc *queryDesc)
 /* An aborted subtransaction forgets the exempt statement started in it */
 static void
 enforcement_subxact_callback(SubXactEvent event,
-							 SubTransactionId mySubid pg_attribute_unused(),
-							 SubTransactionId parentSubid pg_attribute_unused(),
-							 void *arg pg_attribute_unused())
+							 SubTransactionId mySubid,
+							 SubTransactionId parentSubid,
+							 void *arg)
 {
 	if (event == SUBXACT_EVENT_ABORT_SUB && ri_exempt_query != NULL &&
 		ri_exempt_level >= GetCurrentTransactionNestLevel())
@@ -1501,14 +1508,19 @@ enforcement_subxact_callback(SubXactEvent event,
 
 /* Nesting of writing executions; the outermost one is "the statement". */
 static int	write_depth = 0;
+
 /* Generation of the outermost one, as published in the slot */
 static uint64 write_generation = 0;
+
 /* The outermost writing execution runs: the timeout handler polls */
 static volatile sig_atomic_t write_running = false;
+
 /* Timeouts that fired while it ran */
 static volatile sig_atomic_t write_ticks = 0;
+
 /* It writes temporary relations, whose growth only the worker sees */
 static volatile sig_atomic_t write_wakes_often = false;
+
 /* Set by the timeout handler when it interrupted the statement */
 static volatile sig_atomic_t cancel_sent = false;
 static TimeoutId cancel_check_timeout = MAX_TIMEOUTS;
@@ -1565,18 +1577,18 @@ cancel_check_handler(void)
 	 * From the second firing on, the statement has run for at least a whole
 	 * interval: only then is it stopped (a statement shorter than that is
 	 * never stopped, whatever its phase against the timer), and the worker is
-	 * woken, in case nothing else wakes it: once, or at every firing if
-	 * the statement writes temporary relations, whose files the file-change
-	 * feed cannot map (the worker then also refreshes every interval on its
-	 * own, but only from its first refresh that sees the statement).
+	 * woken, in case nothing else wakes it: once, or at every firing if the
+	 * statement writes temporary relations, whose files the file-change feed
+	 * cannot map (the worker then also refreshes every interval on its own,
+	 * but only from its first refresh that sees the statement).
 	 */
 	if (++write_ticks == 2 || (write_ticks > 2 && write_wakes_often))
 		diskquota_wake_worker_from_handler();
 
 	/*
 	 * The interrupt is sent again at every firing while the request stands:
-	 * an exception block of a function the statement runs may have caught
-	 * the one sent before (WHEN query_canceled).  Never take over a cancel
+	 * an exception block of a function the statement runs may have caught the
+	 * one sent before (WHEN query_canceled).  Never take over a cancel
 	 * already pending (a user's, a timeout's, or ours not processed yet).
 	 */
 	if (write_ticks >= 2 && !QueryCancelPending &&
@@ -1692,8 +1704,8 @@ end_write_error(MemoryContext oldcontext, uint64 generation)
 		PG_RE_THROW();
 
 	/*
-	 * Only the outermost execution decides, so that the quota error cannot
-	 * be swallowed by an exception block of a trigger or function that the
+	 * Only the outermost execution decides, so that the quota error cannot be
+	 * swallowed by an exception block of a trigger or function that the
 	 * statement runs: below it, our cancel passes through as a cancel.  The
 	 * request is withdrawn whatever the error: the statement fails anyway.
 	 */
@@ -1962,7 +1974,7 @@ static void end_moves(bool committed);
 static List *moved_bytes;
 
 static void
-enforcement_xact_callback(XactEvent event, void *arg pg_attribute_unused())
+enforcement_xact_callback(XactEvent event, void *arg)
 {
 	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PREPARE)
 	{
@@ -2380,7 +2392,11 @@ utility_target(Node *parsetree, Oid *nspoid, Oid *owner, Oid *spcoid, bool *move
 				relid = lookup_altered(stmt);
 				if (target == stmt->relation)
 					return relid;
-				/* ATTACH PARTITION: the table attached, as ATExecAttachPartition() */
+
+				/*
+				 * ATTACH PARTITION: the table attached, as
+				 * ATExecAttachPartition()
+				 */
 				return lookup_locked(target, AccessExclusiveLock, false,
 									 RangeVarCallbackOwnsRelation);
 			}
@@ -2444,7 +2460,7 @@ static struct
 {
 	bool		active;
 	DiskquotaSlotWrite published;
-} new_relation;
+}			new_relation;
 
 void
 diskquota_enforcement_relation_created(Oid relid)
@@ -3042,7 +3058,11 @@ catalog_write_allowed(Node *parsetree)
 			/* of a shared object: only shared catalogs */
 			return shared_object_type(((RenameStmt *) parsetree)->renameType);
 		case T_CommentStmt:
-			/* IS NULL and IS '' delete the comment; pg_shdescription is shared */
+
+			/*
+			 * IS NULL and IS '' delete the comment; pg_shdescription is
+			 * shared
+			 */
 			return ((CommentStmt *) parsetree)->comment == NULL ||
 				((CommentStmt *) parsetree)->comment[0] == '\0' ||
 				shared_object_type(((CommentStmt *) parsetree)->objtype);
@@ -3139,8 +3159,10 @@ typedef struct MaintainedRelation
 static HTAB *maintained = NULL;
 static bool maintenance_own_xacts = false;
 static bool maintenance_callback_registered = false;
+
 /* growth granted so far in the statement, taken from every headroom */
 static int64 maintenance_grown = 0;
+
 /* relations whose relation cache entry was invalidated in this transaction */
 static Oid	touched[DQ_MAX_TOUCHED];
 static int	ntouched = 0;
@@ -3159,7 +3181,7 @@ forget_maintained(void)
 
 /* Relation cache invalidation: note which relations a transaction changes */
 static void
-maintenance_relcache_callback(Datum arg pg_attribute_unused(), Oid relid)
+maintenance_relcache_callback(Datum arg, Oid relid)
 {
 	int			i;
 
@@ -3595,7 +3617,7 @@ check_touched(void)
  * it go.
  */
 static void
-maintenance_xact_callback(XactEvent event, void *arg pg_attribute_unused())
+maintenance_xact_callback(XactEvent event, void *arg)
 {
 	switch (event)
 	{
@@ -3771,7 +3793,10 @@ check_utility_extra(Node *parsetree, Relation rel, Oid spcoid,
 
 				foreach(lc, stmt->cmds)
 				{
-					/* the table attached: checked, with its partitions, as it is */
+					/*
+					 * the table attached: checked, with its partitions, as it
+					 * is
+					 */
 					if (lfirst_node(AlterTableCmd, lc)->subtype == AT_AttachPartition)
 						return n;
 				}
@@ -3920,8 +3945,8 @@ check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 		{
 			/*
 			 * CREATE TABLE AS and friends: the relation does not exist yet.
-			 * Checked with the targets its names give now, and again when
-			 * it is created.
+			 * Checked with the targets its names give now, and again when it
+			 * is created.
 			 */
 			if (diskquota_any_rejected())
 				check_targets(nspoid, owner, spcoid);

@@ -36,6 +36,13 @@
  *
  * This file owns no shared state; all of it is the launcher's memory.
  *
+ * How the parts work together: docs/design.md.
+ *
+ * Copyright (c) 2026, The diskquota Developers (LICENSE: PostgreSQL License)
+ *
+ * IDENTIFICATION
+ *		filefeed.c
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -333,7 +340,7 @@ feed_overflow(void)
 bool
 diskquota_feed_drain(void)
 {
-	char		buf[64 * 1024] pg_attribute_aligned(__alignof__(struct inotify_event));
+	char		buf[64 * 1024] pg_attribute_aligned (__alignof__(struct inotify_event));
 	DiskquotaFileRef files[256];
 	Oid			file_dbs[256];
 	int			nfiles = 0;
@@ -386,10 +393,11 @@ diskquota_feed_drain(void)
 					feed_resync = true;
 				continue;
 			}
+
 			/*
 			 * Other files (PG_VERSION, pg_internal.init...) are not
-			 * relations; those of temporary relations cannot be mapped to
-			 * a relation (the backends report what they write there).
+			 * relations; those of temporary relations cannot be mapped to a
+			 * relation (the backends report what they write there).
 			 */
 			if (!diskquota_parse_relation_file_name(ev->name, &relfilenode,
 													&backend, &fork) ||

@@ -28,6 +28,13 @@
  *
  * This file owns no shared state.
  *
+ * How the parts work together: docs/design.md.
+ *
+ * Copyright (c) 2026, The diskquota Developers (LICENSE: PostgreSQL License)
+ *
+ * IDENTIFICATION
+ *		ownobjects.c
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -200,7 +207,7 @@ diskquota_own_table(Oid extoid, const char *relname)
 }
 
 /* The qualified name of a relation, quoted, for a SQL statement */
-char *
+char	   *
 diskquota_qualified_name(Oid relid)
 {
 	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),

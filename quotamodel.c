@@ -55,6 +55,13 @@
  * overflows (backendslot.c): a rejection published after that read has a
  * larger rejected_at.
  *
+ * How the parts work together: docs/design.md.
+ *
+ * Copyright (c) 2026, The diskquota Developers (LICENSE: PostgreSQL License)
+ *
+ * IDENTIFICATION
+ *		quotamodel.c
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -251,10 +258,10 @@ diskquota_rejected_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
 	if (staleness == DQ_STALE_UNKNOWN)
 	{
 		/*
-		 * Nothing known of the quotas: every load, if the extension is
-		 * there (a listed database without it has nothing to enforce).
-		 * Only a backend of the database can tell: the launcher does not
-		 * stop statements for that.
+		 * Nothing known of the quotas: every load, if the extension is there
+		 * (a listed database without it has nothing to enforce). Only a
+		 * backend of the database can tell: the launcher does not stop
+		 * statements for that.
 		 */
 		if (dbid != MyDatabaseId || !IsTransactionState() ||
 			!OidIsValid(get_extension_oid(DISKQUOTA_EXTENSION_NAME, true)))
@@ -327,7 +334,7 @@ newly_rejected(uint64 epoch, DiskquotaTarget *target)
 }
 
 /* A palloc'd copy of the published entries of a database. */
-List *
+List	   *
 diskquota_copy_quota_map(Oid dbid)
 {
 	HASH_SEQ_STATUS status;
@@ -454,7 +461,8 @@ static HTAB *Tables = NULL;
 static HTAB *Children = NULL;
 static HTAB *FileMap = NULL;
 static HTAB *Targets = NULL;
-static int	published_degraded = 0;	/* what we already logged about */
+static int	published_degraded = 0; /* what we already logged about */
+
 /*
  * Bytes of the database's files that no table is charged: files of no
  * relation (PG_VERSION, pg_filenode.map, pg_internal.init) and sequences,
@@ -1078,8 +1086,8 @@ refresh_file(Relation pg_index, const DiskquotaFileRef *file)
 		(child && child->sized != table->sized))
 	{
 		/*
-		 * The relation has other files now, or the child is no longer part
-		 * of its table (a dropped index): these files are on their way out.
+		 * The relation has other files now, or the child is no longer part of
+		 * its table (a dropped index): these files are on their way out.
 		 */
 		hash_search(FileMap, &key, HASH_REMOVE, NULL);
 		return;
@@ -1333,9 +1341,9 @@ full_rescan(void)
 	uint64		sized = ++sizing_count;
 
 	/*
-	 * The files first: a relation created after the listing was reported
-	 * at its commit, a file grown after it by the feed or the hooks, and
-	 * the next refresh re-sizes them.
+	 * The files first: a relation created after the listing was reported at
+	 * its commit, a file grown after it by the feed or the hooks, and the
+	 * next refresh re-sizes them.
 	 */
 	files = scan_database_files();
 	{
@@ -1607,14 +1615,15 @@ load_quota_config(List **quotas, bool *paused)
 	extoid = get_extension_oid(DISKQUOTA_EXTENSION_NAME, true);
 	if (!OidIsValid(extoid))
 		return false;
+
 	/*
-	 * Never wait for the extension's lock: anyone may hold it exclusively
-	 * for as long as they like (ALTER FUNCTION pg_temp.f() DEPENDS ON
-	 * EXTENSION diskquota, in a prepared transaction, survives restarts).
-	 * A refresh that cannot have it fails as on a lock timeout, and is
-	 * retried at the next loop (diskquota.c); the database is stale, failing
-	 * closed, if that lasts.  A DROP EXTENSION holds it too until it
-	 * commits: then the next loop finds the extension gone.
+	 * Never wait for the extension's lock: anyone may hold it exclusively for
+	 * as long as they like (ALTER FUNCTION pg_temp.f() DEPENDS ON EXTENSION
+	 * diskquota, in a prepared transaction, survives restarts). A refresh
+	 * that cannot have it fails as on a lock timeout, and is retried at the
+	 * next loop (diskquota.c); the database is stale, failing closed, if that
+	 * lasts.  A DROP EXTENSION holds it too until it commits: then the next
+	 * loop finds the extension gone.
 	 */
 	if (!ConditionalLockDatabaseObject(ExtensionRelationId, extoid, 0, AccessShareLock))
 		ereport(ERROR,
@@ -1883,7 +1892,11 @@ publish_quotas(List *quotas, HTAB *extra, bool *near_quota)
 		target = hash_search(extra, &quota->target, HASH_FIND, NULL);
 		if (target)
 			quota->used_bytes += target->used;
-		/* the database: also what belongs to no relation, as pg_database_size() */
+
+		/*
+		 * the database: also what belongs to no relation, as
+		 * pg_database_size()
+		 */
 		if (quota->target.type == DQ_DATABASE_QUOTA)
 			quota->used_bytes += other_files_bytes;
 		quota->rejected = quota->used_bytes >= quota->quota_bytes;
@@ -2236,9 +2249,9 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
 	volatile bool *paused_flag;
 
 	/*
-	 * Drain first: what changes from now on is picked up by the next
-	 * refresh, whatever this one sees.  The launcher first records every
-	 * file change the feed has queued until now.
+	 * Drain first: what changes from now on is picked up by the next refresh,
+	 * whatever this one sees.  The launcher first records every file change
+	 * the feed has queued until now.
 	 */
 	drained = diskquota_wait_feed_drained();
 	active = diskquota_drain_active_relations(MyDatabaseId, &changed_files);
@@ -2247,12 +2260,12 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
 
 	/*
 	 * What running statements write, and uncommitted relations.  Where the
-	 * file-change feed watches the database, the launcher wakes us while
-	 * the files of running statements grow, and reports those files: only
+	 * file-change feed watches the database, the launcher wakes us while the
+	 * files of running statements grow, and reports those files: only
 	 * temporary relations, whose files cannot be mapped to a relation
-	 * (RelidByRelfilenode skips them), are re-sized at every refresh.
-	 * Without the feed, or if the launcher did not drain it, all of them
-	 * are, and we refresh often on our own.
+	 * (RelidByRelfilenode skips them), are re-sized at every refresh. Without
+	 * the feed, or if the launcher did not drain it, all of them are, and we
+	 * refresh often on our own.
 	 */
 	feed = drained && diskquota_feed_watches_my_database();
 	writers = diskquota_slot_collect(MyDatabaseId, feed, &written, &files,
@@ -2268,9 +2281,9 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
 
 	/*
 	 * A statement writes more relations than its slot holds: those left out
-	 * are seen growing only by a full rescan, unless the feed reports them.
-	 * A transaction created more relations than its slot holds, or a
-	 * prepared one created some: their files are found in the catalog.
+	 * are seen growing only by a full rescan, unless the feed reports them. A
+	 * transaction created more relations than its slot holds, or a prepared
+	 * one created some: their files are found in the catalog.
 	 */
 	if ((slot_overflow & DQ_SLOT_WRITES_OVERFLOW) &&
 		(!feed || (slot_overflow & DQ_SLOT_TEMP_OVERFLOW)))
@@ -2303,10 +2316,11 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
 		}
 		table_close(pg_index, AccessShareLock);
 	}
+
 	/*
-	 * A full rescan (at start: prepared transactions survive a restart,
-	 * their records in the slots do not) looks too, and so does every
-	 * refresh while a transaction found so is still in progress.
+	 * A full rescan (at start: prepared transactions survive a restart, their
+	 * records in the slots do not) looks too, and so does every refresh while
+	 * a transaction found so is still in progress.
 	 */
 	if (dirty || full || dirty_pending != NIL)
 		dirty_catalog_files(&files);
