@@ -4,7 +4,9 @@
  *		The shared active-relation map: which relations of which database
  *		may have changed size or attribution since its worker last looked.
  *
- * Backends feed the map from hooks:
+ * Backends feed the map from steps of these hooks, which diskquota.c
+ * installs and calls (the order of the steps of all modules: section
+ * "Hooks" there):
  *	- ExecutorEnd: the result relations of a writing statement (and the
  *	  partitions rows were routed to) grew, visible to the worker at once.
  *	  Only where the launcher's file-change feed does not watch the
@@ -116,17 +118,6 @@ typedef struct PushedEntry
 	uint64		generation;
 } PushedEntry;
 
-static object_access_hook_type prev_object_access_hook = NULL;
-static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
-static ProcessUtility_hook_type prev_ProcessUtility = NULL;
-
-static void dq_object_access(ObjectAccessType access, Oid classId,
-							 Oid objectId, int subId, void *arg);
-static void dq_ExecutorEnd(QueryDesc *queryDesc);
-static void dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
-							  bool readOnlyTree, ProcessUtilityContext context,
-							  ParamListInfo params, QueryEnvironment *queryEnv,
-							  DestReceiver *dest, QueryCompletion *qc);
 static void dq_xact_callback(XactEvent event, void *arg);
 static void dq_resource_release(ResourceReleasePhase phase, bool isCommit,
 								bool isTopLevel, void *arg);
@@ -165,15 +156,10 @@ diskquota_active_shmem_init(void)
 							  HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
 }
 
+/* Called once from _PG_init; the hooks are installed there too. */
 void
-diskquota_active_install_hooks(void)
+diskquota_active_register_xact_callbacks(void)
 {
-	prev_object_access_hook = object_access_hook;
-	object_access_hook = dq_object_access;
-	prev_ExecutorEnd = ExecutorEnd_hook;
-	ExecutorEnd_hook = dq_ExecutorEnd;
-	prev_ProcessUtility = ProcessUtility_hook;
-	ProcessUtility_hook = dq_ProcessUtility;
 	RegisterXactCallback(dq_xact_callback, NULL);
 }
 
@@ -535,17 +521,15 @@ diskquota_forget_database(Oid dbid)
 }
 
 /* ----------------------------------------------------------------
- * Hooks
+ * Hook steps, called by the hooks in diskquota.c
  * ----------------------------------------------------------------
  */
 
-static void
-dq_object_access(ObjectAccessType access, Oid classId, Oid objectId,
-				 int subId, void *arg)
+/* The object_access_hook step, after another extension's hook */
+void
+diskquota_active_object_access(ObjectAccessType access, Oid classId, Oid objectId,
+							   int subId, void *arg)
 {
-	if (prev_object_access_hook)
-		prev_object_access_hook(access, classId, objectId, subId, arg);
-
 	if (classId != RelationRelationId || ActiveHeader == NULL)
 		return;
 	switch (access)
@@ -601,10 +585,11 @@ mark_result_relation(ResultRelInfo *rri, bool watched)
 /*
  * After a writing statement, the relations it wrote have grown.  Where the
  * file-change feed watches the database, it has seen the files grow, and
- * only what it cannot see is pushed.
+ * only what it cannot see is pushed.  The ExecutorEnd step, before the
+ * standard ExecutorEnd.
  */
-static void
-dq_ExecutorEnd(QueryDesc *queryDesc)
+void
+diskquota_active_ExecutorEnd(QueryDesc *queryDesc)
 {
 	EState	   *estate = queryDesc->estate;
 
@@ -619,11 +604,6 @@ dq_ExecutorEnd(QueryDesc *queryDesc)
 		foreach(lc, estate->es_tuple_routing_result_relations)
 			mark_result_relation((ResultRelInfo *) lfirst(lc), watched);
 	}
-
-	if (prev_ExecutorEnd)
-		prev_ExecutorEnd(queryDesc);
-	else
-		standard_ExecutorEnd(queryDesc);
 }
 
 static bool
@@ -650,11 +630,13 @@ is_diskquota_extension_stmt(Node *parsetree, bool *is_create)
 	return false;
 }
 
-static void
-dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
-				  bool readOnlyTree, ProcessUtilityContext context,
-				  ParamListInfo params, QueryEnvironment *queryEnv,
-				  DestReceiver *dest, QueryCompletion *qc)
+/* The ProcessUtility step: next runs the rest of the chain */
+void
+diskquota_active_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+								bool readOnlyTree, ProcessUtilityContext context,
+								ParamListInfo params, QueryEnvironment *queryEnv,
+								DestReceiver *dest, QueryCompletion *qc,
+								ProcessUtility_hook_type next)
 {
 	Node	   *parsetree = pstmt->utilityStmt;
 	bool		is_create = false;
@@ -683,8 +665,7 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 									 NoLock, true);
 	}
 
-	diskquota_next_ProcessUtility(prev_ProcessUtility, pstmt, queryString,
-								  readOnlyTree, context, params, queryEnv, dest, qc);
+	next(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
 
 	if (ActiveHeader == NULL)
 		return;

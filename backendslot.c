@@ -210,8 +210,9 @@ diskquota_slot_shmem_init(void)
 static bool files_published = false;
 static bool callback_registered = false;
 
+/* Called once from _PG_init */
 void
-diskquota_slot_install_hooks(void)
+diskquota_slot_register_xact_callbacks(void)
 {
 	/* slot_resource_release is registered when the first file is published */
 	RegisterXactCallback(slot_xact_callback, NULL);

@@ -39,6 +39,9 @@
 #include "storage/condition_variable.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
+#include "catalog/objectaccess.h"
+#include "executor/executor.h"
+#include "optimizer/planner.h"
 #include "tcop/utility.h"
 #include "utils/relcache.h"
 
@@ -224,11 +227,11 @@ diskquota_any_stale(void)
 #define DQ_STALE_UNKNOWN	2
 
 /* diskquota.c */
-extern void diskquota_next_ProcessUtility(ProcessUtility_hook_type prev,
-										  PlannedStmt *pstmt, const char *queryString,
+extern void diskquota_hold_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 										  bool readOnlyTree, ProcessUtilityContext context,
 										  ParamListInfo params, QueryEnvironment *queryEnv,
-										  DestReceiver *dest, QueryCompletion *qc);
+										  DestReceiver *dest, QueryCompletion *qc,
+										  ProcessUtility_hook_type next);
 extern void diskquota_require_shmem(void);
 extern DiskquotaDBSlot *diskquota_find_db_slot(Oid dbid);
 extern void diskquota_wake_worker(Oid dbid);
@@ -254,7 +257,15 @@ PGDLLEXPORT void diskquota_worker_main(Datum main_arg);
 /* activetable.c: the shared active-relation map */
 extern Size diskquota_active_shmem_size(void);
 extern void diskquota_active_shmem_init(void);
-extern void diskquota_active_install_hooks(void);
+extern void diskquota_active_register_xact_callbacks(void);
+extern void diskquota_active_object_access(ObjectAccessType access, Oid classId,
+										   Oid objectId, int subId, void *arg);
+extern void diskquota_active_ExecutorEnd(QueryDesc *queryDesc);
+extern void diskquota_active_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+											bool readOnlyTree, ProcessUtilityContext context,
+											ParamListInfo params, QueryEnvironment *queryEnv,
+											DestReceiver *dest, QueryCompletion *qc,
+											ProcessUtility_hook_type next);
 extern void diskquota_mark_relation_active(Oid relid);
 extern void diskquota_mark_relation_active_at_end(Oid relid, bool catalog_change);
 extern void diskquota_wake_worker_at_commit(void);
@@ -338,7 +349,7 @@ typedef struct DiskquotaSlotFile
 
 extern Size diskquota_slot_shmem_size(void);
 extern void diskquota_slot_shmem_init(void);
-extern void diskquota_slot_install_hooks(void);
+extern void diskquota_slot_register_xact_callbacks(void);
 extern uint64 diskquota_slot_begin_write(bool outermost,
 										 const DiskquotaSlotWrite *writes, int n,
 										 int overflow);
@@ -381,7 +392,27 @@ extern bool diskquota_stale_write(Oid dbid, const DiskquotaSlotWrite *write,
 								  DiskquotaTarget *target);
 
 /* enforcement.c */
-extern void diskquota_enforcement_install_hooks(void);
+extern void diskquota_enforcement_register_xact_callbacks(void);
+extern void diskquota_enforcement_ExecutorStart(QueryDesc *queryDesc, int eflags,
+												ExecutorStart_hook_type next);
+extern void diskquota_enforcement_ExecutorRun(QueryDesc *queryDesc,
+											  ScanDirection direction, uint64 count,
+											  bool execute_once, ExecutorRun_hook_type next);
+extern void diskquota_enforcement_ExecutorFinish(QueryDesc *queryDesc,
+												 ExecutorFinish_hook_type next);
+extern void diskquota_enforcement_ExecutorEnd(QueryDesc *queryDesc,
+											  ExecutorEnd_hook_type next);
+extern PlannedStmt *diskquota_enforcement_planner(Query *parse, const char *query_string,
+												  int cursorOptions, ParamListInfo boundParams,
+												  planner_hook_type next);
+extern bool diskquota_enforcement_needs_fmgr(Oid fn_oid);
+extern void diskquota_enforcement_fmgr(FmgrHookEventType event, FmgrInfo *flinfo,
+									   Datum *arg);
+extern void diskquota_enforcement_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+												 bool readOnlyTree, ProcessUtilityContext context,
+												 ParamListInfo params, QueryEnvironment *queryEnv,
+												 DestReceiver *dest, QueryCompletion *qc,
+												 ProcessUtility_hook_type next);
 extern void diskquota_enforcement_exempt_process(void);
 extern int	diskquota_execute_internal(const char *sql, int nargs, Oid *argtypes,
 									   Datum *values);

@@ -4,7 +4,9 @@
  *		Refuse loads into schemas and roles that are at or over their quota,
  *		before a statement runs and while it runs.
  *
- * Before a statement runs, the hooks here look up the targets of every
+ * The hooks' steps are here; diskquota.c installs the hooks and calls them
+ * (the order of the steps of all modules: section "Hooks" there).
+ * Before a statement runs, the steps here look up the targets of every
  * relation it may write into (its schema and owner, both in the tablespace
  * of its files and of its indexes, and the database) in the quota map
  * published by the worker (quotamodel.c) and raise SQLSTATE 53100
@@ -143,15 +145,6 @@
 
 #include "diskquota.h"
 
-static ExecutorStart_hook_type prev_ExecutorStart = NULL;
-static ExecutorRun_hook_type prev_ExecutorRun = NULL;
-static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
-static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
-static planner_hook_type prev_planner = NULL;
-static ProcessUtility_hook_type prev_ProcessUtility = NULL;
-static needs_fmgr_hook_type prev_needs_fmgr_hook = NULL;
-static fmgr_hook_type prev_fmgr_hook = NULL;
-
 /*
  * What the last ExecutorStart found that its query writes, so that
  * ExecutorRun and ExecutorFinish of the same query need not look again.
@@ -203,13 +196,6 @@ own_extension_script(void)
 	(DiskquotaShared != NULL && !exempt_process && internal_sql_depth == 0 && \
 	 !(creating_extension && own_extension_script()))
 
-static void dq_ExecutorStart(QueryDesc *queryDesc, int eflags);
-static void dq_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
-						   uint64 count, bool execute_once);
-static void dq_ExecutorFinish(QueryDesc *queryDesc);
-static void dq_ExecutorEnd(QueryDesc *queryDesc);
-static PlannedStmt *dq_planner(Query *parse, const char *query_string,
-							   int cursorOptions, ParamListInfo boundParams);
 static void enforcement_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 										 SubTransactionId parentSubid, void *arg);
 static int	statement_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *writes,
@@ -217,13 +203,7 @@ static int	statement_writes(QueryDesc *queryDesc, DiskquotaSlotWrite *writes,
 static void enforcement_xact_callback(XactEvent event, void *arg);
 static bool option_set(List *options, const char *name);
 static void maintenance_xact_callback(XactEvent event, void *arg);
-static bool dq_needs_fmgr_hook(Oid fn_oid);
 static void refuse_after_stop_request(void);
-static void dq_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *arg);
-static void dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
-							  bool readOnlyTree, ProcessUtilityContext context,
-							  ParamListInfo params, QueryEnvironment *queryEnv,
-							  DestReceiver *dest, QueryCompletion *qc);
 
 /* This process (the worker) writes only diskquota's own tables. */
 void
@@ -256,27 +236,12 @@ diskquota_execute_internal(const char *sql, int nargs, Oid *argtypes, Datum *val
 	return ret;
 }
 
+/* Called once from _PG_init; the hooks are installed there too. */
 void
-diskquota_enforcement_install_hooks(void)
+diskquota_enforcement_register_xact_callbacks(void)
 {
-	prev_ExecutorStart = ExecutorStart_hook;
-	ExecutorStart_hook = dq_ExecutorStart;
-	prev_ExecutorRun = ExecutorRun_hook;
-	ExecutorRun_hook = dq_ExecutorRun;
-	prev_ExecutorFinish = ExecutorFinish_hook;
-	ExecutorFinish_hook = dq_ExecutorFinish;
-	prev_ExecutorEnd = ExecutorEnd_hook;
-	ExecutorEnd_hook = dq_ExecutorEnd;
-	prev_planner = planner_hook;
-	planner_hook = dq_planner;
 	RegisterXactCallback(enforcement_xact_callback, NULL);
 	RegisterSubXactCallback(enforcement_subxact_callback, NULL);
-	prev_needs_fmgr_hook = needs_fmgr_hook;
-	needs_fmgr_hook = dq_needs_fmgr_hook;
-	prev_fmgr_hook = fmgr_hook;
-	fmgr_hook = dq_fmgr_hook;
-	prev_ProcessUtility = ProcessUtility_hook;
-	ProcessUtility_hook = dq_ProcessUtility;
 }
 
 /* ----------------------------------------------------------------
@@ -985,14 +950,13 @@ static QueryDesc *ri_exempt_query = NULL;	/* the exempt statement running */
 static PlannedStmt *ri_exempt_plan = NULL;
 static int	ri_exempt_level = 0;	/* its transaction nesting level */
 
-static bool
-dq_needs_fmgr_hook(Oid fn_oid)
+/* The needs_fmgr_hook step, after another extension's hook said no */
+bool
+diskquota_enforcement_needs_fmgr(Oid fn_oid)
 {
 	HeapTuple	tuple;
 	bool		user;
 
-	if (prev_needs_fmgr_hook && prev_needs_fmgr_hook(fn_oid))
-		return true;
 	if (DiskquotaShared == NULL || !InNoForceRLSOperation())
 		return false;
 	/* RI_FKey_* functions are built in: they never come here */
@@ -1004,17 +968,19 @@ dq_needs_fmgr_hook(Oid fn_oid)
 	return user;
 }
 
-static void
-dq_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *arg)
+/*
+ * The fmgr_hook step: called after another extension's hook on FHET_START
+ * (if that fails, there is no FHET_ABORT), before it on FHET_END and
+ * FHET_ABORT.
+ */
+void
+diskquota_enforcement_fmgr(FmgrHookEventType event, FmgrInfo *flinfo, Datum *arg)
 {
 	bool		counted;
 
 	switch (event)
 	{
 		case FHET_START:
-			/* first the other hook: if it fails, there is no FHET_ABORT */
-			if (prev_fmgr_hook)
-				prev_fmgr_hook(event, flinfo, arg);
 			counted = hooked_depth >= 64 || InNoForceRLSOperation();
 			if (hooked_depth < 64)
 			{
@@ -1037,8 +1003,6 @@ dq_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *arg)
 				if (counted && user_function_depth > 0)
 					user_function_depth--;
 			}
-			if (prev_fmgr_hook)
-				prev_fmgr_hook(event, flinfo, arg);
 			break;
 	}
 }
@@ -1319,28 +1283,18 @@ ri_exempt(QueryDesc *queryDesc, bool direct)
 		ri_update_sets_null((ModifyTable *) stmt->planTree, estate);
 }
 
-/* The next ExecutorStart in the chain */
-static void
-next_ExecutorStart(QueryDesc *queryDesc, int eflags)
-{
-	if (prev_ExecutorStart)
-		prev_ExecutorStart(queryDesc, eflags);
-	else
-		standard_ExecutorStart(queryDesc, eflags);
-}
-
 /*
  * The hooks' calls under the referential-action flag count in
  * ri_flagged_depth (see "Referential actions").  Out of line, so that the
  * common path, without the flag, sets up no exception handler.
  */
 static pg_noinline void
-flagged_ExecutorStart(QueryDesc *queryDesc, int eflags)
+flagged_ExecutorStart(QueryDesc *queryDesc, int eflags, ExecutorStart_hook_type next)
 {
 	ri_flagged_depth++;
 	PG_TRY();
 	{
-		next_ExecutorStart(queryDesc, eflags);
+		next(queryDesc, eflags);
 	}
 	PG_FINALLY();
 	{
@@ -1349,8 +1303,10 @@ flagged_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	PG_END_TRY();
 }
 
-static void
-dq_ExecutorStart(QueryDesc *queryDesc, int eflags)
+/* The ExecutorStart step: next runs the rest of the chain */
+void
+diskquota_enforcement_ExecutorStart(QueryDesc *queryDesc, int eflags,
+									ExecutorStart_hook_type next)
 {
 	PlannedStmt *stmt = queryDesc->plannedstmt;
 	bool		flagged = InNoForceRLSOperation();
@@ -1359,10 +1315,10 @@ dq_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	if (unlikely(flagged))
 	{
 		direct = ri_flagged_depth == 0 && user_function_depth == 0;
-		flagged_ExecutorStart(queryDesc, eflags);
+		flagged_ExecutorStart(queryDesc, eflags, next);
 	}
 	else
-		next_ExecutorStart(queryDesc, eflags);
+		next(queryDesc, eflags);
 
 	/* nothing has been written yet: the checks can still refuse it */
 	if (!diskquota_enforcing || stmt->resultRelations == NIL ||
@@ -1423,17 +1379,14 @@ ri_exempt_running(QueryDesc *queryDesc)
  */
 static pg_noinline PlannedStmt *
 flagged_planner(Query *parse, const char *query_string, int cursorOptions,
-				ParamListInfo boundParams)
+				ParamListInfo boundParams, planner_hook_type next)
 {
 	PlannedStmt *result;
 
 	ri_flagged_depth++;
 	PG_TRY();
 	{
-		if (prev_planner)
-			result = prev_planner(parse, query_string, cursorOptions, boundParams);
-		else
-			result = standard_planner(parse, query_string, cursorOptions, boundParams);
+		result = next(parse, query_string, cursorOptions, boundParams);
 	}
 	PG_FINALLY();
 	{
@@ -1443,33 +1396,25 @@ flagged_planner(Query *parse, const char *query_string, int cursorOptions,
 	return result;
 }
 
-static PlannedStmt *
-dq_planner(Query *parse, const char *query_string, int cursorOptions,
-		   ParamListInfo boundParams)
+/* The planner step: next runs the rest of the chain */
+PlannedStmt *
+diskquota_enforcement_planner(Query *parse, const char *query_string,
+							  int cursorOptions, ParamListInfo boundParams,
+							  planner_hook_type next)
 {
 	if (unlikely(InNoForceRLSOperation()))
-		return flagged_planner(parse, query_string, cursorOptions, boundParams);
-	if (prev_planner)
-		return prev_planner(parse, query_string, cursorOptions, boundParams);
-	return standard_planner(parse, query_string, cursorOptions, boundParams);
-}
-
-static void
-next_ExecutorEnd(QueryDesc *queryDesc)
-{
-	if (prev_ExecutorEnd)
-		prev_ExecutorEnd(queryDesc);
-	else
-		standard_ExecutorEnd(queryDesc);
+		return flagged_planner(parse, query_string, cursorOptions, boundParams,
+							   next);
+	return next(parse, query_string, cursorOptions, boundParams);
 }
 
 static pg_noinline void
-flagged_ExecutorEnd(QueryDesc *queryDesc)
+flagged_ExecutorEnd(QueryDesc *queryDesc, ExecutorEnd_hook_type next)
 {
 	ri_flagged_depth++;
 	PG_TRY();
 	{
-		next_ExecutorEnd(queryDesc);
+		next(queryDesc);
 	}
 	PG_FINALLY();
 	{
@@ -1478,15 +1423,16 @@ flagged_ExecutorEnd(QueryDesc *queryDesc)
 	PG_END_TRY();
 }
 
-static void
-dq_ExecutorEnd(QueryDesc *queryDesc)
+/* The ExecutorEnd step: next runs the rest of the chain */
+void
+diskquota_enforcement_ExecutorEnd(QueryDesc *queryDesc, ExecutorEnd_hook_type next)
 {
 	if (unlikely(ri_exempt_query != NULL) && ri_exempt_running(queryDesc))
 		ri_exempt_query = NULL;
 	if (unlikely(InNoForceRLSOperation()))
-		flagged_ExecutorEnd(queryDesc);
+		flagged_ExecutorEnd(queryDesc, next);
 	else
-		next_ExecutorEnd(queryDesc);
+		next(queryDesc);
 }
 
 /* An aborted subtransaction forgets the exempt statement started in it */
@@ -1769,17 +1715,6 @@ end_write_ok(uint64 generation)
 	}
 }
 
-/* The next ExecutorRun in the chain */
-static void
-next_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
-				 bool execute_once)
-{
-	if (prev_ExecutorRun)
-		prev_ExecutorRun(queryDesc, direction, count, execute_once);
-	else
-		standard_ExecutorRun(queryDesc, direction, count, execute_once);
-}
-
 /*
  * What the statement of queryDesc writes: as ExecutorStart found it, or
  * anew into buf (ExecutorStart of a nested query came in between, as with
@@ -1822,7 +1757,7 @@ started_without_writes(QueryDesc *queryDesc)
 /* ExecutorRun of a query that may write: published and polled */
 static pg_noinline void
 run_writing(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
-			bool execute_once)
+			bool execute_once, ExecutorRun_hook_type next)
 {
 	DiskquotaSlotWrite buf[DQ_MAX_QUERY_WRITES];
 	const DiskquotaSlotWrite *writes;
@@ -1835,7 +1770,7 @@ run_writing(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 
 	if (nwrites == 0)
 	{
-		next_ExecutorRun(queryDesc, direction, count, execute_once);
+		next(queryDesc, direction, count, execute_once);
 		return;
 	}
 
@@ -1843,7 +1778,7 @@ run_writing(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 	generation = write_generation;
 	PG_TRY();
 	{
-		next_ExecutorRun(queryDesc, direction, count, execute_once);
+		next(queryDesc, direction, count, execute_once);
 	}
 	PG_CATCH();
 	{
@@ -1856,15 +1791,15 @@ run_writing(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 /* ExecutorRun under the referential-action flag: see "Referential actions" */
 static pg_noinline void
 flagged_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
-					bool execute_once)
+					bool execute_once, ExecutorRun_hook_type next)
 {
 	ri_flagged_depth++;
 	PG_TRY();
 	{
 		if (started_without_writes(queryDesc))
-			next_ExecutorRun(queryDesc, direction, count, execute_once);
+			next(queryDesc, direction, count, execute_once);
 		else
-			run_writing(queryDesc, direction, count, execute_once);
+			run_writing(queryDesc, direction, count, execute_once, next);
 	}
 	PG_FINALLY();
 	{
@@ -1873,31 +1808,23 @@ flagged_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 	PG_END_TRY();
 }
 
-static void
-dq_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
-			   bool execute_once)
+/* The ExecutorRun step: next runs the rest of the chain */
+void
+diskquota_enforcement_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
+								  uint64 count, bool execute_once,
+								  ExecutorRun_hook_type next)
 {
 	if (unlikely(InNoForceRLSOperation()))
-		flagged_ExecutorRun(queryDesc, direction, count, execute_once);
+		flagged_ExecutorRun(queryDesc, direction, count, execute_once, next);
 	else if (started_without_writes(queryDesc))
-		next_ExecutorRun(queryDesc, direction, count, execute_once);
+		next(queryDesc, direction, count, execute_once);
 	else
-		run_writing(queryDesc, direction, count, execute_once);
-}
-
-/* The next ExecutorFinish in the chain */
-static void
-next_ExecutorFinish(QueryDesc *queryDesc)
-{
-	if (prev_ExecutorFinish)
-		prev_ExecutorFinish(queryDesc);
-	else
-		standard_ExecutorFinish(queryDesc);
+		run_writing(queryDesc, direction, count, execute_once, next);
 }
 
 /* ExecutorFinish of a query that may write then: published and polled */
 static pg_noinline void
-finish_writing(QueryDesc *queryDesc)
+finish_writing(QueryDesc *queryDesc, ExecutorFinish_hook_type next)
 {
 	DiskquotaSlotWrite buf[DQ_MAX_QUERY_WRITES];
 	const DiskquotaSlotWrite *writes;
@@ -1910,7 +1837,7 @@ finish_writing(QueryDesc *queryDesc)
 
 	if (nwrites == 0 || !finish_writes)
 	{
-		next_ExecutorFinish(queryDesc);
+		next(queryDesc);
 		return;
 	}
 
@@ -1918,7 +1845,7 @@ finish_writing(QueryDesc *queryDesc)
 	generation = write_generation;
 	PG_TRY();
 	{
-		next_ExecutorFinish(queryDesc);
+		next(queryDesc);
 	}
 	PG_CATCH();
 	{
@@ -1935,7 +1862,7 @@ finish_writing(QueryDesc *queryDesc)
  */
 /* ExecutorFinish under the referential-action flag: see "Referential actions" */
 static pg_noinline void
-flagged_ExecutorFinish(QueryDesc *queryDesc)
+flagged_ExecutorFinish(QueryDesc *queryDesc, ExecutorFinish_hook_type next)
 {
 	ri_flagged_depth++;
 	PG_TRY();
@@ -1943,9 +1870,9 @@ flagged_ExecutorFinish(QueryDesc *queryDesc)
 		if (started.queryDesc == queryDesc &&
 			started.plannedstmt == queryDesc->plannedstmt &&
 			!started.finish_writes)
-			next_ExecutorFinish(queryDesc);
+			next(queryDesc);
 		else
-			finish_writing(queryDesc);
+			finish_writing(queryDesc, next);
 	}
 	PG_FINALLY();
 	{
@@ -1954,16 +1881,17 @@ flagged_ExecutorFinish(QueryDesc *queryDesc)
 	PG_END_TRY();
 }
 
-static void
-dq_ExecutorFinish(QueryDesc *queryDesc)
+/* The ExecutorFinish step: next runs the rest of the chain */
+void
+diskquota_enforcement_ExecutorFinish(QueryDesc *queryDesc, ExecutorFinish_hook_type next)
 {
 	if (unlikely(InNoForceRLSOperation()))
-		flagged_ExecutorFinish(queryDesc);
+		flagged_ExecutorFinish(queryDesc, next);
 	else if (started.queryDesc == queryDesc &&
 			 started.plannedstmt == queryDesc->plannedstmt && !started.finish_writes)
-		next_ExecutorFinish(queryDesc);
+		next(queryDesc);
 	else
-		finish_writing(queryDesc);
+		finish_writing(queryDesc, next);
 }
 
 /*
@@ -3841,7 +3769,8 @@ run_writing_utility(const DiskquotaSlotWrite *write, int nwrites, int overflow, 
 					PlannedStmt *pstmt, const char *queryString,
 					bool readOnlyTree, ProcessUtilityContext context,
 					ParamListInfo params, QueryEnvironment *queryEnv,
-					DestReceiver *dest, QueryCompletion *qc)
+					DestReceiver *dest, QueryCompletion *qc,
+					ProcessUtility_hook_type next)
 {
 	uint64		generation;
 	MemoryContext oldcontext = CurrentMemoryContext;
@@ -3854,9 +3783,8 @@ run_writing_utility(const DiskquotaSlotWrite *write, int nwrites, int overflow, 
 	new_relation.published = *write;
 	PG_TRY();
 	{
-		diskquota_next_ProcessUtility(prev_ProcessUtility, pstmt, queryString,
-									  readOnlyTree, context, params, queryEnv,
-									  dest, qc);
+		next(pstmt, queryString, readOnlyTree, context, params, queryEnv,
+			 dest, qc);
 	}
 	PG_CATCH();
 	{
@@ -3873,7 +3801,8 @@ static void
 check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 					  bool readOnlyTree, ProcessUtilityContext context,
 					  ParamListInfo params, QueryEnvironment *queryEnv,
-					  DestReceiver *dest, QueryCompletion *qc)
+					  DestReceiver *dest, QueryCompletion *qc,
+					  ProcessUtility_hook_type next)
 {
 	Node	   *parsetree = pstmt->utilityStmt;
 	DiskquotaSlotWrite write[DQ_MAX_QUERY_WRITES];
@@ -3963,26 +3892,27 @@ check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 	{
 		run_writing_utility(write, 0, 0, false, maint_budget, &maint_target,
 							pstmt, queryString, readOnlyTree,
-							context, params, queryEnv, dest, qc);
+							context, params, queryEnv, dest, qc, next);
 		end_maintenance();
 	}
 	else if (nwrites == 0)
 	{
-		diskquota_next_ProcessUtility(prev_ProcessUtility, pstmt, queryString,
-									  readOnlyTree, context, params, queryEnv,
-									  dest, qc);
+		next(pstmt, queryString, readOnlyTree, context, params, queryEnv,
+			 dest, qc);
 		end_maintenance();
 	}
 	else
 		run_writing_utility(write, nwrites, overflow, creates, 0, NULL, pstmt, queryString,
-							readOnlyTree, context, params, queryEnv, dest, qc);
+							readOnlyTree, context, params, queryEnv, dest, qc, next);
 }
 
-static void
-dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
-				  bool readOnlyTree, ProcessUtilityContext context,
-				  ParamListInfo params, QueryEnvironment *queryEnv,
-				  DestReceiver *dest, QueryCompletion *qc)
+/* The ProcessUtility step: next runs the rest of the chain */
+void
+diskquota_enforcement_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+									 bool readOnlyTree, ProcessUtilityContext context,
+									 ParamListInfo params, QueryEnvironment *queryEnv,
+									 DestReceiver *dest, QueryCompletion *qc,
+									 ProcessUtility_hook_type next)
 {
 	if (DiskquotaShared != NULL && IsA(pstmt->utilityStmt, TransactionStmt) &&
 		((TransactionStmt *) pstmt->utilityStmt)->kind == TRANS_STMT_COMMIT_PREPARED)
@@ -3991,7 +3921,7 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		TransactionId xid = diskquota_prepared_xid(((TransactionStmt *) pstmt->utilityStmt)->gid);
 
 		check_and_run_utility(pstmt, queryString, readOnlyTree, context,
-							  params, queryEnv, dest, qc);
+							  params, queryEnv, dest, qc, next);
 		diskquota_prepared_committed(xid);
 		return;
 	}
@@ -4008,7 +3938,7 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		PG_TRY();
 		{
 			check_and_run_utility(pstmt, queryString, readOnlyTree, context,
-								  params, queryEnv, dest, qc);
+								  params, queryEnv, dest, qc, next);
 		}
 		PG_FINALLY();
 		{
@@ -4019,5 +3949,5 @@ dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		return;
 	}
 	check_and_run_utility(pstmt, queryString, readOnlyTree, context,
-						  params, queryEnv, dest, qc);
+						  params, queryEnv, dest, qc, next);
 }
