@@ -410,11 +410,13 @@ diskquota_slot_cancel_requested(uint64 generation)
 }
 
 /*
- * The target the worker gave for stopping the statement of this generation,
- * leaving the request in place.  False if there is none.
+ * The target the worker gave for stopping the statement of this generation;
+ * false if there is none.  With withdraw, the request is withdrawn, else
+ * left in place (for the statement's end).
  */
 bool
-diskquota_slot_peek_cancel(uint64 generation, DiskquotaTarget *target)
+diskquota_slot_cancel_target(uint64 generation, DiskquotaTarget *target,
+							 bool withdraw)
 {
 	bool		result = false;
 
@@ -424,28 +426,8 @@ diskquota_slot_peek_cancel(uint64 generation, DiskquotaTarget *target)
 	if (pg_atomic_read_u64(&MySlot->cancel_generation) == generation)
 	{
 		*target = MySlot->cancel_target;
-		result = true;
-	}
-	SpinLockRelease(&MySlot->mutex);
-	return result;
-}
-
-/*
- * The target the worker gave for stopping the statement of this generation,
- * and withdraw the request.  False if there is none.
- */
-bool
-diskquota_slot_take_cancel(uint64 generation, DiskquotaTarget *target)
-{
-	bool		result = false;
-
-	if (MySlot == NULL || generation == 0)
-		return false;
-	SpinLockAcquire(&MySlot->mutex);
-	if (pg_atomic_read_u64(&MySlot->cancel_generation) == generation)
-	{
-		*target = MySlot->cancel_target;
-		pg_atomic_write_u64(&MySlot->cancel_generation, 0);
+		if (withdraw)
+			pg_atomic_write_u64(&MySlot->cancel_generation, 0);
 		result = true;
 	}
 	SpinLockRelease(&MySlot->mutex);

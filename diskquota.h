@@ -356,10 +356,9 @@ extern uint64 diskquota_slot_begin_write(bool outermost,
 extern void diskquota_slot_end_write(void);
 extern int	diskquota_slot_copy_writes(DiskquotaSlotWrite *buf);
 extern bool diskquota_slot_cancel_requested(uint64 generation);
-extern bool diskquota_slot_peek_cancel(uint64 generation,
-									   DiskquotaTarget *target);
-extern bool diskquota_slot_take_cancel(uint64 generation,
-									   DiskquotaTarget *target);
+extern bool diskquota_slot_cancel_target(uint64 generation,
+										 DiskquotaTarget *target,
+										 bool withdraw);
 extern void diskquota_slot_publish_new_files(Oid relid);
 
 /* what did not fit in the slots, for diskquota_slot_collect() */

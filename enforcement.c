@@ -1485,7 +1485,7 @@ refuse_after_stop_request_nested(void)
 
 	if (write_ticks >= 2 &&
 		diskquota_slot_cancel_requested(write_generation) &&
-		diskquota_slot_peek_cancel(write_generation, &target))
+		diskquota_slot_cancel_target(write_generation, &target, false))
 		report_rejected(&target);
 }
 
@@ -1657,7 +1657,7 @@ end_write_error(MemoryContext oldcontext, uint64 generation)
 	 */
 	sent = cancel_sent;
 	cancel_sent = false;
-	if (!diskquota_slot_take_cancel(generation, &target))
+	if (!diskquota_slot_cancel_target(generation, &target, true))
 		PG_RE_THROW();
 	edata = CopyErrorData();
 	if (sent && edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
@@ -1698,7 +1698,7 @@ end_write_ok(uint64 generation)
 		return;
 	sent = cancel_sent;
 	cancel_sent = false;
-	if (diskquota_slot_take_cancel(generation, &target))
+	if (diskquota_slot_cancel_target(generation, &target, true))
 	{
 		if (sent)
 			QueryCancelPending = false;
