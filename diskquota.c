@@ -67,8 +67,9 @@
  * worker from the table it read, unless pause_changes moved meanwhile.
  * hold_until is set and cleared by backends (with the lock held
  * exclusively) around DROP DATABASE and the like.  A worker's SIGTERM
- * handler reads state and hold_until of its own slot without the lock
- * (worker_sigterm explains why that is safe).
+ * handler reads no shared state: it sets a flag and the latch, and the
+ * worker's loop reads state and hold_until of its slot under the lock to
+ * decide how to stop (worker_sigterm).
  * stale is set and cleared by the launcher (launcher_check_freshness) and
  * cleared by the worker when it publishes (published_at), with the lock
  * held exclusively; nstale counts the slots with stale set, is changed
@@ -1860,37 +1861,51 @@ diskquota_launcher_main(Datum main_arg)
 
 static DiskquotaDBSlot *MyDBSlot = NULL;
 
-/* The launcher or a command on the database asked this worker to stop */
-static volatile sig_atomic_t worker_stop_requested = false;
+/* A SIGTERM came: the loop decides how to stop (worker_sigterm) */
+static volatile sig_atomic_t worker_sigterm_pending = false;
 
 /* Between the check for a stop and the sleep after the refresh */
 static volatile sig_atomic_t worker_busy = false;
 
 /*
- * SIGTERM of a worker.  The launcher (database no longer listed) and DROP
- * DATABASE and the like mark the slot before they send it.  A worker that
- * gets it while it sleeps exits with a LOG line saying why, not with the
- * FATAL "terminating ... due to administrator command" of die().  Anything
- * else goes to die(), so that it stops at once: a SIGTERM from another
- * sender (shutdown, pg_terminate_backend), a second SIGTERM, and one that
- * comes during a refresh, which may wait for a lock or take long.  The
- * fields are read without the lock: they were written before the signal
- * was sent, and the slot is not reused while its worker lives.
+ * What die() does to stop a process at its next CHECK_FOR_INTERRUPTS()
+ * (the FATAL "terminating ... due to administrator command"), for a
+ * process that is not in single-user mode.  Safe in a signal handler.
+ */
+static void
+worker_die_pending(void)
+{
+	/* Don't joggle the elbow of proc_exit */
+	if (!proc_exit_inprogress)
+	{
+		InterruptPending = true;
+		ProcDiePending = true;
+	}
+	pgStatSessionEndCause = DISCONNECT_KILLED;
+	SetLatch(MyLatch);
+}
+
+/*
+ * SIGTERM of a worker: only set a flag and the latch, so that the loop
+ * decides (at its top, under the lock) how to stop.  The launcher (database
+ * no longer listed) and DROP DATABASE and the like mark the slot before
+ * they send it; a worker that gets it while it sleeps exits with a LOG line
+ * saying why, not with the FATAL "terminating ... due to administrator
+ * command" of die().  Anything else stops it as die() does: a SIGTERM from
+ * another sender (shutdown, pg_terminate_backend) at the loop's top, and
+ * at once (as die() does, from the handler) a second SIGTERM, one that
+ * comes during a refresh, which may wait for a lock or take long, and one
+ * that comes before the worker knows its slot.
  */
 static void
 worker_sigterm(SIGNAL_ARGS)
 {
 	int			save_errno = errno;
 
-	if (!worker_busy && !worker_stop_requested && MyDBSlot != NULL &&
-		(MyDBSlot->state == DQ_DB_STOPPING ||
-		 MyDBSlot->hold_until > GetCurrentTimestamp()))
-	{
-		worker_stop_requested = true;
-		SetLatch(MyLatch);
-	}
-	else
-		die(postgres_signal_arg);
+	if (worker_busy || worker_sigterm_pending || MyDBSlot == NULL)
+		worker_die_pending();
+	worker_sigterm_pending = true;
+	SetLatch(MyLatch);
 	errno = save_errno;
 }
 
@@ -2557,11 +2572,12 @@ diskquota_worker_main(Datum main_arg)
 		/*
 		 * Stopped by the launcher (no longer listed) or held off by DROP
 		 * DATABASE and the like (see worker_sigterm): exit with a LOG line.
+		 * Any other SIGTERM stops the worker as die() does, at the
+		 * CHECK_FOR_INTERRUPTS() below.
 		 */
 		start = GetCurrentTimestamp();
 		LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
-		if (MyDBSlot->state == DQ_DB_STOPPING || start < MyDBSlot->hold_until ||
-			worker_stop_requested)
+		if (MyDBSlot->state == DQ_DB_STOPPING || start < MyDBSlot->hold_until)
 		{
 			bool		held = MyDBSlot->state != DQ_DB_STOPPING;
 			char		dbname[NAMEDATALEN];
@@ -2575,6 +2591,8 @@ diskquota_worker_main(Datum main_arg)
 							"the database is no longer listed in diskquota.monitor_databases")));
 			proc_exit(0);
 		}
+		if (worker_sigterm_pending)
+			worker_die_pending();
 		MyDBSlot->refreshing = true;
 		full = first || force_full || MyDBSlot->rescan_requested ||
 			(diskquota_full_rescan_interval > 0 &&
