@@ -1165,7 +1165,6 @@ launcher_publish_feed_coverage(bool feed_on)
 	LWLockRelease(DiskquotaShared->lock);
 	for (i = 0; i < nchanged; i++)
 		diskquota_request_rescan(changed[i], 0);
-	pfree(changed);
 }
 
 /*
@@ -1216,6 +1215,8 @@ launcher_start_worker(int i)
 	DiskquotaDBSlot *slot = &DiskquotaShared->dbs[i];
 	BackgroundWorker worker;
 	BackgroundWorkerHandle *handle;
+	MemoryContext oldcontext;
+	bool		registered;
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -1230,7 +1231,11 @@ launcher_start_worker(int i)
 
 	launcher_info[i].next_start = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 															  diskquota_naptime * 1000);
-	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+	/* the handle outlives the launcher's loop context */
+	oldcontext = MemoryContextSwitchTo(TopMemoryContext);
+	registered = RegisterDynamicBackgroundWorker(&worker, &handle);
+	MemoryContextSwitchTo(oldcontext);
+	if (!registered)
 	{
 		if (slot->state != DQ_DB_START_FAILED)
 			ereport(LOG,
@@ -1367,8 +1372,6 @@ launcher_reconcile(bool *ok)
 	dboids = launcher_try_lookup_databases(names);
 	if (dboids == NULL)
 	{
-		list_free(names);
-		pfree(rawstring);
 		*ok = false;
 		return NIL;
 	}
@@ -1541,14 +1544,12 @@ launcher_reconcile(bool *ok)
 		launcher_beyond_limit = lappend(launcher_beyond_limit,
 										pstrdup((char *) lfirst(lc)));
 	MemoryContextSwitchTo(oldcontext);
-	list_free(beyond_limit);
 
 	for (i = 0; i < nforget; i++)
 	{
 		diskquota_clear_quota_map(forget[i]);
 		diskquota_forget_database(forget[i]);
 	}
-	pfree(forget);
 	n = 0;
 	foreach(lc, names)
 	{
@@ -1556,9 +1557,6 @@ launcher_reconcile(bool *ok)
 			monitored = list_append_unique_oid(monitored, dboids[n]);
 		n++;
 	}
-	list_free(names);
-	pfree(rawstring);
-	pfree(dboids);
 	return monitored;
 }
 
@@ -1666,15 +1664,13 @@ launcher_check_freshness(void)
 									  launcher_stale_overflow, &slot->paused);
 	}
 	launcher_cancel_dbid = InvalidOid;
-	pfree(stale_i);
-	pfree(newly);
-	pfree(names);
 }
 
 void
 diskquota_launcher_main(Datum main_arg)
 {
 	int			i;
+	MemoryContext loop_context;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -1699,6 +1695,17 @@ diskquota_launcher_main(Datum main_arg)
 
 	ereport(LOG, (errmsg("diskquota launcher started")));
 
+	/*
+	 * What one pass of the loop allocates lives in loop_context, reset at the
+	 * start of every pass (as pg_cron's CronLoopContext).  What lives longer
+	 * is allocated in TopMemoryContext explicitly: the wait event sets, the
+	 * list of watched databases, launcher_beyond_limit and the feed's state
+	 * (filefeed.c).
+	 */
+	loop_context = AllocSetContextCreate(TopMemoryContext,
+										 "diskquota launcher loop",
+										 ALLOCSET_DEFAULT_SIZES);
+
 	for (;;)
 	{
 		bool		feed_on;
@@ -1712,6 +1719,9 @@ diskquota_launcher_main(Datum main_arg)
 		TimestampTz last_freshness = 0;
 		List	   *watched = NIL;
 		bool		resync = true;
+
+		MemoryContextReset(loop_context);
+		MemoryContextSwitchTo(loop_context);
 
 		/* (Re)start with the feed as diskquota.file_feed says. */
 		feed_on = diskquota_file_feed && diskquota_feed_start();
@@ -1734,6 +1744,9 @@ diskquota_launcher_main(Datum main_arg)
 			long		timeout;
 			TimestampTz now;
 
+			MemoryContextReset(loop_context);
+			MemoryContextSwitchTo(loop_context);
+
 			CHECK_FOR_INTERRUPTS();
 			if (ConfigReloadPending)
 			{
@@ -1753,7 +1766,7 @@ diskquota_launcher_main(Datum main_arg)
 				launcher_check_freshness();
 				last_freshness = now;
 				if (!ok)
-					monitored = list_copy(watched);
+					monitored = watched;
 
 				/* watch the directories of exactly the monitored databases */
 				if (feed_on && (resync || !equal(monitored, watched)))
@@ -1766,13 +1779,18 @@ diskquota_launcher_main(Datum main_arg)
 					foreach(lc, monitored)
 						dbids[i++] = lfirst_oid(lc);
 					diskquota_feed_watch(dbids, n);
-					pfree(dbids);
 					resync = false;
 				}
 				/* also for slots that got their database OID just now */
 				launcher_publish_feed_coverage(feed_on);
-				list_free(watched);
-				watched = monitored;
+				if (monitored != watched)
+				{
+					MemoryContext oldcontext = MemoryContextSwitchTo(TopMemoryContext);
+
+					list_free(watched);
+					watched = list_copy(monitored);
+					MemoryContextSwitchTo(oldcontext);
+				}
 				last_reconcile = now;
 			}
 
