@@ -67,8 +67,9 @@
  * worker from the table it read, unless pause_changes moved meanwhile.
  * hold_until is set and cleared by backends (with the lock held
  * exclusively) around DROP DATABASE and the like.  A worker's SIGTERM
- * handler reads state and hold_until of its own slot without the lock
- * (worker_sigterm explains why that is safe).
+ * handler reads no shared state: it sets a flag and the latch, and the
+ * worker's loop reads state and hold_until of its slot under the lock to
+ * decide how to stop (worker_sigterm).
  * stale is set and cleared by the launcher (launcher_check_freshness) and
  * cleared by the worker when it publishes (published_at), with the lock
  * held exclusively; nstale counts the slots with stale set, is changed
@@ -1164,7 +1165,6 @@ launcher_publish_feed_coverage(bool feed_on)
 	LWLockRelease(DiskquotaShared->lock);
 	for (i = 0; i < nchanged; i++)
 		diskquota_request_rescan(changed[i], 0);
-	pfree(changed);
 }
 
 /*
@@ -1215,6 +1215,8 @@ launcher_start_worker(int i)
 	DiskquotaDBSlot *slot = &DiskquotaShared->dbs[i];
 	BackgroundWorker worker;
 	BackgroundWorkerHandle *handle;
+	MemoryContext oldcontext;
+	bool		registered;
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -1229,7 +1231,11 @@ launcher_start_worker(int i)
 
 	launcher_info[i].next_start = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 															  diskquota_naptime * 1000);
-	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+	/* the handle outlives the launcher's loop context */
+	oldcontext = MemoryContextSwitchTo(TopMemoryContext);
+	registered = RegisterDynamicBackgroundWorker(&worker, &handle);
+	MemoryContextSwitchTo(oldcontext);
+	if (!registered)
 	{
 		if (slot->state != DQ_DB_START_FAILED)
 			ereport(LOG,
@@ -1366,8 +1372,6 @@ launcher_reconcile(bool *ok)
 	dboids = launcher_try_lookup_databases(names);
 	if (dboids == NULL)
 	{
-		list_free(names);
-		pfree(rawstring);
 		*ok = false;
 		return NIL;
 	}
@@ -1540,14 +1544,12 @@ launcher_reconcile(bool *ok)
 		launcher_beyond_limit = lappend(launcher_beyond_limit,
 										pstrdup((char *) lfirst(lc)));
 	MemoryContextSwitchTo(oldcontext);
-	list_free(beyond_limit);
 
 	for (i = 0; i < nforget; i++)
 	{
 		diskquota_clear_quota_map(forget[i]);
 		diskquota_forget_database(forget[i]);
 	}
-	pfree(forget);
 	n = 0;
 	foreach(lc, names)
 	{
@@ -1555,9 +1557,6 @@ launcher_reconcile(bool *ok)
 			monitored = list_append_unique_oid(monitored, dboids[n]);
 		n++;
 	}
-	list_free(names);
-	pfree(rawstring);
-	pfree(dboids);
 	return monitored;
 }
 
@@ -1665,15 +1664,13 @@ launcher_check_freshness(void)
 									  launcher_stale_overflow, &slot->paused);
 	}
 	launcher_cancel_dbid = InvalidOid;
-	pfree(stale_i);
-	pfree(newly);
-	pfree(names);
 }
 
 void
 diskquota_launcher_main(Datum main_arg)
 {
 	int			i;
+	MemoryContext loop_context;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -1698,6 +1695,17 @@ diskquota_launcher_main(Datum main_arg)
 
 	ereport(LOG, (errmsg("diskquota launcher started")));
 
+	/*
+	 * What one pass of the loop allocates lives in loop_context, reset at the
+	 * start of every pass (as pg_cron's CronLoopContext).  What lives longer
+	 * is allocated in TopMemoryContext explicitly: the wait event sets, the
+	 * list of watched databases, launcher_beyond_limit and the feed's state
+	 * (filefeed.c).
+	 */
+	loop_context = AllocSetContextCreate(TopMemoryContext,
+										 "diskquota launcher loop",
+										 ALLOCSET_DEFAULT_SIZES);
+
 	for (;;)
 	{
 		bool		feed_on;
@@ -1711,6 +1719,9 @@ diskquota_launcher_main(Datum main_arg)
 		TimestampTz last_freshness = 0;
 		List	   *watched = NIL;
 		bool		resync = true;
+
+		MemoryContextReset(loop_context);
+		MemoryContextSwitchTo(loop_context);
 
 		/* (Re)start with the feed as diskquota.file_feed says. */
 		feed_on = diskquota_file_feed && diskquota_feed_start();
@@ -1733,6 +1744,9 @@ diskquota_launcher_main(Datum main_arg)
 			long		timeout;
 			TimestampTz now;
 
+			MemoryContextReset(loop_context);
+			MemoryContextSwitchTo(loop_context);
+
 			CHECK_FOR_INTERRUPTS();
 			if (ConfigReloadPending)
 			{
@@ -1752,7 +1766,7 @@ diskquota_launcher_main(Datum main_arg)
 				launcher_check_freshness();
 				last_freshness = now;
 				if (!ok)
-					monitored = list_copy(watched);
+					monitored = watched;
 
 				/* watch the directories of exactly the monitored databases */
 				if (feed_on && (resync || !equal(monitored, watched)))
@@ -1765,13 +1779,18 @@ diskquota_launcher_main(Datum main_arg)
 					foreach(lc, monitored)
 						dbids[i++] = lfirst_oid(lc);
 					diskquota_feed_watch(dbids, n);
-					pfree(dbids);
 					resync = false;
 				}
 				/* also for slots that got their database OID just now */
 				launcher_publish_feed_coverage(feed_on);
-				list_free(watched);
-				watched = monitored;
+				if (monitored != watched)
+				{
+					MemoryContext oldcontext = MemoryContextSwitchTo(TopMemoryContext);
+
+					list_free(watched);
+					watched = list_copy(monitored);
+					MemoryContextSwitchTo(oldcontext);
+				}
 				last_reconcile = now;
 			}
 
@@ -1860,37 +1879,51 @@ diskquota_launcher_main(Datum main_arg)
 
 static DiskquotaDBSlot *MyDBSlot = NULL;
 
-/* The launcher or a command on the database asked this worker to stop */
-static volatile sig_atomic_t worker_stop_requested = false;
+/* A SIGTERM came: the loop decides how to stop (worker_sigterm) */
+static volatile sig_atomic_t worker_sigterm_pending = false;
 
 /* Between the check for a stop and the sleep after the refresh */
 static volatile sig_atomic_t worker_busy = false;
 
 /*
- * SIGTERM of a worker.  The launcher (database no longer listed) and DROP
- * DATABASE and the like mark the slot before they send it.  A worker that
- * gets it while it sleeps exits with a LOG line saying why, not with the
- * FATAL "terminating ... due to administrator command" of die().  Anything
- * else goes to die(), so that it stops at once: a SIGTERM from another
- * sender (shutdown, pg_terminate_backend), a second SIGTERM, and one that
- * comes during a refresh, which may wait for a lock or take long.  The
- * fields are read without the lock: they were written before the signal
- * was sent, and the slot is not reused while its worker lives.
+ * What die() does to stop a process at its next CHECK_FOR_INTERRUPTS()
+ * (the FATAL "terminating ... due to administrator command"), for a
+ * process that is not in single-user mode.  Safe in a signal handler.
+ */
+static void
+worker_die_pending(void)
+{
+	/* Don't joggle the elbow of proc_exit */
+	if (!proc_exit_inprogress)
+	{
+		InterruptPending = true;
+		ProcDiePending = true;
+	}
+	pgStatSessionEndCause = DISCONNECT_KILLED;
+	SetLatch(MyLatch);
+}
+
+/*
+ * SIGTERM of a worker: only set a flag and the latch, so that the loop
+ * decides (at its top, under the lock) how to stop.  The launcher (database
+ * no longer listed) and DROP DATABASE and the like mark the slot before
+ * they send it; a worker that gets it while it sleeps exits with a LOG line
+ * saying why, not with the FATAL "terminating ... due to administrator
+ * command" of die().  Anything else stops it as die() does: a SIGTERM from
+ * another sender (shutdown, pg_terminate_backend) at the loop's top, and
+ * at once (as die() does, from the handler) a second SIGTERM, one that
+ * comes during a refresh, which may wait for a lock or take long, and one
+ * that comes before the worker knows its slot.
  */
 static void
 worker_sigterm(SIGNAL_ARGS)
 {
 	int			save_errno = errno;
 
-	if (!worker_busy && !worker_stop_requested && MyDBSlot != NULL &&
-		(MyDBSlot->state == DQ_DB_STOPPING ||
-		 MyDBSlot->hold_until > GetCurrentTimestamp()))
-	{
-		worker_stop_requested = true;
-		SetLatch(MyLatch);
-	}
-	else
-		die(postgres_signal_arg);
+	if (worker_busy || worker_sigterm_pending || MyDBSlot == NULL)
+		worker_die_pending();
+	worker_sigterm_pending = true;
+	SetLatch(MyLatch);
 	errno = save_errno;
 }
 
@@ -2557,11 +2590,12 @@ diskquota_worker_main(Datum main_arg)
 		/*
 		 * Stopped by the launcher (no longer listed) or held off by DROP
 		 * DATABASE and the like (see worker_sigterm): exit with a LOG line.
+		 * Any other SIGTERM stops the worker as die() does, at the
+		 * CHECK_FOR_INTERRUPTS() below.
 		 */
 		start = GetCurrentTimestamp();
 		LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
-		if (MyDBSlot->state == DQ_DB_STOPPING || start < MyDBSlot->hold_until ||
-			worker_stop_requested)
+		if (MyDBSlot->state == DQ_DB_STOPPING || start < MyDBSlot->hold_until)
 		{
 			bool		held = MyDBSlot->state != DQ_DB_STOPPING;
 			char		dbname[NAMEDATALEN];
@@ -2575,6 +2609,8 @@ diskquota_worker_main(Datum main_arg)
 							"the database is no longer listed in diskquota.monitor_databases")));
 			proc_exit(0);
 		}
+		if (worker_sigterm_pending)
+			worker_die_pending();
 		MyDBSlot->refreshing = true;
 		full = first || force_full || MyDBSlot->rescan_requested ||
 			(diskquota_full_rescan_interval > 0 &&
