@@ -607,21 +607,30 @@ diskquota_prepared_xid(const char *gid)
 	TransactionId xid = InvalidTransactionId;
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		values[1];
+	int			nestlevel;
 
-	if (gid == NULL || SPI_connect() != SPI_OK_CONNECT)
+	if (gid == NULL)
 		return InvalidTransactionId;
+	/* a superuser may run it: fixed settings, nothing resolved by the path */
+	nestlevel = diskquota_internal_sql_begin();
+	if (SPI_connect() != SPI_OK_CONNECT)
+	{
+		diskquota_internal_sql_end(nestlevel);
+		return InvalidTransactionId;
+	}
 	values[0] = CStringGetTextDatum(gid);
-	if (SPI_execute_with_args("SELECT transaction::text FROM pg_catalog.pg_prepared_xacts"
+	if (SPI_execute_with_args("SELECT transaction::pg_catalog.text FROM pg_catalog.pg_prepared_xacts"
 							  " WHERE gid OPERATOR(pg_catalog.=) $1",
 							  1, argtypes, values, NULL, true, 1) == SPI_OK_SELECT &&
 		SPI_processed == 1)
 	{
-		char	   *text = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		char	   *xidtext = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 
-		if (text !=NULL)
-			xid = (TransactionId) strtoul(text, NULL, 10);
+		if (xidtext != NULL)
+			xid = (TransactionId) strtoul(xidtext, NULL, 10);
 	}
 	SPI_finish();
+	diskquota_internal_sql_end(nestlevel);
 	return xid;
 }
 

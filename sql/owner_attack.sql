@@ -164,6 +164,16 @@ SELECT count(*) FROM diskquota.show_database_quota_view;
 SELECT diskquota.set_schema_quota('dq_oa', '-1');
 RESET search_path;
 
+-- COMMIT PREPARED by a superuser with that search_path: diskquota looks
+-- the transaction up by its name, and resolves nothing planted.
+SET search_path = :"su", dq_own, public, pg_catalog;
+BEGIN;
+CREATE TABLE dq_oa.prepared_t (i int);
+PREPARE TRANSACTION 'dq_oa_prepared';
+COMMIT PREPARED 'dq_oa_prepared';
+RESET search_path;
+DROP TABLE dq_oa.prepared_t;
+
 -- Nothing planted was called, and the owner is no superuser.
 SELECT what, superuser FROM public.dq_calls ORDER BY what COLLATE "C";
 SELECT rolsuper FROM pg_roles WHERE rolname = 'dq_dbo';
