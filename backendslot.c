@@ -56,8 +56,10 @@
  * Locking: each slot's spinlock, mutex, protects every field but
  * cancel_generation.  Only the owning backend writes pid, dbid, generation,
  * writing, writes, targets (with their overflow fields) and files; only a
- * worker writes cancel_target, and it does so holding the spinlock and only if generation still is the one it
- * examined.  cancel_generation is an atomic written by the worker (with the
+ * worker (or the launcher, stopping the writers of a database that fails
+ * closed) writes cancel_target, and it does so holding the spinlock and
+ * only if generation still is the one it examined.  cancel_generation is an
+ * atomic written by the worker or the launcher (with the
  * spinlock held, together with cancel_target), or reset by diskquota.pause()
  * and read without any lock by the owning backend's timeout handler, which
  * must not take a spinlock.  Nothing else is done while a spinlock is held.

@@ -34,7 +34,7 @@
  * lock at all: anyone can hold or queue such locks.  A refresh that fails
  * on one is rolled back and retried at the next loop, and status() shows
  * it.  Fail closed: a database whose worker is expected to refresh but has
- * been seen refreshing it for DQ_STALE_MS (blocked refreshes, a dead or
+ * not been seen refreshing it for DQ_STALE_MS (blocked refreshes, a dead or
  * held-off worker, no free background worker slot) is marked stale by the
  * launcher; backends then refuse loads into its targets that have a quota
  * (into every target if nothing was ever published), and the launcher

@@ -1320,14 +1320,20 @@ diskquota_enforcement_ExecutorStart(QueryDesc *queryDesc, int eflags,
 	else
 		next(queryDesc, eflags);
 
+	/*
+	 * For ExecutorRun and ExecutorFinish of this query: a query that writes
+	 * nothing (the common SELECT) is passed straight on by them.
+	 */
+	started.queryDesc = queryDesc;
+	started.plannedstmt = stmt;
+	started.nwrites = 0;
+	started.finish_writes = false;
+	started.overflow = 0;
+
 	/* nothing has been written yet: the checks can still refuse it */
 	if (!diskquota_enforcing || stmt->resultRelations == NIL ||
 		(eflags & EXEC_FLAG_EXPLAIN_ONLY))
 		return;
-
-	/* for ExecutorRun and ExecutorFinish of this query */
-	started.queryDesc = queryDesc;
-	started.plannedstmt = stmt;
 	if (bounded_insert(queryDesc))
 	{
 		/* nothing to publish or poll: they pass it straight on */
