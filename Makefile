@@ -8,8 +8,14 @@ OBJS = \
 	diskquota_utility.o \
 	enforcement.o \
 	filefeed.o \
+	hold.o \
+	launcher.o \
 	ownobjects.o \
-	quotamodel.o
+	quotamap.o \
+	quotamodel.o \
+	registry.o \
+	relfile.o \
+	worker.o
 
 EXTENSION = diskquota
 DATA = diskquota--1.0.sql diskquota--1.0--1.1.sql
@@ -21,7 +27,7 @@ PG_CONFIG ?= pg_config
 # which hook and callback signatures impose (as in PostgreSQL's own build).
 # The server headers are not -Wextra clean, so they are read as system
 # headers, which silences warnings in them only.
-PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter
+PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -MMD -MP
 PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
 
 REGRESS = init schema_quota role_quota bounded_insert tablespace_quota database_quota operations upgrade drop_table column_update copy update \
@@ -34,8 +40,11 @@ ISOLATION := $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
 ISOLATION_OPTS = --temp-config=$(srcdir)/diskquota_test.conf --temp-instance=./tmp_isolation
 TAP_TESTS := $(if $(wildcard t/*.pl),1,)
 
+EXTRA_CLEAN = $(OBJS:.o=.d)
+
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# every file includes the shared declarations
-$(OBJS): diskquota.h
+# Each object depends on the headers it includes, as the compiler lists them
+# (-MMD: a .d file beside each .o; not for the bitcode objects).
+-include $(OBJS:.o=.d)

@@ -70,6 +70,9 @@
 #include "utils/resowner.h"
 
 #include "diskquota.h"
+#include "ownobjects.h"
+#include "registry.h"
+#include "activetable.h"
 
 /*
  * An entry names a relation by OID (spcnode is InvalidOid), as the hooks
@@ -105,9 +108,6 @@ static List *pending_written = NIL; /* likewise */
 static bool pending_wake_worker = false;
 static bool pending_wake_launcher = false;
 static bool pending_rescan = false;
-static bool pending_clear_quotas = false;	/* DROP EXTENSION diskquota */
-static int	pending_pause = -1; /* 1: pause(), 0: resume(), -1: neither */
-static int	pending_pause_level = 0;	/* transaction nesting level of it */
 
 /* Backend-local: relations pushed, and the drain generation at the time. */
 static HTAB *pushed_relids = NULL;
@@ -335,44 +335,6 @@ diskquota_wake_worker_at_commit(void)
 	pending_wake_worker = true;
 }
 
-/*
- * A subtransaction in which pause() or resume() ran was rolled back, and
- * its change of diskquota.pause_state with it: make no change at commit,
- * and let the worker read the table at its next refresh (an earlier call in
- * an enclosing level, if any, takes effect then).
- */
-static void
-dq_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
-					SubTransactionId parentSubid,
-					void *arg)
-{
-	if (event == SUBXACT_EVENT_ABORT_SUB && pending_pause >= 0 &&
-		pending_pause_level >= GetCurrentTransactionNestLevel())
-	{
-		pending_pause = -1;
-		pending_wake_worker = true;
-	}
-}
-
-/*
- * diskquota.pause() (paused) or resume() ran: takes effect when the
- * transaction commits.
- */
-void
-diskquota_set_paused_at_commit(bool paused)
-{
-	static bool registered = false;
-
-	want_end_of_transaction();
-	if (!registered)
-	{
-		RegisterSubXactCallback(dq_subxact_callback, NULL);
-		registered = true;
-	}
-	pending_pause = paused ? 1 : 0;
-	pending_pause_level = GetCurrentTransactionNestLevel();
-}
-
 static void
 reset_pending(void)
 {
@@ -382,8 +344,6 @@ reset_pending(void)
 	pending_wake_worker = false;
 	pending_wake_launcher = false;
 	pending_rescan = false;
-	pending_clear_quotas = false;
-	pending_pause = -1;
 }
 
 /*
@@ -410,13 +370,8 @@ flush_pending(bool commit)
 		diskquota_mark_relation_active(lfirst_oid(lc));
 	if (!commit)
 		return;
-	/* see diskquota_refresh() for why the worker cannot publish again */
-	if (pending_clear_quotas)
-		diskquota_clear_quota_map(MyDatabaseId);
 	if (pending_rescan && database_has_worker())
 		diskquota_request_rescan(MyDatabaseId, 0);
-	if (pending_pause >= 0)
-		diskquota_set_paused(MyDatabaseId, pending_pause == 1);
 	if (pending_wake_worker)
 		diskquota_wake_worker(MyDatabaseId);
 	if (pending_wake_launcher)
@@ -535,27 +490,7 @@ diskquota_active_object_access(ObjectAccessType access, Oid classId, Oid objectI
 	switch (access)
 	{
 		case OAT_POST_CREATE:
-			/* invisible to the worker until commit: publish its files */
-			if (subId == 0)
-			{
-				diskquota_slot_publish_new_files(objectId);
-				/* the relation a CREATE TABLE AS creates is checked now */
-				diskquota_enforcement_relation_created(objectId);
-			}
-			diskquota_mark_relation_active_at_end(objectId, true);
-			break;
 		case OAT_POST_ALTER:
-
-			/*
-			 * A new relation may have changed schema or owner.  Internal
-			 * alterations (the file swap of a rewrite) are left to the end of
-			 * the statement, when the relation cache is settled.
-			 */
-			if (subId == 0 && arg != NULL &&
-				!((ObjectAccessPostAlter *) arg)->is_internal)
-				diskquota_slot_publish_new_files(objectId);
-			diskquota_mark_relation_active_at_end(objectId, true);
-			break;
 		case OAT_DROP:
 		case OAT_TRUNCATE:
 			diskquota_mark_relation_active_at_end(objectId, true);
@@ -604,30 +539,6 @@ diskquota_active_ExecutorEnd(QueryDesc *queryDesc)
 		foreach(lc, estate->es_tuple_routing_result_relations)
 			mark_result_relation((ResultRelInfo *) lfirst(lc), watched);
 	}
-}
-
-static bool
-is_diskquota_extension_stmt(Node *parsetree, bool *is_create)
-{
-	if (IsA(parsetree, CreateExtensionStmt))
-	{
-		*is_create = true;
-		return strcmp(((CreateExtensionStmt *) parsetree)->extname,
-					  DISKQUOTA_EXTENSION_NAME) == 0;
-	}
-	if (IsA(parsetree, DropStmt) &&
-		((DropStmt *) parsetree)->removeType == OBJECT_EXTENSION)
-	{
-		ListCell   *lc;
-
-		*is_create = false;
-		foreach(lc, ((DropStmt *) parsetree)->objects)
-		{
-			if (strcmp(strVal(lfirst(lc)), DISKQUOTA_EXTENSION_NAME) == 0)
-				return true;
-		}
-	}
-	return false;
 }
 
 /* The ProcessUtility step: next runs the rest of the chain */
@@ -715,48 +626,16 @@ diskquota_active_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				if (stmt->relation)
 					relid = RangeVarGetRelid(stmt->relation, NoLock, true);
 				if (OidIsValid(relid))
-				{
-					diskquota_slot_publish_new_files(relid);
 					diskquota_mark_relation_active_at_end(relid, true);
-				}
 				else
 					pending_rescan = true;
 			}
 			break;
-		case T_AlterTableStmt:
-		case T_ClusterStmt:
-		case T_TruncateStmt:
-			{
-				/*
-				 * Rewrites and TRUNCATE give relations and their indexes new
-				 * files, some without any catalog hook (index rebuilds): in
-				 * an open transaction, publish them for the worker.
-				 */
-				List	   *rangevars = NIL;
-				ListCell   *lc;
-
-				if (!IsTransactionBlock())
-					break;
-				if (IsA(parsetree, AlterTableStmt))
-					rangevars = list_make1(((AlterTableStmt *) parsetree)->relation);
-				else if (IsA(parsetree, ClusterStmt) && ((ClusterStmt *) parsetree)->relation)
-					rangevars = list_make1(((ClusterStmt *) parsetree)->relation);
-				else if (IsA(parsetree, TruncateStmt))
-					rangevars = ((TruncateStmt *) parsetree)->relations;
-				foreach(lc, rangevars)
-				{
-					relid = RangeVarGetRelid((RangeVar *) lfirst(lc), NoLock, true);
-					if (OidIsValid(relid))
-						diskquota_slot_publish_new_files(relid);
-				}
-			}
-			break;
 		default:
-			if (is_diskquota_extension_stmt(parsetree, &is_create))
+			if (diskquota_extension_stmt(parsetree, &is_create))
 			{
 				pending_wake_launcher = true;
 				pending_wake_worker = true;
-				pending_clear_quotas = !is_create;
 				if (is_create &&
 					!diskquota_database_is_monitored(get_database_name(MyDatabaseId)))
 					ereport(WARNING,
@@ -765,6 +644,14 @@ diskquota_active_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 							 errdetail("The database is not listed in diskquota.monitor_databases."),
 							 errhint("Add \"%s\" to diskquota.monitor_databases and reload the configuration.",
 									 get_database_name(MyDatabaseId))));
+				else if (is_create &&
+						 diskquota_database_beyond_limit(get_database_name(MyDatabaseId)))
+					ereport(WARNING,
+							(errmsg("diskquota will not enforce quotas in database \"%s\"",
+									get_database_name(MyDatabaseId)),
+							 errdetail("diskquota.monitor_databases lists more than diskquota.max_databases (%d) databases, and this one is beyond that number.",
+									   diskquota_max_databases),
+							 errhint("Increase diskquota.max_databases and restart the server.")));
 			}
 			break;
 	}

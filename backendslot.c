@@ -110,6 +110,11 @@
 #include "utils/syscache.h"
 
 #include "diskquota.h"
+#include "ownobjects.h"
+#include "registry.h"
+#include "activetable.h"
+#include "quotamap.h"
+#include "backendslot.h"
 
 #define DQ_SLOT_MAX_FILES	64
 #define DQ_MAX_STATEMENT_TARGETS 16
@@ -1025,5 +1030,76 @@ diskquota_slot_check_maintenance(Oid dbid,
 			pg_atomic_write_u64(&slot->cancel_generation, generation);
 		}
 		SpinLockRelease(&slot->mutex);
+	}
+}
+
+/* ----------------------------------------------------------------
+ * Steps of the hooks (diskquota.c calls them)
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * The object_access_hook step: a relation created, or one that may have
+ * changed schema or owner, is invisible to the worker until commit:
+ * publish its files.  Internal alterations (the file swap of a rewrite)
+ * are left to the end of the statement, when the relation cache is
+ * settled.
+ */
+void
+diskquota_slot_object_access(ObjectAccessType access, Oid classId,
+							 Oid objectId, int subId, void *arg)
+{
+	if (classId != RelationRelationId || subId != 0 || SlotsHeader == NULL)
+		return;
+	if (access == OAT_POST_CREATE ||
+		(access == OAT_POST_ALTER && arg != NULL &&
+		 !((ObjectAccessPostAlter *) arg)->is_internal))
+		diskquota_slot_publish_new_files(objectId);
+}
+
+/*
+ * After a utility statement succeeded (diskquota.c calls it at the end of
+ * the ProcessUtility chain).  REINDEX, rewrites and TRUNCATE give
+ * relations and their indexes new files, some without any catalog hook
+ * (index rebuilds): publish them for the worker; the rewrites and TRUNCATE
+ * only in a transaction block (otherwise they are committed before the
+ * worker looks).
+ */
+void
+diskquota_slot_utility_done(PlannedStmt *pstmt)
+{
+	Node	   *parsetree = pstmt->utilityStmt;
+	List	   *rangevars = NIL;
+	ListCell   *lc;
+
+	if (SlotsHeader == NULL)
+		return;
+	switch (nodeTag(parsetree))
+	{
+		case T_ReindexStmt:
+			if (((ReindexStmt *) parsetree)->relation)
+				rangevars = list_make1(((ReindexStmt *) parsetree)->relation);
+			break;
+		case T_AlterTableStmt:
+			if (IsTransactionBlock())
+				rangevars = list_make1(((AlterTableStmt *) parsetree)->relation);
+			break;
+		case T_ClusterStmt:
+			if (IsTransactionBlock() && ((ClusterStmt *) parsetree)->relation)
+				rangevars = list_make1(((ClusterStmt *) parsetree)->relation);
+			break;
+		case T_TruncateStmt:
+			if (IsTransactionBlock())
+				rangevars = ((TruncateStmt *) parsetree)->relations;
+			break;
+		default:
+			return;
+	}
+	foreach(lc, rangevars)
+	{
+		Oid			relid = RangeVarGetRelid((RangeVar *) lfirst(lc), NoLock, true);
+
+		if (OidIsValid(relid))
+			diskquota_slot_publish_new_files(relid);
 	}
 }

@@ -55,6 +55,12 @@
 #include "utils/varlena.h"
 
 #include "diskquota.h"
+#include "relfile.h"
+#include "ownobjects.h"
+#include "registry.h"
+#include "activetable.h"
+#include "quotamap.h"
+#include "enforcement.h"
 
 /* How long wait_for_worker_new_epoch() waits for a worker to start */
 #define WORKER_START_TIMEOUT_MS 10000

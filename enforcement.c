@@ -144,6 +144,13 @@
 #include "utils/timestamp.h"
 
 #include "diskquota.h"
+#include "relfile.h"
+#include "ownobjects.h"
+#include "registry.h"
+#include "activetable.h"
+#include "quotamap.h"
+#include "backendslot.h"
+#include "enforcement.h"
 
 /*
  * What the last ExecutorStart found that its query writes, so that
@@ -173,11 +180,18 @@ static int	writes_left_out = 0;
 /*
  * Writes diskquota makes itself are never refused or stopped: those of the
  * worker (exempt_process), and quota_config and pause_state changes made by
- * the SQL functions (internal_sql_depth), so that a DBA can always raise a
- * quota, even one on the database or on the superuser's role.
+ * the SQL functions (diskquota_execute_internal: ownobjects.c), so that a
+ * DBA can always raise a quota, even one on the database or on the
+ * superuser's role.
  */
 static bool exempt_process = false;
-static int	internal_sql_depth = 0;
+
+/* This transaction dropped the extension (diskquota_enforcement_ProcessUtility) */
+static bool clear_quotas_at_commit = false;
+
+/* pause() or resume() ran in this transaction (diskquota_set_paused_at_commit) */
+static int	pending_pause = -1; /* 1: pause(), 0: resume(), -1: neither */
+static int	pending_pause_level = 0;	/* transaction nesting level of it */
 
 /* Is the extension script that runs now diskquota's? */
 static bool
@@ -193,7 +207,7 @@ own_extension_script(void)
  * the statements of diskquota's own CREATE/ALTER EXTENSION script.
  */
 #define diskquota_enforcing \
-	(DiskquotaShared != NULL && !exempt_process && internal_sql_depth == 0 && \
+	(DiskquotaShared != NULL && !exempt_process && diskquota_internal_sql_depth == 0 && \
 	 !(creating_extension && own_extension_script()))
 
 static void enforcement_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
@@ -210,30 +224,6 @@ void
 diskquota_enforcement_exempt_process(void)
 {
 	exempt_process = true;
-}
-
-/*
- * Run one SQL statement of diskquota's own (SPI, connected by the caller)
- * that changes its tables: never refused.  The exemption ends with the
- * statement, also when it fails inside a subtransaction that is rolled
- * back while the session goes on.
- */
-int
-diskquota_execute_internal(const char *sql, int nargs, Oid *argtypes, Datum *values)
-{
-	int			ret;
-
-	internal_sql_depth++;
-	PG_TRY();
-	{
-		ret = SPI_execute_with_args(sql, nargs, argtypes, values, NULL, false, 0);
-	}
-	PG_FINALLY();
-	{
-		internal_sql_depth--;
-	}
-	PG_END_TRY();
-	return ret;
 }
 
 /* Called once from _PG_init; the hooks are installed there too. */
@@ -1448,9 +1438,35 @@ enforcement_subxact_callback(SubXactEvent event,
 							 SubTransactionId parentSubid,
 							 void *arg)
 {
-	if (event == SUBXACT_EVENT_ABORT_SUB && ri_exempt_query != NULL &&
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	if (ri_exempt_query != NULL &&
 		ri_exempt_level >= GetCurrentTransactionNestLevel())
 		ri_exempt_query = NULL;
+
+	/*
+	 * The subtransaction in which pause() or resume() ran was rolled back,
+	 * and its change of diskquota.pause_state with it: make no change at
+	 * commit, and let the worker read the table at its next refresh (an
+	 * earlier call in an enclosing level, if any, takes effect then).
+	 */
+	if (pending_pause >= 0 &&
+		pending_pause_level >= GetCurrentTransactionNestLevel())
+	{
+		pending_pause = -1;
+		diskquota_wake_worker_at_commit();
+	}
+}
+
+/*
+ * diskquota.pause() (paused) or resume() ran: takes effect when the
+ * transaction commits.
+ */
+void
+diskquota_set_paused_at_commit(bool paused)
+{
+	pending_pause = paused ? 1 : 0;
+	pending_pause_level = GetCurrentTransactionNestLevel();
 }
 
 /* ----------------------------------------------------------------
@@ -1914,13 +1930,32 @@ enforcement_xact_callback(XactEvent event, void *arg)
 	{
 		if (unlikely(moved_bytes != NIL))
 			end_moves(true);
+		if (unlikely(clear_quotas_at_commit))
+		{
+			if (event == XACT_EVENT_COMMIT)
+				diskquota_clear_quota_map(MyDatabaseId);
+			clear_quotas_at_commit = false;
+		}
+		if (unlikely(pending_pause >= 0))
+		{
+			if (event == XACT_EVENT_COMMIT)
+			{
+				diskquota_set_paused(MyDatabaseId, pending_pause == 1);
+				/* stop requests not acted upon yet are withdrawn */
+				if (pending_pause == 1)
+					diskquota_slot_withdraw_cancels(MyDatabaseId);
+			}
+			pending_pause = -1;
+		}
 		return;
 	}
 	if (event != XACT_EVENT_ABORT)
 		return;
+	clear_quotas_at_commit = false;
+	pending_pause = -1;
 	if (moved_bytes != NIL)
 		end_moves(false);
-	internal_sql_depth = 0;
+	diskquota_internal_sql_depth = 0;
 	user_function_depth = 0;
 	hooked_depth = 0;
 	ri_flagged_depth = 0;
@@ -2381,8 +2416,7 @@ utility_target(Node *parsetree, Oid *nspoid, Oid *owner, Oid *spcoid, bool *move
  * it, after planning: a function the planner runs can change search_path or
  * default_tablespace in between.  The statement is checked and published
  * before it runs with the targets its names give then, and again when the
- * relation is created (diskquota_enforcement_relation_created, from the
- * object access hook), before anything is written into it, with the targets
+ * relation is created (relation_created, from the object access hook), before anything is written into it, with the targets
  * of the relation actually created, which then replace those in the slot.
  *
  * new_relation.active: such a statement runs and has not created its
@@ -2396,8 +2430,8 @@ static struct
 	DiskquotaSlotWrite published;
 }			new_relation;
 
-void
-diskquota_enforcement_relation_created(Oid relid)
+static void
+relation_created(Oid relid)
 {
 	Relation	rel;
 	DiskquotaSlotWrite write;
@@ -3912,13 +3946,13 @@ check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 							readOnlyTree, context, params, queryEnv, dest, qc, next);
 }
 
-/* The ProcessUtility step: next runs the rest of the chain */
-void
-diskquota_enforcement_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
-									 bool readOnlyTree, ProcessUtilityContext context,
-									 ParamListInfo params, QueryEnvironment *queryEnv,
-									 DestReceiver *dest, QueryCompletion *qc,
-									 ProcessUtility_hook_type next)
+/* Check and run one utility statement */
+static void
+enforcement_utility(PlannedStmt *pstmt, const char *queryString,
+					bool readOnlyTree, ProcessUtilityContext context,
+					ParamListInfo params, QueryEnvironment *queryEnv,
+					DestReceiver *dest, QueryCompletion *qc,
+					ProcessUtility_hook_type next)
 {
 	if (DiskquotaShared != NULL && IsA(pstmt->utilityStmt, TransactionStmt) &&
 		((TransactionStmt *) pstmt->utilityStmt)->kind == TRANS_STMT_COMMIT_PREPARED)
@@ -3956,4 +3990,40 @@ diskquota_enforcement_ProcessUtility(PlannedStmt *pstmt, const char *queryString
 	}
 	check_and_run_utility(pstmt, queryString, readOnlyTree, context,
 						  params, queryEnv, dest, qc, next);
+}
+
+/* The ProcessUtility step: next runs the rest of the chain */
+void
+diskquota_enforcement_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+									 bool readOnlyTree, ProcessUtilityContext context,
+									 ParamListInfo params, QueryEnvironment *queryEnv,
+									 DestReceiver *dest, QueryCompletion *qc,
+									 ProcessUtility_hook_type next)
+{
+	bool		is_create;
+
+	enforcement_utility(pstmt, queryString, readOnlyTree, context, params,
+						queryEnv, dest, qc, next);
+
+	/*
+	 * DROP EXTENSION diskquota: its commit clears the database's quotas from
+	 * the quota map at once (see diskquota_refresh() for why the worker
+	 * cannot publish them again).
+	 */
+	if (DiskquotaShared != NULL &&
+		diskquota_extension_stmt(pstmt->utilityStmt, &is_create) && !is_create)
+		clear_quotas_at_commit = true;
+}
+
+/*
+ * The object_access_hook step: the relation a CREATE TABLE AS creates is
+ * checked as soon as it exists, before anything is written into it.
+ */
+void
+diskquota_enforcement_object_access(ObjectAccessType access, Oid classId,
+									Oid objectId, int subId, void *arg)
+{
+	if (access == OAT_POST_CREATE && classId == RelationRelationId &&
+		subId == 0 && DiskquotaShared != NULL)
+		relation_created(objectId);
 }

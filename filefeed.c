@@ -61,6 +61,10 @@
 #include "utils/timestamp.h"
 
 #include "diskquota.h"
+#include "relfile.h"
+#include "registry.h"
+#include "activetable.h"
+#include "filefeed.h"
 
 /* What a watch descriptor watches */
 typedef enum WatchKind
@@ -99,9 +103,6 @@ static int	feed_ndbs = 0;
 static bool feed_resync = false;	/* a watched directory appeared */
 static bool feed_started = false;	/* the first set of watches is in place */
 static int	feed_last_events = 0;	/* events read by the last drain */
-
-/* Test-only: treat every drained batch as a queue overflow */
-bool		diskquota_feed_simulate_overflow = false;
 
 static FeedDatabase *feed_database(Oid dbid);
 

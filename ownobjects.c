@@ -43,6 +43,7 @@
 #include "access/htup_details.h"
 #include "access/skey.h"
 #include "access/table.h"
+#include "executor/spi.h"
 #include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/indexing.h"
@@ -63,6 +64,7 @@
 #include "utils/syscache.h"
 
 #include "diskquota.h"
+#include "ownobjects.h"
 
 /*
  * The settings under which diskquota's own SQL runs, whatever the database
@@ -327,4 +329,59 @@ diskquota_check_extension_created(Node *parsetree)
 	if (OidIsValid(extoid))
 		check_extension_schema(diskquota_extension_schema(extoid), extoid,
 							   "CREATE EXTENSION");
+}
+
+/*
+ * > 0 while diskquota_execute_internal() runs a statement: enforcement.c
+ * refuses none of its writes (reset at abort there).
+ */
+int			diskquota_internal_sql_depth = 0;
+
+/*
+ * Run one SQL statement of diskquota's own (SPI, connected by the caller)
+ * that changes its tables: never refused.  The exemption ends with the
+ * statement, also when it fails inside a subtransaction that is rolled
+ * back while the session goes on.
+ */
+int
+diskquota_execute_internal(const char *sql, int nargs, Oid *argtypes, Datum *values)
+{
+	int			ret;
+
+	diskquota_internal_sql_depth++;
+	PG_TRY();
+	{
+		ret = SPI_execute_with_args(sql, nargs, argtypes, values, NULL, false, 0);
+	}
+	PG_FINALLY();
+	{
+		diskquota_internal_sql_depth--;
+	}
+	PG_END_TRY();
+	return ret;
+}
+
+/* Is this statement CREATE or DROP EXTENSION diskquota (and which)? */
+bool
+diskquota_extension_stmt(Node *parsetree, bool *is_create)
+{
+	if (IsA(parsetree, CreateExtensionStmt))
+	{
+		*is_create = true;
+		return strcmp(((CreateExtensionStmt *) parsetree)->extname,
+					  DISKQUOTA_EXTENSION_NAME) == 0;
+	}
+	if (IsA(parsetree, DropStmt) &&
+		((DropStmt *) parsetree)->removeType == OBJECT_EXTENSION)
+	{
+		ListCell   *lc;
+
+		*is_create = false;
+		foreach(lc, ((DropStmt *) parsetree)->objects)
+		{
+			if (strcmp(strVal(lfirst(lc)), DISKQUOTA_EXTENSION_NAME) == 0)
+				return true;
+		}
+	}
+	return false;
 }

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * quotamodel.c
- *		The worker's model of disk usage, and the shared quota map it
- *		publishes for enforcement and for the quota views.
+ *		The worker's model of disk usage: what each table, and each
+ *		target with a quota, uses.
  *
  * The model lives in the worker's memory.  It knows, for every table
  * (relkind r or m) of its database, the schema and owner it is charged to
@@ -28,32 +28,13 @@
  * extension's members, found by OID, read under a share lock on the
  * extension so that a DROP EXTENSION waits for the refresh; the SQL names
  * nothing through a search_path: ownobjects.c; the lock is taken only if
- * free, never waited for: diskquota.c retries), and
+ * free, never waited for: worker.c retries), and
  * publishes, for each configured quota, the usage and whether it is
- * exceeded (used >= quota) into the shared quota map.  When the map is
- * full, exceeded quotas take the room of entries that refuse nothing
- * (publish_quotas).
+ * exceeded (used >= quota) into the shared quota map (quotamap.c).  Then it
+ * stops the statements that write into an exceeded quota's target
+ * (backendslot.c).
  *
- * Shared state: QuotaMap (fixed-size hash keyed by database and target:
- * quota type, schema/role/database OID, tablespace OID) and QuotaMapHeader.
- *
- * Locking: QuotaMapHeader->lock protects QuotaMap and every entry's fields.
- * The worker takes it exclusive once per refresh to publish its database's
- * entries; backends take it shared for a lookup or a copy.  It is held for
- * no longer than one pass over the map and never together with another
- * diskquota lock.  nrejected counts rejected entries over all databases; it
- * is only changed with the lock held exclusive, and read without the lock
- * by backends as a fast path: when it reads zero nothing is rejected.
- * A backend that reads a value just before the worker publishes a new
- * rejection behaves as if its statement had started a moment earlier.
- * diskquota_any_rejected() also reads DiskquotaShared->nstale: while a
- * database is stale (diskquota.c), its targets that have an entry in the
- * map count as rejected (all of them if it has none yet).
- * reject_epoch is advanced, with the lock held exclusive, each time an
- * entry becomes rejected, and the entry's rejected_at set to the new
- * value; backends read it without the lock when their statement's slot
- * overflows (backendslot.c): a rejection published after that read has a
- * larger rejected_at.
+ * This file owns no shared state: the model is the worker's own memory.
  *
  * How the parts work together: docs/design.md.
  *
@@ -109,278 +90,13 @@
 #include "utils/syscache.h"
 
 #include "diskquota.h"
-
-/* ----------------------------------------------------------------
- * Shared quota map
- * ----------------------------------------------------------------
- */
-
-typedef struct QuotaMapKey
-{
-	Oid			dbid;
-	DiskquotaTarget target;
-} QuotaMapKey;
-
-typedef struct QuotaMapEntry
-{
-	QuotaMapKey key;
-	int64		quota_bytes;
-	int64		used_bytes;
-	bool		rejected;
-	bool		seen;			/* worker's mark during publication */
-	uint64		rejected_at;	/* reject_epoch when it became rejected */
-} QuotaMapEntry;
-
-typedef struct QuotaMapHeader
-{
-	LWLock	   *lock;
-	pg_atomic_uint32 nrejected;
-	pg_atomic_uint64 reject_epoch;	/* advanced by each new rejection */
-} QuotaMapHeader;
-
-static QuotaMapHeader *QuotaHeader = NULL;
-static HTAB *QuotaMap = NULL;
-
-Size
-diskquota_quota_shmem_size(void)
-{
-	return add_size(MAXALIGN(sizeof(QuotaMapHeader)),
-					hash_estimate_size(diskquota_max_quotas, sizeof(QuotaMapEntry)));
-}
-
-/* Called from the shmem startup hook, with AddinShmemInitLock held. */
-void
-diskquota_quota_shmem_init(void)
-{
-	HASHCTL		ctl;
-	bool		found;
-
-	QuotaHeader = ShmemInitStruct("diskquota quota map header",
-								  sizeof(QuotaMapHeader), &found);
-	if (!found)
-	{
-		QuotaHeader->lock = &(GetNamedLWLockTranche("diskquota"))[DQ_LWLOCK_QUOTA].lock;
-		pg_atomic_init_u32(&QuotaHeader->nrejected, 0);
-		pg_atomic_init_u64(&QuotaHeader->reject_epoch, 0);
-	}
-
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(QuotaMapKey);
-	ctl.entrysize = sizeof(QuotaMapEntry);
-	QuotaMap = ShmemInitHash("diskquota quota map",
-							 diskquota_max_quotas, diskquota_max_quotas,
-							 &ctl, HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
-}
-
-/* Is any target rejected, in any database?  Lock-free; see header. */
-bool
-diskquota_any_rejected(void)
-{
-	return QuotaHeader != NULL &&
-		(pg_atomic_read_u32(&QuotaHeader->nrejected) > 0 || diskquota_any_stale());
-}
-
-/*
- * Is one target of a database rejected (with any_quota: has it a quota)?
- * The caller holds the lock.
- */
-static bool
-target_quota(Oid dbid, DiskquotaQuotaType type, Oid oid, Oid spcoid,
-			 bool any_quota, DiskquotaTarget *target)
-{
-	QuotaMapKey key;
-	QuotaMapEntry *entry;
-
-	memset(&key, 0, sizeof(key));
-	key.dbid = dbid;
-	key.target.type = type;
-	key.target.oid = oid;
-	key.target.spcoid = spcoid;
-	entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
-	if (entry == NULL || !(entry->rejected || any_quota))
-		return false;
-	*target = key.target;
-	return true;
-}
-
-/*
- * Is a target that a write into the files of a relation is charged to
- * rejected (with any_quota: has it a quota): its schema (InvalidOid for
- * none), its owner, either of them in the tablespace of the files, or the
- * database?  With tablespace_only, the quotas of the schema and the owner
- * in that tablespace only.  Sets *target to the first one found.
- */
-static bool
-targets_with_quota(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
-				   bool tablespace_only, bool any_quota, DiskquotaTarget *target)
-{
-	bool		result = false;
-
-	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
-	if (OidIsValid(nspoid))
-		result = (!tablespace_only &&
-				  target_quota(dbid, DQ_SCHEMA_QUOTA, nspoid, InvalidOid, any_quota, target)) ||
-			(OidIsValid(spcoid) &&
-			 target_quota(dbid, DQ_SCHEMA_TABLESPACE_QUOTA, nspoid, spcoid, any_quota, target));
-	if (!result && OidIsValid(owner))
-		result = (!tablespace_only &&
-				  target_quota(dbid, DQ_ROLE_QUOTA, owner, InvalidOid, any_quota, target)) ||
-			(OidIsValid(spcoid) &&
-			 target_quota(dbid, DQ_ROLE_TABLESPACE_QUOTA, owner, spcoid, any_quota, target));
-	if (!result && !tablespace_only)
-		result = target_quota(dbid, DQ_DATABASE_QUOTA, dbid, InvalidOid, any_quota, target);
-	LWLockRelease(QuotaHeader->lock);
-	return result;
-}
-
-/*
- * While the database is stale (its worker has not been refreshing it for
- * DQ_STALE_MS: diskquota.c), every target with a quota in the map counts
- * as rejected; every target, reported as the database, if the worker never
- * published a refresh and the extension exists in the database.
- */
-bool
-diskquota_rejected_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
-						  bool tablespace_only, DiskquotaTarget *target)
-{
-	int			staleness;
-
-	if (!diskquota_any_rejected())
-		return false;
-	if (pg_atomic_read_u32(&QuotaHeader->nrejected) > 0 &&
-		targets_with_quota(dbid, nspoid, owner, spcoid, tablespace_only, false, target))
-		return true;
-	if (!diskquota_any_stale())
-		return false;
-	staleness = diskquota_database_staleness(dbid, NULL, NULL);
-	if (staleness == DQ_FRESH)
-		return false;
-	if (staleness == DQ_STALE_UNKNOWN)
-	{
-		/*
-		 * Nothing known of the quotas: every load, if the extension is there
-		 * (a listed database without it has nothing to enforce). Only a
-		 * backend of the database can tell: the launcher does not stop
-		 * statements for that.
-		 */
-		if (dbid != MyDatabaseId || !IsTransactionState() ||
-			!OidIsValid(get_extension_oid(DISKQUOTA_EXTENSION_NAME, true)))
-			return false;
-		memset(target, 0, sizeof(*target));
-		target->type = DQ_DATABASE_QUOTA;
-		target->oid = dbid;
-		return true;
-	}
-	return targets_with_quota(dbid, nspoid, owner, spcoid, tablespace_only, true, target);
-}
-
-/*
- * The launcher, for a stale database: does a running statement's write go
- * into a target with a quota?  A partitioned table (no owner published)
- * counts as the database, if the database has quotas.
- */
-bool
-diskquota_stale_write(Oid dbid, const DiskquotaSlotWrite *write,
-					  DiskquotaTarget *target)
-{
-	if (!OidIsValid(write->owner) &&
-		diskquota_database_staleness(dbid, NULL, NULL) == DQ_STALE)
-	{
-		memset(target, 0, sizeof(*target));
-		target->type = DQ_DATABASE_QUOTA;
-		target->oid = dbid;
-		return true;
-	}
-	return diskquota_rejected_target(dbid, write->nspoid, write->owner,
-									 write->spcoid, false, target);
-}
-
-/*
- * The rejection epoch: it advances each time a target of any database
- * becomes rejected.  Lock-free.
- */
-uint64
-diskquota_reject_epoch(void)
-{
-	return QuotaHeader == NULL ? 0 : pg_atomic_read_u64(&QuotaHeader->reject_epoch);
-}
-
-/*
- * Did a target of this database become rejected after the rejection epoch
- * was "epoch"?  Sets *target to one of them.
- */
-static bool
-newly_rejected(uint64 epoch, DiskquotaTarget *target)
-{
-	HASH_SEQ_STATUS status;
-	QuotaMapEntry *entry;
-	bool		found = false;
-
-	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
-	hash_seq_init(&status, QuotaMap);
-	while ((entry = hash_seq_search(&status)) != NULL)
-	{
-		if (entry->key.dbid == MyDatabaseId && entry->rejected &&
-			entry->rejected_at > epoch)
-		{
-			*target = entry->key.target;
-			found = true;
-			hash_seq_term(&status);
-			break;
-		}
-	}
-	LWLockRelease(QuotaHeader->lock);
-	return found;
-}
-
-/* A palloc'd copy of the published entries of a database. */
-List	   *
-diskquota_copy_quota_map(Oid dbid)
-{
-	HASH_SEQ_STATUS status;
-	QuotaMapEntry *entry;
-	List	   *result = NIL;
-
-	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
-	hash_seq_init(&status, QuotaMap);
-	while ((entry = hash_seq_search(&status)) != NULL)
-	{
-		DiskquotaQuotaInfo *info;
-
-		if (entry->key.dbid != dbid)
-			continue;
-		info = palloc(sizeof(DiskquotaQuotaInfo));
-		info->target = entry->key.target;
-		info->quota_bytes = entry->quota_bytes;
-		info->used_bytes = entry->used_bytes;
-		info->rejected = entry->rejected;
-		result = lappend(result, info);
-	}
-	LWLockRelease(QuotaHeader->lock);
-	return result;
-}
-
-/* Remove every entry of a database (extension dropped, or not monitored). */
-void
-diskquota_clear_quota_map(Oid dbid)
-{
-	HASH_SEQ_STATUS status;
-	QuotaMapEntry *entry;
-
-	if (QuotaHeader == NULL)
-		return;
-	LWLockAcquire(QuotaHeader->lock, LW_EXCLUSIVE);
-	hash_seq_init(&status, QuotaMap);
-	while ((entry = hash_seq_search(&status)) != NULL)
-	{
-		if (entry->key.dbid != dbid)
-			continue;
-		if (entry->rejected)
-			pg_atomic_fetch_sub_u32(&QuotaHeader->nrejected, 1);
-		hash_search(QuotaMap, &entry->key, HASH_REMOVE, NULL);
-	}
-	LWLockRelease(QuotaHeader->lock);
-}
+#include "relfile.h"
+#include "ownobjects.h"
+#include "registry.h"
+#include "activetable.h"
+#include "quotamap.h"
+#include "backendslot.h"
+#include "quotamodel.h"
 
 /* ----------------------------------------------------------------
  * The worker's model
@@ -618,96 +334,6 @@ init_table(DQTableEntry *table)
 	table->extra_spc = NULL;
 }
 
-/* Size of all segments of one fork of a relation file set, by stat() */
-static int64
-fork_size(RelFileNode rnode, BackendId backend, ForkNumber fork)
-{
-	char	   *path = relpathbackend(rnode, backend, fork);
-	char		segpath[MAXPGPATH];
-	BlockNumber segno;
-	int64		total = 0;
-
-	for (segno = 0;; segno++)
-	{
-		struct stat st;
-
-		if (segno == 0)
-			strlcpy(segpath, path, MAXPGPATH);
-		else
-			snprintf(segpath, MAXPGPATH, "%s.%u", path, segno);
-		if (stat(segpath, &st) < 0)
-		{
-			if (errno != ENOENT)
-				ereport(LOG,
-						(errcode_for_file_access(),
-						 errmsg("diskquota could not stat file \"%s\": %m", segpath)));
-			break;
-		}
-		total += st.st_size;
-		if (st.st_size < (off_t) RELSEG_SIZE * BLCKSZ)
-			break;				/* no further segment */
-	}
-	pfree(path);
-	return total;
-}
-
-/*
- * Size of the files of one relation file set, by stat(): all segments of
- * the forks the relation can have (relkind and relpersistence as in
- * pg_class; relkind '\0' when unknown: every fork).  Missing files count as
- * empty: a relation being dropped or created.  *main_size (if not NULL) is
- * set to the size of the main fork.
- */
-static int64
-relfilenode_size(RelFileNode rnode, BackendId backend, char relkind,
-				 char relpersistence, int64 *main_size)
-{
-	int64		total = 0;
-	ForkNumber	fork;
-
-	for (fork = 0; fork <= MAX_FORKNUM; fork++)
-	{
-		int64		size;
-
-		/* only unlogged relations have an init fork, only tables a VM */
-		if (relkind != '\0' &&
-			((fork == INIT_FORKNUM && relpersistence != RELPERSISTENCE_UNLOGGED) ||
-			 (fork == VISIBILITYMAP_FORKNUM && relkind == RELKIND_INDEX)))
-			continue;
-		size = fork_size(rnode, backend, fork);
-		if (fork == MAIN_FORKNUM && main_size != NULL)
-			*main_size = size;
-		total += size;
-	}
-	return total;
-}
-
-/*
- * Where the files of the relation a pg_class tuple describes are: false if
- * it has none (no storage, shared, or the temporary relation of a session
- * that is gone).
- */
-static bool
-pg_class_files(Oid relid, Form_pg_class form, RelFileNode *rnode,
-			   BackendId *backend)
-{
-	if (!RELKIND_HAS_STORAGE(form->relkind) || form->relisshared)
-		return false;
-	rnode->dbNode = MyDatabaseId;
-	rnode->spcNode = OidIsValid(form->reltablespace) ? form->reltablespace : MyDatabaseTableSpace;
-	rnode->relNode = OidIsValid(form->relfilenode) ? form->relfilenode :
-		RelationMapOidToFilenode(relid, false);
-	if (!OidIsValid(rnode->relNode))
-		return false;
-	*backend = InvalidBackendId;
-	if (form->relpersistence == RELPERSISTENCE_TEMP)
-	{
-		*backend = GetTempNamespaceBackendId(form->relnamespace);
-		if (*backend == InvalidBackendId)
-			return false;
-	}
-	return true;
-}
 
 /* Remember which relation the files of a (not temporary) relation are. */
 static void
@@ -739,12 +365,12 @@ pg_class_size(Oid relid, Form_pg_class form, FileMapKey *files, int64 *main_size
 
 	memset(files, 0, sizeof(FileMapKey));
 	*main_size = 0;
-	if (!pg_class_files(relid, form, &rnode, &backend))
+	if (!diskquota_pg_class_files(relid, form, &rnode, &backend))
 		return 0;
 	files->spcnode = rnode.spcNode;
 	files->relfilenode = rnode.relNode;
 	note_files(relid, form, rnode);
-	return relfilenode_size(rnode, backend, form->relkind, form->relpersistence,
+	return diskquota_relfilenode_size(rnode, backend, form->relkind, form->relpersistence,
 							main_size);
 }
 
@@ -823,73 +449,6 @@ forget_table(Oid relid)
 	hash_search(Tables, &relid, HASH_REMOVE, NULL);
 }
 
-/* ----------------------------------------------------------------
- * diskquota.relation_size(), in any backend
- * ----------------------------------------------------------------
- */
-
-/* Size of the files of one relation by OID, 0 if it has none or is gone */
-static int64
-relation_files_size(Oid relid, Relation pg_index, bool with_indexes)
-{
-	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Form_pg_class form;
-	RelFileNode rnode;
-	BackendId	backend;
-	int64		size = 0;
-
-	if (!HeapTupleIsValid(tuple))
-		return 0;
-	form = (Form_pg_class) GETSTRUCT(tuple);
-	if (pg_class_files(relid, form, &rnode, &backend))
-		size = relfilenode_size(rnode, backend, form->relkind, form->relpersistence, NULL);
-	if (with_indexes)
-	{
-		ScanKeyData key;
-		SysScanDesc scan;
-		HeapTuple	index;
-
-		ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber,
-					F_OIDEQ, ObjectIdGetDatum(relid));
-		scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true, NULL, 1, &key);
-		while (HeapTupleIsValid(index = systable_getnext(scan)))
-			size += relation_files_size(((Form_pg_index) GETSTRUCT(index))->indexrelid,
-										pg_index, false);
-		systable_endscan(scan);
-		if (OidIsValid(form->reltoastrelid))
-			size += relation_files_size(form->reltoastrelid, pg_index, true);
-	}
-	ReleaseSysCache(tuple);
-	return size;
-}
-
-/*
- * What diskquota charges for a relation: for a table or materialized view,
- * its files with those of its TOAST relation and indexes (as
- * pg_total_relation_size()); for another relation, its own files.  Read
- * from the catalog and stat() without locking the relation, so it also
- * works while a load holds it, and for relations this transaction created.
- */
-int64
-diskquota_relation_size(Oid relid)
-{
-	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	char		relkind;
-	Relation	pg_index;
-	int64		size;
-
-	if (!HeapTupleIsValid(tuple))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", relid)));
-	relkind = ((Form_pg_class) GETSTRUCT(tuple))->relkind;
-	ReleaseSysCache(tuple);
-	pg_index = table_open(IndexRelationId, AccessShareLock);
-	size = relation_files_size(relid, pg_index,
-							   relkind == RELKIND_RELATION || relkind == RELKIND_MATVIEW);
-	table_close(pg_index, AccessShareLock);
-	return size;
-}
 
 /*
  * Find the table an index or TOAST relation is charged to.
@@ -1101,11 +660,11 @@ refresh_file(Relation pg_index, const DiskquotaFileRef *file)
 		/* only the main fork changed (the common case): one stat() */
 		int64		old_main = child ? child->main_size : table->main_size;
 
-		main_size = fork_size(rnode, InvalidBackendId, MAIN_FORKNUM);
+		main_size = diskquota_fork_size(rnode, InvalidBackendId, MAIN_FORKNUM);
 		size = (child ? child->size : table->own_size) + main_size - old_main;
 	}
 	else
-		size = relfilenode_size(rnode, InvalidBackendId, entry->relkind,
+		size = diskquota_relfilenode_size(rnode, InvalidBackendId, entry->relkind,
 								entry->relpersistence, &main_size);
 	if (child)
 	{
@@ -1143,76 +702,6 @@ typedef struct DiskFileEntry
 	int64		main_size;		/* of the main fork */
 } DiskFileEntry;
 
-/*
- * Parse a relation file name: <n>, <n>_<fork>, <n>.<segment>,
- * <n>_<fork>.<segment>, t<backend>_<n>...  False for other files
- * (PG_VERSION, pg_filenode.map, pg_internal.init, the temporary files of a
- * rewrite).  Used by the worker's directory listing and by the launcher's
- * file-change feed.
- */
-bool
-diskquota_parse_relation_file_name(const char *name, Oid *relfilenode,
-								   BackendId *backend, ForkNumber *fork)
-{
-	const char *p = name;
-	char	   *end;
-	unsigned long n;
-
-	*backend = InvalidBackendId;
-	*fork = MAIN_FORKNUM;
-	if (*p == 't')
-	{
-		unsigned long b;
-
-		p++;
-		if (!isdigit((unsigned char) *p))
-			return false;
-		b = strtoul(p, &end, 10);
-		if (*end != '_' || b > INT_MAX)
-			return false;
-		*backend = (BackendId) b;
-		p = end + 1;
-	}
-	if (!isdigit((unsigned char) *p))
-		return false;
-	errno = 0;
-	n = strtoul(p, &end, 10);
-	if (errno != 0 || n == 0 || n > PG_UINT32_MAX)
-		return false;
-	if (*end == '_')
-	{
-		end++;
-		if (strncmp(end, "fsm", 3) == 0)
-		{
-			*fork = FSM_FORKNUM;
-			end += 3;
-		}
-		else if (strncmp(end, "vm", 2) == 0)
-		{
-			*fork = VISIBILITYMAP_FORKNUM;
-			end += 2;
-		}
-		else if (strncmp(end, "init", 4) == 0)
-		{
-			*fork = INIT_FORKNUM;
-			end += 4;
-		}
-		else
-			return false;
-	}
-	if (*end == '.')
-	{
-		end++;
-		if (!isdigit((unsigned char) *end))
-			return false;
-		while (isdigit((unsigned char) *end))
-			end++;
-	}
-	if (*end != '\0')
-		return false;
-	*relfilenode = (Oid) n;
-	return true;
-}
 
 /* Add the relation files of one directory of this database to files. */
 static void
@@ -1371,7 +860,7 @@ full_rescan(void)
 		RelFileNode rnode;
 		BackendId	backend;
 
-		if (!pg_class_files(form->oid, form, &rnode, &backend))
+		if (!diskquota_pg_class_files(form->oid, form, &rnode, &backend))
 			continue;
 		srel = hash_search(rels, &form->oid, HASH_ENTER, NULL);
 		srel->relkind = form->relkind;
@@ -1501,15 +990,6 @@ full_rescan(void)
 	hash_destroy(rels);
 }
 
-/* One configured quota, as read from quota_config */
-typedef struct ConfiguredQuota
-{
-	DiskquotaTarget target;
-	int64		quota_bytes;
-	int64		used_bytes;		/* set by publish_quotas() */
-	bool		rejected;		/* set by publish_quotas() */
-	bool		published;		/* set by publish_quotas() */
-} ConfiguredQuota;
 
 /*
  * Run one statement that tidies quota_config (the caller is connected to
@@ -1669,7 +1149,7 @@ load_quota_config(List **quotas, bool *paused)
 		Datum		bytes = SPI_getbinval(tuple, desc, 5, &isnull[4]);
 		Datum		spcname = SPI_getbinval(tuple, desc, 6, &isnull[5]);
 		Datum		oid = (Datum) 0;
-		ConfiguredQuota *quota;
+		DiskquotaQuotaInfo *quota;
 		MemoryContext oldcontext;
 		bool		row_gone = false;
 		int			type;
@@ -1725,7 +1205,7 @@ load_quota_config(List **quotas, bool *paused)
 		}
 
 		oldcontext = MemoryContextSwitchTo(caller);
-		quota = palloc0(sizeof(ConfiguredQuota));
+		quota = palloc0(sizeof(DiskquotaQuotaInfo));
 		quota->target.type = type;
 		quota->target.oid = DatumGetObjectId(oid);
 		quota->target.spcoid = DatumGetObjectId(spcoid);
@@ -1783,186 +1263,6 @@ load_quota_config(List **quotas, bool *paused)
 	return true;
 }
 
-/*
- * Entries that may be evicted from the full quota map to make room for an
- * exceeded quota, collected once per publication: first this database's
- * entries that the publication has not confirmed (quotas that are gone),
- * then entries of other databases that are not exceeded.  An entry that is
- * not exceeded refuses nothing, so dropping it only costs the views its
- * usage figure (its database's worker puts it back when there is room).
- */
-typedef struct QuotaVictims
-{
-	QuotaMapKey *keys;			/* NULL until first needed */
-	int			n;
-	int			next;
-} QuotaVictims;
-
-static void
-collect_victims(QuotaVictims *victims)
-{
-	HASH_SEQ_STATUS status;
-	QuotaMapEntry *entry;
-	int			pass;
-
-	victims->keys = palloc(sizeof(QuotaMapKey) * hash_get_num_entries(QuotaMap));
-	victims->n = 0;
-	victims->next = 0;
-	for (pass = 0; pass < 2; pass++)
-	{
-		hash_seq_init(&status, QuotaMap);
-		while ((entry = hash_seq_search(&status)) != NULL)
-		{
-			bool		mine = entry->key.dbid == MyDatabaseId;
-
-			if (pass == 0 ? (mine && !entry->seen) : (!mine && !entry->rejected))
-				victims->keys[victims->n++] = entry->key;
-		}
-	}
-}
-
-/* Evict the next victim; the caller holds QuotaHeader->lock exclusive. */
-static bool
-evict_for_rejected(QuotaVictims *victims)
-{
-	QuotaMapEntry *entry;
-
-	if (victims->keys == NULL)
-		collect_victims(victims);
-	while (victims->next < victims->n)
-	{
-		entry = hash_search(QuotaMap, &victims->keys[victims->next++], HASH_FIND, NULL);
-		if (entry == NULL)
-			continue;
-		if (entry->rejected)
-			pg_atomic_fetch_sub_u32(&QuotaHeader->nrejected, 1);
-		hash_search(QuotaMap, &entry->key, HASH_REMOVE, NULL);
-		return true;
-	}
-	return false;
-}
-
-/* Set a published entry from a quota; the caller holds the lock exclusive. */
-static void
-set_entry(QuotaMapEntry *entry, ConfiguredQuota *quota)
-{
-	entry->quota_bytes = quota->quota_bytes;
-	entry->used_bytes = quota->used_bytes;
-	entry->seen = true;
-	if (quota->rejected && !entry->rejected)
-	{
-		pg_atomic_fetch_add_u32(&QuotaHeader->nrejected, 1);
-		entry->rejected_at = pg_atomic_add_fetch_u64(&QuotaHeader->reject_epoch, 1);
-	}
-	else if (!quota->rejected && entry->rejected)
-		pg_atomic_fetch_sub_u32(&QuotaHeader->nrejected, 1);
-	entry->rejected = quota->rejected;
-	quota->published = true;
-}
-
-/*
- * Replace the published entries of this database by the configured quotas
- * and their usage.  Every entry already in the map is updated first, so an
- * exceeded quota never disappears, even for a moment (backends read
- * nrejected without the lock).  Then the missing exceeded quotas are
- * inserted, making room if the map is full (QuotaVictims), because only
- * they refuse anything: enforcement stays exact as long as the exceeded
- * quotas of all databases fit.  Then the other missing quotas, if there is
- * room.  Returns the DQ_DEGRADED_* bits of what did not fit.  Sets
- * *near_quota if a quota not exceeded has less than DQ_NEAR_QUOTA_BYTES
- * left.
- */
-static int
-publish_quotas(List *quotas, HTAB *extra, bool *near_quota)
-{
-	HASH_SEQ_STATUS status;
-	QuotaMapEntry *entry;
-	QuotaVictims victims = {NULL, 0, 0};
-	ListCell   *lc;
-	int			degraded = 0;
-	int			pass;
-
-	foreach(lc, quotas)
-	{
-		ConfiguredQuota *quota = lfirst(lc);
-		DQTargetEntry *target;
-
-		target = hash_search(Targets, &quota->target, HASH_FIND, NULL);
-		quota->used_bytes = target ? target->used : 0;
-		target = hash_search(extra, &quota->target, HASH_FIND, NULL);
-		if (target)
-			quota->used_bytes += target->used;
-
-		/*
-		 * the database: also what belongs to no relation, as
-		 * pg_database_size()
-		 */
-		if (quota->target.type == DQ_DATABASE_QUOTA)
-			quota->used_bytes += other_files_bytes;
-		quota->rejected = quota->used_bytes >= quota->quota_bytes;
-		quota->published = false;
-		if (!quota->rejected && quota->quota_bytes - quota->used_bytes < DQ_NEAR_QUOTA_BYTES)
-			*near_quota = true;
-	}
-
-	LWLockAcquire(QuotaHeader->lock, LW_EXCLUSIVE);
-	hash_seq_init(&status, QuotaMap);
-	while ((entry = hash_seq_search(&status)) != NULL)
-	{
-		if (entry->key.dbid == MyDatabaseId)
-			entry->seen = false;
-	}
-
-	/* pass 0: update what is there; 1: insert exceeded quotas; 2: the rest */
-	for (pass = 0; pass < 3; pass++)
-	{
-		foreach(lc, quotas)
-		{
-			ConfiguredQuota *quota = lfirst(lc);
-			QuotaMapKey key;
-			bool		found;
-
-			if (quota->published || (pass == 1 && !quota->rejected))
-				continue;
-			memset(&key, 0, sizeof(key));
-			key.dbid = MyDatabaseId;
-			key.target = quota->target;
-			if (pass == 0)
-			{
-				entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
-				if (entry != NULL)
-					set_entry(entry, quota);
-				continue;
-			}
-			entry = hash_search(QuotaMap, &key, HASH_ENTER_NULL, &found);
-			while (entry == NULL && pass == 1 && evict_for_rejected(&victims))
-				entry = hash_search(QuotaMap, &key, HASH_ENTER_NULL, &found);
-			if (entry == NULL)
-			{
-				degraded |= quota->rejected ? DQ_DEGRADED_REJECT_UNPUBLISHED :
-					DQ_DEGRADED_QUOTA_MAP_FULL;
-				continue;
-			}
-			if (!found)
-				entry->rejected = false;
-			set_entry(entry, quota);
-		}
-	}
-
-	hash_seq_init(&status, QuotaMap);
-	while ((entry = hash_seq_search(&status)) != NULL)
-	{
-		if (entry->key.dbid != MyDatabaseId || entry->seen)
-			continue;
-		if (entry->rejected)
-			pg_atomic_fetch_sub_u32(&QuotaHeader->nrejected, 1);
-		hash_search(QuotaMap, &entry->key, HASH_REMOVE, NULL);
-	}
-	LWLockRelease(QuotaHeader->lock);
-	if (victims.keys)
-		pfree(victims.keys);
-	return degraded;
-}
 
 /*
  * Usage of the files that uncommitted transactions published in their
@@ -1986,7 +1286,7 @@ uncommitted_usage(List *files)
 	foreach(lc, files)
 	{
 		DiskquotaSlotFile *file = lfirst(lc);
-		int64		size = relfilenode_size(file->rnode, file->backend, '\0', '\0', NULL);
+		int64		size = diskquota_relfilenode_size(file->rnode, file->backend, '\0', '\0', NULL);
 		Oid			spcoid = file->rnode.spcNode;
 
 		add_usage(extra, DQ_SCHEMA_QUOTA, file->nspoid, InvalidOid, size);
@@ -2083,7 +1383,7 @@ dirty_catalog_files(List **files)
 			TransactionIdPrecedes(xmin, TransactionXmin) ||
 			!TransactionIdIsInProgress(xmin))
 			continue;
-		if (!pg_class_files(form->oid, form, &rnode, &backend))
+		if (!diskquota_pg_class_files(form->oid, form, &rnode, &backend))
 			continue;
 		memset(&key, 0, sizeof(key));
 		key.spcnode = rnode.spcNode;
@@ -2221,16 +1521,79 @@ is_rejected_write(const DiskquotaSlotWrite *write, DiskquotaTarget *target)
 }
 
 /*
- * One refresh of the model, inside the worker's transaction.  Sets the
- * DQ_DEGRADED_* bits that apply to this refresh, and *writing if some
- * statement of the database writes and the worker must refresh often to
- * see it (no file-change feed), and *near_quota if a quota is near (the
- * feed is then to wake the worker as files grow).  Returns false if the
- * extension was dropped meanwhile: the caller must then clear the quota map.
+ * Say once, when it starts, that the quota map, the active map or a
+ * backend slot is too small: the DQ_DEGRADED_* bits of this refresh that
+ * the last one did not have.
  */
-bool
-diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
-				  bool *paused)
+static void
+warn_degraded(int degraded)
+{
+	if ((degraded & DQ_DEGRADED_REJECT_UNPUBLISHED) &&
+		!(published_degraded & DQ_DEGRADED_REJECT_UNPUBLISHED))
+		ereport(WARNING,
+				(errmsg("diskquota quota map is full: some exceeded quotas of database \"%s\" are not enforced",
+						get_database_name(MyDatabaseId)),
+				 errdetail("Every entry of the quota map is an exceeded quota."),
+				 errhint("Increase diskquota.max_quotas and restart the server.")));
+	else if ((degraded & DQ_DEGRADED_QUOTA_MAP_FULL) &&
+			 !(published_degraded & (DQ_DEGRADED_QUOTA_MAP_FULL | DQ_DEGRADED_REJECT_UNPUBLISHED)))
+		ereport(WARNING,
+				(errmsg("diskquota quota map is full: the usage of some quotas of database \"%s\" is not shown",
+						get_database_name(MyDatabaseId)),
+				 errdetail("Exceeded quotas take precedence in the quota map, so every quota is still enforced."),
+				 errhint("Increase diskquota.max_quotas and restart the server.")));
+	if ((degraded & DQ_DEGRADED_ACTIVE_MAP_FULL) &&
+		!(published_degraded & DQ_DEGRADED_ACTIVE_MAP_FULL))
+		ereport(LOG,
+				(errmsg("diskquota active relation map is full: database \"%s\" is fully rescanned",
+						get_database_name(MyDatabaseId)),
+				 errhint("Increase diskquota.max_active_tables and restart the server.")));
+	if ((degraded & DQ_DEGRADED_SLOT_FULL) &&
+		!(published_degraded & DQ_DEGRADED_SLOT_FULL))
+		ereport(WARNING,
+				(errmsg("diskquota cannot count all uncommitted relations in database \"%s\"",
+						get_database_name(MyDatabaseId)),
+				 errdetail("A transaction created or rewrote more relations, or a statement wrote into more, than a backend slot holds; diskquota finds the excess in the catalog or by full rescans, and stops such a statement when any target of the database becomes rejected.")));
+	published_degraded = degraded;
+}
+
+/*
+ * The usage of each configured quota: the model's per-target totals, what
+ * uncommitted transactions created (extra), and for the database what
+ * belongs to no relation (as pg_database_size()).  Sets *near_quota if a
+ * quota not exceeded has less than DQ_NEAR_QUOTA_BYTES left.
+ */
+static void
+compute_usage(List *quotas, HTAB *extra, bool *near_quota)
+{
+	ListCell   *lc;
+
+	foreach(lc, quotas)
+	{
+		DiskquotaQuotaInfo *quota = lfirst(lc);
+		DQTargetEntry *target;
+
+		target = hash_search(Targets, &quota->target, HASH_FIND, NULL);
+		quota->used_bytes = target ? target->used : 0;
+		target = hash_search(extra, &quota->target, HASH_FIND, NULL);
+		if (target)
+			quota->used_bytes += target->used;
+		if (quota->target.type == DQ_DATABASE_QUOTA)
+			quota->used_bytes += other_files_bytes;
+		quota->rejected = quota->used_bytes >= quota->quota_bytes;
+		if (!quota->rejected && quota->quota_bytes - quota->used_bytes < DQ_NEAR_QUOTA_BYTES)
+			*near_quota = true;
+	}
+}
+
+/*
+ * Bring the model up to date: re-size what the active map, the feed and
+ * the backend slots say changed (everything, by a full rescan, when asked
+ * or when they cannot say), and find the files of uncommitted
+ * transactions.  Returns the usage of those files, by target.
+ */
+static HTAB *
+update_model(DiskquotaRefresh *refresh)
 {
 	List	   *changed_files = NIL;
 	int			slot_overflow;
@@ -2243,10 +1606,7 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
 	List	   *active;
 	List	   *written = NIL;
 	List	   *files = NIL;
-	List	   *quotas;
-	HTAB	   *extra;
 	ListCell   *lc;
-	volatile bool *paused_flag;
 
 	/*
 	 * Drain first: what changes from now on is picked up by the next refresh,
@@ -2270,14 +1630,15 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
 	feed = drained && diskquota_feed_watches_my_database();
 	writers = diskquota_slot_collect(MyDatabaseId, feed, &written, &files,
 									 &slot_overflow, &temp_writes);
+	refresh->writers = writers;
 	if (slot_overflow != 0)
-		*degraded |= DQ_DEGRADED_SLOT_FULL;
+		refresh->degraded |= DQ_DEGRADED_SLOT_FULL;
 
 	/*
 	 * Refresh often while a statement writes what the feed cannot report:
 	 * temporary relations, or anything without the feed.
 	 */
-	*writing = writers && (!feed || temp_writes);
+	refresh->writing = writers && (!feed || temp_writes);
 
 	/*
 	 * A statement writes more relations than its slot holds: those left out
@@ -2287,14 +1648,14 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
 	 */
 	if ((slot_overflow & DQ_SLOT_WRITES_OVERFLOW) &&
 		(!feed || (slot_overflow & DQ_SLOT_TEMP_OVERFLOW)))
-		full = true;
+		refresh->full = true;
 	dirty = (slot_overflow & DQ_SLOT_FILES_OVERFLOW) != 0 ||
 		diskquota_slot_prepared_pending(MyDatabaseId);
 	ended = dirty_pending_ended();
-	if (!full)
+	if (!refresh->full)
 		active = list_concat_unique_oid(active, ended);
 
-	if (full)
+	if (refresh->full)
 		full_rescan();
 	else if (active != NIL || changed_files != NIL || written != NIL)
 	{
@@ -2322,17 +1683,41 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
 	 * records in the slots do not) looks too, and so does every refresh while
 	 * a transaction found so is still in progress.
 	 */
-	if (dirty || full || dirty_pending != NIL)
+	if (dirty || refresh->full || dirty_pending != NIL)
 		dirty_catalog_files(&files);
-	extra = uncommitted_usage(files);
+	return uncommitted_usage(files);
+}
 
-	if (!load_quota_config(&quotas, paused))
+/*
+ * One refresh of the model, inside the worker's transaction: update the
+ * model, read the configured quotas, publish their usage in the quota
+ * map, then stop the statements that write into a rejected target.  Adds
+ * to refresh->degraded the DQ_DEGRADED_* bits that apply to this refresh,
+ * and sets refresh->writing if some statement of the database writes and
+ * the worker must refresh often to see it (no file-change feed), and
+ * refresh->near_quota if a quota is near (the feed is then to wake the
+ * worker as files grow).  Returns false if the extension was dropped
+ * meanwhile: the caller must then clear the quota map.
+ */
+bool
+diskquota_refresh(DiskquotaRefresh *refresh)
+{
+	List	   *quotas;
+	HTAB	   *extra;
+	volatile bool *paused_flag;
+
+	extra = update_model(refresh);
+
+	if (!load_quota_config(&quotas, &refresh->paused))
 		return false;
-	paused_flag = diskquota_worker_publish_paused(*paused);
-	*near_quota = false;
-	*degraded |= publish_quotas(quotas, extra, near_quota);
+	paused_flag = diskquota_worker_publish_paused(refresh->slot,
+												  refresh->pause_changes,
+												  refresh->paused);
+	refresh->near_quota = false;
+	compute_usage(quotas, extra, &refresh->near_quota);
+	refresh->degraded |= diskquota_publish_quotas(quotas);
 	/* the published map is fresh: no longer stale */
-	diskquota_worker_published();
+	diskquota_worker_published(refresh->slot);
 
 	/*
 	 * DROP EXTENSION clears the quota map when it ends, after sending its
@@ -2345,78 +1730,23 @@ diskquota_refresh(bool full, int *degraded, bool *writing, bool *near_quota,
 		return false;
 
 	/* stop the statements that write into a rejected target */
-	if (writers && diskquota_any_rejected() && !*paused_flag)
-		diskquota_slot_cancel_writers(MyDatabaseId, is_rejected_write, newly_rejected,
-									  paused_flag);
+	if (refresh->writers && diskquota_any_rejected() && !*paused_flag)
+		diskquota_slot_cancel_writers(MyDatabaseId, is_rejected_write,
+									  diskquota_newly_rejected, paused_flag);
 	/* maintenance has a budget also where no target is rejected */
-	if (writers && !*paused_flag)
+	if (refresh->writers && !*paused_flag)
 		diskquota_stop_growing_maintenance(paused_flag);
 
-	if ((*degraded & DQ_DEGRADED_REJECT_UNPUBLISHED) &&
-		!(published_degraded & DQ_DEGRADED_REJECT_UNPUBLISHED))
-		ereport(WARNING,
-				(errmsg("diskquota quota map is full: some exceeded quotas of database \"%s\" are not enforced",
-						get_database_name(MyDatabaseId)),
-				 errdetail("Every entry of the quota map is an exceeded quota."),
-				 errhint("Increase diskquota.max_quotas and restart the server.")));
-	else if ((*degraded & DQ_DEGRADED_QUOTA_MAP_FULL) &&
-			 !(published_degraded & (DQ_DEGRADED_QUOTA_MAP_FULL | DQ_DEGRADED_REJECT_UNPUBLISHED)))
-		ereport(WARNING,
-				(errmsg("diskquota quota map is full: the usage of some quotas of database \"%s\" is not shown",
-						get_database_name(MyDatabaseId)),
-				 errdetail("Exceeded quotas take precedence in the quota map, so every quota is still enforced."),
-				 errhint("Increase diskquota.max_quotas and restart the server.")));
-	if ((*degraded & DQ_DEGRADED_ACTIVE_MAP_FULL) &&
-		!(published_degraded & DQ_DEGRADED_ACTIVE_MAP_FULL))
-		ereport(LOG,
-				(errmsg("diskquota active relation map is full: database \"%s\" is fully rescanned",
-						get_database_name(MyDatabaseId)),
-				 errhint("Increase diskquota.max_active_tables and restart the server.")));
-	if ((*degraded & DQ_DEGRADED_SLOT_FULL) &&
-		!(published_degraded & DQ_DEGRADED_SLOT_FULL))
-		ereport(WARNING,
-				(errmsg("diskquota cannot count all uncommitted relations in database \"%s\"",
-						get_database_name(MyDatabaseId)),
-				 errdetail("A transaction created or rewrote more relations, or a statement wrote into more, than a backend slot holds; diskquota finds the excess in the catalog or by full rescans, and stops such a statement when any target of the database becomes rejected.")));
-	published_degraded = *degraded;
+	warn_degraded(refresh->degraded);
 	return true;
 }
 
-/*
- * The quota and usage of one target of a database, as the worker last
- * published them in the quota map: false if it has no quota there.  For
- * the checks of moves into a target (enforcement.c).
- */
-bool
-diskquota_target_usage(Oid dbid, const DiskquotaTarget *target,
-					   int64 *quota_bytes, int64 *used_bytes)
-{
-	QuotaMapKey key;
-	QuotaMapEntry *entry;
-	bool		found = false;
-
-	if (QuotaHeader == NULL)
-		return false;
-	memset(&key, 0, sizeof(key));
-	key.dbid = dbid;
-	key.target = *target;
-	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
-	entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
-	if (entry != NULL)
-	{
-		*quota_bytes = entry->quota_bytes;
-		*used_bytes = entry->used_bytes;
-		found = true;
-	}
-	LWLockRelease(QuotaHeader->lock);
-	return found;
-}
 
 /* Size of one uncommitted file set of a backend slot, by stat() */
 static int64
 slot_file_bytes(const DiskquotaSlotFile *file)
 {
-	return relfilenode_size(file->rnode, file->backend, '\0', '\0', NULL);
+	return diskquota_relfilenode_size(file->rnode, file->backend, '\0', '\0', NULL);
 }
 
 /*
@@ -2430,3 +1760,4 @@ diskquota_stop_growing_maintenance(volatile bool *paused)
 {
 	diskquota_slot_check_maintenance(MyDatabaseId, slot_file_bytes, paused);
 }
+

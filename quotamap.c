@@ -1,0 +1,500 @@
+/*-------------------------------------------------------------------------
+ *
+ * quotamap.c
+ *		The shared quota map: for every quota of every monitored database,
+ *		its usage and whether it is exceeded, as the database's worker last
+ *		published them.
+ *
+ * Written by the workers (quotamodel.c publishes each refresh's figures),
+ * read by enforcement (enforcement.c), by the launcher for stale
+ * databases, and by the quota views.  When the map is full, exceeded
+ * quotas take the room of entries that refuse nothing
+ * (diskquota_publish_quotas).
+ *
+ * Shared state: QuotaMap (fixed-size hash keyed by database and target:
+ * quota type, schema/role/database OID, tablespace OID) and QuotaMapHeader.
+ *
+ * Locking: QuotaMapHeader->lock protects QuotaMap and every entry's fields.
+ * The worker takes it exclusive once per refresh to publish its database's
+ * entries; backends take it shared for a lookup or a copy.  It is held for
+ * no longer than one pass over the map and never together with another
+ * diskquota lock.  nrejected counts rejected entries over all databases; it
+ * is only changed with the lock held exclusive, and read without the lock
+ * by backends as a fast path: when it reads zero nothing is rejected.
+ * A backend that reads a value just before the worker publishes a new
+ * rejection behaves as if its statement had started a moment earlier.
+ * diskquota_any_rejected() also reads DiskquotaShared->nstale: while a
+ * database is stale (registry.c), its targets that have an entry in the
+ * map count as rejected (all of them if it has none yet).
+ * reject_epoch is advanced, with the lock held exclusive, each time an
+ * entry becomes rejected, and the entry's rejected_at set to the new
+ * value; backends read it without the lock when their statement's slot
+ * overflows (backendslot.c): a rejection published after that read has a
+ * larger rejected_at.
+ *
+ * How the parts work together: docs/design.md.
+ *
+ * Copyright (c) 2026, The diskquota Developers (LICENSE: PostgreSQL License)
+ *
+ * IDENTIFICATION
+ *		quotamap.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "commands/extension.h"
+#include "miscadmin.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "utils/hsearch.h"
+
+#include "diskquota.h"
+#include "registry.h"
+#include "quotamap.h"
+
+/* ----------------------------------------------------------------
+ * Shared quota map
+ * ----------------------------------------------------------------
+ */
+
+typedef struct QuotaMapKey
+{
+	Oid			dbid;
+	DiskquotaTarget target;
+} QuotaMapKey;
+
+typedef struct QuotaMapEntry
+{
+	QuotaMapKey key;
+	int64		quota_bytes;
+	int64		used_bytes;
+	bool		rejected;
+	bool		seen;			/* worker's mark during publication */
+	uint64		rejected_at;	/* reject_epoch when it became rejected */
+} QuotaMapEntry;
+
+typedef struct QuotaMapHeader
+{
+	LWLock	   *lock;
+	pg_atomic_uint32 nrejected;
+	pg_atomic_uint64 reject_epoch;	/* advanced by each new rejection */
+} QuotaMapHeader;
+
+static QuotaMapHeader *QuotaHeader = NULL;
+static HTAB *QuotaMap = NULL;
+
+Size
+diskquota_quota_shmem_size(void)
+{
+	return add_size(MAXALIGN(sizeof(QuotaMapHeader)),
+					hash_estimate_size(diskquota_max_quotas, sizeof(QuotaMapEntry)));
+}
+
+/* Called from the shmem startup hook, with AddinShmemInitLock held. */
+void
+diskquota_quota_shmem_init(void)
+{
+	HASHCTL		ctl;
+	bool		found;
+
+	QuotaHeader = ShmemInitStruct("diskquota quota map header",
+								  sizeof(QuotaMapHeader), &found);
+	if (!found)
+	{
+		QuotaHeader->lock = &(GetNamedLWLockTranche("diskquota"))[DQ_LWLOCK_QUOTA].lock;
+		pg_atomic_init_u32(&QuotaHeader->nrejected, 0);
+		pg_atomic_init_u64(&QuotaHeader->reject_epoch, 0);
+	}
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(QuotaMapKey);
+	ctl.entrysize = sizeof(QuotaMapEntry);
+	QuotaMap = ShmemInitHash("diskquota quota map",
+							 diskquota_max_quotas, diskquota_max_quotas,
+							 &ctl, HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
+}
+
+/* Is any target rejected, in any database?  Lock-free; see header. */
+bool
+diskquota_any_rejected(void)
+{
+	return QuotaHeader != NULL &&
+		(pg_atomic_read_u32(&QuotaHeader->nrejected) > 0 || diskquota_any_stale());
+}
+
+/*
+ * Is one target of a database rejected (with any_quota: has it a quota)?
+ * The caller holds the lock.
+ */
+static bool
+target_quota(Oid dbid, DiskquotaQuotaType type, Oid oid, Oid spcoid,
+			 bool any_quota, DiskquotaTarget *target)
+{
+	QuotaMapKey key;
+	QuotaMapEntry *entry;
+
+	memset(&key, 0, sizeof(key));
+	key.dbid = dbid;
+	key.target.type = type;
+	key.target.oid = oid;
+	key.target.spcoid = spcoid;
+	entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
+	if (entry == NULL || !(entry->rejected || any_quota))
+		return false;
+	*target = key.target;
+	return true;
+}
+
+/*
+ * Is a target that a write into the files of a relation is charged to
+ * rejected (with any_quota: has it a quota): its schema (InvalidOid for
+ * none), its owner, either of them in the tablespace of the files, or the
+ * database?  With tablespace_only, the quotas of the schema and the owner
+ * in that tablespace only.  Sets *target to the first one found.
+ */
+static bool
+targets_with_quota(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
+				   bool tablespace_only, bool any_quota, DiskquotaTarget *target)
+{
+	bool		result = false;
+
+	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
+	if (OidIsValid(nspoid))
+		result = (!tablespace_only &&
+				  target_quota(dbid, DQ_SCHEMA_QUOTA, nspoid, InvalidOid, any_quota, target)) ||
+			(OidIsValid(spcoid) &&
+			 target_quota(dbid, DQ_SCHEMA_TABLESPACE_QUOTA, nspoid, spcoid, any_quota, target));
+	if (!result && OidIsValid(owner))
+		result = (!tablespace_only &&
+				  target_quota(dbid, DQ_ROLE_QUOTA, owner, InvalidOid, any_quota, target)) ||
+			(OidIsValid(spcoid) &&
+			 target_quota(dbid, DQ_ROLE_TABLESPACE_QUOTA, owner, spcoid, any_quota, target));
+	if (!result && !tablespace_only)
+		result = target_quota(dbid, DQ_DATABASE_QUOTA, dbid, InvalidOid, any_quota, target);
+	LWLockRelease(QuotaHeader->lock);
+	return result;
+}
+
+/*
+ * While the database is stale (its worker has not been refreshing it for
+ * DQ_STALE_MS: diskquota.c), every target with a quota in the map counts
+ * as rejected; every target, reported as the database, if the worker never
+ * published a refresh and the extension exists in the database.
+ */
+bool
+diskquota_rejected_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
+						  bool tablespace_only, DiskquotaTarget *target)
+{
+	int			staleness;
+
+	if (!diskquota_any_rejected())
+		return false;
+	if (pg_atomic_read_u32(&QuotaHeader->nrejected) > 0 &&
+		targets_with_quota(dbid, nspoid, owner, spcoid, tablespace_only, false, target))
+		return true;
+	if (!diskquota_any_stale())
+		return false;
+	staleness = diskquota_database_staleness(dbid, NULL, NULL);
+	if (staleness == DQ_FRESH)
+		return false;
+	if (staleness == DQ_STALE_UNKNOWN)
+	{
+		/*
+		 * Nothing known of the quotas: every load, if the extension is there
+		 * (a listed database without it has nothing to enforce). Only a
+		 * backend of the database can tell: the launcher does not stop
+		 * statements for that.
+		 */
+		if (dbid != MyDatabaseId || !IsTransactionState() ||
+			!OidIsValid(get_extension_oid(DISKQUOTA_EXTENSION_NAME, true)))
+			return false;
+		memset(target, 0, sizeof(*target));
+		target->type = DQ_DATABASE_QUOTA;
+		target->oid = dbid;
+		return true;
+	}
+	return targets_with_quota(dbid, nspoid, owner, spcoid, tablespace_only, true, target);
+}
+
+
+/*
+ * The rejection epoch: it advances each time a target of any database
+ * becomes rejected.  Lock-free.
+ */
+uint64
+diskquota_reject_epoch(void)
+{
+	return QuotaHeader == NULL ? 0 : pg_atomic_read_u64(&QuotaHeader->reject_epoch);
+}
+
+/*
+ * Did a target of this database become rejected after the rejection epoch
+ * was "epoch"?  Sets *target to one of them.
+ */
+bool
+diskquota_newly_rejected(uint64 epoch, DiskquotaTarget *target)
+{
+	HASH_SEQ_STATUS status;
+	QuotaMapEntry *entry;
+	bool		found = false;
+
+	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
+	hash_seq_init(&status, QuotaMap);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		if (entry->key.dbid == MyDatabaseId && entry->rejected &&
+			entry->rejected_at > epoch)
+		{
+			*target = entry->key.target;
+			found = true;
+			hash_seq_term(&status);
+			break;
+		}
+	}
+	LWLockRelease(QuotaHeader->lock);
+	return found;
+}
+
+/* A palloc'd copy of the published entries of a database. */
+List	   *
+diskquota_copy_quota_map(Oid dbid)
+{
+	HASH_SEQ_STATUS status;
+	QuotaMapEntry *entry;
+	List	   *result = NIL;
+
+	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
+	hash_seq_init(&status, QuotaMap);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		DiskquotaQuotaInfo *info;
+
+		if (entry->key.dbid != dbid)
+			continue;
+		info = palloc(sizeof(DiskquotaQuotaInfo));
+		info->target = entry->key.target;
+		info->quota_bytes = entry->quota_bytes;
+		info->used_bytes = entry->used_bytes;
+		info->rejected = entry->rejected;
+		result = lappend(result, info);
+	}
+	LWLockRelease(QuotaHeader->lock);
+	return result;
+}
+
+/* Remove every entry of a database (extension dropped, or not monitored). */
+void
+diskquota_clear_quota_map(Oid dbid)
+{
+	HASH_SEQ_STATUS status;
+	QuotaMapEntry *entry;
+
+	if (QuotaHeader == NULL)
+		return;
+	LWLockAcquire(QuotaHeader->lock, LW_EXCLUSIVE);
+	hash_seq_init(&status, QuotaMap);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		if (entry->key.dbid != dbid)
+			continue;
+		if (entry->rejected)
+			pg_atomic_fetch_sub_u32(&QuotaHeader->nrejected, 1);
+		hash_search(QuotaMap, &entry->key, HASH_REMOVE, NULL);
+	}
+	LWLockRelease(QuotaHeader->lock);
+}
+
+/*
+ * Entries that may be evicted from the full quota map to make room for an
+ * exceeded quota, collected once per publication: first this database's
+ * entries that the publication has not confirmed (quotas that are gone),
+ * then entries of other databases that are not exceeded.  An entry that is
+ * not exceeded refuses nothing, so dropping it only costs the views its
+ * usage figure (its database's worker puts it back when there is room).
+ */
+typedef struct QuotaVictims
+{
+	QuotaMapKey *keys;			/* NULL until first needed */
+	int			n;
+	int			next;
+} QuotaVictims;
+
+static void
+collect_victims(QuotaVictims *victims)
+{
+	HASH_SEQ_STATUS status;
+	QuotaMapEntry *entry;
+	int			pass;
+
+	victims->keys = palloc(sizeof(QuotaMapKey) * hash_get_num_entries(QuotaMap));
+	victims->n = 0;
+	victims->next = 0;
+	for (pass = 0; pass < 2; pass++)
+	{
+		hash_seq_init(&status, QuotaMap);
+		while ((entry = hash_seq_search(&status)) != NULL)
+		{
+			bool		mine = entry->key.dbid == MyDatabaseId;
+
+			if (pass == 0 ? (mine && !entry->seen) : (!mine && !entry->rejected))
+				victims->keys[victims->n++] = entry->key;
+		}
+	}
+}
+
+/* Evict the next victim; the caller holds QuotaHeader->lock exclusive. */
+static bool
+evict_for_rejected(QuotaVictims *victims)
+{
+	QuotaMapEntry *entry;
+
+	if (victims->keys == NULL)
+		collect_victims(victims);
+	while (victims->next < victims->n)
+	{
+		entry = hash_search(QuotaMap, &victims->keys[victims->next++], HASH_FIND, NULL);
+		if (entry == NULL)
+			continue;
+		if (entry->rejected)
+			pg_atomic_fetch_sub_u32(&QuotaHeader->nrejected, 1);
+		hash_search(QuotaMap, &entry->key, HASH_REMOVE, NULL);
+		return true;
+	}
+	return false;
+}
+
+/* Set a published entry from a quota; the caller holds the lock exclusive. */
+static void
+set_entry(QuotaMapEntry *entry, const DiskquotaQuotaInfo *quota)
+{
+	entry->quota_bytes = quota->quota_bytes;
+	entry->used_bytes = quota->used_bytes;
+	entry->seen = true;
+	if (quota->rejected && !entry->rejected)
+	{
+		pg_atomic_fetch_add_u32(&QuotaHeader->nrejected, 1);
+		entry->rejected_at = pg_atomic_add_fetch_u64(&QuotaHeader->reject_epoch, 1);
+	}
+	else if (!quota->rejected && entry->rejected)
+		pg_atomic_fetch_sub_u32(&QuotaHeader->nrejected, 1);
+	entry->rejected = quota->rejected;
+}
+
+/*
+ * Replace the published entries of this database by the configured quotas
+ * and their usage (computed by the model: quotamodel.c).  Every entry
+ * already in the map is updated first, so an exceeded quota never
+ * disappears, even for a moment (backends read nrejected without the
+ * lock).  Then the missing exceeded quotas are inserted, making room if the
+ * map is full (QuotaVictims), because only they refuse anything:
+ * enforcement stays exact as long as the exceeded quotas of all databases
+ * fit.  Then the other missing quotas, if there is room.  Returns the
+ * DQ_DEGRADED_* bits of what did not fit.
+ */
+int
+diskquota_publish_quotas(List *quotas)
+{
+	HASH_SEQ_STATUS status;
+	QuotaMapEntry *entry;
+	QuotaVictims victims = {NULL, 0, 0};
+	ListCell   *lc;
+	int			degraded = 0;
+	int			pass;
+	bool	   *published = palloc0(sizeof(bool) * (list_length(quotas) + 1));
+
+	LWLockAcquire(QuotaHeader->lock, LW_EXCLUSIVE);
+	hash_seq_init(&status, QuotaMap);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		if (entry->key.dbid == MyDatabaseId)
+			entry->seen = false;
+	}
+
+	/* pass 0: update what is there; 1: insert exceeded quotas; 2: the rest */
+	for (pass = 0; pass < 3; pass++)
+	{
+		foreach(lc, quotas)
+		{
+			DiskquotaQuotaInfo *quota = lfirst(lc);
+			QuotaMapKey key;
+			bool		found;
+
+			if (published[foreach_current_index(lc)] ||
+				(pass == 1 && !quota->rejected))
+				continue;
+			memset(&key, 0, sizeof(key));
+			key.dbid = MyDatabaseId;
+			key.target = quota->target;
+			if (pass == 0)
+			{
+				entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
+				if (entry != NULL)
+				{
+					set_entry(entry, quota);
+					published[foreach_current_index(lc)] = true;
+				}
+				continue;
+			}
+			entry = hash_search(QuotaMap, &key, HASH_ENTER_NULL, &found);
+			while (entry == NULL && pass == 1 && evict_for_rejected(&victims))
+				entry = hash_search(QuotaMap, &key, HASH_ENTER_NULL, &found);
+			if (entry == NULL)
+			{
+				degraded |= quota->rejected ? DQ_DEGRADED_REJECT_UNPUBLISHED :
+					DQ_DEGRADED_QUOTA_MAP_FULL;
+				continue;
+			}
+			if (!found)
+				entry->rejected = false;
+			set_entry(entry, quota);
+			published[foreach_current_index(lc)] = true;
+		}
+	}
+
+	hash_seq_init(&status, QuotaMap);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		if (entry->key.dbid != MyDatabaseId || entry->seen)
+			continue;
+		if (entry->rejected)
+			pg_atomic_fetch_sub_u32(&QuotaHeader->nrejected, 1);
+		hash_search(QuotaMap, &entry->key, HASH_REMOVE, NULL);
+	}
+	LWLockRelease(QuotaHeader->lock);
+	if (victims.keys)
+		pfree(victims.keys);
+	pfree(published);
+	return degraded;
+}
+
+/*
+ * The quota and usage of one target of a database, as the worker last
+ * published them in the quota map: false if it has no quota there.  For
+ * the checks of moves into a target (enforcement.c).
+ */
+bool
+diskquota_target_usage(Oid dbid, const DiskquotaTarget *target,
+					   int64 *quota_bytes, int64 *used_bytes)
+{
+	QuotaMapKey key;
+	QuotaMapEntry *entry;
+	bool		found = false;
+
+	if (QuotaHeader == NULL)
+		return false;
+	memset(&key, 0, sizeof(key));
+	key.dbid = dbid;
+	key.target = *target;
+	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
+	entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
+	if (entry != NULL)
+	{
+		*quota_bytes = entry->quota_bytes;
+		*used_bytes = entry->used_bytes;
+		found = true;
+	}
+	LWLockRelease(QuotaHeader->lock);
+	return found;
+}

@@ -1,0 +1,48 @@
+/*-------------------------------------------------------------------------
+ *
+ * quotamap.h
+ *		The shared quota map: the quotas of every monitored database with
+ *		their usage and whether they are exceeded, as the workers last
+ *		published them (quotamap.c).
+ *
+ * Copyright (c) 2026, The diskquota Developers (LICENSE: PostgreSQL License)
+ *
+ * IDENTIFICATION
+ *		quotamap.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DISKQUOTA_QUOTAMAP_H
+#define DISKQUOTA_QUOTAMAP_H
+
+#include "nodes/pg_list.h"
+
+#include "diskquota.h"
+
+/* One quota: what the worker publishes, and what readers copy */
+typedef struct DiskquotaQuotaInfo
+{
+	DiskquotaTarget target;
+	int64		quota_bytes;
+	int64		used_bytes;
+	bool		rejected;		/* used_bytes >= quota_bytes */
+} DiskquotaQuotaInfo;
+
+extern Size diskquota_quota_shmem_size(void);
+extern void diskquota_quota_shmem_init(void);
+
+/* The worker (quotamodel.c) */
+extern int	diskquota_publish_quotas(List *quotas);
+
+/* Readers */
+extern bool diskquota_any_rejected(void);
+extern bool diskquota_rejected_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
+									  bool tablespace_only, DiskquotaTarget *target);
+extern uint64 diskquota_reject_epoch(void);
+extern bool diskquota_newly_rejected(uint64 epoch, DiskquotaTarget *target);
+extern List *diskquota_copy_quota_map(Oid dbid);
+extern bool diskquota_target_usage(Oid dbid, const DiskquotaTarget *target,
+								   int64 *quota_bytes, int64 *used_bytes);
+extern void diskquota_clear_quota_map(Oid dbid);
+
+#endif							/* DISKQUOTA_QUOTAMAP_H */
