@@ -5,25 +5,29 @@
  *		quota target, the settings, the LWLocks of its shared structures,
  *		the reasons for degraded enforcement.
  *
- * Each module declares what it offers in a header of its own.  A module
- * includes only the headers of the modules listed before it here
- * (scripts/check-includes.sh checks it in the test command):
+ * Each module (x.c, and x.h declaring what it offers) includes only the
+ * headers of the modules listed before it here; scripts/check-includes.sh
+ * reads this list and checks that in the test command.
  *
  *	diskquota.h			this file: shared definitions
- *	relfile.h			relation files: names, sizes by stat()
- *	ownobjects.h		the extension's own objects and own SQL
- *	registry.h			the slots of the monitored databases
- *	activetable.h		the active-relation map (a store)
- *	quotamap.h			the quota map (a store)
- *	backendslot.h		the per-backend slots (a store)
- *	filefeed.h			the file-change feed, into the active map
- *	quotamodel.h		the model: active map -> sizes -> quota map
- *	enforcement.h		refusing loads, from the quota map
- *	hold.h, worker.h, launcher.h, diskquota.c, diskquota_utility.c:
- *						the processes and entry points, which use the rest
+ *	relfile				relation files: names, sizes by stat()
+ *	ownobjects			the extension's own objects and own SQL
+ *	registry			the slots of the monitored databases
+ *	activetable			the active-relation map (a store)
+ *	quotamap			the quota map (a store)
+ *	backendslot			the per-backend slots (a store)
+ *	filefeed			the file-change feed, into the active map
+ *	quotamodel			the model: active map, sizes, quota map
+ *	enforcement			refusing loads, from the quota map
+ *	hold				the DROP DATABASE hold
+ *	worker				the worker process
+ *	launcher			the launcher process
+ *	diskquota_utility	the SQL functions
+ *	diskquota.c			_PG_init, settings, hooks
  *
  * The data path runs file event -> active map -> model -> quota map ->
- * enforcement: no module calls one that comes later on it.
+ * enforcement: no module calls one that comes later on it (the stores sit
+ * below the stages that write and read them).
  * How the parts work together: docs/design.md.
  *
  * Copyright (c) 2026, The diskquota Developers (LICENSE: PostgreSQL License)

@@ -16,8 +16,8 @@
  * settings cannot take part.  status() shows a role that is not a superuser
  * only the databases it may connect to.
  *
- * This file owns no shared state: it reads DiskquotaShared (diskquota.c)
- * under its lock and the quota map through quotamodel.c.
+ * This file owns no shared state: it reads DiskquotaShared (registry.c)
+ * under its lock and the quota map through quotamap.c.
  *
  * How the parts work together: docs/design.md.
  *

@@ -9,7 +9,7 @@
  * Before a statement runs, the steps here look up the targets of every
  * relation it may write into (its schema and owner, both in the tablespace
  * of its files and of its indexes, and the database) in the quota map
- * published by the worker (quotamodel.c) and raise SQLSTATE 53100
+ * published by the worker (quotamap.c) and raise SQLSTATE 53100
  * (disk_full) if one is rejected, unless diskquota is paused there (while
  * the database is stale, every target with a quota counts as rejected,
  * and the error says that diskquota cannot enforce quotas there:

@@ -653,7 +653,7 @@ launcher_stale_overflow(uint64 epoch, DiskquotaTarget *target)
  * DQ_STALE_MS (see there), whatever the reason: its refreshes fail on a
  * lock, its worker died, crash-loops, was held off (DROP DATABASE and the
  * like) or found no background worker slot.  Backends then refuse loads into its targets
- * that have a quota (quotamodel.c), and here the statements that write
+ * that have a quota (quotamap.c), and here the statements that write
  * into them are asked to stop, as the worker would.  The worker clears the
  * mark when it publishes again (diskquota_worker_published).  Called at
  * least every second by the launcher, which never waits for a lock for

@@ -104,7 +104,7 @@ static const FixedSetting fixed_settings[] = {
  * InitPostgres applies (ALTER DATABASE/ROLE ... SET) are ignored for them.
  * Also synchronous_commit = local: the worker's commits never wait for a
  * standby; and lock_timeout = DQ_LOCK_TIMEOUT instead of 0: a refresh that
- * waits for a lock longer fails and is retried (diskquota.c).
+ * waits for a lock longer fails and is retried (worker.c).
  */
 void
 diskquota_fix_worker_settings(void)
@@ -115,7 +115,7 @@ diskquota_fix_worker_settings(void)
 		SetConfigOption(fixed_settings[i].name, fixed_settings[i].value,
 						PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("synchronous_commit", "local", PGC_SUSET, PGC_S_OVERRIDE);
-	/* and it never waits for a lock for long (diskquota.c retries) */
+	/* and it never waits for a lock for long (worker.c retries) */
 	SetConfigOption("lock_timeout", DQ_LOCK_TIMEOUT, PGC_SUSET, PGC_S_OVERRIDE);
 }
 

@@ -179,7 +179,7 @@ targets_with_quota(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
 
 /*
  * While the database is stale (its worker has not been refreshing it for
- * DQ_STALE_MS: diskquota.c), every target with a quota in the map counts
+ * DQ_STALE_MS: registry.c), every target with a quota in the map counts
  * as rejected; every target, reported as the database, if the worker never
  * published a refresh and the extension exists in the database.
  */

@@ -1101,7 +1101,7 @@ load_quota_config(List **quotas, bool *paused)
 	 * as long as they like (ALTER FUNCTION pg_temp.f() DEPENDS ON EXTENSION
 	 * diskquota, in a prepared transaction, survives restarts). A refresh
 	 * that cannot have it fails as on a lock timeout, and is retried at the
-	 * next loop (diskquota.c); the database is stale, failing closed, if that
+	 * next loop (worker.c); the database is stale, failing closed, if that
 	 * lasts.  A DROP EXTENSION holds it too until it commits: then the next
 	 * loop finds the extension gone.
 	 */

@@ -38,8 +38,8 @@ typedef enum DiskquotaDBState
 } DiskquotaDBState;
 
 /*
- * One slot per monitored database, in shared memory (diskquota.c).
- * All fields are protected by DiskquotaShared->lock; see diskquota.c.
+ * One slot per monitored database, in shared memory (registry.c).
+ * All fields are protected by DiskquotaShared->lock; see registry.c.
  */
 typedef struct DiskquotaDBSlot
 {

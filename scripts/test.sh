@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test suite: set up (install packages, build, install the extension),
-# then, as an unprivileged user, run "make installcheck" (pg_regress,
+# check the module order (scripts/check-includes.sh), then, as an
+# unprivileged user, run "make installcheck" (pg_regress,
 # isolation and TAP tests via PGXS). On failure print the diffs and logs.
 # Ends with one line "N passed, N failed"; exits with make's exit status.
 #
@@ -13,6 +14,11 @@ PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 
 if [ "${1:-}" != --inner ]; then
     bash "$ROOT/scripts/setup.sh"
+    # the module order (diskquota.h): fails the test command when broken
+    if ! bash "$ROOT/scripts/check-includes.sh" || ! bash "$ROOT/scripts/check-includes.sh" --self-test; then
+        echo "0 passed, 1 failed"
+        exit 1
+    fi
     exec "$ROOT/scripts/run-as-pg.sh" bash scripts/test.sh --inner
 fi
 
