@@ -644,14 +644,6 @@ diskquota_active_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 							 errdetail("The database is not listed in diskquota.monitor_databases."),
 							 errhint("Add \"%s\" to diskquota.monitor_databases and reload the configuration.",
 									 get_database_name(MyDatabaseId))));
-				else if (is_create &&
-						 diskquota_database_beyond_limit(get_database_name(MyDatabaseId)))
-					ereport(WARNING,
-							(errmsg("diskquota will not enforce quotas in database \"%s\"",
-									get_database_name(MyDatabaseId)),
-							 errdetail("diskquota.monitor_databases lists more than diskquota.max_databases (%d) databases, and this one is beyond that number.",
-									   diskquota_max_databases),
-							 errhint("Increase diskquota.max_databases and restart the server.")));
 			}
 			break;
 	}

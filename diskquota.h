@@ -11,8 +11,8 @@
  *
  *	diskquota.h			this file: shared definitions
  *	relfile				relation files: names, sizes by stat()
- *	ownobjects			the extension's own objects and own SQL
  *	registry			the slots of the monitored databases
+ *	ownobjects			the extension's own objects and own SQL
  *	activetable			the active-relation map (a store)
  *	quotamap			the quota map (a store)
  *	backendslot			the per-backend slots (a store)

@@ -4008,11 +4008,12 @@ diskquota_enforcement_ProcessUtility(PlannedStmt *pstmt, const char *queryString
 	/*
 	 * DROP EXTENSION diskquota: its commit clears the database's quotas from
 	 * the quota map at once (see diskquota_refresh() for why the worker
-	 * cannot publish them again).
+	 * cannot publish them again).  A CREATE EXTENSION after it in the same
+	 * transaction cancels that: the worker's next refresh replaces them.
 	 */
 	if (DiskquotaShared != NULL &&
-		diskquota_extension_stmt(pstmt->utilityStmt, &is_create) && !is_create)
-		clear_quotas_at_commit = true;
+		diskquota_extension_stmt(pstmt->utilityStmt, &is_create))
+		clear_quotas_at_commit = !is_create;
 }
 
 /*

@@ -25,6 +25,8 @@
  *   names to them (its views, an operator of the owner's).  That check runs
  *   in the ProcessUtility hook, before the command and (for CREATE) again
  *   after it, in its transaction; so it needs shared_preload_libraries.
+ *   After a CREATE EXTENSION it also warns when the database is listed
+ *   beyond diskquota.max_databases (registry.c), so gets no worker.
  *
  * This file owns no shared state.
  *
@@ -64,6 +66,7 @@
 #include "utils/syscache.h"
 
 #include "diskquota.h"
+#include "registry.h"
 #include "ownobjects.h"
 
 /*
@@ -329,6 +332,13 @@ diskquota_check_extension_created(Node *parsetree)
 	if (OidIsValid(extoid))
 		check_extension_schema(diskquota_extension_schema(extoid), extoid,
 							   "CREATE EXTENSION");
+	if (diskquota_database_beyond_limit(get_database_name(MyDatabaseId)))
+		ereport(WARNING,
+				(errmsg("diskquota will not enforce quotas in database \"%s\"",
+						get_database_name(MyDatabaseId)),
+				 errdetail("diskquota.monitor_databases lists more than diskquota.max_databases (%d) databases, and this one is beyond that number.",
+						   diskquota_max_databases),
+				 errhint("Increase diskquota.max_databases and restart the server.")));
 }
 
 /*

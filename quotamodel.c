@@ -1720,10 +1720,12 @@ diskquota_refresh(DiskquotaRefresh *refresh)
 	diskquota_worker_published(refresh->slot);
 
 	/*
-	 * DROP EXTENSION clears the quota map when it ends, after sending its
-	 * invalidation messages.  If it ended before our publication, we see
-	 * those messages now and report the extension gone; if after, its clear
-	 * removed what we published.  Either way no stale quota stays.
+	 * DROP EXTENSION clears the quota map when it commits (enforcement.c),
+	 * while it still holds its lock on the extension, which our refresh
+	 * holds too while it reads the configuration (load_quota_config): so
+	 * we published either before its clear, which removed it, or after its
+	 * commit, whose invalidation messages we see now, reporting the
+	 * extension gone.  Either way no stale quota stays.
 	 */
 	AcceptInvalidationMessages();
 	if (!OidIsValid(get_extension_oid(DISKQUOTA_EXTENSION_NAME, true)))
