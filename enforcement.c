@@ -188,6 +188,7 @@ static bool exempt_process = false;
 
 /* This transaction dropped the extension (diskquota_enforcement_ProcessUtility) */
 static bool clear_quotas_at_commit = false;
+static int	clear_quotas_level = 0; /* transaction nesting level of it */
 
 /* pause() or resume() ran in this transaction (diskquota_set_paused_at_commit) */
 static int	pending_pause = -1; /* 1: pause(), 0: resume(), -1: neither */
@@ -1443,6 +1444,10 @@ enforcement_subxact_callback(SubXactEvent event,
 	if (ri_exempt_query != NULL &&
 		ri_exempt_level >= GetCurrentTransactionNestLevel())
 		ri_exempt_query = NULL;
+	/* a DROP EXTENSION rolled back: the extension and its quotas stay */
+	if (clear_quotas_at_commit &&
+		clear_quotas_level >= GetCurrentTransactionNestLevel())
+		clear_quotas_at_commit = false;
 
 	/*
 	 * The subtransaction in which pause() or resume() ran was rolled back,
@@ -4013,7 +4018,10 @@ diskquota_enforcement_ProcessUtility(PlannedStmt *pstmt, const char *queryString
 	 */
 	if (DiskquotaShared != NULL &&
 		diskquota_extension_stmt(pstmt->utilityStmt, &is_create))
+	{
 		clear_quotas_at_commit = !is_create;
+		clear_quotas_level = GetCurrentTransactionNestLevel();
+	}
 }
 
 /*

@@ -22,6 +22,13 @@ ROLLBACK;
 INSERT INTO s18.t VALUES (1);
 SELECT diskquota.wait_for_worker_new_epoch();
 INSERT INTO s18.t VALUES (1);
+-- ... and so does one rolled back to a savepoint: the quotas stay enforced
+BEGIN;
+SAVEPOINT before_drop;
+DROP EXTENSION diskquota;
+ROLLBACK TO SAVEPOINT before_drop;
+COMMIT;
+INSERT INTO s18.t VALUES (1);
 SELECT diskquota.set_schema_quota('s18', '-1');
 DROP SCHEMA s18 CASCADE;
 -- a rolled-back CREATE EXTENSION changes nothing: no quota stays, nothing
