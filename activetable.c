@@ -639,7 +639,8 @@ diskquota_active_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				if (is_create &&
 					!diskquota_database_is_monitored(get_database_name(MyDatabaseId)))
 					ereport(WARNING,
-							(errmsg("diskquota will not enforce quotas in database \"%s\"",
+							(errcode(ERRCODE_WARNING),
+							 errmsg("diskquota will not enforce quotas in database \"%s\"",
 									get_database_name(MyDatabaseId)),
 							 errdetail("The database is not listed in diskquota.monitor_databases."),
 							 errhint("Add \"%s\" to diskquota.monitor_databases and reload the configuration.",
@@ -647,9 +648,10 @@ diskquota_active_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				else if (is_create &&
 						 diskquota_database_beyond_limit(get_database_name(MyDatabaseId)))
 					ereport(WARNING,
-							(errmsg("diskquota will not enforce quotas in database \"%s\"",
+							(errcode(ERRCODE_WARNING),
+							 errmsg("diskquota will not enforce quotas in database \"%s\"",
 									get_database_name(MyDatabaseId)),
-							 errdetail("diskquota.monitor_databases lists more than diskquota.max_databases (%d) databases, and this one is beyond that number.",
+							 errdetail("The other databases listed in diskquota.monitor_databases take all places that diskquota.max_databases (%d) allows.",
 									   diskquota_max_databases),
 							 errhint("Increase diskquota.max_databases and restart the server.")));
 			}
