@@ -639,7 +639,8 @@ diskquota_active_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 				if (is_create &&
 					!diskquota_database_is_monitored(get_database_name(MyDatabaseId)))
 					ereport(WARNING,
-							(errmsg("diskquota will not enforce quotas in database \"%s\"",
+							(errcode(ERRCODE_WARNING),
+							 errmsg("diskquota will not enforce quotas in database \"%s\"",
 									get_database_name(MyDatabaseId)),
 							 errdetail("The database is not listed in diskquota.monitor_databases."),
 							 errhint("Add \"%s\" to diskquota.monitor_databases and reload the configuration.",

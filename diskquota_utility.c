@@ -95,7 +95,7 @@ required_text_arg(FunctionCallInfo fcinfo, int argno, const char *argname)
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", argname)));
+				 errmsg("argument \"%s\" must not be null", argname)));
 	return PG_GETARG_TEXT_PP(argno);
 }
 
@@ -134,6 +134,14 @@ identifier_length(const char *raw)
 	return len;
 }
 
+/* What a name given to the SQL functions names */
+typedef enum DiskquotaNameKind
+{
+	DQ_NAME_SCHEMA,
+	DQ_NAME_ROLE,
+	DQ_NAME_TABLESPACE
+} DiskquotaNameKind;
+
 /*
  * Parse an identifier as SQL does: unquoted names are folded to lower case,
  * double-quoted names keep their case.  Exactly one name is allowed.  A name
@@ -141,7 +149,7 @@ identifier_length(const char *raw)
  * the truncated name could be another object's.
  */
 static char *
-parse_identifier(text *input, const char *what)
+parse_identifier(text *input, DiskquotaNameKind kind)
 {
 	char	   *raw = text_to_cstring(input);
 	char	   *copy = pstrdup(raw);
@@ -152,14 +160,22 @@ parse_identifier(text *input, const char *what)
 		strlen((char *) linitial(names)) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_NAME),
-				 errmsg("invalid %s name: \"%s\"", what, raw),
-				 errdetail("A %s name is one SQL identifier; double-quote it to keep upper case or special characters.",
-						   what)));
+				 kind == DQ_NAME_SCHEMA ?
+				 errmsg("invalid schema name: \"%s\"", raw) :
+				 kind == DQ_NAME_ROLE ?
+				 errmsg("invalid role name: \"%s\"", raw) :
+				 errmsg("invalid tablespace name: \"%s\"", raw),
+				 errdetail("The name must be one SQL identifier."),
+				 errhint("Double-quote the name to keep upper-case letters or special characters.")));
 	name = (char *) linitial(names);
 	if (identifier_length(raw) != strlen(name))
 		ereport(ERROR,
 				(errcode(ERRCODE_NAME_TOO_LONG),
-				 errmsg("%s name is too long: \"%s...\"", what, name),
+				 kind == DQ_NAME_SCHEMA ?
+				 errmsg("schema name is too long: \"%s...\"", name) :
+				 kind == DQ_NAME_ROLE ?
+				 errmsg("role name is too long: \"%s...\"", name) :
+				 errmsg("tablespace name is too long: \"%s...\"", name),
 				 errdetail("A name has at most %d bytes.", NAMEDATALEN - 1)));
 	return name;
 }
@@ -180,7 +196,9 @@ check_quota_schema(Oid nspoid, int64 bytes)
 				 errmsg("cannot set a quota on schema \"%s\"", get_namespace_name(nspoid)),
 				 IsToastNamespace(nspoid) ?
 				 errdetail("TOAST tables are charged to the schema of their table.") :
-				 errdetail("Temporary tables are charged to their owner only; set a role quota.")));
+				 errdetail("Temporary tables are charged to their owner only."),
+				 IsToastNamespace(nspoid) ? 0 :
+				 errhint("Set a quota on the role instead.")));
 }
 
 /*
@@ -212,11 +230,6 @@ quota_type_name(DiskquotaQuotaType type)
 	}
 }
 
-/*
- * Insert, update or (for a negative size) delete one quota_config row.
- * Schema and role quotas work with version 1.0 of the table too: it has
- * no tablespace columns, and its unique constraint has the same name.
- */
 /*
  * One of the extension's own tables (quota_config, pause_state), qualified
  * for a statement: found through the extension's catalog entry, never by
@@ -250,7 +263,10 @@ execute_own_sql(const char *sql, int nargs, Oid *argtypes, Datum *values)
 	SPI_connect();
 	ret = diskquota_execute_internal(sql, nargs, argtypes, values);
 	if (ret < 0)
-		elog(ERROR, "diskquota could not run \"%s\": error code %d", sql, ret);
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg_internal("could not run \"%s\": %s",
+								 sql, SPI_result_code_string(ret))));
 	SPI_finish();
 	diskquota_internal_sql_end(nestlevel);
 }
@@ -355,7 +371,7 @@ static Oid
 tablespace_arg(FunctionCallInfo fcinfo, int argno)
 {
 	char	   *name = parse_identifier(required_text_arg(fcinfo, argno, "tablespace"),
-										"tablespace");
+										DQ_NAME_TABLESPACE);
 	Oid			spcoid = get_tablespace_oid(name, false);
 
 	if (spcoid == GLOBALTABLESPACE_OID)
@@ -380,7 +396,7 @@ diskquota_set_schema_quota(PG_FUNCTION_ARGS)
 
 	diskquota_require_shmem();
 	require_superuser();
-	name = parse_identifier(schema, "schema");
+	name = parse_identifier(schema, DQ_NAME_SCHEMA);
 	nspoid = get_namespace_oid(name, false);
 	bytes = parse_quota(quota);
 	check_quota_schema(nspoid, bytes);
@@ -402,7 +418,7 @@ diskquota_set_role_quota(PG_FUNCTION_ARGS)
 
 	diskquota_require_shmem();
 	require_superuser();
-	name = parse_identifier(role, "role");
+	name = parse_identifier(role, DQ_NAME_ROLE);
 	roleoid = get_role_oid(name, false);
 	bytes = parse_quota(quota);
 	set_quota(DQ_ROLE_QUOTA, roleoid, bytes);
@@ -416,7 +432,7 @@ set_tablespace_quota(FunctionCallInfo fcinfo, DiskquotaQuotaType type)
 	DiskquotaTarget target;
 	bool		schema = type == DQ_SCHEMA_TABLESPACE_QUOTA;
 	char	   *name = parse_identifier(required_text_arg(fcinfo, 0, schema ? "schema" : "role"),
-										schema ? "schema" : "role");
+										schema ? DQ_NAME_SCHEMA : DQ_NAME_ROLE);
 	text	   *quota = required_text_arg(fcinfo, 2, "quota");
 	int64		bytes;
 
@@ -480,7 +496,9 @@ set_paused(bool paused)
 	if (!superuser())
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to %s diskquota", paused ? "pause" : "resume"),
+				 paused ?
+				 errmsg("permission denied to pause diskquota") :
+				 errmsg("permission denied to resume diskquota"),
 				 errdetail("Only superusers may pause or resume diskquota.")));
 	execute_own_sql(paused ?
 					psprintf("INSERT INTO %s VALUES (pg_catalog.now()) ON CONFLICT DO NOTHING",
@@ -567,7 +585,7 @@ diskquota_wait_for_worker_new_epoch(PG_FUNCTION_ARGS)
 				 !listed ?
 				 errdetail("The database is not listed in diskquota.monitor_databases.") :
 				 diskquota_database_beyond_limit(get_database_name(MyDatabaseId)) ?
-				 errdetail("diskquota.monitor_databases lists more than diskquota.max_databases (%d) databases, and this one is beyond that number.",
+				 errdetail("The other databases listed in diskquota.monitor_databases take all places that diskquota.max_databases (%d) allows.",
 						   diskquota_max_databases) :
 				 errdetail("The launcher has not taken up the database yet."),
 				 errhint("See diskquota.status().")));

@@ -134,6 +134,7 @@
 #include "storage/proc.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
+#include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -288,10 +289,44 @@ report_stale(const DiskquotaTarget *target)
 			 errhint("See diskquota.status().")));
 }
 
+/* A size as pg_size_pretty() prints it: "12 MB" */
+static char *
+size_pretty(int64 bytes)
+{
+	return text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
+															  Int64GetDatum(bytes))));
+}
+
+/*
+ * The detail of a quota error: the usage and the quota as the worker last
+ * published them (none if the target has no entry in the quota map).  A
+ * target still under its quota is refused for what the statement would
+ * add (a move, a rebuild that grows).
+ */
+static int
+errdetail_usage(const char *used, const char *quota, bool over)
+{
+	if (used == NULL)
+		return 0;
+	if (over)
+		return errdetail("Usage is %s of a %s quota.", used, quota);
+	return errdetail("Usage is %s of a %s quota, which the statement would exceed.",
+					 used, quota);
+}
+
+/*
+ * Refuse a load into a target that is over its quota (or that the load
+ * would take over it): the one place the quota errors are raised.
+ */
 static void
 report_rejected(const DiskquotaTarget *target)
 {
 	char	   *name;
+	int64		quota_bytes;
+	int64		used_bytes;
+	char	   *used = NULL;
+	char	   *quota = NULL;
+	bool		over = false;
 
 	report_stale(target);
 
@@ -311,35 +346,58 @@ report_rejected(const DiskquotaTarget *target)
 	}
 	if (name == NULL)
 		name = "?";
+	if (diskquota_target_usage(MyDatabaseId, target, &quota_bytes, &used_bytes) &&
+		quota_bytes >= 0 && used_bytes >= 0)
+	{
+		used = size_pretty(used_bytes);
+		quota = size_pretty(quota_bytes);
+		over = used_bytes >= quota_bytes;
+	}
 
+	/*
+	 * The primary messages below are diskquota's interface: existing users
+	 * and their scripts match on their exact text (and on SQLSTATE 53100).
+	 * Keep them as they are, although they do not follow PostgreSQL's style;
+	 * say more in the detail and the hint only.
+	 */
 	switch ((DiskquotaQuotaType) target->type)
 	{
 		case DQ_SCHEMA_QUOTA:
 			ereport(ERROR,
 					(errcode(ERRCODE_DISK_FULL),
-					 errmsg("schema's disk space quota exceeded with name: %s", name)));
+					 errmsg("schema's disk space quota exceeded with name: %s", name),
+					 errdetail_usage(used, quota, over),
+					 errhint("See view diskquota.show_schema_quota_view.")));
 			break;
 		case DQ_ROLE_QUOTA:
 			ereport(ERROR,
 					(errcode(ERRCODE_DISK_FULL),
-					 errmsg("role's disk space quota exceeded with name: %s", name)));
+					 errmsg("role's disk space quota exceeded with name: %s", name),
+					 errdetail_usage(used, quota, over),
+					 errhint("See view diskquota.show_role_quota_view.")));
 			break;
 		case DQ_SCHEMA_TABLESPACE_QUOTA:
 			ereport(ERROR,
 					(errcode(ERRCODE_DISK_FULL),
 					 errmsg("tablespace: %s, schema: %s diskquota exceeded",
-							tablespace_name(target->spcoid), name)));
+							tablespace_name(target->spcoid), name),
+					 errdetail_usage(used, quota, over),
+					 errhint("See view diskquota.show_schema_tablespace_quota_view.")));
 			break;
 		case DQ_ROLE_TABLESPACE_QUOTA:
 			ereport(ERROR,
 					(errcode(ERRCODE_DISK_FULL),
 					 errmsg("tablespace: %s, role: %s diskquota exceeded",
-							tablespace_name(target->spcoid), name)));
+							tablespace_name(target->spcoid), name),
+					 errdetail_usage(used, quota, over),
+					 errhint("See view diskquota.show_role_tablespace_quota_view.")));
 			break;
 		default:
 			ereport(ERROR,
 					(errcode(ERRCODE_DISK_FULL),
-					 errmsg("database's disk space quota exceeded with name: %s", name)));
+					 errmsg("database's disk space quota exceeded with name: %s", name),
+					 errdetail_usage(used, quota, over),
+					 errhint("See view diskquota.show_database_quota_view.")));
 			break;
 	}
 }

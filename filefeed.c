@@ -120,7 +120,7 @@ diskquota_feed_start(void)
 	{
 		ereport(LOG,
 				(errcode_for_file_access(),
-				 errmsg("diskquota cannot watch relation files: %m"),
+				 errmsg("diskquota could not watch relation files: %m"),
 				 errdetail("Changes that no statement hook sees (autovacuum truncations) are found only by the full rescans."),
 				 errhint("Raise fs.inotify.max_user_instances, or lower diskquota.full_rescan_interval.")));
 		return false;
@@ -174,8 +174,9 @@ add_watch(const char *path, uint32 mask, WatchKind kind, Oid dbid, Oid spcnode)
 			return;
 		ereport(LOG,
 				(errcode_for_file_access(),
-				 errmsg("diskquota cannot watch directory \"%s\": %m", path),
-				 errhint("Raise fs.inotify.max_user_watches. Changes there are found by the full rescans.")));
+				 errmsg("diskquota could not watch directory \"%s\": %m", path),
+				 errdetail("Changes in the directory are found only by the full rescans."),
+				 errhint("Raise fs.inotify.max_user_watches.")));
 		if (kind == WATCH_DATABASE_DIR)
 		{
 			FeedDatabase *db = feed_database(dbid);
@@ -327,7 +328,8 @@ feed_overflow(void)
 	int			i;
 
 	ereport(LOG,
-			(errmsg("diskquota file-change feed overflowed: monitored databases are fully rescanned"),
+			(errmsg("diskquota file-change feed overflowed"),
+			 errdetail("Every monitored database is fully rescanned."),
 			 errhint("Raise fs.inotify.max_queued_events if this happens often.")));
 	for (i = 0; i < feed_ndbs; i++)
 		diskquota_request_rescan(feed_dbs[i].dbid, DQ_DEGRADED_FEED_OVERFLOW);
@@ -364,7 +366,7 @@ diskquota_feed_drain(void)
 			{
 				ereport(LOG,
 						(errcode_for_file_access(),
-						 errmsg("diskquota cannot read file-change events: %m")));
+						 errmsg("diskquota could not read file-change events: %m")));
 				overflow = true;
 			}
 			break;

@@ -141,7 +141,7 @@ diskquota_check_worker_identity(void)
 		GetOuterUserId() != BOOTSTRAP_SUPERUSERID)
 		ereport(FATAL,
 				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-				 errmsg("diskquota worker cannot run as the bootstrap superuser in database \"%s\"",
+				 errmsg("diskquota worker could not run as the bootstrap superuser in database \"%s\"",
 						get_database_name(MyDatabaseId))));
 	CommitTransactionCommand();
 }
@@ -222,10 +222,11 @@ diskquota_qualified_name(Oid relid)
 /*
  * Refuse a schema for the extension (nspoid; extoid is the extension if it
  * exists already) that is not owned by a superuser, or that holds an
- * object that is not the extension or one of its members.
+ * object that is not the extension or one of its members.  is_create:
+ * for CREATE EXTENSION, else for ALTER EXTENSION ... UPDATE.
  */
 static void
-check_extension_schema(Oid nspoid, Oid extoid, const char *command)
+check_extension_schema(Oid nspoid, Oid extoid, bool is_create)
 {
 	HeapTuple	tuple;
 	Oid			owner;
@@ -245,9 +246,12 @@ check_extension_schema(Oid nspoid, Oid extoid, const char *command)
 	if (!superuser_arg(owner))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("%s refused: schema \"%s\" is not owned by a superuser",
-						command, nspname),
-				 errdetail("The extension's objects would be created in a schema that role \"%s\" controls.",
+				 is_create ?
+				 errmsg("cannot create extension \"%s\" in schema \"%s\"",
+						DISKQUOTA_EXTENSION_NAME, nspname) :
+				 errmsg("cannot update extension \"%s\" in schema \"%s\"",
+						DISKQUOTA_EXTENSION_NAME, nspname),
+				 errdetail("The schema is owned by role \"%s\", which is not a superuser. The extension's objects would be created in a schema that role controls.",
 						   GetUserNameFromId(owner, false)),
 				 errhint("Drop the schema, or make a superuser its owner and remove what is not the extension's.")));
 
@@ -273,9 +277,12 @@ check_extension_schema(Oid nspoid, Oid extoid, const char *command)
 	if (foreign)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("%s refused: schema \"%s\" contains objects that are not part of extension \"%s\"",
-						command, nspname, DISKQUOTA_EXTENSION_NAME),
-				 errdetail("The extension's script would resolve names to them."),
+				 is_create ?
+				 errmsg("cannot create extension \"%s\" in schema \"%s\"",
+						DISKQUOTA_EXTENSION_NAME, nspname) :
+				 errmsg("cannot update extension \"%s\" in schema \"%s\"",
+						DISKQUOTA_EXTENSION_NAME, nspname),
+				 errdetail("The schema contains objects that are not part of the extension, and the extension's script would resolve names to them."),
 				 errhint("Remove those objects from the schema, or drop the schema, and run the command again.")));
 }
 
@@ -299,7 +306,7 @@ diskquota_check_extension_command(Node *parsetree)
 		/* the control file's schema, the only one it can be created in */
 		nspoid = get_namespace_oid(DISKQUOTA_EXTENSION_NAME, true);
 		if (OidIsValid(nspoid))
-			check_extension_schema(nspoid, InvalidOid, "CREATE EXTENSION");
+			check_extension_schema(nspoid, InvalidOid, true);
 	}
 	else if (IsA(parsetree, AlterExtensionStmt) &&
 			 strcmp(((AlterExtensionStmt *) parsetree)->extname, DISKQUOTA_EXTENSION_NAME) == 0)
@@ -308,7 +315,7 @@ diskquota_check_extension_command(Node *parsetree)
 
 		if (OidIsValid(extoid))
 			check_extension_schema(diskquota_extension_schema(extoid), extoid,
-								   "ALTER EXTENSION");
+								   false);
 	}
 }
 
@@ -331,12 +338,13 @@ diskquota_check_extension_created(Node *parsetree)
 	extoid = get_extension_oid(DISKQUOTA_EXTENSION_NAME, true);
 	if (OidIsValid(extoid))
 		check_extension_schema(diskquota_extension_schema(extoid), extoid,
-							   "CREATE EXTENSION");
+							   true);
 	if (diskquota_database_beyond_limit(get_database_name(MyDatabaseId)))
 		ereport(WARNING,
-				(errmsg("diskquota will not enforce quotas in database \"%s\"",
+				(errcode(ERRCODE_WARNING),
+				 errmsg("diskquota will not enforce quotas in database \"%s\"",
 						get_database_name(MyDatabaseId)),
-				 errdetail("diskquota.monitor_databases lists more than diskquota.max_databases (%d) databases, and this one is beyond that number.",
+				 errdetail("The other databases listed in diskquota.monitor_databases take all places that diskquota.max_databases (%d) allows.",
 						   diskquota_max_databases),
 				 errhint("Increase diskquota.max_databases and restart the server.")));
 }

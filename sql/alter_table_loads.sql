@@ -1,6 +1,7 @@
 -- Every ALTER TABLE subcommand that can add data is refused over quota:
 -- rewrites and index builds, also those that column definitions and ATTACH
 -- PARTITION cause.  Those known to write no data stay allowed.
+\set VERBOSITY terse
 CREATE SCHEMA s_at;
 CREATE TABLE s_at.t(i int);
 INSERT INTO s_at.t SELECT generate_series(1, 100000);
@@ -52,4 +53,5 @@ ALTER TABLE s_at.t SET (fillfactor = 90), ENABLE ROW LEVEL SECURITY;
 ALTER TABLE s_at.t DROP COLUMN a, DROP COLUMN b, DROP COLUMN g, DROP CONSTRAINT pos;
 SELECT count(*) AS columns FROM pg_attribute
  WHERE attrelid = 's_at.t'::regclass AND attnum > 0 AND NOT attisdropped;
+\set VERBOSITY default
 DROP SCHEMA s_at, s_at_open CASCADE;

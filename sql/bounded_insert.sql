@@ -4,6 +4,7 @@
 -- takes it out of that rule, and the statement is stopped while it runs.
 -- Each case has its own schema with a 1 MB quota; the columns are stored
 -- uncompressed, so that each value is written in full.
+\set VERBOSITY terse
 CREATE FUNCTION pg_temp.setup(nsp text, coldef text) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -132,4 +133,5 @@ INSERT INTO s21_idx.dom(i) VALUES (s21_idx.go_over_quota()), (2);
 SELECT count(*) FROM s21_idx.dom;
 SELECT diskquota.set_schema_quota(s, '-1')
   FROM unnest(ARRAY['s21_const', 's21_trig', 's21_gen', 's21_def', 's21_gin', 's21_idx']) s;
+\set VERBOSITY default
 DROP SCHEMA s21_const, s21_trig, s21_gen, s21_def, s21_gin, s21_idx CASCADE;

@@ -1,6 +1,7 @@
 -- Over a database quota, statements that add to the catalogs are refused;
 -- those that drop or free, and those whose statements are checked where
 -- they run, are not.
+\set VERBOSITY terse
 CREATE SCHEMA s_cw;
 CREATE ROLE dq_cw NOLOGIN;
 GRANT ALL ON SCHEMA s_cw TO dq_cw;
@@ -113,5 +114,6 @@ DROP ROLE dq_cw3;
 SELECT diskquota.set_database_quota('-1');
 SELECT diskquota.wait_for_worker_new_epoch();
 CREATE TABLE s_cw.su(i int);
+\set VERBOSITY default
 DROP SCHEMA s_cw CASCADE;
 DROP ROLE dq_cw;

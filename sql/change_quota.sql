@@ -1,4 +1,5 @@
 -- Raising, lowering and removing a quota take effect at the next refresh.
+\set VERBOSITY terse
 CREATE SCHEMA s9;
 CREATE TABLE s9.t(i int);
 INSERT INTO s9.t SELECT generate_series(1, 100000);
@@ -25,4 +26,5 @@ CREATE TABLE s9_zero.t(i int);
 SELECT diskquota.set_schema_quota('s9_zero', '0');
 SELECT diskquota.wait_for_worker_new_epoch();
 INSERT INTO s9_zero.t VALUES (1);
+\set VERBOSITY default
 DROP SCHEMA s9, s9_zero CASCADE;

@@ -1,4 +1,5 @@
 -- ALTER TABLE ADD COLUMN and an UPDATE that fills it grow the usage.
+\set VERBOSITY terse
 CREATE SCHEMA s4;
 SELECT diskquota.set_schema_quota('s4', '100 MB');
 CREATE TABLE s4.t(i int);

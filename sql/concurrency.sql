@@ -18,7 +18,7 @@ DECLARE
 BEGIN
   FOR r IN SELECT * FROM dblink_get_result(conn, false) AS t(x text) LOOP
   END LOOP;
-  result := coalesce(nullif(dblink_error_message(conn), 'OK'), 'completed');
+  result := coalesce(nullif(split_part(dblink_error_message(conn), E'\n', 1), 'OK'), 'completed');
   FOR r IN SELECT * FROM dblink_get_result(conn, false) AS t(x text) LOOP
   END LOOP;
   RETURN result;

@@ -1,4 +1,5 @@
 -- COPY FROM is counted and refused like INSERT.
+\set VERBOSITY terse
 CREATE SCHEMA s5;
 CREATE TABLE s5.t(i int);
 COPY s5.t FROM PROGRAM 'seq 1 100000';

@@ -1,5 +1,6 @@
 -- Statements that create and fill relations are refused into a full schema
 -- or for a full role.
+\set VERBOSITY terse
 CREATE SCHEMA s14;
 CREATE TABLE s14.t(i int);
 CREATE MATERIALIZED VIEW s14.mv AS SELECT 1 AS i WITH NO DATA;
@@ -39,6 +40,7 @@ SET ROLE dq_r14;
 CREATE TABLE s14_open.more AS SELECT 1 AS i;
 CREATE TEMP TABLE tmore AS SELECT 1 AS i;
 RESET ROLE;
+\set VERBOSITY default
 DROP SCHEMA s14, s14_open CASCADE;
 SELECT diskquota.set_role_quota('dq_r14', '-1');
 DROP ROLE dq_r14;

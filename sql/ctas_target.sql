@@ -1,6 +1,7 @@
 -- CREATE TABLE AS and friends are checked against the relation they do
 -- create: a function the planner runs may switch search_path or
 -- default_tablespace after the statement was checked.
+\set VERBOSITY terse
 CREATE SCHEMA s_full;
 CREATE TABLE s_full.t AS SELECT generate_series(1, 100000) AS i;
 CREATE SCHEMA s_open;
@@ -76,6 +77,7 @@ CREATE TABLE fine2 AS SELECT 1 AS i WHERE s_open.make(false);
 SELECT to_regclass('s_open.fine2') IS NOT NULL AS created,
        to_regclass('s_open.side') IS NOT NULL AS side;
 ROLLBACK;
+\set VERBOSITY default
 DROP SCHEMA s_full, s_open CASCADE;
 DROP TABLESPACE dq_ts_ct;
 DROP ROLE dq_ct;

@@ -1,4 +1,5 @@
 -- A quota on the database as a whole, as pg_database_size() counts it.
+\set VERBOSITY terse
 CREATE SCHEMA s23;
 CREATE TABLE s23.t(i int);
 INSERT INTO s23.t SELECT generate_series(1, 1000);

@@ -1,5 +1,6 @@
 -- DROP EXTENSION stops enforcement at once and stops the worker; CREATE
 -- EXTENSION again starts it without a restart.
+\set VERBOSITY terse
 CREATE SCHEMA s18;
 CREATE TABLE s18.t AS SELECT generate_series(1, 100000) AS i;
 SELECT diskquota.set_schema_quota('s18', '1 MB');

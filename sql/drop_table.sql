@@ -1,4 +1,5 @@
 -- Dropping a table frees its usage.
+\set VERBOSITY terse
 CREATE SCHEMA s3;
 CREATE TABLE s3.big(i int);
 CREATE TABLE s3.small(i int);

@@ -1,5 +1,6 @@
 -- A tenant whose role is over its quota cannot write through any path.
 -- Each attempt below is refused before it starts.
+\set VERBOSITY terse
 CREATE ROLE dq_r27 LOGIN;
 CREATE ROLE dq_r27_other NOLOGIN;
 GRANT dq_r27_other TO dq_r27;
@@ -54,7 +55,9 @@ CREATE FUNCTION public.dq27_definer() RETURNS void LANGUAGE sql SECURITY DEFINER
   AS 'INSERT INTO s27.fill VALUES (1)';
 GRANT EXECUTE ON FUNCTION public.dq27_definer() TO dq_r27;
 SET ROLE dq_r27;
+\set VERBOSITY default
 SELECT public.dq27_definer();
+\set VERBOSITY terse
 -- a long transaction: what it wrote counts before it commits
 RESET ROLE;
 SELECT diskquota.set_role_quota('dq_r27', '-1');
@@ -79,6 +82,7 @@ ROLLBACK;
 RESET ROLE;
 DROP FUNCTION public.dq27_definer();
 SELECT diskquota.set_role_quota('dq_r27_other', '-1');
+\set VERBOSITY default
 DROP SCHEMA s27, s27_other CASCADE;
 DROP ROLE dq_r27_other;
 DROP ROLE dq_r27;

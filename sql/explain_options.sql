@@ -1,6 +1,7 @@
 -- EXPLAIN decides whether it runs its statement as PostgreSQL does: the
 -- last ANALYZE option wins, whatever its spelling.  A CREATE TABLE AS,
 -- SELECT INTO or CREATE MATERIALIZED VIEW it runs is refused over quota.
+\set VERBOSITY terse
 CREATE SCHEMA s_ex;
 CREATE TABLE s_ex.t AS SELECT generate_series(1, 100000) AS i;
 SELECT diskquota.set_schema_quota('s_ex', '1 MB');

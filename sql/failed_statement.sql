@@ -8,7 +8,9 @@ SELECT diskquota.wait_for_worker_new_epoch();
 SELECT nspsize_in_bytes = pg_total_relation_size('s19.t') AS matches,
        nspsize_in_bytes > 1024 * 1024 AS over
   FROM diskquota.show_schema_quota_view WHERE schema_name = 's19';
+\set VERBOSITY terse
 INSERT INTO s19.t VALUES (1);
+\set VERBOSITY default
 -- the same for COPY, into a table that was empty
 CREATE SCHEMA s19_copy;
 CREATE TABLE s19_copy.t(i int CHECK (i < 100000));

@@ -1,6 +1,7 @@
 -- VACUUM FULL, CLUSTER and REINDEX stay allowed over quota, but a relation
 -- of a target at or over its quota may not come out of them larger than it
 -- went in: the transaction fails with the quota error and keeps nothing.
+\set VERBOSITY terse
 CREATE SCHEMA s_mg;
 CREATE TABLE s_mg.t(i int, pad text);
 INSERT INTO s_mg.t SELECT g, repeat('x', 50) FROM generate_series(1, 10000) g;
@@ -52,7 +53,9 @@ VACUUM FULL s_mg.shrink;
 CLUSTER s_mg.shrink USING shrink_pkey;
 REINDEX TABLE s_mg.shrink;
 SELECT pg_total_relation_size('s_mg.shrink') < :before_s AS shrunk;
+\set VERBOSITY default
 DROP SCHEMA s_mg CASCADE;
+\set VERBOSITY terse
 -- 4. a target not at its quota yet: the rewrite may use transient double
 -- space, but its result may not take the target past its quota
 CREATE SCHEMA s_mg2;

@@ -1,6 +1,7 @@
 -- Moving existing data into a target is refused when the target's quota is
 -- reached or the move would exceed it: SET SCHEMA into a schema, OWNER TO
 -- and REASSIGN OWNED to a role (by someone who is not a superuser).
+\set VERBOSITY terse
 CREATE SCHEMA s_mvf;
 CREATE SCHEMA s_mvb;
 CREATE ROLE dq_mv NOLOGIN;
@@ -56,7 +57,9 @@ SELECT c.relname, n.nspname, r.rolname FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_roles r ON r.oid = c.relowner
  WHERE n.nspname IN ('s_mvf', 's_mvb') AND c.relkind IN ('r', 'm')
  ORDER BY c.relname COLLATE "C";
+\set VERBOSITY default
 DROP SCHEMA s_mvf, s_mvb CASCADE;
+\set VERBOSITY terse
 SELECT diskquota.set_role_quota('dq_mv_to', '-1');
 DROP ROLE dq_mv, dq_mv_to;
 -- Several moves, each fitting alone, may not exceed the quota together: in
@@ -112,6 +115,7 @@ SELECT c.relname, n.nspname, r.rolname, t.spcname FROM pg_class c
   LEFT JOIN pg_tablespace t ON t.oid = c.reltablespace
  WHERE n.nspname IN ('s_mv2', 's_mv2src') AND c.relkind IN ('r', 'm')
  ORDER BY c.relname COLLATE "C";
+\set VERBOSITY default
 DROP SCHEMA s_mv2, s_mv2src CASCADE;
 SELECT diskquota.set_role_quota('dq_mv2_to', '-1');
 DROP TABLESPACE dq_ts_mv;

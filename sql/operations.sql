@@ -1,4 +1,5 @@
 -- pause() and resume(), the reject map, relation_size(), show_worker_epoch()
+\set VERBOSITY terse
 CREATE SCHEMA s24;
 CREATE TABLE s24.t(i int);
 INSERT INTO s24.t SELECT generate_series(1, 100000);
@@ -58,6 +59,7 @@ GRANT USAGE ON SCHEMA diskquota TO dq_r24;
 GRANT EXECUTE ON FUNCTION diskquota.pause(), diskquota.resume() TO dq_r24;
 SELECT 's24.t'::regclass::oid AS t_oid \gset
 SET ROLE dq_r24;
+\set VERBOSITY default
 SELECT diskquota.pause();
 SELECT diskquota.resume();
 SELECT * FROM diskquota.rejectmap;

@@ -64,7 +64,9 @@ CREATE TABLE diskquota.pause_state (LIKE dq_moved.pause_state);
 INSERT INTO diskquota.pause_state VALUES (now());
 SELECT dq_moved.wait_for_worker_new_epoch();
 SELECT state FROM dq_moved.status() WHERE database_name = current_database();
+\set VERBOSITY terse
 INSERT INTO s_own.t VALUES (1);
+\set VERBOSITY default
 SELECT dq_moved.set_schema_quota('s_own', '2 MB');
 SELECT dq_moved.pause();
 SELECT dq_moved.resume();
@@ -72,7 +74,9 @@ SELECT count(*) FROM diskquota.quota_config;
 SELECT count(*) FROM diskquota.pause_state;
 SELECT quota_type, schema_id, quota_in_bytes FROM dq_moved.quota_config;
 SELECT dq_moved.wait_for_worker_new_epoch();
+\set VERBOSITY terse
 INSERT INTO s_own.t VALUES (1);
+\set VERBOSITY default
 -- a new CREATE EXTENSION is refused while that schema is there
 DROP EXTENSION diskquota;
 CREATE EXTENSION diskquota;

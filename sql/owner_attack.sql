@@ -5,6 +5,7 @@
 -- records its call and, run by a superuser, makes the owner a superuser.
 -- Then the worker and a superuser go through every path of diskquota's own
 -- SQL: none of them may be called, and the owner stays what it is.
+\set VERBOSITY terse
 SELECT current_user AS su, current_database() AS dbname \gset
 SELECT datdba::regrole AS olddba FROM pg_database WHERE datname = current_database() \gset
 CREATE ROLE dq_dbo LOGIN;

@@ -1,5 +1,6 @@
 -- Partitions are tables of their own, charged to their own schema; a row
 -- routed into a partition in a rejected schema is refused.
+\set VERBOSITY terse
 CREATE SCHEMA s11_parent;
 CREATE SCHEMA s11_full;
 CREATE TABLE s11_parent.p(i int) PARTITION BY RANGE (i);

@@ -1,5 +1,6 @@
 -- Prepared transactions: the relations they created stay counted from
 -- PREPARE TRANSACTION to COMMIT or ROLLBACK PREPARED.
+\set VERBOSITY terse
 CREATE SCHEMA s33;
 CREATE SCHEMA s33_ref;
 CREATE TABLE s33_ref.ref AS SELECT generate_series(1, 80000) AS i;
@@ -50,7 +51,9 @@ SELECT used_bytes = (SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c
                       WHERE c.relnamespace = 's33'::regnamespace AND c.relkind = 'r') AS dropped
   FROM diskquota.quota_usage() WHERE target_oid = 's33'::regnamespace;
 SELECT diskquota.set_schema_quota('s33', '-1');
+\set VERBOSITY default
 DROP SCHEMA s33, s33_ref CASCADE;
+\set VERBOSITY terse
 -- a move made in a prepared transaction: loads into the moved table are
 -- charged to its new schema within a refresh after COMMIT PREPARED
 CREATE SCHEMA s33m;

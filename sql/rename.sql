@@ -1,5 +1,6 @@
 -- Renaming a schema, a role or a table keeps the quota; the error names the
 -- current name.
+\set VERBOSITY terse
 CREATE SCHEMA s10_old;
 CREATE ROLE dq_r10_old NOLOGIN;
 CREATE TABLE s10_old.t(i int);
@@ -23,6 +24,7 @@ SELECT diskquota.wait_for_worker_new_epoch();
 INSERT INTO s10_new.t2 VALUES (1);
 SELECT schema_name FROM diskquota.show_schema_quota_view WHERE schema_name LIKE 's10%';
 SELECT role_name FROM diskquota.show_role_quota_view WHERE role_name LIKE 'dq_r10%';
+\set VERBOSITY default
 DROP SCHEMA s10_new, s10_other CASCADE;
 SELECT diskquota.set_role_quota('dq_r10_new', '-1');
 DROP ROLE dq_r10_new;

@@ -265,6 +265,8 @@ SELECT * FROM s31.c_null ORDER BY v COLLATE "C";
 SELECT * FROM s31.c_unull;
 SELECT * FROM s31.c_part ORDER BY k;
 -- while a direct UPDATE by the tenant is
+\set VERBOSITY terse
 UPDATE s31.c_null SET v = 'c';
+\set VERBOSITY default
 SELECT diskquota.set_schema_quota('s31', '-1');
 DROP SCHEMA s31, s31_free CASCADE;

@@ -1,5 +1,6 @@
 -- A role over its quota: loads into any table it owns are refused, whoever
 -- runs them.
+\set VERBOSITY terse
 CREATE ROLE dq_u1 NOLOGIN;
 CREATE SCHEMA s2;
 CREATE TABLE s2.a(i int);
@@ -29,6 +30,7 @@ SELECT diskquota.set_role_quota('dq_u1', '1 MB');
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT 'dq_u1'::regrole::oid AS u1_oid \gset
 SELECT rejected FROM diskquota.quota_usage() WHERE target_oid = :u1_oid;
+\set VERBOSITY default
 DROP SCHEMA s2 CASCADE;
 DROP ROLE dq_u1;
 SELECT diskquota.wait_for_worker_new_epoch();

@@ -1,5 +1,6 @@
 -- A statement that starts under quota and crosses it while it runs is
 -- stopped with the quota error, whatever kind of load it is.
+\set VERBOSITY terse
 CREATE SCHEMA s20;
 CREATE SCHEMA s20_other;
 CREATE TABLE s20_other.t(i int);
@@ -136,5 +137,6 @@ SELECT diskquota.set_schema_quota('s20_copy', '-1');
 SELECT diskquota.set_schema_quota('s20_mv', '-1');
 SELECT diskquota.set_schema_quota('s20_upd', '-1');
 SELECT diskquota.set_schema_quota('s20_idx', '-1');
+\set VERBOSITY default
 DROP SCHEMA s20, s20_other, s20_plpgsql, s20_new, s20_trunc, s20_copy, s20_mv,
   s20_upd, s20_idx CASCADE;

@@ -2,6 +2,7 @@
 -- stopped: ALTER TABLE subcommands that rewrite or build an index, and a
 -- CREATE TABLE AS whose relation a planner-run function moved elsewhere
 -- (the statement is watched as a load into the relation it created).
+\set VERBOSITY terse
 CREATE SCHEMA s_ru;
 CREATE TABLE s_ru.t AS SELECT generate_series(1, 6000000) AS i;
 -- 2 MB above the table: a rewrite or an index build crosses early
@@ -48,4 +49,5 @@ ROLLBACK;
 SELECT diskquota.set_schema_quota('s_ru_c', '-1');
 SELECT diskquota.set_schema_quota('s_ru', '-1');
 SELECT diskquota.set_schema_quota('s_ru_small', '-1');
+\set VERBOSITY default
 DROP SCHEMA s_ru, s_ru_open, s_ru_small, s_ru_c CASCADE;

@@ -1,4 +1,5 @@
 -- A schema over its quota refuses loads; cleanup stays allowed.
+\set VERBOSITY terse
 CREATE SCHEMA s1;
 CREATE SCHEMA s1_other;
 CREATE TABLE s1.a(i int);
@@ -40,4 +41,5 @@ INSERT INTO s1.a VALUES (1);
 EXECUTE ins;
 DEALLOCATE ins;
 SELECT diskquota.set_schema_quota('s1', '-1');
+\set VERBOSITY default
 DROP SCHEMA s1, s1_other CASCADE;

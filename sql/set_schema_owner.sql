@@ -1,4 +1,5 @@
 -- ALTER TABLE ... SET SCHEMA and OWNER TO move the usage within one refresh.
+\set VERBOSITY terse
 CREATE SCHEMA s13_a;
 CREATE SCHEMA s13_b;
 CREATE ROLE dq_r13_a NOLOGIN;
@@ -33,6 +34,7 @@ INSERT INTO s13_b.t VALUES (0);
 CREATE TABLE s13_a.u(i int);
 ALTER TABLE s13_a.u OWNER TO dq_r13_a;
 INSERT INTO s13_a.u VALUES (1);
+\set VERBOSITY default
 DROP SCHEMA s13_a, s13_b CASCADE;
 SELECT diskquota.set_role_quota('dq_r13_a', '-1');
 SELECT diskquota.set_role_quota('dq_r13_b', '-1');

@@ -1,6 +1,7 @@
 -- More written relations than a backend slot holds (16 relations a
 -- statement writes, 64 files a transaction creates): what does not fit is
 -- still counted and stopped (fail closed), and status() says so.
+\set VERBOSITY terse
 CREATE SCHEMA s32;
 CREATE TABLE s32.t(i int);
 SELECT diskquota.set_schema_quota('s32', '1 MB');

@@ -1,6 +1,7 @@
 -- A stop is never lost: a function that the statement runs per row and that
 -- catches query_canceled swallows the interrupt diskquota sends, but the
 -- statement must still fail with the quota error, never complete.
+\set VERBOSITY terse
 CREATE SCHEMA s30;
 CREATE SCHEMA s30_other;
 CREATE TABLE s30.t(i int);
@@ -84,4 +85,5 @@ INSERT INTO s30.t SELECT s30.swallow_and_write(i) FROM generate_series(1, 2) i;
 \echo :LAST_ERROR_SQLSTATE
 SELECT count(*) FROM s30_other.t;
 SELECT diskquota.set_schema_quota('s30', '-1');
+\set VERBOSITY default
 DROP SCHEMA s30, s30_other CASCADE;

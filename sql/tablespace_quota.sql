@@ -1,6 +1,7 @@
 -- Quotas on the part of a schema or a role that lives in one tablespace.
 -- In-place tablespaces (a directory under pg_tblspc) need no path outside
 -- the cluster.
+\set VERBOSITY terse
 SET allow_in_place_tablespaces = on;
 CREATE TABLESPACE dq_ts1 LOCATION '';
 CREATE TABLESPACE dq_ts2 LOCATION '';
@@ -124,6 +125,7 @@ RESET temp_tablespaces;
 RESET ROLE;
 -- bad input
 SELECT diskquota.set_schema_tablespace_quota('s22', 'no_such_ts', '1 MB');
+\set VERBOSITY default
 SELECT diskquota.set_schema_tablespace_quota('s22', 'pg_global', '1 MB');
 SELECT diskquota.set_schema_tablespace_quota('s22', NULL, '1 MB');
 SELECT diskquota.set_role_tablespace_quota('no_such_role', 'dq_ts1', '1 MB');

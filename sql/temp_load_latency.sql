@@ -5,6 +5,7 @@
 -- past the quota is bounded (its file stays extended after the stop).  The
 -- quota is large enough that the load crosses it well after the backend's
 -- first wake-up of the worker.
+\set VERBOSITY terse
 ALTER SYSTEM SET diskquota.naptime = 60;
 SELECT pg_reload_conf();
 SELECT diskquota.wait_for_worker_new_epoch();

@@ -1,4 +1,5 @@
 -- Temporary tables count for their owner, not for a schema.
+\set VERBOSITY terse
 CREATE ROLE dq_temp NOLOGIN;
 SET ROLE dq_temp;
 CREATE TEMP TABLE tt(i int);

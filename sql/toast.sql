@@ -1,4 +1,5 @@
 -- TOAST data is charged to its table.
+\set VERBOSITY terse
 CREATE SCHEMA s7;
 CREATE TABLE s7.t(i int, v text);
 ALTER TABLE s7.t ALTER COLUMN v SET STORAGE EXTERNAL;

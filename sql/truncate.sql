@@ -1,4 +1,5 @@
 -- TRUNCATE frees the usage; a rolled-back TRUNCATE does not.
+\set VERBOSITY terse
 CREATE SCHEMA s8;
 CREATE TABLE s8.t(i int);
 INSERT INTO s8.t SELECT generate_series(1, 100000);

@@ -1,4 +1,5 @@
 -- UPDATE writes new row versions: it is refused over quota, DELETE is not.
+\set VERBOSITY terse
 CREATE SCHEMA s6;
 CREATE TABLE s6.t(i int, v text);
 INSERT INTO s6.t SELECT i, 'x' FROM generate_series(1, 100000) i;
@@ -29,4 +30,5 @@ INSERT INTO s6.c VALUES (1);
 DELETE FROM s6_parent.p WHERE id = 1;
 SELECT count(*) FROM s6.c WHERE pid IS NULL;
 SELECT diskquota.set_schema_quota('s6', '-1');
+\set VERBOSITY default
 DROP SCHEMA s6, s6_parent CASCADE;

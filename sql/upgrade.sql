@@ -7,6 +7,7 @@ ALTER SYSTEM SET diskquota.monitor_databases =
 SELECT pg_reload_conf();
 \c dq_v11
 CREATE EXTENSION diskquota;
+\set VERBOSITY terse
 \c dq_v10
 CREATE EXTENSION diskquota VERSION '1.0';
 CREATE SCHEMA s25;

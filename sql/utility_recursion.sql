@@ -2,6 +2,7 @@
 -- name, or build indexes in a tablespace other than the table's, are
 -- checked against every relation they write and every tablespace they
 -- write into.
+\set VERBOSITY terse
 SET allow_in_place_tablespaces = on;
 CREATE TABLESPACE dq_ts_rec LOCATION '';
 RESET allow_in_place_tablespaces;
@@ -63,5 +64,6 @@ SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 SELECT attname, atttypid::regtype FROM pg_attribute
  WHERE attrelid IN ('s_rec_full.ichild'::regclass, 's_rec_full.typed'::regclass) AND attnum > 0
  ORDER BY attrelid, attnum;
+\set VERBOSITY default
 DROP SCHEMA s_rec, s_rec_open, s_rec_full CASCADE;
 DROP TABLESPACE dq_ts_rec;

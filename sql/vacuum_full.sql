@@ -1,4 +1,5 @@
 -- VACUUM FULL is never refused and gives the space back.
+\set VERBOSITY terse
 CREATE SCHEMA s12;
 CREATE TABLE s12.t(i int);
 INSERT INTO s12.t SELECT generate_series(1, 100000);
