@@ -575,11 +575,14 @@ diskquota_headroom_sizing_starts(void)
 }
 
 /*
- * Has one of these targets of a database a quota in the map?  Lets a
- * statement skip measuring what it writes when nothing would be charged.
+ * Has one of these targets of a database a quota in the map?  Sets
+ * *remaining to the least headroom left among them (headroom minus what is
+ * charged).  Lets a statement skip measuring what it writes when nothing
+ * would be charged, and pace its measurements otherwise.
  */
 bool
-diskquota_targets_have_quota(Oid dbid, const DiskquotaTarget *targets, int n)
+diskquota_targets_headroom(Oid dbid, const DiskquotaTarget *targets, int n,
+						   int64 *remaining)
 {
 	QuotaMapKey key;
 	bool		found = false;
@@ -589,11 +592,21 @@ diskquota_targets_have_quota(Oid dbid, const DiskquotaTarget *targets, int n)
 		return false;
 	memset(&key, 0, sizeof(key));
 	key.dbid = dbid;
+	*remaining = PG_INT64_MAX;
 	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
-	for (i = 0; i < n && !found; i++)
+	for (i = 0; i < n; i++)
 	{
+		QuotaMapEntry *entry;
+		uint64		charged;
+
 		key.target = targets[i];
-		found = hash_search(QuotaMap, &key, HASH_FIND, NULL) != NULL;
+		entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
+		if (entry == NULL)
+			continue;
+		found = true;
+		charged = pg_atomic_read_u64(&entry->charged);
+		*remaining = Min(*remaining, charged >= (uint64) entry->headroom ? 0 :
+						 entry->headroom - (int64) charged);
 	}
 	LWLockRelease(QuotaHeader->lock);
 	return found;
@@ -604,11 +617,13 @@ diskquota_targets_have_quota(Oid dbid, const DiskquotaTarget *targets, int n)
  * more into charges[i].target: add them to the target's charged bytes (a
  * target without an entry has no quota: nothing to charge).  Returns true,
  * with *crossed set to the first such target, if the charged bytes of one of
- * them reached its headroom.  Lock shared; see the header.
+ * them reached its headroom.  Sets *remaining to the least headroom left
+ * among the targets with a quota (PG_INT64_MAX if none has).  Lock shared;
+ * see the header.
  */
 bool
 diskquota_charge_headroom(Oid dbid, const DiskquotaCharge *charges, int n,
-						  DiskquotaTarget *crossed)
+						  DiskquotaTarget *crossed, int64 *remaining)
 {
 	QuotaMapKey key;
 	bool		result = false;
@@ -618,24 +633,32 @@ diskquota_charge_headroom(Oid dbid, const DiskquotaCharge *charges, int n,
 		return false;
 	memset(&key, 0, sizeof(key));
 	key.dbid = dbid;
+	*remaining = PG_INT64_MAX;
 	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
 	for (i = 0; i < n; i++)
 	{
 		QuotaMapEntry *entry;
 		uint64		charged;
 
-		if (charges[i].bytes <= 0)
-			continue;
 		key.target = charges[i].target;
 		entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
 		if (entry == NULL)
 			continue;
-		charged = pg_atomic_add_fetch_u64(&entry->charged, (uint64) charges[i].bytes);
-		if (!result && charged >= (uint64) entry->headroom)
+		if (charges[i].bytes > 0)
+			charged = pg_atomic_add_fetch_u64(&entry->charged, (uint64) charges[i].bytes);
+		else
+			charged = pg_atomic_read_u64(&entry->charged);
+		if (charged >= (uint64) entry->headroom)
 		{
-			*crossed = entry->key.target;
-			result = true;
+			*remaining = 0;
+			if (!result && charges[i].bytes > 0)
+			{
+				*crossed = entry->key.target;
+				result = true;
+			}
 		}
+		else
+			*remaining = Min(*remaining, entry->headroom - (int64) charged);
 	}
 	LWLockRelease(QuotaHeader->lock);
 	return result;

@@ -54,9 +54,10 @@ extern bool diskquota_target_usage(Oid dbid, const DiskquotaTarget *target,
 extern void diskquota_clear_quota_map(Oid dbid);
 
 /* Running statements charging what they write (enforcement.c) */
-extern bool diskquota_targets_have_quota(Oid dbid, const DiskquotaTarget *targets,
-										 int n);
+extern bool diskquota_targets_headroom(Oid dbid, const DiskquotaTarget *targets,
+									   int n, int64 *remaining);
 extern bool diskquota_charge_headroom(Oid dbid, const DiskquotaCharge *charges,
-									  int n, DiskquotaTarget *crossed);
+									  int n, DiskquotaTarget *crossed,
+									  int64 *remaining);
 
 #endif							/* DISKQUOTA_QUOTAMAP_H */
