@@ -1544,7 +1544,9 @@ refuse_after_stop_request(void)
  * few rows, however fast it writes: after each measurement, the rows it
  * may write before the next one are half of what the least headroom left
  * among its targets would take at the bytes per row measured so far (one
- * block per row before the first measurement), at least DQ_MIN_CHARGE_ROWS.
+ * block per row before the first measurement), divided by the number of
+ * statements that seem to spend it (by how much more it shrank than this
+ * one charged), at least DQ_MIN_CHARGE_ROWS.
  * Far from every quota that is never, and the timer alone polls; near one,
  * the measurements are a few per halving of the headroom left.
  * Bounded INSERTs (not registered) and statements whose targets have no
@@ -1579,16 +1581,22 @@ static int	ncharged_nodes = 0;
 static volatile sig_atomic_t self_charging = false;
 static volatile sig_atomic_t charge_due = false;
 
-/* Rows until the next measurement, out of charge_rows; bytes per row */
+/*
+ * Rows until the next measurement, out of charge_rows; bytes per row; the
+ * headroom left after the last measurement, and how many statements seem
+ * to be spending it (what it shrank by, over what we charged).
+ */
 static int64 charge_rows_left = 0;
 static int64 charge_rows = 0;
 static double charge_row_bytes = BLCKSZ;
+static int64 charge_last_remaining = -1;
+static double charge_writers = 1;
 
 /* Rows the statement may write before it measures again (see above) */
 static void
 pace_charges(int64 remaining)
 {
-	double		rows = remaining / (2 * charge_row_bytes);
+	double		rows = remaining / (2 * charge_row_bytes * charge_writers);
 
 	charge_rows = rows > (double) PG_INT32_MAX ? PG_INT32_MAX :
 		Max((int64) rows, DQ_MIN_CHARGE_ROWS);
@@ -1652,6 +1660,13 @@ relation_growth(Relation rel, BlockNumber *nblocks, bool first)
 		nblocks[fork] = now;
 	}
 	return Max(growth, 0);
+}
+
+/* The schema writes into a relation are charged to (none if temporary) */
+static inline Oid
+charged_namespace(Relation rel)
+{
+	return RelationUsesLocalBuffers(rel) ? InvalidOid : RelationGetNamespace(rel);
 }
 
 /* Measure one relation the statement writes, from now on (if room) */
@@ -1726,8 +1741,7 @@ self_charge_begin(QueryDesc *queryDesc)
 	{
 		ResultRelInfo *rri = lfirst(lc);
 		Relation	rel = rri->ri_RelationDesc;
-		Oid			nspoid = RelationUsesLocalBuffers(rel) ? InvalidOid :
-			RelationGetNamespace(rel);
+		Oid			nspoid = charged_namespace(rel);
 		int			i;
 
 		if (ntargets + 5 > (int) lengthof(targets))
@@ -1754,8 +1768,7 @@ self_charge_begin(QueryDesc *queryDesc)
 	{
 		ResultRelInfo *rri = lfirst(lc);
 		Relation	rel = rri->ri_RelationDesc;
-		Oid			nspoid = RelationUsesLocalBuffers(rel) ? InvalidOid :
-			RelationGetNamespace(rel);
+		Oid			nspoid = charged_namespace(rel);
 		Oid			owner = rel->rd_rel->relowner;
 		int			i;
 
@@ -1779,6 +1792,8 @@ self_charge_begin(QueryDesc *queryDesc)
 		wrap_modify_table((PlanState *) lfirst(lc));
 	charge_due = false;
 	charge_row_bytes = BLCKSZ;
+	charge_writers = 1;
+	charge_last_remaining = remaining;
 	pace_charges(remaining);
 	self_charging = ncharged_nodes > 0 && ncharged_rels > 0;
 }
@@ -1844,6 +1859,9 @@ self_charge_measure(DiskquotaTarget *crossed)
 									   &remaining);
 	if (rows > 0)
 		charge_row_bytes = Max((double) total / rows, 1.0);
+	if (charge_last_remaining > remaining && remaining < PG_INT64_MAX)
+		charge_writers = Max((double) (charge_last_remaining - remaining) / total, 1.0);
+	charge_last_remaining = remaining;
 	pace_charges(remaining);
 	return result;
 }
