@@ -83,7 +83,10 @@
  * fails with the quota error then (unless it ran for less than two check
  * intervals: such a statement is never stopped).  A query lists up to
  * DQ_MAX_QUERY_WRITES relations; what does not fit in the slot is still
- * stopped (backendslot.c).
+ * stopped (backendslot.c).  With diskquota.self_charge, an INSERT, UPDATE
+ * or MERGE does not wait for the worker: it measures its own growth and
+ * stops itself when a target's headroom is used up (see "Charging the
+ * statement's own growth").
  *
  * This file owns no shared state.  Its backend-local state (the statement
  * that runs, the maintained relations, the moves of the open transaction)
@@ -1630,8 +1633,12 @@ charge_targets_of(Oid nspoid, Oid owner, Oid spcoid, DiskquotaTarget *targets)
 
 /*
  * Bytes a relation grew since its sizes in nblocks were taken, which are
- * replaced by its sizes now (first: take them only, for a fork that does
- * not exist too).
+ * replaced by its sizes now (first: take them only).  When the statement
+ * starts, the forks other than the main one are measured only if this
+ * backend has them open already (smgrexists() would close and reopen
+ * them: too dear for every statement); a fork found later is measured from
+ * then on.  What such a fork (free space or visibility map, a small
+ * fraction of the relation) grew before is not charged.
  */
 static int64
 relation_growth(Relation rel, BlockNumber *nblocks, bool first)
@@ -1643,20 +1650,21 @@ relation_growth(Relation rel, BlockNumber *nblocks, bool first)
 	for (fork = MAIN_FORKNUM; fork <= MAX_FORKNUM; fork++)
 	{
 		BlockNumber now;
+		bool		found = false;
 
-		if ((first || nblocks[fork] == InvalidBlockNumber) &&
-			fork != MAIN_FORKNUM && !smgrexists(smgr, fork))
+		if (fork != MAIN_FORKNUM &&
+			(first || nblocks[fork] == InvalidBlockNumber))
 		{
-			nblocks[fork] = InvalidBlockNumber;
-			continue;
+			if (first ? smgr->md_num_open_segs[fork] == 0 : !smgrexists(smgr, fork))
+			{
+				nblocks[fork] = InvalidBlockNumber;
+				continue;
+			}
+			found = !first;
 		}
 		now = smgrnblocks(smgr, fork);
-		if (!first)
-		{
-			BlockNumber before = nblocks[fork] == InvalidBlockNumber ? 0 : nblocks[fork];
-
-			growth += ((int64) now - (int64) before) * BLCKSZ;
-		}
+		if (!first && !found)
+			growth += ((int64) now - (int64) nblocks[fork]) * BLCKSZ;
 		nblocks[fork] = now;
 	}
 	return Max(growth, 0);
