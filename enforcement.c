@@ -1530,7 +1530,7 @@ refuse_after_stop_request(void)
  * with such data-modifying CTEs) into relations one of whose targets has a
  * quota, it measures at each poll how much the relations it writes grew
  * since the last poll (at the first one: since it started), from the open
- * relations (smgrnblocks of every fork that exists: no stat()), charges
+ * relations (smgrnblocks: no stat(); which forks: relation_growth), charges
  * that to their targets in the quota map, and stops itself with the quota
  * error as soon as a target's charged bytes reach its headroom (quotamap.c
  * has the protocol with the worker and its bound).  What it measures: each
