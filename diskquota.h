@@ -79,6 +79,7 @@ extern int	diskquota_max_quotas;
 extern int	diskquota_max_databases;
 extern int	diskquota_full_rescan_interval;
 extern int	diskquota_load_check_interval;
+extern bool diskquota_self_charge;
 extern bool diskquota_file_feed;
 extern bool diskquota_feed_simulate_overflow;
 

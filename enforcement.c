@@ -83,7 +83,10 @@
  * fails with the quota error then (unless it ran for less than two check
  * intervals: such a statement is never stopped).  A query lists up to
  * DQ_MAX_QUERY_WRITES relations; what does not fit in the slot is still
- * stopped (backendslot.c).
+ * stopped (backendslot.c).  With diskquota.self_charge, an INSERT, UPDATE
+ * or MERGE does not wait for the worker: it measures its own growth and
+ * stops itself when a target's headroom is used up (see "Charging the
+ * statement's own growth").
  *
  * This file owns no shared state.  Its backend-local state (the statement
  * that runs, the maintained relations, the moves of the open transaction)
@@ -104,6 +107,7 @@
 
 #include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/relation.h"
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/catalog.h"
@@ -132,6 +136,7 @@
 #include "parser/parsetree.h"
 #include "storage/lmgr.h"
 #include "storage/proc.h"
+#include "storage/smgr.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -1583,6 +1588,400 @@ refuse_after_stop_request(void)
 }
 
 /*
+ * Charging the statement's own growth (diskquota.self_charge).  While the
+ * outermost writing execution is an INSERT, UPDATE or MERGE (or a query
+ * with such data-modifying CTEs) into relations one of whose targets has a
+ * quota, it measures at each poll how much the relations it writes grew
+ * since the last poll (at the first one: since it started), from the open
+ * relations (smgrnblocks: no stat(); which forks: relation_growth), charges
+ * that to their targets in the quota map, and stops itself with the quota
+ * error as soon as a target's charged bytes reach its headroom (quotamap.c
+ * has the protocol with the worker and its bound).  What it measures: each
+ * result relation ExecutorStart opened, its indexes and its TOAST
+ * relation, charged as the model charges them (schema unless temporary,
+ * owner, both in the tablespace of the files, database).  The timeout
+ * handler cannot measure (it runs in a signal handler): it sets
+ * charge_due, and the statement measures at its next row, in a wrapper of
+ * the ExecProcNode of each ModifyTable's input that tests that flag.  The
+ * wrapper is installed through ExecProcNodeReal, so that ExecProcNodeFirst
+ * and instrumentation keep working, and removed when the execution ends.
+ * The wrapper also counts rows down to the next measurement, so that the
+ * statement approaches the headroom without crossing it by more than a
+ * few rows, however fast it writes: after each measurement, the rows it
+ * may write before the next one are half of what the least headroom left
+ * among its targets would take at the bytes per row measured so far (one
+ * block per row before the first measurement), divided by the number of
+ * statements that seem to spend it (by how much more it shrank than this
+ * one charged), at least DQ_MIN_CHARGE_ROWS.
+ * Far from every quota that is never, and the timer alone polls; near one,
+ * the measurements are a few per halving of the headroom left.
+ * Bounded INSERTs (not registered) and statements whose targets have no
+ * quota measure nothing.
+ */
+#define DQ_MAX_CHARGED_RELS 32
+#define DQ_MAX_CHARGED_NODES 8
+#define DQ_MIN_CHARGE_ROWS 64
+
+typedef struct ChargedRelation
+{
+	Oid			relid;
+	Oid			nspoid;			/* InvalidOid: temporary */
+	Oid			owner;
+	Oid			spcoid;			/* tablespace of its files */
+	BlockNumber nblocks[MAX_FORKNUM + 1];	/* at the last poll;
+											 * InvalidBlockNumber: no fork */
+} ChargedRelation;
+
+typedef struct ChargedNode
+{
+	PlanState  *node;
+	ExecProcNodeMtd real;		/* its ExecProcNodeReal before ours */
+} ChargedNode;
+
+static ChargedRelation charged_rels[DQ_MAX_CHARGED_RELS];
+static int	ncharged_rels = 0;
+static ChargedNode charged_nodes[DQ_MAX_CHARGED_NODES];
+static int	ncharged_nodes = 0;
+
+/* The statement charges itself: the timeout handler sets charge_due */
+static volatile sig_atomic_t self_charging = false;
+static volatile sig_atomic_t charge_due = false;
+
+/*
+ * Rows until the next measurement, out of charge_rows; bytes per row; the
+ * headroom left after the last measurement, and how many statements seem
+ * to be spending it (what it shrank by, over what we charged).
+ */
+static int64 charge_rows_left = 0;
+static int64 charge_rows = 0;
+static double charge_row_bytes = BLCKSZ;
+static int64 charge_last_remaining = -1;
+static double charge_writers = 1;
+
+/* Rows the statement may write before it measures again (see above) */
+static void
+pace_charges(int64 remaining)
+{
+	double		rows = remaining / (2 * charge_row_bytes * charge_writers);
+
+	charge_rows = rows > (double) PG_INT32_MAX ? PG_INT32_MAX :
+		Max((int64) rows, DQ_MIN_CHARGE_ROWS);
+	charge_rows_left = charge_rows;
+}
+
+/* The targets writes into these files are charged to (as quotamodel.c does) */
+static int
+charge_targets_of(Oid nspoid, Oid owner, Oid spcoid, DiskquotaTarget *targets)
+{
+	int			n = 0;
+
+	memset(targets, 0, sizeof(DiskquotaTarget) * 5);
+	if (OidIsValid(nspoid))
+	{
+		targets[n].type = DQ_SCHEMA_QUOTA;
+		targets[n++].oid = nspoid;
+		targets[n].type = DQ_SCHEMA_TABLESPACE_QUOTA;
+		targets[n].oid = nspoid;
+		targets[n++].spcoid = spcoid;
+	}
+	targets[n].type = DQ_ROLE_QUOTA;
+	targets[n++].oid = owner;
+	targets[n].type = DQ_ROLE_TABLESPACE_QUOTA;
+	targets[n].oid = owner;
+	targets[n++].spcoid = spcoid;
+	targets[n].type = DQ_DATABASE_QUOTA;
+	targets[n++].oid = MyDatabaseId;
+	return n;
+}
+
+/*
+ * Bytes a relation grew since its sizes in nblocks were taken, which are
+ * replaced by its sizes now (first: take them only).  When the statement
+ * starts, the forks other than the main one are measured only if this
+ * backend has them open already (smgrexists() would close and reopen
+ * them: too dear for every statement); a fork found later is measured from
+ * then on.  What such a fork (free space or visibility map, a small
+ * fraction of the relation) grew before is not charged.
+ */
+static int64
+relation_growth(Relation rel, BlockNumber *nblocks, bool first)
+{
+	SMgrRelation smgr = RelationGetSmgr(rel);
+	int64		growth = 0;
+	ForkNumber	fork;
+
+	for (fork = MAIN_FORKNUM; fork <= MAX_FORKNUM; fork++)
+	{
+		BlockNumber now;
+		bool		found = false;
+
+		if (fork != MAIN_FORKNUM &&
+			(first || nblocks[fork] == InvalidBlockNumber))
+		{
+			if (first ? smgr->md_num_open_segs[fork] == 0 : !smgrexists(smgr, fork))
+			{
+				nblocks[fork] = InvalidBlockNumber;
+				continue;
+			}
+			found = !first;
+		}
+		now = smgrnblocks(smgr, fork);
+		if (!first && !found)
+			growth += ((int64) now - (int64) nblocks[fork]) * BLCKSZ;
+		nblocks[fork] = now;
+	}
+	return Max(growth, 0);
+}
+
+/* The schema writes into a relation are charged to (none if temporary) */
+static inline Oid
+charged_namespace(Relation rel)
+{
+	return RelationUsesLocalBuffers(rel) ? InvalidOid : RelationGetNamespace(rel);
+}
+
+/* Measure one relation the statement writes, from now on (if room) */
+static void
+add_charged_relation(Relation rel, Oid nspoid, Oid owner)
+{
+	ChargedRelation *charged;
+
+	if (ncharged_rels >= DQ_MAX_CHARGED_RELS ||
+		!RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
+		return;
+	charged = &charged_rels[ncharged_rels++];
+	charged->relid = RelationGetRelid(rel);
+	charged->nspoid = nspoid;
+	charged->owner = owner;
+	charged->spcoid = relation_tablespace(rel->rd_rel->reltablespace);
+	(void) relation_growth(rel, charged->nblocks, true);
+}
+
+/* The ExecProcNode of a ModifyTable's input: measures when a poll is due */
+static void self_charge_poll(void);
+
+static TupleTableSlot *
+charge_ExecProcNode(PlanState *node)
+{
+	int			i;
+
+	if (unlikely(charge_due || --charge_rows_left <= 0))
+		self_charge_poll();
+	for (i = 0; charged_nodes[i].node != node; i++)
+		;
+	return charged_nodes[i].real(node);
+}
+
+static void
+wrap_modify_table(PlanState *mtstate)
+{
+	PlanState  *input;
+
+	if (mtstate == NULL || !IsA(mtstate, ModifyTableState) ||
+		(input = outerPlanState(mtstate)) == NULL ||
+		ncharged_nodes >= DQ_MAX_CHARGED_NODES ||
+		input->ExecProcNodeReal == charge_ExecProcNode)
+		return;
+	charged_nodes[ncharged_nodes].node = input;
+	charged_nodes[ncharged_nodes++].real = input->ExecProcNodeReal;
+	/* already run (ExecProcNodeFirst replaced itself): replace it too */
+	if (input->ExecProcNode == input->ExecProcNodeReal)
+		input->ExecProcNode = charge_ExecProcNode;
+	input->ExecProcNodeReal = charge_ExecProcNode;
+}
+
+/*
+ * The outermost writing execution of queryDesc starts: if it is to charge
+ * itself, take the sizes of what it writes and wrap the input of its
+ * ModifyTable nodes.
+ */
+static void
+self_charge_begin(QueryDesc *queryDesc)
+{
+	EState	   *estate = queryDesc->estate;
+	DiskquotaTarget targets[DQ_MAX_CHARGED_RELS * 5];
+	int			ntargets = 0;
+	int64		remaining;
+	ListCell   *lc;
+
+	if (!diskquota_self_charge || estate == NULL)
+		return;
+
+	/* the targets of the result relations and their indexes */
+	foreach(lc, estate->es_opened_result_relations)
+	{
+		ResultRelInfo *rri = lfirst(lc);
+		Relation	rel = rri->ri_RelationDesc;
+		Oid			nspoid = charged_namespace(rel);
+		int			i;
+
+		if (ntargets + 5 > (int) lengthof(targets))
+			break;
+		ntargets += charge_targets_of(nspoid, rel->rd_rel->relowner,
+									  relation_tablespace(rel->rd_rel->reltablespace),
+									  targets + ntargets);
+		for (i = 0; i < rri->ri_NumIndices && ntargets + 5 <= (int) lengthof(targets); i++)
+		{
+			Relation	index = rri->ri_IndexRelationDescs[i];
+
+			if (index->rd_rel->reltablespace != rel->rd_rel->reltablespace)
+				ntargets += charge_targets_of(nspoid, rel->rd_rel->relowner,
+											  relation_tablespace(index->rd_rel->reltablespace),
+											  targets + ntargets);
+		}
+	}
+	if (ntargets == 0 ||
+		!diskquota_targets_headroom(MyDatabaseId, targets, ntargets, &remaining))
+		return;
+
+	ncharged_rels = 0;
+	foreach(lc, estate->es_opened_result_relations)
+	{
+		ResultRelInfo *rri = lfirst(lc);
+		Relation	rel = rri->ri_RelationDesc;
+		Oid			nspoid = charged_namespace(rel);
+		Oid			owner = rel->rd_rel->relowner;
+		int			i;
+
+		add_charged_relation(rel, nspoid, owner);
+		for (i = 0; i < rri->ri_NumIndices; i++)
+			add_charged_relation(rri->ri_IndexRelationDescs[i], nspoid, owner);
+		if (OidIsValid(rel->rd_rel->reltoastrelid))
+		{
+			/* locked until the transaction ends: the polls open it unlocked */
+			Relation	toast = relation_open(rel->rd_rel->reltoastrelid,
+											  AccessShareLock);
+
+			add_charged_relation(toast, nspoid, owner);
+			relation_close(toast, NoLock);
+		}
+	}
+
+	ncharged_nodes = 0;
+	wrap_modify_table(queryDesc->planstate);
+	foreach(lc, estate->es_auxmodifytables)
+		wrap_modify_table((PlanState *) lfirst(lc));
+	charge_due = false;
+	charge_row_bytes = BLCKSZ;
+	charge_writers = 1;
+	charge_last_remaining = remaining;
+	pace_charges(remaining);
+	self_charging = ncharged_nodes > 0 && ncharged_rels > 0;
+}
+
+/*
+ * Measure what the statement wrote since the last poll and charge it to
+ * its targets; true, with *crossed, if a target's headroom is used up.
+ * Paces the next measurement.
+ */
+static bool
+self_charge_measure(DiskquotaTarget *crossed)
+{
+	DiskquotaCharge charges[DQ_MAX_CHARGED_RELS * 5];
+	int			ncharges = 0;
+	int64		total = 0;
+	int64		rows = charge_rows - Max(charge_rows_left, 0);
+	int64		remaining;
+	bool		result;
+	int			i;
+
+	for (i = 0; i < ncharged_rels; i++)
+	{
+		ChargedRelation *charged = &charged_rels[i];
+		DiskquotaTarget targets[5];
+		Relation	rel;
+		int64		growth;
+		int			ntargets;
+		int			j;
+
+		/* the executor, or self_charge_begin for TOAST, holds its lock */
+		rel = relation_open(charged->relid, NoLock);
+		growth = relation_growth(rel, charged->nblocks, false);
+		relation_close(rel, NoLock);
+		if (growth == 0)
+			continue;
+		total += growth;
+		ntargets = charge_targets_of(charged->nspoid, charged->owner,
+									 charged->spcoid, targets);
+		for (j = 0; j < ntargets; j++)
+		{
+			int			k;
+
+			for (k = 0; k < ncharges; k++)
+			{
+				if (memcmp(&charges[k].target, &targets[j], sizeof(DiskquotaTarget)) == 0)
+					break;
+			}
+			if (k == ncharges)
+			{
+				charges[ncharges].target = targets[j];
+				charges[ncharges++].bytes = 0;
+			}
+			charges[k].bytes += growth;
+		}
+	}
+	if (ncharges == 0)
+	{
+		/* nothing grew: as many rows again */
+		charge_rows_left = charge_rows;
+		return false;
+	}
+	result = diskquota_charge_headroom(MyDatabaseId, charges, ncharges, crossed,
+									   &remaining);
+	if (rows > 0)
+		charge_row_bytes = Max((double) total / rows, 1.0);
+	if (charge_last_remaining > remaining && remaining < PG_INT64_MAX)
+		charge_writers = Max((double) (charge_last_remaining - remaining) / total, 1.0);
+	charge_last_remaining = remaining;
+	pace_charges(remaining);
+	return result;
+}
+
+/* A poll is due: charge, and stop the statement if a headroom is used up */
+static void
+self_charge_poll(void)
+{
+	DiskquotaTarget crossed;
+
+	charge_due = false;
+	if (self_charge_measure(&crossed) && !diskquota_paused())
+		report_rejected(&crossed);
+}
+
+/*
+ * The outermost writing execution ends: unwrap the nodes (restore: they
+ * still exist) and, when it completed (charge_rest), charge what it wrote
+ * since its last poll, if it polled, for the statements running beside it;
+ * it is not stopped for that.
+ */
+static void
+self_charge_end(bool restore, bool charge_rest)
+{
+	int			i;
+
+	if (!self_charging)
+		return;
+	self_charging = false;
+	charge_due = false;
+	for (i = 0; restore && i < ncharged_nodes; i++)
+	{
+		PlanState  *node = charged_nodes[i].node;
+
+		node->ExecProcNodeReal = charged_nodes[i].real;
+		if (node->ExecProcNode == charge_ExecProcNode)
+			node->ExecProcNode = charged_nodes[i].real;
+	}
+	ncharged_nodes = 0;
+	if (charge_rest && write_ticks >= 1)
+	{
+		DiskquotaTarget crossed;
+
+		(void) self_charge_measure(&crossed);
+	}
+	ncharged_rels = 0;
+}
+
+/*
  * The timeout that polls the slot is a one-shot timeout that re-arms itself
  * while a writing statement runs, and lapses at the first firing after the
  * statement ended.  A statement that starts while it is still armed has
@@ -1615,6 +2014,10 @@ cancel_check_handler(void)
 	 */
 	if (++write_ticks == 2 || (write_ticks > 2 && write_wakes_often))
 		diskquota_wake_worker_from_handler();
+
+	/* the statement measures its growth at its next row: self_charge_poll */
+	if (self_charging)
+		charge_due = true;
 
 	/*
 	 * The interrupt is sent again at every firing while the request stands:
@@ -1684,6 +2087,7 @@ end_write(void)
 	if (--write_depth > 0)
 		return false;
 	write_running = false;
+	self_charge_end(true, false);
 	diskquota_slot_end_write();
 	return true;
 }
@@ -1779,6 +2183,8 @@ end_write_ok(uint64 generation)
 
 	/* read before end_write() stops the timeout handler counting */
 	stoppable = write_ticks >= 2;
+	if (write_depth == 1)
+		self_charge_end(true, true);
 	if (!end_write())
 		return;
 	sent = cancel_sent;
@@ -1863,6 +2269,8 @@ run_writing(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 	generation = write_generation;
 	PG_TRY();
 	{
+		if (write_depth == 1 && write_running)
+			self_charge_begin(queryDesc);
 		next(queryDesc, direction, count, execute_once);
 	}
 	PG_CATCH();
@@ -2025,6 +2433,8 @@ enforcement_xact_callback(XactEvent event, void *arg)
 	ri_exempt_query = NULL;
 	if (write_depth == 0)
 		return;
+	/* the plan the statement ran may be gone: nothing to unwrap */
+	self_charge_end(false, false);
 	write_depth = 1;
 	(void) end_write();
 	cancel_sent = false;

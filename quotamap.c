@@ -14,7 +14,8 @@
  * Shared state: QuotaMap (fixed-size hash keyed by database and target:
  * quota type, schema/role/database OID, tablespace OID) and QuotaMapHeader.
  *
- * Locking: QuotaMapHeader->lock protects QuotaMap and every entry's fields.
+ * Locking: QuotaMapHeader->lock protects QuotaMap and every entry's fields
+ * (charged and charged_at_start as told under "Headroom and charges").
  * The worker takes it exclusive once per refresh to publish its database's
  * entries; backends take it shared for a lookup or a copy.  It is held for
  * no longer than one pass over the map and never together with another
@@ -31,6 +32,41 @@
  * value; backends read it without the lock when their statement's slot
  * overflows (backendslot.c): a rejection published after that read has a
  * larger rejected_at.
+ *
+ * Headroom and charges (diskquota.self_charge): each entry also holds the
+ * headroom the worker computed at its last publication (quota - usage, 0
+ * when exceeded) and charged, the bytes that running statements measured
+ * themselves writing into the target since then (enforcement.c).  A
+ * backend adds to charged, an atomic, holding the lock shared
+ * (diskquota_charge_headroom), and stops its statement when charged
+ * reaches the headroom; so concurrent statements into one target share
+ * its headroom.  The worker remains the authority, and its publication
+ * must neither count twice what a backend charged and the worker's stat()
+ * also saw, nor lose what the stat() did not see.  The protocol:
+ *	1. Before the refresh sizes anything (before it drains the active map
+ *	   and the feed), the worker records in each entry of its database
+ *	   charged_at_start, the value of charged at that moment
+ *	   (diskquota_headroom_sizing_starts, lock shared: only the worker of
+ *	   the entry's database reads or writes charged_at_start, and entries
+ *	   are removed only with the lock exclusive).
+ *	2. At publication (lock exclusive: no charge is added meanwhile) it
+ *	   sets the new headroom and subtracts charged_at_start from charged:
+ *	   what was charged before the sizing started is in the new usage
+ *	   (the growth a backend charges happened before it measured it, so
+ *	   before the worker's stat() of the file), and what was charged since
+ *	   stays charged, since the stat() may have been too early to see it.
+ * A backend charges only what it measured, after the growth happened; the
+ * worker re-sizes at each refresh every file a running statement writes
+ * whose growth can have been charged (the feed reports them, or, without
+ * the feed and for temporary relations, the slots name them:
+ * quotamodel.c).  So nothing charged is lost, and the error is one-sided:
+ * bytes that grew before the worker's stat() but were charged after its
+ * step 1 are counted twice until the next publication.  Per writing
+ * statement that is at most what it wrote from its last poll before step
+ * 1 to the stat() (one diskquota.load_check_interval plus the refresh's
+ * sizing time); so a statement may be stopped that much before its target
+ * truly reaches the quota, never later than it would be by the headroom.
+ * An entry inserted by a publication starts with nothing charged.
  *
  * How the parts work together: docs/design.md.
  *
@@ -73,6 +109,10 @@ typedef struct QuotaMapEntry
 	bool		rejected;
 	bool		seen;			/* worker's mark during publication */
 	uint64		rejected_at;	/* reject_epoch when it became rejected */
+	int64		headroom;		/* quota - usage at publication, >= 0 */
+	pg_atomic_uint64 charged;	/* bytes charged by statements since */
+	uint64		charged_at_start;	/* charged when the worker's sizing
+									 * started (worker only) */
 } QuotaMapEntry;
 
 typedef struct QuotaMapHeader
@@ -365,12 +405,22 @@ evict_for_rejected(QuotaVictims *victims)
 	return false;
 }
 
-/* Set a published entry from a quota; the caller holds the lock exclusive. */
+/*
+ * Set a published entry from a quota; the caller holds the lock exclusive.
+ * The charges the new usage includes are dropped: see the header.
+ */
 static void
 set_entry(QuotaMapEntry *entry, const DiskquotaQuotaInfo *quota)
 {
+	uint64		charged = pg_atomic_read_u64(&entry->charged);
+
 	entry->quota_bytes = quota->quota_bytes;
 	entry->used_bytes = quota->used_bytes;
+	entry->headroom = Max(quota->quota_bytes - quota->used_bytes, 0);
+	pg_atomic_write_u64(&entry->charged,
+						charged > entry->charged_at_start ?
+						charged - entry->charged_at_start : 0);
+	entry->charged_at_start = 0;
 	entry->seen = true;
 	if (quota->rejected && !entry->rejected)
 	{
@@ -447,7 +497,11 @@ diskquota_publish_quotas(List *quotas)
 				continue;
 			}
 			if (!found)
+			{
 				entry->rejected = false;
+				pg_atomic_init_u64(&entry->charged, 0);
+				entry->charged_at_start = 0;
+			}
 			set_entry(entry, quota);
 			published[foreach_current_index(lc)] = true;
 		}
@@ -497,4 +551,115 @@ diskquota_target_usage(Oid dbid, const DiskquotaTarget *target,
 	}
 	LWLockRelease(QuotaHeader->lock);
 	return found;
+}
+
+/*
+ * Step 1 of the headroom protocol (see the header): the worker is about to
+ * size its database's files for a refresh.  Remember, in each entry of the
+ * database, what statements have charged so far.
+ */
+void
+diskquota_headroom_sizing_starts(void)
+{
+	HASH_SEQ_STATUS status;
+	QuotaMapEntry *entry;
+
+	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
+	hash_seq_init(&status, QuotaMap);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		if (entry->key.dbid == MyDatabaseId)
+			entry->charged_at_start = pg_atomic_read_u64(&entry->charged);
+	}
+	LWLockRelease(QuotaHeader->lock);
+}
+
+/*
+ * Has one of these targets of a database a quota in the map?  Sets
+ * *remaining to the least headroom left among them (headroom minus what is
+ * charged).  Lets a statement skip measuring what it writes when nothing
+ * would be charged, and pace its measurements otherwise.
+ */
+bool
+diskquota_targets_headroom(Oid dbid, const DiskquotaTarget *targets, int n,
+						   int64 *remaining)
+{
+	QuotaMapKey key;
+	bool		found = false;
+	int			i;
+
+	if (QuotaHeader == NULL)
+		return false;
+	memset(&key, 0, sizeof(key));
+	key.dbid = dbid;
+	*remaining = PG_INT64_MAX;
+	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
+	for (i = 0; i < n; i++)
+	{
+		QuotaMapEntry *entry;
+		uint64		charged;
+
+		key.target = targets[i];
+		entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
+		if (entry == NULL)
+			continue;
+		found = true;
+		charged = pg_atomic_read_u64(&entry->charged);
+		*remaining = Min(*remaining, charged >= (uint64) entry->headroom ? 0 :
+						 entry->headroom - (int64) charged);
+	}
+	LWLockRelease(QuotaHeader->lock);
+	return found;
+}
+
+/*
+ * A running statement of this database measured that it wrote charges[i].bytes
+ * more into charges[i].target: add them to the target's charged bytes (a
+ * target without an entry has no quota: nothing to charge).  Returns true,
+ * with *crossed set to the first such target, if the charged bytes of one of
+ * them reached its headroom.  Sets *remaining to the least headroom left
+ * among the targets with a quota (PG_INT64_MAX if none has).  Lock shared;
+ * see the header.
+ */
+bool
+diskquota_charge_headroom(Oid dbid, const DiskquotaCharge *charges, int n,
+						  DiskquotaTarget *crossed, int64 *remaining)
+{
+	QuotaMapKey key;
+	bool		result = false;
+	int			i;
+
+	if (QuotaHeader == NULL)
+		return false;
+	memset(&key, 0, sizeof(key));
+	key.dbid = dbid;
+	*remaining = PG_INT64_MAX;
+	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
+	for (i = 0; i < n; i++)
+	{
+		QuotaMapEntry *entry;
+		uint64		charged;
+
+		key.target = charges[i].target;
+		entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
+		if (entry == NULL)
+			continue;
+		if (charges[i].bytes > 0)
+			charged = pg_atomic_add_fetch_u64(&entry->charged, (uint64) charges[i].bytes);
+		else
+			charged = pg_atomic_read_u64(&entry->charged);
+		if (charged >= (uint64) entry->headroom)
+		{
+			*remaining = 0;
+			if (!result && charges[i].bytes > 0)
+			{
+				*crossed = entry->key.target;
+				result = true;
+			}
+		}
+		else
+			*remaining = Min(*remaining, entry->headroom - (int64) charged);
+	}
+	LWLockRelease(QuotaHeader->lock);
+	return result;
 }

@@ -28,11 +28,19 @@ typedef struct DiskquotaQuotaInfo
 	bool		rejected;		/* used_bytes >= quota_bytes */
 } DiskquotaQuotaInfo;
 
+/* Bytes a running statement charges to one target (diskquota_charge_headroom) */
+typedef struct DiskquotaCharge
+{
+	DiskquotaTarget target;
+	int64		bytes;
+} DiskquotaCharge;
+
 extern Size diskquota_quota_shmem_size(void);
 extern void diskquota_quota_shmem_init(void);
 
 /* The worker (quotamodel.c) */
 extern int	diskquota_publish_quotas(List *quotas);
+extern void diskquota_headroom_sizing_starts(void);
 
 /* Readers */
 extern bool diskquota_any_rejected(void);
@@ -44,5 +52,12 @@ extern List *diskquota_copy_quota_map(Oid dbid);
 extern bool diskquota_target_usage(Oid dbid, const DiskquotaTarget *target,
 								   int64 *quota_bytes, int64 *used_bytes);
 extern void diskquota_clear_quota_map(Oid dbid);
+
+/* Running statements charging what they write (enforcement.c) */
+extern bool diskquota_targets_headroom(Oid dbid, const DiskquotaTarget *targets,
+									   int n, int64 *remaining);
+extern bool diskquota_charge_headroom(Oid dbid, const DiskquotaCharge *charges,
+									  int n, DiskquotaTarget *crossed,
+									  int64 *remaining);
 
 #endif							/* DISKQUOTA_QUOTAMAP_H */

@@ -30,7 +30,9 @@
  * nothing through a search_path: ownobjects.c; the lock is taken only if
  * free, never waited for: worker.c retries), and
  * publishes, for each configured quota, the usage and whether it is
- * exceeded (used >= quota) into the shared quota map (quotamap.c).  Then it
+ * exceeded (used >= quota) into the shared quota map (quotamap.c), with
+ * the headroom that running statements charge their growth against (the
+ * protocol is in quotamap.c: update_model starts it).  Then it
  * stops the statements that write into an exceeded quota's target
  * (backendslot.c).
  *
@@ -1607,6 +1609,12 @@ update_model(DiskquotaRefresh *refresh)
 	List	   *written = NIL;
 	List	   *files = NIL;
 	ListCell   *lc;
+
+	/*
+	 * What running statements charged until now is in what we are about to
+	 * size (the headroom protocol: quotamap.c).
+	 */
+	diskquota_headroom_sizing_starts();
 
 	/*
 	 * Drain first: what changes from now on is picked up by the next refresh,

@@ -35,12 +35,12 @@ CREATE SCHEMA s AUTHORIZATION dq_tenant;
 CREATE TABLE s.t(i int);
 ALTER TABLE s.t OWNER TO dq_tenant;
 CREATE EXTENSION diskquota;
+INSERT INTO s.t SELECT generate_series(1, 100000);
 SELECT diskquota.set_schema_quota('s', '1 MB');
 SELECT diskquota.set_role_quota('dq_tenant', '2 MB');
 SELECT diskquota.set_schema_tablespace_quota('s', 'dq_space', '3 MB');
 SELECT diskquota.set_role_tablespace_quota('dq_tenant', 'dq_space', '4 MB');
 SELECT diskquota.set_database_quota('5 GB');
-INSERT INTO s.t SELECT generate_series(1, 100000);
 });
 wait_epoch($a);
 

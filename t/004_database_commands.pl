@@ -86,8 +86,8 @@ $node->safe_psql(
 	'dq_move', q{
 CREATE SCHEMA s;
 CREATE TABLE s.t(i int);
-SELECT diskquota.set_schema_quota('s', '1 MB');
 INSERT INTO s.t SELECT generate_series(1, 100000);
+SELECT diskquota.set_schema_quota('s', '1 MB');
 });
 $node->safe_psql('dq_move', 'SELECT diskquota.wait_for_worker_new_epoch()');
 ($ret, $stdout, $stderr) = $node->psql('dq_move', 'INSERT INTO s.t VALUES (1)');
