@@ -99,9 +99,23 @@ ALTER TABLE s_mv2src.a3 OWNER TO dq_mv2_to;
 ROLLBACK;
 -- REASSIGN OWNED moves the three tables at once
 REASSIGN OWNED BY dq_mv2 TO dq_mv2_to;
--- moves committed one by one, before the worker refreshes
+-- moves committed one by one: two fit, the third is refused.  Each commit
+-- wakes the worker; if its refresh completes between the first two moves,
+-- the first is counted twice until the next refresh (a backend counts its
+-- own moves until a refresh that started after them has completed), and
+-- the second is refused for a while: it then passes after that refresh.
 ALTER TABLE s_mv2src.a1 SET SCHEMA s_mv2;
-ALTER TABLE s_mv2src.a2 SET SCHEMA s_mv2;
+DO $$
+BEGIN
+    ALTER TABLE s_mv2src.a2 SET SCHEMA s_mv2;
+EXCEPTION WHEN disk_full THEN
+    RESET ROLE;
+    PERFORM diskquota.wait_for_worker_new_epoch();
+    PERFORM diskquota.wait_for_worker_new_epoch();
+    SET ROLE dq_mv2;
+    ALTER TABLE s_mv2src.a2 SET SCHEMA s_mv2;
+END
+$$;
 ALTER TABLE s_mv2src.a3 SET SCHEMA s_mv2;
 -- SET TABLESPACE: into a 1 MB quota of the schema there, one table fits,
 -- not two
