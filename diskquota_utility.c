@@ -619,7 +619,7 @@ diskquota_wait_for_worker_new_epoch(PG_FUNCTION_ARGS)
 		{
 			done = slot->epoch >= target;
 			if (!done)
-				SetLatch(slot->worker_latch);
+				diskquota_slot_wake_worker(slot);
 		}
 		LWLockRelease(DiskquotaShared->lock);
 

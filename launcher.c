@@ -11,8 +11,9 @@
  * worker (worker.c) running per slot; a database held off by DROP
  * DATABASE and the like (hold.c) gets no worker until the hold ends.  It
  * runs the file-change feed (filefeed.c): it drains the feed into the
- * active map, and wakes a worker when files of its database change while
- * a quota there is near.  It never waits for a lock longer than
+ * active map, at once when a worker about to refresh asks (and then
+ * broadcasts feed_drained_cv: registry.c), and wakes a worker when files
+ * of its database change while a quota there is near.  It never waits for a lock longer than
  * DQ_LOCK_TIMEOUT (lock_timeout, fixed).
  *
  * Fail closed: a database whose worker is expected to refresh but has not
@@ -121,7 +122,10 @@ feed_drain_requested(void)
 	return result;
 }
 
-/* Launcher: requests up to this one are served. */
+/*
+ * Launcher: requests up to this one are served; wake the workers waiting
+ * for them (diskquota_wait_feed_drained).
+ */
 static void
 feed_drain_served(uint64 request)
 {
@@ -129,6 +133,7 @@ feed_drain_served(uint64 request)
 	if (DiskquotaShared->feed_drains_done < request)
 		DiskquotaShared->feed_drains_done = request;
 	LWLockRelease(DiskquotaShared->lock);
+	ConditionVariableBroadcast(&DiskquotaShared->feed_drained_cv);
 }
 
 /*
@@ -138,7 +143,7 @@ feed_drain_served(uint64 request)
  */
 static bool
 stale_write(Oid dbid, const DiskquotaSlotWrite *write,
-					  DiskquotaTarget *target)
+			DiskquotaTarget *target)
 {
 	if (!OidIsValid(write->owner) &&
 		diskquota_database_staleness(dbid, NULL, NULL) == DQ_STALE)
@@ -202,13 +207,16 @@ launcher_exit(int code, Datum arg)
  * the feed stops watching it, because backends skipped pushing writes while
  * the flag was set (see diskquota_feed_watches_my_database); when it starts,
  * because a statement that read the flag set at its end may have grown
- * files before the watch was in place.  Never raises an error.
+ * files before the watch was in place.  When the feed stops, the workers
+ * waiting for a drain are woken (they find feed_active cleared).  Never
+ * raises an error.
  */
 static void
 launcher_publish_feed_coverage(bool feed_on)
 {
 	Oid		   *changed;
 	int			nchanged = 0;
+	bool		was_active;
 	int			i;
 
 	if (DiskquotaShared == NULL)
@@ -225,8 +233,11 @@ launcher_publish_feed_coverage(bool feed_on)
 			changed[nchanged++] = slot->dbid;
 		slot->feed_watched = watched;
 	}
+	was_active = DiskquotaShared->feed_active;
 	DiskquotaShared->feed_active = feed_on;
 	LWLockRelease(DiskquotaShared->lock);
+	if (was_active && !feed_on)
+		ConditionVariableBroadcast(&DiskquotaShared->feed_drained_cv);
 	for (i = 0; i < nchanged; i++)
 		diskquota_request_rescan(changed[i], 0);
 }
@@ -382,7 +393,9 @@ launcher_try_lookup_databases(List *names)
 		AbortCurrentTransaction();
 		MemoryContextSwitchTo(caller);
 		ereport(LOG,
-				(errmsg("diskquota launcher cannot read pg_database: %s", edata->message)));
+				(errmsg("diskquota launcher could not read catalog \"pg_database\""),
+				 errdetail("The lookup failed: %s. Workers are started and stopped again once the launcher can read it.",
+						   edata->message)));
 		FreeErrorData(edata);
 		dboids = NULL;
 	}
@@ -410,62 +423,103 @@ name_in_list(List *names, const char *name)
 }
 
 /*
- * Bring the slots in line with diskquota.monitor_databases: stop workers of
- * databases no longer listed, start (or restart) workers of listed ones.
+ * The names listed in diskquota.monitor_databases, in the order listed
+ * (which is the order in which they get slots).
  */
 static List *
-launcher_reconcile(bool *ok)
+launcher_listed_names(void)
 {
 	char	   *rawstring;
 	List	   *names;
-	Oid		   *dboids;
-	ListCell   *lc;
-	int			n;
-	int			i;
-	Oid		   *forget;
-	int			nforget = 0;
-	List	   *monitored = NIL;
-	List	   *beyond_limit = NIL;
-	TimestampTz now = GetCurrentTimestamp();
-	MemoryContext oldcontext;
 
 	rawstring = pstrdup(diskquota_monitor_databases ? diskquota_monitor_databases : "");
 	if (!SplitIdentifierString(rawstring, ',', &names))
 		names = NIL;			/* cannot happen: the check hook rejects it */
+	return names;
+}
 
-	dboids = launcher_try_lookup_databases(names);
-	if (dboids == NULL)
+/*
+ * Is a slot's database still listed: the same name, with the OID the name
+ * has now (a database dropped and created again under the same name is
+ * another database)?  dboids[n] is the OID of the n-th name, InvalidOid if
+ * no database has that name.  The caller holds the lock.
+ */
+static bool
+launcher_slot_listed(const DiskquotaDBSlot *slot, List *names, const Oid *dboids)
+{
+	ListCell   *lc;
+	int			n = 0;
+	bool		keep = false;
+
+	foreach(lc, names)
 	{
-		*ok = false;
-		return NIL;
+		if (strcmp(slot->dbname, (char *) lfirst(lc)) == 0 &&
+			slot->dbid == dboids[n])
+			keep = true;
+		n++;
 	}
-	*ok = true;
-	/* allocated before taking the lock: no allocation while holding it */
-	forget = palloc(sizeof(Oid) * DiskquotaShared->ndbs);
+	return keep;
+}
 
-	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+/*
+ * Give a slot back to the pool: forget its database and everything its
+ * worker reported, wake whoever waits for its epoch (they find the slot
+ * gone), and tell the backends that cached its index (slots_changed).  The
+ * caller holds the lock exclusively and knows that no worker process is
+ * left for the slot.
+ */
+static void
+launcher_free_slot(int i)
+{
+	DiskquotaDBSlot *slot = &DiskquotaShared->dbs[i];
 
-	/*
-	 * Free the slots of databases that are no longer listed, or were dropped.
-	 * A slot whose worker still runs is only marked STOPPING, and freed once
-	 * the worker has exited: until then the worker writes into it.
-	 */
+	ConditionVariableBroadcast(&slot->epoch_cv);
+	slot->state = DQ_DB_UNUSED;
+	slot->dbid = InvalidOid;
+	slot->dbname[0] = '\0';
+	slot->worker_latch = NULL;
+	slot->epoch = 0;
+	slot->refreshing = false;
+	slot->degraded = 0;
+	slot->pending_degraded = 0;
+	slot->rescan_requested = false;
+	slot->feed_watched = false;
+	slot->near_quota = false;
+	slot->paused = false;
+	slot->hold_until = 0;
+	slot->last_refresh = 0;
+	slot->published_at = 0;
+	slot->blocked_since = 0;
+	slot->expected_since = 0;
+	slot->good_at = 0;
+	if (slot->stale)
+		pg_atomic_fetch_sub_u32(&DiskquotaShared->nstale, 1);
+	slot->stale = false;
+	pg_atomic_fetch_add_u32(&DiskquotaShared->slots_changed, 1);
+	launcher_info[i].next_start = 0;
+}
+
+/*
+ * First step of a reconcile: free the slots of databases that are no longer
+ * listed, or were dropped.  A slot whose worker still runs is only marked
+ * STOPPING (and its worker asked to stop), and freed at a later round once
+ * the worker has exited: until then the worker writes into it.  The OIDs of
+ * the databases whose slot was freed go into forget[] (room for ndbs); the
+ * number of them is returned.  The caller holds the lock exclusively.
+ */
+static int
+launcher_free_unlisted_slots(List *names, const Oid *dboids, Oid *forget)
+{
+	int			nforget = 0;
+	int			i;
+
 	for (i = 0; i < DiskquotaShared->ndbs; i++)
 	{
 		DiskquotaDBSlot *slot = &DiskquotaShared->dbs[i];
-		bool		keep = false;
 
 		if (slot->state == DQ_DB_UNUSED)
 			continue;
-		n = 0;
-		foreach(lc, names)
-		{
-			if (strcmp(slot->dbname, (char *) lfirst(lc)) == 0 &&
-				slot->dbid == dboids[n])
-				keep = true;
-			n++;
-		}
-		if (keep)
+		if (launcher_slot_listed(slot, names, dboids))
 			continue;
 		if (launcher_worker_alive(i))
 		{
@@ -478,129 +532,146 @@ launcher_reconcile(bool *ok)
 		}
 		if (OidIsValid(slot->dbid))
 			forget[nforget++] = slot->dbid;
-		ConditionVariableBroadcast(&slot->epoch_cv);
-		slot->state = DQ_DB_UNUSED;
-		slot->dbid = InvalidOid;
-		slot->dbname[0] = '\0';
-		slot->worker_latch = NULL;
-		slot->epoch = 0;
-		slot->refreshing = false;
-		slot->degraded = 0;
-		slot->pending_degraded = 0;
-		slot->rescan_requested = false;
-		slot->feed_watched = false;
-		slot->near_quota = false;
-		slot->paused = false;
-		slot->hold_until = 0;
-		slot->last_refresh = 0;
-		slot->published_at = 0;
-		slot->blocked_since = 0;
-		slot->expected_since = 0;
-		slot->good_at = 0;
-		if (slot->stale)
-			pg_atomic_fetch_sub_u32(&DiskquotaShared->nstale, 1);
-		slot->stale = false;
-		pg_atomic_fetch_add_u32(&DiskquotaShared->slots_changed, 1);
-		launcher_info[i].next_start = 0;
+		launcher_free_slot(i);
+	}
+	return nforget;
+}
+
+/*
+ * The slot of a listed database: the one it has, or the first free one,
+ * which it gets now.  Returns -1 when it gets none this round: every slot
+ * is in use only because workers of databases removed from the list are
+ * still exiting (their exit wakes the launcher to try again), or more
+ * databases are listed than there are slots; the latter is logged once,
+ * until the database gets a slot or is unlisted, and its name appended to
+ * *beyond_limit.  The caller holds the lock exclusively.
+ */
+static int
+launcher_listed_slot(const char *name, Oid dboid, int nlisted,
+					 List **beyond_limit)
+{
+	DiskquotaDBSlot *slot;
+	int			free_i = -1;
+	int			i;
+
+	for (i = 0; i < DiskquotaShared->ndbs; i++)
+	{
+		if (DiskquotaShared->dbs[i].state == DQ_DB_UNUSED)
+		{
+			if (free_i < 0)
+				free_i = i;
+		}
+		else if (strcmp(DiskquotaShared->dbs[i].dbname, name) == 0 &&
+				 DiskquotaShared->dbs[i].dbid == dboid)
+			return i;
 	}
 
-	/* Start what is missing. */
-	n = 0;
+	if (free_i < 0 && nlisted <= DiskquotaShared->ndbs)
+		return -1;				/* workers of unlisted databases are exiting */
+	if (free_i < 0)
+	{
+		/* said once, until the database gets a slot or is unlisted */
+		if (!name_in_list(launcher_beyond_limit, name))
+			ereport(LOG,
+					(errmsg("diskquota cannot monitor database \"%s\"", name),
+					 errdetail("diskquota.monitor_databases lists more than %d databases.",
+							   DiskquotaShared->ndbs),
+					 errhint("Increase diskquota.max_databases and restart the server.")));
+		*beyond_limit = lappend(*beyond_limit, (char *) name);
+		return -1;
+	}
+
+	slot = &DiskquotaShared->dbs[free_i];
+	strlcpy(slot->dbname, name, NAMEDATALEN);
+	slot->dbid = dboid;
+	slot->state = OidIsValid(dboid) ? DQ_DB_STOPPED : DQ_DB_NO_DATABASE;
+	pg_atomic_fetch_add_u32(&DiskquotaShared->slots_changed, 1);
+	if (!OidIsValid(dboid))
+		ereport(LOG,
+				(errmsg("database \"%s\" listed in diskquota.monitor_databases does not exist", name),
+				 errhint("Create the database, or remove it from diskquota.monitor_databases and reload the configuration.")));
+	return free_i;
+}
+
+/*
+ * Start the worker of a slot whose database exists, if no worker process
+ * is there and a start is due (the comments below say when).  The caller
+ * holds the lock exclusively.
+ */
+static void
+launcher_start_worker_if_due(int i, TimestampTz now)
+{
+	DiskquotaDBSlot *slot = &DiskquotaShared->dbs[i];
+
+	/* A worker being stopped is restarted once it has exited. */
+	if (slot->state == DQ_DB_STOPPING)
+	{
+		if (launcher_worker_alive(i))
+			return;
+		slot->state = DQ_DB_STOPPED;
+	}
+
+	/*
+	 * Is the worker still there?  One that exited (the postmaster logs why)
+	 * is restarted diskquota.naptime after its start.
+	 */
+	if (launcher_worker_alive(i))
+		return;
+	if (slot->state == DQ_DB_STARTING || slot->state == DQ_DB_RUNNING)
+		slot->state = DQ_DB_STOPPED;
+
+	/*
+	 * A worker that found no extension is started again only once an
+	 * extension was created (or dropped) somewhere since it started.
+	 */
+	if (slot->state == DQ_DB_NO_EXTENSION &&
+		slot->extension_events_seen == DiskquotaShared->extension_events)
+		return;
+	if (now < launcher_info[i].next_start && slot->state != DQ_DB_NO_EXTENSION)
+		return;
+	/* a DROP DATABASE (or the like) of it is under way */
+	if (now < slot->hold_until)
+		return;
+	launcher_start_worker(i);
+}
+
+/*
+ * Second step of a reconcile: give each listed database a slot, in the
+ * order listed, and start what is missing.  Returns the names of the
+ * databases left without a slot because too many are listed.  The caller
+ * holds the lock exclusively.
+ */
+static List *
+launcher_start_listed_workers(List *names, const Oid *dboids, TimestampTz now)
+{
+	List	   *beyond_limit = NIL;
+	ListCell   *lc;
+	int			n = 0;
+
 	foreach(lc, names)
 	{
 		char	   *name = (char *) lfirst(lc);
 		Oid			dboid = dboids[n++];
-		DiskquotaDBSlot *slot = NULL;
-		int			free_i = -1;
+		int			i;
 
-		for (i = 0; i < DiskquotaShared->ndbs; i++)
-		{
-			if (DiskquotaShared->dbs[i].state == DQ_DB_UNUSED)
-			{
-				if (free_i < 0)
-					free_i = i;
-			}
-			else if (strcmp(DiskquotaShared->dbs[i].dbname, name) == 0 &&
-					 DiskquotaShared->dbs[i].dbid == dboid)
-			{
-				slot = &DiskquotaShared->dbs[i];
-				break;
-			}
-		}
-		if (slot == NULL)
-		{
-			if (free_i < 0 && list_length(names) <= DiskquotaShared->ndbs)
-			{
-				/*
-				 * Every slot is in use only because workers of databases
-				 * removed from the list are still exiting; their exit wakes
-				 * us to try again.
-				 */
-				continue;
-			}
-			if (free_i < 0)
-			{
-				/* said once, until the database gets a slot or is unlisted */
-				if (!name_in_list(launcher_beyond_limit, name))
-					ereport(LOG,
-							(errmsg("diskquota cannot monitor database \"%s\"", name),
-							 errdetail("diskquota.monitor_databases lists more than %d databases.",
-									   DiskquotaShared->ndbs),
-							 errhint("Increase diskquota.max_databases and restart the server.")));
-				beyond_limit = lappend(beyond_limit, name);
-				continue;
-			}
-			i = free_i;
-			slot = &DiskquotaShared->dbs[i];
-			strlcpy(slot->dbname, name, NAMEDATALEN);
-			slot->dbid = dboid;
-			slot->state = OidIsValid(dboid) ? DQ_DB_STOPPED : DQ_DB_NO_DATABASE;
-			pg_atomic_fetch_add_u32(&DiskquotaShared->slots_changed, 1);
-			if (!OidIsValid(dboid))
-				ereport(LOG,
-						(errmsg("database \"%s\" listed in diskquota.monitor_databases does not exist", name),
-						 errhint("Create the database, or remove it from diskquota.monitor_databases and reload the configuration.")));
-		}
-		else
-			i = slot - DiskquotaShared->dbs;
-
-		if (!OidIsValid(dboid))
+		i = launcher_listed_slot(name, dboid, list_length(names), &beyond_limit);
+		if (i < 0 || !OidIsValid(dboid))
 			continue;
-
-		/* A worker being stopped is restarted once it has exited. */
-		if (slot->state == DQ_DB_STOPPING)
-		{
-			if (launcher_worker_alive(i))
-				continue;
-			slot->state = DQ_DB_STOPPED;
-		}
-
-		/*
-		 * Is the worker still there?  One that exited (the postmaster logs
-		 * why) is restarted diskquota.naptime after its start.
-		 */
-		if (launcher_worker_alive(i))
-			continue;
-		if (slot->state == DQ_DB_STARTING || slot->state == DQ_DB_RUNNING)
-			slot->state = DQ_DB_STOPPED;
-
-		/*
-		 * A worker that found no extension is started again only once an
-		 * extension was created (or dropped) somewhere since it started.
-		 */
-		if (slot->state == DQ_DB_NO_EXTENSION &&
-			slot->extension_events_seen == DiskquotaShared->extension_events)
-			continue;
-		if (now < launcher_info[i].next_start && slot->state != DQ_DB_NO_EXTENSION)
-			continue;
-		/* a DROP DATABASE (or the like) of it is under way */
-		if (now < slot->hold_until)
-			continue;
-		launcher_start_worker(i);
+		launcher_start_worker_if_due(i, now);
 	}
-	LWLockRelease(DiskquotaShared->lock);
+	return beyond_limit;
+}
 
-	/* remember which databases were said to be beyond the limit */
+/*
+ * Remember which databases were said to be beyond the limit (in
+ * TopMemoryContext, for the next round), replacing what was remembered.
+ */
+static void
+launcher_remember_beyond_limit(List *beyond_limit)
+{
+	MemoryContext oldcontext;
+	ListCell   *lc;
+
 	list_free_deep(launcher_beyond_limit);
 	launcher_beyond_limit = NIL;
 	oldcontext = MemoryContextSwitchTo(TopMemoryContext);
@@ -608,18 +679,56 @@ launcher_reconcile(bool *ok)
 		launcher_beyond_limit = lappend(launcher_beyond_limit,
 										pstrdup((char *) lfirst(lc)));
 	MemoryContextSwitchTo(oldcontext);
+}
 
+/*
+ * Bring the slots in line with diskquota.monitor_databases: stop workers of
+ * databases no longer listed, start (or restart) workers of listed ones.
+ * Returns the OIDs of the listed databases that exist (in the loop's
+ * context); *ok is false, and nothing is done, if pg_database could not be
+ * read (launcher_try_lookup_databases).
+ */
+static List *
+launcher_reconcile(bool *ok)
+{
+	List	   *names;
+	Oid		   *dboids;
+	Oid		   *forget;
+	int			nforget;
+	List	   *beyond_limit;
+	List	   *monitored = NIL;
+	TimestampTz now = GetCurrentTimestamp();
+	int			n;
+	int			i;
+
+	names = launcher_listed_names();
+	dboids = launcher_try_lookup_databases(names);
+	if (dboids == NULL)
+	{
+		*ok = false;
+		return NIL;
+	}
+	*ok = true;
+	/* allocated before taking the lock: no allocation while holding it */
+	forget = palloc(sizeof(Oid) * DiskquotaShared->ndbs);
+
+	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+	nforget = launcher_free_unlisted_slots(names, dboids, forget);
+	beyond_limit = launcher_start_listed_workers(names, dboids, now);
+	LWLockRelease(DiskquotaShared->lock);
+
+	launcher_remember_beyond_limit(beyond_limit);
+
+	/* what was published or recorded for the databases whose slot is freed */
 	for (i = 0; i < nforget; i++)
 	{
 		diskquota_clear_quota_map(forget[i]);
 		diskquota_forget_database(forget[i]);
 	}
-	n = 0;
-	foreach(lc, names)
+	for (n = 0; n < list_length(names); n++)
 	{
 		if (OidIsValid(dboids[n]))
 			monitored = list_append_unique_oid(monitored, dboids[n]);
-		n++;
 	}
 	return monitored;
 }
@@ -717,7 +826,8 @@ launcher_check_freshness(void)
 
 		if (newly[i])
 			ereport(WARNING,
-					(errmsg("diskquota cannot enforce quotas in database \"%s\"",
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("diskquota cannot enforce quotas in database \"%s\"",
 							names + i * NAMEDATALEN),
 					 errdetail("Its usage has not been refreshed for %d seconds: loads into its targets that have a quota are refused until it is.",
 							   DQ_STALE_MS / 1000),
@@ -730,20 +840,15 @@ launcher_check_freshness(void)
 	launcher_cancel_dbid = InvalidOid;
 }
 
-void
-diskquota_launcher_main(Datum main_arg)
+/*
+ * Become the launcher in shared memory, and stop the workers an earlier
+ * launcher left: they cannot be adopted (we hold no handle on them), and
+ * the reconcile that follows starts new ones.  Takes the lock exclusively.
+ */
+static void
+launcher_take_over(void)
 {
 	int			i;
-	MemoryContext loop_context;
-
-	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	pqsignal(SIGTERM, die);
-	BackgroundWorkerUnblockSignals();
-
-	/* No database: the launcher reads shared catalogs only. */
-	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
-	/* never wait for a lock for long: see DQ_LOCK_TIMEOUT */
-	SetConfigOption("lock_timeout", DQ_LOCK_TIMEOUT, PGC_SUSET, PGC_S_OVERRIDE);
 
 	launcher_info = MemoryContextAllocZero(TopMemoryContext,
 										   sizeof(LauncherSlotInfo) * DiskquotaShared->ndbs);
@@ -756,7 +861,271 @@ diskquota_launcher_main(Datum main_arg)
 		launcher_stop_worker(i);
 	LWLockRelease(DiskquotaShared->lock);
 	before_shmem_exit(launcher_exit, (Datum) 0);
+}
 
+/*
+ * What the launcher's loop keeps from one pass to the next while
+ * diskquota.file_feed keeps its value (launcher_run).
+ */
+typedef struct LauncherLoop
+{
+	bool		feed_on;		/* the file-change feed runs */
+	WaitEventSet *set;			/* the latch, postmaster death and the feed */
+	WaitEventSet *quiet;		/* the same without the feed, to let its
+								 * events gather */
+	TimestampTz last_drain;		/* the feed was last drained then */
+	int			drain_interval; /* ms between drains, set by launcher_wait */
+	TimestampTz last_reconcile; /* 0: reconcile at the next pass */
+	TimestampTz last_freshness; /* launcher_check_freshness() last ran then */
+	List	   *watched;		/* databases the feed watches (an OID list in
+								 * TopMemoryContext) */
+	bool		resync;			/* the feed's watches are to be set again */
+} LauncherLoop;
+
+/*
+ * Start the feed if diskquota.file_feed says so (and it can be started),
+ * publish which databases it watches, and make the wait event sets of the
+ * loop (in TopMemoryContext: they outlive the loop's context).
+ */
+static void
+launcher_loop_begin(LauncherLoop *loop)
+{
+	loop->last_freshness = 0;
+	loop->watched = NIL;
+	loop->resync = true;
+	loop->drain_interval = FEED_DRAIN_INTERVAL_RELAXED_MS;
+
+	loop->feed_on = diskquota_file_feed && diskquota_feed_start();
+	launcher_publish_feed_coverage(loop->feed_on);
+	loop->set = CreateWaitEventSet(TopMemoryContext, 3);
+	AddWaitEventToSet(loop->set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
+	AddWaitEventToSet(loop->set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
+	if (loop->feed_on)
+		AddWaitEventToSet(loop->set, WL_SOCKET_READABLE, diskquota_feed_fd(), NULL, NULL);
+	/* the same without the feed, to let its events gather */
+	loop->quiet = CreateWaitEventSet(TopMemoryContext, 2);
+	AddWaitEventToSet(loop->quiet, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
+	AddWaitEventToSet(loop->quiet, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
+	loop->last_drain = 0;
+	loop->last_reconcile = 0;
+}
+
+/*
+ * diskquota.file_feed changed: free the wait event sets, tell that the
+ * feed watches no database any more (which has them rescanned), and stop
+ * the feed.
+ */
+static void
+launcher_loop_end(LauncherLoop *loop)
+{
+	FreeWaitEventSet(loop->set);
+	FreeWaitEventSet(loop->quiet);
+	launcher_publish_feed_coverage(false);
+	diskquota_feed_stop();
+	list_free(loop->watched);
+}
+
+/* Have the feed watch the directories of exactly these databases. */
+static void
+launcher_watch_databases(LauncherLoop *loop, List *monitored)
+{
+	int			n = list_length(monitored);
+	Oid		   *dbids = palloc(sizeof(Oid) * Max(n, 1));
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, monitored)
+		dbids[i++] = lfirst_oid(lc);
+	diskquota_feed_watch(dbids, n);
+	loop->resync = false;
+}
+
+/*
+ * A round of the launcher (every diskquota.naptime, and whenever something
+ * asks for one): bring the slots in line with diskquota.monitor_databases,
+ * mark stale databases, and have the feed watch the monitored databases.
+ * If pg_database could not be read, the databases watched so far stay.
+ */
+static void
+launcher_round(LauncherLoop *loop, TimestampTz now)
+{
+	bool		ok;
+	List	   *monitored = launcher_reconcile(&ok);
+
+	launcher_check_freshness();
+	loop->last_freshness = now;
+	if (!ok)
+		monitored = loop->watched;
+
+	/* watch the directories of exactly the monitored databases */
+	if (loop->feed_on && (loop->resync || !equal(monitored, loop->watched)))
+		launcher_watch_databases(loop, monitored);
+	/* also for slots that got their database OID just now */
+	launcher_publish_feed_coverage(loop->feed_on);
+	if (monitored != loop->watched)
+	{
+		MemoryContext oldcontext = MemoryContextSwitchTo(TopMemoryContext);
+
+		list_free(loop->watched);
+		loop->watched = list_copy(monitored);
+		MemoryContextSwitchTo(oldcontext);
+	}
+	loop->last_reconcile = now;
+}
+
+/*
+ * Sleep until the latch is set, the feed has events (unless it was drained
+ * less than the drain interval ago: then its events gather meanwhile), a
+ * wake-up the feed owes a worker is due, or a second has passed
+ * (launcher_check_freshness).  Sets loop->drain_interval for this pass.
+ * When the latch was set, a reconcile is due at the next pass unless the
+ * only reason was a worker's drain request.  Takes the lock exclusively,
+ * briefly.
+ */
+static void
+launcher_wait(LauncherLoop *loop, TimestampTz now)
+{
+	WaitEventSet *waitset;
+	WaitEvent	event;
+	long		timeout;
+
+	/* at least every second: launcher_check_freshness */
+	timeout = Min(diskquota_naptime * 1000L, 1000L);
+	if (loop->feed_on)
+	{
+		long		wake = diskquota_feed_next_wake();
+
+		if (wake >= 0 && wake < timeout)
+			timeout = wake;
+	}
+
+	/*
+	 * Under a write load, events arrive continuously: drain them at most
+	 * every drain interval, letting them gather in the kernel queue
+	 * meanwhile, rather than wake up for each one.
+	 */
+	loop->drain_interval = any_quota_near() ||
+		diskquota_feed_last_events() > FEED_BUSY_EVENTS ?
+		FEED_DRAIN_INTERVAL_MS : FEED_DRAIN_INTERVAL_RELAXED_MS;
+	if (loop->feed_on &&
+		!TimestampDifferenceExceeds(loop->last_drain, now, loop->drain_interval))
+	{
+		timeout = Min(timeout, loop->drain_interval);
+		waitset = loop->quiet;
+	}
+	else
+		waitset = loop->set;
+	if (WaitEventSetWait(waitset, timeout, &event, 1, PG_WAIT_EXTENSION) == 1 &&
+		(event.events & WL_LATCH_SET))
+	{
+		ResetLatch(MyLatch);
+
+		/*
+		 * A worker's drain request alone does not need a reconcile; anything
+		 * else does (a poke, the postmaster telling that a worker started or
+		 * stopped).
+		 */
+		LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+		if (DiskquotaShared->reconcile_requested ||
+			DiskquotaShared->feed_drain_requests == DiskquotaShared->feed_drains_done)
+			loop->last_reconcile = 0;
+		DiskquotaShared->reconcile_requested = false;
+		LWLockRelease(DiskquotaShared->lock);
+	}
+}
+
+/*
+ * Drain the feed into the active map if a worker about to refresh asked
+ * for it (then tell the workers that asked: feed_drain_served), if the
+ * drain interval has passed, or if a wake-up the feed owes a worker is due
+ * (the drain does it).  A directory to watch that appeared has the watches
+ * set again at a reconcile at the next pass.
+ */
+static void
+launcher_serve_feed(LauncherLoop *loop)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	uint64		request;
+
+	/* a worker about to refresh wants everything drained now */
+	request = loop->feed_on ? feed_drain_requested() : 0;
+	/* so does a wake-up that is due: it is done by the drain */
+	if (loop->feed_on &&
+		(request != 0 ||
+		 TimestampDifferenceExceeds(loop->last_drain, now, loop->drain_interval) ||
+		 diskquota_feed_next_wake() == 0))
+	{
+		loop->last_drain = now;
+		if (diskquota_feed_drain())
+		{
+			/* a directory to watch appeared */
+			loop->resync = true;
+			loop->last_reconcile = 0;
+		}
+		if (request != 0)
+			feed_drain_served(request);
+	}
+}
+
+/*
+ * The launcher's loop while diskquota.file_feed keeps its value (and the
+ * feed, if on, stays open): a round every diskquota.naptime (or when asked
+ * for), the freshness check every second, a wait, and the feed served.
+ * What one pass allocates lives in loop_context, reset at the start of
+ * every pass.  Returns when diskquota.file_feed changed or the feed closed.
+ */
+static void
+launcher_run(MemoryContext loop_context)
+{
+	LauncherLoop loop;
+
+	launcher_loop_begin(&loop);
+	while (loop.feed_on == (diskquota_file_feed && diskquota_feed_fd() >= 0))
+	{
+		TimestampTz now;
+
+		MemoryContextReset(loop_context);
+		MemoryContextSwitchTo(loop_context);
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+			loop.last_reconcile = 0;
+			if (loop.feed_on != diskquota_file_feed)
+				break;
+		}
+
+		now = GetCurrentTimestamp();
+		if (TimestampDifferenceExceeds(loop.last_reconcile, now, diskquota_naptime * 1000))
+			launcher_round(&loop, now);
+		if (TimestampDifferenceExceeds(loop.last_freshness, now, 1000))
+		{
+			launcher_check_freshness();
+			loop.last_freshness = now;
+		}
+		launcher_wait(&loop, now);
+		launcher_serve_feed(&loop);
+	}
+	launcher_loop_end(&loop);
+}
+
+void
+diskquota_launcher_main(Datum main_arg)
+{
+	MemoryContext loop_context;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	/* No database: the launcher reads shared catalogs only. */
+	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+	/* never wait for a lock for long: see DQ_LOCK_TIMEOUT */
+	SetConfigOption("lock_timeout", DQ_LOCK_TIMEOUT, PGC_SUSET, PGC_S_OVERRIDE);
+
+	launcher_take_over();
 	ereport(LOG, (errmsg("diskquota launcher started")));
 
 	/*
@@ -770,168 +1139,11 @@ diskquota_launcher_main(Datum main_arg)
 										 "diskquota launcher loop",
 										 ALLOCSET_DEFAULT_SIZES);
 
+	/* once per value of diskquota.file_feed */
 	for (;;)
 	{
-		bool		feed_on;
-		WaitEventSet *set;
-		WaitEventSet *quiet;
-		WaitEventSet *waitset;
-		TimestampTz last_drain;
-		int			drain_interval;
-		uint64		request;
-		TimestampTz last_reconcile;
-		TimestampTz last_freshness = 0;
-		List	   *watched = NIL;
-		bool		resync = true;
-
 		MemoryContextReset(loop_context);
 		MemoryContextSwitchTo(loop_context);
-
-		/* (Re)start with the feed as diskquota.file_feed says. */
-		feed_on = diskquota_file_feed && diskquota_feed_start();
-		launcher_publish_feed_coverage(feed_on);
-		set = CreateWaitEventSet(TopMemoryContext, 3);
-		AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
-		AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
-		if (feed_on)
-			AddWaitEventToSet(set, WL_SOCKET_READABLE, diskquota_feed_fd(), NULL, NULL);
-		/* the same without the feed, to let its events gather */
-		quiet = CreateWaitEventSet(TopMemoryContext, 2);
-		AddWaitEventToSet(quiet, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
-		AddWaitEventToSet(quiet, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
-		last_drain = 0;
-		last_reconcile = 0;
-
-		while (feed_on == (diskquota_file_feed && diskquota_feed_fd() >= 0))
-		{
-			WaitEvent	event;
-			long		timeout;
-			TimestampTz now;
-
-			MemoryContextReset(loop_context);
-			MemoryContextSwitchTo(loop_context);
-
-			CHECK_FOR_INTERRUPTS();
-			if (ConfigReloadPending)
-			{
-				ConfigReloadPending = false;
-				ProcessConfigFile(PGC_SIGHUP);
-				last_reconcile = 0;
-				if (feed_on != diskquota_file_feed)
-					break;
-			}
-
-			now = GetCurrentTimestamp();
-			if (TimestampDifferenceExceeds(last_reconcile, now, diskquota_naptime * 1000))
-			{
-				bool		ok;
-				List	   *monitored = launcher_reconcile(&ok);
-
-				launcher_check_freshness();
-				last_freshness = now;
-				if (!ok)
-					monitored = watched;
-
-				/* watch the directories of exactly the monitored databases */
-				if (feed_on && (resync || !equal(monitored, watched)))
-				{
-					int			n = list_length(monitored);
-					Oid		   *dbids = palloc(sizeof(Oid) * Max(n, 1));
-					ListCell   *lc;
-					int			i = 0;
-
-					foreach(lc, monitored)
-						dbids[i++] = lfirst_oid(lc);
-					diskquota_feed_watch(dbids, n);
-					resync = false;
-				}
-				/* also for slots that got their database OID just now */
-				launcher_publish_feed_coverage(feed_on);
-				if (monitored != watched)
-				{
-					MemoryContext oldcontext = MemoryContextSwitchTo(TopMemoryContext);
-
-					list_free(watched);
-					watched = list_copy(monitored);
-					MemoryContextSwitchTo(oldcontext);
-				}
-				last_reconcile = now;
-			}
-
-			if (TimestampDifferenceExceeds(last_freshness, now, 1000))
-			{
-				launcher_check_freshness();
-				last_freshness = now;
-			}
-
-			/* at least every second: launcher_check_freshness */
-			timeout = Min(diskquota_naptime * 1000L, 1000L);
-			if (feed_on)
-			{
-				long		wake = diskquota_feed_next_wake();
-
-				if (wake >= 0 && wake < timeout)
-					timeout = wake;
-			}
-
-			/*
-			 * Under a write load, events arrive continuously: drain them at
-			 * most every drain interval, letting them gather in the kernel
-			 * queue meanwhile, rather than wake up for each one.
-			 */
-			drain_interval = any_quota_near() ||
-				diskquota_feed_last_events() > FEED_BUSY_EVENTS ?
-				FEED_DRAIN_INTERVAL_MS : FEED_DRAIN_INTERVAL_RELAXED_MS;
-			if (feed_on &&
-				!TimestampDifferenceExceeds(last_drain, now, drain_interval))
-			{
-				timeout = Min(timeout, drain_interval);
-				waitset = quiet;
-			}
-			else
-				waitset = set;
-			if (WaitEventSetWait(waitset, timeout, &event, 1, PG_WAIT_EXTENSION) == 1 &&
-				(event.events & WL_LATCH_SET))
-			{
-				ResetLatch(MyLatch);
-
-				/*
-				 * A worker's drain request alone does not need a reconcile;
-				 * anything else does (a poke, the postmaster telling that a
-				 * worker started or stopped).
-				 */
-				LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
-				if (DiskquotaShared->reconcile_requested ||
-					DiskquotaShared->feed_drain_requests == DiskquotaShared->feed_drains_done)
-					last_reconcile = 0;
-				DiskquotaShared->reconcile_requested = false;
-				LWLockRelease(DiskquotaShared->lock);
-			}
-			now = GetCurrentTimestamp();
-			/* a worker about to refresh wants everything drained now */
-			request = feed_on ? feed_drain_requested() : 0;
-			/* so does a wake-up that is due: it is done by the drain */
-			if (feed_on &&
-				(request != 0 || TimestampDifferenceExceeds(last_drain, now, drain_interval) ||
-				 diskquota_feed_next_wake() == 0))
-			{
-				last_drain = now;
-				if (diskquota_feed_drain())
-				{
-					/* a directory to watch appeared */
-					resync = true;
-					last_reconcile = 0;
-				}
-				if (request != 0)
-					feed_drain_served(request);
-			}
-		}
-
-		/* diskquota.file_feed changed */
-		FreeWaitEventSet(set);
-		FreeWaitEventSet(quiet);
-		launcher_publish_feed_coverage(false);
-		diskquota_feed_stop();
-		list_free(watched);
+		launcher_run(loop_context);
 	}
 }

@@ -373,7 +373,7 @@ pg_class_size(Oid relid, Form_pg_class form, FileMapKey *files, int64 *main_size
 	files->relfilenode = rnode.relNode;
 	note_files(relid, form, rnode);
 	return diskquota_relfilenode_size(rnode, backend, form->relkind, form->relpersistence,
-							main_size);
+									  main_size);
 }
 
 /* Size of a relation by OID via the syscache, 0 if it is gone. */
@@ -667,7 +667,7 @@ refresh_file(Relation pg_index, const DiskquotaFileRef *file)
 	}
 	else
 		size = diskquota_relfilenode_size(rnode, InvalidBackendId, entry->relkind,
-								entry->relpersistence, &main_size);
+										  entry->relpersistence, &main_size);
 	if (child)
 	{
 		table->size += size - child->size;
@@ -813,37 +813,33 @@ typedef struct ScanRel
 	int64		main_size;
 } ScanRel;
 
-/*
- * Rebuild the whole model: one listing of the database's directories, one
- * pass over pg_class and one over pg_index.
- */
+/* Forget which relation every file set belongs to (a full rescan renews it). */
 static void
-full_rescan(void)
+clear_file_map(void)
+{
+	HASH_SEQ_STATUS status;
+	FileMapEntry *entry;
+
+	hash_seq_init(&status, FileMap);
+	while ((entry = hash_seq_search(&status)) != NULL)
+		hash_search(FileMap, &entry->key, HASH_REMOVE, NULL);
+}
+
+/*
+ * One pass over pg_class: every relation with storage, with its schema,
+ * owner and TOAST relation, and the size of its files as listed in files
+ * (scan_database_files).  Records in the file map which relation each file
+ * set belongs to.  Returns the relations, by OID, in a hash in the current
+ * memory context.
+ */
+static HTAB *
+scan_pg_class(HTAB *files)
 {
 	HASHCTL		ctl;
-	HTAB	   *files;
 	HTAB	   *rels;
 	Relation	rel;
 	SysScanDesc scan;
 	HeapTuple	tuple;
-	HASH_SEQ_STATUS status;
-	ScanRel    *srel;
-	DQTableEntry *table;
-	uint64		sized = ++sizing_count;
-
-	/*
-	 * The files first: a relation created after the listing was reported at
-	 * its commit, a file grown after it by the feed or the hooks, and the
-	 * next refresh re-sizes them.
-	 */
-	files = scan_database_files();
-	{
-		FileMapEntry *entry;
-
-		hash_seq_init(&status, FileMap);
-		while ((entry = hash_seq_search(&status)) != NULL)
-			hash_search(FileMap, &entry->key, HASH_REMOVE, NULL);
-	}
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(Oid);
@@ -861,6 +857,7 @@ full_rescan(void)
 		DiskFileEntry *file;
 		RelFileNode rnode;
 		BackendId	backend;
+		ScanRel    *srel;
 
 		if (!diskquota_pg_class_files(form->oid, form, &rnode, &backend))
 			continue;
@@ -884,22 +881,40 @@ full_rescan(void)
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
-	hash_destroy(files);
+	return rels;
+}
+
+/* One pass over pg_index: the table of every index in rels. */
+static void
+scan_pg_index(HTAB *rels)
+{
+	Relation	rel;
+	SysScanDesc scan;
+	HeapTuple	tuple;
 
 	rel = table_open(IndexRelationId, AccessShareLock);
 	scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
 		Form_pg_index form = (Form_pg_index) GETSTRUCT(tuple);
+		ScanRel    *srel = hash_search(rels, &form->indexrelid, HASH_FIND, NULL);
 
-		srel = hash_search(rels, &form->indexrelid, HASH_FIND, NULL);
 		if (srel)
 			srel->indrelid = form->indrelid;
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
+}
 
-	/* Start the model afresh (the file map was renewed above). */
+/* Empty the model: no table, no child, no target charged. */
+static void
+clear_model(void)
+{
+	HASH_SEQ_STATUS status;
+	DQTableEntry *table;
+	ChildEntry *child;
+	DQTargetEntry *target;
+
 	hash_seq_init(&status, Tables);
 	while ((table = hash_seq_search(&status)) != NULL)
 	{
@@ -907,22 +922,30 @@ full_rescan(void)
 			pfree(table->extra_spc);
 		hash_search(Tables, &table->relid, HASH_REMOVE, NULL);
 	}
-	{
-		ChildEntry *child;
-		DQTargetEntry *target;
+	hash_seq_init(&status, Children);
+	while ((child = hash_seq_search(&status)) != NULL)
+		hash_search(Children, &child->relid, HASH_REMOVE, NULL);
+	hash_seq_init(&status, Targets);
+	while ((target = hash_seq_search(&status)) != NULL)
+		hash_search(Targets, &target->key, HASH_REMOVE, NULL);
+}
 
-		hash_seq_init(&status, Children);
-		while ((child = hash_seq_search(&status)) != NULL)
-			hash_search(Children, &child->relid, HASH_REMOVE, NULL);
-		hash_seq_init(&status, Targets);
-		while ((target = hash_seq_search(&status)) != NULL)
-			hash_search(Targets, &target->key, HASH_REMOVE, NULL);
-	}
+/*
+ * Put every table (relkind r or m) of rels into the emptied model with the
+ * size of its own files, stamped sized, and remember its TOAST relation as
+ * its child.  Nothing is charged to targets yet (charge_all_tables).
+ */
+static void
+add_rescanned_tables(HTAB *rels, uint64 sized)
+{
+	HASH_SEQ_STATUS status;
+	ScanRel    *srel;
 
-	/* Tables first, then charge every index and TOAST relation to one. */
 	hash_seq_init(&status, rels);
 	while ((srel = hash_seq_search(&status)) != NULL)
 	{
+		DQTableEntry *table;
+
 		if (srel->relkind != RELKIND_RELATION && srel->relkind != RELKIND_MATVIEW)
 			continue;
 		table = hash_search(Tables, &srel->relid, HASH_ENTER, NULL);
@@ -939,11 +962,26 @@ full_rescan(void)
 		if (OidIsValid(srel->toastrelid))
 			remember_child(srel->toastrelid, srel->relid, 0, 0, NULL, sized);
 	}
+}
+
+/*
+ * Add the size of every TOAST relation and index of rels to the table it
+ * is charged to (an index of a TOAST relation to the TOAST relation's
+ * table), after add_rescanned_tables; sequences go to other_files_bytes.
+ * Nothing is charged to targets yet (charge_all_tables).
+ */
+static void
+add_rescanned_children(HTAB *rels, uint64 sized)
+{
+	HASH_SEQ_STATUS status;
+	ScanRel    *srel;
+
 	hash_seq_init(&status, rels);
 	while ((srel = hash_seq_search(&status)) != NULL)
 	{
 		Oid			owner_table = InvalidOid;
 		ChildEntry *child;
+		DQTableEntry *table;
 
 		if (srel->relkind == RELKIND_TOASTVALUE)
 		{
@@ -976,8 +1014,18 @@ full_rescan(void)
 		remember_child(srel->relid, owner_table, srel->size, srel->main_size,
 					   &srel->files, sized);
 	}
+}
 
-	/* one charge per table and tablespace */
+/*
+ * Charge every table's bytes to its targets: one charge per table and
+ * tablespace, once the model is rebuilt.
+ */
+static void
+charge_all_tables(void)
+{
+	HASH_SEQ_STATUS status;
+	DQTableEntry *table;
+
 	hash_seq_init(&status, Tables);
 	while ((table = hash_seq_search(&status)) != NULL)
 	{
@@ -988,6 +1036,36 @@ full_rescan(void)
 		for (i = 0; i < table->nextra_spc; i++)
 			charge_targets(table, table->extra_spc[i].spcoid, table->extra_spc[i].bytes);
 	}
+}
+
+/*
+ * Rebuild the whole model: one listing of the database's directories, one
+ * pass over pg_class and one over pg_index.
+ */
+static void
+full_rescan(void)
+{
+	HTAB	   *files;
+	HTAB	   *rels;
+	uint64		sized = ++sizing_count;
+
+	/*
+	 * The files first: a relation created after the listing was reported at
+	 * its commit, a file grown after it by the feed or the hooks, and the
+	 * next refresh re-sizes them.
+	 */
+	files = scan_database_files();
+	clear_file_map();
+	rels = scan_pg_class(files);
+	hash_destroy(files);
+	scan_pg_index(rels);
+
+	/* Start the model afresh (the file map was renewed above). */
+	clear_model();
+	/* Tables first, then charge every index and TOAST relation to one. */
+	add_rescanned_tables(rels, sized);
+	add_rescanned_children(rels, sized);
+	charge_all_tables();
 
 	hash_destroy(rels);
 }
@@ -1014,7 +1092,10 @@ maintain_quota_config(const char *sql)
 		int			ret = diskquota_execute_internal(sql, 0, NULL, NULL);
 
 		if (ret < 0)
-			elog(ERROR, "SPI error code %d", ret);
+			ereport(ERROR,
+					(errcode(ERRCODE_INTERNAL_ERROR),
+					 errmsg_internal("SPI_execute_with_args failed: %s",
+									 SPI_result_code_string(ret))));
 		ReleaseCurrentSubTransaction();
 	}
 	PG_CATCH();
@@ -1027,8 +1108,10 @@ maintain_quota_config(const char *sql)
 		RollbackAndReleaseCurrentSubTransaction();
 		if (!failure_logged)
 			ereport(LOG,
-					(errmsg("diskquota could not remove the quotas of dropped objects or store renamed tablespaces in database \"%s\": %s",
-							get_database_name(MyDatabaseId), edata->message)));
+					(errmsg("diskquota could not remove the quotas of dropped objects or store renamed tablespaces in database \"%s\"",
+							get_database_name(MyDatabaseId)),
+					 errdetail("The statement on table \"quota_config\" failed: %s.",
+							   edata->message)));
 		failure_logged = true;
 		FreeErrorData(edata);
 	}
@@ -1057,6 +1140,250 @@ quota_type_of(const char *name, bool v11)
 }
 
 /*
+ * Find the extension's tables quota_config and (version 1.1) pause_state,
+ * holding a share lock on the extension for the rest of the transaction.
+ * Returns false if the extension is gone, or (with a WARNING) if its
+ * quota_config is missing.  *v11 tells whether quota_config has the
+ * tablespace columns of version 1.1; *pauserel is InvalidOid in 1.0.
+ *
+ * Never waits for the extension's lock: anyone may hold it exclusively for
+ * as long as they like (ALTER FUNCTION pg_temp.f() DEPENDS ON EXTENSION
+ * diskquota, in a prepared transaction, survives restarts).  A refresh
+ * that cannot have it fails as on a lock timeout, and is retried at the
+ * next loop (worker.c); the database is stale, failing closed, if that
+ * lasts.  A DROP EXTENSION holds it too until it commits: then the next
+ * loop finds the extension gone.
+ */
+static bool
+lock_config_tables(Oid *configrel, Oid *pauserel, bool *v11)
+{
+	Oid			extoid;
+
+	*configrel = InvalidOid;
+	*pauserel = InvalidOid;
+	*v11 = false;
+	extoid = get_extension_oid(DISKQUOTA_EXTENSION_NAME, true);
+	if (!OidIsValid(extoid))
+		return false;
+	if (!ConditionalLockDatabaseObject(ExtensionRelationId, extoid, 0, AccessShareLock))
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("could not obtain lock on extension \"%s\"",
+						DISKQUOTA_EXTENSION_NAME)));
+	if (get_extension_name(extoid) == NULL)
+		return false;
+	*configrel = diskquota_own_table(extoid, "quota_config");
+	if (!OidIsValid(*configrel))
+	{
+		ereport(WARNING,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("diskquota does not enforce quotas in database \"%s\"",
+						get_database_name(MyDatabaseId)),
+				 errdetail("Table \"quota_config\" of extension \"%s\" is missing.",
+						   DISKQUOTA_EXTENSION_NAME),
+				 errhint("Drop the extension and create it again.")));
+		return false;
+	}
+	*v11 = get_attnum(*configrel, "tablespace_oid") != InvalidAttrNumber;
+	if (*v11)
+		*pauserel = diskquota_own_table(extoid, "pause_state");
+	return true;
+}
+
+/*
+ * One row of quota_config (as read_quota_rows selects it) into *quota.
+ * Returns false for a row that sets no quota: one with a NULL type or
+ * size, a type this version does not have, or no target; and one whose
+ * schema, role or tablespace no longer exists, which also sets *gone.
+ * Sets *renamed if the row's tablespace has another name now.
+ */
+static bool
+parse_quota_row(HeapTuple tuple, TupleDesc desc, bool v11,
+				DiskquotaQuotaInfo *quota, bool *gone, bool *renamed)
+{
+	bool		isnull[6];
+	Datum		typename = SPI_getbinval(tuple, desc, 1, &isnull[0]);
+	Datum		nspoid = SPI_getbinval(tuple, desc, 2, &isnull[1]);
+	Datum		roleoid = SPI_getbinval(tuple, desc, 3, &isnull[2]);
+	Datum		spcoid = SPI_getbinval(tuple, desc, 4, &isnull[3]);
+	Datum		bytes = SPI_getbinval(tuple, desc, 5, &isnull[4]);
+	Datum		spcname = SPI_getbinval(tuple, desc, 6, &isnull[5]);
+	Datum		oid = (Datum) 0;
+	bool		row_gone = false;
+	int			type;
+
+	if (isnull[0] || isnull[4])
+		return false;
+	type = quota_type_of(TextDatumGetCString(typename), v11);
+	if (isnull[3])
+		spcoid = ObjectIdGetDatum(InvalidOid);
+	switch (type)
+	{
+		case DQ_SCHEMA_QUOTA:
+		case DQ_SCHEMA_TABLESPACE_QUOTA:
+			if (isnull[1])
+				return false;
+			oid = nspoid;
+			if (!SearchSysCacheExists1(NAMESPACEOID, oid))
+				row_gone = true;
+			break;
+		case DQ_ROLE_QUOTA:
+		case DQ_ROLE_TABLESPACE_QUOTA:
+			if (isnull[2])
+				return false;
+			oid = roleoid;
+			if (!SearchSysCacheExists1(AUTHOID, oid))
+				row_gone = true;
+			break;
+		case DQ_DATABASE_QUOTA:
+			oid = ObjectIdGetDatum(MyDatabaseId);
+			break;
+		default:
+			return false;
+	}
+	if (OidIsValid(DatumGetObjectId(spcoid)))
+	{
+		HeapTuple	spctuple = SearchSysCache1(TABLESPACEOID, spcoid);
+
+		if (!HeapTupleIsValid(spctuple))
+			row_gone = true;
+		else
+		{
+			if (isnull[5] ||
+				strcmp(NameStr(((Form_pg_tablespace) GETSTRUCT(spctuple))->spcname),
+					   NameStr(*DatumGetName(spcname))) != 0)
+				*renamed = true;
+			ReleaseSysCache(spctuple);
+		}
+	}
+	if (row_gone)
+	{
+		*gone = true;
+		return false;
+	}
+
+	memset(quota, 0, sizeof(*quota));
+	quota->target.type = type;
+	quota->target.oid = DatumGetObjectId(oid);
+	quota->target.spcoid = DatumGetObjectId(spcoid);
+	quota->quota_bytes = DatumGetInt64(bytes);
+	return true;
+}
+
+/*
+ * The quotas that quota_config (config: its qualified name) sets, as a list
+ * of DiskquotaQuotaInfo allocated in context; *gone and *renamed as
+ * parse_quota_row says.  The caller is connected to SPI.
+ */
+static List *
+read_quota_rows(const char *config, bool v11, MemoryContext context,
+				bool *gone, bool *renamed)
+{
+	List	   *quotas = NIL;
+	uint64		i;
+	int			ret;
+
+	ret = SPI_execute(psprintf("SELECT quota_type, schema_id::pg_catalog.oid,"
+							   " role_id::pg_catalog.oid, %s, quota_in_bytes, %s"
+							   " FROM %s",
+							   v11 ? "tablespace_oid" : "NULL::pg_catalog.oid",
+							   v11 ? "tablespace_name" : "NULL::pg_catalog.name",
+							   config),
+					  true, 0);
+	if (ret != SPI_OK_SELECT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg_internal("SPI_execute failed on table \"quota_config\": %s",
+								 SPI_result_code_string(ret))));
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		DiskquotaQuotaInfo row;
+		DiskquotaQuotaInfo *quota;
+		MemoryContext oldcontext;
+
+		if (!parse_quota_row(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, v11,
+							 &row, gone, renamed))
+			continue;
+		oldcontext = MemoryContextSwitchTo(context);
+		quota = palloc(sizeof(DiskquotaQuotaInfo));
+		*quota = row;
+		quotas = lappend(quotas, quota);
+		MemoryContextSwitchTo(oldcontext);
+	}
+	return quotas;
+}
+
+/*
+ * Delete the rows of quota_config whose schema or role (and in 1.1,
+ * tablespace) no longer exists, skipping rows others have locked.
+ */
+static void
+delete_dropped_quota_rows(const char *config, bool v11)
+{
+	maintain_quota_config(psprintf("DELETE FROM %s WHERE ctid OPERATOR(pg_catalog.=) ANY"
+								   " (SELECT q.ctid FROM %s q"
+								   "  WHERE (q.schema_id IS NOT NULL AND NOT EXISTS"
+								   "         (SELECT FROM pg_catalog.pg_namespace n"
+								   "           WHERE n.oid OPERATOR(pg_catalog.=) q.schema_id::pg_catalog.oid))"
+								   "  OR (q.role_id IS NOT NULL AND NOT EXISTS"
+								   "         (SELECT FROM pg_catalog.pg_authid a"
+								   "           WHERE a.oid OPERATOR(pg_catalog.=) q.role_id::pg_catalog.oid))"
+								   "%s"
+								   "  FOR UPDATE SKIP LOCKED)",
+								   config, config,
+								   v11 ?
+								   "  OR (q.tablespace_oid IS NOT NULL AND NOT EXISTS"
+								   "         (SELECT FROM pg_catalog.pg_tablespace t"
+								   "           WHERE t.oid OPERATOR(pg_catalog.=) q.tablespace_oid))" :
+								   ""));
+}
+
+/*
+ * Store in quota_config the current name of every tablespace renamed since
+ * its quota was set, skipping rows others have locked.
+ */
+static void
+store_renamed_tablespaces(const char *config)
+{
+	maintain_quota_config(psprintf("UPDATE %s q SET tablespace_name = t.spcname"
+								   " FROM pg_catalog.pg_tablespace t"
+								   " WHERE t.oid OPERATOR(pg_catalog.=) q.tablespace_oid"
+								   " AND q.ctid OPERATOR(pg_catalog.=) ANY"
+								   " (SELECT c.ctid FROM %s c"
+								   "  JOIN pg_catalog.pg_tablespace s"
+								   "    ON s.oid OPERATOR(pg_catalog.=) c.tablespace_oid"
+								   "  WHERE c.tablespace_name IS NULL"
+								   "     OR c.tablespace_name OPERATOR(pg_catalog.<>) s.spcname"
+								   "  FOR UPDATE OF c SKIP LOCKED)",
+								   config, config));
+}
+
+/*
+ * Is diskquota paused in this database (a row in pause_state)?  False if
+ * the table cannot be read.  The caller is connected to SPI.
+ */
+static bool
+read_pause_state(Oid pauserel)
+{
+	int			ret;
+	bool		paused = false;
+
+	ret = SPI_execute(psprintf("SELECT EXISTS (SELECT FROM %s)",
+							   diskquota_qualified_name(pauserel)),
+					  true, 1);
+	if (ret == SPI_OK_SELECT && SPI_processed == 1)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+									  1, &isnull);
+
+		paused = !isnull && DatumGetBool(d);
+	}
+	return paused;
+}
+
+/*
  * Read diskquota.quota_config into *quotas, and in version 1.1 whether
  * diskquota is paused (*paused).  Rows whose schema, role or tablespace no
  * longer exists are deleted (the catalog cannot tell us when a role or a
@@ -1082,185 +1409,28 @@ static bool
 load_quota_config(List **quotas, bool *paused)
 {
 	MemoryContext caller = CurrentMemoryContext;
-	Oid			extoid;
 	Oid			configrel;
-	Oid			pauserel = InvalidOid;
+	Oid			pauserel;
 	char	   *config;
 	bool		v11;
 	bool		gone = false;
 	bool		renamed = false;
-	uint64		i;
-	int			ret;
 
 	*quotas = NIL;
 	*paused = false;
-	extoid = get_extension_oid(DISKQUOTA_EXTENSION_NAME, true);
-	if (!OidIsValid(extoid))
+	if (!lock_config_tables(&configrel, &pauserel, &v11))
 		return false;
-
-	/*
-	 * Never wait for the extension's lock: anyone may hold it exclusively for
-	 * as long as they like (ALTER FUNCTION pg_temp.f() DEPENDS ON EXTENSION
-	 * diskquota, in a prepared transaction, survives restarts). A refresh
-	 * that cannot have it fails as on a lock timeout, and is retried at the
-	 * next loop (worker.c); the database is stale, failing closed, if that
-	 * lasts.  A DROP EXTENSION holds it too until it commits: then the next
-	 * loop finds the extension gone.
-	 */
-	if (!ConditionalLockDatabaseObject(ExtensionRelationId, extoid, 0, AccessShareLock))
-		ereport(ERROR,
-				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-				 errmsg("another session holds a lock on extension \"%s\"",
-						DISKQUOTA_EXTENSION_NAME)));
-	if (get_extension_name(extoid) == NULL)
-		return false;
-	configrel = diskquota_own_table(extoid, "quota_config");
-	if (!OidIsValid(configrel))
-	{
-		ereport(WARNING,
-				(errmsg("diskquota does not enforce quotas in database \"%s\": table \"quota_config\" of the extension is missing",
-						get_database_name(MyDatabaseId)),
-				 errhint("Drop the extension and create it again.")));
-		return false;
-	}
-	v11 = get_attnum(configrel, "tablespace_oid") != InvalidAttrNumber;
-	if (v11)
-		pauserel = diskquota_own_table(extoid, "pause_state");
 	config = diskquota_qualified_name(configrel);
 
 	SPI_connect();
-	ret = SPI_execute(psprintf("SELECT quota_type, schema_id::pg_catalog.oid,"
-							   " role_id::pg_catalog.oid, %s, quota_in_bytes, %s"
-							   " FROM %s",
-							   v11 ? "tablespace_oid" : "NULL::pg_catalog.oid",
-							   v11 ? "tablespace_name" : "NULL::pg_catalog.name",
-							   config),
-					  true, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "diskquota could not read quota_config: error code %d", ret);
-
-	for (i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tuple = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull[6];
-		Datum		typename = SPI_getbinval(tuple, desc, 1, &isnull[0]);
-		Datum		nspoid = SPI_getbinval(tuple, desc, 2, &isnull[1]);
-		Datum		roleoid = SPI_getbinval(tuple, desc, 3, &isnull[2]);
-		Datum		spcoid = SPI_getbinval(tuple, desc, 4, &isnull[3]);
-		Datum		bytes = SPI_getbinval(tuple, desc, 5, &isnull[4]);
-		Datum		spcname = SPI_getbinval(tuple, desc, 6, &isnull[5]);
-		Datum		oid = (Datum) 0;
-		DiskquotaQuotaInfo *quota;
-		MemoryContext oldcontext;
-		bool		row_gone = false;
-		int			type;
-
-		if (isnull[0] || isnull[4])
-			continue;
-		type = quota_type_of(TextDatumGetCString(typename), v11);
-		if (isnull[3])
-			spcoid = ObjectIdGetDatum(InvalidOid);
-		switch (type)
-		{
-			case DQ_SCHEMA_QUOTA:
-			case DQ_SCHEMA_TABLESPACE_QUOTA:
-				if (isnull[1])
-					continue;
-				oid = nspoid;
-				if (!SearchSysCacheExists1(NAMESPACEOID, oid))
-					row_gone = true;
-				break;
-			case DQ_ROLE_QUOTA:
-			case DQ_ROLE_TABLESPACE_QUOTA:
-				if (isnull[2])
-					continue;
-				oid = roleoid;
-				if (!SearchSysCacheExists1(AUTHOID, oid))
-					row_gone = true;
-				break;
-			case DQ_DATABASE_QUOTA:
-				oid = ObjectIdGetDatum(MyDatabaseId);
-				break;
-			default:
-				continue;
-		}
-		if (OidIsValid(DatumGetObjectId(spcoid)))
-		{
-			HeapTuple	spctuple = SearchSysCache1(TABLESPACEOID, spcoid);
-
-			if (!HeapTupleIsValid(spctuple))
-				row_gone = true;
-			else
-			{
-				if (isnull[5] ||
-					strcmp(NameStr(((Form_pg_tablespace) GETSTRUCT(spctuple))->spcname),
-						   NameStr(*DatumGetName(spcname))) != 0)
-					renamed = true;
-				ReleaseSysCache(spctuple);
-			}
-		}
-		if (row_gone)
-		{
-			gone = true;
-			continue;
-		}
-
-		oldcontext = MemoryContextSwitchTo(caller);
-		quota = palloc0(sizeof(DiskquotaQuotaInfo));
-		quota->target.type = type;
-		quota->target.oid = DatumGetObjectId(oid);
-		quota->target.spcoid = DatumGetObjectId(spcoid);
-		quota->quota_bytes = DatumGetInt64(bytes);
-		*quotas = lappend(*quotas, quota);
-		MemoryContextSwitchTo(oldcontext);
-	}
-
+	*quotas = read_quota_rows(config, v11, caller, &gone, &renamed);
 	/* rows of dropped schemas and roles (and in 1.1, tablespaces) */
 	if (gone)
-		maintain_quota_config(psprintf("DELETE FROM %s WHERE ctid OPERATOR(pg_catalog.=) ANY"
-									   " (SELECT q.ctid FROM %s q"
-									   "  WHERE (q.schema_id IS NOT NULL AND NOT EXISTS"
-									   "         (SELECT FROM pg_catalog.pg_namespace n"
-									   "           WHERE n.oid OPERATOR(pg_catalog.=) q.schema_id::pg_catalog.oid))"
-									   "  OR (q.role_id IS NOT NULL AND NOT EXISTS"
-									   "         (SELECT FROM pg_catalog.pg_authid a"
-									   "           WHERE a.oid OPERATOR(pg_catalog.=) q.role_id::pg_catalog.oid))"
-									   "%s"
-									   "  FOR UPDATE SKIP LOCKED)",
-									   config, config,
-									   v11 ?
-									   "  OR (q.tablespace_oid IS NOT NULL AND NOT EXISTS"
-									   "         (SELECT FROM pg_catalog.pg_tablespace t"
-									   "           WHERE t.oid OPERATOR(pg_catalog.=) q.tablespace_oid))" :
-									   ""));
+		delete_dropped_quota_rows(config, v11);
 	if (renamed)
-		maintain_quota_config(psprintf("UPDATE %s q SET tablespace_name = t.spcname"
-									   " FROM pg_catalog.pg_tablespace t"
-									   " WHERE t.oid OPERATOR(pg_catalog.=) q.tablespace_oid"
-									   " AND q.ctid OPERATOR(pg_catalog.=) ANY"
-									   " (SELECT c.ctid FROM %s c"
-									   "  JOIN pg_catalog.pg_tablespace s"
-									   "    ON s.oid OPERATOR(pg_catalog.=) c.tablespace_oid"
-									   "  WHERE c.tablespace_name IS NULL"
-									   "     OR c.tablespace_name OPERATOR(pg_catalog.<>) s.spcname"
-									   "  FOR UPDATE OF c SKIP LOCKED)",
-									   config, config));
-
+		store_renamed_tablespaces(config);
 	if (OidIsValid(pauserel))
-	{
-		ret = SPI_execute(psprintf("SELECT EXISTS (SELECT FROM %s)",
-								   diskquota_qualified_name(pauserel)),
-						  true, 1);
-		if (ret == SPI_OK_SELECT && SPI_processed == 1)
-		{
-			bool		isnull;
-			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-										  1, &isnull);
-
-			*paused = !isnull && DatumGetBool(d);
-		}
-	}
+		*paused = read_pause_state(pauserel);
 	SPI_finish();
 	return true;
 }
@@ -1347,6 +1517,49 @@ dirty_toast_table(Form_pg_class toast, SnapshotData *dirty, Oid *nspoid, Oid *ow
 }
 
 /*
+ * Are the files of an uncommitted catalog row already counted: those of a
+ * relation the model knows (a catalog update that kept the files), or
+ * already in files (a slot published them, or an earlier row has them)?
+ */
+static bool
+dirty_files_known(List *files, RelFileNode rnode, BackendId backend)
+{
+	FileMapKey	key;
+	ListCell   *lc;
+
+	memset(&key, 0, sizeof(key));
+	key.spcnode = rnode.spcNode;
+	key.relfilenode = rnode.relNode;
+	if (backend == InvalidBackendId &&
+		hash_search(FileMap, &key, HASH_FIND, NULL) != NULL)
+		return true;
+	foreach(lc, files)
+	{
+		DiskquotaSlotFile *other = lfirst(lc);
+
+		if (RelFileNodeEquals(other->rnode, rnode) && other->backend == backend)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Remember a relation of an in-progress transaction, to be re-sized when
+ * the transaction ends (dirty_pending, in ModelContext).
+ */
+static void
+remember_dirty_pending(TransactionId xid, Oid relid)
+{
+	MemoryContext oldcontext = MemoryContextSwitchTo(ModelContext);
+	DirtyPending *pending = palloc(sizeof(DirtyPending));
+
+	pending->xid = xid;
+	pending->relid = relid;
+	dirty_pending = lappend(dirty_pending, pending);
+	MemoryContextSwitchTo(oldcontext);
+}
+
+/*
  * Add to *files the files of relations that in-progress transactions,
  * prepared ones included, created or gave a new relfilenode, and that no
  * slot published: those of a transaction that created more than its slot
@@ -1364,7 +1577,6 @@ dirty_catalog_files(List **files)
 	Relation	rel;
 	SysScanDesc scan;
 	HeapTuple	tuple;
-	MemoryContext oldcontext;
 
 	InitDirtySnapshot(dirty);
 	rel = table_open(RelationRelationId, AccessShareLock);
@@ -1375,11 +1587,7 @@ dirty_catalog_files(List **files)
 		TransactionId xmin = HeapTupleHeaderGetXmin(tuple->t_data);
 		RelFileNode rnode;
 		BackendId	backend;
-		FileMapKey	key;
 		DiskquotaSlotFile *file;
-		DirtyPending *pending;
-		ListCell   *lc;
-		bool		known = false;
 
 		if (!TransactionIdIsNormal(xmin) ||
 			TransactionIdPrecedes(xmin, TransactionXmin) ||
@@ -1387,23 +1595,7 @@ dirty_catalog_files(List **files)
 			continue;
 		if (!diskquota_pg_class_files(form->oid, form, &rnode, &backend))
 			continue;
-		memset(&key, 0, sizeof(key));
-		key.spcnode = rnode.spcNode;
-		key.relfilenode = rnode.relNode;
-		if (backend == InvalidBackendId &&
-			hash_search(FileMap, &key, HASH_FIND, NULL) != NULL)
-			continue;
-		foreach(lc, *files)
-		{
-			DiskquotaSlotFile *other = lfirst(lc);
-
-			if (RelFileNodeEquals(other->rnode, rnode) && other->backend == backend)
-			{
-				known = true;
-				break;
-			}
-		}
-		if (known)
+		if (dirty_files_known(*files, rnode, backend))
 			continue;
 		file = palloc(sizeof(DiskquotaSlotFile));
 		file->rnode = rnode;
@@ -1416,13 +1608,7 @@ dirty_catalog_files(List **files)
 			!dirty_toast_table(form, &dirty, &file->nspoid, &file->owner))
 			file->nspoid = InvalidOid;
 		*files = lappend(*files, file);
-
-		oldcontext = MemoryContextSwitchTo(ModelContext);
-		pending = palloc(sizeof(DirtyPending));
-		pending->xid = xmin;
-		pending->relid = form->oid;
-		dirty_pending = lappend(dirty_pending, pending);
-		MemoryContextSwitchTo(oldcontext);
+		remember_dirty_pending(xmin, form->oid);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
@@ -1533,27 +1719,31 @@ warn_degraded(int degraded)
 	if ((degraded & DQ_DEGRADED_REJECT_UNPUBLISHED) &&
 		!(published_degraded & DQ_DEGRADED_REJECT_UNPUBLISHED))
 		ereport(WARNING,
-				(errmsg("diskquota quota map is full: some exceeded quotas of database \"%s\" are not enforced",
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("diskquota does not enforce some exceeded quotas of database \"%s\"",
 						get_database_name(MyDatabaseId)),
-				 errdetail("Every entry of the quota map is an exceeded quota."),
+				 errdetail("The quota map is full, and every entry of it is an exceeded quota."),
 				 errhint("Increase diskquota.max_quotas and restart the server.")));
 	else if ((degraded & DQ_DEGRADED_QUOTA_MAP_FULL) &&
 			 !(published_degraded & (DQ_DEGRADED_QUOTA_MAP_FULL | DQ_DEGRADED_REJECT_UNPUBLISHED)))
 		ereport(WARNING,
-				(errmsg("diskquota quota map is full: the usage of some quotas of database \"%s\" is not shown",
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("diskquota does not show the usage of some quotas of database \"%s\"",
 						get_database_name(MyDatabaseId)),
-				 errdetail("Exceeded quotas take precedence in the quota map, so every quota is still enforced."),
+				 errdetail("The quota map is full. Exceeded quotas take precedence in it, so every quota is still enforced."),
 				 errhint("Increase diskquota.max_quotas and restart the server.")));
 	if ((degraded & DQ_DEGRADED_ACTIVE_MAP_FULL) &&
 		!(published_degraded & DQ_DEGRADED_ACTIVE_MAP_FULL))
 		ereport(LOG,
-				(errmsg("diskquota active relation map is full: database \"%s\" is fully rescanned",
+				(errmsg("diskquota fully rescans database \"%s\"",
 						get_database_name(MyDatabaseId)),
+				 errdetail("The active relation map is full."),
 				 errhint("Increase diskquota.max_active_tables and restart the server.")));
 	if ((degraded & DQ_DEGRADED_SLOT_FULL) &&
 		!(published_degraded & DQ_DEGRADED_SLOT_FULL))
 		ereport(WARNING,
-				(errmsg("diskquota cannot count all uncommitted relations in database \"%s\"",
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("diskquota cannot count all uncommitted relations in database \"%s\"",
 						get_database_name(MyDatabaseId)),
 				 errdetail("A transaction created or rewrote more relations, or a statement wrote into more, than a backend slot holds; diskquota finds the excess in the catalog or by full rescans, and stops such a statement when any target of the database becomes rejected.")));
 	published_degraded = degraded;
@@ -1589,6 +1779,35 @@ compute_usage(List *quotas, HTAB *extra, bool *near_quota)
 }
 
 /*
+ * Re-size what changed since the last refresh: the relations the hooks
+ * reported (active), with their TOAST and indexes; the files the feed saw
+ * change, alone; and the relations running statements write (written),
+ * unless already among the active ones.
+ */
+static void
+resize_changed(List *active, List *changed_files, List *written)
+{
+	Relation	pg_index = table_open(IndexRelationId, AccessShareLock);
+	ListCell   *lc;
+
+	/* relations the hooks reported: re-size their tables fully */
+	foreach(lc, active)
+		refresh_relation(pg_index, lfirst_oid(lc));
+
+	/* files the feed saw change: re-size only their relations */
+	foreach(lc, changed_files)
+	{
+		refresh_file(pg_index, (DiskquotaFileRef *) lfirst(lc));
+	}
+	foreach(lc, written)
+	{
+		if (!list_member_oid(active, lfirst_oid(lc)))
+			refresh_relation(pg_index, lfirst_oid(lc));
+	}
+	table_close(pg_index, AccessShareLock);
+}
+
+/*
  * Bring the model up to date: re-size what the active map, the feed and
  * the backend slots say changed (everything, by a full rescan, when asked
  * or when they cannot say), and find the files of uncommitted
@@ -1608,7 +1827,6 @@ update_model(DiskquotaRefresh *refresh)
 	List	   *active;
 	List	   *written = NIL;
 	List	   *files = NIL;
-	ListCell   *lc;
 
 	/*
 	 * What running statements charged until now is in what we are about to
@@ -1666,25 +1884,7 @@ update_model(DiskquotaRefresh *refresh)
 	if (refresh->full)
 		full_rescan();
 	else if (active != NIL || changed_files != NIL || written != NIL)
-	{
-		Relation	pg_index = table_open(IndexRelationId, AccessShareLock);
-
-		/* relations the hooks reported: re-size their tables fully */
-		foreach(lc, active)
-			refresh_relation(pg_index, lfirst_oid(lc));
-
-		/* files the feed saw change: re-size only their relations */
-		foreach(lc, changed_files)
-		{
-			refresh_file(pg_index, (DiskquotaFileRef *) lfirst(lc));
-		}
-		foreach(lc, written)
-		{
-			if (!list_member_oid(active, lfirst_oid(lc)))
-				refresh_relation(pg_index, lfirst_oid(lc));
-		}
-		table_close(pg_index, AccessShareLock);
-	}
+		resize_changed(active, changed_files, written);
 
 	/*
 	 * A full rescan (at start: prepared transactions survive a restart, their
@@ -1770,4 +1970,3 @@ diskquota_stop_growing_maintenance(volatile bool *paused)
 {
 	diskquota_slot_check_maintenance(MyDatabaseId, slot_file_bytes, paused);
 }
-

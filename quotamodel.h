@@ -22,7 +22,8 @@ typedef struct DiskquotaRefresh
 	bool		full;			/* a full rescan */
 	DiskquotaDBSlot *slot;		/* the worker's slot */
 	uint64		pause_changes;	/* the slot's when the refresh started */
-	int			degraded;		/* DQ_DEGRADED_* bits; the refresh adds its own */
+	int			degraded;		/* DQ_DEGRADED_* bits; the refresh adds its
+								 * own */
 	/* set by diskquota_refresh() */
 	bool		writers;		/* statements of the database write */
 	bool		writing;		/* statements write and no feed sees them */

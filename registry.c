@@ -17,8 +17,9 @@
  *
  * Locking: DiskquotaShared->lock protects launcher_pid, launcher_latch,
  * extension_events, feed_active, reconcile_requested, feed_drain_requests,
- * feed_drains_done and every field of every dbs[] slot, except epoch_cv,
- * which is a condition variable with its own internal spinlock.  Readers
+ * feed_drains_done and every field of every dbs[] slot, except the
+ * condition variables feed_drained_cv and epoch_cv (each with its own
+ * internal spinlock) and the atomic wake_requested (below).  Readers
  * take it shared, the launcher and workers take it exclusive for short
  * updates.  It is never held while waiting, and no other diskquota lock is
  * acquired while it is held, except that the launcher calls into the
@@ -51,6 +52,32 @@
  * a slot gets or loses a database, and read without it by backends to
  * know whether to look for their database's slot again.
  *
+ * Waiting for the feed to be drained: a worker about to refresh advances
+ * feed_drain_requests (with the lock) and sets the launcher's latch, then
+ * sleeps on feed_drained_cv until feed_drains_done reaches its request or
+ * feed_active is cleared, checking both under the lock shared; it gives up
+ * after a second (diskquota_wait_feed_drained).  The launcher broadcasts
+ * feed_drained_cv, after releasing the lock, whenever it has advanced
+ * feed_drains_done or cleared feed_active (launcher.c).
+ *
+ * Waking a worker: whoever asks a worker for a refresh (backends at commit
+ * or from their timeout handler, the feed through the launcher, pause()
+ * and resume(), diskquota.wait_for_worker_new_epoch()) first sets the
+ * slot's wake_requested, then the worker's latch
+ * (diskquota_slot_wake_worker).  The latch alone could be lost: a wait
+ * inside a refresh (on feed_drained_cv, or for a lock) sleeps on the same
+ * latch and resets it, and the wake-up would then wait for the next
+ * regular refresh.  wake_requested is an atomic flag, set without the lock
+ * (an aligned atomic store, safe in a signal handler) and with no barrier
+ * of its own: SetLatch() begins with one, so the flag is visible to the
+ * worker once the latch is.  The worker clears it when a refresh starts,
+ * after ResetLatch() and before it drains anything, with an atomic
+ * exchange (a full barrier): a wake-up that came earlier is served by this
+ * refresh.  Before it sleeps, the worker refreshes at once if the flag is
+ * set (worker.c's worker_sleep); a wake-up that comes after that check sets
+ * the latch and ends the sleep.  The flag may stay set while no worker
+ * runs: the next worker clears it before its first refresh.
+ *
  * The launcher alone allocates and frees slots.  A worker only sets the
  * fields of its own slot (identified by dbid and worker_pid == its pid).  A
  * slot whose worker still runs is never freed or reused: the launcher marks
@@ -76,6 +103,7 @@
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
+#include "utils/wait_event.h"
 
 #include "diskquota.h"
 #include "registry.h"
@@ -105,8 +133,12 @@ diskquota_registry_shmem_init(void)
 		DiskquotaShared->lock = &(GetNamedLWLockTranche("diskquota"))[DQ_LWLOCK_SHARED].lock;
 		DiskquotaShared->ndbs = diskquota_max_databases;
 		pg_atomic_init_u32(&DiskquotaShared->slots_changed, 0);
+		ConditionVariableInit(&DiskquotaShared->feed_drained_cv);
 		for (i = 0; i < DiskquotaShared->ndbs; i++)
+		{
 			ConditionVariableInit(&DiskquotaShared->dbs[i].epoch_cv);
+			pg_atomic_init_u32(&DiskquotaShared->dbs[i].wake_requested, 0);
+		}
 	}
 }
 
@@ -145,7 +177,21 @@ diskquota_find_db_slot(Oid dbid)
 }
 
 /*
- * Set the latch of the worker of a database, if it runs; with only_near,
+ * Ask the worker of a slot for a refresh, if a worker runs: set
+ * wake_requested, then its latch (see the protocol in the header comment).
+ * The caller holds the lock, shared or exclusive.
+ */
+void
+diskquota_slot_wake_worker(DiskquotaDBSlot *slot)
+{
+	if (slot->worker_latch == NULL)
+		return;
+	pg_atomic_write_u32(&slot->wake_requested, 1);
+	SetLatch(slot->worker_latch);
+}
+
+/*
+ * Wake the worker of a database, if it runs; with only_near,
  * only while a quota of the database is near (DQ_NEAR_QUOTA_BYTES), as for
  * file changes: otherwise the worker's regular refresh is soon enough, and a
  * write load does not make it refresh continuously.
@@ -159,8 +205,8 @@ wake_worker(Oid dbid, bool only_near)
 		return;
 	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
 	slot = diskquota_find_db_slot(dbid);
-	if (slot && slot->worker_latch && (slot->near_quota || !only_near))
-		SetLatch(slot->worker_latch);
+	if (slot && (slot->near_quota || !only_near))
+		diskquota_slot_wake_worker(slot);
 	LWLockRelease(DiskquotaShared->lock);
 }
 
@@ -199,6 +245,10 @@ diskquota_database_near_quota(Oid dbid)
  * if the launcher did not answer within a second (it is stuck or being
  * restarted): the caller must then not rely on the feed for this refresh.
  * Without the feed, returns true at once.
+ *
+ * Sleeps on feed_drained_cv, which resets the caller's latch: a worker
+ * learns of the wake-ups that came meanwhile from wake_requested (see the
+ * header comment).
  */
 bool
 diskquota_wait_feed_drained(void)
@@ -222,23 +272,27 @@ diskquota_wait_feed_drained(void)
 	SetLatch(DiskquotaShared->launcher_latch);
 	LWLockRelease(DiskquotaShared->lock);
 
-	/*
-	 * Poll rather than sleep on the latch: a wake-up of the worker that
-	 * arrives meanwhile must stay set, to ask for the next refresh.  The
-	 * launcher answers within a fraction of a millisecond.
-	 */
+	/* the launcher answers within a fraction of a millisecond */
 	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 1000);
+	ConditionVariablePrepareToSleep(&DiskquotaShared->feed_drained_cv);
 	for (;;)
 	{
+		long		remaining;
+
 		LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
 		done = DiskquotaShared->feed_drains_done >= request ||
 			!DiskquotaShared->feed_active;
 		LWLockRelease(DiskquotaShared->lock);
-		if (done || GetCurrentTimestamp() >= deadline)
+		if (done)
 			break;
-		CHECK_FOR_INTERRUPTS();
-		pg_usleep(100L);
+		remaining = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
+		if (remaining <= 0)
+			break;
+		/* CHECK_FOR_INTERRUPTS is done inside */
+		(void) ConditionVariableTimedSleep(&DiskquotaShared->feed_drained_cv,
+										   remaining, PG_WAIT_EXTENSION);
 	}
+	ConditionVariableCancelSleep();
 	return done;
 }
 
@@ -279,9 +333,10 @@ lookup_my_slot_index(void)
 /*
  * Waking the worker from a signal handler, which cannot take a lock: the
  * index of this database's slot is looked up beforehand (with the lock),
- * and the handler reads the slot's dbid and worker_latch without it.  An
- * aligned pointer is read in one piece; if the slot changed meanwhile, the
- * worst outcome is setting the latch of another process, a spurious wake-up.
+ * and the handler reads the slot's dbid and worker_latch without it, and
+ * sets wake_requested (atomic) and the latch.  An aligned pointer is read
+ * in one piece; if the slot changed meanwhile, the worst outcome is a
+ * spurious wake-up of another process (or refresh of another worker).
  */
 void
 diskquota_prepare_wake_from_handler(void)
@@ -399,8 +454,7 @@ diskquota_set_paused(Oid dbid, bool paused)
 	{
 		slot->paused = paused;
 		slot->pause_changes++;
-		if (slot->worker_latch)
-			SetLatch(slot->worker_latch);
+		diskquota_slot_wake_worker(slot);
 	}
 	LWLockRelease(DiskquotaShared->lock);
 }
@@ -440,7 +494,11 @@ diskquota_wake_worker_from_handler(void)
 		return;
 	latch = slot->worker_latch;
 	if (latch != NULL)
+	{
+		/* the flag first: see "Waking a worker" in the header comment */
+		pg_atomic_write_u32(&slot->wake_requested, 1);
 		SetLatch(latch);
+	}
 }
 
 /*
@@ -461,8 +519,7 @@ diskquota_request_rescan(Oid dbid, int degraded_reason)
 	{
 		slot->rescan_requested = true;
 		slot->pending_degraded |= degraded_reason;
-		if (slot->worker_latch)
-			SetLatch(slot->worker_latch);
+		diskquota_slot_wake_worker(slot);
 	}
 	LWLockRelease(DiskquotaShared->lock);
 }
@@ -544,6 +601,29 @@ diskquota_database_beyond_limit(const char *dbname)
 }
 
 /*
+ * A worker starts a refresh, after resetting its latch: the wake-ups asked
+ * for so far are served by it (what their senders changed, the refresh
+ * reads under that data's own locks).  The exchange is a full barrier: the
+ * flag is cleared before anything the refresh reads.
+ */
+void
+diskquota_worker_clear_wake_request(DiskquotaDBSlot *slot)
+{
+	(void) pg_atomic_exchange_u32(&slot->wake_requested, 0);
+}
+
+/*
+ * Has a wake-up been asked for since the worker's refresh started?  The
+ * worker, before it sleeps: the latch that came with it may have been
+ * reset by a wait inside the refresh.
+ */
+bool
+diskquota_worker_wake_requested(DiskquotaDBSlot *slot)
+{
+	return pg_atomic_read_u32(&slot->wake_requested) != 0;
+}
+
+/*
  * A worker read diskquota.pause_state: set its slot's flag from it, before
  * publishing the quotas (so that a paused database refuses nothing after a
  * restart), unless pause() or resume() committed after the refresh started
@@ -586,4 +666,3 @@ diskquota_worker_published(DiskquotaDBSlot *slot)
 		ereport(LOG,
 				(errmsg("diskquota enforces quotas in database \"%s\" again", dbname)));
 }
-

@@ -39,7 +39,8 @@ typedef enum DiskquotaDBState
 
 /*
  * One slot per monitored database, in shared memory (registry.c).
- * All fields are protected by DiskquotaShared->lock; see registry.c.
+ * The fields are protected by DiskquotaShared->lock, with the exceptions
+ * that registry.c's header comment lists.
  */
 typedef struct DiskquotaDBSlot
 {
@@ -68,6 +69,10 @@ typedef struct DiskquotaDBSlot
 	TimestampTz published_at;	/* the worker last published the quotas */
 	bool		stale;			/* not refreshing for DQ_STALE_MS: fail closed */
 	ConditionVariable epoch_cv; /* broadcast when epoch advances */
+	pg_atomic_uint32 wake_requested;	/* set with the worker's latch by
+										 * whoever wakes it, cleared by the
+										 * worker as a refresh starts (no
+										 * lock: see registry.c) */
 } DiskquotaDBSlot;
 
 typedef struct DiskquotaSharedState
@@ -84,6 +89,8 @@ typedef struct DiskquotaSharedState
 								 * held exclusive, read without it) */
 	uint64		feed_drain_requests;	/* asked of the launcher by workers */
 	uint64		feed_drains_done;	/* requests the launcher has served */
+	ConditionVariable feed_drained_cv;	/* broadcast when feed_drains_done
+										 * advances or feed_active is cleared */
 	int			ndbs;			/* length of dbs[] (diskquota.max_databases) */
 	DiskquotaDBSlot dbs[FLEXIBLE_ARRAY_MEMBER];
 } DiskquotaSharedState;
@@ -133,6 +140,7 @@ extern void diskquota_require_shmem(void);
 extern DiskquotaDBSlot *diskquota_find_db_slot(Oid dbid);
 
 /* Waking the launcher and the workers */
+extern void diskquota_slot_wake_worker(DiskquotaDBSlot *slot);
 extern void diskquota_wake_worker(Oid dbid);
 extern void diskquota_wake_worker_near_quota(Oid dbid);
 extern void diskquota_prepare_wake_from_handler(void);
@@ -152,7 +160,9 @@ extern int	diskquota_database_staleness(Oid dbid, TimestampTz *since, const char
 extern bool diskquota_database_is_monitored(const char *dbname);
 extern bool diskquota_database_beyond_limit(const char *dbname);
 
-/* What a worker reports of its refresh */
+/* What a worker reports of its refresh, and how it learns of wake-ups */
+extern void diskquota_worker_clear_wake_request(DiskquotaDBSlot *slot);
+extern bool diskquota_worker_wake_requested(DiskquotaDBSlot *slot);
 extern volatile bool *diskquota_worker_publish_paused(DiskquotaDBSlot *slot,
 													  uint64 pause_changes,
 													  bool paused);

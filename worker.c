@@ -9,7 +9,9 @@
  * that write into an exceeded target, advance the epoch of its slot, then
  * sleep on its latch for at most diskquota.naptime seconds.  Backends wake
  * it early when they commit catalog changes to relations, and the launcher
- * when files of its database change while a quota is near.  It never
+ * when files of its database change while a quota is near; a wake-up that
+ * comes during a refresh makes it refresh again at once (the slot's
+ * wake_requested: registry.c).  It never
  * waits for a lock longer than DQ_LOCK_TIMEOUT (lock_timeout, fixed), nor
  * for the extension's lock at all: anyone can hold or queue such locks.  A
  * refresh that fails on one is rolled back and retried at the next loop
@@ -136,10 +138,10 @@ worker_refresh_blocked(const char *message)
 	if (first_time)
 		ereport(WARNING,
 				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-				 errmsg("diskquota worker of database \"%s\" cannot refresh: %s",
-						dbname, message),
-				 errdetail("Another session holds or waits for a lock the refresh needs. The refresh is retried every second; after %d seconds without one, loads into targets with a quota are refused.",
-						   DQ_STALE_MS / 1000),
+				 errmsg("diskquota worker of database \"%s\" could not refresh",
+						dbname),
+				 errdetail("The refresh failed: %s. Another session holds or waits for a lock the refresh needs. The refresh is retried every second; after %d seconds without one, loads into targets with a quota are refused.",
+						   message, DQ_STALE_MS / 1000),
 				 errhint("See diskquota.status() and pg_locks.")));
 }
 
@@ -157,8 +159,10 @@ worker_refresh_unblocked(void)
 	LWLockRelease(DiskquotaShared->lock);
 	if (since != 0)
 		ereport(LOG,
-				(errmsg("diskquota worker of database \"%s\" refreshes again, blocked since %s",
-						dbname, timestamptz_to_str(since))));
+				(errmsg("diskquota worker of database \"%s\" refreshes again",
+						dbname),
+				 errdetail("Its refreshes had failed on a lock since %s.",
+						   timestamptz_to_str(since))));
 }
 
 static bool worker_extension_exists(void);
@@ -258,8 +262,10 @@ worker_exit_no_extension(void)
 	strlcpy(dbname, MyDBSlot->dbname, NAMEDATALEN);
 	LWLockRelease(DiskquotaShared->lock);
 	ereport(LOG,
-			(errmsg("diskquota does not enforce quotas in database \"%s\": the extension is not created there",
+			(errmsg("diskquota does not enforce quotas in database \"%s\"",
 					dbname),
+			 errdetail("Extension \"%s\" has not been created in the database.",
+					   DISKQUOTA_EXTENSION_NAME),
 			 errhint("Run CREATE EXTENSION diskquota in that database; the worker starts without a restart.")));
 	proc_exit(0);
 }
@@ -295,11 +301,14 @@ worker_begin_refresh(DiskquotaRefresh *refresh, TimestampTz start,
 
 		strlcpy(dbname, MyDBSlot->dbname, sizeof(dbname));
 		LWLockRelease(DiskquotaShared->lock);
-		ereport(LOG,
-				(errmsg("diskquota worker of database \"%s\" stops: %s",
-						dbname,
-						held ? "a command on the database needs it out of the way" :
-						"the database is no longer listed in diskquota.monitor_databases")));
+		if (held)
+			ereport(LOG,
+					(errmsg("diskquota worker of database \"%s\" stops", dbname),
+					 errdetail("A command on the database needs the worker out of the way.")));
+		else
+			ereport(LOG,
+					(errmsg("diskquota worker of database \"%s\" stops", dbname),
+					 errdetail("The database is no longer listed in diskquota.monitor_databases.")));
 		proc_exit(0);
 	}
 	if (worker_sigterm_pending)
@@ -349,23 +358,153 @@ worker_end_refresh(const DiskquotaRefresh *refresh, bool full, TimestampTz start
 	ConditionVariableBroadcast(&MyDBSlot->epoch_cv);
 }
 
-/* Sleep on the latch for at most timeout ms, ready for SIGTERM */
+/*
+ * Sleep on the latch for at most timeout ms, ready for SIGTERM; not at all
+ * if a wake-up, a reload or a SIGTERM came during the refresh: a wait
+ * inside the refresh (for the feed to be drained, for a lock) may have
+ * reset the latch that came with it (see "Waking a worker" in registry.c).
+ */
 static void
 worker_sleep(long timeout)
 {
 	worker_busy = false;
+	if (diskquota_worker_wake_requested(MyDBSlot) || ConfigReloadPending ||
+		worker_sigterm_pending)
+		return;
 	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 					 timeout, PG_WAIT_EXTENSION);
+}
+
+/*
+ * Take the slot of this worker's database, or exit quietly if the database
+ * has none (it was removed from the list meanwhile), another worker has it
+ * (a duplicate), or a DROP DATABASE (or the like) holds workers off.  From
+ * then on worker_exit gives the slot back.  Takes the lock exclusively.
+ */
+static void
+worker_claim_slot(Oid dbid)
+{
+	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+	MyDBSlot = diskquota_find_db_slot(dbid);
+	if (MyDBSlot == NULL || MyDBSlot->worker_pid != 0 ||
+		GetCurrentTimestamp() < MyDBSlot->hold_until)
+	{
+		/* removed from the list meanwhile, a duplicate, or held off */
+		LWLockRelease(DiskquotaShared->lock);
+		MyDBSlot = NULL;
+		proc_exit(0);
+	}
+	MyDBSlot->worker_pid = MyProcPid;
+	MyDBSlot->worker_latch = MyLatch;
+	MyDBSlot->full_rescans = 0;
+	LWLockRelease(DiskquotaShared->lock);
+	before_shmem_exit(worker_exit, (Datum) 0);
+}
+
+/*
+ * Leave (worker_exit_no_extension) if the extension is not created in this
+ * database; otherwise show the slot running, and wake whoever waits for
+ * its epoch.  Takes the lock exclusively.
+ */
+static void
+worker_start_running(void)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (!worker_extension_exists())
+	{
+		CommitTransactionCommand();
+		worker_exit_no_extension();
+	}
+	CommitTransactionCommand();
+
+	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+	MyDBSlot->state = DQ_DB_RUNNING;
+	LWLockRelease(DiskquotaShared->lock);
+	ConditionVariableBroadcast(&MyDBSlot->epoch_cv);
+}
+
+/* What the worker's loop carries from one refresh to the next */
+typedef struct WorkerLoop
+{
+	TimestampTz last_full_rescan;	/* start of the last full rescan */
+	bool		first;			/* no refresh has completed yet */
+	bool		force_full;		/* the last refresh was rolled back */
+} WorkerLoop;
+
+/*
+ * One pass of the worker's loop, its latch reset: begin a refresh (which
+ * exits if the worker is to stop), reload the configuration if asked,
+ * refresh, and show the outcome in the slot.  Returns how long to sleep
+ * (ms) before the next pass: at most DQ_BLOCKED_RETRY_MS after a refresh
+ * that failed on a lock; diskquota.naptime, or less while statements
+ * write, after one that succeeded.
+ */
+static long
+worker_refresh_cycle(WorkerLoop *loop, MemoryContext cycle_context)
+{
+	DiskquotaRefresh refresh;
+	bool		full;
+	bool		exists = false;
+	bool		blocked;
+	TimestampTz start;
+
+	start = GetCurrentTimestamp();
+	worker_begin_refresh(&refresh, start, loop->force_full || loop->first,
+						 loop->last_full_rescan);
+	full = refresh.full;
+
+	CHECK_FOR_INTERRUPTS();
+	if (ConfigReloadPending)
+	{
+		ConfigReloadPending = false;
+		ProcessConfigFile(PGC_SIGHUP);
+	}
+
+	/*
+	 * A refresh that waits for a lock longer than DQ_LOCK_TIMEOUT (or cannot
+	 * have the extension's lock) fails with lock_not_available: it is rolled
+	 * back, logged once per episode, shown by status(), and retried at the
+	 * next loop, as a full rescan (what it drained from the active map is
+	 * lost).  Any other error ends the worker, which the launcher restarts.
+	 */
+	blocked = !worker_try_refresh(&refresh, cycle_context, &exists);
+	pgstat_report_activity(STATE_IDLE, NULL);
+	MemoryContextReset(cycle_context);
+
+	if (blocked)
+	{
+		loop->force_full = true;
+		LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
+		MyDBSlot->refreshing = false;
+		LWLockRelease(DiskquotaShared->lock);
+		return Min(diskquota_naptime * 1000L, DQ_BLOCKED_RETRY_MS);
+	}
+	loop->force_full = false;
+	worker_refresh_unblocked();
+
+	if (!exists)
+		worker_exit_no_extension();
+
+	if (full)
+		loop->last_full_rescan = start;
+	loop->first = false;
+	worker_end_refresh(&refresh, full, start);
+
+	/*
+	 * not long while statements write, so that one crossing a quota is
+	 * stopped soon
+	 */
+	if (refresh.writing && diskquota_load_check_interval > 0)
+		return Min(diskquota_naptime * 1000L, diskquota_load_check_interval);
+	return diskquota_naptime * 1000L;
 }
 
 void
 diskquota_worker_main(Datum main_arg)
 {
 	Oid			dbid = DatumGetObjectId(main_arg);
-	TimestampTz last_full_rescan = 0;
-	bool		first = true;
-	bool		force_full = false; /* the last refresh was rolled back */
-	bool		blocked;
+	WorkerLoop	loop;
 	MemoryContext cycle_context;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
@@ -383,35 +522,8 @@ diskquota_worker_main(Datum main_arg)
 	diskquota_check_worker_identity();
 	pgstat_report_appname("diskquota worker");
 
-	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
-	MyDBSlot = diskquota_find_db_slot(dbid);
-	if (MyDBSlot == NULL || MyDBSlot->worker_pid != 0 ||
-		GetCurrentTimestamp() < MyDBSlot->hold_until)
-	{
-		/* removed from the list meanwhile, a duplicate, or held off */
-		LWLockRelease(DiskquotaShared->lock);
-		MyDBSlot = NULL;
-		proc_exit(0);
-	}
-	MyDBSlot->worker_pid = MyProcPid;
-	MyDBSlot->worker_latch = MyLatch;
-	MyDBSlot->full_rescans = 0;
-	LWLockRelease(DiskquotaShared->lock);
-	before_shmem_exit(worker_exit, (Datum) 0);
-
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	if (!worker_extension_exists())
-	{
-		CommitTransactionCommand();
-		worker_exit_no_extension();
-	}
-	CommitTransactionCommand();
-
-	LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
-	MyDBSlot->state = DQ_DB_RUNNING;
-	LWLockRelease(DiskquotaShared->lock);
-	ConditionVariableBroadcast(&MyDBSlot->epoch_cv);
+	worker_claim_slot(dbid);
+	worker_start_running();
 
 	diskquota_model_init();
 	diskquota_enforcement_exempt_process();
@@ -419,69 +531,24 @@ diskquota_worker_main(Datum main_arg)
 										  "diskquota refresh cycle",
 										  ALLOCSET_DEFAULT_SIZES);
 
+	loop.last_full_rescan = 0;
+	loop.first = true;
+	loop.force_full = false;
 	for (;;)
 	{
-		DiskquotaRefresh refresh;
-		bool		full;
-		bool		exists = false;
-		TimestampTz start;
+		long		naptime;
 
-		/* Wake-ups from now on ask for the next refresh, not this one. */
+		/*
+		 * Wake-ups from now on ask for the next refresh, not this one: reset
+		 * the latch, then clear the flag that comes with it (registry.c).
+		 */
 		ResetLatch(MyLatch);
+		diskquota_worker_clear_wake_request(MyDBSlot);
 		worker_busy = true;
 
-		start = GetCurrentTimestamp();
-		worker_begin_refresh(&refresh, start, force_full || first,
-							 last_full_rescan);
-		full = refresh.full;
+		naptime = worker_refresh_cycle(&loop, cycle_context);
 
-		CHECK_FOR_INTERRUPTS();
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-		}
-
-		/*
-		 * A refresh that waits for a lock longer than DQ_LOCK_TIMEOUT (or
-		 * cannot have the extension's lock) fails with lock_not_available: it
-		 * is rolled back, logged once per episode, shown by status(), and
-		 * retried at the next loop, as a full rescan (what it drained from
-		 * the active map is lost).  Any other error ends the worker, which
-		 * the launcher restarts.
-		 */
-		blocked = !worker_try_refresh(&refresh, cycle_context, &exists);
-		pgstat_report_activity(STATE_IDLE, NULL);
-		MemoryContextReset(cycle_context);
-
-		if (blocked)
-		{
-			force_full = true;
-			LWLockAcquire(DiskquotaShared->lock, LW_EXCLUSIVE);
-			MyDBSlot->refreshing = false;
-			LWLockRelease(DiskquotaShared->lock);
-			worker_sleep(Min(diskquota_naptime * 1000L, DQ_BLOCKED_RETRY_MS));
-			continue;
-		}
-		force_full = false;
-		worker_refresh_unblocked();
-
-		if (!exists)
-			worker_exit_no_extension();
-
-		if (full)
-			last_full_rescan = start;
-		first = false;
-		worker_end_refresh(&refresh, full, start);
-
-		/*
-		 * Sleep holding no snapshot and no lock; not long while statements
-		 * write, so that one crossing a quota is stopped soon.
-		 */
-		if (refresh.writing && diskquota_load_check_interval > 0)
-			worker_sleep(Min(diskquota_naptime * 1000L,
-							 diskquota_load_check_interval));
-		else
-			worker_sleep(diskquota_naptime * 1000L);
+		/* Sleep holding no snapshot and no lock. */
+		worker_sleep(naptime);
 	}
 }

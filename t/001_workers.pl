@@ -111,7 +111,7 @@ $node->safe_psql('postgres', 'CREATE DATABASE db3');
 ok(wait_for_state('db3', 'extension not created'),
 	'db3 found, extension missing');
 $node->wait_for_log(
-	qr/diskquota does not enforce quotas in database "db3": the extension is not created there/,
+	qr/LOG:  diskquota does not enforce quotas in database "db3"\n.*DETAIL:  Extension "diskquota" has not been created in the database/,
 	$log_offset);
 $node->safe_psql('db3', 'CREATE EXTENSION diskquota');
 ok(wait_for_state('db3', 'running'), 'db3 picked up after CREATE EXTENSION');

@@ -93,7 +93,7 @@ unlike($log, qr/cannot monitor|could not start|no free|ERROR/,
 # refresh is terminated at once (FATAL ... administrator command)
 like(
 	$log,
-	qr/LOG:  diskquota worker of database "c\d" stops: the database is no longer listed in diskquota.monitor_databases/,
+	qr/LOG:  diskquota worker of database "c\d" stops\n.*DETAIL:  The database is no longer listed in diskquota.monitor_databases/,
 	'a sleeping worker exits with a LOG line');
 
 $node->stop;

@@ -46,7 +46,7 @@ ok( $node->poll_query_until(
 	'the worker sees the extension gone');
 my $log = slurp_file($node->logfile, $offset);
 unlike($log, qr/ERROR/, 'without an error');
-like($log, qr/diskquota does not enforce quotas in database "dq_x": the extension is not created there/,
+like($log, qr/LOG:  diskquota does not enforce quotas in database "dq_x"\n.*DETAIL:  Extension "diskquota" has not been created in the database/,
 	'and says why it stops');
 
 $node->stop;
