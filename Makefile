@@ -15,6 +15,7 @@ OBJS = \
 	quotamodel.o \
 	registry.o \
 	relfile.o \
+	settings.o \
 	worker.o
 
 EXTENSION = diskquota

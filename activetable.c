@@ -69,7 +69,8 @@
 #include "utils/rel.h"
 #include "utils/resowner.h"
 
-#include "diskquota.h"
+#include "diskquota_common.h"
+#include "settings.h"
 #include "ownobjects.h"
 #include "registry.h"
 #include "activetable.h"

@@ -17,7 +17,7 @@
 #include "catalog/objectaccess.h"
 #include "executor/executor.h"
 #include "tcop/utility.h"
-#include "diskquota.h"
+#include "diskquota_common.h"
 
 /* A relation file set that the file-change feed saw change */
 typedef struct DiskquotaFileRef

@@ -109,7 +109,7 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
-#include "diskquota.h"
+#include "diskquota_common.h"
 #include "ownobjects.h"
 #include "registry.h"
 #include "activetable.h"

@@ -20,7 +20,7 @@
 #include "storage/relfilenode.h"
 #include "tcop/utility.h"
 
-#include "diskquota.h"
+#include "diskquota_common.h"
 
 /*
  * Writes of one statement a slot holds; the targets of more are kept apart

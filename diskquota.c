@@ -4,7 +4,7 @@
  *		Loading the diskquota extension: its settings, the size of its
  *		shared memory, and its hooks.
  *
- * _PG_init defines the settings (diskquota.*), registers the launcher
+ * _PG_init defines the settings (settings.c), registers the launcher
  * (launcher.c) and the modules' transaction callbacks, and installs every
  * hook in one block: one function per core hook, which calls the steps of
  * the modules in the order written in one comment (section "Hooks") and
@@ -34,7 +34,7 @@
 #include "utils/guc.h"
 #include "utils/varlena.h"
 
-#include "diskquota.h"
+#include "diskquota_common.h"
 #include "ownobjects.h"
 #include "registry.h"
 #include "activetable.h"
@@ -47,18 +47,6 @@
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
-
-/* GUC variables */
-char	   *diskquota_monitor_databases = NULL;
-int			diskquota_naptime = 2;
-int			diskquota_max_active_tables = 100000;
-int			diskquota_max_quotas = 10000;
-int			diskquota_max_databases = 16;
-int			diskquota_full_rescan_interval = 600;
-int			diskquota_load_check_interval = 100;
-bool		diskquota_self_charge = true;
-bool		diskquota_file_feed = true;
-bool		diskquota_feed_simulate_overflow = false;
 
 /* Saved hook values, in case of unload */
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
@@ -90,122 +78,16 @@ static void dq_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 							  DestReceiver *dest, QueryCompletion *qc);
 static bool dq_needs_fmgr_hook(Oid fn_oid);
 static void dq_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *arg);
-static bool check_monitor_databases(char **newval, void **extra, GucSource source);
 
 /*
- * Module load callback.  Everything but the GUC definitions needs
+ * Module load callback.  Everything but the settings (settings.c) needs
  * shared_preload_libraries; without it the SQL functions raise an error
  * (diskquota_require_shmem) instead of silently doing nothing.
  */
 void
 _PG_init(void)
 {
-	DefineCustomStringVariable("diskquota.monitor_databases",
-							   "Comma-separated list of databases whose disk usage diskquota monitors and enforces.",
-							   "Names follow SQL identifier rules: unquoted names are folded to lower case. "
-							   "An empty list monitors no database.",
-							   &diskquota_monitor_databases,
-							   "",
-							   PGC_SIGHUP,
-							   GUC_LIST_INPUT,
-							   check_monitor_databases, NULL, NULL);
-
-	DefineCustomIntVariable("diskquota.naptime",
-							"Maximum time between two refreshes of the quota model.",
-							"A worker refreshes earlier when relations of its database change.",
-							&diskquota_naptime,
-							2, 1, 3600,
-							PGC_SIGHUP,
-							GUC_UNIT_S,
-							NULL, NULL, NULL);
-
-	DefineCustomIntVariable("diskquota.load_check_interval",
-							"How often a running load is checked against the quotas.",
-							"Each writing statement checks this often whether the worker asked it to stop; "
-							"the worker refreshes at most this often when woken by file changes, and at least "
-							"this often while statements write if there is no file-change feed. "
-							"0 disables stopping running statements.",
-							&diskquota_load_check_interval,
-							100, 0, 60000,
-							PGC_SIGHUP,
-							GUC_UNIT_MS,
-							NULL, NULL, NULL);
-
-	DefineCustomBoolVariable("diskquota.self_charge",
-							 "Lets running statements charge their own growth against the quotas' headroom.",
-							 "At each diskquota.load_check_interval, an INSERT, UPDATE or MERGE measures how much "
-							 "the relations it writes grew and stops itself when a target's headroom is used up, "
-							 "without waiting for the worker. When off, only the worker stops running statements.",
-							 &diskquota_self_charge,
-							 true,
-							 PGC_SUSET,
-							 0,
-							 NULL, NULL, NULL);
-
-	DefineCustomBoolVariable("diskquota.file_feed",
-							 "Watches the files of monitored databases for changes (Linux inotify).",
-							 "When off, or where inotify cannot be used, changes that no statement hook "
-							 "sees are found only by the periodic full rescans.",
-							 &diskquota_file_feed,
-							 true,
-							 PGC_SIGHUP,
-							 0,
-							 NULL, NULL, NULL);
-
-	DefineCustomBoolVariable("diskquota.feed_simulate_overflow",
-							 "Test only: treats every batch of file-change events as a queue overflow.",
-							 NULL,
-							 &diskquota_feed_simulate_overflow,
-							 false,
-							 PGC_SIGHUP,
-							 GUC_NOT_IN_SAMPLE,
-							 NULL, NULL, NULL);
-
-	DefineCustomIntVariable("diskquota.full_rescan_interval",
-							"Time between two full rescans of every relation of a monitored database.",
-							"A full rescan re-sizes all relations and catches changes no hook saw. "
-							"0 disables periodic full rescans.",
-							&diskquota_full_rescan_interval,
-							600, 0, INT_MAX / 1000,
-							PGC_SIGHUP,
-							GUC_UNIT_S,
-							NULL, NULL, NULL);
-
-	/*
-	 * What sizes shared memory can only be set at server start, and only
-	 * exists when the library is preloaded.
-	 */
-	if (process_shared_preload_libraries_in_progress)
-	{
-		DefineCustomIntVariable("diskquota.max_active_tables",
-								"Capacity of the shared map of relations changed since the last refresh.",
-								"When it is full, the affected database is fully rescanned at its next refresh.",
-								&diskquota_max_active_tables,
-								100000, 1024, INT_MAX / 64,
-								PGC_POSTMASTER,
-								0,
-								NULL, NULL, NULL);
-
-		DefineCustomIntVariable("diskquota.max_quotas",
-								"Maximum number of quotas, over all monitored databases.",
-								"When the map is full, exceeded quotas take precedence and the usage of other quotas is not shown; diskquota.status() reports the database as degraded.",
-								&diskquota_max_quotas,
-								10000, 16, INT_MAX / 64,
-								PGC_POSTMASTER,
-								0,
-								NULL, NULL, NULL);
-
-		DefineCustomIntVariable("diskquota.max_databases",
-								"Maximum number of databases diskquota can monitor.",
-								"Each monitored database uses one background worker slot (max_worker_processes).",
-								&diskquota_max_databases,
-								16, 1, 1024,
-								PGC_POSTMASTER,
-								0,
-								NULL, NULL, NULL);
-	}
-
-	MarkGUCPrefixReserved("diskquota");
+	diskquota_define_settings();
 
 	if (!process_shared_preload_libraries_in_progress)
 		return;
@@ -444,25 +326,6 @@ dq_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *arg)
 		prev_fmgr_hook(event, flinfo, arg);
 }
 
-/*
- * The list must parse as a list of identifiers, so that a typo is rejected
- * at reload instead of being ignored by the launcher.
- */
-static bool
-check_monitor_databases(char **newval, void **extra,
-						GucSource source)
-{
-	char	   *rawstring = pstrdup(*newval);
-	List	   *names;
-	bool		ok;
-
-	ok = SplitIdentifierString(rawstring, ',', &names);
-	if (!ok)
-		GUC_check_errdetail("List syntax is invalid.");
-	list_free(names);
-	pfree(rawstring);
-	return ok;
-}
 
 
 static void

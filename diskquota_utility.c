@@ -54,7 +54,8 @@
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 
-#include "diskquota.h"
+#include "diskquota_common.h"
+#include "settings.h"
 #include "relfile.h"
 #include "ownobjects.h"
 #include "registry.h"

@@ -149,7 +149,8 @@
 #include "utils/timeout.h"
 #include "utils/timestamp.h"
 
-#include "diskquota.h"
+#include "diskquota_common.h"
+#include "settings.h"
 #include "relfile.h"
 #include "ownobjects.h"
 #include "registry.h"
@@ -262,7 +263,7 @@ tablespace_name(Oid spcoid)
 
 /*
  * The database is stale (its worker has not refreshed for DQ_STALE_MS,
- * diskquota.h): a target with a quota is refused for that, unless the map
+ * registry.h): a target with a quota is refused for that, unless the map
  * says it is over its quota anyway (the quota's own message then).
  */
 static void

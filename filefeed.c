@@ -60,7 +60,8 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-#include "diskquota.h"
+#include "diskquota_common.h"
+#include "settings.h"
 #include "relfile.h"
 #include "registry.h"
 #include "activetable.h"

@@ -54,7 +54,7 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
-#include "diskquota.h"
+#include "diskquota_common.h"
 #include "ownobjects.h"
 #include "registry.h"
 #include "hold.h"

@@ -62,7 +62,8 @@
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 
-#include "diskquota.h"
+#include "diskquota_common.h"
+#include "settings.h"
 #include "ownobjects.h"
 #include "registry.h"
 #include "activetable.h"

@@ -65,7 +65,8 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
-#include "diskquota.h"
+#include "diskquota_common.h"
+#include "settings.h"
 #include "registry.h"
 #include "ownobjects.h"
 

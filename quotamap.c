@@ -86,7 +86,8 @@
 #include "storage/shmem.h"
 #include "utils/hsearch.h"
 
-#include "diskquota.h"
+#include "diskquota_common.h"
+#include "settings.h"
 #include "registry.h"
 #include "quotamap.h"
 

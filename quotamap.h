@@ -17,7 +17,7 @@
 
 #include "nodes/pg_list.h"
 
-#include "diskquota.h"
+#include "diskquota_common.h"
 
 /* One quota: what the worker publishes, and what readers copy */
 typedef struct DiskquotaQuotaInfo

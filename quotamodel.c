@@ -91,7 +91,8 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
-#include "diskquota.h"
+#include "diskquota_common.h"
+#include "settings.h"
 #include "relfile.h"
 #include "ownobjects.h"
 #include "registry.h"
@@ -1929,11 +1930,11 @@ diskquota_refresh(DiskquotaRefresh *refresh)
 
 	/*
 	 * DROP EXTENSION clears the quota map when it commits (enforcement.c),
-	 * while it still holds its lock on the extension, which our refresh
-	 * holds too while it reads the configuration (load_quota_config): so
-	 * we published either before its clear, which removed it, or after its
-	 * commit, whose invalidation messages we see now, reporting the
-	 * extension gone.  Either way no stale quota stays.
+	 * while it still holds its lock on the extension, which our refresh holds
+	 * too while it reads the configuration (load_quota_config): so we
+	 * published either before its clear, which removed it, or after its
+	 * commit, whose invalidation messages we see now, reporting the extension
+	 * gone.  Either way no stale quota stays.
 	 */
 	AcceptInvalidationMessages();
 	if (!OidIsValid(get_extension_oid(DISKQUOTA_EXTENSION_NAME, true)))

@@ -105,7 +105,8 @@
 #include "utils/varlena.h"
 #include "utils/wait_event.h"
 
-#include "diskquota.h"
+#include "diskquota_common.h"
+#include "settings.h"
 #include "registry.h"
 
 DiskquotaSharedState *DiskquotaShared = NULL;

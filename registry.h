@@ -20,7 +20,8 @@
 #include "storage/latch.h"
 #include "storage/lwlock.h"
 
-#include "diskquota.h"
+#include "diskquota_common.h"
+#include "settings.h"
 
 /*
  * State of one monitored database, as shown by diskquota.status().

@@ -85,7 +85,7 @@ diskquota_fork_size(RelFileNode rnode, BackendId backend, ForkNumber fork)
  */
 int64
 diskquota_relfilenode_size(RelFileNode rnode, BackendId backend, char relkind,
-				 char relpersistence, int64 *main_size)
+						   char relpersistence, int64 *main_size)
 {
 	int64		total = 0;
 	ForkNumber	fork;
@@ -114,7 +114,7 @@ diskquota_relfilenode_size(RelFileNode rnode, BackendId backend, char relkind,
  */
 bool
 diskquota_pg_class_files(Oid relid, Form_pg_class form, RelFileNode *rnode,
-			   BackendId *backend)
+						 BackendId *backend)
 {
 	if (!RELKIND_HAS_STORAGE(form->relkind) || form->relisshared)
 		return false;

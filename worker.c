@@ -58,7 +58,8 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "diskquota.h"
+#include "diskquota_common.h"
+#include "settings.h"
 #include "ownobjects.h"
 #include "registry.h"
 #include "activetable.h"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks the module order of diskquota's sources: each module (x.c, and x.h
 # declaring what it offers) includes only the headers of the modules listed
-# before it in the header comment of diskquota.h, which is the one place the
+# before it in the header comment of diskquota_common.h, which is the one place the
 # order is written.  Also fails when
 #   - a .c or .h file of the top directory has no place in that list,
 #   - a .c file declares an extern function or variable of its own (which
@@ -25,20 +25,20 @@ check() {
     local n=0 entry
 
     # The list: the lines " *<tab>NAME<tab>..." between "reads this list"
-    # and the data path paragraph of diskquota.h's header comment.
+    # and the data path paragraph of diskquota_common.h's header comment.
     while read -r entry; do
         rank[$entry]=$n
         n=$((n + 1))
     done < <(awk '/reads this list/ { on = 1; next }
                   on && /The data path runs/ { exit }
                   on && /^ \*\t[a-z_.]+\t/ { sub(/^ \*\t/, ""); sub(/\t.*/, ""); print }' \
-                 "$dir/diskquota.h")
+                 "$dir/diskquota_common.h")
     if [ "$n" -lt 2 ]; then
-        echo "check-includes: no module list found in diskquota.h" >&2
+        echo "check-includes: no module list found in diskquota_common.h" >&2
         return 1
     fi
 
-    # The rank of a file: its own entry (diskquota.h, diskquota.c), else
+    # The rank of a file: its own entry (diskquota_common.h, diskquota.c), else
     # its module's (the name without .c/.h).
     file_rank() {
         local f=$1
@@ -56,7 +56,7 @@ check() {
         f=${f##*/}
         r=$(file_rank "$f")
         if [ "$r" -lt 0 ]; then
-            echo "check-includes: $f has no place in the module list of diskquota.h" >&2
+            echo "check-includes: $f has no place in the module list of diskquota_common.h" >&2
             fail=1
             continue
         fi
@@ -67,7 +67,7 @@ check() {
                 echo "check-includes: $f includes $inc, which has no place in the module list" >&2
                 fail=1
             elif [ "$ir" -gt "$r" ] || { [ "$ir" -eq "$r" ] && [ "${inc%.h}" != "${f%.[ch]}" ]; }; then
-                echo "check-includes: $f includes $inc, a module listed after its own in diskquota.h" >&2
+                echo "check-includes: $f includes $inc, a module listed after its own in diskquota_common.h" >&2
                 fail=1
             fi
         done < <(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$dir/$f")

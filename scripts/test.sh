@@ -14,7 +14,7 @@ PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 
 if [ "${1:-}" != --inner ]; then
     bash "$ROOT/scripts/setup.sh"
-    # the module order (diskquota.h): fails the test command when broken
+    # the module order (diskquota_common.h): fails the test command when broken
     if ! bash "$ROOT/scripts/check-includes.sh" || ! bash "$ROOT/scripts/check-includes.sh" --self-test; then
         echo "0 passed, 1 failed"
         exit 1

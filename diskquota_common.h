@@ -1,15 +1,16 @@
 /*-------------------------------------------------------------------------
  *
- * diskquota.h
+ * diskquota_common.h
  *		What every part of the diskquota extension shares: the kinds of
- *		quota target, the settings, the LWLocks of its shared structures,
- *		the reasons for degraded enforcement.
+ *		quota target, the LWLocks of its shared structures, the reasons
+ *		for degraded enforcement.
  *
  * Each module (x.c, and x.h declaring what it offers) includes only the
  * headers of the modules listed before it here; scripts/check-includes.sh
  * reads this list and checks that in the test command.
  *
- *	diskquota.h			this file: shared definitions
+ *	diskquota_common.h	this file: shared definitions
+ *	settings			the settings (diskquota.*)
  *	relfile				relation files: names, sizes by stat()
  *	registry			the slots of the monitored databases
  *	ownobjects			the extension's own objects and own SQL
@@ -33,12 +34,12 @@
  * Copyright (c) 2026, The diskquota Developers (LICENSE: PostgreSQL License)
  *
  * IDENTIFICATION
- *		diskquota.h
+ *		diskquota_common.h
  *
  *-------------------------------------------------------------------------
  */
-#ifndef DISKQUOTA_H
-#define DISKQUOTA_H
+#ifndef DISKQUOTA_COMMON_H
+#define DISKQUOTA_COMMON_H
 
 #define DISKQUOTA_EXTENSION_NAME "diskquota"
 
@@ -71,26 +72,6 @@ typedef struct DiskquotaTarget
 	Oid			spcoid;
 } DiskquotaTarget;
 
-/* GUC variables (diskquota.c) */
-extern char *diskquota_monitor_databases;
-extern int	diskquota_naptime;
-extern int	diskquota_max_active_tables;
-extern int	diskquota_max_quotas;
-extern int	diskquota_max_databases;
-extern int	diskquota_full_rescan_interval;
-extern int	diskquota_load_check_interval;
-extern bool diskquota_self_charge;
-extern bool diskquota_file_feed;
-extern bool diskquota_feed_simulate_overflow;
-
-/*
- * A quota is "near" when less than this is left of it: what a load writing
- * 1 GB/s adds in diskquota.naptime seconds.  While a quota of a database is
- * near, the file-change feed wakes its worker as files grow; otherwise the
- * worker refreshes every diskquota.naptime, which is soon enough.
- */
-#define DQ_NEAR_QUOTA_BYTES		((int64) diskquota_naptime * 1024 * 1024 * 1024)
-
 /* Reasons for degraded enforcement, a bit mask in DiskquotaDBSlot */
 #define DQ_DEGRADED_ACTIVE_MAP_FULL	0x01
 #define DQ_DEGRADED_QUOTA_MAP_FULL	0x02
@@ -121,4 +102,4 @@ extern bool diskquota_feed_simulate_overflow;
  */
 #define DQ_LOCK_TIMEOUT		"1s"
 
-#endif							/* DISKQUOTA_H */
+#endif							/* DISKQUOTA_COMMON_H */

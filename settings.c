@@ -1,0 +1,181 @@
+/*-------------------------------------------------------------------------
+ *
+ * settings.c
+ *		The settings of diskquota (diskquota.*): their variables and their
+ *		definitions.
+ *
+ * _PG_init (diskquota.c) defines them first, also when the library is
+ * loaded without shared_preload_libraries (then only those that do not
+ * size shared memory).  Every module reads the variables; none but this
+ * file writes them (the GUC machinery does).
+ *
+ * This file owns no shared state.
+ *
+ * How the parts work together: docs/design.md.
+ *
+ * Copyright (c) 2026, The diskquota Developers (LICENSE: PostgreSQL License)
+ *
+ * IDENTIFICATION
+ *		settings.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <limits.h>
+
+#include "miscadmin.h"
+#include "utils/guc.h"
+#include "utils/varlena.h"
+
+#include "diskquota_common.h"
+#include "settings.h"
+
+/* The variables, with their boot values */
+char	   *diskquota_monitor_databases = NULL;
+int			diskquota_naptime = 2;
+int			diskquota_max_active_tables = 100000;
+int			diskquota_max_quotas = 10000;
+int			diskquota_max_databases = 16;
+int			diskquota_full_rescan_interval = 600;
+int			diskquota_load_check_interval = 100;
+bool		diskquota_self_charge = true;
+bool		diskquota_file_feed = true;
+bool		diskquota_feed_simulate_overflow = false;
+
+static bool check_monitor_databases(char **newval, void **extra, GucSource source);
+
+/*
+ * The list must parse as a list of identifiers, so that a typo is rejected
+ * at reload instead of being ignored by the launcher.
+ */
+static bool
+check_monitor_databases(char **newval, void **extra,
+						GucSource source)
+{
+	char	   *rawstring = pstrdup(*newval);
+	List	   *names;
+	bool		ok;
+
+	ok = SplitIdentifierString(rawstring, ',', &names);
+	if (!ok)
+		GUC_check_errdetail("List syntax is invalid.");
+	list_free(names);
+	pfree(rawstring);
+	return ok;
+}
+
+/*
+ * Define the settings, from _PG_init.  Those that size shared memory only
+ * exist when the library is preloaded, and can only be set at server start.
+ */
+void
+diskquota_define_settings(void)
+{
+	DefineCustomStringVariable("diskquota.monitor_databases",
+							   "Comma-separated list of databases whose disk usage diskquota monitors and enforces.",
+							   "Names follow SQL identifier rules: unquoted names are folded to lower case. "
+							   "An empty list monitors no database.",
+							   &diskquota_monitor_databases,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_LIST_INPUT,
+							   check_monitor_databases, NULL, NULL);
+
+	DefineCustomIntVariable("diskquota.naptime",
+							"Maximum time between two refreshes of the quota model.",
+							"A worker refreshes earlier when relations of its database change.",
+							&diskquota_naptime,
+							2, 1, 3600,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("diskquota.load_check_interval",
+							"How often a running load is checked against the quotas.",
+							"Each writing statement checks this often whether the worker asked it to stop; "
+							"the worker refreshes at most this often when woken by file changes, and at least "
+							"this often while statements write if there is no file-change feed. "
+							"0 disables stopping running statements.",
+							&diskquota_load_check_interval,
+							100, 0, 60000,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("diskquota.self_charge",
+							 "Lets running statements charge their own growth against the quotas' headroom.",
+							 "At each diskquota.load_check_interval, an INSERT, UPDATE or MERGE measures how much "
+							 "the relations it writes grew and stops itself when a target's headroom is used up, "
+							 "without waiting for the worker. When off, only the worker stops running statements.",
+							 &diskquota_self_charge,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("diskquota.file_feed",
+							 "Watches the files of monitored databases for changes (Linux inotify).",
+							 "When off, or where inotify cannot be used, changes that no statement hook "
+							 "sees are found only by the periodic full rescans.",
+							 &diskquota_file_feed,
+							 true,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("diskquota.feed_simulate_overflow",
+							 "Test only: treats every batch of file-change events as a queue overflow.",
+							 NULL,
+							 &diskquota_feed_simulate_overflow,
+							 false,
+							 PGC_SIGHUP,
+							 GUC_NOT_IN_SAMPLE,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("diskquota.full_rescan_interval",
+							"Time between two full rescans of every relation of a monitored database.",
+							"A full rescan re-sizes all relations and catches changes no hook saw. "
+							"0 disables periodic full rescans.",
+							&diskquota_full_rescan_interval,
+							600, 0, INT_MAX / 1000,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	/*
+	 * What sizes shared memory can only be set at server start, and only
+	 * exists when the library is preloaded.
+	 */
+	if (process_shared_preload_libraries_in_progress)
+	{
+		DefineCustomIntVariable("diskquota.max_active_tables",
+								"Capacity of the shared map of relations changed since the last refresh.",
+								"When it is full, the affected database is fully rescanned at its next refresh.",
+								&diskquota_max_active_tables,
+								100000, 1024, INT_MAX / 64,
+								PGC_POSTMASTER,
+								0,
+								NULL, NULL, NULL);
+
+		DefineCustomIntVariable("diskquota.max_quotas",
+								"Maximum number of quotas, over all monitored databases.",
+								"When the map is full, exceeded quotas take precedence and the usage of other quotas is not shown; diskquota.status() reports the database as degraded.",
+								&diskquota_max_quotas,
+								10000, 16, INT_MAX / 64,
+								PGC_POSTMASTER,
+								0,
+								NULL, NULL, NULL);
+
+		DefineCustomIntVariable("diskquota.max_databases",
+								"Maximum number of databases diskquota can monitor.",
+								"Each monitored database uses one background worker slot (max_worker_processes).",
+								&diskquota_max_databases,
+								16, 1, 1024,
+								PGC_POSTMASTER,
+								0,
+								NULL, NULL, NULL);
+	}
+
+	MarkGUCPrefixReserved("diskquota");
+}
