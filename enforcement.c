@@ -262,6 +262,48 @@ tablespace_name(Oid spcoid)
 }
 
 /*
+ * The detail of the error for a stale database: since when its usage is
+ * unknown (never published: DQ_STALE_UNKNOWN), what keeps its worker
+ * (DQ_STALE_WHY_*, registry.h) and what is refused.  Whole sentences, one
+ * per case.
+ */
+static int
+errdetail_stale(int staleness, int why, TimestampTz since)
+{
+	const char *when = timestamptz_to_str(since);
+
+	if (staleness == DQ_STALE_UNKNOWN)
+	{
+		switch (why)
+		{
+			case DQ_STALE_WHY_BLOCKED:
+				return errdetail("Its usage has not been refreshed since diskquota began to monitor it, because the refresh waits for a lock, so every load is refused.");
+			case DQ_STALE_WHY_HELD:
+				return errdetail("Its usage has not been refreshed since diskquota began to monitor it, because a command on the database holds its worker off, so every load is refused.");
+			case DQ_STALE_WHY_NO_WORKER_SLOT:
+				return errdetail("Its usage has not been refreshed since diskquota began to monitor it, because no background worker slot is free for its worker, so every load is refused.");
+			case DQ_STALE_WHY_NOT_RUNNING:
+				return errdetail("Its usage has not been refreshed since diskquota began to monitor it, because its worker is not running, so every load is refused.");
+			default:
+				return errdetail("Its usage has not been refreshed since diskquota began to monitor it, because its worker has not completed a refresh, so every load is refused.");
+		}
+	}
+	switch (why)
+	{
+		case DQ_STALE_WHY_BLOCKED:
+			return errdetail("Its usage has not been refreshed since %s, because the refresh waits for a lock, so loads into targets with a quota are refused.", when);
+		case DQ_STALE_WHY_HELD:
+			return errdetail("Its usage has not been refreshed since %s, because a command on the database holds its worker off, so loads into targets with a quota are refused.", when);
+		case DQ_STALE_WHY_NO_WORKER_SLOT:
+			return errdetail("Its usage has not been refreshed since %s, because no background worker slot is free for its worker, so loads into targets with a quota are refused.", when);
+		case DQ_STALE_WHY_NOT_RUNNING:
+			return errdetail("Its usage has not been refreshed since %s, because its worker is not running, so loads into targets with a quota are refused.", when);
+		default:
+			return errdetail("Its usage has not been refreshed since %s, because its worker has not completed a refresh, so loads into targets with a quota are refused.", when);
+	}
+}
+
+/*
  * The database is stale (its worker has not refreshed for DQ_STALE_MS,
  * registry.h): a target with a quota is refused for that, unless the map
  * says it is over its quota anyway (the quota's own message then).
@@ -270,7 +312,7 @@ static void
 report_stale(const DiskquotaTarget *target)
 {
 	TimestampTz since;
-	const char *why;
+	int			why;
 	int64		quota_bytes;
 	int64		used_bytes;
 	int			staleness;
@@ -287,11 +329,7 @@ report_stale(const DiskquotaTarget *target)
 			(errcode(ERRCODE_DISK_FULL),
 			 errmsg("diskquota cannot enforce quotas in database \"%s\"",
 					get_database_name(MyDatabaseId)),
-			 staleness == DQ_STALE_UNKNOWN ?
-			 errdetail("Its usage has not been refreshed since diskquota began to monitor it (%s), so every load is refused.",
-					   why) :
-			 errdetail("Its usage has not been refreshed since %s (%s), so loads into targets with a quota are refused.",
-					   timestamptz_to_str(since), why),
+			 errdetail_stale(staleness, why, since),
 			 errhint("See diskquota.status().")));
 }
 

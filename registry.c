@@ -402,12 +402,12 @@ diskquota_paused(void)
  * DQ_STALE_UNKNOWN if its worker never published them since diskquota
  * began to monitor it (after a restart: nothing is known of its quotas).
  * *since gets the time of the last publication (0: none), *why what keeps
- * the worker from refreshing, as far as the slot tells.  Takes the lock
+ * the worker from refreshing, as far as the slot tells (DQ_STALE_WHY_*).  Takes the lock
  * shared: called only while some database is stale (diskquota_any_stale())
  * and a statement writes, or to report it.
  */
 int
-diskquota_database_staleness(Oid dbid, TimestampTz *since, const char **why)
+diskquota_database_staleness(Oid dbid, TimestampTz *since, int *why)
 {
 	DiskquotaDBSlot *slot;
 	int			result = DQ_FRESH;
@@ -415,7 +415,7 @@ diskquota_database_staleness(Oid dbid, TimestampTz *since, const char **why)
 	if (since)
 		*since = 0;
 	if (why)
-		*why = NULL;
+		*why = DQ_STALE_WHY_NO_REFRESH;
 	if (DiskquotaShared == NULL)
 		return DQ_FRESH;
 	LWLockAcquire(DiskquotaShared->lock, LW_SHARED);
@@ -426,11 +426,11 @@ diskquota_database_staleness(Oid dbid, TimestampTz *since, const char **why)
 		if (since)
 			*since = slot->published_at;
 		if (why)
-			*why = slot->blocked_since != 0 ? "its refresh is blocked by a lock" :
-				slot->hold_until > GetCurrentTimestamp() ? "a command on the database holds its worker off" :
-				slot->state == DQ_DB_START_FAILED ? "no background worker slot is free for its worker" :
-				slot->worker_pid == 0 ? "its worker is not running" :
-				"its worker has not completed a refresh";
+			*why = slot->blocked_since != 0 ? DQ_STALE_WHY_BLOCKED :
+				slot->hold_until > GetCurrentTimestamp() ? DQ_STALE_WHY_HELD :
+				slot->state == DQ_DB_START_FAILED ? DQ_STALE_WHY_NO_WORKER_SLOT :
+				slot->worker_pid == 0 ? DQ_STALE_WHY_NOT_RUNNING :
+				DQ_STALE_WHY_NO_REFRESH;
 	}
 	LWLockRelease(DiskquotaShared->lock);
 	return result;

@@ -131,6 +131,13 @@ diskquota_any_stale(void)
 #define DQ_STALE			1
 #define DQ_STALE_UNKNOWN	2
 
+/* diskquota_database_staleness(): what keeps a stale database's worker */
+#define DQ_STALE_WHY_BLOCKED		1	/* its refresh waits for a lock */
+#define DQ_STALE_WHY_HELD			2	/* DROP DATABASE and the like (hold.c) */
+#define DQ_STALE_WHY_NO_WORKER_SLOT	3	/* no background worker slot free */
+#define DQ_STALE_WHY_NOT_RUNNING	4	/* its worker is not running */
+#define DQ_STALE_WHY_NO_REFRESH		5	/* it runs but completed no refresh */
+
 
 /* Shared memory, from the shmem hooks of diskquota.c */
 extern Size diskquota_registry_shmem_size(void);
@@ -157,7 +164,7 @@ extern bool diskquota_feed_watches_my_database(void);
 extern bool diskquota_paused(void);
 extern void diskquota_set_paused(Oid dbid, bool paused);
 extern uint64 diskquota_current_epoch(Oid dbid, bool *running);
-extern int	diskquota_database_staleness(Oid dbid, TimestampTz *since, const char **why);
+extern int	diskquota_database_staleness(Oid dbid, TimestampTz *since, int *why);
 extern bool diskquota_database_is_monitored(const char *dbname);
 extern bool diskquota_database_beyond_limit(const char *dbname);
 

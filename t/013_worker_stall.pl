@@ -85,7 +85,7 @@ ok(reason_like('%loads into targets with a quota are refused%'), 'the database t
 INSERT INTO t.w SELECT g, repeat('x', 500) FROM generate_series(1, 100) g},
 	extra_params => [ '-U', 'tenant' ]);
 like($err, qr/53100: diskquota cannot enforce quotas in database "atk"/, 'a load into a schema with a quota is refused');
-like($err, qr/refresh is blocked by a lock/, 'the detail says why');
+like($err, qr/refresh waits for a lock/, 'the detail says why');
 ($ret, $out, $err) = $node->psql('atk', 'CREATE TABLE t.big AS SELECT 1 AS g',
 	extra_params => [ '-U', 'tenant' ]);
 like($err, $stale_msg, 'so is CREATE TABLE AS');
