@@ -228,12 +228,26 @@ EOF
 
 # ---------------------------------------------------------------------------
 # Stop latency and overshoot: a load into an empty table of a schema with a
-# 1 MB quota (INSERT ... SELECT generate_series) runs until it is stopped.
-# With its duration T and the size S it wrote, at its steady rate it crossed
-# the quota at 1 MB / (S / T): the latency is T minus that, the overshoot
-# S - 1 MB.
+# 1 MB quota (INSERT ... SELECT generate_series) runs until it is stopped,
+# after T; it wrote S, and its overshoot is S - 1 MB.  Just before, the same
+# session timed the same load into a table of a schema without a quota up
+# to the row that starts the 129th page (past 1 MB), three times: the
+# median, C, is when the load crossed the quota.  The latency is T - C.
+# JIT is off: the load's estimated cost (200M rows) would have it compiled
+# before its first row (about 45 ms here), which the bounded loads timed
+# for C are not, and which is no part of stopping it.  Until 2026-12-05 JIT
+# was on and the latency was T - 1 MB / (S / T), which assumes a steady
+# rate from the first row: a load stopped only a few pages past the quota
+# then showed nearly no latency whatever its compilation took, a load
+# stopped far past it most of that time.  Both ways are printed.
+# Each round runs the load twice, in alternating order: in a session with
+# diskquota.self_charge off (only the worker stops it; the keys
+# stop_latency_ms, stop_latency_median_ms and overshoot_mb, which measured
+# this path before the setting existed) and in one with it on (the
+# statement charges its own growth; the same keys with _self).
 bench_stop() {
-    local rounds=$1 r line ms bytes lat=() over=()
+    local rounds=$1 r line ms bytes mode l o c cbytes steady
+    local lat_off=() over_off=() lat_on=() over_on=()
     cluster_new <<'EOF'
 diskquota.monitor_databases = 'postgres'
 EOF
@@ -241,25 +255,233 @@ EOF
     q -c 'CREATE EXTENSION diskquota' -c 'CREATE SCHEMA bench' \
       -c "SELECT diskquota.set_schema_quota('bench', '1 MB')" >/dev/null
     for r in $(seq "$rounds"); do
-        line=$(q_on 2>/dev/null <<'SQL' || true
+        for mode in $(alternate "$r"); do
+            line=$(q_on 2>/dev/null <<SQL || true
+SET diskquota.self_charge = $mode;
+SET client_min_messages = warning;
+SET jit = off;
 DROP TABLE IF EXISTS bench.t;
 CREATE TABLE bench.t(i int);
+DROP TABLE IF EXISTS public.cal1, public.cal2, public.cal3;
+CREATE TABLE public.cal1(i int);
+CREATE TABLE public.cal2(i int);
+CREATE TABLE public.cal3(i int);
+SELECT diskquota.wait_for_worker_new_epoch() \g /dev/null
+SELECT clock_timestamp() AS c0 \gset
+INSERT INTO public.cal1 SELECT generate_series(1, 128 * 226 + 1);
+SELECT clock_timestamp() AS c1 \gset
+INSERT INTO public.cal2 SELECT generate_series(1, 128 * 226 + 1);
+SELECT clock_timestamp() AS c2 \gset
+INSERT INTO public.cal3 SELECT generate_series(1, 128 * 226 + 1);
+SELECT round(percentile_disc(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM d) * 1000), 1) AS c
+  FROM (VALUES (:'c1'::timestamptz - :'c0'), (:'c2'::timestamptz - :'c1'), (clock_timestamp() - :'c2')) v(d) \gset
 SELECT diskquota.wait_for_worker_new_epoch() \g /dev/null
 SELECT clock_timestamp() AS t0 \gset
 INSERT INTO bench.t SELECT generate_series(1, 200000000);
-SELECT round(extract(epoch FROM clock_timestamp() - :'t0') * 1000, 1) || ' ' || pg_total_relation_size('bench.t');
+SELECT round(extract(epoch FROM clock_timestamp() - :'t0') * 1000, 1) || ' ' || pg_total_relation_size('bench.t') || ' ' || :c || ' ' || pg_relation_size('public.cal1');
 SQL
 )
-        read -r ms bytes <<<"$line"
-        read -r l o < <(awk -v ms="$ms" -v b="$bytes" -v q=1048576 'BEGIN {
-            printf "%.1f %.2f\n", ms - q / (b / ms), (b - q) / 1048576 }')
-        echo "  round $r: statement $ms ms, wrote $bytes bytes, stop latency $l ms, overshoot $o MB" >&2
-        lat+=("$l")
-        over+=("$o")
+            read -r ms bytes c cbytes <<<"$line"
+            read -r l o steady < <(awk -v ms="$ms" -v b="$bytes" -v c="$c" -v q=1048576 'BEGIN {
+                printf "%.1f %.2f %.1f\n", ms - c, (b - q) / 1048576, ms - q / (b / ms) }')
+            echo "  round $r, self_charge $mode: statement $ms ms, wrote $bytes bytes; 1 MB ($cbytes bytes) in $c ms" \
+                 "without a quota; stop latency $l ms (at a steady rate: $steady ms), overshoot $o MB" >&2
+            if [ "$mode" = off ]; then
+                lat_off+=("$l")
+                over_off+=("$o")
+            else
+                lat_on+=("$l")
+                over_on+=("$o")
+            fi
+        done
     done
-    echo "stop_latency_median_ms=$(median "${lat[@]}")"
-    echo "stop_latency_ms=$(p95 "${lat[@]}")"
-    echo "overshoot_mb=$(p95 "${over[@]}")"
+    echo "stop_latency_median_ms=$(median "${lat_off[@]}")"
+    echo "stop_latency_ms=$(p95 "${lat_off[@]}")"
+    echo "overshoot_mb=$(p95 "${over_off[@]}")"
+    echo "stop_latency_self_median_ms=$(median "${lat_on[@]}")"
+    echo "stop_latency_self_ms=$(p95 "${lat_on[@]}")"
+    echo "overshoot_self_mb=$(p95 "${over_on[@]}")"
+    cluster_drop
+}
+
+# alternate round: "off on" in odd rounds, "on off" in even ones
+alternate() { if [ $(($1 % 2)) -eq 1 ]; then echo off on; else echo on off; fi; }
+
+# ---------------------------------------------------------------------------
+# Overshoot by the shape of the load, and concurrent loads into one target,
+# each with diskquota.self_charge off and on (alternating which goes first).
+# One cluster; schema bench has a quota of SHAPE_QUOTA_MB, and so has role
+# bench_r (for the temporary table).  Each load would write about 1 GB if
+# nothing stopped it (statement_timeout 60 s as a guard).  Its overshoot is
+# the target's usage when it ended minus the quota: the usage diskquota
+# showed before the load (after a refresh) plus what the load wrote.  A
+# negative overshoot is a quota error before the usage reached the quota
+# (counted as "early").
+SHAPE_QUOTA_MB=4
+SHAPES="narrow wide toast copy ctas indexed temp"
+
+# shape_sql shape: the SQL of one load, from the table's creation to a last
+# line "<sqlstate> <ms> <usage before> <bytes written>" (sqlstate 53100:
+# stopped by the quota error; 00000: ran to its end); generate_series()
+# is called in a select list, where it streams its rows (in FROM it would
+# store them all before the first)
+shape_sql() {
+    local setup load written="pg_total_relation_size('bench.t')"
+    local view="SELECT nspsize_in_bytes FROM diskquota.show_schema_quota_view WHERE schema_name = 'bench'"
+    case $1 in
+    narrow)
+        setup="CREATE TABLE bench.t(i int);"
+        load="INSERT INTO bench.t SELECT generate_series(1, 30000000);" ;;
+    wide)   # 1.9 kB values stored inline, uncompressed: 4 rows a page
+        setup="CREATE TABLE bench.t(i int, v text); ALTER TABLE bench.t ALTER v SET STORAGE EXTERNAL;"
+        load="INSERT INTO bench.t SELECT i, repeat('x', 1900) FROM (SELECT generate_series(1, 500000) i) s;" ;;
+    toast)  # 8 kB values moved uncompressed to the TOAST table (5 chunks each)
+        setup="CREATE TABLE bench.t(i int, v text); ALTER TABLE bench.t ALTER v SET STORAGE EXTERNAL;"
+        load="INSERT INTO bench.t SELECT i, repeat('x', 8000) FROM (SELECT generate_series(1, 100000) i) s;" ;;
+    copy)
+        setup="CREATE TABLE bench.t(i int);"
+        load="COPY bench.t FROM PROGRAM 'seq 1 30000000';" ;;
+    ctas)   # the table is gone after the failure: what it wrote is the rows
+            # it got (from a sequence, which no rollback undoes) times the
+            # bytes per row of the same table created in full (CTAS_ROW_BYTES)
+        setup="DROP SEQUENCE IF EXISTS public.cs; CREATE SEQUENCE public.cs;"
+        load="CREATE TABLE bench.t AS SELECT nextval('public.cs') AS i FROM (SELECT generate_series(1, 30000000)) s;"
+        written="(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM public.cs) * $CTAS_ROW_BYTES" ;;
+    indexed)
+        setup="CREATE TABLE bench.t(i int PRIMARY KEY);"
+        load="INSERT INTO bench.t SELECT generate_series(1, 30000000);" ;;
+    temp)   # a temporary table of role bench_r: charged to the role
+        view="SELECT rolsize_in_bytes FROM diskquota.show_role_quota_view WHERE role_name = 'bench_r'"
+        setup="SET ROLE bench_r; CREATE TEMP TABLE tt(i int); RESET ROLE;"
+        load="SET ROLE bench_r; INSERT INTO tt SELECT generate_series(1, 30000000);"
+        written="pg_total_relation_size('tt')" ;;
+    esac
+    # the worker must see the last load's table gone before the setup, which
+    # is refused while the target is over its quota (CREATE INDEX writes)
+    cat <<SQL
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS bench.t;
+SELECT diskquota.wait_for_worker_new_epoch() \\g /dev/null
+$setup
+SELECT diskquota.wait_for_worker_new_epoch() \\g /dev/null
+SELECT coalesce(($view), 0) AS before \\gset
+SELECT clock_timestamp() AS t0 \\gset
+$load
+\\set st :SQLSTATE
+SELECT :'st' || ' ' || round(extract(epoch FROM clock_timestamp() - :'t0') * 1000) || ' ' || :before || ' ' || $written;
+SQL
+}
+
+bench_shapes() {
+    local rounds=$1 r s mode line st ms before bytes o k qb=$((SHAPE_QUOTA_MB * 1048576))
+    local -A over=() early=() stopped=() failed=()
+    cluster_new <<'EOF'
+diskquota.monitor_databases = 'postgres'
+EOF
+    cluster_start
+    q -c 'CREATE EXTENSION diskquota' -c 'CREATE SCHEMA bench' -c 'CREATE ROLE bench_r' \
+      -c "SELECT diskquota.set_schema_quota('bench', '$SHAPE_QUOTA_MB MB')" \
+      -c "SELECT diskquota.set_role_quota('bench_r', '$SHAPE_QUOTA_MB MB')" >/dev/null
+    q -c 'CREATE TABLE public.calib AS SELECT i::bigint AS i FROM generate_series(1, 100000) i' >/dev/null
+    CTAS_ROW_BYTES=$(q -c "SELECT round(pg_total_relation_size('public.calib') / 100000.0, 3)")
+    q -c 'DROP TABLE public.calib' >/dev/null
+    for r in $(seq "$rounds"); do
+        for s in $SHAPES; do
+            for mode in $(alternate "$r"); do
+                line=$({ echo "SET diskquota.self_charge = $mode;"
+                         echo "SET statement_timeout = '60s';"
+                         shape_sql "$s"; } | q_on 2>"$CL/shape.err" | tail -1 || true)
+                if ! [[ $line =~ ^[0-9A-Z]{5}\ [0-9]+\ [0-9]+\ [0-9.]+$ ]]; then
+                    echo "  round $r, $s, self_charge $mode: no result: $(tr '\n' ' ' <"$CL/shape.err")" >&2
+                    failed[$s.$mode]=$(( ${failed[$s.$mode]:-0} + 1 ))
+                    continue
+                fi
+                read -r st ms before bytes <<<"$line"
+                o=$(awk -v a="$before" -v b="$bytes" -v q="$qb" 'BEGIN { printf "%.2f", (a + b - q) / 1048576 }')
+                echo "  round $r, $s, self_charge $mode: $ms ms, sqlstate $st, usage before $before, wrote $bytes bytes, overshoot $o MB" >&2
+                over[$s.$mode]+=" $o"
+                [ "$st" = 53100 ] && stopped[$s.$mode]=$(( ${stopped[$s.$mode]:-0} + 1 ))
+                if [ "$st" = 53100 ] && awk -v o="$o" 'BEGIN { exit !(o < 0) }'; then
+                    early[$s.$mode]=$(( ${early[$s.$mode]:-0} + 1 ))
+                fi
+            done
+        done
+    done
+    for s in $SHAPES; do
+        for mode in off on; do
+            k=$s
+            [ $mode = on ] && k=${s}_self
+            # shellcheck disable=SC2086
+            echo "overshoot_${k}_mb=$(p95 ${over[$s.$mode]})"
+            echo "stopped_${k}=${stopped[$s.$mode]:-0}/$rounds"
+            echo "early_${k}=${early[$s.$mode]:-0}"
+            echo "failed_${k}=${failed[$s.$mode]:-0}"
+            # shellcheck disable=SC2086
+            echo "least_overshoot_${k}_mb=$(printf '%s\n' ${over[$s.$mode]} | sort -g | head -1)"
+        done
+    done
+
+    # Concurrent loads: N sessions load N tables of schema bench at once
+    # (they wait on an advisory lock, released when all of them wait), each
+    # bounded to 3/4 of the quota (narrow rows, 226 a page): alone, none
+    # would reach it; together they cross it, and all should be stopped.
+    # The overshoot is the schema's usage at the end minus the quota.
+    local n i holder rows pids
+    rows=$(( SHAPE_QUOTA_MB * 1048576 * 3 / 4 / 8192 * 226 ))
+    for r in $(seq "$rounds"); do
+        for n in 2 8; do
+            for mode in $(alternate "$r"); do
+                {
+                    echo "SET client_min_messages = warning; DROP TABLE IF EXISTS bench.t;"
+                    for i in $(seq 8); do echo "DROP TABLE IF EXISTS bench.l$i;"; done
+                    for i in $(seq "$n"); do echo "CREATE TABLE bench.l$i(i int);"; done
+                } | q >/dev/null
+                q -c 'SELECT diskquota.wait_for_worker_new_epoch()' >/dev/null
+                before=$(q -c "SELECT nspsize_in_bytes FROM diskquota.show_schema_quota_view WHERE schema_name = 'bench'")
+                q -c "SET application_name = 'bench_barrier'" -c 'BEGIN' -c 'SELECT pg_advisory_xact_lock(4242)' \
+                  -c 'SELECT pg_sleep(3600)' >/dev/null 2>&1 &
+                holder=$!
+                for _ in $(seq 500); do
+                    [ "$(q -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242 AND granted")" -gt 0 ] && break
+                    sleep 0.01
+                done
+                pids=()
+                for i in $(seq "$n"); do
+                    q_on -c "SET diskquota.self_charge = $mode" -c "SET statement_timeout = '60s'" \
+                         -c 'SELECT pg_advisory_lock_shared(4242)' \
+                         -c "INSERT INTO bench.l$i SELECT generate_series(1, $rows)" \
+                         >/dev/null 2>"$CL/load_$i.err" &
+                    pids+=($!)
+                done
+                for _ in $(seq 1000); do
+                    [ "$(q -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242 AND NOT granted")" -ge "$n" ] && break
+                    sleep 0.01
+                done
+                q -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'bench_barrier'" >/dev/null
+                wait "$holder" || true
+                for i in "${pids[@]}"; do wait "$i" || true; done
+                st=$(cat "$CL"/load_*.err | grep -c 'quota exceeded' || true)
+                bytes=$(q -c "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c
+                               WHERE c.relnamespace = 'bench'::regnamespace AND c.relkind = 'r'")
+                rm -f "$CL"/load_*.err
+                o=$(awk -v a="$before" -v b="$bytes" -v q="$qb" 'BEGIN { printf "%.2f", (a + b - q) / 1048576 }')
+                echo "  round $r, $n loads, self_charge $mode: $st of $n stopped, usage before $before, wrote $bytes bytes, overshoot $o MB" >&2
+                over[c$n.$mode]+=" $o"
+                stopped[c$n.$mode]=$(( ${stopped[c$n.$mode]:-0} + st ))
+            done
+        done
+    done
+    for n in 2 8; do
+        for mode in off on; do
+            k=concurrent$n
+            [ $mode = on ] && k=${k}_self
+            # shellcheck disable=SC2086
+            echo "${k}_overshoot_mb=$(p95 ${over[c$n.$mode]})"
+            echo "${k}_stopped=${stopped[c$n.$mode]:-0}/$((n * rounds))"
+            # shellcheck disable=SC2086
+            echo "${k}_least_overshoot_mb=$(printf '%s\n' ${over[c$n.$mode]} | sort -g | head -1)"
+        done
+    done
     cluster_drop
 }
 
