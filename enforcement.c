@@ -10,7 +10,8 @@
  * relation it may write into (its schema and owner, both in the tablespace
  * of its files and of its indexes, and the database) in the quota map
  * published by the worker (quotamap.c) and raise SQLSTATE 53100
- * (disk_full) if one is rejected, unless diskquota is paused there (while
+ * (disk_full) if one is rejected, or its headroom was used up by running
+ * statements since (charged_full), unless diskquota is paused there (while
  * the database is stale, every target with a quota counts as rejected,
  * and the error says that diskquota cannot enforce quotas there:
  * report_stale):
@@ -304,7 +305,8 @@ size_pretty(int64 bytes)
 
 /*
  * The detail of a quota error: the usage and the quota as the worker last
- * published them (none if the target has no entry in the quota map).  A
+ * published them, the usage with what running statements charged since
+ * (none if the target has no entry in the quota map).  A
  * target still under its quota is refused for what the statement would
  * add (a move, a rebuild that grows).
  */
@@ -354,6 +356,8 @@ report_rejected(const DiskquotaTarget *target)
 	if (diskquota_target_usage(MyDatabaseId, target, &quota_bytes, &used_bytes) &&
 		quota_bytes >= 0 && used_bytes >= 0)
 	{
+		/* with what running statements wrote since (diskquota.self_charge) */
+		used_bytes += diskquota_target_charged(MyDatabaseId, target);
 		used = size_pretty(used_bytes);
 		quota = size_pretty(quota_bytes);
 		over = used_bytes >= quota_bytes;
@@ -427,7 +431,7 @@ check_targets(Oid nspoid, Oid owner, Oid spcoid)
 
 	if (OidIsValid(nspoid) && isAnyTempNamespace(nspoid))
 		nspoid = InvalidOid;
-	if (diskquota_rejected_target(MyDatabaseId, nspoid, owner, spcoid, false, &target) &&
+	if (diskquota_refused_target(MyDatabaseId, nspoid, owner, spcoid, false, &target) &&
 		!diskquota_paused())
 		report_rejected(&target);
 }
@@ -3538,8 +3542,8 @@ check_catalog_write(Node *parsetree)
 	DiskquotaTarget target;
 
 	if (!catalog_write_allowed(parsetree) &&
-		diskquota_rejected_target(MyDatabaseId, InvalidOid, InvalidOid, InvalidOid,
-								  false, &target) &&
+		diskquota_refused_target(MyDatabaseId, InvalidOid, InvalidOid, InvalidOid,
+								 false, &target) &&
 		!diskquota_paused())
 		report_rejected(&target);
 }
