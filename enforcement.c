@@ -85,9 +85,10 @@
  * intervals: such a statement is never stopped).  A query lists up to
  * DQ_MAX_QUERY_WRITES relations; what does not fit in the slot is still
  * stopped (backendslot.c).  With diskquota.self_charge, an INSERT, UPDATE
- * or MERGE does not wait for the worker: it measures its own growth and
- * stops itself when a target's headroom is used up (see "Charging the
- * statement's own growth").
+ * or MERGE, and a CREATE TABLE AS, SELECT INTO, CREATE or REFRESH
+ * MATERIALIZED VIEW, does not wait for the worker: it measures its own
+ * growth and stops itself when a target's headroom is used up (see
+ * "Charging the statement's own growth").
  *
  * This file owns no shared state.  Its backend-local state (the statement
  * that runs, the maintained relations, the moves of the open transaction)
@@ -1620,7 +1621,8 @@ refuse_after_stop_request(void)
  * Far from every quota that is never, and the timer alone polls; near one,
  * the measurements are a few per halving of the headroom left.
  * Bounded INSERTs (not registered) and statements whose targets have no
- * quota measure nothing.
+ * quota measure nothing.  CREATE TABLE AS and friends measure the relation
+ * they create in a wrapper of their DestReceiver (see below).
  */
 #define DQ_MAX_CHARGED_RELS 32
 #define DQ_MAX_CHARGED_NODES 8
@@ -1986,6 +1988,145 @@ self_charge_end(bool restore, bool charge_rest)
 }
 
 /*
+ * CREATE TABLE AS, SELECT INTO, CREATE and REFRESH MATERIALIZED VIEW charge
+ * themselves too.  They have no ModifyTable node: their query hands its
+ * rows to a DestReceiver (intorel_receive, transientrel_receive) that
+ * inserts them into the relation the statement created (the new relation,
+ * or the new heap REFRESH fills), which relation_created hands over in
+ * charge_new_relid.  The outermost writing utility statement of that kind
+ * sets charge_dest_pending; the ExecutorRun of its query (the one whose
+ * DestReceiver is of that kind, while no other writing execution nests)
+ * wraps the receiver's receiveSlot, which measures as the ModifyTable
+ * input's wrapper does (charge_ExecProcNode).  At the first row the
+ * relation exists and is still empty: the wrapper then takes its sizes and
+ * those of its TOAST relation, or unwraps itself if none of its targets
+ * has a quota.  The query ends before the statement drops what it created
+ * (REFRESH drops its new heap after the swap): it charges its last growth
+ * and unwraps the receiver when its ExecutorRun returns or fails.
+ */
+static bool charge_dest_pending = false;
+static Oid	charge_new_relid = InvalidOid;
+static DestReceiver *charge_dest = NULL;
+static bool (*charge_dest_real) (TupleTableSlot *slot, DestReceiver *self);
+static bool charge_dest_ready = false;
+
+static void
+unwrap_dest(void)
+{
+	if (charge_dest != NULL && charge_dest->receiveSlot != charge_dest_real)
+		charge_dest->receiveSlot = charge_dest_real;
+	charge_dest = NULL;
+}
+
+/* The first row: what is to be measured, if anything */
+static void
+charge_dest_setup(void)
+{
+	Relation	rel;
+	DiskquotaTarget targets[5];
+	Oid			nspoid;
+	Oid			owner;
+	int			ntargets;
+	int64		remaining;
+
+	charge_dest_ready = true;
+	if (!OidIsValid(charge_new_relid))
+	{
+		unwrap_dest();
+		return;
+	}
+	/* created in this transaction, which holds its lock */
+	rel = relation_open(charge_new_relid, NoLock);
+	nspoid = charged_namespace(rel);
+	owner = rel->rd_rel->relowner;
+	ntargets = charge_targets_of(nspoid, owner,
+								 relation_tablespace(rel->rd_rel->reltablespace),
+								 targets);
+	if (!diskquota_targets_headroom(MyDatabaseId, targets, ntargets, &remaining))
+	{
+		relation_close(rel, NoLock);
+		unwrap_dest();
+		return;
+	}
+	ncharged_rels = 0;
+	add_charged_relation(rel, nspoid, owner);
+	if (OidIsValid(rel->rd_rel->reltoastrelid))
+	{
+		Relation	toast = relation_open(rel->rd_rel->reltoastrelid, NoLock);
+
+		add_charged_relation(toast, nspoid, owner);
+		relation_close(toast, NoLock);
+	}
+	relation_close(rel, NoLock);
+	charge_due = false;
+	charge_row_bytes = BLCKSZ;
+	charge_writers = 1;
+	charge_last_remaining = remaining;
+	pace_charges(remaining);
+	self_charging = ncharged_rels > 0;
+	if (!self_charging)
+		unwrap_dest();
+}
+
+static pg_noinline void
+charge_dest_poll(void)
+{
+	if (!charge_dest_ready)
+		charge_dest_setup();
+	else
+		self_charge_poll();
+}
+
+/* The receiveSlot of the statement's DestReceiver: measures when due */
+static bool
+charge_receiveSlot(TupleTableSlot *slot, DestReceiver *self)
+{
+	if (unlikely(charge_due || --charge_rows_left <= 0))
+		charge_dest_poll();
+	return charge_dest_real(slot, self);
+}
+
+/* Is queryDesc the query of a statement that is to charge its receiver? */
+static inline bool
+charges_dest(QueryDesc *queryDesc)
+{
+	return write_depth == 1 && queryDesc->dest != NULL &&
+		(queryDesc->dest->mydest == DestIntoRel ||
+		 queryDesc->dest->mydest == DestTransientRel);
+}
+
+static void
+self_charge_dest_begin(QueryDesc *queryDesc)
+{
+	charge_dest_pending = false;
+	charge_dest = queryDesc->dest;
+	charge_dest_real = charge_dest->receiveSlot;
+	charge_dest->receiveSlot = charge_receiveSlot;
+	charge_dest_ready = false;
+	charge_rows_left = 0;
+	charge_due = false;
+}
+
+/* Its ExecutorRun ends (completed: charge what it wrote since its last poll) */
+static void
+self_charge_dest_end(bool completed)
+{
+	if (self_charging)
+	{
+		if (completed && write_ticks >= 1)
+		{
+			DiskquotaTarget crossed;
+
+			(void) self_charge_measure(&crossed);
+		}
+		self_charging = false;
+		charge_due = false;
+		ncharged_rels = 0;
+	}
+	unwrap_dest();
+}
+
+/*
  * The timeout that polls the slot is a one-shot timeout that re-arms itself
  * while a writing statement runs, and lapses at the first firing after the
  * statement ended.  A statement that starts while it is still armed has
@@ -2305,13 +2446,43 @@ flagged_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 	PG_END_TRY();
 }
 
+/*
+ * ExecutorRun of the query of a CREATE TABLE AS or REFRESH that charges
+ * itself: see "CREATE TABLE AS ... charge themselves too".  Such a query
+ * writes no ModifyTable node: it is neither published nor polled here.
+ */
+static pg_noinline void
+run_charging_dest(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
+				  bool execute_once, ExecutorRun_hook_type next)
+{
+	self_charge_dest_begin(queryDesc);
+	PG_TRY();
+	{
+		if (unlikely(InNoForceRLSOperation()))
+			flagged_ExecutorRun(queryDesc, direction, count, execute_once, next);
+		else if (started_without_writes(queryDesc))
+			next(queryDesc, direction, count, execute_once);
+		else
+			run_writing(queryDesc, direction, count, execute_once, next);
+	}
+	PG_CATCH();
+	{
+		self_charge_dest_end(false);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	self_charge_dest_end(true);
+}
+
 /* The ExecutorRun step: next runs the rest of the chain */
 void
 diskquota_enforcement_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
 								  uint64 count, bool execute_once,
 								  ExecutorRun_hook_type next)
 {
-	if (unlikely(InNoForceRLSOperation()))
+	if (unlikely(charge_dest_pending) && charges_dest(queryDesc))
+		run_charging_dest(queryDesc, direction, count, execute_once, next);
+	else if (unlikely(InNoForceRLSOperation()))
 		flagged_ExecutorRun(queryDesc, direction, count, execute_once, next);
 	else if (started_without_writes(queryDesc))
 		next(queryDesc, direction, count, execute_once);
@@ -2435,6 +2606,8 @@ enforcement_xact_callback(XactEvent event, void *arg)
 	hooked_depth = 0;
 	ri_flagged_depth = 0;
 	ri_exempt_query = NULL;
+	charge_dest_pending = false;
+	charge_dest = NULL;
 	if (write_depth == 0)
 		return;
 	/* the plan the statement ran may be gone: nothing to unwrap */
@@ -2897,13 +3070,16 @@ utility_target(Node *parsetree, Oid *nspoid, Oid *owner, Oid *spcoid, bool *move
  * of the relation actually created, which then replace those in the slot.
  *
  * new_relation.active: such a statement runs and has not created its
- * relation yet; new_relation.published: what it published.  A utility
+ * relation yet; new_relation.published: what it published.  REFRESH
+ * MATERIALIZED VIEW sets active with charge_only: the relation it creates
+ * (its new heap) is only handed over for charging (charge_new_relid).  A utility
  * statement nested in it (run by a function the planner calls) is not it:
  * while one runs, active is off.
  */
 static struct
 {
 	bool		active;
+	bool		charge_only;	/* REFRESH: its new heap, for charging only */
 	DiskquotaSlotWrite published;
 }			new_relation;
 
@@ -2928,6 +3104,12 @@ relation_created(Oid relid)
 		return;
 	}
 	new_relation.active = false;
+	charge_new_relid = relid;
+	if (new_relation.charge_only)
+	{
+		RelationClose(rel);
+		return;
+	}
 	n = add_write(rel, &write, 0, &has_triggers);
 	RelationClose(rel);
 	if (n == 0)
@@ -4291,13 +4473,25 @@ run_writing_utility(const DiskquotaSlotWrite *write, int nwrites, int overflow, 
 {
 	uint64		generation;
 	MemoryContext oldcontext = CurrentMemoryContext;
+	bool		refresh = IsA(pstmt->utilityStmt, RefreshMatViewStmt) &&
+	!((RefreshMatViewStmt *) pstmt->utilityStmt)->skipData;
+	volatile bool charges = false;
 
 	begin_write_overflow(write, nwrites, overflow);
 	generation = write_generation;
 	if (maint_target != NULL)
 		diskquota_slot_set_maintenance(generation, maint_budget, maint_target);
-	new_relation.active = creates;
+	new_relation.active = creates || refresh;
+	new_relation.charge_only = !creates;
 	new_relation.published = *write;
+	/* the statement charges what its query writes (see charge_dest_pending) */
+	if ((creates || refresh) && write_depth == 1 && write_running &&
+		diskquota_self_charge)
+	{
+		charges = true;
+		charge_dest_pending = true;
+		charge_new_relid = InvalidOid;
+	}
 	PG_TRY();
 	{
 		next(pstmt, queryString, readOnlyTree, context, params, queryEnv,
@@ -4306,10 +4500,14 @@ run_writing_utility(const DiskquotaSlotWrite *write, int nwrites, int overflow, 
 	PG_CATCH();
 	{
 		new_relation.active = false;
+		if (charges)
+			charge_dest_pending = false;
 		end_write_error(oldcontext, generation);
 	}
 	PG_END_TRY();
 	new_relation.active = false;
+	if (charges)
+		charge_dest_pending = false;
 	end_write_ok(generation);
 }
 
@@ -4449,6 +4647,7 @@ enforcement_utility(PlannedStmt *pstmt, const char *queryString,
 		 * relation: the relations this creates are not the statement's.
 		 */
 		bool		active = new_relation.active;
+		bool		charge_only = new_relation.charge_only;
 		DiskquotaSlotWrite published = new_relation.published;
 
 		new_relation.active = false;
@@ -4460,6 +4659,7 @@ enforcement_utility(PlannedStmt *pstmt, const char *queryString,
 		PG_FINALLY();
 		{
 			new_relation.active = active;
+			new_relation.charge_only = charge_only;
 			new_relation.published = published;
 		}
 		PG_END_TRY();
