@@ -1593,10 +1593,12 @@ refuse_after_stop_request(void)
 }
 
 /*
- * Charging the statement's own growth (diskquota.self_charge).  While the
- * outermost writing execution is an INSERT, UPDATE or MERGE (or a query
- * with such data-modifying CTEs) into relations one of whose targets has a
- * quota, it measures at each poll how much the relations it writes grew
+ * Charging the statement's own growth (diskquota.self_charge).  While a
+ * writing execution that is not nested in one that charges itself (the
+ * outermost, or one a trigger or function of a COPY, of AFTER triggers, of
+ * a statement without a quota starts) is an INSERT, UPDATE or MERGE (or a
+ * query with such data-modifying CTEs) into relations one of whose targets
+ * has a quota, or into a partitioned table, it measures at each poll how much the relations it writes grew
  * since the last poll (at the first one: since it started), from the open
  * relations (smgrnblocks: no stat(); which forks: relation_growth), charges
  * that to their targets in the quota map, and stops itself with the quota
@@ -1620,12 +1622,22 @@ refuse_after_stop_request(void)
  * one charged), at least DQ_MIN_CHARGE_ROWS.
  * Far from every quota that is never, and the timer alone polls; near one,
  * the measurements are a few per halving of the headroom left.
+ * Partitions rows are routed to: the wrapper compares, before each row,
+ * how many partitions the executor opened for routing
+ * (es_tuple_routing_result_relations, only ever appended to) with how many
+ * it measures, and measures the new ones from then on; only the row that
+ * made the executor open a partition was written into it before.  Nested
+ * executions (a trigger's or a function's INSERT, UPDATE or MERGE) join the
+ * statement that charges itself: their result relations are measured with
+ * its own from when they start, and their ModifyTable inputs wrapped until
+ * they end (self_charge_join).  At most DQ_MAX_CHARGED_RELS relations are
+ * measured; the worker stops what writes beyond them.
  * Bounded INSERTs (not registered) and statements whose targets have no
  * quota measure nothing.  CREATE TABLE AS and friends measure the relation
  * they create in a wrapper of their DestReceiver (see below).
  */
-#define DQ_MAX_CHARGED_RELS 32
-#define DQ_MAX_CHARGED_NODES 8
+#define DQ_MAX_CHARGED_RELS 128
+#define DQ_MAX_CHARGED_NODES 16
 #define DQ_MIN_CHARGE_ROWS 64
 
 typedef struct ChargedRelation
@@ -1634,6 +1646,8 @@ typedef struct ChargedRelation
 	Oid			nspoid;			/* InvalidOid: temporary */
 	Oid			owner;
 	Oid			spcoid;			/* tablespace of its files */
+	bool		nested;			/* written by a nested execution: locked only
+								 * while that runs */
 	BlockNumber nblocks[MAX_FORKNUM + 1];	/* at the last poll;
 											 * InvalidBlockNumber: no fork */
 } ChargedRelation;
@@ -1652,6 +1666,17 @@ static int	ncharged_nodes = 0;
 /* The statement charges itself: the timeout handler sets charge_due */
 static volatile sig_atomic_t self_charging = false;
 static volatile sig_atomic_t charge_due = false;
+
+/* write_depth of the execution that began charging (self_charge_begin) */
+static int	charge_depth = 0;
+
+/*
+ * Its EState, when one of its result relations is partitioned, and how many
+ * of the partitions rows were routed to (es_tuple_routing_result_relations)
+ * it measures.
+ */
+static EState *charge_estate = NULL;
+static int	charge_routed_seen = 0;
 
 /*
  * Rows until the next measurement, out of charge_rows; bytes per row; the
@@ -1748,19 +1773,68 @@ charged_namespace(Relation rel)
 
 /* Measure one relation the statement writes, from now on (if room) */
 static void
-add_charged_relation(Relation rel, Oid nspoid, Oid owner)
+add_charged_relation(Relation rel, Oid nspoid, Oid owner, bool nested)
 {
 	ChargedRelation *charged;
+	int			i;
 
 	if (ncharged_rels >= DQ_MAX_CHARGED_RELS ||
 		!RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
 		return;
+	/* measured already (a nested statement writing into it too) */
+	for (i = 0; i < ncharged_rels; i++)
+	{
+		if (charged_rels[i].relid == RelationGetRelid(rel))
+			return;
+	}
 	charged = &charged_rels[ncharged_rels++];
 	charged->relid = RelationGetRelid(rel);
 	charged->nspoid = nspoid;
 	charged->owner = owner;
 	charged->spcoid = relation_tablespace(rel->rd_rel->reltablespace);
+	charged->nested = nested;
 	(void) relation_growth(rel, charged->nblocks, true);
+}
+
+/* Measure a result relation, its indexes and its TOAST from now on */
+static void
+add_charged_result_relation(ResultRelInfo *rri, bool nested)
+{
+	Relation	rel = rri->ri_RelationDesc;
+	Oid			nspoid = charged_namespace(rel);
+	Oid			owner = rel->rd_rel->relowner;
+	int			i;
+
+	if (!RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
+		return;
+	add_charged_relation(rel, nspoid, owner, nested);
+	for (i = 0; i < rri->ri_NumIndices; i++)
+		add_charged_relation(rri->ri_IndexRelationDescs[i], nspoid, owner, nested);
+	if (OidIsValid(rel->rd_rel->reltoastrelid))
+	{
+		/* locked until the transaction ends: the polls open it unlocked */
+		Relation	toast = relation_open(rel->rd_rel->reltoastrelid,
+										  AccessShareLock);
+
+		add_charged_relation(toast, nspoid, owner, nested);
+		relation_close(toast, NoLock);
+	}
+}
+
+/*
+ * Rows were routed to partitions not measured yet: measure them from now on.
+ * Checked before every row, so the row that made the executor open a
+ * partition is the only one written into it before it is measured.
+ */
+static pg_noinline void
+charge_routed_partitions(void)
+{
+	List	   *routed = charge_estate->es_tuple_routing_result_relations;
+	int			i;
+
+	for (i = charge_routed_seen; i < list_length(routed); i++)
+		add_charged_result_relation(list_nth(routed, i), false);
+	charge_routed_seen = list_length(routed);
 }
 
 /* The ExecProcNode of a ModifyTable's input: measures when a poll is due */
@@ -1771,6 +1845,9 @@ charge_ExecProcNode(PlanState *node)
 {
 	int			i;
 
+	if (unlikely(charge_estate != NULL) &&
+		list_length(charge_estate->es_tuple_routing_result_relations) != charge_routed_seen)
+		charge_routed_partitions();
 	if (unlikely(charge_due || --charge_rows_left <= 0))
 		self_charge_poll();
 	for (i = 0; charged_nodes[i].node != node; i++)
@@ -1797,21 +1874,23 @@ wrap_modify_table(PlanState *mtstate)
 }
 
 /*
- * The outermost writing execution of queryDesc starts: if it is to charge
- * itself, take the sizes of what it writes and wrap the input of its
- * ModifyTable nodes.
+ * A writing execution of queryDesc starts while nothing charges itself (the
+ * outermost, or one nested in a statement that does not charge itself): if
+ * it is to charge itself, take the sizes of what it writes and wrap the
+ * input of its ModifyTable nodes.  True if it does.
  */
-static void
+static bool
 self_charge_begin(QueryDesc *queryDesc)
 {
 	EState	   *estate = queryDesc->estate;
 	DiskquotaTarget targets[DQ_MAX_CHARGED_RELS * 5];
 	int			ntargets = 0;
-	int64		remaining;
+	int64		remaining = PG_INT64_MAX;
+	bool		routing = false;
 	ListCell   *lc;
 
 	if (!diskquota_self_charge || estate == NULL)
-		return;
+		return false;
 
 	/* the targets of the result relations and their indexes */
 	foreach(lc, estate->es_opened_result_relations)
@@ -1821,6 +1900,9 @@ self_charge_begin(QueryDesc *queryDesc)
 		Oid			nspoid = charged_namespace(rel);
 		int			i;
 
+		/* its partitions may be charged to other targets: see below */
+		if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+			routing = true;
 		if (ntargets + 5 > (int) lengthof(targets))
 			break;
 		ntargets += charge_targets_of(nspoid, rel->rd_rel->relowner,
@@ -1836,32 +1918,16 @@ self_charge_begin(QueryDesc *queryDesc)
 											  targets + ntargets);
 		}
 	}
-	if (ntargets == 0 ||
-		!diskquota_targets_headroom(MyDatabaseId, targets, ntargets, &remaining))
-		return;
+	if ((ntargets == 0 ||
+		 !diskquota_targets_headroom(MyDatabaseId, targets, ntargets, &remaining)) &&
+		!routing)
+		return false;
 
 	ncharged_rels = 0;
 	foreach(lc, estate->es_opened_result_relations)
-	{
-		ResultRelInfo *rri = lfirst(lc);
-		Relation	rel = rri->ri_RelationDesc;
-		Oid			nspoid = charged_namespace(rel);
-		Oid			owner = rel->rd_rel->relowner;
-		int			i;
-
-		add_charged_relation(rel, nspoid, owner);
-		for (i = 0; i < rri->ri_NumIndices; i++)
-			add_charged_relation(rri->ri_IndexRelationDescs[i], nspoid, owner);
-		if (OidIsValid(rel->rd_rel->reltoastrelid))
-		{
-			/* locked until the transaction ends: the polls open it unlocked */
-			Relation	toast = relation_open(rel->rd_rel->reltoastrelid,
-											  AccessShareLock);
-
-			add_charged_relation(toast, nspoid, owner);
-			relation_close(toast, NoLock);
-		}
-	}
+		add_charged_result_relation(lfirst(lc), false);
+	charge_estate = routing ? estate : NULL;
+	charge_routed_seen = list_length(estate->es_tuple_routing_result_relations);
 
 	ncharged_nodes = 0;
 	wrap_modify_table(queryDesc->planstate);
@@ -1872,7 +1938,55 @@ self_charge_begin(QueryDesc *queryDesc)
 	charge_writers = 1;
 	charge_last_remaining = remaining;
 	pace_charges(remaining);
-	self_charging = ncharged_nodes > 0 && ncharged_rels > 0;
+	charge_depth = write_depth;
+	self_charging = ncharged_nodes > 0 && (ncharged_rels > 0 || routing);
+	if (!self_charging)
+	{
+		charge_estate = NULL;
+		charge_depth = 0;
+	}
+	return self_charging;
+}
+
+/*
+ * A writing execution nested in one that charges itself (a trigger's or a
+ * function's statement) starts: what it writes is measured with the rest
+ * from now on, and the input of its ModifyTable nodes is wrapped too, until
+ * it ends (self_charge_unwrap).  Its relations stay measured: their locks
+ * may go with a subtransaction, so the polls lock them.  The partitions it
+ * routes rows to are not followed.
+ */
+static void
+self_charge_join(QueryDesc *queryDesc)
+{
+	EState	   *estate = queryDesc->estate;
+	ListCell   *lc;
+
+	if (estate == NULL)
+		return;
+	foreach(lc, estate->es_opened_result_relations)
+		add_charged_result_relation(lfirst(lc), true);
+	wrap_modify_table(queryDesc->planstate);
+	foreach(lc, estate->es_auxmodifytables)
+		wrap_modify_table((PlanState *) lfirst(lc));
+}
+
+/* Unwrap the nodes wrapped since there were first_node of them */
+static void
+self_charge_unwrap(int first_node)
+{
+	int			i;
+
+	for (i = first_node; i < ncharged_nodes; i++)
+	{
+		PlanState  *node = charged_nodes[i].node;
+
+		node->ExecProcNodeReal = charged_nodes[i].real;
+		if (node->ExecProcNode == charge_ExecProcNode)
+			node->ExecProcNode = charged_nodes[i].real;
+	}
+	if (first_node < ncharged_nodes)
+		ncharged_nodes = first_node;
 }
 
 /*
@@ -1900,10 +2014,16 @@ self_charge_measure(DiskquotaTarget *crossed)
 		int			ntargets;
 		int			j;
 
-		/* the executor, or self_charge_begin for TOAST, holds its lock */
-		rel = relation_open(charged->relid, NoLock);
+		/*
+		 * the executor, or add_charged_result_relation for TOAST, holds its
+		 * lock
+		 */
+		if (!charged->nested)
+			rel = relation_open(charged->relid, NoLock);
+		else if ((rel = try_relation_open(charged->relid, AccessShareLock)) == NULL)
+			continue;
 		growth = relation_growth(rel, charged->nblocks, false);
-		relation_close(rel, NoLock);
+		relation_close(rel, charged->nested ? AccessShareLock : NoLock);
 		if (growth == 0)
 			continue;
 		total += growth;
@@ -1963,20 +2083,14 @@ self_charge_poll(void)
 static void
 self_charge_end(bool restore, bool charge_rest)
 {
-	int			i;
-
 	if (!self_charging)
 		return;
 	self_charging = false;
 	charge_due = false;
-	for (i = 0; restore && i < ncharged_nodes; i++)
-	{
-		PlanState  *node = charged_nodes[i].node;
-
-		node->ExecProcNodeReal = charged_nodes[i].real;
-		if (node->ExecProcNode == charge_ExecProcNode)
-			node->ExecProcNode = charged_nodes[i].real;
-	}
+	charge_estate = NULL;
+	charge_depth = 0;
+	if (restore)
+		self_charge_unwrap(0);
 	ncharged_nodes = 0;
 	if (charge_rest && write_ticks >= 1)
 	{
@@ -2049,12 +2163,12 @@ charge_dest_setup(void)
 		return;
 	}
 	ncharged_rels = 0;
-	add_charged_relation(rel, nspoid, owner);
+	add_charged_relation(rel, nspoid, owner, false);
 	if (OidIsValid(rel->rd_rel->reltoastrelid))
 	{
 		Relation	toast = relation_open(rel->rd_rel->reltoastrelid, NoLock);
 
-		add_charged_relation(toast, nspoid, owner);
+		add_charged_relation(toast, nspoid, owner, false);
 		relation_close(toast, NoLock);
 	}
 	relation_close(rel, NoLock);
@@ -2063,6 +2177,8 @@ charge_dest_setup(void)
 	charge_writers = 1;
 	charge_last_remaining = remaining;
 	pace_charges(remaining);
+	/* ended by self_charge_dest_end, not by a depth */
+	charge_depth = 0;
 	self_charging = ncharged_rels > 0;
 	if (!self_charging)
 		unwrap_dest();
@@ -2081,7 +2197,7 @@ charge_dest_poll(void)
 static bool
 charge_receiveSlot(TupleTableSlot *slot, DestReceiver *self)
 {
-	if (unlikely(charge_due || --charge_rows_left <= 0))
+	if (unlikely(!charge_dest_ready || charge_due || --charge_rows_left <= 0))
 		charge_dest_poll();
 	return charge_dest_real(slot, self);
 }
@@ -2229,7 +2345,10 @@ begin_write_overflow(const DiskquotaSlotWrite *writes, int n, int overflow)
 static bool
 end_write(void)
 {
-	if (--write_depth > 0)
+	/* the execution that began charging ends (self_charge_begin) */
+	if (--write_depth < charge_depth)
+		self_charge_end(true, false);
+	if (write_depth > 0)
 		return false;
 	write_running = false;
 	self_charge_end(true, false);
@@ -2328,7 +2447,7 @@ end_write_ok(uint64 generation)
 
 	/* read before end_write() stops the timeout handler counting */
 	stoppable = write_ticks >= 2;
-	if (write_depth == 1)
+	if (write_depth == charge_depth)
 		self_charge_end(true, true);
 	if (!end_write())
 		return;
@@ -2403,6 +2522,8 @@ run_writing(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 									   &overflow);
 	uint64		generation;
 	MemoryContext oldcontext = CurrentMemoryContext;
+	volatile int first_node = ncharged_nodes;
+	volatile bool joined = false;
 
 	if (nwrites == 0)
 	{
@@ -2414,15 +2535,26 @@ run_writing(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 	generation = write_generation;
 	PG_TRY();
 	{
-		if (write_depth == 1 && write_running)
-			self_charge_begin(queryDesc);
+		/* charge what it writes: itself, or with the statement it is in */
+		if (write_running && !self_charging)
+			(void) self_charge_begin(queryDesc);
+		else if (write_running)
+		{
+			first_node = ncharged_nodes;
+			joined = true;
+			self_charge_join(queryDesc);
+		}
 		next(queryDesc, direction, count, execute_once);
 	}
 	PG_CATCH();
 	{
+		if (joined)
+			self_charge_unwrap(first_node);
 		end_write_error(oldcontext, generation);
 	}
 	PG_END_TRY();
+	if (joined)
+		self_charge_unwrap(first_node);
 	end_write_ok(generation);
 }
 
@@ -2608,6 +2740,7 @@ enforcement_xact_callback(XactEvent event, void *arg)
 	ri_exempt_query = NULL;
 	charge_dest_pending = false;
 	charge_dest = NULL;
+	charge_estate = NULL;
 	if (write_depth == 0)
 		return;
 	/* the plan the statement ran may be gone: nothing to unwrap */
