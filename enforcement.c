@@ -85,8 +85,8 @@
  * intervals: such a statement is never stopped).  A query lists up to
  * DQ_MAX_QUERY_WRITES relations; what does not fit in the slot is still
  * stopped (backendslot.c).  With diskquota.self_charge, an INSERT, UPDATE
- * or MERGE, and a CREATE TABLE AS, SELECT INTO, CREATE or REFRESH
- * MATERIALIZED VIEW, does not wait for the worker: it measures its own
+ * or MERGE, a COPY FROM, and a CREATE TABLE AS, SELECT INTO, CREATE or
+ * REFRESH MATERIALIZED VIEW, does not wait for the worker: it measures its own
  * growth and stops itself when a target's headroom is used up (see
  * "Charging the statement's own growth").
  *
@@ -110,6 +110,7 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "access/tableam.h"
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/catalog.h"
@@ -1634,7 +1635,8 @@ refuse_after_stop_request(void)
  * measured; the worker stops what writes beyond them.
  * Bounded INSERTs (not registered) and statements whose targets have no
  * quota measure nothing.  CREATE TABLE AS and friends measure the relation
- * they create in a wrapper of their DestReceiver (see below).
+ * they create in a wrapper of their DestReceiver, COPY FROM in a wrapper of
+ * its table's access method (see below).
  */
 #define DQ_MAX_CHARGED_RELS 128
 #define DQ_MAX_CHARGED_NODES 16
@@ -2243,6 +2245,184 @@ self_charge_dest_end(bool completed)
 }
 
 /*
+ * COPY FROM charges itself too.  It has no executor node and no
+ * DestReceiver: it inserts through the table access method of the
+ * relation it loads into (table_multi_insert per batch of at most 1000
+ * rows or 64 kB, table_tuple_insert per row where it cannot batch).  While
+ * the outermost COPY FROM into a table one of whose targets has a quota
+ * runs, the relation's cache entry points to copy_tableam, a copy of its
+ * access method whose tuple_insert and multi_insert measure as the
+ * ModifyTable input's wrapper does, then insert.  A rebuild of the cache
+ * entry (an invalidation: a GRANT by a trigger, a concurrent ANALYZE)
+ * resets rd_tableam: the relation cache callback points it back to
+ * copy_tableam at once, before anything else can insert.  The entry is
+ * restored when the COPY ends or fails.  What it measures: the table, its
+ * indexes and its TOAST.  A COPY into a partitioned table (the rows go to
+ * its partitions' cache entries) or a foreign table does not charge
+ * itself: the worker stops it.
+ */
+static Relation copy_rel = NULL;
+static const TableAmRoutine *copy_real_tableam = NULL;
+static TableAmRoutine copy_tableam;
+
+static void
+copy_tuple_insert(Relation rel, TupleTableSlot *slot, CommandId cid,
+				  int options, struct BulkInsertStateData *bistate)
+{
+	if (self_charging && rel == copy_rel &&
+		unlikely(charge_due || --charge_rows_left <= 0))
+		self_charge_poll();
+	copy_real_tableam->tuple_insert(rel, slot, cid, options, bistate);
+}
+
+static void
+copy_multi_insert(Relation rel, TupleTableSlot **slots, int nslots,
+				  CommandId cid, int options, struct BulkInsertStateData *bistate)
+{
+	if (self_charging && rel == copy_rel &&
+		unlikely(charge_due || (charge_rows_left -= nslots) <= 0))
+		self_charge_poll();
+	copy_real_tableam->multi_insert(rel, slots, nslots, cid, options, bistate);
+}
+
+/* Point the relation's cache entry to copy_tableam */
+static void
+copy_wrap_tableam(void)
+{
+	if (copy_rel->rd_tableam == &copy_tableam)
+		return;
+	if (copy_real_tableam != copy_rel->rd_tableam)
+	{
+		copy_real_tableam = copy_rel->rd_tableam;
+		copy_tableam = *copy_real_tableam;
+		copy_tableam.tuple_insert = copy_tuple_insert;
+		copy_tableam.multi_insert = copy_multi_insert;
+	}
+	copy_rel->rd_tableam = &copy_tableam;
+}
+
+/* The relation cache callback: a rebuilt entry is wrapped again */
+static void
+copy_relcache_callback(Datum arg, Oid relid)
+{
+	if (copy_rel != NULL &&
+		(!OidIsValid(relid) || relid == RelationGetRelid(copy_rel)))
+		copy_wrap_tableam();
+}
+
+/*
+ * The outermost COPY FROM into relid starts: if it is to charge itself,
+ * take the sizes of the table, its indexes and TOAST, and wrap its access
+ * method.  The caller resolved relid with the lock COPY takes.
+ */
+static void
+copy_charge_begin(Oid relid)
+{
+	Relation	rel;
+	DiskquotaTarget targets[DQ_MAX_CHARGED_RELS * 5];
+	int			ntargets;
+	int64		remaining;
+	Oid			nspoid;
+	Oid			owner;
+	Oid			spcoid;
+	List	   *indexes;
+	ListCell   *lc;
+	static bool registered = false;
+
+	if (!diskquota_self_charge || self_charging)
+		return;
+	rel = RelationIdGetRelation(relid);
+	if (rel == NULL)
+		return;
+	if (rel->rd_rel->relkind != RELKIND_RELATION &&
+		rel->rd_rel->relkind != RELKIND_MATVIEW)
+	{
+		RelationClose(rel);
+		return;
+	}
+	nspoid = charged_namespace(rel);
+	owner = rel->rd_rel->relowner;
+	spcoid = relation_tablespace(rel->rd_rel->reltablespace);
+	ntargets = charge_targets_of(nspoid, owner, spcoid, targets);
+	indexes = RelationGetIndexList(rel);
+	foreach(lc, indexes)
+	{
+		Oid			indspc = relation_tablespace(get_rel_tablespace(lfirst_oid(lc)));
+
+		if (indspc != spcoid && ntargets + 5 <= (int) lengthof(targets))
+			ntargets += charge_targets_of(nspoid, owner, indspc, targets + ntargets);
+	}
+	if (!diskquota_targets_headroom(MyDatabaseId, targets, ntargets, &remaining))
+	{
+		list_free(indexes);
+		RelationClose(rel);
+		return;
+	}
+
+	ncharged_rels = 0;
+	add_charged_relation(rel, nspoid, owner, false);
+	foreach(lc, indexes)
+	{
+		/* the lock COPY takes on them, until the transaction ends */
+		Relation	index = index_open(lfirst_oid(lc), RowExclusiveLock);
+
+		add_charged_relation(index, nspoid, owner, false);
+		index_close(index, NoLock);
+	}
+	list_free(indexes);
+	if (OidIsValid(rel->rd_rel->reltoastrelid))
+	{
+		Relation	toast = relation_open(rel->rd_rel->reltoastrelid,
+										  AccessShareLock);
+
+		add_charged_relation(toast, nspoid, owner, false);
+		relation_close(toast, NoLock);
+	}
+
+	if (!registered)
+	{
+		CacheRegisterRelcacheCallback(copy_relcache_callback, (Datum) 0);
+		registered = true;
+	}
+	copy_rel = rel;
+	copy_wrap_tableam();
+	ncharged_nodes = 0;
+	charge_estate = NULL;
+	charge_due = false;
+	charge_row_bytes = BLCKSZ;
+	charge_writers = 1;
+	charge_last_remaining = remaining;
+	pace_charges(remaining);
+	/* ended by copy_charge_end, not by a depth */
+	charge_depth = 0;
+	self_charging = true;
+}
+
+/* The COPY ends (completed: charge what it wrote since its last poll) */
+static void
+copy_charge_end(bool completed)
+{
+	if (copy_rel == NULL)
+		return;
+	if (copy_rel->rd_tableam == &copy_tableam)
+		copy_rel->rd_tableam = copy_real_tableam;
+	RelationClose(copy_rel);
+	copy_rel = NULL;
+	if (self_charging)
+	{
+		if (completed && write_ticks >= 1)
+		{
+			DiskquotaTarget crossed;
+
+			(void) self_charge_measure(&crossed);
+		}
+		self_charging = false;
+		charge_due = false;
+		ncharged_rels = 0;
+	}
+}
+
+/*
  * The timeout that polls the slot is a one-shot timeout that re-arms itself
  * while a writing statement runs, and lapses at the first firing after the
  * statement ended.  A statement that starts while it is still armed has
@@ -2741,6 +2921,13 @@ enforcement_xact_callback(XactEvent event, void *arg)
 	charge_dest_pending = false;
 	charge_dest = NULL;
 	charge_estate = NULL;
+	if (copy_rel != NULL)
+	{
+		/* its reference goes with the resource owner */
+		if (copy_rel->rd_tableam == &copy_tableam)
+			copy_rel->rd_tableam = copy_real_tableam;
+		copy_rel = NULL;
+	}
 	if (write_depth == 0)
 		return;
 	/* the plan the statement ran may be gone: nothing to unwrap */
@@ -4625,6 +4812,10 @@ run_writing_utility(const DiskquotaSlotWrite *write, int nwrites, int overflow, 
 		charge_dest_pending = true;
 		charge_new_relid = InvalidOid;
 	}
+	/* COPY FROM charges what it inserts (see copy_tableam) */
+	if (IsA(pstmt->utilityStmt, CopyStmt) && nwrites > 0 &&
+		OidIsValid(write[0].relid) && write_depth == 1 && write_running)
+		copy_charge_begin(write[0].relid);
 	PG_TRY();
 	{
 		next(pstmt, queryString, readOnlyTree, context, params, queryEnv,
@@ -4635,12 +4826,14 @@ run_writing_utility(const DiskquotaSlotWrite *write, int nwrites, int overflow, 
 		new_relation.active = false;
 		if (charges)
 			charge_dest_pending = false;
+		copy_charge_end(false);
 		end_write_error(oldcontext, generation);
 	}
 	PG_END_TRY();
 	new_relation.active = false;
 	if (charges)
 		charge_dest_pending = false;
+	copy_charge_end(true);
 	end_write_ok(generation);
 }
 
