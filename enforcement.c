@@ -2256,8 +2256,11 @@ self_charge_dest_end(bool completed)
  * entry (an invalidation: a GRANT by a trigger, a concurrent ANALYZE)
  * resets rd_tableam: the relation cache callback points it back to
  * copy_tableam at once, before anything else can insert.  The entry is
- * restored when the COPY ends or fails.  What it measures: the table, its
- * indexes and its TOAST.  A COPY into a partitioned table (the rows go to
+ * restored when the COPY ends or fails.  Meanwhile code that insists on
+ * heap's own routine (heap_getnext: pgstattuple, pgrowlocks) refuses the
+ * table, which only the COPY's triggers could reach; CREATE INDEX, CLUSTER
+ * and rewrites, which would, are refused on a table in use anyway.  What
+ * it measures: the table, its indexes and its TOAST.  A COPY into a partitioned table (the rows go to
  * its partitions' cache entries) or a foreign table does not charge
  * itself: the worker stops it.
  */
