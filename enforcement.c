@@ -86,8 +86,8 @@
  * DQ_MAX_QUERY_WRITES relations; what does not fit in the slot is still
  * stopped (backendslot.c).  With diskquota.self_charge, an INSERT, UPDATE
  * or MERGE, a COPY FROM, and a CREATE TABLE AS, SELECT INTO, CREATE or
- * REFRESH MATERIALIZED VIEW, does not wait for the worker: it measures its own
- * growth and stops itself when a target's headroom is used up (see
+ * REFRESH MATERIALIZED VIEW, does not wait for the worker: it measures its
+ * own growth and stops itself when a target's headroom is used up (see
  * "Charging the statement's own growth").
  *
  * This file owns no shared state.  Its backend-local state (the statement
@@ -1596,31 +1596,31 @@ refuse_after_stop_request(void)
 /*
  * Charging the statement's own growth (diskquota.self_charge).  While a
  * writing execution that is not nested in one that charges itself (the
- * outermost, or one a trigger or function of a COPY, of AFTER triggers, of
- * a statement without a quota starts) is an INSERT, UPDATE or MERGE (or a
- * query with such data-modifying CTEs) into relations one of whose targets
- * has a quota, or into a partitioned table, it measures at each poll how much the relations it writes grew
- * since the last poll (at the first one: since it started), from the open
- * relations (smgrnblocks: no stat(); which forks: relation_growth), charges
- * that to their targets in the quota map, and stops itself with the quota
- * error as soon as a target's charged bytes reach its headroom (quotamap.c
- * has the protocol with the worker and its bound).  What it measures: each
- * result relation ExecutorStart opened, its indexes and its TOAST
- * relation, charged as the model charges them (schema unless temporary,
- * owner, both in the tablespace of the files, database).  The timeout
- * handler cannot measure (it runs in a signal handler): it sets
- * charge_due, and the statement measures at its next row, in a wrapper of
- * the ExecProcNode of each ModifyTable's input that tests that flag.  The
- * wrapper is installed through ExecProcNodeReal, so that ExecProcNodeFirst
- * and instrumentation keep working, and removed when the execution ends.
- * The wrapper also counts rows down to the next measurement, so that the
- * statement approaches the headroom without crossing it by more than a
- * few rows, however fast it writes: after each measurement, the rows it
- * may write before the next one are half of what the least headroom left
- * among its targets would take at the bytes per row measured so far (one
- * block per row before the first measurement), divided by the number of
- * statements that seem to spend it (by how much more it shrank than this
- * one charged), at least DQ_MIN_CHARGE_ROWS.
+ * outermost, or one nested in an execution that does not: AFTER triggers,
+ * a statement into targets without a quota) is an INSERT, UPDATE or MERGE
+ * (or a query with such data-modifying CTEs) into relations one of whose
+ * targets has a quota, or into a partitioned table, it measures at each
+ * poll how much the relations it writes grew since the last poll (at the
+ * first one: since it started), from the open relations (smgrnblocks: no
+ * stat(); which forks: relation_growth), charges that to their targets in
+ * the quota map, and stops itself with the quota error as soon as a target's
+ * charged bytes reach its headroom (quotamap.c has the protocol with the
+ * worker and its bound).  What it measures: each result relation
+ * ExecutorStart opened, its indexes and its TOAST relation, charged as the
+ * model charges them (schema unless temporary, owner, both in the tablespace
+ * of the files, database).  The timeout handler cannot measure (it runs in a
+ * signal handler): it sets charge_due, and the statement measures at its
+ * next row, in a wrapper of the ExecProcNode of each ModifyTable's input
+ * that tests that flag.  The wrapper is installed through ExecProcNodeReal,
+ * so that ExecProcNodeFirst and instrumentation keep working, and removed
+ * when the execution ends.  The wrapper also counts rows down to the next
+ * measurement, so that the statement approaches the headroom without
+ * crossing it by more than a few rows, however fast it writes: after each
+ * measurement, the rows it may write before the next one are half of what
+ * the least headroom left among its targets would take at the bytes per row
+ * measured so far (one block per row before the first measurement), divided
+ * by the number of statements that seem to spend it (by how much more it
+ * shrank than this one charged), at least DQ_MIN_CHARGE_ROWS.
  * Far from every quota that is never, and the timer alone polls; near one,
  * the measurements are a few per halving of the headroom left.
  * Partitions rows are routed to: the wrapper compares, before each row,
@@ -2225,7 +2225,7 @@ self_charge_dest_begin(QueryDesc *queryDesc)
 	charge_due = false;
 }
 
-/* Its ExecutorRun ends (completed: charge what it wrote since its last poll) */
+/* Its ExecutorRun ends (completed: charge what it wrote since the last poll) */
 static void
 self_charge_dest_end(bool completed)
 {
@@ -2260,9 +2260,9 @@ self_charge_dest_end(bool completed)
  * heap's own routine (heap_getnext: pgstattuple, pgrowlocks) refuses the
  * table, which only the COPY's triggers could reach; CREATE INDEX, CLUSTER
  * and rewrites, which would, are refused on a table in use anyway.  What
- * it measures: the table, its indexes and its TOAST.  A COPY into a partitioned table (the rows go to
- * its partitions' cache entries) or a foreign table does not charge
- * itself: the worker stops it.
+ * it measures: the table, its indexes and its TOAST.  A COPY into a
+ * partitioned table (the rows go to its partitions' cache entries) or a
+ * foreign table does not charge itself: the worker stops it.
  */
 static Relation copy_rel = NULL;
 static const TableAmRoutine *copy_real_tableam = NULL;
@@ -3395,9 +3395,9 @@ utility_target(Node *parsetree, Oid *nspoid, Oid *owner, Oid *spcoid, bool *move
  * new_relation.active: such a statement runs and has not created its
  * relation yet; new_relation.published: what it published.  REFRESH
  * MATERIALIZED VIEW sets active with charge_only: the relation it creates
- * (its new heap) is only handed over for charging (charge_new_relid).  A utility
- * statement nested in it (run by a function the planner calls) is not it:
- * while one runs, active is off.
+ * (its new heap) is only handed over for charging (charge_new_relid).  A
+ * utility statement nested in it (run by a function the planner calls) is
+ * not it: while one runs, active is off.
  */
 static struct
 {
