@@ -1631,8 +1631,10 @@ refuse_after_stop_request(void)
  * executions (a trigger's or a function's INSERT, UPDATE or MERGE) join the
  * statement that charges itself: their result relations are measured with
  * its own from when they start, and their ModifyTable inputs wrapped until
- * they end (self_charge_join).  At most DQ_MAX_CHARGED_RELS relations are
- * measured; the worker stops what writes beyond them.
+ * they end (self_charge_join).  The data-modifying CTEs a query did not
+ * read to the end run in ExecutorFinish: charged there too (finish_writing).
+ * At most DQ_MAX_CHARGED_RELS relations are measured; the worker stops what
+ * writes beyond them.
  * Bounded INSERTs (not registered) and statements whose targets have no
  * quota measure nothing.  CREATE TABLE AS and friends measure the relation
  * they create in a wrapper of their DestReceiver, COPY FROM in a wrapper of
@@ -2817,6 +2819,8 @@ finish_writing(QueryDesc *queryDesc, ExecutorFinish_hook_type next)
 									   &overflow);
 	uint64		generation;
 	MemoryContext oldcontext = CurrentMemoryContext;
+	volatile int first_node = ncharged_nodes;
+	volatile bool joined = false;
 
 	if (nwrites == 0 || !finish_writes)
 	{
@@ -2828,13 +2832,33 @@ finish_writing(QueryDesc *queryDesc, ExecutorFinish_hook_type next)
 	generation = write_generation;
 	PG_TRY();
 	{
+		/*
+		 * The data-modifying CTEs the query did not read to the end run here:
+		 * charged as in run_writing.  AFTER triggers' statements charge
+		 * themselves.
+		 */
+		if (write_running && queryDesc->plannedstmt->hasModifyingCTE)
+		{
+			if (!self_charging)
+				(void) self_charge_begin(queryDesc);
+			else
+			{
+				first_node = ncharged_nodes;
+				joined = true;
+				self_charge_join(queryDesc);
+			}
+		}
 		next(queryDesc);
 	}
 	PG_CATCH();
 	{
+		if (joined)
+			self_charge_unwrap(first_node);
 		end_write_error(oldcontext, generation);
 	}
 	PG_END_TRY();
+	if (joined)
+		self_charge_unwrap(first_node);
 	end_write_ok(generation);
 }
 

@@ -77,6 +77,17 @@ SELECT pg_total_relation_size('tl') < (10 + 2) * 1024 * 1024 AS bounded;
 DROP TABLE tl, tb, ta;
 RESET ROLE;
 
+-- a data-modifying CTE the query does not read runs when the statement
+-- finishes (ExecutorFinish)
+SELECT diskquota.wait_for_worker_new_epoch();
+SET ROLE dq_scn;
+CREATE TEMP TABLE tw(i int);
+WITH w AS (INSERT INTO tw SELECT generate_series(1, 6000000) RETURNING 1)
+SELECT 1 AS one;
+SELECT pg_total_relation_size('tw') < (10 + 2) * 1024 * 1024 AS bounded;
+DROP TABLE tw;
+RESET ROLE;
+
 SELECT diskquota.set_schema_quota('s_scn', '-1');
 DROP SCHEMA s_scn CASCADE;
 SELECT diskquota.set_role_quota('dq_scn', '-1');
