@@ -10,7 +10,8 @@
  * relation it may write into (its schema and owner, both in the tablespace
  * of its files and of its indexes, and the database) in the quota map
  * published by the worker (quotamap.c) and raise SQLSTATE 53100
- * (disk_full) if one is rejected, unless diskquota is paused there (while
+ * (disk_full) if one is rejected, or its headroom was used up by running
+ * statements since (charged_full), unless diskquota is paused there (while
  * the database is stale, every target with a quota counts as rejected,
  * and the error says that diskquota cannot enforce quotas there:
  * report_stale):
@@ -84,9 +85,10 @@
  * intervals: such a statement is never stopped).  A query lists up to
  * DQ_MAX_QUERY_WRITES relations; what does not fit in the slot is still
  * stopped (backendslot.c).  With diskquota.self_charge, an INSERT, UPDATE
- * or MERGE does not wait for the worker: it measures its own growth and
- * stops itself when a target's headroom is used up (see "Charging the
- * statement's own growth").
+ * or MERGE, a COPY FROM, and a CREATE TABLE AS, SELECT INTO, CREATE or
+ * REFRESH MATERIALIZED VIEW, does not wait for the worker: it measures its
+ * own growth and stops itself when a target's headroom is used up (see
+ * "Charging the statement's own growth").
  *
  * This file owns no shared state.  Its backend-local state (the statement
  * that runs, the maintained relations, the moves of the open transaction)
@@ -108,6 +110,7 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "access/tableam.h"
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/catalog.h"
@@ -343,7 +346,8 @@ size_pretty(int64 bytes)
 
 /*
  * The detail of a quota error: the usage and the quota as the worker last
- * published them (none if the target has no entry in the quota map).  A
+ * published them, the usage with what running statements charged since
+ * (none if the target has no entry in the quota map).  A
  * target still under its quota is refused for what the statement would
  * add (a move, a rebuild that grows).
  */
@@ -393,6 +397,8 @@ report_rejected(const DiskquotaTarget *target)
 	if (diskquota_target_usage(MyDatabaseId, target, &quota_bytes, &used_bytes) &&
 		quota_bytes >= 0 && used_bytes >= 0)
 	{
+		/* with what running statements wrote since (diskquota.self_charge) */
+		used_bytes += diskquota_target_charged(MyDatabaseId, target);
 		used = size_pretty(used_bytes);
 		quota = size_pretty(quota_bytes);
 		over = used_bytes >= quota_bytes;
@@ -466,7 +472,7 @@ check_targets(Oid nspoid, Oid owner, Oid spcoid)
 
 	if (OidIsValid(nspoid) && isAnyTempNamespace(nspoid))
 		nspoid = InvalidOid;
-	if (diskquota_rejected_target(MyDatabaseId, nspoid, owner, spcoid, false, &target) &&
+	if (diskquota_refused_target(MyDatabaseId, nspoid, owner, spcoid, false, &target) &&
 		!diskquota_paused())
 		report_rejected(&target);
 }
@@ -1627,38 +1633,54 @@ refuse_after_stop_request(void)
 }
 
 /*
- * Charging the statement's own growth (diskquota.self_charge).  While the
- * outermost writing execution is an INSERT, UPDATE or MERGE (or a query
- * with such data-modifying CTEs) into relations one of whose targets has a
- * quota, it measures at each poll how much the relations it writes grew
- * since the last poll (at the first one: since it started), from the open
- * relations (smgrnblocks: no stat(); which forks: relation_growth), charges
- * that to their targets in the quota map, and stops itself with the quota
- * error as soon as a target's charged bytes reach its headroom (quotamap.c
- * has the protocol with the worker and its bound).  What it measures: each
- * result relation ExecutorStart opened, its indexes and its TOAST
- * relation, charged as the model charges them (schema unless temporary,
- * owner, both in the tablespace of the files, database).  The timeout
- * handler cannot measure (it runs in a signal handler): it sets
- * charge_due, and the statement measures at its next row, in a wrapper of
- * the ExecProcNode of each ModifyTable's input that tests that flag.  The
- * wrapper is installed through ExecProcNodeReal, so that ExecProcNodeFirst
- * and instrumentation keep working, and removed when the execution ends.
- * The wrapper also counts rows down to the next measurement, so that the
- * statement approaches the headroom without crossing it by more than a
- * few rows, however fast it writes: after each measurement, the rows it
- * may write before the next one are half of what the least headroom left
- * among its targets would take at the bytes per row measured so far (one
- * block per row before the first measurement), divided by the number of
- * statements that seem to spend it (by how much more it shrank than this
- * one charged), at least DQ_MIN_CHARGE_ROWS.
+ * Charging the statement's own growth (diskquota.self_charge).  While a
+ * writing execution that is not nested in one that charges itself (the
+ * outermost, or one nested in an execution that does not: AFTER triggers,
+ * a statement into targets without a quota) is an INSERT, UPDATE or MERGE
+ * (or a query with such data-modifying CTEs) into relations one of whose
+ * targets has a quota, or into a partitioned table, it measures at each
+ * poll how much the relations it writes grew since the last poll (at the
+ * first one: since it started), from the open relations (smgrnblocks: no
+ * stat(); which forks: relation_growth), charges that to their targets in
+ * the quota map, and stops itself with the quota error as soon as a target's
+ * charged bytes reach its headroom (quotamap.c has the protocol with the
+ * worker and its bound).  What it measures: each result relation
+ * ExecutorStart opened, its indexes and its TOAST relation, charged as the
+ * model charges them (schema unless temporary, owner, both in the tablespace
+ * of the files, database).  The timeout handler cannot measure (it runs in a
+ * signal handler): it sets charge_due, and the statement measures at its
+ * next row, in a wrapper of the ExecProcNode of each ModifyTable's input
+ * that tests that flag.  The wrapper is installed through ExecProcNodeReal,
+ * so that ExecProcNodeFirst and instrumentation keep working, and removed
+ * when the execution ends.  The wrapper also counts rows down to the next
+ * measurement, so that the statement approaches the headroom without
+ * crossing it by more than a few rows, however fast it writes: after each
+ * measurement, the rows it may write before the next one are half of what
+ * the least headroom left among its targets would take at the bytes per row
+ * measured so far (one block per row before the first measurement), divided
+ * by the number of statements that seem to spend it (by how much more it
+ * shrank than this one charged), at least DQ_MIN_CHARGE_ROWS.
  * Far from every quota that is never, and the timer alone polls; near one,
  * the measurements are a few per halving of the headroom left.
+ * Partitions rows are routed to: the wrapper compares, before each row,
+ * how many partitions the executor opened for routing
+ * (es_tuple_routing_result_relations, only ever appended to) with how many
+ * it measures, and measures the new ones from then on; only the row that
+ * made the executor open a partition was written into it before.  Nested
+ * executions (a trigger's or a function's INSERT, UPDATE or MERGE) join the
+ * statement that charges itself: their result relations are measured with
+ * its own from when they start, and their ModifyTable inputs wrapped until
+ * they end (self_charge_join).  The data-modifying CTEs a query did not
+ * read to the end run in ExecutorFinish: charged there too (finish_writing).
+ * At most DQ_MAX_CHARGED_RELS relations are measured; the worker stops what
+ * writes beyond them.
  * Bounded INSERTs (not registered) and statements whose targets have no
- * quota measure nothing.
+ * quota measure nothing.  CREATE TABLE AS and friends measure the relation
+ * they create in a wrapper of their DestReceiver, COPY FROM in a wrapper of
+ * its table's access method (see below).
  */
-#define DQ_MAX_CHARGED_RELS 32
-#define DQ_MAX_CHARGED_NODES 8
+#define DQ_MAX_CHARGED_RELS 128
+#define DQ_MAX_CHARGED_NODES 16
 #define DQ_MIN_CHARGE_ROWS 64
 
 typedef struct ChargedRelation
@@ -1667,6 +1689,8 @@ typedef struct ChargedRelation
 	Oid			nspoid;			/* InvalidOid: temporary */
 	Oid			owner;
 	Oid			spcoid;			/* tablespace of its files */
+	bool		nested;			/* written by a nested execution: locked only
+								 * while that runs */
 	BlockNumber nblocks[MAX_FORKNUM + 1];	/* at the last poll;
 											 * InvalidBlockNumber: no fork */
 } ChargedRelation;
@@ -1685,6 +1709,17 @@ static int	ncharged_nodes = 0;
 /* The statement charges itself: the timeout handler sets charge_due */
 static volatile sig_atomic_t self_charging = false;
 static volatile sig_atomic_t charge_due = false;
+
+/* write_depth of the execution that began charging (self_charge_begin) */
+static int	charge_depth = 0;
+
+/*
+ * Its EState, when one of its result relations is partitioned, and how many
+ * of the partitions rows were routed to (es_tuple_routing_result_relations)
+ * it measures.
+ */
+static EState *charge_estate = NULL;
+static int	charge_routed_seen = 0;
 
 /*
  * Rows until the next measurement, out of charge_rows; bytes per row; the
@@ -1781,19 +1816,68 @@ charged_namespace(Relation rel)
 
 /* Measure one relation the statement writes, from now on (if room) */
 static void
-add_charged_relation(Relation rel, Oid nspoid, Oid owner)
+add_charged_relation(Relation rel, Oid nspoid, Oid owner, bool nested)
 {
 	ChargedRelation *charged;
+	int			i;
 
 	if (ncharged_rels >= DQ_MAX_CHARGED_RELS ||
 		!RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
 		return;
+	/* measured already (a nested statement writing into it too) */
+	for (i = 0; i < ncharged_rels; i++)
+	{
+		if (charged_rels[i].relid == RelationGetRelid(rel))
+			return;
+	}
 	charged = &charged_rels[ncharged_rels++];
 	charged->relid = RelationGetRelid(rel);
 	charged->nspoid = nspoid;
 	charged->owner = owner;
 	charged->spcoid = relation_tablespace(rel->rd_rel->reltablespace);
+	charged->nested = nested;
 	(void) relation_growth(rel, charged->nblocks, true);
+}
+
+/* Measure a result relation, its indexes and its TOAST from now on */
+static void
+add_charged_result_relation(ResultRelInfo *rri, bool nested)
+{
+	Relation	rel = rri->ri_RelationDesc;
+	Oid			nspoid = charged_namespace(rel);
+	Oid			owner = rel->rd_rel->relowner;
+	int			i;
+
+	if (!RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
+		return;
+	add_charged_relation(rel, nspoid, owner, nested);
+	for (i = 0; i < rri->ri_NumIndices; i++)
+		add_charged_relation(rri->ri_IndexRelationDescs[i], nspoid, owner, nested);
+	if (OidIsValid(rel->rd_rel->reltoastrelid))
+	{
+		/* locked until the transaction ends: the polls open it unlocked */
+		Relation	toast = relation_open(rel->rd_rel->reltoastrelid,
+										  AccessShareLock);
+
+		add_charged_relation(toast, nspoid, owner, nested);
+		relation_close(toast, NoLock);
+	}
+}
+
+/*
+ * Rows were routed to partitions not measured yet: measure them from now on.
+ * Checked before every row, so the row that made the executor open a
+ * partition is the only one written into it before it is measured.
+ */
+static pg_noinline void
+charge_routed_partitions(void)
+{
+	List	   *routed = charge_estate->es_tuple_routing_result_relations;
+	int			i;
+
+	for (i = charge_routed_seen; i < list_length(routed); i++)
+		add_charged_result_relation(list_nth(routed, i), false);
+	charge_routed_seen = list_length(routed);
 }
 
 /* The ExecProcNode of a ModifyTable's input: measures when a poll is due */
@@ -1804,6 +1888,9 @@ charge_ExecProcNode(PlanState *node)
 {
 	int			i;
 
+	if (unlikely(charge_estate != NULL) &&
+		list_length(charge_estate->es_tuple_routing_result_relations) != charge_routed_seen)
+		charge_routed_partitions();
 	if (unlikely(charge_due || --charge_rows_left <= 0))
 		self_charge_poll();
 	for (i = 0; charged_nodes[i].node != node; i++)
@@ -1830,21 +1917,23 @@ wrap_modify_table(PlanState *mtstate)
 }
 
 /*
- * The outermost writing execution of queryDesc starts: if it is to charge
- * itself, take the sizes of what it writes and wrap the input of its
- * ModifyTable nodes.
+ * A writing execution of queryDesc starts while nothing charges itself (the
+ * outermost, or one nested in a statement that does not charge itself): if
+ * it is to charge itself, take the sizes of what it writes and wrap the
+ * input of its ModifyTable nodes.  True if it does.
  */
-static void
+static bool
 self_charge_begin(QueryDesc *queryDesc)
 {
 	EState	   *estate = queryDesc->estate;
 	DiskquotaTarget targets[DQ_MAX_CHARGED_RELS * 5];
 	int			ntargets = 0;
-	int64		remaining;
+	int64		remaining = PG_INT64_MAX;
+	bool		routing = false;
 	ListCell   *lc;
 
 	if (!diskquota_self_charge || estate == NULL)
-		return;
+		return false;
 
 	/* the targets of the result relations and their indexes */
 	foreach(lc, estate->es_opened_result_relations)
@@ -1854,6 +1943,9 @@ self_charge_begin(QueryDesc *queryDesc)
 		Oid			nspoid = charged_namespace(rel);
 		int			i;
 
+		/* its partitions may be charged to other targets: see below */
+		if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+			routing = true;
 		if (ntargets + 5 > (int) lengthof(targets))
 			break;
 		ntargets += charge_targets_of(nspoid, rel->rd_rel->relowner,
@@ -1869,32 +1961,16 @@ self_charge_begin(QueryDesc *queryDesc)
 											  targets + ntargets);
 		}
 	}
-	if (ntargets == 0 ||
-		!diskquota_targets_headroom(MyDatabaseId, targets, ntargets, &remaining))
-		return;
+	if ((ntargets == 0 ||
+		 !diskquota_targets_headroom(MyDatabaseId, targets, ntargets, &remaining)) &&
+		!routing)
+		return false;
 
 	ncharged_rels = 0;
 	foreach(lc, estate->es_opened_result_relations)
-	{
-		ResultRelInfo *rri = lfirst(lc);
-		Relation	rel = rri->ri_RelationDesc;
-		Oid			nspoid = charged_namespace(rel);
-		Oid			owner = rel->rd_rel->relowner;
-		int			i;
-
-		add_charged_relation(rel, nspoid, owner);
-		for (i = 0; i < rri->ri_NumIndices; i++)
-			add_charged_relation(rri->ri_IndexRelationDescs[i], nspoid, owner);
-		if (OidIsValid(rel->rd_rel->reltoastrelid))
-		{
-			/* locked until the transaction ends: the polls open it unlocked */
-			Relation	toast = relation_open(rel->rd_rel->reltoastrelid,
-											  AccessShareLock);
-
-			add_charged_relation(toast, nspoid, owner);
-			relation_close(toast, NoLock);
-		}
-	}
+		add_charged_result_relation(lfirst(lc), false);
+	charge_estate = routing ? estate : NULL;
+	charge_routed_seen = list_length(estate->es_tuple_routing_result_relations);
 
 	ncharged_nodes = 0;
 	wrap_modify_table(queryDesc->planstate);
@@ -1905,7 +1981,55 @@ self_charge_begin(QueryDesc *queryDesc)
 	charge_writers = 1;
 	charge_last_remaining = remaining;
 	pace_charges(remaining);
-	self_charging = ncharged_nodes > 0 && ncharged_rels > 0;
+	charge_depth = write_depth;
+	self_charging = ncharged_nodes > 0 && (ncharged_rels > 0 || routing);
+	if (!self_charging)
+	{
+		charge_estate = NULL;
+		charge_depth = 0;
+	}
+	return self_charging;
+}
+
+/*
+ * A writing execution nested in one that charges itself (a trigger's or a
+ * function's statement) starts: what it writes is measured with the rest
+ * from now on, and the input of its ModifyTable nodes is wrapped too, until
+ * it ends (self_charge_unwrap).  Its relations stay measured: their locks
+ * may go with a subtransaction, so the polls lock them.  The partitions it
+ * routes rows to are not followed.
+ */
+static void
+self_charge_join(QueryDesc *queryDesc)
+{
+	EState	   *estate = queryDesc->estate;
+	ListCell   *lc;
+
+	if (estate == NULL)
+		return;
+	foreach(lc, estate->es_opened_result_relations)
+		add_charged_result_relation(lfirst(lc), true);
+	wrap_modify_table(queryDesc->planstate);
+	foreach(lc, estate->es_auxmodifytables)
+		wrap_modify_table((PlanState *) lfirst(lc));
+}
+
+/* Unwrap the nodes wrapped since there were first_node of them */
+static void
+self_charge_unwrap(int first_node)
+{
+	int			i;
+
+	for (i = first_node; i < ncharged_nodes; i++)
+	{
+		PlanState  *node = charged_nodes[i].node;
+
+		node->ExecProcNodeReal = charged_nodes[i].real;
+		if (node->ExecProcNode == charge_ExecProcNode)
+			node->ExecProcNode = charged_nodes[i].real;
+	}
+	if (first_node < ncharged_nodes)
+		ncharged_nodes = first_node;
 }
 
 /*
@@ -1933,10 +2057,16 @@ self_charge_measure(DiskquotaTarget *crossed)
 		int			ntargets;
 		int			j;
 
-		/* the executor, or self_charge_begin for TOAST, holds its lock */
-		rel = relation_open(charged->relid, NoLock);
+		/*
+		 * the executor, or add_charged_result_relation for TOAST, holds its
+		 * lock
+		 */
+		if (!charged->nested)
+			rel = relation_open(charged->relid, NoLock);
+		else if ((rel = try_relation_open(charged->relid, AccessShareLock)) == NULL)
+			continue;
 		growth = relation_growth(rel, charged->nblocks, false);
-		relation_close(rel, NoLock);
+		relation_close(rel, charged->nested ? AccessShareLock : NoLock);
 		if (growth == 0)
 			continue;
 		total += growth;
@@ -1996,20 +2126,14 @@ self_charge_poll(void)
 static void
 self_charge_end(bool restore, bool charge_rest)
 {
-	int			i;
-
 	if (!self_charging)
 		return;
 	self_charging = false;
 	charge_due = false;
-	for (i = 0; restore && i < ncharged_nodes; i++)
-	{
-		PlanState  *node = charged_nodes[i].node;
-
-		node->ExecProcNodeReal = charged_nodes[i].real;
-		if (node->ExecProcNode == charge_ExecProcNode)
-			node->ExecProcNode = charged_nodes[i].real;
-	}
+	charge_estate = NULL;
+	charge_depth = 0;
+	if (restore)
+		self_charge_unwrap(0);
 	ncharged_nodes = 0;
 	if (charge_rest && write_ticks >= 1)
 	{
@@ -2018,6 +2142,328 @@ self_charge_end(bool restore, bool charge_rest)
 		(void) self_charge_measure(&crossed);
 	}
 	ncharged_rels = 0;
+}
+
+/*
+ * CREATE TABLE AS, SELECT INTO, CREATE and REFRESH MATERIALIZED VIEW charge
+ * themselves too.  They have no ModifyTable node: their query hands its
+ * rows to a DestReceiver (intorel_receive, transientrel_receive) that
+ * inserts them into the relation the statement created (the new relation,
+ * or the new heap REFRESH fills), which relation_created hands over in
+ * charge_new_relid.  The outermost writing utility statement of that kind
+ * sets charge_dest_pending; the ExecutorRun of its query (the one whose
+ * DestReceiver is of that kind, while no other writing execution nests)
+ * wraps the receiver's receiveSlot, which measures as the ModifyTable
+ * input's wrapper does (charge_ExecProcNode).  At the first row the
+ * relation exists and is still empty: the wrapper then takes its sizes and
+ * those of its TOAST relation, or unwraps itself if none of its targets
+ * has a quota.  The query ends before the statement drops what it created
+ * (REFRESH drops its new heap after the swap): it charges its last growth
+ * and unwraps the receiver when its ExecutorRun returns or fails.
+ */
+static bool charge_dest_pending = false;
+static Oid	charge_new_relid = InvalidOid;
+static DestReceiver *charge_dest = NULL;
+static bool (*charge_dest_real) (TupleTableSlot *slot, DestReceiver *self);
+static bool charge_dest_ready = false;
+
+static void
+unwrap_dest(void)
+{
+	if (charge_dest != NULL && charge_dest->receiveSlot != charge_dest_real)
+		charge_dest->receiveSlot = charge_dest_real;
+	charge_dest = NULL;
+}
+
+/* The first row: what is to be measured, if anything */
+static void
+charge_dest_setup(void)
+{
+	Relation	rel;
+	DiskquotaTarget targets[5];
+	Oid			nspoid;
+	Oid			owner;
+	int			ntargets;
+	int64		remaining;
+
+	charge_dest_ready = true;
+	if (!OidIsValid(charge_new_relid))
+	{
+		unwrap_dest();
+		return;
+	}
+	/* created in this transaction, which holds its lock */
+	rel = relation_open(charge_new_relid, NoLock);
+	nspoid = charged_namespace(rel);
+	owner = rel->rd_rel->relowner;
+	ntargets = charge_targets_of(nspoid, owner,
+								 relation_tablespace(rel->rd_rel->reltablespace),
+								 targets);
+	if (!diskquota_targets_headroom(MyDatabaseId, targets, ntargets, &remaining))
+	{
+		relation_close(rel, NoLock);
+		unwrap_dest();
+		return;
+	}
+	ncharged_rels = 0;
+	add_charged_relation(rel, nspoid, owner, false);
+	if (OidIsValid(rel->rd_rel->reltoastrelid))
+	{
+		Relation	toast = relation_open(rel->rd_rel->reltoastrelid, NoLock);
+
+		add_charged_relation(toast, nspoid, owner, false);
+		relation_close(toast, NoLock);
+	}
+	relation_close(rel, NoLock);
+	charge_due = false;
+	charge_row_bytes = BLCKSZ;
+	charge_writers = 1;
+	charge_last_remaining = remaining;
+	pace_charges(remaining);
+	/* ended by self_charge_dest_end, not by a depth */
+	charge_depth = 0;
+	self_charging = ncharged_rels > 0;
+	if (!self_charging)
+		unwrap_dest();
+}
+
+static pg_noinline void
+charge_dest_poll(void)
+{
+	if (!charge_dest_ready)
+		charge_dest_setup();
+	else
+		self_charge_poll();
+}
+
+/* The receiveSlot of the statement's DestReceiver: measures when due */
+static bool
+charge_receiveSlot(TupleTableSlot *slot, DestReceiver *self)
+{
+	if (unlikely(!charge_dest_ready || charge_due || --charge_rows_left <= 0))
+		charge_dest_poll();
+	return charge_dest_real(slot, self);
+}
+
+/* Is queryDesc the query of a statement that is to charge its receiver? */
+static inline bool
+charges_dest(QueryDesc *queryDesc)
+{
+	return write_depth == 1 && queryDesc->dest != NULL &&
+		(queryDesc->dest->mydest == DestIntoRel ||
+		 queryDesc->dest->mydest == DestTransientRel);
+}
+
+static void
+self_charge_dest_begin(QueryDesc *queryDesc)
+{
+	charge_dest_pending = false;
+	charge_dest = queryDesc->dest;
+	charge_dest_real = charge_dest->receiveSlot;
+	charge_dest->receiveSlot = charge_receiveSlot;
+	charge_dest_ready = false;
+	charge_rows_left = 0;
+	charge_due = false;
+}
+
+/* Its ExecutorRun ends (completed: charge what it wrote since the last poll) */
+static void
+self_charge_dest_end(bool completed)
+{
+	if (self_charging)
+	{
+		if (completed && write_ticks >= 1)
+		{
+			DiskquotaTarget crossed;
+
+			(void) self_charge_measure(&crossed);
+		}
+		self_charging = false;
+		charge_due = false;
+		ncharged_rels = 0;
+	}
+	unwrap_dest();
+}
+
+/*
+ * COPY FROM charges itself too.  It has no executor node and no
+ * DestReceiver: it inserts through the table access method of the
+ * relation it loads into (table_multi_insert per batch of at most 1000
+ * rows or 64 kB, table_tuple_insert per row where it cannot batch).  While
+ * the outermost COPY FROM into a table one of whose targets has a quota
+ * runs, the relation's cache entry points to copy_tableam, a copy of its
+ * access method whose tuple_insert and multi_insert measure as the
+ * ModifyTable input's wrapper does, then insert.  A rebuild of the cache
+ * entry (an invalidation: a GRANT by a trigger, a concurrent ANALYZE)
+ * resets rd_tableam: the relation cache callback points it back to
+ * copy_tableam at once, before anything else can insert.  The entry is
+ * restored when the COPY ends or fails.  Meanwhile code that insists on
+ * heap's own routine (heap_getnext: pgstattuple, pgrowlocks) refuses the
+ * table, which only the COPY's triggers could reach; CREATE INDEX, CLUSTER
+ * and rewrites, which would, are refused on a table in use anyway.  What
+ * it measures: the table, its indexes and its TOAST.  A COPY into a
+ * partitioned table (the rows go to its partitions' cache entries) or a
+ * foreign table does not charge itself: the worker stops it.
+ */
+static Relation copy_rel = NULL;
+static const TableAmRoutine *copy_real_tableam = NULL;
+static TableAmRoutine copy_tableam;
+
+static void
+copy_tuple_insert(Relation rel, TupleTableSlot *slot, CommandId cid,
+				  int options, struct BulkInsertStateData *bistate)
+{
+	if (self_charging && rel == copy_rel &&
+		unlikely(charge_due || --charge_rows_left <= 0))
+		self_charge_poll();
+	copy_real_tableam->tuple_insert(rel, slot, cid, options, bistate);
+}
+
+static void
+copy_multi_insert(Relation rel, TupleTableSlot **slots, int nslots,
+				  CommandId cid, int options, struct BulkInsertStateData *bistate)
+{
+	if (self_charging && rel == copy_rel &&
+		unlikely(charge_due || (charge_rows_left -= nslots) <= 0))
+		self_charge_poll();
+	copy_real_tableam->multi_insert(rel, slots, nslots, cid, options, bistate);
+}
+
+/* Point the relation's cache entry to copy_tableam */
+static void
+copy_wrap_tableam(void)
+{
+	if (copy_rel->rd_tableam == &copy_tableam)
+		return;
+	if (copy_real_tableam != copy_rel->rd_tableam)
+	{
+		copy_real_tableam = copy_rel->rd_tableam;
+		copy_tableam = *copy_real_tableam;
+		copy_tableam.tuple_insert = copy_tuple_insert;
+		copy_tableam.multi_insert = copy_multi_insert;
+	}
+	copy_rel->rd_tableam = &copy_tableam;
+}
+
+/* The relation cache callback: a rebuilt entry is wrapped again */
+static void
+copy_relcache_callback(Datum arg, Oid relid)
+{
+	if (copy_rel != NULL &&
+		(!OidIsValid(relid) || relid == RelationGetRelid(copy_rel)))
+		copy_wrap_tableam();
+}
+
+/*
+ * The outermost COPY FROM into relid starts: if it is to charge itself,
+ * take the sizes of the table, its indexes and TOAST, and wrap its access
+ * method.  The caller resolved relid with the lock COPY takes.
+ */
+static void
+copy_charge_begin(Oid relid)
+{
+	Relation	rel;
+	DiskquotaTarget targets[DQ_MAX_CHARGED_RELS * 5];
+	int			ntargets;
+	int64		remaining;
+	Oid			nspoid;
+	Oid			owner;
+	Oid			spcoid;
+	List	   *indexes;
+	ListCell   *lc;
+	static bool registered = false;
+
+	if (!diskquota_self_charge || self_charging)
+		return;
+	rel = RelationIdGetRelation(relid);
+	if (rel == NULL)
+		return;
+	if (rel->rd_rel->relkind != RELKIND_RELATION &&
+		rel->rd_rel->relkind != RELKIND_MATVIEW)
+	{
+		RelationClose(rel);
+		return;
+	}
+	nspoid = charged_namespace(rel);
+	owner = rel->rd_rel->relowner;
+	spcoid = relation_tablespace(rel->rd_rel->reltablespace);
+	ntargets = charge_targets_of(nspoid, owner, spcoid, targets);
+	indexes = RelationGetIndexList(rel);
+	foreach(lc, indexes)
+	{
+		Oid			indspc = relation_tablespace(get_rel_tablespace(lfirst_oid(lc)));
+
+		if (indspc != spcoid && ntargets + 5 <= (int) lengthof(targets))
+			ntargets += charge_targets_of(nspoid, owner, indspc, targets + ntargets);
+	}
+	if (!diskquota_targets_headroom(MyDatabaseId, targets, ntargets, &remaining))
+	{
+		list_free(indexes);
+		RelationClose(rel);
+		return;
+	}
+
+	ncharged_rels = 0;
+	add_charged_relation(rel, nspoid, owner, false);
+	foreach(lc, indexes)
+	{
+		/* the lock COPY takes on them, until the transaction ends */
+		Relation	index = index_open(lfirst_oid(lc), RowExclusiveLock);
+
+		add_charged_relation(index, nspoid, owner, false);
+		index_close(index, NoLock);
+	}
+	list_free(indexes);
+	if (OidIsValid(rel->rd_rel->reltoastrelid))
+	{
+		Relation	toast = relation_open(rel->rd_rel->reltoastrelid,
+										  AccessShareLock);
+
+		add_charged_relation(toast, nspoid, owner, false);
+		relation_close(toast, NoLock);
+	}
+
+	if (!registered)
+	{
+		CacheRegisterRelcacheCallback(copy_relcache_callback, (Datum) 0);
+		registered = true;
+	}
+	copy_rel = rel;
+	copy_wrap_tableam();
+	ncharged_nodes = 0;
+	charge_estate = NULL;
+	charge_due = false;
+	charge_row_bytes = BLCKSZ;
+	charge_writers = 1;
+	charge_last_remaining = remaining;
+	pace_charges(remaining);
+	/* ended by copy_charge_end, not by a depth */
+	charge_depth = 0;
+	self_charging = true;
+}
+
+/* The COPY ends (completed: charge what it wrote since its last poll) */
+static void
+copy_charge_end(bool completed)
+{
+	if (copy_rel == NULL)
+		return;
+	if (copy_rel->rd_tableam == &copy_tableam)
+		copy_rel->rd_tableam = copy_real_tableam;
+	RelationClose(copy_rel);
+	copy_rel = NULL;
+	if (self_charging)
+	{
+		if (completed && write_ticks >= 1)
+		{
+			DiskquotaTarget crossed;
+
+			(void) self_charge_measure(&crossed);
+		}
+		self_charging = false;
+		charge_due = false;
+		ncharged_rels = 0;
+	}
 }
 
 /*
@@ -2123,7 +2569,10 @@ begin_write_overflow(const DiskquotaSlotWrite *writes, int n, int overflow)
 static bool
 end_write(void)
 {
-	if (--write_depth > 0)
+	/* the execution that began charging ends (self_charge_begin) */
+	if (--write_depth < charge_depth)
+		self_charge_end(true, false);
+	if (write_depth > 0)
 		return false;
 	write_running = false;
 	self_charge_end(true, false);
@@ -2222,7 +2671,7 @@ end_write_ok(uint64 generation)
 
 	/* read before end_write() stops the timeout handler counting */
 	stoppable = write_ticks >= 2;
-	if (write_depth == 1)
+	if (write_depth == charge_depth)
 		self_charge_end(true, true);
 	if (!end_write())
 		return;
@@ -2297,6 +2746,8 @@ run_writing(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 									   &overflow);
 	uint64		generation;
 	MemoryContext oldcontext = CurrentMemoryContext;
+	volatile int first_node = ncharged_nodes;
+	volatile bool joined = false;
 
 	if (nwrites == 0)
 	{
@@ -2308,15 +2759,26 @@ run_writing(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 	generation = write_generation;
 	PG_TRY();
 	{
-		if (write_depth == 1 && write_running)
-			self_charge_begin(queryDesc);
+		/* charge what it writes: itself, or with the statement it is in */
+		if (write_running && !self_charging)
+			(void) self_charge_begin(queryDesc);
+		else if (write_running)
+		{
+			first_node = ncharged_nodes;
+			joined = true;
+			self_charge_join(queryDesc);
+		}
 		next(queryDesc, direction, count, execute_once);
 	}
 	PG_CATCH();
 	{
+		if (joined)
+			self_charge_unwrap(first_node);
 		end_write_error(oldcontext, generation);
 	}
 	PG_END_TRY();
+	if (joined)
+		self_charge_unwrap(first_node);
 	end_write_ok(generation);
 }
 
@@ -2340,13 +2802,43 @@ flagged_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 	PG_END_TRY();
 }
 
+/*
+ * ExecutorRun of the query of a CREATE TABLE AS or REFRESH that charges
+ * itself: see "CREATE TABLE AS ... charge themselves too".  Such a query
+ * writes no ModifyTable node: it is neither published nor polled here.
+ */
+static pg_noinline void
+run_charging_dest(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
+				  bool execute_once, ExecutorRun_hook_type next)
+{
+	self_charge_dest_begin(queryDesc);
+	PG_TRY();
+	{
+		if (unlikely(InNoForceRLSOperation()))
+			flagged_ExecutorRun(queryDesc, direction, count, execute_once, next);
+		else if (started_without_writes(queryDesc))
+			next(queryDesc, direction, count, execute_once);
+		else
+			run_writing(queryDesc, direction, count, execute_once, next);
+	}
+	PG_CATCH();
+	{
+		self_charge_dest_end(false);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	self_charge_dest_end(true);
+}
+
 /* The ExecutorRun step: next runs the rest of the chain */
 void
 diskquota_enforcement_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
 								  uint64 count, bool execute_once,
 								  ExecutorRun_hook_type next)
 {
-	if (unlikely(InNoForceRLSOperation()))
+	if (unlikely(charge_dest_pending) && charges_dest(queryDesc))
+		run_charging_dest(queryDesc, direction, count, execute_once, next);
+	else if (unlikely(InNoForceRLSOperation()))
 		flagged_ExecutorRun(queryDesc, direction, count, execute_once, next);
 	else if (started_without_writes(queryDesc))
 		next(queryDesc, direction, count, execute_once);
@@ -2366,6 +2858,8 @@ finish_writing(QueryDesc *queryDesc, ExecutorFinish_hook_type next)
 									   &overflow);
 	uint64		generation;
 	MemoryContext oldcontext = CurrentMemoryContext;
+	volatile int first_node = ncharged_nodes;
+	volatile bool joined = false;
 
 	if (nwrites == 0 || !finish_writes)
 	{
@@ -2377,13 +2871,33 @@ finish_writing(QueryDesc *queryDesc, ExecutorFinish_hook_type next)
 	generation = write_generation;
 	PG_TRY();
 	{
+		/*
+		 * The data-modifying CTEs the query did not read to the end run here:
+		 * charged as in run_writing.  AFTER triggers' statements charge
+		 * themselves.
+		 */
+		if (write_running && queryDesc->plannedstmt->hasModifyingCTE)
+		{
+			if (!self_charging)
+				(void) self_charge_begin(queryDesc);
+			else
+			{
+				first_node = ncharged_nodes;
+				joined = true;
+				self_charge_join(queryDesc);
+			}
+		}
 		next(queryDesc);
 	}
 	PG_CATCH();
 	{
+		if (joined)
+			self_charge_unwrap(first_node);
 		end_write_error(oldcontext, generation);
 	}
 	PG_END_TRY();
+	if (joined)
+		self_charge_unwrap(first_node);
 	end_write_ok(generation);
 }
 
@@ -2470,6 +2984,16 @@ enforcement_xact_callback(XactEvent event, void *arg)
 	hooked_depth = 0;
 	ri_flagged_depth = 0;
 	ri_exempt_query = NULL;
+	charge_dest_pending = false;
+	charge_dest = NULL;
+	charge_estate = NULL;
+	if (copy_rel != NULL)
+	{
+		/* its reference goes with the resource owner */
+		if (copy_rel->rd_tableam == &copy_tableam)
+			copy_rel->rd_tableam = copy_real_tableam;
+		copy_rel = NULL;
+	}
 	if (write_depth == 0)
 		return;
 	/* the plan the statement ran may be gone: nothing to unwrap */
@@ -2932,13 +3456,16 @@ utility_target(Node *parsetree, Oid *nspoid, Oid *owner, Oid *spcoid, bool *move
  * of the relation actually created, which then replace those in the slot.
  *
  * new_relation.active: such a statement runs and has not created its
- * relation yet; new_relation.published: what it published.  A utility
- * statement nested in it (run by a function the planner calls) is not it:
- * while one runs, active is off.
+ * relation yet; new_relation.published: what it published.  REFRESH
+ * MATERIALIZED VIEW sets active with charge_only: the relation it creates
+ * (its new heap) is only handed over for charging (charge_new_relid).  A
+ * utility statement nested in it (run by a function the planner calls) is
+ * not it: while one runs, active is off.
  */
 static struct
 {
 	bool		active;
+	bool		charge_only;	/* REFRESH: its new heap, for charging only */
 	DiskquotaSlotWrite published;
 }			new_relation;
 
@@ -2963,6 +3490,12 @@ relation_created(Oid relid)
 		return;
 	}
 	new_relation.active = false;
+	charge_new_relid = relid;
+	if (new_relation.charge_only)
+	{
+		RelationClose(rel);
+		return;
+	}
 	n = add_write(rel, &write, 0, &has_triggers);
 	RelationClose(rel);
 	if (n == 0)
@@ -3577,8 +4110,8 @@ check_catalog_write(Node *parsetree)
 	DiskquotaTarget target;
 
 	if (!catalog_write_allowed(parsetree) &&
-		diskquota_rejected_target(MyDatabaseId, InvalidOid, InvalidOid, InvalidOid,
-								  false, &target) &&
+		diskquota_refused_target(MyDatabaseId, InvalidOid, InvalidOid, InvalidOid,
+								 false, &target) &&
 		!diskquota_paused())
 		report_rejected(&target);
 }
@@ -4326,13 +4859,29 @@ run_writing_utility(const DiskquotaSlotWrite *write, int nwrites, int overflow, 
 {
 	uint64		generation;
 	MemoryContext oldcontext = CurrentMemoryContext;
+	bool		refresh = IsA(pstmt->utilityStmt, RefreshMatViewStmt) &&
+	!((RefreshMatViewStmt *) pstmt->utilityStmt)->skipData;
+	volatile bool charges = false;
 
 	begin_write_overflow(write, nwrites, overflow);
 	generation = write_generation;
 	if (maint_target != NULL)
 		diskquota_slot_set_maintenance(generation, maint_budget, maint_target);
-	new_relation.active = creates;
+	new_relation.active = creates || refresh;
+	new_relation.charge_only = !creates;
 	new_relation.published = *write;
+	/* the statement charges what its query writes (see charge_dest_pending) */
+	if ((creates || refresh) && write_depth == 1 && write_running &&
+		diskquota_self_charge)
+	{
+		charges = true;
+		charge_dest_pending = true;
+		charge_new_relid = InvalidOid;
+	}
+	/* COPY FROM charges what it inserts (see copy_tableam) */
+	if (IsA(pstmt->utilityStmt, CopyStmt) && nwrites > 0 &&
+		OidIsValid(write[0].relid) && write_depth == 1 && write_running)
+		copy_charge_begin(write[0].relid);
 	PG_TRY();
 	{
 		next(pstmt, queryString, readOnlyTree, context, params, queryEnv,
@@ -4341,10 +4890,16 @@ run_writing_utility(const DiskquotaSlotWrite *write, int nwrites, int overflow, 
 	PG_CATCH();
 	{
 		new_relation.active = false;
+		if (charges)
+			charge_dest_pending = false;
+		copy_charge_end(false);
 		end_write_error(oldcontext, generation);
 	}
 	PG_END_TRY();
 	new_relation.active = false;
+	if (charges)
+		charge_dest_pending = false;
+	copy_charge_end(true);
 	end_write_ok(generation);
 }
 
@@ -4484,6 +5039,7 @@ enforcement_utility(PlannedStmt *pstmt, const char *queryString,
 		 * relation: the relations this creates are not the statement's.
 		 */
 		bool		active = new_relation.active;
+		bool		charge_only = new_relation.charge_only;
 		DiskquotaSlotWrite published = new_relation.published;
 
 		new_relation.active = false;
@@ -4495,6 +5051,7 @@ enforcement_utility(PlannedStmt *pstmt, const char *queryString,
 		PG_FINALLY();
 		{
 			new_relation.active = active;
+			new_relation.charge_only = charge_only;
 			new_relation.published = published;
 		}
 		PG_END_TRY();

@@ -19,9 +19,12 @@
  * The worker takes it exclusive once per refresh to publish its database's
  * entries; backends take it shared for a lookup or a copy.  It is held for
  * no longer than one pass over the map and never together with another
- * diskquota lock.  nrejected counts rejected entries over all databases; it
- * is only changed with the lock held exclusive, and read without the lock
- * by backends as a fast path: when it reads zero nothing is rejected.
+ * diskquota lock.  nrejected counts, over all databases, the rejected
+ * entries plus the entries whose headroom running statements used up
+ * (charged_full, see below); it is changed with the lock held exclusive,
+ * except that a backend holding it shared adds one when it sets an entry's
+ * charged_full, and it is read without the lock by backends as a fast
+ * path: when it reads zero nothing is rejected or used up.
  * A backend that reads a value just before the worker publishes a new
  * rejection behaves as if its statement had started a moment earlier.
  * diskquota_any_rejected() also reads DiskquotaShared->nstale: while a
@@ -67,6 +70,25 @@
  * sizing time); so a statement may be stopped that much before its target
  * truly reaches the quota, never later than it would be by the headroom.
  * An entry inserted by a publication starts with nothing charged.
+ *
+ * Used-up headroom refuses new statements at once: the backend whose
+ * charge makes charged reach the headroom of an entry that is not rejected
+ * sets the entry's charged_full (an atomic, 0 to 1 by compare-and-swap,
+ * lock shared) and, only if it made that change, adds one to nrejected.
+ * From then on the checks before a statement starts
+ * (diskquota_refused_target) refuse the target as if it were rejected, so
+ * a statement that starts after a running one used up the headroom is not
+ * let in until the worker has sized what was written.  The worker and the
+ * launcher, which stop running statements, look at rejected entries only
+ * (diskquota_rejected_target).  At publication (lock exclusive: no backend
+ * changes charged_full meanwhile) the worker sets charged_full anew, to
+ * whether what stays charged after step 2 reaches the new headroom of an
+ * entry that is not rejected, adjusting nrejected by the change; removing
+ * an entry subtracts its rejected and charged_full from nrejected.  So
+ * nrejected always equals the number of rejected entries plus the number
+ * of charged_full ones, and a backend that reads it just before a
+ * charge sets charged_full behaves as if its statement had started a moment
+ * earlier.  charged_full is never set on a rejected entry.
  *
  * How the parts work together: docs/design.md.
  *
@@ -114,6 +136,7 @@ typedef struct QuotaMapEntry
 	pg_atomic_uint64 charged;	/* bytes charged by statements since */
 	uint64		charged_at_start;	/* charged when the worker's sizing
 									 * started (worker only) */
+	pg_atomic_uint32 charged_full;	/* 1: charged reached the headroom */
 } QuotaMapEntry;
 
 typedef struct QuotaMapHeader
@@ -157,6 +180,20 @@ diskquota_quota_shmem_init(void)
 							 &ctl, HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
 }
 
+/*
+ * An entry is removed: it no longer counts in nrejected.  The caller holds
+ * the lock exclusive.
+ */
+static void
+forget_rejected(QuotaMapEntry *entry)
+{
+	uint32		n = (entry->rejected ? 1 : 0) +
+	pg_atomic_read_u32(&entry->charged_full);
+
+	if (n > 0)
+		pg_atomic_fetch_sub_u32(&QuotaHeader->nrejected, n);
+}
+
 /* Is any target rejected, in any database?  Lock-free; see header. */
 bool
 diskquota_any_rejected(void)
@@ -171,7 +208,7 @@ diskquota_any_rejected(void)
  */
 static bool
 target_quota(Oid dbid, DiskquotaQuotaType type, Oid oid, Oid spcoid,
-			 bool any_quota, DiskquotaTarget *target)
+			 bool any_quota, bool charged_too, DiskquotaTarget *target)
 {
 	QuotaMapKey key;
 	QuotaMapEntry *entry;
@@ -182,7 +219,9 @@ target_quota(Oid dbid, DiskquotaQuotaType type, Oid oid, Oid spcoid,
 	key.target.oid = oid;
 	key.target.spcoid = spcoid;
 	entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
-	if (entry == NULL || !(entry->rejected || any_quota))
+	if (entry == NULL ||
+		!(entry->rejected || any_quota ||
+		  (charged_too && pg_atomic_read_u32(&entry->charged_full) != 0)))
 		return false;
 	*target = key.target;
 	return true;
@@ -197,23 +236,24 @@ target_quota(Oid dbid, DiskquotaQuotaType type, Oid oid, Oid spcoid,
  */
 static bool
 targets_with_quota(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
-				   bool tablespace_only, bool any_quota, DiskquotaTarget *target)
+				   bool tablespace_only, bool any_quota, bool charged_too,
+				   DiskquotaTarget *target)
 {
 	bool		result = false;
 
 	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
 	if (OidIsValid(nspoid))
 		result = (!tablespace_only &&
-				  target_quota(dbid, DQ_SCHEMA_QUOTA, nspoid, InvalidOid, any_quota, target)) ||
+				  target_quota(dbid, DQ_SCHEMA_QUOTA, nspoid, InvalidOid, any_quota, charged_too, target)) ||
 			(OidIsValid(spcoid) &&
-			 target_quota(dbid, DQ_SCHEMA_TABLESPACE_QUOTA, nspoid, spcoid, any_quota, target));
+			 target_quota(dbid, DQ_SCHEMA_TABLESPACE_QUOTA, nspoid, spcoid, any_quota, charged_too, target));
 	if (!result && OidIsValid(owner))
 		result = (!tablespace_only &&
-				  target_quota(dbid, DQ_ROLE_QUOTA, owner, InvalidOid, any_quota, target)) ||
+				  target_quota(dbid, DQ_ROLE_QUOTA, owner, InvalidOid, any_quota, charged_too, target)) ||
 			(OidIsValid(spcoid) &&
-			 target_quota(dbid, DQ_ROLE_TABLESPACE_QUOTA, owner, spcoid, any_quota, target));
+			 target_quota(dbid, DQ_ROLE_TABLESPACE_QUOTA, owner, spcoid, any_quota, charged_too, target));
 	if (!result && !tablespace_only)
-		result = target_quota(dbid, DQ_DATABASE_QUOTA, dbid, InvalidOid, any_quota, target);
+		result = target_quota(dbid, DQ_DATABASE_QUOTA, dbid, InvalidOid, any_quota, charged_too, target);
 	LWLockRelease(QuotaHeader->lock);
 	return result;
 }
@@ -224,16 +264,17 @@ targets_with_quota(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
  * as rejected; every target, reported as the database, if the worker never
  * published a refresh and the extension exists in the database.
  */
-bool
-diskquota_rejected_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
-						  bool tablespace_only, DiskquotaTarget *target)
+static bool
+rejected_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
+				bool tablespace_only, bool charged_too, DiskquotaTarget *target)
 {
 	int			staleness;
 
 	if (!diskquota_any_rejected())
 		return false;
 	if (pg_atomic_read_u32(&QuotaHeader->nrejected) > 0 &&
-		targets_with_quota(dbid, nspoid, owner, spcoid, tablespace_only, false, target))
+		targets_with_quota(dbid, nspoid, owner, spcoid, tablespace_only, false,
+						   charged_too, target))
 		return true;
 	if (!diskquota_any_stale())
 		return false;
@@ -256,9 +297,36 @@ diskquota_rejected_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
 		target->oid = dbid;
 		return true;
 	}
-	return targets_with_quota(dbid, nspoid, owner, spcoid, tablespace_only, true, target);
+	return targets_with_quota(dbid, nspoid, owner, spcoid, tablespace_only, true,
+							  charged_too, target);
 }
 
+
+/*
+ * Is a target a write into these files is charged to rejected, as the
+ * worker published it?  For the worker and the launcher, which stop the
+ * statements writing into it.
+ */
+bool
+diskquota_rejected_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
+						  bool tablespace_only, DiskquotaTarget *target)
+{
+	return rejected_target(dbid, nspoid, owner, spcoid, tablespace_only, false,
+						   target);
+}
+
+/*
+ * The same, counting also the targets whose headroom running statements
+ * used up since the worker's last publication (charged_full): for the
+ * checks of a statement before it starts.
+ */
+bool
+diskquota_refused_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
+						 bool tablespace_only, DiskquotaTarget *target)
+{
+	return rejected_target(dbid, nspoid, owner, spcoid, tablespace_only, true,
+						   target);
+}
 
 /*
  * The rejection epoch: it advances each time a target of any database
@@ -340,8 +408,7 @@ diskquota_clear_quota_map(Oid dbid)
 	{
 		if (entry->key.dbid != dbid)
 			continue;
-		if (entry->rejected)
-			pg_atomic_fetch_sub_u32(&QuotaHeader->nrejected, 1);
+		forget_rejected(entry);
 		hash_search(QuotaMap, &entry->key, HASH_REMOVE, NULL);
 	}
 	LWLockRelease(QuotaHeader->lock);
@@ -398,8 +465,7 @@ evict_for_rejected(QuotaVictims *victims)
 		entry = hash_search(QuotaMap, &victims->keys[victims->next++], HASH_FIND, NULL);
 		if (entry == NULL)
 			continue;
-		if (entry->rejected)
-			pg_atomic_fetch_sub_u32(&QuotaHeader->nrejected, 1);
+		forget_rejected(entry);
 		hash_search(QuotaMap, &entry->key, HASH_REMOVE, NULL);
 		return true;
 	}
@@ -414,13 +480,14 @@ static void
 set_entry(QuotaMapEntry *entry, const DiskquotaQuotaInfo *quota)
 {
 	uint64		charged = pg_atomic_read_u64(&entry->charged);
+	bool		full;
 
 	entry->quota_bytes = quota->quota_bytes;
 	entry->used_bytes = quota->used_bytes;
 	entry->headroom = Max(quota->quota_bytes - quota->used_bytes, 0);
-	pg_atomic_write_u64(&entry->charged,
-						charged > entry->charged_at_start ?
-						charged - entry->charged_at_start : 0);
+	charged = charged > entry->charged_at_start ?
+		charged - entry->charged_at_start : 0;
+	pg_atomic_write_u64(&entry->charged, charged);
 	entry->charged_at_start = 0;
 	entry->seen = true;
 	if (quota->rejected && !entry->rejected)
@@ -431,6 +498,13 @@ set_entry(QuotaMapEntry *entry, const DiskquotaQuotaInfo *quota)
 	else if (!quota->rejected && entry->rejected)
 		pg_atomic_fetch_sub_u32(&QuotaHeader->nrejected, 1);
 	entry->rejected = quota->rejected;
+	/* what is still charged may use up the new headroom (see the header) */
+	full = !entry->rejected && charged >= (uint64) entry->headroom;
+	if (full && pg_atomic_read_u32(&entry->charged_full) == 0)
+		pg_atomic_fetch_add_u32(&QuotaHeader->nrejected, 1);
+	else if (!full && pg_atomic_read_u32(&entry->charged_full) != 0)
+		pg_atomic_fetch_sub_u32(&QuotaHeader->nrejected, 1);
+	pg_atomic_write_u32(&entry->charged_full, full ? 1 : 0);
 }
 
 /*
@@ -502,6 +576,7 @@ diskquota_publish_quotas(List *quotas)
 				entry->rejected = false;
 				pg_atomic_init_u64(&entry->charged, 0);
 				entry->charged_at_start = 0;
+				pg_atomic_init_u32(&entry->charged_full, 0);
 			}
 			set_entry(entry, quota);
 			published[foreach_current_index(lc)] = true;
@@ -513,8 +588,7 @@ diskquota_publish_quotas(List *quotas)
 	{
 		if (entry->key.dbid != MyDatabaseId || entry->seen)
 			continue;
-		if (entry->rejected)
-			pg_atomic_fetch_sub_u32(&QuotaHeader->nrejected, 1);
+		forget_rejected(entry);
 		hash_search(QuotaMap, &entry->key, HASH_REMOVE, NULL);
 	}
 	LWLockRelease(QuotaHeader->lock);
@@ -522,6 +596,31 @@ diskquota_publish_quotas(List *quotas)
 		pfree(victims.keys);
 	pfree(published);
 	return degraded;
+}
+
+/*
+ * The bytes running statements charged to one target of a database since
+ * the worker's last publication (0 if it has no quota there): for the
+ * detail of the quota error.
+ */
+int64
+diskquota_target_charged(Oid dbid, const DiskquotaTarget *target)
+{
+	QuotaMapKey key;
+	QuotaMapEntry *entry;
+	int64		charged = 0;
+
+	if (QuotaHeader == NULL)
+		return 0;
+	memset(&key, 0, sizeof(key));
+	key.dbid = dbid;
+	key.target = *target;
+	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
+	entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
+	if (entry != NULL)
+		charged = (int64) pg_atomic_read_u64(&entry->charged);
+	LWLockRelease(QuotaHeader->lock);
+	return charged;
 }
 
 /*
@@ -651,6 +750,13 @@ diskquota_charge_headroom(Oid dbid, const DiskquotaCharge *charges, int n,
 			charged = pg_atomic_read_u64(&entry->charged);
 		if (charged >= (uint64) entry->headroom)
 		{
+			uint32		expected = 0;
+
+			/* from now on new statements into it are refused: see header */
+			if (!entry->rejected &&
+				pg_atomic_read_u32(&entry->charged_full) == 0 &&
+				pg_atomic_compare_exchange_u32(&entry->charged_full, &expected, 1))
+				pg_atomic_fetch_add_u32(&QuotaHeader->nrejected, 1);
 			*remaining = 0;
 			if (!result && charges[i].bytes > 0)
 			{

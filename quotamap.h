@@ -46,11 +46,14 @@ extern void diskquota_headroom_sizing_starts(void);
 extern bool diskquota_any_rejected(void);
 extern bool diskquota_rejected_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
 									  bool tablespace_only, DiskquotaTarget *target);
+extern bool diskquota_refused_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
+									 bool tablespace_only, DiskquotaTarget *target);
 extern uint64 diskquota_reject_epoch(void);
 extern bool diskquota_newly_rejected(uint64 epoch, DiskquotaTarget *target);
 extern List *diskquota_copy_quota_map(Oid dbid);
 extern bool diskquota_target_usage(Oid dbid, const DiskquotaTarget *target,
 								   int64 *quota_bytes, int64 *used_bytes);
+extern int64 diskquota_target_charged(Oid dbid, const DiskquotaTarget *target);
 extern void diskquota_clear_quota_map(Oid dbid);
 
 /* Running statements charging what they write (enforcement.c) */

@@ -62,8 +62,8 @@ ok(wait_for_state('db2', 'running'), 'reload starts a worker for db2');
 $node->safe_psql(
 	'db2', q{
 CREATE SCHEMA s;
-SELECT diskquota.set_schema_quota('s', '1 MB');
 CREATE TABLE s.t AS SELECT generate_series(1, 100000) AS i;
+SELECT diskquota.set_schema_quota('s', '1 MB');
 SELECT diskquota.wait_for_worker_new_epoch();
 });
 ($ret, $stdout, $stderr) =
