@@ -39,7 +39,7 @@ int			diskquota_max_quotas = 10000;
 int			diskquota_max_databases = 16;
 int			diskquota_full_rescan_interval = 600;
 int			diskquota_load_check_interval = 100;
-bool		diskquota_self_charge = true;
+bool		diskquota_self_charge = false;
 bool		diskquota_file_feed = true;
 bool		diskquota_feed_simulate_overflow = false;
 
@@ -107,9 +107,10 @@ diskquota_define_settings(void)
 							 "Lets running statements charge their own growth against the quotas' headroom.",
 							 "At each diskquota.load_check_interval, an INSERT, UPDATE or MERGE measures how much "
 							 "the relations it writes grew and stops itself when a target's headroom is used up, "
-							 "without waiting for the worker. When off, only the worker stops running statements.",
+							 "without waiting for the worker. Off by default while it can count concurrent "
+							 "writes into one table more than once; when off, only the worker stops running statements.",
 							 &diskquota_self_charge,
-							 true,
+							 false,
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);

@@ -5,6 +5,8 @@
 -- 2 MB of its owner's quota even when the worker refreshes only every
 -- minute.  Sizes are asserted, never time.
 -- the errors carry usage figures that vary from run to run
+-- self-charging is off by default: this test turns it on
+SET diskquota.self_charge = on;
 \set VERBOSITY terse
 ALTER SYSTEM SET diskquota.naptime = 60;
 SELECT pg_reload_conf();
@@ -58,7 +60,7 @@ INSERT INTO tl SELECT generate_series(1, 6000000);
 \echo :LAST_ERROR_SQLSTATE
 DROP TABLE tl;
 RESET ROLE;
-RESET diskquota.self_charge;
+SET diskquota.self_charge = on;
 -- only a superuser may turn it off
 SET ROLE dq_sc;
 SET diskquota.self_charge = off;

@@ -3,6 +3,8 @@
 -- without waiting for the worker; also when a trigger makes the relation
 -- cache rebuild the table's entry while it runs.  Sizes are asserted,
 -- never time.
+-- self-charging is off by default: this test turns it on
+SET diskquota.self_charge = on;
 \set VERBOSITY terse
 ALTER SYSTEM SET diskquota.naptime = 60;
 SELECT pg_reload_conf();

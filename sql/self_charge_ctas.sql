@@ -5,6 +5,8 @@
 -- relations of a schema take, and fails the statement with its own error
 -- if they take more than 2 MB past the quota.  Sizes are asserted, never
 -- time.
+-- self-charging is off by default: this test turns it on
+SET diskquota.self_charge = on;
 \set VERBOSITY terse
 ALTER SYSTEM SET diskquota.naptime = 60;
 SELECT pg_reload_conf();
@@ -68,7 +70,7 @@ SELECT pg_total_relation_size('s_sct.mv') AS empty;
 SET diskquota.self_charge = off;
 SELECT diskquota.wait_for_worker_new_epoch();
 CREATE TABLE s_sct.t AS SELECT generate_series(1, 6000000) AS i;
-RESET diskquota.self_charge;
+SET diskquota.self_charge = on;
 
 SELECT diskquota.set_schema_quota('s_sct', '-1');
 DROP SCHEMA s_sct CASCADE;

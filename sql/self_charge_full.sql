@@ -5,6 +5,8 @@
 -- lock on quota_config (it reads it at every refresh), for much less than
 -- the time after which the database would turn stale.  Sizes are
 -- asserted, never time.
+-- self-charging is off by default: this test turns it on
+SET diskquota.self_charge = on;
 \set VERBOSITY terse
 ALTER SYSTEM SET diskquota.naptime = 60;
 SELECT pg_reload_conf();

@@ -1,6 +1,8 @@
 -- Rows routed to partitions, and what triggers write, are charged by the
 -- statement (diskquota.self_charge): the load stops within 2 MB of the
 -- quota without waiting for the worker.  Sizes are asserted, never time.
+-- self-charging is off by default: this test turns it on
+SET diskquota.self_charge = on;
 \set VERBOSITY terse
 ALTER SYSTEM SET diskquota.naptime = 60;
 SELECT pg_reload_conf();
