@@ -137,6 +137,7 @@
 #include "nodes/plannodes.h"
 #include "optimizer/planner.h"
 #include "parser/parsetree.h"
+#include "storage/ipc.h"
 #include "storage/lmgr.h"
 #include "storage/proc.h"
 #include "storage/smgr.h"
@@ -1691,9 +1692,25 @@ typedef struct ChargedRelation
 	Oid			spcoid;			/* tablespace of its files */
 	bool		nested;			/* written by a nested execution: locked only
 								 * while that runs */
+	bool		shared;			/* has an entry in the charged-relation map */
 	BlockNumber nblocks[MAX_FORKNUM + 1];	/* at the last poll;
 											 * InvalidBlockNumber: no fork */
 } ChargedRelation;
+
+/*
+ * A result relation whose indexes the executor may open after the
+ * statement started (at its first row): how many it has measured.  mark:
+ * ncharged_nodes when a nested execution joined (its ResultRelInfo goes
+ * when that execution ends: self_charge_unwrap), -1 for the statement's own.
+ */
+typedef struct ChargedResult
+{
+	ResultRelInfo *rri;
+	Oid			nspoid;
+	Oid			owner;
+	int			nindices;
+	int			mark;
+} ChargedResult;
 
 typedef struct ChargedNode
 {
@@ -1705,6 +1722,11 @@ static ChargedRelation charged_rels[DQ_MAX_CHARGED_RELS];
 static int	ncharged_rels = 0;
 static ChargedNode charged_nodes[DQ_MAX_CHARGED_NODES];
 static int	ncharged_nodes = 0;
+static ChargedResult charged_results[DQ_MAX_CHARGED_RELS];
+static int	ncharged_results = 0;
+
+/* A ChargedResult has no indexes measured yet that it may open later */
+static bool charge_indexes_pending = false;
 
 /* The statement charges itself: the timeout handler sets charge_due */
 static volatile sig_atomic_t self_charging = false;
@@ -1778,9 +1800,10 @@ charge_targets_of(Oid nspoid, Oid owner, Oid spcoid, DiskquotaTarget *targets)
  * fraction of the relation) grew before is not charged.
  */
 static int64
-relation_growth(Relation rel, BlockNumber *nblocks, bool first)
+relation_growth(Relation rel, ChargedRelation *charged, bool first)
 {
 	SMgrRelation smgr = RelationGetSmgr(rel);
+	BlockNumber *nblocks = charged->nblocks;
 	int64		growth = 0;
 	ForkNumber	fork;
 
@@ -1800,11 +1823,46 @@ relation_growth(Relation rel, BlockNumber *nblocks, bool first)
 			found = !first;
 		}
 		now = smgrnblocks(smgr, fork);
-		if (!first && !found)
+		if (charged->shared && !first)
+		{
+			/* only what no statement measured yet: see "Each byte ..." */
+			BlockNumber risen = diskquota_charged_rel_raise(MyDatabaseId,
+															charged->relid,
+															fork, now);
+
+			if (!found)
+				growth += (int64) risen * BLCKSZ;
+		}
+		else if (!first && !found && now > nblocks[fork])
 			growth += ((int64) now - (int64) nblocks[fork]) * BLCKSZ;
 		nblocks[fork] = now;
 	}
-	return Max(growth, 0);
+	return growth;
+}
+
+/* Stop measuring every relation: their entries in the map go */
+static void
+release_charged_rels(void)
+{
+	int			i;
+
+	for (i = 0; i < ncharged_rels; i++)
+	{
+		if (charged_rels[i].shared)
+		{
+			charged_rels[i].shared = false;
+			diskquota_charged_rel_release(MyDatabaseId, charged_rels[i].relid);
+		}
+	}
+	ncharged_rels = 0;
+	ncharged_results = 0;
+	charge_indexes_pending = false;
+}
+
+static void
+charged_rels_exit(int code, Datum arg)
+{
+	release_charged_rels();
 }
 
 /* The schema writes into a relation are charged to (none if temporary) */
@@ -1820,6 +1878,7 @@ add_charged_relation(Relation rel, Oid nspoid, Oid owner, bool nested)
 {
 	ChargedRelation *charged;
 	int			i;
+	static bool exit_registered = false;
 
 	if (ncharged_rels >= DQ_MAX_CHARGED_RELS ||
 		!RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
@@ -1830,16 +1889,28 @@ add_charged_relation(Relation rel, Oid nspoid, Oid owner, bool nested)
 		if (charged_rels[i].relid == RelationGetRelid(rel))
 			return;
 	}
+	if (!exit_registered)
+	{
+		before_shmem_exit(charged_rels_exit, (Datum) 0);
+		exit_registered = true;
+	}
 	charged = &charged_rels[ncharged_rels++];
 	charged->relid = RelationGetRelid(rel);
 	charged->nspoid = nspoid;
 	charged->owner = owner;
 	charged->spcoid = relation_tablespace(rel->rd_rel->reltablespace);
 	charged->nested = nested;
-	(void) relation_growth(rel, charged->nblocks, true);
+	charged->shared = false;
+	(void) relation_growth(rel, charged, true);
+	charged->shared = diskquota_charged_rel_acquire(MyDatabaseId, charged->relid,
+													charged->nblocks);
 }
 
-/* Measure a result relation, its indexes and its TOAST from now on */
+/*
+ * Measure a result relation, its indexes and its TOAST from now on.  The
+ * executor opens the indexes of an INSERT's or UPDATE's result relation at
+ * its first row: charge_opened_indexes measures them then.
+ */
 static void
 add_charged_result_relation(ResultRelInfo *rri, bool nested)
 {
@@ -1853,6 +1924,18 @@ add_charged_result_relation(ResultRelInfo *rri, bool nested)
 	add_charged_relation(rel, nspoid, owner, nested);
 	for (i = 0; i < rri->ri_NumIndices; i++)
 		add_charged_relation(rri->ri_IndexRelationDescs[i], nspoid, owner, nested);
+	if (rel->rd_rel->relhasindex && ncharged_results < DQ_MAX_CHARGED_RELS)
+	{
+		ChargedResult *result = &charged_results[ncharged_results++];
+
+		result->rri = rri;
+		result->nspoid = nspoid;
+		result->owner = owner;
+		result->nindices = rri->ri_NumIndices;
+		result->mark = nested ? ncharged_nodes : -1;
+		if (rri->ri_IndexRelationDescs == NULL)
+			charge_indexes_pending = true;
+	}
 	if (OidIsValid(rel->rd_rel->reltoastrelid))
 	{
 		/* locked until the transaction ends: the polls open it unlocked */
@@ -1861,6 +1944,29 @@ add_charged_result_relation(ResultRelInfo *rri, bool nested)
 
 		add_charged_relation(toast, nspoid, owner, nested);
 		relation_close(toast, NoLock);
+	}
+}
+
+/*
+ * Measure the indexes the executor opened since (before the row after the
+ * one that opened them: only that row's index entries are not charged).
+ */
+static pg_noinline void
+charge_opened_indexes(void)
+{
+	int			i;
+
+	charge_indexes_pending = false;
+	for (i = 0; i < ncharged_results; i++)
+	{
+		ChargedResult *result = &charged_results[i];
+		ResultRelInfo *rri = result->rri;
+
+		while (result->nindices < rri->ri_NumIndices)
+			add_charged_relation(rri->ri_IndexRelationDescs[result->nindices++],
+								 result->nspoid, result->owner, result->mark >= 0);
+		if (rri->ri_IndexRelationDescs == NULL)
+			charge_indexes_pending = true;
 	}
 }
 
@@ -1891,6 +1997,8 @@ charge_ExecProcNode(PlanState *node)
 	if (unlikely(charge_estate != NULL) &&
 		list_length(charge_estate->es_tuple_routing_result_relations) != charge_routed_seen)
 		charge_routed_partitions();
+	if (unlikely(charge_indexes_pending))
+		charge_opened_indexes();
 	if (unlikely(charge_due || --charge_rows_left <= 0))
 		self_charge_poll();
 	for (i = 0; charged_nodes[i].node != node; i++)
@@ -1966,7 +2074,7 @@ self_charge_begin(QueryDesc *queryDesc)
 		!routing)
 		return false;
 
-	ncharged_rels = 0;
+	release_charged_rels();
 	foreach(lc, estate->es_opened_result_relations)
 		add_charged_result_relation(lfirst(lc), false);
 	charge_estate = routing ? estate : NULL;
@@ -2030,6 +2138,10 @@ self_charge_unwrap(int first_node)
 	}
 	if (first_node < ncharged_nodes)
 		ncharged_nodes = first_node;
+	/* the ResultRelInfos of the executions that joined since go */
+	while (ncharged_results > 0 &&
+		   charged_results[ncharged_results - 1].mark >= first_node)
+		ncharged_results--;
 }
 
 /*
@@ -2065,7 +2177,7 @@ self_charge_measure(DiskquotaTarget *crossed)
 			rel = relation_open(charged->relid, NoLock);
 		else if ((rel = try_relation_open(charged->relid, AccessShareLock)) == NULL)
 			continue;
-		growth = relation_growth(rel, charged->nblocks, false);
+		growth = relation_growth(rel, charged, false);
 		relation_close(rel, charged->nested ? AccessShareLock : NoLock);
 		if (growth == 0)
 			continue;
@@ -2135,13 +2247,13 @@ self_charge_end(bool restore, bool charge_rest)
 	if (restore)
 		self_charge_unwrap(0);
 	ncharged_nodes = 0;
-	if (charge_rest && write_ticks >= 1)
+	if (charge_rest)
 	{
 		DiskquotaTarget crossed;
 
 		(void) self_charge_measure(&crossed);
 	}
-	ncharged_rels = 0;
+	release_charged_rels();
 }
 
 /*
@@ -2205,7 +2317,7 @@ charge_dest_setup(void)
 		unwrap_dest();
 		return;
 	}
-	ncharged_rels = 0;
+	release_charged_rels();
 	add_charged_relation(rel, nspoid, owner, false);
 	if (OidIsValid(rel->rd_rel->reltoastrelid))
 	{
@@ -2272,7 +2384,7 @@ self_charge_dest_end(bool completed)
 {
 	if (self_charging)
 	{
-		if (completed && write_ticks >= 1)
+		if (completed)
 		{
 			DiskquotaTarget crossed;
 
@@ -2280,7 +2392,7 @@ self_charge_dest_end(bool completed)
 		}
 		self_charging = false;
 		charge_due = false;
-		ncharged_rels = 0;
+		release_charged_rels();
 	}
 	unwrap_dest();
 }
@@ -2403,7 +2515,7 @@ copy_charge_begin(Oid relid)
 		return;
 	}
 
-	ncharged_rels = 0;
+	release_charged_rels();
 	add_charged_relation(rel, nspoid, owner, false);
 	foreach(lc, indexes)
 	{
@@ -2454,7 +2566,7 @@ copy_charge_end(bool completed)
 	copy_rel = NULL;
 	if (self_charging)
 	{
-		if (completed && write_ticks >= 1)
+		if (completed)
 		{
 			DiskquotaTarget crossed;
 
@@ -2462,7 +2574,7 @@ copy_charge_end(bool completed)
 		}
 		self_charging = false;
 		charge_due = false;
-		ncharged_rels = 0;
+		release_charged_rels();
 	}
 }
 

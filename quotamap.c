@@ -770,3 +770,134 @@ diskquota_charge_headroom(Oid dbid, const DiskquotaCharge *charges, int n,
 	LWLockRelease(QuotaHeader->lock);
 	return result;
 }
+
+/* ----------------------------------------------------------------
+ * Charged relations: high-water marks (see "Each byte charged once")
+ * ----------------------------------------------------------------
+ */
+
+#define DQ_CHARGED_MAP_SIZE 8192
+
+typedef struct ChargedRelKey
+{
+	Oid			dbid;
+	Oid			relid;
+} ChargedRelKey;
+
+typedef struct ChargedRelEntry
+{
+	ChargedRelKey key;
+	int			refcount;		/* statements measuring it */
+	pg_atomic_uint64 hwm[MAX_FORKNUM + 1];	/* blocks charged up to */
+} ChargedRelEntry;
+
+static LWLock *ChargedLock = NULL;
+static HTAB *ChargedMap = NULL;
+
+Size
+diskquota_charged_shmem_size(void)
+{
+	return hash_estimate_size(DQ_CHARGED_MAP_SIZE, sizeof(ChargedRelEntry));
+}
+
+/* Called from the shmem startup hook, with AddinShmemInitLock held. */
+void
+diskquota_charged_shmem_init(void)
+{
+	HASHCTL		ctl;
+
+	ChargedLock = &(GetNamedLWLockTranche("diskquota"))[DQ_LWLOCK_CHARGED].lock;
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(ChargedRelKey);
+	ctl.entrysize = sizeof(ChargedRelEntry);
+	ChargedMap = ShmemInitHash("diskquota charged relations",
+							   DQ_CHARGED_MAP_SIZE, DQ_CHARGED_MAP_SIZE,
+							   &ctl, HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
+}
+
+/*
+ * A statement starts measuring a relation whose sizes (blocks per fork,
+ * InvalidBlockNumber for a fork it does not measure) it just took: the
+ * first one creates its entry with these sizes as its high-water marks;
+ * later ones leave the marks as they are (what grew above them is not
+ * charged yet).  False if the map is full: the statement then charges the
+ * relation's growth by itself (see header).
+ */
+bool
+diskquota_charged_rel_acquire(Oid dbid, Oid relid, const BlockNumber *nblocks)
+{
+	ChargedRelKey key;
+	ChargedRelEntry *entry;
+	bool		found;
+	int			fork;
+
+	if (ChargedMap == NULL)
+		return false;
+	memset(&key, 0, sizeof(key));
+	key.dbid = dbid;
+	key.relid = relid;
+	LWLockAcquire(ChargedLock, LW_EXCLUSIVE);
+	entry = hash_search(ChargedMap, &key, HASH_ENTER_NULL, &found);
+	if (entry != NULL)
+	{
+		if (!found)
+		{
+			entry->refcount = 0;
+			for (fork = 0; fork <= MAX_FORKNUM; fork++)
+				pg_atomic_init_u64(&entry->hwm[fork],
+								   nblocks[fork] == InvalidBlockNumber ? 0 : nblocks[fork]);
+		}
+		entry->refcount++;
+	}
+	LWLockRelease(ChargedLock);
+	return entry != NULL;
+}
+
+/* A statement stops measuring a relation: the last one removes its entry */
+void
+diskquota_charged_rel_release(Oid dbid, Oid relid)
+{
+	ChargedRelKey key;
+	ChargedRelEntry *entry;
+
+	if (ChargedMap == NULL)
+		return;
+	memset(&key, 0, sizeof(key));
+	key.dbid = dbid;
+	key.relid = relid;
+	LWLockAcquire(ChargedLock, LW_EXCLUSIVE);
+	entry = hash_search(ChargedMap, &key, HASH_FIND, NULL);
+	if (entry != NULL && --entry->refcount <= 0)
+		hash_search(ChargedMap, &key, HASH_REMOVE, NULL);
+	LWLockRelease(ChargedLock);
+}
+
+/*
+ * A statement that acquired the relation measured nblocks blocks in a fork:
+ * raise the fork's high-water mark to it and return by how many blocks it
+ * rose (what this statement is to charge; 0 if another measured as much
+ * already).
+ */
+BlockNumber
+diskquota_charged_rel_raise(Oid dbid, Oid relid, ForkNumber fork,
+							BlockNumber nblocks)
+{
+	ChargedRelKey key;
+	ChargedRelEntry *entry;
+	uint64		hwm = nblocks;
+
+	memset(&key, 0, sizeof(key));
+	key.dbid = dbid;
+	key.relid = relid;
+	LWLockAcquire(ChargedLock, LW_SHARED);
+	entry = hash_search(ChargedMap, &key, HASH_FIND, NULL);
+	if (entry != NULL)
+	{
+		hwm = pg_atomic_read_u64(&entry->hwm[fork]);
+		while (hwm < nblocks &&
+			   !pg_atomic_compare_exchange_u64(&entry->hwm[fork], &hwm, nblocks))
+			;
+	}
+	LWLockRelease(ChargedLock);
+	return hwm < nblocks ? (BlockNumber) (nblocks - hwm) : 0;
+}
