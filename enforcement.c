@@ -1645,22 +1645,31 @@ refuse_after_stop_request(void)
  * stat(); which forks: relation_growth), charges that to their targets in
  * the quota map, and stops itself with the quota error as soon as a target's
  * charged bytes reach its headroom (quotamap.c has the protocol with the
- * worker and its bound).  What it measures: each result relation
- * ExecutorStart opened, its indexes and its TOAST relation, charged as the
- * model charges them (schema unless temporary, owner, both in the tablespace
- * of the files, database).  The timeout handler cannot measure (it runs in a
- * signal handler): it sets charge_due, and the statement measures at its
- * next row, in a wrapper of the ExecProcNode of each ModifyTable's input
- * that tests that flag.  The wrapper is installed through ExecProcNodeReal,
- * so that ExecProcNodeFirst and instrumentation keep working, and removed
- * when the execution ends.  The wrapper also counts rows down to the next
- * measurement, so that the statement approaches the headroom without
- * crossing it by more than a few rows, however fast it writes: after each
- * measurement, the rows it may write before the next one are half of what
- * the least headroom left among its targets would take at the bytes per row
- * measured so far (one block per row before the first measurement), divided
- * by the number of statements that seem to spend it (by how much more it
- * shrank than this one charged), at least DQ_MIN_CHARGE_ROWS.
+ * worker and its bound).  Of that growth it charges only what no other
+ * measurement charged: the part above the relation's high-water mark in the
+ * charged-relation map (quotamap.c, "Each byte charged once"), so that
+ * statements writing one relation at once split its growth.  What it
+ * measures: each result relation ExecutorStart opened, its indexes and its
+ * TOAST relation, charged as the model charges them (schema unless
+ * temporary, owner, both in the tablespace of the files, database).  The
+ * executor opens an INSERT's or UPDATE's indexes at its first row, after
+ * the statement started: the wrapper below measures them before the next
+ * row (charge_opened_indexes), so only the first row's index entries are
+ * not charged.  When it completes, a statement charges its last growth
+ * (self_charge_end), whether or not it polled.  The timeout handler cannot
+ * measure (it runs in a signal handler): it sets charge_due, and the
+ * statement measures at its next row, in a wrapper of the ExecProcNode of
+ * each ModifyTable's input that tests that flag.  The wrapper is installed
+ * through ExecProcNodeReal, so that ExecProcNodeFirst and instrumentation
+ * keep working, and removed when the execution ends.  The wrapper also counts
+ * rows down to the next measurement, so that the statement approaches the
+ * headroom without crossing it by more than a few rows, however fast it
+ * writes: after each measurement, the rows it may write before the next one
+ * are half of what the least headroom left among its targets would take at
+ * the bytes per row measured so far (one block per row before the first
+ * measurement), divided by the number of statements that seem to spend it (by
+ * how much more it shrank than this one charged), at least
+ * DQ_MIN_CHARGE_ROWS.
  * Far from every quota that is never, and the timer alone polls; near one,
  * the measurements are a few per halving of the headroom left.
  * Partitions rows are routed to: the wrapper compares, before each row,
@@ -1692,7 +1701,8 @@ typedef struct ChargedRelation
 	Oid			spcoid;			/* tablespace of its files */
 	bool		nested;			/* written by a nested execution: locked only
 								 * while that runs */
-	bool		shared;			/* has an entry in the charged-relation map */
+	bool		shared;			/* acquired in the charged-relation map, until
+								 * release_charged_rels */
 	BlockNumber nblocks[MAX_FORKNUM + 1];	/* at the last poll;
 											 * InvalidBlockNumber: no fork */
 } ChargedRelation;
@@ -1792,12 +1802,14 @@ charge_targets_of(Oid nspoid, Oid owner, Oid spcoid, DiskquotaTarget *targets)
 
 /*
  * Bytes a relation grew since its sizes in nblocks were taken, which are
- * replaced by its sizes now (first: take them only).  When the statement
- * starts, the forks other than the main one are measured only if this
- * backend has them open already (smgrexists() would close and reopen
- * them: too dear for every statement); a fork found later is measured from
- * then on.  What such a fork (free space or visibility map, a small
- * fraction of the relation) grew before is not charged.
+ * replaced by its sizes now (first: take them only); if it is in the
+ * charged-relation map (shared), only the bytes by which this measurement
+ * raised its high-water marks.  When the statement starts, the forks other
+ * than the main one are measured only if this backend has them open already
+ * (smgrexists() would close and reopen them: too dear for every statement);
+ * a fork found later is measured from then on.  What such a fork (free space
+ * or visibility map, a small fraction of the relation) grew before is not
+ * charged.
  */
 static int64
 relation_growth(Relation rel, ChargedRelation *charged, bool first)
@@ -2127,6 +2139,7 @@ static void
 self_charge_unwrap(int first_node)
 {
 	int			i;
+	int			kept;
 
 	for (i = first_node; i < ncharged_nodes; i++)
 	{
@@ -2139,9 +2152,12 @@ self_charge_unwrap(int first_node)
 	if (first_node < ncharged_nodes)
 		ncharged_nodes = first_node;
 	/* the ResultRelInfos of the executions that joined since go */
-	while (ncharged_results > 0 &&
-		   charged_results[ncharged_results - 1].mark >= first_node)
-		ncharged_results--;
+	for (i = 0, kept = 0; i < ncharged_results; i++)
+	{
+		if (charged_results[i].mark < first_node)
+			charged_results[kept++] = charged_results[i];
+	}
+	ncharged_results = kept;
 }
 
 /*
@@ -2232,8 +2248,8 @@ self_charge_poll(void)
 /*
  * The outermost writing execution ends: unwrap the nodes (restore: they
  * still exist) and, when it completed (charge_rest), charge what it wrote
- * since its last poll, if it polled, for the statements running beside it;
- * it is not stopped for that.
+ * since its last poll, for the statements running beside it and the next
+ * ones; it is not stopped for that.  Then release what it measured.
  */
 static void
 self_charge_end(bool restore, bool charge_rest)
