@@ -2107,6 +2107,7 @@ self_charge_begin(QueryDesc *queryDesc)
 	{
 		charge_estate = NULL;
 		charge_depth = 0;
+		release_charged_rels();
 	}
 	return self_charging;
 }
@@ -2255,7 +2256,12 @@ static void
 self_charge_end(bool restore, bool charge_rest)
 {
 	if (!self_charging)
+	{
+		/* what a statement that did not charge itself took the sizes of */
+		if (ncharged_rels > 0)
+			release_charged_rels();
 		return;
+	}
 	self_charging = false;
 	charge_due = false;
 	charge_estate = NULL;
