@@ -339,6 +339,7 @@ dq_shmem_request(void)
 	size = diskquota_registry_shmem_size();
 	size = add_size(size, diskquota_active_shmem_size());
 	size = add_size(size, diskquota_quota_shmem_size());
+	size = add_size(size, diskquota_charged_shmem_size());
 	size = add_size(size, diskquota_slot_shmem_size());
 	RequestAddinShmemSpace(size);
 	RequestNamedLWLockTranche("diskquota", DQ_NUM_LWLOCKS);
@@ -355,6 +356,7 @@ dq_shmem_startup(void)
 	diskquota_registry_shmem_init();
 	diskquota_active_shmem_init();
 	diskquota_quota_shmem_init();
+	diskquota_charged_shmem_init();
 	diskquota_slot_shmem_init();
 
 	LWLockRelease(AddinShmemInitLock);

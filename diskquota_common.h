@@ -47,7 +47,8 @@
 #define DQ_LWLOCK_SHARED	0	/* DiskquotaShared (registry.c) */
 #define DQ_LWLOCK_ACTIVE	1	/* active-relation map (activetable.c) */
 #define DQ_LWLOCK_QUOTA		2	/* quota map (quotamap.c) */
-#define DQ_NUM_LWLOCKS		3
+#define DQ_LWLOCK_CHARGED	3	/* charged-relation map (quotamap.c) */
+#define DQ_NUM_LWLOCKS		4
 
 /* Kinds of quota target.  The values are stored nowhere on disk. */
 typedef enum DiskquotaQuotaType

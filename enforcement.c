@@ -137,6 +137,7 @@
 #include "nodes/plannodes.h"
 #include "optimizer/planner.h"
 #include "parser/parsetree.h"
+#include "storage/ipc.h"
 #include "storage/lmgr.h"
 #include "storage/proc.h"
 #include "storage/smgr.h"
@@ -1644,22 +1645,31 @@ refuse_after_stop_request(void)
  * stat(); which forks: relation_growth), charges that to their targets in
  * the quota map, and stops itself with the quota error as soon as a target's
  * charged bytes reach its headroom (quotamap.c has the protocol with the
- * worker and its bound).  What it measures: each result relation
- * ExecutorStart opened, its indexes and its TOAST relation, charged as the
- * model charges them (schema unless temporary, owner, both in the tablespace
- * of the files, database).  The timeout handler cannot measure (it runs in a
- * signal handler): it sets charge_due, and the statement measures at its
- * next row, in a wrapper of the ExecProcNode of each ModifyTable's input
- * that tests that flag.  The wrapper is installed through ExecProcNodeReal,
- * so that ExecProcNodeFirst and instrumentation keep working, and removed
- * when the execution ends.  The wrapper also counts rows down to the next
- * measurement, so that the statement approaches the headroom without
- * crossing it by more than a few rows, however fast it writes: after each
- * measurement, the rows it may write before the next one are half of what
- * the least headroom left among its targets would take at the bytes per row
- * measured so far (one block per row before the first measurement), divided
- * by the number of statements that seem to spend it (by how much more it
- * shrank than this one charged), at least DQ_MIN_CHARGE_ROWS.
+ * worker and its bound).  Of that growth it charges only what no other
+ * measurement charged: the part above the relation's high-water mark in the
+ * charged-relation map (quotamap.c, "Each byte charged once"), so that
+ * statements writing one relation at once split its growth.  What it
+ * measures: each result relation ExecutorStart opened, its indexes and its
+ * TOAST relation, charged as the model charges them (schema unless
+ * temporary, owner, both in the tablespace of the files, database).  The
+ * executor opens an INSERT's or UPDATE's indexes at its first row, after
+ * the statement started: the wrapper below measures them before the next
+ * row (charge_opened_indexes), so only the first row's index entries are
+ * not charged.  When it completes, a statement charges its last growth
+ * (self_charge_end), whether or not it polled.  The timeout handler cannot
+ * measure (it runs in a signal handler): it sets charge_due, and the
+ * statement measures at its next row, in a wrapper of the ExecProcNode of
+ * each ModifyTable's input that tests that flag.  The wrapper is installed
+ * through ExecProcNodeReal, so that ExecProcNodeFirst and instrumentation
+ * keep working, and removed when the execution ends.  The wrapper also counts
+ * rows down to the next measurement, so that the statement approaches the
+ * headroom without crossing it by more than a few rows, however fast it
+ * writes: after each measurement, the rows it may write before the next one
+ * are half of what the least headroom left among its targets would take at
+ * the bytes per row measured so far (one block per row before the first
+ * measurement), divided by the number of statements that seem to spend it (by
+ * how much more it shrank than this one charged), at least
+ * DQ_MIN_CHARGE_ROWS.
  * Far from every quota that is never, and the timer alone polls; near one,
  * the measurements are a few per halving of the headroom left.
  * Partitions rows are routed to: the wrapper compares, before each row,
@@ -1691,9 +1701,26 @@ typedef struct ChargedRelation
 	Oid			spcoid;			/* tablespace of its files */
 	bool		nested;			/* written by a nested execution: locked only
 								 * while that runs */
+	bool		shared;			/* acquired in the charged-relation map, until
+								 * release_charged_rels */
 	BlockNumber nblocks[MAX_FORKNUM + 1];	/* at the last poll;
 											 * InvalidBlockNumber: no fork */
 } ChargedRelation;
+
+/*
+ * A result relation whose indexes the executor may open after the
+ * statement started (at its first row): how many it has measured.  mark:
+ * ncharged_nodes when a nested execution joined (its ResultRelInfo goes
+ * when that execution ends: self_charge_unwrap), -1 for the statement's own.
+ */
+typedef struct ChargedResult
+{
+	ResultRelInfo *rri;
+	Oid			nspoid;
+	Oid			owner;
+	int			nindices;
+	int			mark;
+} ChargedResult;
 
 typedef struct ChargedNode
 {
@@ -1705,6 +1732,11 @@ static ChargedRelation charged_rels[DQ_MAX_CHARGED_RELS];
 static int	ncharged_rels = 0;
 static ChargedNode charged_nodes[DQ_MAX_CHARGED_NODES];
 static int	ncharged_nodes = 0;
+static ChargedResult charged_results[DQ_MAX_CHARGED_RELS];
+static int	ncharged_results = 0;
+
+/* A ChargedResult has no indexes measured yet that it may open later */
+static bool charge_indexes_pending = false;
 
 /* The statement charges itself: the timeout handler sets charge_due */
 static volatile sig_atomic_t self_charging = false;
@@ -1770,17 +1802,20 @@ charge_targets_of(Oid nspoid, Oid owner, Oid spcoid, DiskquotaTarget *targets)
 
 /*
  * Bytes a relation grew since its sizes in nblocks were taken, which are
- * replaced by its sizes now (first: take them only).  When the statement
- * starts, the forks other than the main one are measured only if this
- * backend has them open already (smgrexists() would close and reopen
- * them: too dear for every statement); a fork found later is measured from
- * then on.  What such a fork (free space or visibility map, a small
- * fraction of the relation) grew before is not charged.
+ * replaced by its sizes now (first: take them only); if it is in the
+ * charged-relation map (shared), only the bytes by which this measurement
+ * raised its high-water marks.  When the statement starts, the forks other
+ * than the main one are measured only if this backend has them open already
+ * (smgrexists() would close and reopen them: too dear for every statement);
+ * a fork found later is measured from then on.  What such a fork (free space
+ * or visibility map, a small fraction of the relation) grew before is not
+ * charged.
  */
 static int64
-relation_growth(Relation rel, BlockNumber *nblocks, bool first)
+relation_growth(Relation rel, ChargedRelation *charged, bool first)
 {
 	SMgrRelation smgr = RelationGetSmgr(rel);
+	BlockNumber *nblocks = charged->nblocks;
 	int64		growth = 0;
 	ForkNumber	fork;
 
@@ -1800,11 +1835,46 @@ relation_growth(Relation rel, BlockNumber *nblocks, bool first)
 			found = !first;
 		}
 		now = smgrnblocks(smgr, fork);
-		if (!first && !found)
+		if (charged->shared && !first)
+		{
+			/* only what no statement measured yet: see "Each byte ..." */
+			BlockNumber risen = diskquota_charged_rel_raise(MyDatabaseId,
+															charged->relid,
+															fork, now);
+
+			if (!found)
+				growth += (int64) risen * BLCKSZ;
+		}
+		else if (!first && !found && now > nblocks[fork])
 			growth += ((int64) now - (int64) nblocks[fork]) * BLCKSZ;
 		nblocks[fork] = now;
 	}
-	return Max(growth, 0);
+	return growth;
+}
+
+/* Stop measuring every relation: their entries in the map go */
+static void
+release_charged_rels(void)
+{
+	int			i;
+
+	for (i = 0; i < ncharged_rels; i++)
+	{
+		if (charged_rels[i].shared)
+		{
+			charged_rels[i].shared = false;
+			diskquota_charged_rel_release(MyDatabaseId, charged_rels[i].relid);
+		}
+	}
+	ncharged_rels = 0;
+	ncharged_results = 0;
+	charge_indexes_pending = false;
+}
+
+static void
+charged_rels_exit(int code, Datum arg)
+{
+	release_charged_rels();
 }
 
 /* The schema writes into a relation are charged to (none if temporary) */
@@ -1820,6 +1890,7 @@ add_charged_relation(Relation rel, Oid nspoid, Oid owner, bool nested)
 {
 	ChargedRelation *charged;
 	int			i;
+	static bool exit_registered = false;
 
 	if (ncharged_rels >= DQ_MAX_CHARGED_RELS ||
 		!RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
@@ -1830,16 +1901,28 @@ add_charged_relation(Relation rel, Oid nspoid, Oid owner, bool nested)
 		if (charged_rels[i].relid == RelationGetRelid(rel))
 			return;
 	}
+	if (!exit_registered)
+	{
+		before_shmem_exit(charged_rels_exit, (Datum) 0);
+		exit_registered = true;
+	}
 	charged = &charged_rels[ncharged_rels++];
 	charged->relid = RelationGetRelid(rel);
 	charged->nspoid = nspoid;
 	charged->owner = owner;
 	charged->spcoid = relation_tablespace(rel->rd_rel->reltablespace);
 	charged->nested = nested;
-	(void) relation_growth(rel, charged->nblocks, true);
+	charged->shared = false;
+	(void) relation_growth(rel, charged, true);
+	charged->shared = diskquota_charged_rel_acquire(MyDatabaseId, charged->relid,
+													charged->nblocks);
 }
 
-/* Measure a result relation, its indexes and its TOAST from now on */
+/*
+ * Measure a result relation, its indexes and its TOAST from now on.  The
+ * executor opens the indexes of an INSERT's or UPDATE's result relation at
+ * its first row: charge_opened_indexes measures them then.
+ */
 static void
 add_charged_result_relation(ResultRelInfo *rri, bool nested)
 {
@@ -1853,6 +1936,18 @@ add_charged_result_relation(ResultRelInfo *rri, bool nested)
 	add_charged_relation(rel, nspoid, owner, nested);
 	for (i = 0; i < rri->ri_NumIndices; i++)
 		add_charged_relation(rri->ri_IndexRelationDescs[i], nspoid, owner, nested);
+	if (rel->rd_rel->relhasindex && ncharged_results < DQ_MAX_CHARGED_RELS)
+	{
+		ChargedResult *result = &charged_results[ncharged_results++];
+
+		result->rri = rri;
+		result->nspoid = nspoid;
+		result->owner = owner;
+		result->nindices = rri->ri_NumIndices;
+		result->mark = nested ? ncharged_nodes : -1;
+		if (rri->ri_IndexRelationDescs == NULL)
+			charge_indexes_pending = true;
+	}
 	if (OidIsValid(rel->rd_rel->reltoastrelid))
 	{
 		/* locked until the transaction ends: the polls open it unlocked */
@@ -1861,6 +1956,29 @@ add_charged_result_relation(ResultRelInfo *rri, bool nested)
 
 		add_charged_relation(toast, nspoid, owner, nested);
 		relation_close(toast, NoLock);
+	}
+}
+
+/*
+ * Measure the indexes the executor opened since (before the row after the
+ * one that opened them: only that row's index entries are not charged).
+ */
+static pg_noinline void
+charge_opened_indexes(void)
+{
+	int			i;
+
+	charge_indexes_pending = false;
+	for (i = 0; i < ncharged_results; i++)
+	{
+		ChargedResult *result = &charged_results[i];
+		ResultRelInfo *rri = result->rri;
+
+		while (result->nindices < rri->ri_NumIndices)
+			add_charged_relation(rri->ri_IndexRelationDescs[result->nindices++],
+								 result->nspoid, result->owner, result->mark >= 0);
+		if (rri->ri_IndexRelationDescs == NULL)
+			charge_indexes_pending = true;
 	}
 }
 
@@ -1891,6 +2009,8 @@ charge_ExecProcNode(PlanState *node)
 	if (unlikely(charge_estate != NULL) &&
 		list_length(charge_estate->es_tuple_routing_result_relations) != charge_routed_seen)
 		charge_routed_partitions();
+	if (unlikely(charge_indexes_pending))
+		charge_opened_indexes();
 	if (unlikely(charge_due || --charge_rows_left <= 0))
 		self_charge_poll();
 	for (i = 0; charged_nodes[i].node != node; i++)
@@ -1966,7 +2086,7 @@ self_charge_begin(QueryDesc *queryDesc)
 		!routing)
 		return false;
 
-	ncharged_rels = 0;
+	release_charged_rels();
 	foreach(lc, estate->es_opened_result_relations)
 		add_charged_result_relation(lfirst(lc), false);
 	charge_estate = routing ? estate : NULL;
@@ -1987,6 +2107,7 @@ self_charge_begin(QueryDesc *queryDesc)
 	{
 		charge_estate = NULL;
 		charge_depth = 0;
+		release_charged_rels();
 	}
 	return self_charging;
 }
@@ -2019,6 +2140,7 @@ static void
 self_charge_unwrap(int first_node)
 {
 	int			i;
+	int			kept;
 
 	for (i = first_node; i < ncharged_nodes; i++)
 	{
@@ -2030,6 +2152,13 @@ self_charge_unwrap(int first_node)
 	}
 	if (first_node < ncharged_nodes)
 		ncharged_nodes = first_node;
+	/* the ResultRelInfos of the executions that joined since go */
+	for (i = 0, kept = 0; i < ncharged_results; i++)
+	{
+		if (charged_results[i].mark < first_node)
+			charged_results[kept++] = charged_results[i];
+	}
+	ncharged_results = kept;
 }
 
 /*
@@ -2065,7 +2194,7 @@ self_charge_measure(DiskquotaTarget *crossed)
 			rel = relation_open(charged->relid, NoLock);
 		else if ((rel = try_relation_open(charged->relid, AccessShareLock)) == NULL)
 			continue;
-		growth = relation_growth(rel, charged->nblocks, false);
+		growth = relation_growth(rel, charged, false);
 		relation_close(rel, charged->nested ? AccessShareLock : NoLock);
 		if (growth == 0)
 			continue;
@@ -2120,14 +2249,19 @@ self_charge_poll(void)
 /*
  * The outermost writing execution ends: unwrap the nodes (restore: they
  * still exist) and, when it completed (charge_rest), charge what it wrote
- * since its last poll, if it polled, for the statements running beside it;
- * it is not stopped for that.
+ * since its last poll, for the statements running beside it and the next
+ * ones; it is not stopped for that.  Then release what it measured.
  */
 static void
 self_charge_end(bool restore, bool charge_rest)
 {
 	if (!self_charging)
+	{
+		/* what a statement that did not charge itself took the sizes of */
+		if (ncharged_rels > 0)
+			release_charged_rels();
 		return;
+	}
 	self_charging = false;
 	charge_due = false;
 	charge_estate = NULL;
@@ -2135,13 +2269,13 @@ self_charge_end(bool restore, bool charge_rest)
 	if (restore)
 		self_charge_unwrap(0);
 	ncharged_nodes = 0;
-	if (charge_rest && write_ticks >= 1)
+	if (charge_rest)
 	{
 		DiskquotaTarget crossed;
 
 		(void) self_charge_measure(&crossed);
 	}
-	ncharged_rels = 0;
+	release_charged_rels();
 }
 
 /*
@@ -2205,7 +2339,7 @@ charge_dest_setup(void)
 		unwrap_dest();
 		return;
 	}
-	ncharged_rels = 0;
+	release_charged_rels();
 	add_charged_relation(rel, nspoid, owner, false);
 	if (OidIsValid(rel->rd_rel->reltoastrelid))
 	{
@@ -2272,7 +2406,7 @@ self_charge_dest_end(bool completed)
 {
 	if (self_charging)
 	{
-		if (completed && write_ticks >= 1)
+		if (completed)
 		{
 			DiskquotaTarget crossed;
 
@@ -2280,7 +2414,7 @@ self_charge_dest_end(bool completed)
 		}
 		self_charging = false;
 		charge_due = false;
-		ncharged_rels = 0;
+		release_charged_rels();
 	}
 	unwrap_dest();
 }
@@ -2403,7 +2537,7 @@ copy_charge_begin(Oid relid)
 		return;
 	}
 
-	ncharged_rels = 0;
+	release_charged_rels();
 	add_charged_relation(rel, nspoid, owner, false);
 	foreach(lc, indexes)
 	{
@@ -2454,7 +2588,7 @@ copy_charge_end(bool completed)
 	copy_rel = NULL;
 	if (self_charging)
 	{
-		if (completed && write_ticks >= 1)
+		if (completed)
 		{
 			DiskquotaTarget crossed;
 
@@ -2462,7 +2596,7 @@ copy_charge_end(bool completed)
 		}
 		self_charging = false;
 		charge_due = false;
-		ncharged_rels = 0;
+		release_charged_rels();
 	}
 }
 

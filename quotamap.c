@@ -12,7 +12,9 @@
  * (diskquota_publish_quotas).
  *
  * Shared state: QuotaMap (fixed-size hash keyed by database and target:
- * quota type, schema/role/database OID, tablespace OID) and QuotaMapHeader.
+ * quota type, schema/role/database OID, tablespace OID) and QuotaMapHeader;
+ * ChargedMap, the high-water marks of the relations running statements
+ * measure (see "Each byte charged once"), under ChargedLock.
  *
  * Locking: QuotaMapHeader->lock protects QuotaMap and every entry's fields
  * (charged and charged_at_start as told under "Headroom and charges").
@@ -89,6 +91,53 @@
  * of charged_full ones, and a backend that reads it just before a
  * charge sets charged_full behaves as if its statement had started a moment
  * earlier.  charged_full is never set on a rejected entry.
+ *
+ * Each byte charged once (the charged-relation map): a statement does not
+ * charge what it sees a relation grow, but what it sees it grow past the
+ * relation's high-water mark, the largest size any statement measured.
+ * ChargedMap (fixed-size hash of DQ_CHARGED_MAP_SIZE entries keyed by
+ * database and relation OID) holds, per relation that running statements
+ * measure, how many of them do (refcount) and, per fork, its high-water
+ * mark in blocks (hwm, an atomic).  A statement that starts measuring a
+ * relation takes its sizes, then acquires it (diskquota_charged_rel_acquire,
+ * ChargedLock exclusive): the first creates the entry with those sizes as
+ * its marks; the others only count themselves in.  At each measurement it
+ * reads the size of each fork and raises the mark to it by compare-and-swap
+ * (diskquota_charged_rel_raise, lock shared), and charges only by how much
+ * its own swap raised it.  When it stops measuring (its end, its error, its
+ * backend's exit) it releases the relation (lock exclusive); the last one
+ * removes the entry.  ChargedLock is never held with another diskquota lock.
+ *	- Never twice: a mark only rises, and each rise is charged by the one
+ *	  backend whose swap made it; so what is charged for a fork over an
+ *	  entry's life is its last mark minus its first, no more than the
+ *	  relation grew.  Two statements writing one table, or one statement
+ *	  writing it through several data-modifying CTEs, split its growth.
+ *	- Never lost: what grew above the mark while an entry exists is charged
+ *	  by the next measurement of any statement holding it, and a statement
+ *	  that completes measures when it ends, before it releases; so the last
+ *	  holder to complete charges whatever is left.  Not charged (the worker
+ *	  counts it at its next refresh, as without self-charging): what the
+ *	  statements that fail wrote after their last measurement when no
+ *	  holder measures after them; what a fork found after the entry was
+ *	  created grew before it was found (enforcement.c); a shrunk relation's
+ *	  growth back up to its mark.  Shrinking (TRUNCATE, VACUUM's truncation,
+ *	  rewrites) takes an AccessExclusiveLock, which conflicts with the lock
+ *	  every holder keeps, except on a relation a nested execution wrote
+ *	  whose subtransaction rolled back; so this last loss is bounded by such
+ *	  a shrink.
+ *	- Writers that do not hold the entry (bounded INSERTs, statements with
+ *	  self-charging off, loads only the worker stops) grow the relation too;
+ *	  a holder charges that growth at its next measurement, and the worker
+ *	  counts it as well: the one-sided error above (stop early, never late),
+ *	  as each statement charged all it saw before this map existed.
+ *	- Full map: a statement that cannot acquire a relation measures it by
+ *	  itself (its own sizes at its previous measurement), charging all its
+ *	  growth, other statements' included, which they charge too: it can
+ *	  only be stopped early, never late.
+ * Charges still follow the growth they measure, so the protocol with the
+ * worker above holds unchanged.  An entry goes only when its last holder
+ * releases it; the holders lock the relation, so it is not dropped
+ * meanwhile (a crash re-creates shared memory).
  *
  * How the parts work together: docs/design.md.
  *
@@ -769,4 +818,135 @@ diskquota_charge_headroom(Oid dbid, const DiskquotaCharge *charges, int n,
 	}
 	LWLockRelease(QuotaHeader->lock);
 	return result;
+}
+
+/* ----------------------------------------------------------------
+ * Charged relations: high-water marks (see "Each byte charged once")
+ * ----------------------------------------------------------------
+ */
+
+#define DQ_CHARGED_MAP_SIZE 8192
+
+typedef struct ChargedRelKey
+{
+	Oid			dbid;
+	Oid			relid;
+} ChargedRelKey;
+
+typedef struct ChargedRelEntry
+{
+	ChargedRelKey key;
+	int			refcount;		/* statements measuring it */
+	pg_atomic_uint64 hwm[MAX_FORKNUM + 1];	/* blocks charged up to */
+} ChargedRelEntry;
+
+static LWLock *ChargedLock = NULL;
+static HTAB *ChargedMap = NULL;
+
+Size
+diskquota_charged_shmem_size(void)
+{
+	return hash_estimate_size(DQ_CHARGED_MAP_SIZE, sizeof(ChargedRelEntry));
+}
+
+/* Called from the shmem startup hook, with AddinShmemInitLock held. */
+void
+diskquota_charged_shmem_init(void)
+{
+	HASHCTL		ctl;
+
+	ChargedLock = &(GetNamedLWLockTranche("diskquota"))[DQ_LWLOCK_CHARGED].lock;
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(ChargedRelKey);
+	ctl.entrysize = sizeof(ChargedRelEntry);
+	ChargedMap = ShmemInitHash("diskquota charged relations",
+							   DQ_CHARGED_MAP_SIZE, DQ_CHARGED_MAP_SIZE,
+							   &ctl, HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
+}
+
+/*
+ * A statement starts measuring a relation whose sizes (blocks per fork,
+ * InvalidBlockNumber for a fork it does not measure) it just took: the
+ * first one creates its entry with these sizes as its high-water marks;
+ * later ones leave the marks as they are (what grew above them is not
+ * charged yet).  False if the map is full: the statement then charges the
+ * relation's growth by itself (see header).
+ */
+bool
+diskquota_charged_rel_acquire(Oid dbid, Oid relid, const BlockNumber *nblocks)
+{
+	ChargedRelKey key;
+	ChargedRelEntry *entry;
+	bool		found;
+	int			fork;
+
+	if (ChargedMap == NULL)
+		return false;
+	memset(&key, 0, sizeof(key));
+	key.dbid = dbid;
+	key.relid = relid;
+	LWLockAcquire(ChargedLock, LW_EXCLUSIVE);
+	entry = hash_search(ChargedMap, &key, HASH_ENTER_NULL, &found);
+	if (entry != NULL)
+	{
+		if (!found)
+		{
+			entry->refcount = 0;
+			for (fork = 0; fork <= MAX_FORKNUM; fork++)
+				pg_atomic_init_u64(&entry->hwm[fork],
+								   nblocks[fork] == InvalidBlockNumber ? 0 : nblocks[fork]);
+		}
+		entry->refcount++;
+	}
+	LWLockRelease(ChargedLock);
+	return entry != NULL;
+}
+
+/* A statement stops measuring a relation: the last one removes its entry */
+void
+diskquota_charged_rel_release(Oid dbid, Oid relid)
+{
+	ChargedRelKey key;
+	ChargedRelEntry *entry;
+
+	if (ChargedMap == NULL)
+		return;
+	memset(&key, 0, sizeof(key));
+	key.dbid = dbid;
+	key.relid = relid;
+	LWLockAcquire(ChargedLock, LW_EXCLUSIVE);
+	entry = hash_search(ChargedMap, &key, HASH_FIND, NULL);
+	if (entry != NULL && --entry->refcount <= 0)
+		hash_search(ChargedMap, &key, HASH_REMOVE, NULL);
+	LWLockRelease(ChargedLock);
+}
+
+/*
+ * A statement that acquired the relation measured nblocks blocks in a fork:
+ * raise the fork's high-water mark to it and return by how many blocks it
+ * rose (what this statement is to charge; 0 if another measured as much
+ * already).
+ */
+BlockNumber
+diskquota_charged_rel_raise(Oid dbid, Oid relid, ForkNumber fork,
+							BlockNumber nblocks)
+{
+	ChargedRelKey key;
+	ChargedRelEntry *entry;
+	uint64		hwm = nblocks;
+
+	memset(&key, 0, sizeof(key));
+	key.dbid = dbid;
+	key.relid = relid;
+	LWLockAcquire(ChargedLock, LW_SHARED);
+	entry = hash_search(ChargedMap, &key, HASH_FIND, NULL);
+	if (entry != NULL)
+	{
+		hwm = pg_atomic_read_u64(&entry->hwm[fork]);
+		while (hwm < nblocks &&
+			   !pg_atomic_compare_exchange_u64(&entry->hwm[fork], &hwm, nblocks))
+			;
+	}
+	LWLockRelease(ChargedLock);
+	return hwm < nblocks ? (BlockNumber) (nblocks - hwm) : 0;
 }

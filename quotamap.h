@@ -15,7 +15,9 @@
 #ifndef DISKQUOTA_QUOTAMAP_H
 #define DISKQUOTA_QUOTAMAP_H
 
+#include "common/relpath.h"
 #include "nodes/pg_list.h"
+#include "storage/block.h"
 
 #include "diskquota_common.h"
 
@@ -37,6 +39,8 @@ typedef struct DiskquotaCharge
 
 extern Size diskquota_quota_shmem_size(void);
 extern void diskquota_quota_shmem_init(void);
+extern Size diskquota_charged_shmem_size(void);
+extern void diskquota_charged_shmem_init(void);
 
 /* The worker (quotamodel.c) */
 extern int	diskquota_publish_quotas(List *quotas);
@@ -62,5 +66,13 @@ extern bool diskquota_targets_headroom(Oid dbid, const DiskquotaTarget *targets,
 extern bool diskquota_charge_headroom(Oid dbid, const DiskquotaCharge *charges,
 									  int n, DiskquotaTarget *crossed,
 									  int64 *remaining);
+
+/* The high-water marks of the relations running statements charge */
+extern bool diskquota_charged_rel_acquire(Oid dbid, Oid relid,
+										  const BlockNumber *nblocks);
+extern void diskquota_charged_rel_release(Oid dbid, Oid relid);
+extern BlockNumber diskquota_charged_rel_raise(Oid dbid, Oid relid,
+											   ForkNumber fork,
+											   BlockNumber nblocks);
 
 #endif							/* DISKQUOTA_QUOTAMAP_H */
