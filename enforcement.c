@@ -1775,9 +1775,13 @@ pace_charges(int64 remaining)
 	charge_rows_left = charge_rows;
 }
 
-/* The targets writes into these files are charged to (as quotamodel.c does) */
+/*
+ * The targets that files of schema nspoid (InvalidOid: temporary), owner
+ * and tablespace spcoid are charged to, as quotamodel.c charges them:
+ * fills targets[5], returns how many.
+ */
 static int
-charge_targets_of(Oid nspoid, Oid owner, Oid spcoid, DiskquotaTarget *targets)
+targets_of_files(Oid nspoid, Oid owner, Oid spcoid, DiskquotaTarget *targets)
 {
 	int			n = 0;
 
@@ -2068,17 +2072,17 @@ self_charge_begin(QueryDesc *queryDesc)
 			routing = true;
 		if (ntargets + 5 > (int) lengthof(targets))
 			break;
-		ntargets += charge_targets_of(nspoid, rel->rd_rel->relowner,
-									  relation_tablespace(rel->rd_rel->reltablespace),
-									  targets + ntargets);
+		ntargets += targets_of_files(nspoid, rel->rd_rel->relowner,
+									 relation_tablespace(rel->rd_rel->reltablespace),
+									 targets + ntargets);
 		for (i = 0; i < rri->ri_NumIndices && ntargets + 5 <= (int) lengthof(targets); i++)
 		{
 			Relation	index = rri->ri_IndexRelationDescs[i];
 
 			if (index->rd_rel->reltablespace != rel->rd_rel->reltablespace)
-				ntargets += charge_targets_of(nspoid, rel->rd_rel->relowner,
-											  relation_tablespace(index->rd_rel->reltablespace),
-											  targets + ntargets);
+				ntargets += targets_of_files(nspoid, rel->rd_rel->relowner,
+											 relation_tablespace(index->rd_rel->reltablespace),
+											 targets + ntargets);
 		}
 	}
 	if ((ntargets == 0 ||
@@ -2199,8 +2203,8 @@ self_charge_measure(DiskquotaTarget *crossed)
 		if (growth == 0)
 			continue;
 		total += growth;
-		ntargets = charge_targets_of(charged->nspoid, charged->owner,
-									 charged->spcoid, targets);
+		ntargets = targets_of_files(charged->nspoid, charged->owner,
+									charged->spcoid, targets);
 		for (j = 0; j < ntargets; j++)
 		{
 			int			k;
@@ -2330,9 +2334,9 @@ charge_dest_setup(void)
 	rel = relation_open(charge_new_relid, NoLock);
 	nspoid = charged_namespace(rel);
 	owner = rel->rd_rel->relowner;
-	ntargets = charge_targets_of(nspoid, owner,
-								 relation_tablespace(rel->rd_rel->reltablespace),
-								 targets);
+	ntargets = targets_of_files(nspoid, owner,
+								relation_tablespace(rel->rd_rel->reltablespace),
+								targets);
 	if (!diskquota_targets_headroom(MyDatabaseId, targets, ntargets, &remaining))
 	{
 		relation_close(rel, NoLock);
@@ -2521,14 +2525,14 @@ copy_charge_begin(Oid relid)
 	nspoid = charged_namespace(rel);
 	owner = rel->rd_rel->relowner;
 	spcoid = relation_tablespace(rel->rd_rel->reltablespace);
-	ntargets = charge_targets_of(nspoid, owner, spcoid, targets);
+	ntargets = targets_of_files(nspoid, owner, spcoid, targets);
 	indexes = RelationGetIndexList(rel);
 	foreach(lc, indexes)
 	{
 		Oid			indspc = relation_tablespace(get_rel_tablespace(lfirst_oid(lc)));
 
 		if (indspc != spcoid && ntargets + 5 <= (int) lengthof(targets))
-			ntargets += charge_targets_of(nspoid, owner, indspc, targets + ntargets);
+			ntargets += targets_of_files(nspoid, owner, indspc, targets + ntargets);
 	}
 	if (!diskquota_targets_headroom(MyDatabaseId, targets, ntargets, &remaining))
 	{
@@ -4360,26 +4364,10 @@ relation_headroom(Oid nspoid, Oid owner, Oid spcoid, int64 *headroom,
 				  DiskquotaTarget *tightest)
 {
 	DiskquotaTarget targets[5];
-	int			n = 0;
+	int			n = targets_of_files(nspoid, owner, spcoid, targets);
 	int			i;
 	bool		found = false;
 
-	memset(targets, 0, sizeof(targets));
-	if (OidIsValid(nspoid))
-	{
-		targets[n].type = DQ_SCHEMA_QUOTA;
-		targets[n++].oid = nspoid;
-		targets[n].type = DQ_SCHEMA_TABLESPACE_QUOTA;
-		targets[n].oid = nspoid;
-		targets[n++].spcoid = spcoid;
-	}
-	targets[n].type = DQ_ROLE_QUOTA;
-	targets[n++].oid = owner;
-	targets[n].type = DQ_ROLE_TABLESPACE_QUOTA;
-	targets[n].oid = owner;
-	targets[n++].spcoid = spcoid;
-	targets[n].type = DQ_DATABASE_QUOTA;
-	targets[n++].oid = MyDatabaseId;
 	for (i = 0; i < n; i++)
 	{
 		int64		quota;
