@@ -96,6 +96,12 @@ my ($ret, $stdout, $stderr) = $node->psql('postgres',
 	extra_params => [ '-U', 'dq_owner' ]);
 isnt($ret, 0, 'the owner may not set session_replication_role');
 
+# The test's own sessions start without the settings that could fail them
+# before $su resets the rest: on a loaded machine a 1 ms statement_timeout
+# can expire during $su itself.  Client options outrank the database's.
+$ENV{PGOPTIONS} =
+  '-c statement_timeout=0 -c lock_timeout=0 -c idle_in_transaction_session_timeout=0 -c exit_on_error=off';
+
 
 ok(restart_worker(), 'with those settings the worker starts and refreshes');
 # (pg_stat_activity still names the role of session_authorization, which
