@@ -3039,11 +3039,6 @@ finish_writing(QueryDesc *queryDesc, ExecutorFinish_hook_type next)
 	end_write_ok(generation);
 }
 
-/*
- * ExecutorFinish writes too: data-modifying CTEs that the query did not
- * read to the end, AFTER triggers.  Commonly, ExecutorStart found that this
- * query writes nothing there.
- */
 /* ExecutorFinish under the referential-action flag: see "Referential actions" */
 static pg_noinline void
 flagged_ExecutorFinish(QueryDesc *queryDesc, ExecutorFinish_hook_type next)
@@ -3065,7 +3060,13 @@ flagged_ExecutorFinish(QueryDesc *queryDesc, ExecutorFinish_hook_type next)
 	PG_END_TRY();
 }
 
-/* The ExecutorFinish step: next runs the rest of the chain */
+/*
+ * ExecutorFinish writes too: data-modifying CTEs that the query did not
+ * read to the end, AFTER triggers.  Commonly, ExecutorStart found that this
+ * query writes nothing there.
+ *
+ * The ExecutorFinish step: next runs the rest of the chain.
+ */
 void
 diskquota_enforcement_ExecutorFinish(QueryDesc *queryDesc, ExecutorFinish_hook_type next)
 {
