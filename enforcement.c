@@ -1682,23 +1682,26 @@ refuse_after_stop_request(void)
  * its own from when they start, and their ModifyTable inputs wrapped until
  * they end (self_charge_join).  The data-modifying CTEs a query did not
  * read to the end run in ExecutorFinish: charged there too (finish_writing).
- * At most DQ_MAX_CHARGED_RELS relations are measured; the worker stops what
- * writes beyond them.
+ * The arrays of what is measured grow as needed (in TopMemoryContext): no
+ * count of relations, nodes or nested executions goes unmeasured.  Each
+ * relation is charged to the targets it has when it is measured (its
+ * schema, owner and tablespace now: a table moved by the statement itself
+ * is charged to where it went).
  * Bounded INSERTs (not registered) and statements whose targets have no
  * quota measure nothing.  CREATE TABLE AS and friends measure the relation
  * they create in a wrapper of their DestReceiver, COPY FROM in a wrapper of
  * its table's access method (see below).
  */
-#define DQ_MAX_CHARGED_RELS 128
-#define DQ_MAX_CHARGED_NODES 16
 #define DQ_MIN_CHARGE_ROWS 64
+
+/* Targets looked up on the stack when a statement starts; more: palloc'd */
+#define DQ_START_TARGETS 64
 
 typedef struct ChargedRelation
 {
 	Oid			relid;
-	Oid			nspoid;			/* InvalidOid: temporary */
-	Oid			owner;
-	Oid			spcoid;			/* tablespace of its files */
+	Oid			toast_of;		/* a TOAST relation: the table whose schema it
+								 * is charged to */
 	bool		nested;			/* written by a nested execution: locked only
 								 * while that runs */
 	bool		shared;			/* acquired in the charged-relation map, until
@@ -1716,8 +1719,6 @@ typedef struct ChargedRelation
 typedef struct ChargedResult
 {
 	ResultRelInfo *rri;
-	Oid			nspoid;
-	Oid			owner;
 	int			nindices;
 	int			mark;
 } ChargedResult;
@@ -1728,12 +1729,33 @@ typedef struct ChargedNode
 	ExecProcNodeMtd real;		/* its ExecProcNodeReal before ours */
 } ChargedNode;
 
-static ChargedRelation charged_rels[DQ_MAX_CHARGED_RELS];
+/*
+ * An EState one of whose result relations is partitioned: how many of the
+ * partitions rows were routed to (es_tuple_routing_result_relations) are
+ * measured.  mark as in ChargedResult.
+ */
+typedef struct ChargedRouting
+{
+	EState	   *estate;
+	int			seen;
+	int			mark;
+} ChargedRouting;
+
+/* Arrays that grow (grow_array), with their lengths and capacities */
+static ChargedRelation *charged_rels = NULL;
 static int	ncharged_rels = 0;
-static ChargedNode charged_nodes[DQ_MAX_CHARGED_NODES];
+static int	charged_rels_size = 0;
+static ChargedNode *charged_nodes = NULL;
 static int	ncharged_nodes = 0;
-static ChargedResult charged_results[DQ_MAX_CHARGED_RELS];
+static int	charged_nodes_size = 0;
+static ChargedResult *charged_results = NULL;
 static int	ncharged_results = 0;
+static int	charged_results_size = 0;
+static ChargedRouting *charged_routings = NULL;
+static int	ncharged_routings = 0;
+static int	charged_routings_size = 0;
+static DiskquotaCharge *charges_buf = NULL;
+static int	charges_buf_size = 0;
 
 /* A ChargedResult has no indexes measured yet that it may open later */
 static bool charge_indexes_pending = false;
@@ -1744,14 +1766,6 @@ static volatile sig_atomic_t charge_due = false;
 
 /* write_depth of the execution that began charging (self_charge_begin) */
 static int	charge_depth = 0;
-
-/*
- * Its EState, when one of its result relations is partitioned, and how many
- * of the partitions rows were routed to (es_tuple_routing_result_relations)
- * it measures.
- */
-static EState *charge_estate = NULL;
-static int	charge_routed_seen = 0;
 
 /*
  * Rows until the next measurement, out of charge_rows; bytes per row; the
@@ -1773,6 +1787,28 @@ pace_charges(int64 remaining)
 	charge_rows = rows > (double) PG_INT32_MAX ? PG_INT32_MAX :
 		Max((int64) rows, DQ_MIN_CHARGE_ROWS);
 	charge_rows_left = charge_rows;
+}
+
+/*
+ * Room for element n of an array that grows, kept in TopMemoryContext:
+ * returns the array, *size its capacity.
+ */
+static void *
+grow_array(void *array, int n, int *size, Size elemsize)
+{
+	int			newsize;
+
+	if (n < *size)
+		return array;
+	newsize = Max(*size * 2, 16);
+	while (newsize <= n)
+		newsize *= 2;
+	if (array == NULL)
+		array = MemoryContextAlloc(TopMemoryContext, newsize * elemsize);
+	else
+		array = repalloc(array, newsize * elemsize);
+	*size = newsize;
+	return array;
 }
 
 /*
@@ -1805,29 +1841,29 @@ targets_of_files(Oid nspoid, Oid owner, Oid spcoid, DiskquotaTarget *targets)
 }
 
 /*
- * Bytes a relation grew since its sizes in nblocks were taken, which are
- * replaced by its sizes now (first: take them only); if it is in the
- * charged-relation map (shared), only the bytes by which this measurement
- * raised its high-water marks.  When the statement starts, the forks other
- * than the main one are measured only if this backend has them open already
- * (smgrexists() would close and reopen them: too dear for every statement);
- * a fork found later is measured from then on.  What such a fork (free space
- * or visibility map, a small fraction of the relation) grew before is not
- * charged.
+ * Bytes a relation grew since its sizes in charged->nblocks were taken,
+ * which are replaced by its sizes now (first: take them, acquiring the
+ * relation in the charged-relation map); if it is in that map (shared),
+ * only the bytes by which this measurement raised its high-water marks.
+ * When the statement starts, the forks other than the main one are
+ * measured only if this backend has them open already (smgrexists() would
+ * close and reopen them: too dear for every statement); a fork found later
+ * is measured from then on.  What such a fork (free space or visibility
+ * map, a small fraction of the relation) grew before is not charged.
  */
 static int64
 relation_growth(Relation rel, ChargedRelation *charged, bool first)
 {
 	SMgrRelation smgr = RelationGetSmgr(rel);
 	BlockNumber *nblocks = charged->nblocks;
+	BlockNumber before[MAX_FORKNUM + 1];
+	bool		counted[MAX_FORKNUM + 1];
 	int64		growth = 0;
 	ForkNumber	fork;
 
 	for (fork = MAIN_FORKNUM; fork <= MAX_FORKNUM; fork++)
 	{
-		BlockNumber now;
-		bool		found = false;
-
+		counted[fork] = !first;
 		if (fork != MAIN_FORKNUM &&
 			(first || nblocks[fork] == InvalidBlockNumber))
 		{
@@ -1836,22 +1872,38 @@ relation_growth(Relation rel, ChargedRelation *charged, bool first)
 				nblocks[fork] = InvalidBlockNumber;
 				continue;
 			}
-			found = !first;
+			/* found now: measured from now on */
+			counted[fork] = false;
 		}
-		now = smgrnblocks(smgr, fork);
-		if (charged->shared && !first)
-		{
-			/* only what no statement measured yet: see "Each byte ..." */
-			BlockNumber risen = diskquota_charged_rel_raise(MyDatabaseId,
-															charged->relid,
-															fork, now);
-
-			if (!found)
-				growth += (int64) risen * BLCKSZ;
-		}
-		else if (!first && !found && now > nblocks[fork])
-			growth += ((int64) now - (int64) nblocks[fork]) * BLCKSZ;
-		nblocks[fork] = now;
+		/* any valid number asks for the fork to be measured */
+		if (first || nblocks[fork] == InvalidBlockNumber)
+			nblocks[fork] = 0;
+		before[fork] = nblocks[fork];
+	}
+	if (first)
+	{
+		charged->shared = diskquota_charged_rel_acquire(MyDatabaseId,
+														charged->relid, smgr,
+														nblocks);
+		return 0;
+	}
+	if (charged->shared)
+	{
+		/* only what no statement measured yet: see "Each byte ..." */
+		growth = diskquota_charged_rel_measure(MyDatabaseId, charged->relid,
+											   smgr, nblocks, counted);
+		if (growth >= 0)
+			return growth * BLCKSZ;
+		charged->shared = false;
+		growth = 0;
+	}
+	for (fork = MAIN_FORKNUM; fork <= MAX_FORKNUM; fork++)
+	{
+		if (nblocks[fork] == InvalidBlockNumber)
+			continue;
+		nblocks[fork] = smgrnblocks(smgr, fork);
+		if (counted[fork] && nblocks[fork] > before[fork])
+			growth += ((int64) nblocks[fork] - (int64) before[fork]) * BLCKSZ;
 	}
 	return growth;
 }
@@ -1872,6 +1924,7 @@ release_charged_rels(void)
 	}
 	ncharged_rels = 0;
 	ncharged_results = 0;
+	ncharged_routings = 0;
 	charge_indexes_pending = false;
 }
 
@@ -1888,16 +1941,18 @@ charged_namespace(Relation rel)
 	return RelationUsesLocalBuffers(rel) ? InvalidOid : RelationGetNamespace(rel);
 }
 
-/* Measure one relation the statement writes, from now on (if room) */
+/*
+ * Measure one relation the statement writes, from now on (toast_of: the
+ * table of a TOAST relation)
+ */
 static void
-add_charged_relation(Relation rel, Oid nspoid, Oid owner, bool nested)
+add_charged_relation(Relation rel, Oid toast_of, bool nested)
 {
 	ChargedRelation *charged;
 	int			i;
 	static bool exit_registered = false;
 
-	if (ncharged_rels >= DQ_MAX_CHARGED_RELS ||
-		!RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
+	if (!RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
 		return;
 	/* measured already (a nested statement writing into it too) */
 	for (i = 0; i < ncharged_rels; i++)
@@ -1910,45 +1965,44 @@ add_charged_relation(Relation rel, Oid nspoid, Oid owner, bool nested)
 		before_shmem_exit(charged_rels_exit, (Datum) 0);
 		exit_registered = true;
 	}
-	charged = &charged_rels[ncharged_rels++];
+	charged_rels = grow_array(charged_rels, ncharged_rels, &charged_rels_size,
+							  sizeof(ChargedRelation));
+	charged = &charged_rels[ncharged_rels];
 	charged->relid = RelationGetRelid(rel);
-	charged->nspoid = nspoid;
-	charged->owner = owner;
-	charged->spcoid = relation_tablespace(rel->rd_rel->reltablespace);
+	charged->toast_of = toast_of;
 	charged->nested = nested;
 	charged->shared = false;
+	ncharged_rels++;
 	(void) relation_growth(rel, charged, true);
-	charged->shared = diskquota_charged_rel_acquire(MyDatabaseId, charged->relid,
-													charged->nblocks);
 }
 
 /*
  * Measure a result relation, its indexes and its TOAST from now on.  The
  * executor opens the indexes of an INSERT's or UPDATE's result relation at
- * its first row: charge_opened_indexes measures them then.
+ * its first row: charge_opened_indexes measures them then.  mark: see
+ * ChargedResult.
  */
 static void
-add_charged_result_relation(ResultRelInfo *rri, bool nested)
+add_charged_result_relation(ResultRelInfo *rri, bool nested, int mark)
 {
 	Relation	rel = rri->ri_RelationDesc;
-	Oid			nspoid = charged_namespace(rel);
-	Oid			owner = rel->rd_rel->relowner;
 	int			i;
 
 	if (!RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
 		return;
-	add_charged_relation(rel, nspoid, owner, nested);
+	add_charged_relation(rel, InvalidOid, nested);
 	for (i = 0; i < rri->ri_NumIndices; i++)
-		add_charged_relation(rri->ri_IndexRelationDescs[i], nspoid, owner, nested);
-	if (rel->rd_rel->relhasindex && ncharged_results < DQ_MAX_CHARGED_RELS)
+		add_charged_relation(rri->ri_IndexRelationDescs[i], InvalidOid, nested);
+	if (rel->rd_rel->relhasindex)
 	{
-		ChargedResult *result = &charged_results[ncharged_results++];
+		ChargedResult *result;
 
+		charged_results = grow_array(charged_results, ncharged_results,
+									 &charged_results_size, sizeof(ChargedResult));
+		result = &charged_results[ncharged_results++];
 		result->rri = rri;
-		result->nspoid = nspoid;
-		result->owner = owner;
 		result->nindices = rri->ri_NumIndices;
-		result->mark = nested ? ncharged_nodes : -1;
+		result->mark = mark;
 		if (rri->ri_IndexRelationDescs == NULL)
 			charge_indexes_pending = true;
 	}
@@ -1958,7 +2012,7 @@ add_charged_result_relation(ResultRelInfo *rri, bool nested)
 		Relation	toast = relation_open(rel->rd_rel->reltoastrelid,
 										  AccessShareLock);
 
-		add_charged_relation(toast, nspoid, owner, nested);
+		add_charged_relation(toast, RelationGetRelid(rel), nested);
 		relation_close(toast, NoLock);
 	}
 }
@@ -1979,11 +2033,29 @@ charge_opened_indexes(void)
 		ResultRelInfo *rri = result->rri;
 
 		while (result->nindices < rri->ri_NumIndices)
+		{
 			add_charged_relation(rri->ri_IndexRelationDescs[result->nindices++],
-								 result->nspoid, result->owner, result->mark >= 0);
+								 InvalidOid, result->mark >= 0);
+			/* the array may have moved */
+			result = &charged_results[i];
+		}
 		if (rri->ri_IndexRelationDescs == NULL)
 			charge_indexes_pending = true;
 	}
+}
+
+/* Follow the partitions an execution (estate) routes rows to (see below) */
+static void
+add_charged_routing(EState *estate, int mark)
+{
+	ChargedRouting *routing;
+
+	charged_routings = grow_array(charged_routings, ncharged_routings,
+								  &charged_routings_size, sizeof(ChargedRouting));
+	routing = &charged_routings[ncharged_routings++];
+	routing->estate = estate;
+	routing->seen = list_length(estate->es_tuple_routing_result_relations);
+	routing->mark = mark;
 }
 
 /*
@@ -1994,12 +2066,32 @@ charge_opened_indexes(void)
 static pg_noinline void
 charge_routed_partitions(void)
 {
-	List	   *routed = charge_estate->es_tuple_routing_result_relations;
 	int			i;
 
-	for (i = charge_routed_seen; i < list_length(routed); i++)
-		add_charged_result_relation(list_nth(routed, i), false);
-	charge_routed_seen = list_length(routed);
+	for (i = 0; i < ncharged_routings; i++)
+	{
+		List	   *routed = charged_routings[i].estate->es_tuple_routing_result_relations;
+		int			mark = charged_routings[i].mark;
+
+		while (charged_routings[i].seen < list_length(routed))
+			add_charged_result_relation(list_nth(routed, charged_routings[i].seen++),
+										mark >= 0, mark);
+	}
+}
+
+/* Has an execution that charges itself routed rows to a new partition? */
+static inline bool
+charge_routing_due(void)
+{
+	int			i;
+
+	for (i = 0; i < ncharged_routings; i++)
+	{
+		if (list_length(charged_routings[i].estate->es_tuple_routing_result_relations) !=
+			charged_routings[i].seen)
+			return true;
+	}
+	return false;
 }
 
 /* The ExecProcNode of a ModifyTable's input: measures when a poll is due */
@@ -2010,14 +2102,13 @@ charge_ExecProcNode(PlanState *node)
 {
 	int			i;
 
-	if (unlikely(charge_estate != NULL) &&
-		list_length(charge_estate->es_tuple_routing_result_relations) != charge_routed_seen)
+	if (unlikely(ncharged_routings > 0) && charge_routing_due())
 		charge_routed_partitions();
 	if (unlikely(charge_indexes_pending))
 		charge_opened_indexes();
 	if (unlikely(charge_due || --charge_rows_left <= 0))
 		self_charge_poll();
-	for (i = 0; charged_nodes[i].node != node; i++)
+	for (i = ncharged_nodes - 1; charged_nodes[i].node != node; i--)
 		;
 	return charged_nodes[i].real(node);
 }
@@ -2029,15 +2120,59 @@ wrap_modify_table(PlanState *mtstate)
 
 	if (mtstate == NULL || !IsA(mtstate, ModifyTableState) ||
 		(input = outerPlanState(mtstate)) == NULL ||
-		ncharged_nodes >= DQ_MAX_CHARGED_NODES ||
 		input->ExecProcNodeReal == charge_ExecProcNode)
 		return;
+	charged_nodes = grow_array(charged_nodes, ncharged_nodes,
+							   &charged_nodes_size, sizeof(ChargedNode));
 	charged_nodes[ncharged_nodes].node = input;
 	charged_nodes[ncharged_nodes++].real = input->ExecProcNodeReal;
 	/* already run (ExecProcNodeFirst replaced itself): replace it too */
 	if (input->ExecProcNode == input->ExecProcNodeReal)
 		input->ExecProcNode = charge_ExecProcNode;
 	input->ExecProcNodeReal = charge_ExecProcNode;
+}
+
+/*
+ * The targets of the result relations of estate and of their indexes, and
+ * whether one of them is partitioned (its partitions may be charged to
+ * other targets): in *targets (on the stack, or palloc'd if more), their
+ * number returned.
+ */
+static int
+result_targets(EState *estate, DiskquotaTarget **targets, bool *routing)
+{
+	int			needed = 0;
+	int			ntargets = 0;
+	ListCell   *lc;
+
+	foreach(lc, estate->es_opened_result_relations)
+		needed += 5 * (1 + ((ResultRelInfo *) lfirst(lc))->ri_NumIndices);
+	if (needed > DQ_START_TARGETS)
+		*targets = palloc(needed * sizeof(DiskquotaTarget));
+	*routing = false;
+	foreach(lc, estate->es_opened_result_relations)
+	{
+		ResultRelInfo *rri = lfirst(lc);
+		Relation	rel = rri->ri_RelationDesc;
+		Oid			nspoid = charged_namespace(rel);
+		int			i;
+
+		if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+			*routing = true;
+		ntargets += targets_of_files(nspoid, rel->rd_rel->relowner,
+									 relation_tablespace(rel->rd_rel->reltablespace),
+									 *targets + ntargets);
+		for (i = 0; i < rri->ri_NumIndices; i++)
+		{
+			Relation	index = rri->ri_IndexRelationDescs[i];
+
+			if (index->rd_rel->reltablespace != rel->rd_rel->reltablespace)
+				ntargets += targets_of_files(nspoid, rel->rd_rel->relowner,
+											 relation_tablespace(index->rd_rel->reltablespace),
+											 *targets + ntargets);
+		}
+	}
+	return ntargets;
 }
 
 /*
@@ -2050,51 +2185,30 @@ static bool
 self_charge_begin(QueryDesc *queryDesc)
 {
 	EState	   *estate = queryDesc->estate;
-	DiskquotaTarget targets[DQ_MAX_CHARGED_RELS * 5];
-	int			ntargets = 0;
+	DiskquotaTarget stack_targets[DQ_START_TARGETS];
+	DiskquotaTarget *targets = stack_targets;
+	int			ntargets;
 	int64		remaining = PG_INT64_MAX;
-	bool		routing = false;
+	bool		routing;
+	bool		quota;
 	ListCell   *lc;
 
 	if (!diskquota_self_charge || estate == NULL)
 		return false;
 
-	/* the targets of the result relations and their indexes */
-	foreach(lc, estate->es_opened_result_relations)
-	{
-		ResultRelInfo *rri = lfirst(lc);
-		Relation	rel = rri->ri_RelationDesc;
-		Oid			nspoid = charged_namespace(rel);
-		int			i;
-
-		/* its partitions may be charged to other targets: see below */
-		if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
-			routing = true;
-		if (ntargets + 5 > (int) lengthof(targets))
-			break;
-		ntargets += targets_of_files(nspoid, rel->rd_rel->relowner,
-									 relation_tablespace(rel->rd_rel->reltablespace),
-									 targets + ntargets);
-		for (i = 0; i < rri->ri_NumIndices && ntargets + 5 <= (int) lengthof(targets); i++)
-		{
-			Relation	index = rri->ri_IndexRelationDescs[i];
-
-			if (index->rd_rel->reltablespace != rel->rd_rel->reltablespace)
-				ntargets += targets_of_files(nspoid, rel->rd_rel->relowner,
-											 relation_tablespace(index->rd_rel->reltablespace),
-											 targets + ntargets);
-		}
-	}
-	if ((ntargets == 0 ||
-		 !diskquota_targets_headroom(MyDatabaseId, targets, ntargets, &remaining)) &&
-		!routing)
+	ntargets = result_targets(estate, &targets, &routing);
+	quota = ntargets > 0 &&
+		diskquota_targets_headroom(MyDatabaseId, targets, ntargets, &remaining);
+	if (targets != stack_targets)
+		pfree(targets);
+	if (!quota && !routing)
 		return false;
 
 	release_charged_rels();
 	foreach(lc, estate->es_opened_result_relations)
-		add_charged_result_relation(lfirst(lc), false);
-	charge_estate = routing ? estate : NULL;
-	charge_routed_seen = list_length(estate->es_tuple_routing_result_relations);
+		add_charged_result_relation(lfirst(lc), false, -1);
+	if (routing)
+		add_charged_routing(estate, -1);
 
 	ncharged_nodes = 0;
 	wrap_modify_table(queryDesc->planstate);
@@ -2109,7 +2223,6 @@ self_charge_begin(QueryDesc *queryDesc)
 	self_charging = ncharged_nodes > 0 && (ncharged_rels > 0 || routing);
 	if (!self_charging)
 	{
-		charge_estate = NULL;
 		charge_depth = 0;
 		release_charged_rels();
 	}
@@ -2118,28 +2231,40 @@ self_charge_begin(QueryDesc *queryDesc)
 
 /*
  * A writing execution nested in one that charges itself (a trigger's or a
- * function's statement) starts: what it writes is measured with the rest
- * from now on, and the input of its ModifyTable nodes is wrapped too, until
- * it ends (self_charge_unwrap).  Its relations stay measured: their locks
- * may go with a subtransaction, so the polls lock them.  The partitions it
- * routes rows to are not followed.
+ * function's statement) starts: what it writes, and the partitions it
+ * routes rows to, are measured with the rest from now on, and the input of
+ * its ModifyTable nodes is wrapped too, until it ends (self_charge_unwrap).
+ * Its relations stay measured: their locks may go with a subtransaction,
+ * so the polls lock them.
  */
 static void
 self_charge_join(QueryDesc *queryDesc)
 {
 	EState	   *estate = queryDesc->estate;
+	int			mark = ncharged_nodes;
 	ListCell   *lc;
 
 	if (estate == NULL)
 		return;
 	foreach(lc, estate->es_opened_result_relations)
-		add_charged_result_relation(lfirst(lc), true);
+	{
+		ResultRelInfo *rri = lfirst(lc);
+
+		add_charged_result_relation(rri, true, mark);
+		if (rri->ri_RelationDesc->rd_rel->relkind == RELKIND_PARTITIONED_TABLE &&
+			(ncharged_routings == 0 ||
+			 charged_routings[ncharged_routings - 1].estate != estate))
+			add_charged_routing(estate, mark);
+	}
 	wrap_modify_table(queryDesc->planstate);
 	foreach(lc, estate->es_auxmodifytables)
 		wrap_modify_table((PlanState *) lfirst(lc));
 }
 
-/* Unwrap the nodes wrapped since there were first_node of them */
+/*
+ * Unwrap the nodes wrapped since there were first_node of them; the
+ * ResultRelInfos and EStates of the executions that joined since go.
+ */
 static void
 self_charge_unwrap(int first_node)
 {
@@ -2156,13 +2281,18 @@ self_charge_unwrap(int first_node)
 	}
 	if (first_node < ncharged_nodes)
 		ncharged_nodes = first_node;
-	/* the ResultRelInfos of the executions that joined since go */
 	for (i = 0, kept = 0; i < ncharged_results; i++)
 	{
 		if (charged_results[i].mark < first_node)
 			charged_results[kept++] = charged_results[i];
 	}
 	ncharged_results = kept;
+	for (i = 0, kept = 0; i < ncharged_routings; i++)
+	{
+		if (charged_routings[i].mark < first_node)
+			charged_routings[kept++] = charged_routings[i];
+	}
+	ncharged_routings = kept;
 }
 
 /*
@@ -2173,7 +2303,6 @@ self_charge_unwrap(int first_node)
 static bool
 self_charge_measure(DiskquotaTarget *crossed)
 {
-	DiskquotaCharge charges[DQ_MAX_CHARGED_RELS * 5];
 	int			ncharges = 0;
 	int64		total = 0;
 	int64		rows = charge_rows - Max(charge_rows_left, 0);
@@ -2186,6 +2315,7 @@ self_charge_measure(DiskquotaTarget *crossed)
 		ChargedRelation *charged = &charged_rels[i];
 		DiskquotaTarget targets[5];
 		Relation	rel;
+		Oid			nspoid;
 		int64		growth;
 		int			ntargets;
 		int			j;
@@ -2199,27 +2329,37 @@ self_charge_measure(DiskquotaTarget *crossed)
 		else if ((rel = try_relation_open(charged->relid, AccessShareLock)) == NULL)
 			continue;
 		growth = relation_growth(rel, charged, false);
-		relation_close(rel, charged->nested ? AccessShareLock : NoLock);
 		if (growth == 0)
+		{
+			relation_close(rel, charged->nested ? AccessShareLock : NoLock);
 			continue;
+		}
+		/* where its files are charged now (an index's are its table's) */
+		nspoid = charged_namespace(rel);
+		if (OidIsValid(charged->toast_of) && OidIsValid(nspoid))
+			nspoid = get_rel_namespace(charged->toast_of);
+		ntargets = targets_of_files(nspoid, rel->rd_rel->relowner,
+									relation_tablespace(rel->rd_rel->reltablespace),
+									targets);
+		relation_close(rel, charged->nested ? AccessShareLock : NoLock);
 		total += growth;
-		ntargets = targets_of_files(charged->nspoid, charged->owner,
-									charged->spcoid, targets);
 		for (j = 0; j < ntargets; j++)
 		{
 			int			k;
 
 			for (k = 0; k < ncharges; k++)
 			{
-				if (memcmp(&charges[k].target, &targets[j], sizeof(DiskquotaTarget)) == 0)
+				if (memcmp(&charges_buf[k].target, &targets[j], sizeof(DiskquotaTarget)) == 0)
 					break;
 			}
 			if (k == ncharges)
 			{
-				charges[ncharges].target = targets[j];
-				charges[ncharges++].bytes = 0;
+				charges_buf = grow_array(charges_buf, ncharges, &charges_buf_size,
+										 sizeof(DiskquotaCharge));
+				charges_buf[ncharges].target = targets[j];
+				charges_buf[ncharges++].bytes = 0;
 			}
-			charges[k].bytes += growth;
+			charges_buf[k].bytes += growth;
 		}
 	}
 	if (ncharges == 0)
@@ -2228,7 +2368,7 @@ self_charge_measure(DiskquotaTarget *crossed)
 		charge_rows_left = charge_rows;
 		return false;
 	}
-	result = diskquota_charge_headroom(MyDatabaseId, charges, ncharges, crossed,
+	result = diskquota_charge_headroom(MyDatabaseId, charges_buf, ncharges, crossed,
 									   &remaining);
 	if (rows > 0)
 		charge_row_bytes = Max((double) total / rows, 1.0);
@@ -2268,7 +2408,6 @@ self_charge_end(bool restore, bool charge_rest)
 	}
 	self_charging = false;
 	charge_due = false;
-	charge_estate = NULL;
 	charge_depth = 0;
 	if (restore)
 		self_charge_unwrap(0);
@@ -2288,22 +2427,27 @@ self_charge_end(bool restore, bool charge_rest)
  * rows to a DestReceiver (intorel_receive, transientrel_receive) that
  * inserts them into the relation the statement created (the new relation,
  * or the new heap REFRESH fills), which relation_created hands over in
- * charge_new_relid.  The outermost writing utility statement of that kind
- * sets charge_dest_pending; the ExecutorRun of its query (the one whose
- * DestReceiver is of that kind, while no other writing execution nests)
- * wraps the receiver's receiveSlot, which measures as the ModifyTable
- * input's wrapper does (charge_ExecProcNode).  At the first row the
- * relation exists and is still empty: the wrapper then takes its sizes and
- * those of its TOAST relation, or unwraps itself if none of its targets
- * has a quota.  The query ends before the statement drops what it created
- * (REFRESH drops its new heap after the swap): it charges its last growth
- * and unwraps the receiver when its ExecutorRun returns or fails.
+ * charge_new_relid.  A writing utility statement of that kind sets
+ * charge_dest_pending; the ExecutorRun of its query (the next one whose
+ * DestReceiver is of that kind) wraps the receiver's receiveSlot, which
+ * measures as the ModifyTable input's wrapper does (charge_ExecProcNode).
+ * At the first row the relation exists and is still empty: the wrapper then
+ * takes its sizes and those of its TOAST relation, or unwraps itself if
+ * none of its targets has a quota.  The query ends before the statement
+ * drops what it created (REFRESH drops its new heap after the swap): it
+ * charges its last growth and unwraps the receiver when its ExecutorRun
+ * returns or fails.  Such a statement run by a function of a statement
+ * that charges itself joins it (charge_dest_joined): its relation is
+ * measured with the rest, as a nested execution's, and its receiver polls
+ * for the whole statement.  Each nesting level saves and restores the state
+ * below (run_writing_utility, run_charging_dest).
  */
 static bool charge_dest_pending = false;
 static Oid	charge_new_relid = InvalidOid;
 static DestReceiver *charge_dest = NULL;
 static bool (*charge_dest_real) (TupleTableSlot *slot, DestReceiver *self);
 static bool charge_dest_ready = false;
+static bool charge_dest_joined = false;
 
 static void
 unwrap_dest(void)
@@ -2313,14 +2457,26 @@ unwrap_dest(void)
 	charge_dest = NULL;
 }
 
+/* Measure a relation the statement created, and its TOAST, from now on */
+static void
+add_charged_new_relation(Relation rel, bool nested)
+{
+	add_charged_relation(rel, InvalidOid, nested);
+	if (OidIsValid(rel->rd_rel->reltoastrelid))
+	{
+		Relation	toast = relation_open(rel->rd_rel->reltoastrelid, NoLock);
+
+		add_charged_relation(toast, RelationGetRelid(rel), nested);
+		relation_close(toast, NoLock);
+	}
+}
+
 /* The first row: what is to be measured, if anything */
 static void
 charge_dest_setup(void)
 {
 	Relation	rel;
 	DiskquotaTarget targets[5];
-	Oid			nspoid;
-	Oid			owner;
 	int			ntargets;
 	int64		remaining;
 
@@ -2332,9 +2488,14 @@ charge_dest_setup(void)
 	}
 	/* created in this transaction, which holds its lock */
 	rel = relation_open(charge_new_relid, NoLock);
-	nspoid = charged_namespace(rel);
-	owner = rel->rd_rel->relowner;
-	ntargets = targets_of_files(nspoid, owner,
+	if (charge_dest_joined)
+	{
+		/* its lock may go with a subtransaction: measured as nested */
+		add_charged_new_relation(rel, true);
+		relation_close(rel, NoLock);
+		return;
+	}
+	ntargets = targets_of_files(charged_namespace(rel), rel->rd_rel->relowner,
 								relation_tablespace(rel->rd_rel->reltablespace),
 								targets);
 	if (!diskquota_targets_headroom(MyDatabaseId, targets, ntargets, &remaining))
@@ -2344,14 +2505,7 @@ charge_dest_setup(void)
 		return;
 	}
 	release_charged_rels();
-	add_charged_relation(rel, nspoid, owner, false);
-	if (OidIsValid(rel->rd_rel->reltoastrelid))
-	{
-		Relation	toast = relation_open(rel->rd_rel->reltoastrelid, NoLock);
-
-		add_charged_relation(toast, nspoid, owner, false);
-		relation_close(toast, NoLock);
-	}
+	add_charged_new_relation(rel, false);
 	relation_close(rel, NoLock);
 	charge_due = false;
 	charge_row_bytes = BLCKSZ;
@@ -2387,7 +2541,7 @@ charge_receiveSlot(TupleTableSlot *slot, DestReceiver *self)
 static inline bool
 charges_dest(QueryDesc *queryDesc)
 {
-	return write_depth == 1 && queryDesc->dest != NULL &&
+	return queryDesc->dest != NULL &&
 		(queryDesc->dest->mydest == DestIntoRel ||
 		 queryDesc->dest->mydest == DestTransientRel);
 }
@@ -2396,19 +2550,23 @@ static void
 self_charge_dest_begin(QueryDesc *queryDesc)
 {
 	charge_dest_pending = false;
+	charge_dest_joined = self_charging;
 	charge_dest = queryDesc->dest;
 	charge_dest_real = charge_dest->receiveSlot;
 	charge_dest->receiveSlot = charge_receiveSlot;
 	charge_dest_ready = false;
-	charge_rows_left = 0;
-	charge_due = false;
+	if (!charge_dest_joined)
+	{
+		charge_rows_left = 0;
+		charge_due = false;
+	}
 }
 
 /* Its ExecutorRun ends (completed: charge what it wrote since the last poll) */
 static void
 self_charge_dest_end(bool completed)
 {
-	if (self_charging)
+	if (self_charging && !charge_dest_joined)
 	{
 		if (completed)
 		{
@@ -2501,7 +2659,7 @@ static void
 copy_charge_begin(Oid relid)
 {
 	Relation	rel;
-	DiskquotaTarget targets[DQ_MAX_CHARGED_RELS * 5];
+	DiskquotaTarget *targets;
 	int			ntargets;
 	int64		remaining;
 	Oid			nspoid;
@@ -2509,6 +2667,7 @@ copy_charge_begin(Oid relid)
 	Oid			spcoid;
 	List	   *indexes;
 	ListCell   *lc;
+	bool		quota;
 	static bool registered = false;
 
 	if (!diskquota_self_charge || self_charging)
@@ -2525,16 +2684,19 @@ copy_charge_begin(Oid relid)
 	nspoid = charged_namespace(rel);
 	owner = rel->rd_rel->relowner;
 	spcoid = relation_tablespace(rel->rd_rel->reltablespace);
-	ntargets = targets_of_files(nspoid, owner, spcoid, targets);
 	indexes = RelationGetIndexList(rel);
+	targets = palloc((1 + list_length(indexes)) * 5 * sizeof(DiskquotaTarget));
+	ntargets = targets_of_files(nspoid, owner, spcoid, targets);
 	foreach(lc, indexes)
 	{
 		Oid			indspc = relation_tablespace(get_rel_tablespace(lfirst_oid(lc)));
 
-		if (indspc != spcoid && ntargets + 5 <= (int) lengthof(targets))
+		if (indspc != spcoid)
 			ntargets += targets_of_files(nspoid, owner, indspc, targets + ntargets);
 	}
-	if (!diskquota_targets_headroom(MyDatabaseId, targets, ntargets, &remaining))
+	quota = diskquota_targets_headroom(MyDatabaseId, targets, ntargets, &remaining);
+	pfree(targets);
+	if (!quota)
 	{
 		list_free(indexes);
 		RelationClose(rel);
@@ -2542,13 +2704,13 @@ copy_charge_begin(Oid relid)
 	}
 
 	release_charged_rels();
-	add_charged_relation(rel, nspoid, owner, false);
+	add_charged_relation(rel, InvalidOid, false);
 	foreach(lc, indexes)
 	{
 		/* the lock COPY takes on them, until the transaction ends */
 		Relation	index = index_open(lfirst_oid(lc), RowExclusiveLock);
 
-		add_charged_relation(index, nspoid, owner, false);
+		add_charged_relation(index, InvalidOid, false);
 		index_close(index, NoLock);
 	}
 	list_free(indexes);
@@ -2557,7 +2719,7 @@ copy_charge_begin(Oid relid)
 		Relation	toast = relation_open(rel->rd_rel->reltoastrelid,
 										  AccessShareLock);
 
-		add_charged_relation(toast, nspoid, owner, false);
+		add_charged_relation(toast, RelationGetRelid(rel), false);
 		relation_close(toast, NoLock);
 	}
 
@@ -2569,7 +2731,6 @@ copy_charge_begin(Oid relid)
 	copy_rel = rel;
 	copy_wrap_tableam();
 	ncharged_nodes = 0;
-	charge_estate = NULL;
 	charge_due = false;
 	charge_row_bytes = BLCKSZ;
 	charge_writers = 1;
@@ -2949,6 +3110,12 @@ static pg_noinline void
 run_charging_dest(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 				  bool execute_once, ExecutorRun_hook_type next)
 {
+	/* the receiver of a statement this one runs in, if any */
+	DestReceiver *outer_dest = charge_dest;
+	bool		(*outer_real) (TupleTableSlot *slot, DestReceiver *self) = charge_dest_real;
+	bool		outer_ready = charge_dest_ready;
+	bool		outer_joined = charge_dest_joined;
+
 	self_charge_dest_begin(queryDesc);
 	PG_TRY();
 	{
@@ -2962,10 +3129,18 @@ run_charging_dest(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 	PG_CATCH();
 	{
 		self_charge_dest_end(false);
+		charge_dest = outer_dest;
+		charge_dest_real = outer_real;
+		charge_dest_ready = outer_ready;
+		charge_dest_joined = outer_joined;
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
 	self_charge_dest_end(true);
+	charge_dest = outer_dest;
+	charge_dest_real = outer_real;
+	charge_dest_ready = outer_ready;
+	charge_dest_joined = outer_joined;
 }
 
 /* The ExecutorRun step: next runs the rest of the chain */
@@ -3125,7 +3300,7 @@ enforcement_xact_callback(XactEvent event, void *arg)
 	ri_exempt_query = NULL;
 	charge_dest_pending = false;
 	charge_dest = NULL;
-	charge_estate = NULL;
+	ncharged_routings = 0;
 	if (copy_rel != NULL)
 	{
 		/* its reference goes with the resource owner */
@@ -4984,7 +5159,10 @@ run_writing_utility(const DiskquotaSlotWrite *write, int nwrites, int overflow, 
 	MemoryContext oldcontext = CurrentMemoryContext;
 	bool		refresh = IsA(pstmt->utilityStmt, RefreshMatViewStmt) &&
 	!((RefreshMatViewStmt *) pstmt->utilityStmt)->skipData;
-	volatile bool charges = false;
+
+	/* what a statement this one runs in (its planner's functions) awaits */
+	bool		outer_pending = charge_dest_pending;
+	Oid			outer_new_relid = charge_new_relid;
 
 	begin_write_overflow(write, nwrites, overflow);
 	generation = write_generation;
@@ -4994,13 +5172,9 @@ run_writing_utility(const DiskquotaSlotWrite *write, int nwrites, int overflow, 
 	new_relation.charge_only = !creates;
 	new_relation.published = *write;
 	/* the statement charges what its query writes (see charge_dest_pending) */
-	if ((creates || refresh) && write_depth == 1 && write_running &&
-		diskquota_self_charge)
-	{
-		charges = true;
-		charge_dest_pending = true;
-		charge_new_relid = InvalidOid;
-	}
+	charge_dest_pending = (creates || refresh) && write_running &&
+		diskquota_self_charge;
+	charge_new_relid = InvalidOid;
 	/* COPY FROM charges what it inserts (see copy_tableam) */
 	if (IsA(pstmt->utilityStmt, CopyStmt) && nwrites > 0 &&
 		OidIsValid(write[0].relid) && write_depth == 1 && write_running)
@@ -5013,17 +5187,42 @@ run_writing_utility(const DiskquotaSlotWrite *write, int nwrites, int overflow, 
 	PG_CATCH();
 	{
 		new_relation.active = false;
-		if (charges)
-			charge_dest_pending = false;
+		charge_dest_pending = outer_pending;
+		charge_new_relid = outer_new_relid;
 		copy_charge_end(false);
 		end_write_error(oldcontext, generation);
 	}
 	PG_END_TRY();
 	new_relation.active = false;
-	if (charges)
-		charge_dest_pending = false;
+	charge_dest_pending = outer_pending;
+	charge_new_relid = outer_new_relid;
 	copy_charge_end(true);
 	end_write_ok(generation);
+}
+
+/*
+ * Run a utility statement that writes nothing while a CREATE TABLE AS plans
+ * its query: the query that is to charge itself is not this statement's
+ * (see charge_dest_pending).
+ */
+static pg_noinline void
+run_beside_pending_dest(PlannedStmt *pstmt, const char *queryString,
+						bool readOnlyTree, ProcessUtilityContext context,
+						ParamListInfo params, QueryEnvironment *queryEnv,
+						DestReceiver *dest, QueryCompletion *qc,
+						ProcessUtility_hook_type next)
+{
+	charge_dest_pending = false;
+	PG_TRY();
+	{
+		next(pstmt, queryString, readOnlyTree, context, params, queryEnv,
+			 dest, qc);
+	}
+	PG_FINALLY();
+	{
+		charge_dest_pending = true;
+	}
+	PG_END_TRY();
 }
 
 /* Check a utility statement, then run it, published and polled if it loads */
@@ -5123,6 +5322,12 @@ check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 		run_writing_utility(write, 0, 0, false, maint_budget, &maint_target,
 							pstmt, queryString, readOnlyTree,
 							context, params, queryEnv, dest, qc, next);
+		end_maintenance();
+	}
+	else if (nwrites == 0 && charge_dest_pending)
+	{
+		run_beside_pending_dest(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc, next);
 		end_maintenance();
 	}
 	else if (nwrites == 0)

@@ -94,42 +94,55 @@
  *
  * Each byte charged once (the charged-relation map): a statement does not
  * charge what it sees a relation grow, but what it sees it grow past the
- * relation's high-water mark, the largest size any statement measured.
- * ChargedMap (fixed-size hash of DQ_CHARGED_MAP_SIZE entries keyed by
- * database and relation OID) holds, per relation that running statements
- * measure, how many of them do (refcount) and, per fork, its high-water
- * mark in blocks (hwm, an atomic).  A statement that starts measuring a
- * relation takes its sizes, then acquires it (diskquota_charged_rel_acquire,
- * ChargedLock exclusive): the first creates the entry with those sizes as
- * its marks; the others only count themselves in.  At each measurement it
- * reads the size of each fork and raises the mark to it by compare-and-swap
- * (diskquota_charged_rel_raise, lock shared), and charges only by how much
- * its own swap raised it.  When it stops measuring (its end, its error, its
- * backend's exit) it releases the relation (lock exclusive); the last one
- * removes the entry.  ChargedLock is never held with another diskquota lock.
- *	- Never twice: a mark only rises, and each rise is charged by the one
- *	  backend whose swap made it; so what is charged for a fork over an
- *	  entry's life is its last mark minus its first, no more than the
- *	  relation grew.  Two statements writing one table, or one statement
- *	  writing it through several data-modifying CTEs, split its growth.
+ * relation's high-water mark, the size it had at the last measurement of
+ * any statement.  ChargedMap (fixed-size hash of DQ_CHARGED_MAP_SIZE
+ * entries keyed by database and relation OID) holds, per relation that
+ * running statements measure, how many of them do (refcount) and, per fork,
+ * its mark in blocks (hwm).  Every measurement is taken with ChargedLock
+ * held exclusive: the lseek() of each fork (smgrnblocks) and the update of
+ * the marks are one step, so the measurements of all backends are ordered
+ * as the sizes truly were.  A statement that starts measuring a relation
+ * acquires it (diskquota_charged_rel_acquire): the first creates the entry
+ * with the sizes it measures as the marks; the others only count themselves
+ * in.  At each measurement (diskquota_charged_rel_measure) it sets each
+ * fork's mark to the size now and charges by how much that raised it.
+ * When it stops measuring (its end, its error, its backend's exit) it
+ * releases the relation; the last one removes the entry.  ChargedLock is
+ * never held with another diskquota lock.
+ *	- Never twice: each rise of a mark is charged by the one measurement
+ *	  that made it, and marks follow the size, so what is charged for a fork
+ *	  over an entry's life is what it grew, counted from its lowest size
+ *	  since.  Two statements writing one table, or one statement writing it
+ *	  through several data-modifying CTEs, split its growth.
  *	- Never lost: what grew above the mark while an entry exists is charged
  *	  by the next measurement of any statement holding it, and a statement
  *	  that completes measures when it ends, before it releases; so the last
- *	  holder to complete charges whatever is left.  Not charged (the worker
- *	  counts it at its next refresh, as without self-charging): what the
- *	  statements that fail wrote after their last measurement when no
+ *	  holder to complete charges whatever is left.  A relation that shrank
+ *	  (TRUNCATE, VACUUM's truncation, a rewrite, while a holder whose lock
+ *	  went with a rolled-back subtransaction keeps the entry) is measured
+ *	  below its mark: the mark comes down to the size, at a measurement or
+ *	  when a statement acquires it, so its growth back up is charged again.
+ *	  (TRUNCATE and rewrites give the relation new files: the holders
+ *	  measure those from their next measurement on.)  Not charged (the
+ *	  worker counts it at its next refresh, as without self-charging): what
+ *	  the statements that fail wrote after their last measurement when no
  *	  holder measures after them; what a fork found after the entry was
- *	  created grew before it was found (enforcement.c); a shrunk relation's
- *	  growth back up to its mark.  Shrinking (TRUNCATE, VACUUM's truncation,
- *	  rewrites) takes an AccessExclusiveLock, which conflicts with the lock
- *	  every holder keeps, except on a relation a nested execution wrote
- *	  whose subtransaction rolled back; so this last loss is bounded by such
- *	  a shrink.
+ *	  created grew before it was found (enforcement.c).
  *	- Writers that do not hold the entry (bounded INSERTs, statements with
  *	  self-charging off, loads only the worker stops) grow the relation too;
  *	  a holder charges that growth at its next measurement, and the worker
  *	  counts it as well: the one-sided error above (stop early, never late),
  *	  as each statement charged all it saw before this map existed.
+ *	- A relation that shrinks and grows back between two measurements (in
+ *	  place: only a table truncated in the subtransaction that created it,
+ *	  or VACUUM's truncation while no holder keeps a lock) is charged from
+ *	  its old mark: its regrowth up to the mark goes uncharged.  The bytes
+ *	  under the mark were charged before the shrink and stay charged until
+ *	  the worker's next publication, so nothing is lost unless that
+ *	  publication falls between the shrink and the regrowth; then the
+ *	  worker's next refresh counts the regrowth, as without self-charging
+ *	  (once per relation: the measurement after it lowers or passes the
+ *	  mark).
  *	- Full map: a statement that cannot acquire a relation measures it by
  *	  itself (its own sizes at its previous measurement), charging all its
  *	  growth, other statements' included, which they charge too: it can
@@ -155,6 +168,7 @@
 #include "miscadmin.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
+#include "storage/smgr.h"
 #include "utils/hsearch.h"
 
 #include "diskquota_common.h"
@@ -837,7 +851,7 @@ typedef struct ChargedRelEntry
 {
 	ChargedRelKey key;
 	int			refcount;		/* statements measuring it */
-	pg_atomic_uint64 hwm[MAX_FORKNUM + 1];	/* blocks charged up to */
+	BlockNumber hwm[MAX_FORKNUM + 1];	/* blocks charged up to */
 } ChargedRelEntry;
 
 static LWLock *ChargedLock = NULL;
@@ -865,37 +879,66 @@ diskquota_charged_shmem_init(void)
 }
 
 /*
- * A statement starts measuring a relation whose sizes (blocks per fork,
- * InvalidBlockNumber for a fork it does not measure) it just took: the
- * first one creates its entry with these sizes as its high-water marks;
+ * Measure the forks of a relation that nblocks asks for (not
+ * InvalidBlockNumber), with ChargedLock held exclusive: nblocks gets their
+ * sizes now.  Measuring under the lock orders the measurements of all
+ * backends as the sizes truly were, so a size below a mark can only be a
+ * shrink, never a measurement that was late to report (see header).
+ */
+static void
+measure_forks(SMgrRelation smgr, BlockNumber *nblocks)
+{
+	int			fork;
+
+	for (fork = 0; fork <= MAX_FORKNUM; fork++)
+	{
+		if (nblocks[fork] != InvalidBlockNumber)
+			nblocks[fork] = smgrnblocks(smgr, fork);
+	}
+}
+
+/*
+ * A statement starts measuring a relation: takes the sizes of the forks
+ * nblocks asks for (not InvalidBlockNumber) into nblocks.  The first one
+ * creates the relation's entry with these sizes as its high-water marks;
  * later ones leave the marks as they are (what grew above them is not
- * charged yet).  False if the map is full: the statement then charges the
- * relation's growth by itself (see header).
+ * charged yet), except that a mark above the size now comes down to it
+ * (the relation shrank since it was set).  False if the map is full: the
+ * statement then charges the relation's growth by itself (see header).
  */
 bool
-diskquota_charged_rel_acquire(Oid dbid, Oid relid, const BlockNumber *nblocks)
+diskquota_charged_rel_acquire(Oid dbid, Oid relid, SMgrRelation smgr,
+							  BlockNumber *nblocks)
 {
 	ChargedRelKey key;
-	ChargedRelEntry *entry;
+	ChargedRelEntry *entry = NULL;
 	bool		found;
 	int			fork;
 
-	if (ChargedMap == NULL)
-		return false;
 	memset(&key, 0, sizeof(key));
 	key.dbid = dbid;
 	key.relid = relid;
+	if (ChargedMap == NULL)
+	{
+		measure_forks(smgr, nblocks);
+		return false;
+	}
 	LWLockAcquire(ChargedLock, LW_EXCLUSIVE);
+	measure_forks(smgr, nblocks);
 	entry = hash_search(ChargedMap, &key, HASH_ENTER_NULL, &found);
 	if (entry != NULL)
 	{
-		if (!found)
+		for (fork = 0; fork <= MAX_FORKNUM; fork++)
 		{
-			entry->refcount = 0;
-			for (fork = 0; fork <= MAX_FORKNUM; fork++)
-				pg_atomic_init_u64(&entry->hwm[fork],
-								   nblocks[fork] == InvalidBlockNumber ? 0 : nblocks[fork]);
+			BlockNumber now = nblocks[fork] == InvalidBlockNumber ? 0 : nblocks[fork];
+
+			if (!found)
+				entry->hwm[fork] = now;
+			else if (nblocks[fork] != InvalidBlockNumber && now < entry->hwm[fork])
+				entry->hwm[fork] = now;
 		}
+		if (!found)
+			entry->refcount = 0;
 		entry->refcount++;
 	}
 	LWLockRelease(ChargedLock);
@@ -922,31 +965,41 @@ diskquota_charged_rel_release(Oid dbid, Oid relid)
 }
 
 /*
- * A statement that acquired the relation measured nblocks blocks in a fork:
- * raise the fork's high-water mark to it and return by how many blocks it
- * rose (what this statement is to charge; 0 if another measured as much
- * already).
+ * A statement that acquired the relation measures it again: takes the
+ * sizes of the forks nblocks asks for into nblocks, sets the forks' marks
+ * to them (up when it grew, down when it shrank), and returns by how many
+ * blocks the marks of the forks counted[] names rose: what this statement
+ * is to charge (0 where another measured as much already).  -1 if the
+ * relation has no entry (not acquired): nothing measured.
  */
-BlockNumber
-diskquota_charged_rel_raise(Oid dbid, Oid relid, ForkNumber fork,
-							BlockNumber nblocks)
+int64
+diskquota_charged_rel_measure(Oid dbid, Oid relid, SMgrRelation smgr,
+							  BlockNumber *nblocks, const bool *counted)
 {
 	ChargedRelKey key;
 	ChargedRelEntry *entry;
-	uint64		hwm = nblocks;
+	int64		risen = 0;
+	int			fork;
 
 	memset(&key, 0, sizeof(key));
 	key.dbid = dbid;
 	key.relid = relid;
-	LWLockAcquire(ChargedLock, LW_SHARED);
+	LWLockAcquire(ChargedLock, LW_EXCLUSIVE);
 	entry = hash_search(ChargedMap, &key, HASH_FIND, NULL);
-	if (entry != NULL)
+	if (entry == NULL)
 	{
-		hwm = pg_atomic_read_u64(&entry->hwm[fork]);
-		while (hwm < nblocks &&
-			   !pg_atomic_compare_exchange_u64(&entry->hwm[fork], &hwm, nblocks))
-			;
+		LWLockRelease(ChargedLock);
+		return -1;
+	}
+	measure_forks(smgr, nblocks);
+	for (fork = 0; fork <= MAX_FORKNUM; fork++)
+	{
+		if (nblocks[fork] == InvalidBlockNumber)
+			continue;
+		if (counted[fork] && nblocks[fork] > entry->hwm[fork])
+			risen += nblocks[fork] - entry->hwm[fork];
+		entry->hwm[fork] = nblocks[fork];
 	}
 	LWLockRelease(ChargedLock);
-	return hwm < nblocks ? (BlockNumber) (nblocks - hwm) : 0;
+	return risen;
 }

@@ -18,6 +18,7 @@
 #include "common/relpath.h"
 #include "nodes/pg_list.h"
 #include "storage/block.h"
+#include "storage/smgr.h"
 
 #include "diskquota_common.h"
 
@@ -69,10 +70,12 @@ extern bool diskquota_charge_headroom(Oid dbid, const DiskquotaCharge *charges,
 
 /* The high-water marks of the relations running statements charge */
 extern bool diskquota_charged_rel_acquire(Oid dbid, Oid relid,
-										  const BlockNumber *nblocks);
+										  SMgrRelation smgr,
+										  BlockNumber *nblocks);
 extern void diskquota_charged_rel_release(Oid dbid, Oid relid);
-extern BlockNumber diskquota_charged_rel_raise(Oid dbid, Oid relid,
-											   ForkNumber fork,
-											   BlockNumber nblocks);
+extern int64 diskquota_charged_rel_measure(Oid dbid, Oid relid,
+										   SMgrRelation smgr,
+										   BlockNumber *nblocks,
+										   const bool *counted);
 
 #endif							/* DISKQUOTA_QUOTAMAP_H */
