@@ -1665,11 +1665,27 @@ refuse_after_stop_request(void)
  * rows down to the next measurement, so that the statement approaches the
  * headroom without crossing it by more than a few rows, however fast it
  * writes: after each measurement, the rows it may write before the next one
- * are half of what the least headroom left among its targets would take at
- * the bytes per row measured so far (one block per row before the first
- * measurement), divided by the number of statements that seem to spend it (by
- * how much more it shrank than this one charged), at least
- * DQ_MIN_CHARGE_ROWS.
+ * are half of what the least headroom left among its targets (neither
+ * charged nor reserved, see below) would take at the bytes per row measured
+ * so far (one block per row before the first measurement), divided by the
+ * number of statements that seem to spend it (by how much more the headroom
+ * left shrank than this one charged, over its last interval or since it
+ * started, whichever is more), no more than it wrote since it started (the
+ * count at most doubles from one measurement to the next, while the
+ * estimates form), at least DQ_MIN_CHARGE_ROWS.  Concurrent statements into
+ * one target would still each size their next rows by the same headroom
+ * left, and one descheduled for a while would come back to write rows sized
+ * by a headroom the others have spent since: so at each poll that does not
+ * stop it, a statement reserves in the quota map what those rows will write
+ * at that rate, shared among its targets as its last growth was
+ * (quotamap.c, "Reservations"), and gives it back at its next measurement
+ * (before it charges) or when it stops measuring (release_charged_rels).
+ * The others' next rows are then sized by what nobody reserved.  Only
+ * charges stop a statement, and one that finds the headroom all reserved
+ * goes on DQ_MIN_CHARGE_ROWS at a time: so concurrent loads cross the
+ * headroom by about what was still reserved when the charges reached it
+ * (each reservation a share of the headroom left, divided by the writers)
+ * plus what the reservations underestimated.
  * Far from every quota that is never, and the timer alone polls; near one,
  * the measurements are a few per halving of the headroom left.
  * Partitions rows are routed to: the wrapper compares, before each row,
@@ -1770,13 +1786,43 @@ static int	charge_depth = 0;
 /*
  * Rows until the next measurement, out of charge_rows; bytes per row; the
  * headroom left after the last measurement, and how many statements seem
- * to be spending it (what it shrank by, over what we charged).
+ * to be spending it (what it shrank by, over what we charged: at the last
+ * measurement, or since the first, whichever is more); rows written since
+ * the statement started; what it shrank by and what we charged since then.
  */
 static int64 charge_rows_left = 0;
 static int64 charge_rows = 0;
 static double charge_row_bytes = BLCKSZ;
 static int64 charge_last_remaining = -1;
 static double charge_writers = 1;
+static int64 charge_rows_done = 0;
+static double charge_shrunk = 0;
+static double charge_own = 0;
+
+/*
+ * What the statement reserved, per target, at its last poll
+ * (nreserved_charges of them), or, after a measurement, what it is to
+ * reserve if that measurement was a poll that did not stop it
+ * (charge_to_reserve of them; self_charge_poll reserves them).
+ */
+static DiskquotaCharge *reserved_charges = NULL;
+static int	reserved_charges_size = 0;
+static int	nreserved_charges = 0;
+static int	charge_to_reserve = 0;
+
+/* Give back what the statement reserved (quotamap.c, "Reservations") */
+static void
+return_reservation(void)
+{
+	int			i;
+
+	if (nreserved_charges == 0)
+		return;
+	for (i = 0; i < nreserved_charges; i++)
+		reserved_charges[i].bytes = -reserved_charges[i].bytes;
+	diskquota_reserve_headroom(MyDatabaseId, reserved_charges, nreserved_charges);
+	nreserved_charges = 0;
+}
 
 /* Rows the statement may write before it measures again (see above) */
 static void
@@ -1784,9 +1830,25 @@ pace_charges(int64 remaining)
 {
 	double		rows = remaining / (2 * charge_row_bytes * charge_writers);
 
+	if (charge_rows_done > 0 && rows > (double) charge_rows_done)
+		rows = (double) charge_rows_done;
 	charge_rows = rows > (double) PG_INT32_MAX ? PG_INT32_MAX :
 		Max((int64) rows, DQ_MIN_CHARGE_ROWS);
 	charge_rows_left = charge_rows;
+}
+
+/* A statement starts charging itself, remaining the least headroom left */
+static void
+start_pacing(int64 remaining)
+{
+	charge_row_bytes = BLCKSZ;
+	charge_writers = 1;
+	charge_last_remaining = remaining;
+	charge_rows_done = 0;
+	charge_shrunk = 0;
+	charge_own = 0;
+	charge_to_reserve = 0;
+	pace_charges(remaining);
 }
 
 /*
@@ -1913,6 +1975,8 @@ static void
 release_charged_rels(void)
 {
 	int			i;
+
+	return_reservation();
 
 	for (i = 0; i < ncharged_rels; i++)
 	{
@@ -2215,10 +2279,7 @@ self_charge_begin(QueryDesc *queryDesc)
 	foreach(lc, estate->es_auxmodifytables)
 		wrap_modify_table((PlanState *) lfirst(lc));
 	charge_due = false;
-	charge_row_bytes = BLCKSZ;
-	charge_writers = 1;
-	charge_last_remaining = remaining;
-	pace_charges(remaining);
+	start_pacing(remaining);
 	charge_depth = write_depth;
 	self_charging = ncharged_nodes > 0 && (ncharged_rels > 0 || routing);
 	if (!self_charging)
@@ -2310,6 +2371,8 @@ self_charge_measure(DiskquotaTarget *crossed)
 	bool		result;
 	int			i;
 
+	charge_to_reserve = 0;
+
 	for (i = 0; i < ncharged_rels; i++)
 	{
 		ChargedRelation *charged = &charged_rels[i];
@@ -2362,20 +2425,43 @@ self_charge_measure(DiskquotaTarget *crossed)
 			charges_buf[k].bytes += growth;
 		}
 	}
+	charge_rows_done += rows;
 	if (ncharges == 0)
 	{
 		/* nothing grew: as many rows again */
 		charge_rows_left = charge_rows;
 		return false;
 	}
+	return_reservation();
 	result = diskquota_charge_headroom(MyDatabaseId, charges_buf, ncharges, crossed,
 									   &remaining);
 	if (rows > 0)
 		charge_row_bytes = Max((double) total / rows, 1.0);
 	if (charge_last_remaining > remaining && remaining < PG_INT64_MAX)
-		charge_writers = Max((double) (charge_last_remaining - remaining) / total, 1.0);
+	{
+		double		shrunk = (double) (charge_last_remaining - remaining);
+
+		charge_shrunk += shrunk;
+		charge_own += total;
+		charge_writers = Max(Max(shrunk / total, charge_shrunk / charge_own), 1.0);
+	}
 	charge_last_remaining = remaining;
 	pace_charges(remaining);
+	if (!result)
+	{
+		/* what the next rows will write, shared as this growth was */
+		double		next = (double) charge_rows * charge_row_bytes;
+
+		reserved_charges = grow_array(reserved_charges, ncharges - 1,
+									  &reserved_charges_size,
+									  sizeof(DiskquotaCharge));
+		for (i = 0; i < ncharges; i++)
+		{
+			reserved_charges[i].target = charges_buf[i].target;
+			reserved_charges[i].bytes = (int64) (next * charges_buf[i].bytes / total);
+		}
+		charge_to_reserve = ncharges;
+	}
 	return result;
 }
 
@@ -2386,8 +2472,17 @@ self_charge_poll(void)
 	DiskquotaTarget crossed;
 
 	charge_due = false;
-	if (self_charge_measure(&crossed) && !diskquota_paused())
-		report_rejected(&crossed);
+	if (self_charge_measure(&crossed))
+	{
+		if (!diskquota_paused())
+			report_rejected(&crossed);
+	}
+	else if (charge_to_reserve > 0)
+	{
+		diskquota_reserve_headroom(MyDatabaseId, reserved_charges, charge_to_reserve);
+		nreserved_charges = charge_to_reserve;
+		charge_to_reserve = 0;
+	}
 }
 
 /*
@@ -2508,10 +2603,7 @@ charge_dest_setup(void)
 	add_charged_new_relation(rel, false);
 	relation_close(rel, NoLock);
 	charge_due = false;
-	charge_row_bytes = BLCKSZ;
-	charge_writers = 1;
-	charge_last_remaining = remaining;
-	pace_charges(remaining);
+	start_pacing(remaining);
 	/* ended by self_charge_dest_end, not by a depth */
 	charge_depth = 0;
 	self_charging = ncharged_rels > 0;
@@ -2732,10 +2824,7 @@ copy_charge_begin(Oid relid)
 	copy_wrap_tableam();
 	ncharged_nodes = 0;
 	charge_due = false;
-	charge_row_bytes = BLCKSZ;
-	charge_writers = 1;
-	charge_last_remaining = remaining;
-	pace_charges(remaining);
+	start_pacing(remaining);
 	/* ended by copy_charge_end, not by a depth */
 	charge_depth = 0;
 	self_charging = true;

@@ -73,6 +73,22 @@
  * truly reaches the quota, never later than it would be by the headroom.
  * An entry inserted by a publication starts with nothing charged.
  *
+ * Reservations (pacing only): each entry also holds reserved, an atomic:
+ * the bytes running statements expect to write before their next
+ * measurement.  A backend adds its reservation at a poll and takes it back
+ * (never below zero) at its next measurement or when its statement stops
+ * measuring, its error and its backend's exit included
+ * (diskquota_reserve_headroom, lock shared).  The headroom left that a
+ * statement sizes its next rows by (diskquota_targets_headroom,
+ * diskquota_charge_headroom) is the headroom minus charged minus reserved,
+ * so concurrent statements do not each size their rows by the same
+ * headroom (enforcement.c).  Nothing is stopped or refused for reserved
+ * bytes, and the worker neither reads nor changes them: the protocol above
+ * is unchanged.  An entry inserted by a publication starts with nothing
+ * reserved, and a give-back to it does not go below zero; a reservation
+ * not given back (none is known) would only make statements into its target
+ * measure more often, never stop them.
+ *
  * Used-up headroom refuses new statements at once: the backend whose
  * charge makes charged reach the headroom of an entry that is not rejected
  * sets the entry's charged_full (an atomic, 0 to 1 by compare-and-swap,
@@ -200,6 +216,8 @@ typedef struct QuotaMapEntry
 	uint64		charged_at_start;	/* charged when the worker's sizing
 									 * started (worker only) */
 	pg_atomic_uint32 charged_full;	/* 1: charged reached the headroom */
+	pg_atomic_uint64 reserved;	/* bytes statements expect to write before
+								 * their next charge (pacing only) */
 } QuotaMapEntry;
 
 typedef struct QuotaMapHeader
@@ -640,6 +658,7 @@ diskquota_publish_quotas(List *quotas)
 				pg_atomic_init_u64(&entry->charged, 0);
 				entry->charged_at_start = 0;
 				pg_atomic_init_u32(&entry->charged_full, 0);
+				pg_atomic_init_u64(&entry->reserved, 0);
 			}
 			set_entry(entry, quota);
 			published[foreach_current_index(lc)] = true;
@@ -738,10 +757,23 @@ diskquota_headroom_sizing_starts(void)
 }
 
 /*
+ * The headroom of an entry that neither charges nor reservations took
+ * (see "Reservations"); lock held.
+ */
+static int64
+unreserved(QuotaMapEntry *entry)
+{
+	uint64		taken = pg_atomic_read_u64(&entry->charged) +
+	pg_atomic_read_u64(&entry->reserved);
+
+	return taken >= (uint64) entry->headroom ? 0 : entry->headroom - (int64) taken;
+}
+
+/*
  * Has one of these targets of a database a quota in the map?  Sets
  * *remaining to the least headroom left among them (headroom minus what is
- * charged).  Lets a statement skip measuring what it writes when nothing
- * would be charged, and pace its measurements otherwise.
+ * charged and reserved).  Lets a statement skip measuring what it writes
+ * when nothing would be charged, and pace its measurements otherwise.
  */
 bool
 diskquota_targets_headroom(Oid dbid, const DiskquotaTarget *targets, int n,
@@ -760,16 +792,13 @@ diskquota_targets_headroom(Oid dbid, const DiskquotaTarget *targets, int n,
 	for (i = 0; i < n; i++)
 	{
 		QuotaMapEntry *entry;
-		uint64		charged;
 
 		key.target = targets[i];
 		entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
 		if (entry == NULL)
 			continue;
 		found = true;
-		charged = pg_atomic_read_u64(&entry->charged);
-		*remaining = Min(*remaining, charged >= (uint64) entry->headroom ? 0 :
-						 entry->headroom - (int64) charged);
+		*remaining = Min(*remaining, unreserved(entry));
 	}
 	LWLockRelease(QuotaHeader->lock);
 	return found;
@@ -781,8 +810,8 @@ diskquota_targets_headroom(Oid dbid, const DiskquotaTarget *targets, int n,
  * target without an entry has no quota: nothing to charge).  Returns true,
  * with *crossed set to the first such target, if the charged bytes of one of
  * them reached its headroom.  Sets *remaining to the least headroom left
- * among the targets with a quota (PG_INT64_MAX if none has).  Lock shared;
- * see the header.
+ * among the targets with a quota, neither charged nor reserved
+ * (PG_INT64_MAX if none has).  Lock shared; see the header.
  */
 bool
 diskquota_charge_headroom(Oid dbid, const DiskquotaCharge *charges, int n,
@@ -828,10 +857,51 @@ diskquota_charge_headroom(Oid dbid, const DiskquotaCharge *charges, int n,
 			}
 		}
 		else
-			*remaining = Min(*remaining, entry->headroom - (int64) charged);
+			*remaining = Min(*remaining, unreserved(entry));
 	}
 	LWLockRelease(QuotaHeader->lock);
 	return result;
+}
+
+/*
+ * A running statement of this database expects to write charges[i].bytes
+ * into charges[i].target before it charges again (negative: it gives back
+ * what it reserved, never below zero).  See "Reservations".  Lock shared.
+ */
+void
+diskquota_reserve_headroom(Oid dbid, const DiskquotaCharge *charges, int n)
+{
+	QuotaMapKey key;
+	int			i;
+
+	if (QuotaHeader == NULL || n == 0)
+		return;
+	memset(&key, 0, sizeof(key));
+	key.dbid = dbid;
+	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
+	for (i = 0; i < n; i++)
+	{
+		QuotaMapEntry *entry;
+		uint64		old;
+		uint64		new;
+
+		key.target = charges[i].target;
+		entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
+		if (entry == NULL || charges[i].bytes == 0)
+			continue;
+		if (charges[i].bytes > 0)
+		{
+			pg_atomic_fetch_add_u64(&entry->reserved, (uint64) charges[i].bytes);
+			continue;
+		}
+		/* an entry re-created since the reservation has less: floor at 0 */
+		old = pg_atomic_read_u64(&entry->reserved);
+		do
+		{
+			new = old > (uint64) -charges[i].bytes ? old - (uint64) -charges[i].bytes : 0;
+		} while (!pg_atomic_compare_exchange_u64(&entry->reserved, &old, new));
+	}
+	LWLockRelease(QuotaHeader->lock);
 }
 
 /* ----------------------------------------------------------------

@@ -67,6 +67,8 @@ extern bool diskquota_targets_headroom(Oid dbid, const DiskquotaTarget *targets,
 extern bool diskquota_charge_headroom(Oid dbid, const DiskquotaCharge *charges,
 									  int n, DiskquotaTarget *crossed,
 									  int64 *remaining);
+extern void diskquota_reserve_headroom(Oid dbid, const DiskquotaCharge *charges,
+									   int n);
 
 /* The high-water marks of the relations running statements charge */
 extern bool diskquota_charged_rel_acquire(Oid dbid, Oid relid,
