@@ -123,7 +123,9 @@ SELECT dblink_send_query('dq_r_c', 'INSERT INTO s_r.log SELECT s_r.fill()');
 DO $$
 BEGIN
   WHILE NOT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory'
-                     AND objid = 4411 AND NOT granted) LOOP
+                     AND objid = 4411 AND NOT granted)
+        -- a holder that failed first would leave us waiting forever
+        AND dblink_is_busy('dq_r_c') = 1 LOOP
     PERFORM pg_stat_clear_snapshot();
   END LOOP;
 END $$;

@@ -64,7 +64,8 @@ SELECT dblink_send_query('dq_o_c1',
 DO $$
 BEGIN
   WHILE NOT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory'
-                     AND objid = 4391 AND NOT granted) LOOP
+                     AND objid = 4391 AND NOT granted)
+        AND dblink_is_busy('dq_o_c1') = 1 LOOP
     PERFORM pg_stat_clear_snapshot();
   END LOOP;
 END $$;
@@ -143,7 +144,8 @@ SELECT dblink_send_query('dq_o_c2',
 DO $$
 BEGIN
   WHILE NOT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory'
-                     AND objid = 4392 AND NOT granted) LOOP
+                     AND objid = 4392 AND NOT granted)
+        AND dblink_is_busy('dq_o_c2') = 1 LOOP
     PERFORM pg_stat_clear_snapshot();
   END LOOP;
 END $$;
