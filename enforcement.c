@@ -107,6 +107,7 @@
  */
 #include "postgres.h"
 
+#include "access/detoast.h"
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
@@ -1662,30 +1663,39 @@ refuse_after_stop_request(void)
  * each ModifyTable's input that tests that flag.  The wrapper is installed
  * through ExecProcNodeReal, so that ExecProcNodeFirst and instrumentation
  * keep working, and removed when the execution ends.  The wrapper also counts
- * rows down to the next measurement, so that the statement approaches the
- * headroom without crossing it by more than a few rows, however fast it
- * writes: after each measurement, the rows it may write before the next one
- * are half of what the least headroom left among its targets (neither
- * charged nor reserved, see below) would take at the bytes per row measured
- * so far (one block per row before the first measurement), divided by the
- * number of statements that seem to spend it (by how much more the headroom
- * left shrank than this one charged, over its last interval or since it
- * started, whichever is more), no more than it wrote since it started (the
- * count at most doubles from one measurement to the next, while the
- * estimates form), at least DQ_MIN_CHARGE_ROWS.  Concurrent statements into
- * one target would still each size their next rows by the same headroom
- * left, and one descheduled for a while would come back to write rows sized
- * by a headroom the others have spent since: so at each poll that does not
- * stop it, a statement reserves in the quota map what those rows will write
- * at that rate, shared among its targets as its last growth was
- * (quotamap.c, "Reservations"), and gives it back at its next measurement
- * (before it charges) or when it stops measuring (release_charged_rels).
- * The others' next rows are then sized by what nobody reserved.  Only
- * charges stop a statement, and one that finds the headroom all reserved
- * goes on DQ_MIN_CHARGE_ROWS at a time: so concurrent loads cross the
- * headroom by about what was still reserved when the charges reached it
- * (each reservation a share of the headroom left, divided by the writers)
- * plus what the reservations underestimated.
+ * down the bytes the rows may write before the next measurement, so that
+ * the statement approaches the headroom without crossing it by more than a
+ * few rows, however fast and however wide the rows it writes.  What a row
+ * may write is bounded from its values, never learned from earlier rows
+ * (a statement could teach a narrow width, then write wide rows): a heap
+ * tuple takes at most a block, and its values that go to TOAST at most
+ * their raw size; each index entry takes no more than that again; so a row
+ * is reckoned at (BLCKSZ + the raw size of its variable-length values)
+ * times (1 + the indexes per measured table) (row_estimate).  This
+ * overstates narrow rows a hundredfold: they are measured more often, never
+ * late.  After each measurement the budget to the next one is half the
+ * least headroom left among its targets (neither charged nor reserved, see
+ * below), divided by the number of statements that seem to spend it (by
+ * how much more the headroom left shrank than this one charged, over its
+ * last interval or since it started, whichever is more), no more than the
+ * statement reckoned since it started (the budget at most doubles from one
+ * measurement to the next, while the estimates form), at least
+ * DQ_MIN_CHARGE_BYTES.  A relation measured after the statement started (a
+ * partition rows are routed to, a nested execution's) whose targets have
+ * less headroom left cuts the budget at once (lower_pace).  Concurrent
+ * statements into one target would still each size their budget by the same
+ * headroom left, and one descheduled for a while would come back to write a
+ * budget sized by a headroom the others have spent since: so at each poll
+ * that does not stop it, a statement reserves in the quota map what its
+ * next rows will write (its budget, at the ratio of growth to reckoned
+ * bytes of its last interval), shared among its targets as its last growth
+ * was (quotamap.c, "Reservations"), and gives it back at its next
+ * measurement (before it charges) or when it stops measuring
+ * (release_charged_rels).  The others' budgets are then sized by what
+ * nobody reserved.  Only charges stop a statement, and one that finds the
+ * headroom all reserved goes on DQ_MIN_CHARGE_BYTES at a time: so concurrent
+ * loads cross the headroom by about what was still reserved when the
+ * charges reached it plus what the reservations underestimated.
  * Far from every quota that is never, and the timer alone polls; near one,
  * the measurements are a few per halving of the headroom left.
  * Partitions rows are routed to: the wrapper compares, before each row,
@@ -1708,7 +1718,7 @@ refuse_after_stop_request(void)
  * they create in a wrapper of their DestReceiver, COPY FROM in a wrapper of
  * its table's access method (see below).
  */
-#define DQ_MIN_CHARGE_ROWS 64
+#define DQ_MIN_CHARGE_BYTES (256 * 1024)
 
 /* Targets looked up on the stack when a statement starts; more: palloc'd */
 #define DQ_START_TARGETS 64
@@ -1784,20 +1794,24 @@ static volatile sig_atomic_t charge_due = false;
 static int	charge_depth = 0;
 
 /*
- * Rows until the next measurement, out of charge_rows; bytes per row; the
+ * Bytes the rows may write until the next measurement (as row_estimate
+ * reckons them), out of charge_budget, and the factor for indexes; the
  * headroom left after the last measurement, and how many statements seem
  * to be spending it (what it shrank by, over what we charged: at the last
- * measurement, or since the first, whichever is more); rows written since
- * the statement started; what it shrank by and what we charged since then.
+ * measurement, or since the first, whichever is more); bytes reckoned
+ * since the statement started; what it shrank by and what we charged since
+ * then.  Tables and indexes measured, for the factor.
  */
-static int64 charge_rows_left = 0;
-static int64 charge_rows = 0;
-static double charge_row_bytes = BLCKSZ;
+static int64 charge_budget_left = 0;
+static int64 charge_budget = 0;
+static int	charge_row_factor = 1;
 static int64 charge_last_remaining = -1;
 static double charge_writers = 1;
-static int64 charge_rows_done = 0;
+static int64 charge_reckoned = 0;
 static double charge_shrunk = 0;
 static double charge_own = 0;
+static int	ncharged_tables = 0;
+static int	ncharged_indexes = 0;
 
 /*
  * What the statement reserved, per target, at its last poll
@@ -1824,31 +1838,70 @@ return_reservation(void)
 	nreserved_charges = 0;
 }
 
-/* Rows the statement may write before it measures again (see above) */
+/* The budget to the next measurement (see above) */
 static void
 pace_charges(int64 remaining)
 {
-	double		rows = remaining / (2 * charge_row_bytes * charge_writers);
+	double		budget = remaining / (2 * charge_writers);
 
-	if (charge_rows_done > 0 && rows > (double) charge_rows_done)
-		rows = (double) charge_rows_done;
-	charge_rows = rows > (double) PG_INT32_MAX ? PG_INT32_MAX :
-		Max((int64) rows, DQ_MIN_CHARGE_ROWS);
-	charge_rows_left = charge_rows;
+	if (charge_reckoned > 0 && budget > (double) charge_reckoned)
+		budget = (double) charge_reckoned;
+	charge_budget = budget > (double) (PG_INT64_MAX / 4) ? PG_INT64_MAX / 4 :
+		Max((int64) budget, DQ_MIN_CHARGE_BYTES);
+	charge_budget_left = charge_budget;
 }
 
 /* A statement starts charging itself, remaining the least headroom left */
 static void
 start_pacing(int64 remaining)
 {
-	charge_row_bytes = BLCKSZ;
 	charge_writers = 1;
 	charge_last_remaining = remaining;
-	charge_rows_done = 0;
+	charge_reckoned = 0;
 	charge_shrunk = 0;
 	charge_own = 0;
 	charge_to_reserve = 0;
 	pace_charges(remaining);
+}
+
+/*
+ * What a row may write at most, as the budget reckons it (see above): a
+ * block for its heap tuple and the raw size of its variable-length values,
+ * times the table and its indexes.  Costs a pass over the row's attributes,
+ * which the executor deforms to write them anyway; only in statements that
+ * charge themselves.
+ */
+static int64
+row_estimate(TupleTableSlot *slot)
+{
+	TupleDesc	desc = slot->tts_tupleDescriptor;
+	int64		bytes = BLCKSZ;
+	int			i;
+
+	slot_getallattrs(slot);
+	for (i = 0; i < desc->natts; i++)
+	{
+		int16		attlen = TupleDescAttr(desc, i)->attlen;
+
+		if (attlen >= 0 || slot->tts_isnull[i])
+			continue;
+		if (attlen == -1)
+			bytes += toast_raw_datum_size(slot->tts_values[i]);
+		else
+			bytes += strlen(DatumGetCString(slot->tts_values[i])) + 1;
+	}
+	return bytes * charge_row_factor;
+}
+
+/* Rows are about to be written: true when a measurement is due */
+static inline bool
+charge_rows_due(TupleTableSlot **slots, int nslots)
+{
+	int			i;
+
+	for (i = 0; i < nslots; i++)
+		charge_budget_left -= row_estimate(slots[i]);
+	return unlikely(charge_due || charge_budget_left <= 0);
 }
 
 /*
@@ -1989,6 +2042,9 @@ release_charged_rels(void)
 	ncharged_rels = 0;
 	ncharged_results = 0;
 	ncharged_routings = 0;
+	ncharged_tables = 0;
+	ncharged_indexes = 0;
+	charge_row_factor = 1;
 	charge_indexes_pending = false;
 }
 
@@ -2037,6 +2093,12 @@ add_charged_relation(Relation rel, Oid toast_of, bool nested)
 	charged->nested = nested;
 	charged->shared = false;
 	ncharged_rels++;
+	if (rel->rd_rel->relkind == RELKIND_INDEX)
+		ncharged_indexes++;
+	else if (!OidIsValid(toast_of))
+		ncharged_tables++;
+	charge_row_factor = 1 + (ncharged_indexes + Max(ncharged_tables, 1) - 1) /
+		Max(ncharged_tables, 1);
 	(void) relation_growth(rel, charged, true);
 }
 
@@ -2108,6 +2170,36 @@ charge_opened_indexes(void)
 	}
 }
 
+/*
+ * A relation measured from after the statement started (a partition rows
+ * are routed to, a nested execution's): if its targets have less headroom
+ * left than the budget was sized by, cut what is left of the budget now.
+ */
+static void
+lower_pace(Relation rel)
+{
+	DiskquotaTarget targets[5];
+	int64		remaining;
+	int			ntargets;
+
+	ntargets = targets_of_files(charged_namespace(rel), rel->rd_rel->relowner,
+								relation_tablespace(rel->rd_rel->reltablespace),
+								targets);
+	if (diskquota_targets_headroom(MyDatabaseId, targets, ntargets, &remaining) &&
+		remaining < charge_last_remaining)
+	{
+		int64		left = Max((int64) (remaining / (2 * charge_writers)),
+							   DQ_MIN_CHARGE_BYTES);
+
+		charge_last_remaining = remaining;
+		if (charge_budget_left > left)
+		{
+			charge_budget -= charge_budget_left - left;
+			charge_budget_left = left;
+		}
+	}
+}
+
 /* Follow the partitions an execution (estate) routes rows to (see below) */
 static void
 add_charged_routing(EState *estate, int mark)
@@ -2138,8 +2230,12 @@ charge_routed_partitions(void)
 		int			mark = charged_routings[i].mark;
 
 		while (charged_routings[i].seen < list_length(routed))
-			add_charged_result_relation(list_nth(routed, charged_routings[i].seen++),
-										mark >= 0, mark);
+		{
+			ResultRelInfo *rri = list_nth(routed, charged_routings[i].seen++);
+
+			add_charged_result_relation(rri, mark >= 0, mark);
+			lower_pace(rri->ri_RelationDesc);
+		}
 	}
 }
 
@@ -2164,17 +2260,20 @@ static void self_charge_poll(void);
 static TupleTableSlot *
 charge_ExecProcNode(PlanState *node)
 {
+	TupleTableSlot *slot;
 	int			i;
 
 	if (unlikely(ncharged_routings > 0) && charge_routing_due())
 		charge_routed_partitions();
 	if (unlikely(charge_indexes_pending))
 		charge_opened_indexes();
-	if (unlikely(charge_due || --charge_rows_left <= 0))
-		self_charge_poll();
 	for (i = ncharged_nodes - 1; charged_nodes[i].node != node; i--)
 		;
-	return charged_nodes[i].real(node);
+	slot = charged_nodes[i].real(node);
+	/* measure what the rows before it wrote if it may take the rest */
+	if (!TupIsNull(slot) && charge_rows_due(&slot, 1))
+		self_charge_poll();
+	return slot;
 }
 
 static void
@@ -2312,6 +2411,7 @@ self_charge_join(QueryDesc *queryDesc)
 		ResultRelInfo *rri = lfirst(lc);
 
 		add_charged_result_relation(rri, true, mark);
+		lower_pace(rri->ri_RelationDesc);
 		if (rri->ri_RelationDesc->rd_rel->relkind == RELKIND_PARTITIONED_TABLE &&
 			(ncharged_routings == 0 ||
 			 charged_routings[ncharged_routings - 1].estate != estate))
@@ -2366,7 +2466,7 @@ self_charge_measure(DiskquotaTarget *crossed)
 {
 	int			ncharges = 0;
 	int64		total = 0;
-	int64		rows = charge_rows - Max(charge_rows_left, 0);
+	int64		reckoned = charge_budget - Max(charge_budget_left, 0);
 	int64		remaining;
 	bool		result;
 	int			i;
@@ -2425,18 +2525,16 @@ self_charge_measure(DiskquotaTarget *crossed)
 			charges_buf[k].bytes += growth;
 		}
 	}
-	charge_rows_done += rows;
+	charge_reckoned += reckoned;
 	if (ncharges == 0)
 	{
-		/* nothing grew: as many rows again */
-		charge_rows_left = charge_rows;
+		/* nothing grew: as much again */
+		charge_budget_left = charge_budget;
 		return false;
 	}
 	return_reservation();
 	result = diskquota_charge_headroom(MyDatabaseId, charges_buf, ncharges, crossed,
 									   &remaining);
-	if (rows > 0)
-		charge_row_bytes = Max((double) total / rows, 1.0);
 	if (charge_last_remaining > remaining && remaining < PG_INT64_MAX)
 	{
 		double		shrunk = (double) (charge_last_remaining - remaining);
@@ -2450,7 +2548,8 @@ self_charge_measure(DiskquotaTarget *crossed)
 	if (!result)
 	{
 		/* what the next rows will write, shared as this growth was */
-		double		next = (double) charge_rows * charge_row_bytes;
+		double		next = (double) charge_budget *
+		Min((double) total / Max(reckoned, 1), 1.0);
 
 		reserved_charges = grow_array(reserved_charges, ncharges - 1,
 									  &reserved_charges_size,
@@ -2587,6 +2686,7 @@ charge_dest_setup(void)
 	{
 		/* its lock may go with a subtransaction: measured as nested */
 		add_charged_new_relation(rel, true);
+		lower_pace(rel);
 		relation_close(rel, NoLock);
 		return;
 	}
@@ -2611,21 +2711,14 @@ charge_dest_setup(void)
 		unwrap_dest();
 }
 
-static pg_noinline void
-charge_dest_poll(void)
-{
-	if (!charge_dest_ready)
-		charge_dest_setup();
-	else
-		self_charge_poll();
-}
-
 /* The receiveSlot of the statement's DestReceiver: measures when due */
 static bool
 charge_receiveSlot(TupleTableSlot *slot, DestReceiver *self)
 {
-	if (unlikely(!charge_dest_ready || charge_due || --charge_rows_left <= 0))
-		charge_dest_poll();
+	if (unlikely(!charge_dest_ready))
+		charge_dest_setup();
+	if (self_charging && charge_rows_due(&slot, 1))
+		self_charge_poll();
 	return charge_dest_real(slot, self);
 }
 
@@ -2648,10 +2741,7 @@ self_charge_dest_begin(QueryDesc *queryDesc)
 	charge_dest->receiveSlot = charge_receiveSlot;
 	charge_dest_ready = false;
 	if (!charge_dest_joined)
-	{
-		charge_rows_left = 0;
 		charge_due = false;
-	}
 }
 
 /* Its ExecutorRun ends (completed: charge what it wrote since the last poll) */
@@ -2701,8 +2791,7 @@ static void
 copy_tuple_insert(Relation rel, TupleTableSlot *slot, CommandId cid,
 				  int options, struct BulkInsertStateData *bistate)
 {
-	if (self_charging && rel == copy_rel &&
-		unlikely(charge_due || --charge_rows_left <= 0))
+	if (self_charging && rel == copy_rel && charge_rows_due(&slot, 1))
 		self_charge_poll();
 	copy_real_tableam->tuple_insert(rel, slot, cid, options, bistate);
 }
@@ -2711,8 +2800,7 @@ static void
 copy_multi_insert(Relation rel, TupleTableSlot **slots, int nslots,
 				  CommandId cid, int options, struct BulkInsertStateData *bistate)
 {
-	if (self_charging && rel == copy_rel &&
-		unlikely(charge_due || (charge_rows_left -= nslots) <= 0))
+	if (self_charging && rel == copy_rel && charge_rows_due(slots, nslots))
 		self_charge_poll();
 	copy_real_tableam->multi_insert(rel, slots, nslots, cid, options, bistate);
 }

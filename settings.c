@@ -105,10 +105,10 @@ diskquota_define_settings(void)
 
 	DefineCustomBoolVariable("diskquota.self_charge",
 							 "Lets running statements charge their own growth against the quotas' headroom.",
-							 "At each diskquota.load_check_interval, an INSERT, UPDATE or MERGE measures how much "
+							 "A running INSERT, UPDATE, MERGE, COPY FROM, CREATE TABLE AS or REFRESH measures how much "
 							 "the relations it writes grew and stops itself when a target's headroom is used up, "
-							 "without waiting for the worker. Off by default while it can count concurrent "
-							 "writes into one table more than once; when off, only the worker stops running statements.",
+							 "without waiting for the worker. Experimental, off by default; when off, only the "
+							 "worker stops running statements.",
 							 &diskquota_self_charge,
 							 false,
 							 PGC_SUSET,
