@@ -349,15 +349,21 @@ size_pretty(int64 bytes)
 /*
  * The detail of a quota error: the usage and the quota as the worker last
  * published them, the usage with what running statements charged since
- * (none if the target has no entry in the quota map).  A
+ * (none if the target has no entry in the quota map).  When they charged
+ * anything, both parts are named (refreshed, charged): the refresh may
+ * have counted some of what was charged, so the sum is an upper bound.  A
  * target still under its quota is refused for what the statement would
  * add (a move, a rebuild that grows).
  */
 static int
-errdetail_usage(const char *used, const char *quota, bool over)
+errdetail_usage(const char *used, const char *quota, bool over,
+				const char *refreshed, const char *charged)
 {
 	if (used == NULL)
 		return 0;
+	if (charged != NULL)
+		return errdetail("Usage is up to %s of a %s quota: %s at the last refresh and %s written since by running statements.",
+						 used, quota, refreshed, charged);
 	if (over)
 		return errdetail("Usage is %s of a %s quota.", used, quota);
 	return errdetail("Usage is %s of a %s quota, which the statement would exceed.",
@@ -376,6 +382,8 @@ report_rejected(const DiskquotaTarget *target)
 	int64		used_bytes;
 	char	   *used = NULL;
 	char	   *quota = NULL;
+	char	   *refreshed = NULL;
+	char	   *charged_since = NULL;
 	bool		over = false;
 
 	report_stale(target);
@@ -400,7 +408,14 @@ report_rejected(const DiskquotaTarget *target)
 		quota_bytes >= 0 && used_bytes >= 0)
 	{
 		/* with what running statements wrote since (diskquota.self_charge) */
-		used_bytes += diskquota_target_charged(MyDatabaseId, target);
+		int64		charged = diskquota_target_charged(MyDatabaseId, target);
+
+		if (charged > 0)
+		{
+			refreshed = size_pretty(used_bytes);
+			charged_since = size_pretty(charged);
+		}
+		used_bytes += charged;
 		used = size_pretty(used_bytes);
 		quota = size_pretty(quota_bytes);
 		over = used_bytes >= quota_bytes;
@@ -418,14 +433,14 @@ report_rejected(const DiskquotaTarget *target)
 			ereport(ERROR,
 					(errcode(ERRCODE_DISK_FULL),
 					 errmsg("schema's disk space quota exceeded with name: %s", name),
-					 errdetail_usage(used, quota, over),
+					 errdetail_usage(used, quota, over, refreshed, charged_since),
 					 errhint("See view diskquota.show_schema_quota_view.")));
 			break;
 		case DQ_ROLE_QUOTA:
 			ereport(ERROR,
 					(errcode(ERRCODE_DISK_FULL),
 					 errmsg("role's disk space quota exceeded with name: %s", name),
-					 errdetail_usage(used, quota, over),
+					 errdetail_usage(used, quota, over, refreshed, charged_since),
 					 errhint("See view diskquota.show_role_quota_view.")));
 			break;
 		case DQ_SCHEMA_TABLESPACE_QUOTA:
@@ -433,7 +448,7 @@ report_rejected(const DiskquotaTarget *target)
 					(errcode(ERRCODE_DISK_FULL),
 					 errmsg("tablespace: %s, schema: %s diskquota exceeded",
 							tablespace_name(target->spcoid), name),
-					 errdetail_usage(used, quota, over),
+					 errdetail_usage(used, quota, over, refreshed, charged_since),
 					 errhint("See view diskquota.show_schema_tablespace_quota_view.")));
 			break;
 		case DQ_ROLE_TABLESPACE_QUOTA:
@@ -441,14 +456,14 @@ report_rejected(const DiskquotaTarget *target)
 					(errcode(ERRCODE_DISK_FULL),
 					 errmsg("tablespace: %s, role: %s diskquota exceeded",
 							tablespace_name(target->spcoid), name),
-					 errdetail_usage(used, quota, over),
+					 errdetail_usage(used, quota, over, refreshed, charged_since),
 					 errhint("See view diskquota.show_role_tablespace_quota_view.")));
 			break;
 		default:
 			ereport(ERROR,
 					(errcode(ERRCODE_DISK_FULL),
 					 errmsg("database's disk space quota exceeded with name: %s", name),
-					 errdetail_usage(used, quota, over),
+					 errdetail_usage(used, quota, over, refreshed, charged_since),
 					 errhint("See view diskquota.show_database_quota_view.")));
 			break;
 	}
@@ -1650,13 +1665,11 @@ refuse_after_stop_request(void)
  * measurement charged: the part above the relation's high-water mark in the
  * charged-relation map (quotamap.c, "Each byte charged once"), so that
  * statements writing one relation at once split its growth.  What it
- * measures: each result relation ExecutorStart opened, its indexes and its
- * TOAST relation, charged as the model charges them (schema unless
- * temporary, owner, both in the tablespace of the files, database).  The
- * executor opens an INSERT's or UPDATE's indexes at its first row, after
- * the statement started: the wrapper below measures them before the next
- * row (charge_opened_indexes), so only the first row's index entries are
- * not charged.  When it completes, a statement charges its last growth
+ * measures: each result relation ExecutorStart opened, its indexes (from the
+ * relation cache's list, locked as the executor locks them to write: it
+ * opens them only at the first row), its TOAST relation and that one's
+ * index, charged as the model charges them (schema unless temporary,
+ * owner, both in the tablespace of the files, database).  When it completes, a statement charges its last growth
  * (self_charge_end), whether or not it polled.  The timeout handler cannot
  * measure (it runs in a signal handler): it sets charge_due, and the
  * statement measures at its next row, in a wrapper of the ExecProcNode of
@@ -1669,11 +1682,18 @@ refuse_after_stop_request(void)
  * may write is bounded from its values, never learned from earlier rows
  * (a statement could teach a narrow width, then write wide rows): a heap
  * tuple takes at most a block, and its values that go to TOAST at most
- * their raw size; each index entry takes no more than that again; so a row
- * is reckoned at (BLCKSZ + the raw size of its variable-length values)
- * times (1 + the indexes per measured table) (row_estimate).  This
- * overstates narrow rows a hundredfold: they are measured more often, never
- * late.  After each measurement the budget to the next one is half the
+ * their raw size; an entry of a btree, hash, GiST, SP-GiST or BRIN index
+ * takes no more than that again; so a row is reckoned at (BLCKSZ + the raw
+ * size of its variable-length values) times (1 + the indexes of the
+ * measured table that has the most) (row_estimate).  This overstates
+ * narrow rows a hundredfold: they are measured more often, never late.
+ * What no bound on the row limits is looked at after every row instead: a
+ * table with a GIN index (an entry per key) or one of another access
+ * method is measured after every row (charge_every_row); what a row stores
+ * in TOAST when it is decided after the input (BEFORE ROW triggers, stored
+ * generated columns, ON CONFLICT DO UPDATE, MERGE, an UPDATE moving rows
+ * between partitions) is counted into the budget from the TOAST relations'
+ * sizes after every row (charge_watch_toast, one lseek() each).  After each measurement the budget to the next one is half the
  * least headroom left among its targets (neither charged nor reserved, see
  * below), divided by the number of statements that seem to spend it (by
  * how much more the headroom left shrank than this one charged, over its
@@ -1701,8 +1721,9 @@ refuse_after_stop_request(void)
  * Partitions rows are routed to: the wrapper compares, before each row,
  * how many partitions the executor opened for routing
  * (es_tuple_routing_result_relations, only ever appended to) with how many
- * it measures, and measures the new ones from then on; only the row that
- * made the executor open a partition was written into it before.  Nested
+ * it measures, and measures the new ones from then on; the row that made
+ * the executor open a partition, written into it before, is charged as
+ * reckoned (ChargedRelation.unmeasured).  Nested
  * executions (a trigger's or a function's INSERT, UPDATE or MERGE) join the
  * statement that charges itself: their result relations are measured with
  * its own from when they start, and their ModifyTable inputs wrapped until
@@ -1732,22 +1753,14 @@ typedef struct ChargedRelation
 								 * while that runs */
 	bool		shared;			/* acquired in the charged-relation map, until
 								 * release_charged_rels */
+	int64		unmeasured;		/* bytes written before it was measured, to
+								 * charge at the next measurement */
+	bool		toast;			/* a TOAST relation (not its index) */
+	BlockNumber watched;		/* its main fork when last looked at
+								 * (watched_toast_growth) */
 	BlockNumber nblocks[MAX_FORKNUM + 1];	/* at the last poll;
 											 * InvalidBlockNumber: no fork */
 } ChargedRelation;
-
-/*
- * A result relation whose indexes the executor may open after the
- * statement started (at its first row): how many it has measured.  mark:
- * ncharged_nodes when a nested execution joined (its ResultRelInfo goes
- * when that execution ends: self_charge_unwrap), -1 for the statement's own.
- */
-typedef struct ChargedResult
-{
-	ResultRelInfo *rri;
-	int			nindices;
-	int			mark;
-} ChargedResult;
 
 typedef struct ChargedNode
 {
@@ -1758,7 +1771,9 @@ typedef struct ChargedNode
 /*
  * An EState one of whose result relations is partitioned: how many of the
  * partitions rows were routed to (es_tuple_routing_result_relations) are
- * measured.  mark as in ChargedResult.
+ * measured.  mark: ncharged_nodes when a nested execution joined (its
+ * EState goes when that execution ends: self_charge_unwrap), -1 for the
+ * statement's own.
  */
 typedef struct ChargedRouting
 {
@@ -1774,17 +1789,22 @@ static int	charged_rels_size = 0;
 static ChargedNode *charged_nodes = NULL;
 static int	ncharged_nodes = 0;
 static int	charged_nodes_size = 0;
-static ChargedResult *charged_results = NULL;
-static int	ncharged_results = 0;
-static int	charged_results_size = 0;
 static ChargedRouting *charged_routings = NULL;
 static int	ncharged_routings = 0;
 static int	charged_routings_size = 0;
 static DiskquotaCharge *charges_buf = NULL;
 static int	charges_buf_size = 0;
 
-/* A ChargedResult has no indexes measured yet that it may open later */
-static bool charge_indexes_pending = false;
+/* A measured table has an index whose entries a row cannot bound (GIN) */
+static bool charge_every_row = false;
+
+/*
+ * What a row stores in TOAST may be decided after the ModifyTable's input
+ * produced it (BEFORE ROW triggers, stored generated columns, ON CONFLICT
+ * DO UPDATE, MERGE, an UPDATE moving rows between partitions): the TOAST
+ * relations are looked at after every row (watched_toast_growth).
+ */
+static bool charge_watch_toast = false;
 
 /* The statement charges itself: the timeout handler sets charge_due */
 static volatile sig_atomic_t self_charging = false;
@@ -1803,6 +1823,7 @@ static int	charge_depth = 0;
  * then.  Tables and indexes measured, for the factor.
  */
 static int64 charge_budget_left = 0;
+static int64 charge_last_row = 0;	/* the last row, as reckoned */
 static int64 charge_budget = 0;
 static int	charge_row_factor = 1;
 static int64 charge_last_remaining = -1;
@@ -1810,8 +1831,6 @@ static double charge_writers = 1;
 static int64 charge_reckoned = 0;
 static double charge_shrunk = 0;
 static double charge_own = 0;
-static int	ncharged_tables = 0;
-static int	ncharged_indexes = 0;
 
 /*
  * What the statement reserved, per target, at its last poll
@@ -1893,6 +1912,37 @@ row_estimate(TupleTableSlot *slot)
 	return bytes * charge_row_factor;
 }
 
+/*
+ * Bytes the TOAST relations measured grew since last looked at (see
+ * charge_watch_toast): one lseek() per TOAST relation and row.
+ */
+static pg_noinline int64
+watched_toast_growth(void)
+{
+	int64		bytes = 0;
+	int			i;
+
+	for (i = 0; i < ncharged_rels; i++)
+	{
+		ChargedRelation *charged = &charged_rels[i];
+		Relation	rel;
+		BlockNumber now;
+
+		if (!charged->toast)
+			continue;
+		if (!charged->nested)
+			rel = relation_open(charged->relid, NoLock);
+		else if ((rel = try_relation_open(charged->relid, AccessShareLock)) == NULL)
+			continue;
+		now = smgrnblocks(RelationGetSmgr(rel), MAIN_FORKNUM);
+		relation_close(rel, charged->nested ? AccessShareLock : NoLock);
+		if (now > charged->watched)
+			bytes += (int64) (now - charged->watched) * BLCKSZ;
+		charged->watched = now;
+	}
+	return bytes;
+}
+
 /* Rows are about to be written: true when a measurement is due */
 static inline bool
 charge_rows_due(TupleTableSlot **slots, int nslots)
@@ -1900,8 +1950,13 @@ charge_rows_due(TupleTableSlot **slots, int nslots)
 	int			i;
 
 	for (i = 0; i < nslots; i++)
-		charge_budget_left -= row_estimate(slots[i]);
-	return unlikely(charge_due || charge_budget_left <= 0);
+	{
+		charge_last_row = row_estimate(slots[i]);
+		charge_budget_left -= charge_last_row;
+	}
+	if (unlikely(charge_watch_toast))
+		charge_budget_left -= watched_toast_growth();
+	return unlikely(charge_due || charge_every_row || charge_budget_left <= 0);
 }
 
 /*
@@ -2040,12 +2095,10 @@ release_charged_rels(void)
 		}
 	}
 	ncharged_rels = 0;
-	ncharged_results = 0;
 	ncharged_routings = 0;
-	ncharged_tables = 0;
-	ncharged_indexes = 0;
 	charge_row_factor = 1;
-	charge_indexes_pending = false;
+	charge_every_row = false;
+	charge_watch_toast = false;
 }
 
 static void
@@ -2065,7 +2118,7 @@ charged_namespace(Relation rel)
  * Measure one relation the statement writes, from now on (toast_of: the
  * table of a TOAST relation)
  */
-static void
+static ChargedRelation *
 add_charged_relation(Relation rel, Oid toast_of, bool nested)
 {
 	ChargedRelation *charged;
@@ -2073,12 +2126,12 @@ add_charged_relation(Relation rel, Oid toast_of, bool nested)
 	static bool exit_registered = false;
 
 	if (!RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
-		return;
+		return NULL;
 	/* measured already (a nested statement writing into it too) */
 	for (i = 0; i < ncharged_rels; i++)
 	{
 		if (charged_rels[i].relid == RelationGetRelid(rel))
-			return;
+			return NULL;
 	}
 	if (!exit_registered)
 	{
@@ -2092,82 +2145,83 @@ add_charged_relation(Relation rel, Oid toast_of, bool nested)
 	charged->toast_of = toast_of;
 	charged->nested = nested;
 	charged->shared = false;
+	charged->unmeasured = 0;
+	charged->toast = rel->rd_rel->relkind == RELKIND_TOASTVALUE;
 	ncharged_rels++;
-	if (rel->rd_rel->relkind == RELKIND_INDEX)
-		ncharged_indexes++;
-	else if (!OidIsValid(toast_of))
-		ncharged_tables++;
-	charge_row_factor = 1 + (ncharged_indexes + Max(ncharged_tables, 1) - 1) /
-		Max(ncharged_tables, 1);
 	(void) relation_growth(rel, charged, true);
+	charged->watched = charged->nblocks[MAIN_FORKNUM];
+	return charged;
 }
 
 /*
- * Measure a result relation, its indexes and its TOAST from now on.  The
- * executor opens the indexes of an INSERT's or UPDATE's result relation at
- * its first row: charge_opened_indexes measures them then.  mark: see
- * ChargedResult.
+ * Measure the indexes of a relation (a table or a TOAST relation) from now
+ * on, with the lock the executor or TOAST takes on them to write, until the
+ * transaction ends; they count in what a row is reckoned at (row_estimate):
+ * a GIN index, or one of an access method not known to bound what a row
+ * adds to it, makes the statement measure after every row.
  */
 static void
-add_charged_result_relation(ResultRelInfo *rri, bool nested, int mark)
+add_charged_indexes(Relation rel, Oid toast_of, bool nested)
 {
-	Relation	rel = rri->ri_RelationDesc;
-	int			i;
+	List	   *indexes;
+	ListCell   *lc;
+
+	if (!rel->rd_rel->relhasindex)
+		return;
+	indexes = RelationGetIndexList(rel);
+	foreach(lc, indexes)
+	{
+		Relation	index = index_open(lfirst_oid(lc), RowExclusiveLock);
+		Oid			am = index->rd_rel->relam;
+
+		if (am != BTREE_AM_OID && am != HASH_AM_OID && am != GIST_AM_OID &&
+			am != SPGIST_AM_OID && am != BRIN_AM_OID)
+			charge_every_row = true;
+		(void) add_charged_relation(index, toast_of, nested);
+		index_close(index, NoLock);
+	}
+	if (!OidIsValid(toast_of))
+		charge_row_factor = Max(charge_row_factor, 1 + list_length(indexes));
+	list_free(indexes);
+}
+
+/*
+ * Measure a relation the statement writes, its indexes, its TOAST relation
+ * and that one's index from now on; the table's entry, or NULL if it was
+ * measured already.
+ */
+static ChargedRelation *
+add_charged_table(Relation rel, bool nested)
+{
+	ChargedRelation *charged;
+	Oid			relid = RelationGetRelid(rel);
+	int			n;
 
 	if (!RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
-		return;
-	add_charged_relation(rel, InvalidOid, nested);
-	for (i = 0; i < rri->ri_NumIndices; i++)
-		add_charged_relation(rri->ri_IndexRelationDescs[i], InvalidOid, nested);
-	if (rel->rd_rel->relhasindex)
-	{
-		ChargedResult *result;
-
-		charged_results = grow_array(charged_results, ncharged_results,
-									 &charged_results_size, sizeof(ChargedResult));
-		result = &charged_results[ncharged_results++];
-		result->rri = rri;
-		result->nindices = rri->ri_NumIndices;
-		result->mark = mark;
-		if (rri->ri_IndexRelationDescs == NULL)
-			charge_indexes_pending = true;
-	}
+		return NULL;
+	charged = add_charged_relation(rel, InvalidOid, nested);
+	if (charged == NULL)
+		return NULL;
+	n = charged - charged_rels;
+	if ((rel->trigdesc != NULL &&
+		 (rel->trigdesc->trig_insert_before_row ||
+		  rel->trigdesc->trig_update_before_row)) ||
+		(RelationGetDescr(rel)->constr != NULL &&
+		 RelationGetDescr(rel)->constr->has_generated_stored))
+		charge_watch_toast = true;
+	add_charged_indexes(rel, InvalidOid, nested);
 	if (OidIsValid(rel->rd_rel->reltoastrelid))
 	{
 		/* locked until the transaction ends: the polls open it unlocked */
 		Relation	toast = relation_open(rel->rd_rel->reltoastrelid,
-										  AccessShareLock);
+										  RowExclusiveLock);
 
-		add_charged_relation(toast, RelationGetRelid(rel), nested);
+		(void) add_charged_relation(toast, relid, nested);
+		add_charged_indexes(toast, relid, nested);
 		relation_close(toast, NoLock);
 	}
-}
-
-/*
- * Measure the indexes the executor opened since (before the row after the
- * one that opened them: only that row's index entries are not charged).
- */
-static pg_noinline void
-charge_opened_indexes(void)
-{
-	int			i;
-
-	charge_indexes_pending = false;
-	for (i = 0; i < ncharged_results; i++)
-	{
-		ChargedResult *result = &charged_results[i];
-		ResultRelInfo *rri = result->rri;
-
-		while (result->nindices < rri->ri_NumIndices)
-		{
-			add_charged_relation(rri->ri_IndexRelationDescs[result->nindices++],
-								 InvalidOid, result->mark >= 0);
-			/* the array may have moved */
-			result = &charged_results[i];
-		}
-		if (rri->ri_IndexRelationDescs == NULL)
-			charge_indexes_pending = true;
-	}
+	/* the array may have moved */
+	return &charged_rels[n];
 }
 
 /*
@@ -2232,8 +2286,15 @@ charge_routed_partitions(void)
 		while (charged_routings[i].seen < list_length(routed))
 		{
 			ResultRelInfo *rri = list_nth(routed, charged_routings[i].seen++);
+			ChargedRelation *charged = add_charged_table(rri->ri_RelationDesc,
+														 mark >= 0);
 
-			add_charged_result_relation(rri, mark >= 0, mark);
+			/*
+			 * the row that made the executor open it was written before:
+			 * charged as reckoned
+			 */
+			if (charged != NULL)
+				charged->unmeasured = charge_last_row;
 			lower_pace(rri->ri_RelationDesc);
 		}
 	}
@@ -2265,8 +2326,6 @@ charge_ExecProcNode(PlanState *node)
 
 	if (unlikely(ncharged_routings > 0) && charge_routing_due())
 		charge_routed_partitions();
-	if (unlikely(charge_indexes_pending))
-		charge_opened_indexes();
 	for (i = ncharged_nodes - 1; charged_nodes[i].node != node; i--)
 		;
 	slot = charged_nodes[i].real(node);
@@ -2285,6 +2344,17 @@ wrap_modify_table(PlanState *mtstate)
 		(input = outerPlanState(mtstate)) == NULL ||
 		input->ExecProcNodeReal == charge_ExecProcNode)
 		return;
+	/* rows it writes that its input does not give (charge_watch_toast) */
+	{
+		ModifyTableState *mts = (ModifyTableState *) mtstate;
+		ResultRelInfo *root = mts->rootResultRelInfo;
+
+		if (mts->operation == CMD_MERGE ||
+			((ModifyTable *) mtstate->plan)->onConflictAction == ONCONFLICT_UPDATE ||
+			(mts->operation == CMD_UPDATE && root != NULL &&
+			 root->ri_RelationDesc->rd_rel->relkind == RELKIND_PARTITIONED_TABLE))
+			charge_watch_toast = true;
+	}
 	charged_nodes = grow_array(charged_nodes, ncharged_nodes,
 							   &charged_nodes_size, sizeof(ChargedNode));
 	charged_nodes[ncharged_nodes].node = input;
@@ -2369,7 +2439,7 @@ self_charge_begin(QueryDesc *queryDesc)
 
 	release_charged_rels();
 	foreach(lc, estate->es_opened_result_relations)
-		add_charged_result_relation(lfirst(lc), false, -1);
+		(void) add_charged_table(((ResultRelInfo *) lfirst(lc))->ri_RelationDesc, false);
 	if (routing)
 		add_charged_routing(estate, -1);
 
@@ -2410,7 +2480,7 @@ self_charge_join(QueryDesc *queryDesc)
 	{
 		ResultRelInfo *rri = lfirst(lc);
 
-		add_charged_result_relation(rri, true, mark);
+		(void) add_charged_table(rri->ri_RelationDesc, true);
 		lower_pace(rri->ri_RelationDesc);
 		if (rri->ri_RelationDesc->rd_rel->relkind == RELKIND_PARTITIONED_TABLE &&
 			(ncharged_routings == 0 ||
@@ -2442,12 +2512,6 @@ self_charge_unwrap(int first_node)
 	}
 	if (first_node < ncharged_nodes)
 		ncharged_nodes = first_node;
-	for (i = 0, kept = 0; i < ncharged_results; i++)
-	{
-		if (charged_results[i].mark < first_node)
-			charged_results[kept++] = charged_results[i];
-	}
-	ncharged_results = kept;
 	for (i = 0, kept = 0; i < ncharged_routings; i++)
 	{
 		if (charged_routings[i].mark < first_node)
@@ -2491,7 +2555,9 @@ self_charge_measure(DiskquotaTarget *crossed)
 			rel = relation_open(charged->relid, NoLock);
 		else if ((rel = try_relation_open(charged->relid, AccessShareLock)) == NULL)
 			continue;
-		growth = relation_growth(rel, charged, false);
+		growth = relation_growth(rel, charged, false) + charged->unmeasured;
+		charged->unmeasured = 0;
+		charged->watched = charged->nblocks[MAIN_FORKNUM];
 		if (growth == 0)
 		{
 			relation_close(rel, charged->nested ? AccessShareLock : NoLock);
@@ -2651,20 +2717,6 @@ unwrap_dest(void)
 	charge_dest = NULL;
 }
 
-/* Measure a relation the statement created, and its TOAST, from now on */
-static void
-add_charged_new_relation(Relation rel, bool nested)
-{
-	add_charged_relation(rel, InvalidOid, nested);
-	if (OidIsValid(rel->rd_rel->reltoastrelid))
-	{
-		Relation	toast = relation_open(rel->rd_rel->reltoastrelid, NoLock);
-
-		add_charged_relation(toast, RelationGetRelid(rel), nested);
-		relation_close(toast, NoLock);
-	}
-}
-
 /* The first row: what is to be measured, if anything */
 static void
 charge_dest_setup(void)
@@ -2685,7 +2737,7 @@ charge_dest_setup(void)
 	if (charge_dest_joined)
 	{
 		/* its lock may go with a subtransaction: measured as nested */
-		add_charged_new_relation(rel, true);
+		(void) add_charged_table(rel, true);
 		lower_pace(rel);
 		relation_close(rel, NoLock);
 		return;
@@ -2700,7 +2752,7 @@ charge_dest_setup(void)
 		return;
 	}
 	release_charged_rels();
-	add_charged_new_relation(rel, false);
+	(void) add_charged_table(rel, false);
 	relation_close(rel, NoLock);
 	charge_due = false;
 	start_pacing(remaining);
@@ -2883,25 +2935,9 @@ copy_charge_begin(Oid relid)
 		return;
 	}
 
-	release_charged_rels();
-	add_charged_relation(rel, InvalidOid, false);
-	foreach(lc, indexes)
-	{
-		/* the lock COPY takes on them, until the transaction ends */
-		Relation	index = index_open(lfirst_oid(lc), RowExclusiveLock);
-
-		add_charged_relation(index, InvalidOid, false);
-		index_close(index, NoLock);
-	}
 	list_free(indexes);
-	if (OidIsValid(rel->rd_rel->reltoastrelid))
-	{
-		Relation	toast = relation_open(rel->rd_rel->reltoastrelid,
-										  AccessShareLock);
-
-		add_charged_relation(toast, RelationGetRelid(rel), false);
-		relation_close(toast, NoLock);
-	}
+	release_charged_rels();
+	(void) add_charged_table(rel, false);
 
 	if (!registered)
 	{

@@ -614,6 +614,13 @@ bench_oltp() {
     echo "oltp_concurrent_overhead_max_pct=$(printf '%s\n' "${cos[@]}" | sort -g | tail -1)"
     concurrent_cell "tpcb-like x5" "$rounds" "$secs" 5 -b tpcb-like
     echo "tpcb_concurrent_overhead_pct=$CELL_OVERHEAD"
+    # what self-charging costs a short UPDATE: both sides with the library,
+    # self_charge on against off (pgbench's accounts, branches and tellers
+    # are in a schema and of a role with a quota)
+    CELL_WITH_CONF=$'shared_preload_libraries = \'diskquota\'\ndiskquota.self_charge = on' \
+    CELL_WITHOUT_CONF=$'shared_preload_libraries = \'diskquota\'\ndiskquota.self_charge = off' \
+        concurrent_cell "tpcb-like x5, self_charge on vs off" "$rounds" "$secs" 5 -b tpcb-like
+    echo "tpcb_self_charge_overhead_pct=$CELL_OVERHEAD"
     cluster_drop
 }
 
@@ -624,16 +631,20 @@ bench_oltp() {
 # copies themselves cancels out.  Each round restarts both, warms them up
 # together for 2 seconds and waits for the worker's refresh.  Sets
 # CELL_OVERHEAD to the median over the rounds of 1 - tps with / tps without.
+# CELL_WITH_CONF and CELL_WITHOUT_CONF, when set, are the settings of the two
+# sides instead (both may preload the library and differ in a setting).
 concurrent_cell() {
     local label=$1 rounds=$2 secs=$3 nc=$4 r ov=() a b j with without
+    local with_conf=${CELL_WITH_CONF:-"shared_preload_libraries = 'diskquota'"}
+    local without_conf=${CELL_WITHOUT_CONF:-"shared_preload_libraries = ''"}
     shift 4
     j=$(( nc < 2 ? 1 : 2 ))
     for r in $(seq "$rounds"); do
         if [ $((r % 2)) -eq 1 ]; then with=data; without=data_b; else with=data_b; without=data; fi
         "$PGBIN/pg_ctl" -D "$CL/data" -m fast -w stop >/dev/null 2>&1 || true
         "$PGBIN/pg_ctl" -D "$CL/data_b" -m fast -w stop >/dev/null 2>&1 || true
-        echo "shared_preload_libraries = 'diskquota'" >"$CL/$with/preload.conf"
-        echo "shared_preload_libraries = ''" >"$CL/$without/preload.conf"
+        echo "$with_conf" >"$CL/$with/preload.conf"
+        echo "$without_conf" >"$CL/$without/preload.conf"
         "$PGBIN/pg_ctl" -D "$CL/data" -l "$CL/log" -w -t 600 start >/dev/null
         "$PGBIN/pg_ctl" -D "$CL/data_b" -l "$CL/log_b" -w -t 600 start >/dev/null
         local pw=$CL_PORT po=$((CL_PORT + 1))
