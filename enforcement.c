@@ -917,6 +917,19 @@ exprs_bytes(List *exprs, ParamListInfo params, bool vars_allowed)
 	return total;
 }
 
+/*
+ * Does queryDesc send its results to the client (a statement the client
+ * sent), not to a function or trigger that runs it (SPI, an SQL function)?
+ */
+static inline bool
+client_statement(QueryDesc *queryDesc)
+{
+	CommandDest dest = queryDesc->dest != NULL ? queryDesc->dest->mydest : DestNone;
+
+	return dest == DestRemote || dest == DestRemoteExecute ||
+		dest == DestRemoteSimple || dest == DestDebug;
+}
+
 static bool
 bounded_insert(QueryDesc *queryDesc)
 {
@@ -1450,7 +1463,14 @@ diskquota_enforcement_ExecutorStart(QueryDesc *queryDesc, int eflags,
 	if (!diskquota_enforcing || stmt->resultRelations == NIL ||
 		(eflags & EXEC_FLAG_EXPLAIN_ONLY))
 		return;
-	if (bounded_insert(queryDesc))
+
+	/*
+	 * With self-charging, only a statement the client sent takes the bounded
+	 * path: run by a function or trigger, many of them would write what no
+	 * statement measures (each charges what it wrote instead).
+	 */
+	if ((!diskquota_self_charge || client_statement(queryDesc)) &&
+		bounded_insert(queryDesc))
 	{
 		/* nothing to publish or poll: they pass it straight on */
 		started.nwrites = 0;

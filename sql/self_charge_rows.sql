@@ -247,6 +247,56 @@ SELECT diskquota.wait_for_worker_new_epoch();
 SELECT nspsize_in_bytes <= (20 + 2) * 1024 * 1024 AS bounded
   FROM diskquota.show_schema_quota_view WHERE schema_name = 's_a4';
 
+-- 11. Bounded INSERTs (at most 100 rows of constants, 1 MB) take a fast
+-- path that measures nothing; run by a function for each row of a SELECT,
+-- or by an AFTER ROW trigger, thousands of them would write what no
+-- statement measures until the worker's next refresh.  With self-charging
+-- only a statement the client sent takes that path: each one run by a
+-- function or trigger charges what it wrote, and once the headroom is used
+-- up the next one is refused before it starts.  The fast path needs the
+-- file-change feed: on for this part (the worker still refreshes at most
+-- once a minute).
+DROP TABLE s_a4.tw, s_a4.q;
+ALTER SYSTEM SET diskquota.file_feed = on;
+SELECT pg_reload_conf();
+SELECT diskquota.set_schema_quota('s_a4', '2 MB');
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT diskquota.wait_for_worker_new_epoch();
+SET ROLE dq_a4;
+CREATE TABLE s_a4.b(p text);
+ALTER TABLE s_a4.b ALTER COLUMN p SET STORAGE EXTERNAL;
+CREATE FUNCTION s_a4.put() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO s_a4.b VALUES (repeat('x', 100000));
+  RETURN 1;
+END $$;
+-- a function per row of a SELECT: 500 rows, 50 MB if nothing stopped it
+SELECT count(s_a4.put()) FROM generate_series(1, 500);
+\echo :SQLSTATE
+SELECT pg_total_relation_size('s_a4.b') <= (2 + 2) * 1024 * 1024 AS bounded;
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT diskquota.wait_for_worker_new_epoch();
+RESET ROLE;
+TRUNCATE s_a4.b;
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT diskquota.wait_for_worker_new_epoch();
+SET ROLE dq_a4;
+-- an AFTER ROW trigger of a narrow INSERT into a schema without a quota
+CREATE TABLE s_a4free.src(i int);
+CREATE FUNCTION s_a4.put_trg() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO s_a4.b VALUES (repeat('y', 100000));
+  RETURN NULL;
+END $$;
+CREATE TRIGGER put AFTER INSERT ON s_a4free.src
+  FOR EACH ROW EXECUTE FUNCTION s_a4.put_trg();
+INSERT INTO s_a4free.src SELECT generate_series(1, 500);
+\echo :SQLSTATE
+SELECT pg_total_relation_size('s_a4.b') <= (2 + 2) * 1024 * 1024 AS bounded;
+RESET ROLE;
+ALTER SYSTEM SET diskquota.file_feed = off;
+SELECT pg_reload_conf();
+
 SELECT diskquota.set_schema_quota('s_a4', '-1');
 DROP SCHEMA s_a4 CASCADE;
 DROP SCHEMA s_a4free CASCADE;
