@@ -1776,6 +1776,8 @@ typedef struct ChargedRelation
 	int64		unmeasured;		/* bytes written before it was measured, to
 								 * charge at the next measurement */
 	bool		toast;			/* a TOAST relation (not its index) */
+	bool		indexes_pending;	/* its indexes are to be measured when
+									 * their list can be read without waiting */
 	BlockNumber watched;		/* its main fork when last looked at
 								 * (watched_toast_growth) */
 	BlockNumber nblocks[MAX_FORKNUM + 1];	/* at the last poll;
@@ -1817,6 +1819,9 @@ static int	charges_buf_size = 0;
 
 /* A measured table has an index whose entries a row cannot bound (GIN) */
 static bool charge_every_row = false;
+
+/* A measured relation's indexes are yet to be measured (indexes_pending) */
+static bool charge_indexes_pending = false;
 
 /*
  * What a row stores in TOAST may be decided after the ModifyTable's input
@@ -2119,6 +2124,7 @@ release_charged_rels(void)
 	charge_row_factor = 1;
 	charge_every_row = false;
 	charge_watch_toast = false;
+	charge_indexes_pending = false;
 }
 
 static void
@@ -2167,6 +2173,7 @@ add_charged_relation(Relation rel, Oid toast_of, bool nested)
 	charged->shared = false;
 	charged->unmeasured = 0;
 	charged->toast = rel->rd_rel->relkind == RELKIND_TOASTVALUE;
+	charged->indexes_pending = false;
 	ncharged_rels++;
 	(void) relation_growth(rel, charged, true);
 	charged->watched = charged->nblocks[MAIN_FORKNUM];
@@ -2188,7 +2195,32 @@ add_charged_indexes(Relation rel, Oid toast_of, bool nested)
 
 	if (!rel->rd_rel->relhasindex)
 		return;
-	indexes = RelationGetIndexList(rel);
+	if (rel->rd_indexvalid)
+		indexes = RelationGetIndexList(rel);
+	else if (ConditionalLockRelationOid(IndexRelationId, AccessShareLock))
+	{
+		/* the list is read from pg_index: only if that does not wait */
+		indexes = RelationGetIndexList(rel);
+		UnlockRelationOid(IndexRelationId, AccessShareLock);
+	}
+	else
+	{
+		/*
+		 * An exclusive lock on pg_index is held or queued: the executor, or
+		 * TOAST, reads the list when it writes the first row (waiting, as any
+		 * statement would); the next measurement takes it then
+		 * (charge_pending_indexes).
+		 */
+		int			i;
+
+		for (i = 0; i < ncharged_rels; i++)
+		{
+			if (charged_rels[i].relid == RelationGetRelid(rel))
+				charged_rels[i].indexes_pending = true;
+		}
+		charge_indexes_pending = true;
+		return;
+	}
 	foreach(lc, indexes)
 	{
 		Relation	index = index_open(lfirst_oid(lc), RowExclusiveLock);
@@ -2540,6 +2572,30 @@ self_charge_unwrap(int first_node)
 	ncharged_routings = kept;
 }
 
+/* Measure the indexes whose list could not be read before (see above) */
+static pg_noinline void
+charge_pending_indexes(void)
+{
+	int			i;
+
+	for (i = 0; i < ncharged_rels; i++)
+	{
+		Relation	rel;
+		bool		nested = charged_rels[i].nested;
+
+		if (!charged_rels[i].indexes_pending)
+			continue;
+		if (!nested)
+			rel = relation_open(charged_rels[i].relid, NoLock);
+		else if ((rel = try_relation_open(charged_rels[i].relid, AccessShareLock)) == NULL)
+			continue;
+		charged_rels[i].indexes_pending = false;
+		add_charged_indexes(rel, charged_rels[i].toast ? charged_rels[i].toast_of : InvalidOid,
+							nested);
+		relation_close(rel, nested ? AccessShareLock : NoLock);
+	}
+}
+
 /*
  * Measure what the statement wrote since the last poll and charge it to
  * its targets; true, with *crossed, if a target's headroom is used up.
@@ -2556,6 +2612,11 @@ self_charge_measure(DiskquotaTarget *crossed)
 	int			i;
 
 	charge_to_reserve = 0;
+	if (unlikely(charge_indexes_pending))
+	{
+		charge_indexes_pending = false;
+		charge_pending_indexes();
+	}
 
 	for (i = 0; i < ncharged_rels; i++)
 	{

@@ -4,7 +4,10 @@
 # status(); once a database has not been refreshed for a while (fail closed:
 # 10 s here), loads into its targets that have a quota are refused, running
 # ones stopped, with a message of their own; wait_for_worker_new_epoch()
-# gives up instead of hanging.
+# gives up instead of hanging.  Running statements charge their own growth
+# (diskquota.self_charge): that must not make them wait where the worker is
+# held (a measured relation's index list is read from pg_index only when
+# that does not wait behind a queued exclusive lock).
 use strict;
 use warnings;
 
@@ -19,6 +22,7 @@ $node->append_conf(
 shared_preload_libraries = 'diskquota'
 diskquota.monitor_databases = 'postgres, atk'
 diskquota.naptime = 1
+diskquota.self_charge = on
 max_prepared_transactions = 2
 });
 $node->start;
