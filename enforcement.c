@@ -1761,6 +1761,9 @@ refuse_after_stop_request(void)
  */
 #define DQ_MIN_CHARGE_BYTES (256 * 1024)
 
+/* Up to this many blocks a relation may lack its free space map */
+#define DQ_SMALL_RELATION_BLOCKS 8
+
 /* Targets looked up on the stack when a statement starts; more: palloc'd */
 #define DQ_START_TARGETS 64
 
@@ -1776,6 +1779,8 @@ typedef struct ChargedRelation
 	int64		unmeasured;		/* bytes written before it was measured, to
 								 * charge at the next measurement */
 	bool		toast;			/* a TOAST relation (not its index) */
+	bool		table;			/* a table (rows are written into it) */
+	bool		fsm_absent;		/* it had no free space map at the start */
 	bool		indexes_pending;	/* its indexes are to be measured when
 									 * their list can be read without waiting */
 	BlockNumber watched;		/* its main fork when last looked at
@@ -1849,6 +1854,8 @@ static int	charge_depth = 0;
  */
 static int64 charge_budget_left = 0;
 static int64 charge_last_row = 0;	/* the last row, as reckoned */
+static int64 charge_row_values = 0; /* the widest row's values, of the rows
+									 * about to be written */
 static int64 charge_budget = 0;
 static int	charge_row_factor = 1;
 static int64 charge_last_remaining = -1;
@@ -1934,6 +1941,7 @@ row_estimate(TupleTableSlot *slot)
 		else
 			bytes += strlen(DatumGetCString(slot->tts_values[i])) + 1;
 	}
+	charge_row_values = Max(charge_row_values, bytes - BLCKSZ);
 	return bytes * charge_row_factor;
 }
 
@@ -1974,11 +1982,15 @@ charge_rows_due(TupleTableSlot **slots, int nslots)
 {
 	int			i;
 
+	charge_row_values = 0;
 	for (i = 0; i < nslots; i++)
 	{
 		charge_last_row = row_estimate(slots[i]);
 		charge_budget_left -= charge_last_row;
 	}
+	/* a row that alone may not fit: see self_charge_poll */
+	if (unlikely(charge_row_values > charge_last_remaining))
+		return true;
 	if (unlikely(charge_watch_toast))
 		charge_budget_left -= watched_toast_growth();
 	return unlikely(charge_due || charge_every_row || charge_budget_left <= 0);
@@ -2064,11 +2076,21 @@ relation_growth(Relation rel, ChargedRelation *charged, bool first)
 		{
 			if (first ? smgr->md_num_open_segs[fork] == 0 : !smgrexists(smgr, fork))
 			{
+				/*
+				 * A small relation may not have its free space map yet: it
+				 * appears, 3 blocks at once, when the relation passes a page,
+				 * and is charged from nothing then (fsm_absent).
+				 */
+				if (first && fork == FSM_FORKNUM &&
+					smgrnblocks(smgr, MAIN_FORKNUM) <= DQ_SMALL_RELATION_BLOCKS)
+					charged->fsm_absent = !smgrexists(smgr, fork);
 				nblocks[fork] = InvalidBlockNumber;
 				continue;
 			}
-			/* found now: measured from now on */
-			counted[fork] = false;
+			/* found now: measured from now on, or from nothing if absent */
+			counted[fork] = fork == FSM_FORKNUM && charged->fsm_absent;
+			if (fork == FSM_FORKNUM)
+				charged->fsm_absent = false;
 		}
 		/* any valid number asks for the fork to be measured */
 		if (first || nblocks[fork] == InvalidBlockNumber)
@@ -2173,6 +2195,9 @@ add_charged_relation(Relation rel, Oid toast_of, bool nested)
 	charged->shared = false;
 	charged->unmeasured = 0;
 	charged->toast = rel->rd_rel->relkind == RELKIND_TOASTVALUE;
+	charged->table = rel->rd_rel->relkind == RELKIND_RELATION ||
+		rel->rd_rel->relkind == RELKIND_MATVIEW;
+	charged->fsm_absent = false;
 	charged->indexes_pending = false;
 	ncharged_rels++;
 	(void) relation_growth(rel, charged, true);
@@ -2291,7 +2316,7 @@ lower_pace(Relation rel)
 	ntargets = targets_of_files(charged_namespace(rel), rel->rd_rel->relowner,
 								relation_tablespace(rel->rd_rel->reltablespace),
 								targets);
-	if (diskquota_targets_headroom(MyDatabaseId, targets, ntargets, &remaining) &&
+	if (diskquota_targets_headroom(MyDatabaseId, targets, ntargets, &remaining, NULL) &&
 		remaining < charge_last_remaining)
 	{
 		int64		left = Max((int64) (remaining / (2 * charge_writers)),
@@ -2346,7 +2371,19 @@ charge_routed_partitions(void)
 			 * charged as reckoned
 			 */
 			if (charged != NULL)
+			{
 				charged->unmeasured = charge_last_row;
+
+				/*
+				 * a small partition's free space map may have appeared with
+				 * that row (3 blocks): charged too, early rather than late
+				 */
+				if (charged->nblocks[MAIN_FORKNUM] <= DQ_SMALL_RELATION_BLOCKS + 1 &&
+					charged->nblocks[FSM_FORKNUM] != InvalidBlockNumber)
+					charged->unmeasured += (int64) charged->nblocks[FSM_FORKNUM] * BLCKSZ;
+				/* and counted against the budget, as written */
+				charge_budget_left -= charged->unmeasured;
+			}
 			lower_pace(rri->ri_RelationDesc);
 		}
 	}
@@ -2378,8 +2415,10 @@ charge_ExecProcNode(PlanState *node)
 
 	if (unlikely(ncharged_routings > 0) && charge_routing_due())
 		charge_routed_partitions();
-	for (i = ncharged_nodes - 1; charged_nodes[i].node != node; i--)
+	for (i = ncharged_nodes - 1; i >= 0 && charged_nodes[i].node != node; i--)
 		;
+	if (unlikely(i < 0))
+		elog(ERROR, "diskquota: a plan node left wrapped for self-charging");
 	slot = charged_nodes[i].real(node);
 	/* measure what the rows before it wrote if it may take the rest */
 	if (!TupIsNull(slot) && charge_rows_due(&slot, 1))
@@ -2460,6 +2499,8 @@ result_targets(EState *estate, DiskquotaTarget **targets, bool *routing)
 	return ntargets;
 }
 
+static void self_charge_unwrap(int first_node);
+
 /*
  * A writing execution of queryDesc starts while nothing charges itself (the
  * outermost, or one nested in a statement that does not charge itself): if
@@ -2483,7 +2524,7 @@ self_charge_begin(QueryDesc *queryDesc)
 
 	ntargets = result_targets(estate, &targets, &routing);
 	quota = ntargets > 0 &&
-		diskquota_targets_headroom(MyDatabaseId, targets, ntargets, &remaining);
+		diskquota_targets_headroom(MyDatabaseId, targets, ntargets, &remaining, NULL);
 	if (targets != stack_targets)
 		pfree(targets);
 	if (!quota && !routing)
@@ -2505,6 +2546,8 @@ self_charge_begin(QueryDesc *queryDesc)
 	self_charging = ncharged_nodes > 0 && (ncharged_rels > 0 || routing);
 	if (!self_charging)
 	{
+		/* nothing to measure: the nodes wrapped above are not left wrapped */
+		self_charge_unwrap(0);
 		charge_depth = 0;
 		release_charged_rels();
 	}
@@ -2711,6 +2754,50 @@ self_charge_measure(DiskquotaTarget *crossed)
 	return result;
 }
 
+/*
+ * The values of a row about to be written take more than the headroom left
+ * at the last measurement: if they take more than what any measured table's
+ * targets have left now, the row is refused before it is written (a row can
+ * hold hundreds of TOASTed values of up to 1 GB each).
+ */
+static pg_noinline void
+refuse_oversized_row(void)
+{
+	DiskquotaTarget least_target;
+	int64		least = PG_INT64_MAX;
+	int			i;
+
+	for (i = 0; i < ncharged_rels; i++)
+	{
+		ChargedRelation *charged = &charged_rels[i];
+		DiskquotaTarget targets[5];
+		DiskquotaTarget tightest;
+		Relation	rel;
+		int64		remaining;
+		int			ntargets;
+
+		if (!charged->table)
+			continue;
+		if (!charged->nested)
+			rel = relation_open(charged->relid, NoLock);
+		else if ((rel = try_relation_open(charged->relid, AccessShareLock)) == NULL)
+			continue;
+		ntargets = targets_of_files(charged_namespace(rel), rel->rd_rel->relowner,
+									relation_tablespace(rel->rd_rel->reltablespace),
+									targets);
+		relation_close(rel, charged->nested ? AccessShareLock : NoLock);
+		if (diskquota_targets_headroom(MyDatabaseId, targets, ntargets,
+									   &remaining, &tightest) &&
+			remaining < least)
+		{
+			least = remaining;
+			least_target = tightest;
+		}
+	}
+	if (charge_row_values > least && !diskquota_paused())
+		report_rejected(&least_target);
+}
+
 /* A poll is due: charge, and stop the statement if a headroom is used up */
 static void
 self_charge_poll(void)
@@ -2723,6 +2810,8 @@ self_charge_poll(void)
 		if (!diskquota_paused())
 			report_rejected(&crossed);
 	}
+	else if (charge_row_values > charge_last_remaining)
+		refuse_oversized_row();
 	else if (charge_to_reserve > 0)
 	{
 		diskquota_reserve_headroom(MyDatabaseId, reserved_charges, charge_to_reserve);
@@ -2826,7 +2915,7 @@ charge_dest_setup(void)
 	ntargets = targets_of_files(charged_namespace(rel), rel->rd_rel->relowner,
 								relation_tablespace(rel->rd_rel->reltablespace),
 								targets);
-	if (!diskquota_targets_headroom(MyDatabaseId, targets, ntargets, &remaining))
+	if (!diskquota_targets_headroom(MyDatabaseId, targets, ntargets, &remaining, NULL))
 	{
 		relation_close(rel, NoLock);
 		unwrap_dest();
@@ -3007,7 +3096,7 @@ copy_charge_begin(Oid relid)
 		if (indspc != spcoid)
 			ntargets += targets_of_files(nspoid, owner, indspc, targets + ntargets);
 	}
-	quota = diskquota_targets_headroom(MyDatabaseId, targets, ntargets, &remaining);
+	quota = diskquota_targets_headroom(MyDatabaseId, targets, ntargets, &remaining, NULL);
 	pfree(targets);
 	if (!quota)
 	{

@@ -777,7 +777,7 @@ unreserved(QuotaMapEntry *entry)
  */
 bool
 diskquota_targets_headroom(Oid dbid, const DiskquotaTarget *targets, int n,
-						   int64 *remaining)
+						   int64 *remaining, DiskquotaTarget *tightest)
 {
 	QuotaMapKey key;
 	bool		found = false;
@@ -798,7 +798,12 @@ diskquota_targets_headroom(Oid dbid, const DiskquotaTarget *targets, int n,
 		if (entry == NULL)
 			continue;
 		found = true;
-		*remaining = Min(*remaining, unreserved(entry));
+		if (unreserved(entry) < *remaining || tightest == NULL)
+		{
+			*remaining = Min(*remaining, unreserved(entry));
+			if (tightest != NULL)
+				*tightest = targets[i];
+		}
 	}
 	LWLockRelease(QuotaHeader->lock);
 	return found;

@@ -63,7 +63,8 @@ extern void diskquota_clear_quota_map(Oid dbid);
 
 /* Running statements charging what they write (enforcement.c) */
 extern bool diskquota_targets_headroom(Oid dbid, const DiskquotaTarget *targets,
-									   int n, int64 *remaining);
+									   int n, int64 *remaining,
+									   DiskquotaTarget *tightest);
 extern bool diskquota_charge_headroom(Oid dbid, const DiskquotaCharge *charges,
 									  int n, DiskquotaTarget *crossed,
 									  int64 *remaining);
