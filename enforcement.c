@@ -1793,6 +1793,7 @@ typedef struct ChargedNode
 {
 	PlanState  *node;
 	ExecProcNodeMtd real;		/* its ExecProcNodeReal before ours */
+	ModifyTableState *mt;		/* the ModifyTable it is the input of */
 } ChargedNode;
 
 /*
@@ -2406,6 +2407,7 @@ charge_routing_due(void)
 
 /* The ExecProcNode of a ModifyTable's input: measures when a poll is due */
 static void self_charge_poll(void);
+static void refuse_oversized_row(Relation *rels, int n);
 
 static TupleTableSlot *
 charge_ExecProcNode(PlanState *node)
@@ -2422,7 +2424,21 @@ charge_ExecProcNode(PlanState *node)
 	slot = charged_nodes[i].real(node);
 	/* measure what the rows before it wrote if it may take the rest */
 	if (!TupIsNull(slot) && charge_rows_due(&slot, 1))
+	{
+		ModifyTableState *mt = charged_nodes[i].mt;
+
 		self_charge_poll();
+		if (charge_row_values > charge_last_remaining)
+		{
+			Relation   *rels = palloc(sizeof(Relation) * mt->mt_nrels);
+			int			j;
+
+			for (j = 0; j < mt->mt_nrels; j++)
+				rels[j] = mt->resultRelInfo[j].ri_RelationDesc;
+			refuse_oversized_row(rels, mt->mt_nrels);
+			pfree(rels);
+		}
+	}
 	return slot;
 }
 
@@ -2449,6 +2465,7 @@ wrap_modify_table(PlanState *mtstate)
 	charged_nodes = grow_array(charged_nodes, ncharged_nodes,
 							   &charged_nodes_size, sizeof(ChargedNode));
 	charged_nodes[ncharged_nodes].node = input;
+	charged_nodes[ncharged_nodes].mt = (ModifyTableState *) mtstate;
 	charged_nodes[ncharged_nodes++].real = input->ExecProcNodeReal;
 	/* already run (ExecProcNodeFirst replaced itself): replace it too */
 	if (input->ExecProcNode == input->ExecProcNodeReal)
@@ -2755,37 +2772,33 @@ self_charge_measure(DiskquotaTarget *crossed)
 }
 
 /*
- * The values of a row about to be written take more than the headroom left
- * at the last measurement: if they take more than what any measured table's
- * targets have left now, the row is refused before it is written (a row can
- * hold hundreds of TOASTed values of up to 1 GB each).
+ * The values of a row about to be written into one of rels (n of them)
+ * take more than the headroom left at the last measurement: if they take
+ * more than what those relations' targets have left now, the row is
+ * refused before it is written (a row can hold hundreds of TOASTed values
+ * of up to 1 GB each).  Rows routed to partitions are not checked (where
+ * they go is not known yet).
  */
 static pg_noinline void
-refuse_oversized_row(void)
+refuse_oversized_row(Relation *rels, int n)
 {
 	DiskquotaTarget least_target;
 	int64		least = PG_INT64_MAX;
 	int			i;
 
-	for (i = 0; i < ncharged_rels; i++)
+	for (i = 0; i < n; i++)
 	{
-		ChargedRelation *charged = &charged_rels[i];
+		Relation	rel = rels[i];
 		DiskquotaTarget targets[5];
 		DiskquotaTarget tightest;
-		Relation	rel;
 		int64		remaining;
 		int			ntargets;
 
-		if (!charged->table)
-			continue;
-		if (!charged->nested)
-			rel = relation_open(charged->relid, NoLock);
-		else if ((rel = try_relation_open(charged->relid, AccessShareLock)) == NULL)
-			continue;
+		if (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+			return;
 		ntargets = targets_of_files(charged_namespace(rel), rel->rd_rel->relowner,
 									relation_tablespace(rel->rd_rel->reltablespace),
 									targets);
-		relation_close(rel, charged->nested ? AccessShareLock : NoLock);
 		if (diskquota_targets_headroom(MyDatabaseId, targets, ntargets,
 									   &remaining, &tightest) &&
 			remaining < least)
@@ -2810,8 +2823,7 @@ self_charge_poll(void)
 		if (!diskquota_paused())
 			report_rejected(&crossed);
 	}
-	else if (charge_row_values > charge_last_remaining)
-		refuse_oversized_row();
+
 	else if (charge_to_reserve > 0)
 	{
 		diskquota_reserve_headroom(MyDatabaseId, reserved_charges, charge_to_reserve);
@@ -2940,7 +2952,17 @@ charge_receiveSlot(TupleTableSlot *slot, DestReceiver *self)
 	if (unlikely(!charge_dest_ready))
 		charge_dest_setup();
 	if (self_charging && charge_rows_due(&slot, 1))
+	{
 		self_charge_poll();
+		if (charge_row_values > charge_last_remaining &&
+			OidIsValid(charge_new_relid))
+		{
+			Relation	rel = relation_open(charge_new_relid, NoLock);
+
+			refuse_oversized_row(&rel, 1);
+			relation_close(rel, NoLock);
+		}
+	}
 	return charge_dest_real(slot, self);
 }
 
@@ -3014,7 +3036,11 @@ copy_tuple_insert(Relation rel, TupleTableSlot *slot, CommandId cid,
 				  int options, struct BulkInsertStateData *bistate)
 {
 	if (self_charging && rel == copy_rel && charge_rows_due(&slot, 1))
+	{
 		self_charge_poll();
+		if (charge_row_values > charge_last_remaining)
+			refuse_oversized_row(&rel, 1);
+	}
 	copy_real_tableam->tuple_insert(rel, slot, cid, options, bistate);
 }
 
@@ -3023,7 +3049,11 @@ copy_multi_insert(Relation rel, TupleTableSlot **slots, int nslots,
 				  CommandId cid, int options, struct BulkInsertStateData *bistate)
 {
 	if (self_charging && rel == copy_rel && charge_rows_due(slots, nslots))
+	{
 		self_charge_poll();
+		if (charge_row_values > charge_last_remaining)
+			refuse_oversized_row(&rel, 1);
+	}
 	copy_real_tableam->multi_insert(rel, slots, nslots, cid, options, bistate);
 }
 

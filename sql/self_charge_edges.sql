@@ -75,7 +75,26 @@ INSERT INTO s_a5.big SELECT repeat('x', 5000000), repeat('y', 5000000), repeat('
 -- a row that fits is not
 INSERT INTO s_a5.big VALUES ('a', 'b', 'c');
 \echo :SQLSTATE
+-- nor a wide row into a schema with room, after a trigger of the same
+-- statement wrote a narrow row into the nearly full one: the row is
+-- checked against the targets of where it goes
 RESET ROLE;
+CREATE SCHEMA s_a5room AUTHORIZATION dq_a5;
+SELECT diskquota.set_schema_quota('s_a5room', '100 MB');
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT diskquota.wait_for_worker_new_epoch();
+SET ROLE dq_a5;
+CREATE TABLE s_a5room.wide(a text);
+ALTER TABLE s_a5room.wide ALTER COLUMN a SET STORAGE EXTERNAL;
+CREATE FUNCTION s_a5room.log() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO s_a5.big SELECT 'l', 'o', 'g' FROM generate_series(1, 1); RETURN NEW; END $$;
+CREATE TRIGGER log BEFORE INSERT ON s_a5room.wide
+  FOR EACH ROW EXECUTE FUNCTION s_a5room.log();
+INSERT INTO s_a5room.wide VALUES ('narrow'), (repeat('w', 5000000));
+\echo :SQLSTATE
+RESET ROLE;
+SELECT diskquota.set_schema_quota('s_a5room', '-1');
+DROP SCHEMA s_a5room CASCADE;
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT diskquota.wait_for_worker_new_epoch();
 -- within 2 MB of the quota
