@@ -3,8 +3,12 @@
 -- only.  Whatever can make such an INSERT write much more than its input
 -- takes it out of that rule, and the statement is stopped while it runs.
 -- Each case has its own schema with a 1 MB quota; the columns are stored
--- uncompressed, so that each value is written in full.
+-- uncompressed, so that each value is written in full.  The worker's
+-- stop is what this tests: statements do not charge themselves here
+-- (sql/self_charge_edges.sql: with self_charge on, such a row is refused
+-- before it is written).
 \set VERBOSITY terse
+SET diskquota.self_charge = off;
 CREATE FUNCTION pg_temp.setup(nsp text, coldef text) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
