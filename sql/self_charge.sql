@@ -51,6 +51,25 @@ SELECT pg_total_relation_size('s_sc.t') < (10 + 2) * 1024 * 1024 AS bounded;
 SELECT diskquota.set_schema_quota('s_sc', '-1');
 DROP SCHEMA s_sc CASCADE;
 
+-- a role's part in a tablespace: the files are charged to the role in
+-- their tablespace too
+SET allow_in_place_tablespaces = on;
+CREATE TABLESPACE dq_sc_ts LOCATION '';
+RESET allow_in_place_tablespaces;
+GRANT CREATE ON TABLESPACE dq_sc_ts TO dq_sc;
+CREATE SCHEMA s_sc_ts AUTHORIZATION dq_sc;
+SELECT diskquota.set_role_tablespace_quota('dq_sc', 'dq_sc_ts', '5 MB');
+SELECT diskquota.wait_for_worker_new_epoch();
+SET ROLE dq_sc;
+CREATE TABLE s_sc_ts.t(i int) TABLESPACE dq_sc_ts;
+INSERT INTO s_sc_ts.t SELECT generate_series(1, 6000000);
+\echo :LAST_ERROR_SQLSTATE
+SELECT pg_total_relation_size('s_sc_ts.t') < (5 + 2) * 1024 * 1024 AS bounded;
+RESET ROLE;
+SELECT diskquota.set_role_tablespace_quota('dq_sc', 'dq_sc_ts', '-1');
+DROP SCHEMA s_sc_ts CASCADE;
+DROP TABLESPACE dq_sc_ts;
+
 -- with diskquota.self_charge off, the worker still stops the load
 SELECT diskquota.wait_for_worker_new_epoch();
 SET diskquota.self_charge = off;
