@@ -1778,6 +1778,7 @@ typedef struct ChargedRelation
 								 * release_charged_rels */
 	int64		unmeasured;		/* bytes written before it was measured, to
 								 * charge at the next measurement */
+	RelFileNode node;			/* its files when last measured */
 	bool		toast;			/* a TOAST relation (not its index) */
 	bool		table;			/* a table (rows are written into it) */
 	bool		fsm_absent;		/* it had no free space map at the start */
@@ -2048,6 +2049,8 @@ targets_of_files(Oid nspoid, Oid owner, Oid spcoid, DiskquotaTarget *targets)
 	return n;
 }
 
+static int64 renewed_relation_growth(Relation rel, ChargedRelation *charged);
+
 /*
  * Bytes a relation grew since its sizes in charged->nblocks were taken,
  * which are replaced by its sizes now (first: take them, acquiring the
@@ -2068,6 +2071,9 @@ relation_growth(Relation rel, ChargedRelation *charged, bool first)
 	bool		counted[MAX_FORKNUM + 1];
 	int64		growth = 0;
 	ForkNumber	fork;
+
+	if (!first && !RelFileNodeEquals(rel->rd_node, charged->node))
+		return renewed_relation_growth(rel, charged);
 
 	for (fork = MAIN_FORKNUM; fork <= MAX_FORKNUM; fork++)
 	{
@@ -2123,6 +2129,41 @@ relation_growth(Relation rel, ChargedRelation *charged, bool first)
 		if (counted[fork] && nblocks[fork] > before[fork])
 			growth += ((int64) nblocks[fork] - (int64) before[fork]) * BLCKSZ;
 	}
+	return growth;
+}
+
+/*
+ * The relation has new files since it was last measured (TRUNCATE or a
+ * rewrite by a function of the statement, or by another session after a
+ * nested write's lock went): what they hold was written since, and is all
+ * charged; the marks of the charged-relation map come down to it.  Forks
+ * are measured only if they exist: nothing may fail with the map's lock
+ * held.
+ */
+static int64
+renewed_relation_growth(Relation rel, ChargedRelation *charged)
+{
+	SMgrRelation smgr = RelationGetSmgr(rel);
+	bool		counted[MAX_FORKNUM + 1];
+	int64		growth = 0;
+	ForkNumber	fork;
+
+	charged->node = rel->rd_node;
+	for (fork = MAIN_FORKNUM; fork <= MAX_FORKNUM; fork++)
+	{
+		counted[fork] = false;
+		if (fork != MAIN_FORKNUM && !smgrexists(smgr, fork))
+		{
+			charged->nblocks[fork] = InvalidBlockNumber;
+			continue;
+		}
+		charged->nblocks[fork] = smgrnblocks(smgr, fork);
+		growth += (int64) charged->nblocks[fork] * BLCKSZ;
+	}
+	if (charged->shared)
+		(void) diskquota_charged_rel_measure(MyDatabaseId, charged->relid, smgr,
+											 charged->nblocks, counted);
+	charged->watched = charged->nblocks[MAIN_FORKNUM];
 	return growth;
 }
 
@@ -2195,6 +2236,7 @@ add_charged_relation(Relation rel, Oid toast_of, bool nested)
 	charged->nested = nested;
 	charged->shared = false;
 	charged->unmeasured = 0;
+	charged->node = rel->rd_node;
 	charged->toast = rel->rd_rel->relkind == RELKIND_TOASTVALUE;
 	charged->table = rel->rd_rel->relkind == RELKIND_RELATION ||
 		rel->rd_rel->relkind == RELKIND_MATVIEW;
@@ -2277,10 +2319,14 @@ add_charged_table(Relation rel, bool nested)
 
 	if (!RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
 		return NULL;
+
+	/*
+	 * Measured already (written by another execution of the statement): its
+	 * TOAST relation and indexes are looked for again, as a function may have
+	 * created them since (ALTER TABLE ... ADD COLUMN, CREATE INDEX).
+	 */
 	charged = add_charged_relation(rel, InvalidOid, nested);
-	if (charged == NULL)
-		return NULL;
-	n = charged - charged_rels;
+	n = charged != NULL ? charged - charged_rels : -1;
 	if ((rel->trigdesc != NULL &&
 		 (rel->trigdesc->trig_insert_before_row ||
 		  rel->trigdesc->trig_update_before_row)) ||
@@ -2299,7 +2345,7 @@ add_charged_table(Relation rel, bool nested)
 		relation_close(toast, NoLock);
 	}
 	/* the array may have moved */
-	return &charged_rels[n];
+	return n >= 0 ? &charged_rels[n] : NULL;
 }
 
 /*
@@ -3087,7 +3133,7 @@ copy_relcache_callback(Datum arg, Oid relid)
  * take the sizes of the table, its indexes and TOAST, and wrap its access
  * method.  The caller resolved relid with the lock COPY takes.
  */
-static void
+static bool
 copy_charge_begin(Oid relid)
 {
 	Relation	rel;
@@ -3103,15 +3149,15 @@ copy_charge_begin(Oid relid)
 	static bool registered = false;
 
 	if (!diskquota_self_charge || self_charging)
-		return;
+		return false;
 	rel = RelationIdGetRelation(relid);
 	if (rel == NULL)
-		return;
+		return false;
 	if (rel->rd_rel->relkind != RELKIND_RELATION &&
 		rel->rd_rel->relkind != RELKIND_MATVIEW)
 	{
 		RelationClose(rel);
-		return;
+		return false;
 	}
 	nspoid = charged_namespace(rel);
 	owner = rel->rd_rel->relowner;
@@ -3132,7 +3178,7 @@ copy_charge_begin(Oid relid)
 	{
 		list_free(indexes);
 		RelationClose(rel);
-		return;
+		return false;
 	}
 
 	list_free(indexes);
@@ -3152,6 +3198,7 @@ copy_charge_begin(Oid relid)
 	/* ended by copy_charge_end, not by a depth */
 	charge_depth = 0;
 	self_charging = true;
+	return true;
 }
 
 /* The COPY ends (completed: charge what it wrote since its last poll) */
@@ -3162,7 +3209,9 @@ copy_charge_end(bool completed)
 		return;
 	if (copy_rel->rd_tableam == &copy_tableam)
 		copy_rel->rd_tableam = copy_real_tableam;
-	RelationClose(copy_rel);
+	/* on an error, the reference goes with the resource owner that took it */
+	if (completed)
+		RelationClose(copy_rel);
 	copy_rel = NULL;
 	if (self_charging)
 	{
@@ -5575,6 +5624,7 @@ run_writing_utility(const DiskquotaSlotWrite *write, int nwrites, int overflow, 
 
 	/* what a statement this one runs in (its planner's functions) awaits */
 	bool		outer_pending = charge_dest_pending;
+	volatile bool copies = false;
 	Oid			outer_new_relid = charge_new_relid;
 
 	begin_write_overflow(write, nwrites, overflow);
@@ -5591,7 +5641,7 @@ run_writing_utility(const DiskquotaSlotWrite *write, int nwrites, int overflow, 
 	/* COPY FROM charges what it inserts (see copy_tableam) */
 	if (IsA(pstmt->utilityStmt, CopyStmt) && nwrites > 0 &&
 		OidIsValid(write[0].relid) && write_depth == 1 && write_running)
-		copy_charge_begin(write[0].relid);
+		copies = copy_charge_begin(write[0].relid);
 	PG_TRY();
 	{
 		next(pstmt, queryString, readOnlyTree, context, params, queryEnv,
@@ -5602,14 +5652,17 @@ run_writing_utility(const DiskquotaSlotWrite *write, int nwrites, int overflow, 
 		new_relation.active = false;
 		charge_dest_pending = outer_pending;
 		charge_new_relid = outer_new_relid;
-		copy_charge_end(false);
+		/* only the COPY that began charging ends it */
+		if (copies)
+			copy_charge_end(false);
 		end_write_error(oldcontext, generation);
 	}
 	PG_END_TRY();
 	new_relation.active = false;
 	charge_dest_pending = outer_pending;
 	charge_new_relid = outer_new_relid;
-	copy_charge_end(true);
+	if (copies)
+		copy_charge_end(true);
 	end_write_ok(generation);
 }
 

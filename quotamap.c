@@ -138,8 +138,9 @@
  *	  went with a rolled-back subtransaction keeps the entry) is measured
  *	  below its mark: the mark comes down to the size, at a measurement or
  *	  when a statement acquires it, so its growth back up is charged again.
- *	  (TRUNCATE and rewrites give the relation new files: the holders
- *	  measure those from their next measurement on.)  Not charged (the
+ *	  (TRUNCATE and rewrites give the relation new files: a holder that
+ *	  finds them charges all they hold, and the marks come down to them:
+ *	  enforcement.c, renewed_relation_growth.)  Not charged (the
  *	  worker counts it at its next refresh, as without self-charging): what
  *	  the statements that fail wrote after their last measurement when no
  *	  holder measures after them; what a fork found after the entry was
@@ -965,11 +966,26 @@ measure_forks(SMgrRelation smgr, BlockNumber *nblocks)
 {
 	int			fork;
 
-	for (fork = 0; fork <= MAX_FORKNUM; fork++)
+	/*
+	 * A fork that is gone raises an error: the lock is released first, so
+	 * that the error path (which releases the statement's relations) can take
+	 * it again.
+	 */
+	PG_TRY();
 	{
-		if (nblocks[fork] != InvalidBlockNumber)
-			nblocks[fork] = smgrnblocks(smgr, fork);
+		for (fork = 0; fork <= MAX_FORKNUM; fork++)
+		{
+			if (nblocks[fork] != InvalidBlockNumber)
+				nblocks[fork] = smgrnblocks(smgr, fork);
+		}
 	}
+	PG_CATCH();
+	{
+		if (LWLockHeldByMe(ChargedLock))
+			LWLockRelease(ChargedLock);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 }
 
 /*
