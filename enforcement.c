@@ -2133,18 +2133,24 @@ relation_growth(Relation rel, ChargedRelation *charged, bool first)
 }
 
 /*
- * The relation has new files since it was last measured (TRUNCATE or a
- * rewrite by a function of the statement, or by another session after a
- * nested write's lock went): what they hold was written since, and is all
- * charged; the marks of the charged-relation map come down to it.  Forks
- * are measured only if they exist: nothing may fail with the map's lock
- * held.
+ * The relation has other files than when it was last measured.  Files this
+ * transaction made (TRUNCATE or a rewrite by a function of the statement:
+ * rd_createSubid or rd_newRelfilenodeSubid set) hold only what it wrote
+ * since: all charged.  Other files (its old ones, back after the
+ * subtransaction that made new ones rolled back; another session's rewrite
+ * after a nested write's lock went) are measured from their sizes now,
+ * charging nothing: charging them in full would charge what nobody wrote,
+ * once per rollback.  The marks of the charged-relation map come down to
+ * the sizes.  Forks are measured only if they exist: nothing may fail with
+ * the map's lock held.
  */
 static int64
 renewed_relation_growth(Relation rel, ChargedRelation *charged)
 {
 	SMgrRelation smgr = RelationGetSmgr(rel);
 	bool		counted[MAX_FORKNUM + 1];
+	bool		fresh = rel->rd_createSubid != InvalidSubTransactionId ||
+	rel->rd_newRelfilenodeSubid != InvalidSubTransactionId;
 	int64		growth = 0;
 	ForkNumber	fork;
 
@@ -2158,7 +2164,8 @@ renewed_relation_growth(Relation rel, ChargedRelation *charged)
 			continue;
 		}
 		charged->nblocks[fork] = smgrnblocks(smgr, fork);
-		growth += (int64) charged->nblocks[fork] * BLCKSZ;
+		if (fresh)
+			growth += (int64) charged->nblocks[fork] * BLCKSZ;
 	}
 	if (charged->shared)
 		(void) diskquota_charged_rel_measure(MyDatabaseId, charged->relid, smgr,

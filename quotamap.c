@@ -139,8 +139,8 @@
  *	  below its mark: the mark comes down to the size, at a measurement or
  *	  when a statement acquires it, so its growth back up is charged again.
  *	  (TRUNCATE and rewrites give the relation new files: a holder that
- *	  finds them charges all they hold, and the marks come down to them:
- *	  enforcement.c, renewed_relation_growth.)  Not charged (the
+ *	  finds them charges all they hold if its transaction made them, and
+ *	  the marks come down to them: enforcement.c, renewed_relation_growth.)  Not charged (the
  *	  worker counts it at its next refresh, as without self-charging): what
  *	  the statements that fail wrote after their last measurement when no
  *	  holder measures after them; what a fork found after the entry was
@@ -775,6 +775,10 @@ unreserved(QuotaMapEntry *entry)
  * *remaining to the least headroom left among them (headroom minus what is
  * charged and reserved).  Lets a statement skip measuring what it writes
  * when nothing would be charged, and pace its measurements otherwise.
+ * tightest, if not NULL, gets the target with the least left, and then
+ * reservations do not count: what is left is headroom minus what is
+ * charged, so that what others reserved never refuses anything (see
+ * "Reservations"); used to refuse a row that would not fit.
  */
 bool
 diskquota_targets_headroom(Oid dbid, const DiskquotaTarget *targets, int n,
@@ -793,15 +797,25 @@ diskquota_targets_headroom(Oid dbid, const DiskquotaTarget *targets, int n,
 	for (i = 0; i < n; i++)
 	{
 		QuotaMapEntry *entry;
+		int64		left;
 
 		key.target = targets[i];
 		entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
 		if (entry == NULL)
 			continue;
 		found = true;
-		if (unreserved(entry) < *remaining || tightest == NULL)
+		if (tightest == NULL)
+			left = unreserved(entry);
+		else
 		{
-			*remaining = Min(*remaining, unreserved(entry));
+			uint64		charged = pg_atomic_read_u64(&entry->charged);
+
+			left = charged >= (uint64) entry->headroom ? 0 :
+				entry->headroom - (int64) charged;
+		}
+		if (left < *remaining)
+		{
+			*remaining = left;
 			if (tightest != NULL)
 				*tightest = targets[i];
 		}
