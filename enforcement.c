@@ -5611,6 +5611,54 @@ check_utility_extra(Node *parsetree, Relation rel, Oid spcoid,
 }
 
 /*
+ * REFRESH MATERIALIZED VIEW (not CONCURRENTLY) rebuilds the view's indexes
+ * after its query filled the new heap, with no executor node to poll and
+ * no receiver: their new files are charged when the statement's work is
+ * done, and the statement fails with the quota error if they do not fit in
+ * what its targets have left (its new files then go with the transaction).
+ * REFRESH CONCURRENTLY updates the indexes through statements that charge
+ * themselves.
+ */
+static void
+charge_rebuilt_indexes(Oid relid)
+{
+	Relation	rel = relation_open(relid, NoLock);
+	DiskquotaCharge charges[5];
+	DiskquotaTarget targets[5];
+	DiskquotaTarget crossed;
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	int64		bytes = 0;
+	int64		remaining;
+	int			ntargets;
+	int			i;
+
+	foreach(lc, indexes)
+	{
+		Relation	index = index_open(lfirst_oid(lc), AccessShareLock);
+
+		bytes += (int64) smgrnblocks(RelationGetSmgr(index), MAIN_FORKNUM) * BLCKSZ;
+		index_close(index, NoLock);
+	}
+	list_free(indexes);
+	ntargets = targets_of_files(charged_namespace(rel), rel->rd_rel->relowner,
+								relation_tablespace(rel->rd_rel->reltablespace),
+								targets);
+	relation_close(rel, NoLock);
+	if (bytes == 0)
+		return;
+	for (i = 0; i < ntargets; i++)
+	{
+		charges[i].target = targets[i];
+		charges[i].bytes = bytes;
+	}
+	if (diskquota_charge_headroom(MyDatabaseId, charges, ntargets, &crossed,
+								  &remaining) &&
+		!diskquota_paused())
+		report_rejected(&crossed);
+}
+
+/*
  * Run a utility statement that writes (nwrites, overflow: the
  * DQ_SLOT_*_OVERFLOW bits of what did not fit) or a maintenance statement
  * with a budget (maint_target not NULL, nwrites 0), published and polled.
@@ -5653,6 +5701,11 @@ run_writing_utility(const DiskquotaSlotWrite *write, int nwrites, int overflow, 
 	{
 		next(pstmt, queryString, readOnlyTree, context, params, queryEnv,
 			 dest, qc);
+		/* see charge_rebuilt_indexes */
+		if (refresh && !((RefreshMatViewStmt *) pstmt->utilityStmt)->concurrent &&
+			diskquota_self_charge && write_running && nwrites > 0 &&
+			OidIsValid(write[0].relid))
+			charge_rebuilt_indexes(write[0].relid);
 	}
 	PG_CATCH();
 	{
