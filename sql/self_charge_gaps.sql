@@ -29,15 +29,7 @@ BEGIN
   END LOOP;
   RETURN result;
 END $$;
-ALTER SYSTEM SET diskquota.self_charge = on;
-ALTER SYSTEM SET diskquota.file_feed = off;
-ALTER SYSTEM SET diskquota.naptime = 60;
-ALTER SYSTEM SET diskquota.load_check_interval = 60000;
-SELECT pg_reload_conf();
-SELECT diskquota.wait_for_worker_new_epoch();
-SELECT diskquota.wait_for_worker_new_epoch();
--- this session, and the dblink one below, without waiting for the reload
-SET diskquota.self_charge = on;
+\i sql/include/quiet_worker.psql
 SHOW diskquota.self_charge;
 
 -- 1. A relation is charged to the targets it has when it is measured: a
@@ -335,10 +327,4 @@ SELECT diskquota.set_schema_quota('s_x', '-1');
 DROP SCHEMA s_x CASCADE;
 DROP ROLE dq_x;
 
-ALTER SYSTEM RESET diskquota.self_charge;
-ALTER SYSTEM RESET diskquota.file_feed;
-ALTER SYSTEM RESET diskquota.naptime;
-ALTER SYSTEM RESET diskquota.load_check_interval;
-SELECT pg_reload_conf();
-SELECT diskquota.wait_for_worker_new_epoch();
-SELECT diskquota.wait_for_worker_new_epoch();
+\i sql/include/quiet_worker_end.psql

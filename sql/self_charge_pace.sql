@@ -11,15 +11,7 @@
 -- charges stop them between the steps' refreshes
 -- (wait_for_worker_new_epoch).  Sizes are asserted, never time.
 \set VERBOSITY terse
-ALTER SYSTEM SET diskquota.self_charge = on;
-ALTER SYSTEM SET diskquota.file_feed = off;
-ALTER SYSTEM SET diskquota.naptime = 60;
-ALTER SYSTEM SET diskquota.load_check_interval = 60000;
-SELECT pg_reload_conf();
-SELECT diskquota.wait_for_worker_new_epoch();
-SELECT diskquota.wait_for_worker_new_epoch();
--- this session, without waiting for the reload
-SET diskquota.self_charge = on;
+\i sql/include/quiet_worker.psql
 SHOW diskquota.self_charge;
 
 CREATE ROLE dq_a3 NOLOGIN;
@@ -132,10 +124,4 @@ SELECT diskquota.set_schema_quota('s_a3', '-1');
 DROP SCHEMA s_a3 CASCADE;
 DROP SCHEMA s_a3free CASCADE;
 DROP ROLE dq_a3;
-ALTER SYSTEM RESET diskquota.self_charge;
-ALTER SYSTEM RESET diskquota.file_feed;
-ALTER SYSTEM RESET diskquota.naptime;
-ALTER SYSTEM RESET diskquota.load_check_interval;
-SELECT pg_reload_conf();
-SELECT diskquota.wait_for_worker_new_epoch();
-SELECT diskquota.wait_for_worker_new_epoch();
+\i sql/include/quiet_worker_end.psql

@@ -8,14 +8,7 @@
 -- load_check_interval of a minute); sizes and errors asserted, never
 -- time.
 \set VERBOSITY terse
-ALTER SYSTEM SET diskquota.self_charge = on;
-ALTER SYSTEM SET diskquota.file_feed = off;
-ALTER SYSTEM SET diskquota.naptime = 60;
-ALTER SYSTEM SET diskquota.load_check_interval = 60000;
-SELECT pg_reload_conf();
-SELECT diskquota.wait_for_worker_new_epoch();
-SELECT diskquota.wait_for_worker_new_epoch();
-SET diskquota.self_charge = on;
+\i sql/include/quiet_worker.psql
 CREATE ROLE dq_c8 NOLOGIN;
 CREATE SCHEMA s_c8 AUTHORIZATION dq_c8;
 SET ROLE dq_c8;
@@ -50,10 +43,4 @@ DROP VIEW s8;
 SELECT diskquota.set_schema_quota('s_c8', '-1');
 DROP SCHEMA s_c8 CASCADE;
 DROP ROLE dq_c8;
-ALTER SYSTEM RESET diskquota.self_charge;
-ALTER SYSTEM RESET diskquota.file_feed;
-ALTER SYSTEM RESET diskquota.naptime;
-ALTER SYSTEM RESET diskquota.load_check_interval;
-SELECT pg_reload_conf();
-SELECT diskquota.wait_for_worker_new_epoch();
-SELECT diskquota.wait_for_worker_new_epoch();
+\i sql/include/quiet_worker_end.psql

@@ -10,15 +10,7 @@
 -- load_check_interval of a minute) so that only the statements' own
 -- charges stop them; sizes asserted, never time.
 \set VERBOSITY terse
-ALTER SYSTEM SET diskquota.self_charge = on;
-ALTER SYSTEM SET diskquota.file_feed = off;
-ALTER SYSTEM SET diskquota.naptime = 60;
-ALTER SYSTEM SET diskquota.load_check_interval = 60000;
-SELECT pg_reload_conf();
-SELECT diskquota.wait_for_worker_new_epoch();
-SELECT diskquota.wait_for_worker_new_epoch();
--- this session, without waiting for the reload
-SET diskquota.self_charge = on;
+\i sql/include/quiet_worker.psql
 
 CREATE ROLE dq_a4 NOLOGIN;
 CREATE SCHEMA s_a4 AUTHORIZATION dq_a4;
@@ -301,10 +293,4 @@ SELECT diskquota.set_schema_quota('s_a4', '-1');
 DROP SCHEMA s_a4 CASCADE;
 DROP SCHEMA s_a4free CASCADE;
 DROP ROLE dq_a4;
-ALTER SYSTEM RESET diskquota.self_charge;
-ALTER SYSTEM RESET diskquota.file_feed;
-ALTER SYSTEM RESET diskquota.naptime;
-ALTER SYSTEM RESET diskquota.load_check_interval;
-SELECT pg_reload_conf();
-SELECT diskquota.wait_for_worker_new_epoch();
-SELECT diskquota.wait_for_worker_new_epoch();
+\i sql/include/quiet_worker_end.psql
