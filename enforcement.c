@@ -1754,8 +1754,10 @@ refuse_after_stop_request(void)
  * relation is charged to the targets it has when it is measured (its
  * schema, owner and tablespace now: a table moved by the statement itself
  * is charged to where it went).
- * Bounded INSERTs (not registered) and statements whose targets have no
- * quota measure nothing.  CREATE TABLE AS and friends measure the relation
+ * Bounded INSERTs the client sends (not registered: with self-charging,
+ * those run by functions or triggers are registered, see
+ * client_statement) and statements whose targets have no quota measure
+ * nothing.  CREATE TABLE AS and friends measure the relation
  * they create in a wrapper of their DestReceiver, COPY FROM in a wrapper of
  * its table's access method (see below).
  */

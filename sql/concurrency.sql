@@ -1,5 +1,7 @@
 -- Several sessions at once (dblink's asynchronous queries).
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS dblink;
+RESET client_min_messages;
 CREATE SCHEMA s26;
 CREATE TABLE s26.t(i int);
 SELECT diskquota.set_schema_quota('s26', '1 MB');
@@ -8,21 +10,7 @@ SELECT diskquota.wait_for_worker_new_epoch();
 SELECT dblink_connect('c' || k, 'dbname=' || current_database()) FROM generate_series(1, 3) k;
 SELECT dblink_send_query('c' || k, 'INSERT INTO s26.t SELECT generate_series(1, 20000000)')
   FROM generate_series(1, 3) k;
--- how the query sent on a connection ended; the second call to
--- dblink_get_result() frees the connection for the next query
-CREATE FUNCTION pg_temp.outcome(conn text) RETURNS text LANGUAGE plpgsql
-SET client_min_messages = warning AS $$
-DECLARE
-  r record;
-  result text;
-BEGIN
-  FOR r IN SELECT * FROM dblink_get_result(conn, false) AS t(x text) LOOP
-  END LOOP;
-  result := coalesce(nullif(split_part(dblink_error_message(conn), E'\n', 1), 'OK'), 'completed');
-  FOR r IN SELECT * FROM dblink_get_result(conn, false) AS t(x text) LOOP
-  END LOOP;
-  RETURN result;
-END $$;
+\i sql/include/dblink_outcome.psql
 SELECT k, pg_temp.outcome('c' || k) FROM generate_series(1, 3) k;
 -- quotas changed while loads and refreshes go on: no error, the last
 -- value set is the one in force

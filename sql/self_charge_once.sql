@@ -15,21 +15,7 @@ SET diskquota.self_charge = on;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS dblink;
 RESET client_min_messages;
--- how the query sent ended (the second dblink_get_result() frees the
--- connection)
-CREATE FUNCTION pg_temp.outcome(conn text) RETURNS text LANGUAGE plpgsql
-SET client_min_messages = warning AS $$
-DECLARE
-  r record;
-  result text;
-BEGIN
-  FOR r IN SELECT * FROM dblink_get_result(conn, false) AS t(x text) LOOP
-  END LOOP;
-  result := coalesce(nullif(split_part(dblink_error_message(conn), E'\n', 1), 'OK'), 'completed');
-  FOR r IN SELECT * FROM dblink_get_result(conn, false) AS t(x text) LOOP
-  END LOOP;
-  RETURN result;
-END $$;
+\i sql/include/dblink_outcome.psql
 ALTER SYSTEM SET diskquota.file_feed = off;
 ALTER SYSTEM SET diskquota.naptime = 60;
 ALTER SYSTEM SET diskquota.load_check_interval = 60000;
