@@ -18,12 +18,14 @@
  *	quotamap			the quota map (a store)
  *	backendslot			the per-backend slots (a store)
  *	filefeed			the file-change feed, into the active map
+ *	policy				soft limits, grace periods, advisory thresholds
  *	quotamodel			the model: active map, sizes, quota map
  *	enforcement			refusing loads, from the quota map
  *	hold				the DROP DATABASE hold
  *	worker				the worker process
  *	launcher			the launcher process
- *	diskquota_utility	the SQL functions
+ *	quotaconfig			the SQL functions that set quotas and pause
+ *	diskquota_utility	the SQL functions that show and wait
  *	diskquota.c			_PG_init, settings, hooks
  *
  * The data path runs file event -> active map -> model -> quota map ->

@@ -1,20 +1,16 @@
 /*-------------------------------------------------------------------------
  *
  * diskquota_utility.c
- *		SQL-callable functions of the diskquota extension.
+ *		The SQL functions of the diskquota extension that show its state
+ *		and wait for it.
  *
- * The set_*_quota() functions write diskquota.quota_config and wake the
- * worker when the transaction commits; the worker publishes the effect at
- * its next refresh.  pause() and resume() write diskquota.pause_state and
- * take effect when the transaction commits.  wait_for_worker_new_epoch()
- * waits for a refresh that starts after the call.  status(), quota_usage(),
- * show_rejectmap() and show_worker_epoch() read the shared state published
- * by the launcher and the workers; relation_size() stats a relation's files
- * (for those who may SELECT from it).  The statements on quota_config and
- * pause_state name the extension's own tables, found by OID, and run under
- * the fixed settings of ownobjects.c: a database owner's objects and
- * settings cannot take part.  status() shows a role that is not a superuser
- * only the databases it may connect to.
+ * wait_for_worker_new_epoch() waits for a refresh that starts after the
+ * call.  status(), quota_usage(), quota_usage_all(), quota_policies(),
+ * show_rejectmap() and show_worker_epoch() read the shared state
+ * published by the launcher and the workers; relation_size() stats a
+ * relation's files (for those who may SELECT from it).  status() shows a
+ * role that is not a superuser only the databases it may connect to.  The
+ * functions that set quotas are in quotaconfig.c.
  *
  * This file owns no shared state: it reads DiskquotaShared (registry.c)
  * under its lock and the quota map through quotamap.c.
@@ -61,467 +57,20 @@
 #include "registry.h"
 #include "activetable.h"
 #include "quotamap.h"
+#include "policy.h"
 #include "enforcement.h"
 
 /* How long wait_for_worker_new_epoch() waits for a worker to start */
 #define WORKER_START_TIMEOUT_MS 10000
 
-PG_FUNCTION_INFO_V1(diskquota_set_schema_quota);
-PG_FUNCTION_INFO_V1(diskquota_set_role_quota);
 PG_FUNCTION_INFO_V1(diskquota_wait_for_worker_new_epoch);
 PG_FUNCTION_INFO_V1(diskquota_status);
 PG_FUNCTION_INFO_V1(diskquota_quota_usage);
-PG_FUNCTION_INFO_V1(diskquota_set_schema_tablespace_quota);
-PG_FUNCTION_INFO_V1(diskquota_set_role_tablespace_quota);
-PG_FUNCTION_INFO_V1(diskquota_set_database_quota);
-PG_FUNCTION_INFO_V1(diskquota_pause);
-PG_FUNCTION_INFO_V1(diskquota_resume);
 PG_FUNCTION_INFO_V1(diskquota_show_rejectmap);
 PG_FUNCTION_INFO_V1(diskquota_relation_size_sql);
 PG_FUNCTION_INFO_V1(diskquota_show_worker_epoch);
+PG_FUNCTION_INFO_V1(diskquota_quota_policies);
 
-static void
-require_superuser(void)
-{
-	if (!superuser())
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to change disk quotas"),
-				 errdetail("Only superusers may change disk quotas.")));
-}
-
-static text *
-required_text_arg(FunctionCallInfo fcinfo, int argno, const char *argname)
-{
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("argument \"%s\" must not be null", argname)));
-	return PG_GETARG_TEXT_PP(argno);
-}
-
-/*
- * The length in bytes of the one identifier in raw (valid for
- * SplitIdentifierString) before truncation: without the blanks around it,
- * its double quotes, and one quote of each doubled quote.  Folding to lower
- * case keeps the length.
- */
-static size_t
-identifier_length(const char *raw)
-{
-	const char *start = raw;
-	const char *end = raw + strlen(raw);
-	size_t		len;
-
-	while (start < end && scanner_isspace(*start))
-		start++;
-	while (end > start && scanner_isspace(end[-1]))
-		end--;
-	len = end - start;
-	if (len >= 2 && *start == '"')
-	{
-		const char *p;
-
-		len -= 2;
-		for (p = start + 1; p < end - 1; p++)
-		{
-			if (p[0] == '"' && p[1] == '"')
-			{
-				len--;
-				p++;
-			}
-		}
-	}
-	return len;
-}
-
-/* What a name given to the SQL functions names */
-typedef enum DiskquotaNameKind
-{
-	DQ_NAME_SCHEMA,
-	DQ_NAME_ROLE,
-	DQ_NAME_TABLESPACE
-} DiskquotaNameKind;
-
-/*
- * Parse an identifier as SQL does: unquoted names are folded to lower case,
- * double-quoted names keep their case.  Exactly one name is allowed.  A name
- * longer than an identifier can be is refused, where SQL would truncate it:
- * the truncated name could be another object's.
- */
-static char *
-parse_identifier(text *input, DiskquotaNameKind kind)
-{
-	char	   *raw = text_to_cstring(input);
-	char	   *copy = pstrdup(raw);
-	List	   *names;
-	char	   *name;
-
-	if (!SplitIdentifierString(copy, '.', &names) || list_length(names) != 1 ||
-		strlen((char *) linitial(names)) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_NAME),
-				 kind == DQ_NAME_SCHEMA ?
-				 errmsg("invalid schema name: \"%s\"", raw) :
-				 kind == DQ_NAME_ROLE ?
-				 errmsg("invalid role name: \"%s\"", raw) :
-				 errmsg("invalid tablespace name: \"%s\"", raw),
-				 errdetail("The name must be one SQL identifier."),
-				 errhint("Double-quote the name to keep upper-case letters or special characters.")));
-	name = (char *) linitial(names);
-	if (identifier_length(raw) != strlen(name))
-		ereport(ERROR,
-				(errcode(ERRCODE_NAME_TOO_LONG),
-				 kind == DQ_NAME_SCHEMA ?
-				 errmsg("schema name is too long: \"%s...\"", name) :
-				 kind == DQ_NAME_ROLE ?
-				 errmsg("role name is too long: \"%s...\"", name) :
-				 errmsg("tablespace name is too long: \"%s...\"", name),
-				 errdetail("A name has at most %d bytes.", NAMEDATALEN - 1)));
-	return name;
-}
-
-/*
- * A schema that can have a quota: not pg_toast or a temporary schema, whose
- * relations are charged elsewhere (a quota there would never count
- * anything).  Removing a quota (a negative size) is always allowed.
- */
-static void
-check_quota_schema(Oid nspoid, int64 bytes)
-{
-	if (bytes < 0)
-		return;
-	if (IsToastNamespace(nspoid) || isAnyTempNamespace(nspoid))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot set a quota on schema \"%s\"", get_namespace_name(nspoid)),
-				 IsToastNamespace(nspoid) ?
-				 errdetail("TOAST tables are charged to the schema of their table.") :
-				 errdetail("Temporary tables are charged to their owner only."),
-				 IsToastNamespace(nspoid) ? 0 :
-				 errhint("Set a quota on the role instead.")));
-}
-
-/*
- * Parse a size such as '1 MB', '1MB', '512 kB', '10 GB' or '-1', with the
- * units and error messages of pg_size_bytes().
- */
-static int64
-parse_quota(text *input)
-{
-	return DatumGetInt64(DirectFunctionCall1(pg_size_bytes, PointerGetDatum(input)));
-}
-
-/* The quota_type of quota_config for a kind of target */
-static const char *
-quota_type_name(DiskquotaQuotaType type)
-{
-	switch (type)
-	{
-		case DQ_SCHEMA_QUOTA:
-			return "schema";
-		case DQ_ROLE_QUOTA:
-			return "role";
-		case DQ_SCHEMA_TABLESPACE_QUOTA:
-			return "schema_tablespace";
-		case DQ_ROLE_TABLESPACE_QUOTA:
-			return "role_tablespace";
-		default:
-			return "database";
-	}
-}
-
-/*
- * One of the extension's own tables (quota_config, pause_state), qualified
- * for a statement: found through the extension's catalog entry, never by
- * name through a search_path (ownobjects.c).
- */
-static char *
-own_table(const char *relname)
-{
-	Oid			relid = diskquota_own_table(get_extension_oid(DISKQUOTA_EXTENSION_NAME, false),
-											relname);
-
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("table \"%s\" of extension \"%s\" does not exist",
-						relname, DISKQUOTA_EXTENSION_NAME)));
-	return diskquota_qualified_name(relid);
-}
-
-/*
- * Run one statement of ours on our tables, as the caller (a superuser),
- * under the fixed settings of ownobjects.c: no name or operator resolved
- * through a schema the database owner or a tenant controls.
- */
-static void
-execute_own_sql(const char *sql, int nargs, Oid *argtypes, Datum *values)
-{
-	int			nestlevel = diskquota_internal_sql_begin();
-	int			ret;
-
-	SPI_connect();
-	ret = diskquota_execute_internal(sql, nargs, argtypes, values);
-	if (ret < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg_internal("could not run \"%s\": %s",
-								 sql, SPI_result_code_string(ret))));
-	SPI_finish();
-	diskquota_internal_sql_end(nestlevel);
-}
-
-/*
- * Insert, update or (for a negative size) delete one quota_config row.
- * Schema and role quotas work with version 1.0 of the table too: it has
- * no tablespace columns, and its unique constraint has the same name.
- */
-static void
-store_quota(const DiskquotaTarget *target, int64 bytes)
-{
-	Oid			argtypes[4] = {TEXTOID, OIDOID, INT8OID, OIDOID};
-	Datum		values[4];
-	char	   *config = own_table("quota_config");
-	const char *sql;
-
-	values[0] = CStringGetTextDatum(quota_type_name(target->type));
-	values[1] = ObjectIdGetDatum(target->oid);
-	values[2] = Int64GetDatum(bytes);
-	values[3] = ObjectIdGetDatum(target->spcoid);
-
-#define SAME_TARGET \
-	" WHERE quota_type OPERATOR(pg_catalog.=) $1" \
-	" AND coalesce(schema_id::pg_catalog.oid, role_id::pg_catalog.oid) OPERATOR(pg_catalog.=) $2"
-	if (bytes < 0)
-	{
-		switch ((DiskquotaQuotaType) target->type)
-		{
-			case DQ_SCHEMA_QUOTA:
-			case DQ_ROLE_QUOTA:
-				sql = psprintf("DELETE FROM %s" SAME_TARGET, config);
-				break;
-			case DQ_SCHEMA_TABLESPACE_QUOTA:
-			case DQ_ROLE_TABLESPACE_QUOTA:
-				sql = psprintf("DELETE FROM %s" SAME_TARGET
-							   " AND tablespace_oid OPERATOR(pg_catalog.=) $4", config);
-				break;
-			default:
-				sql = psprintf("DELETE FROM %s WHERE quota_type OPERATOR(pg_catalog.=) $1",
-							   config);
-				break;
-		}
-	}
-#undef SAME_TARGET
-	else
-	{
-		switch ((DiskquotaQuotaType) target->type)
-		{
-			case DQ_SCHEMA_QUOTA:
-				sql = psprintf("INSERT INTO %s (quota_type, schema_id, quota_in_bytes)"
-							   " VALUES ($1, $2::pg_catalog.regnamespace, $3)", config);
-				break;
-			case DQ_ROLE_QUOTA:
-				sql = psprintf("INSERT INTO %s (quota_type, role_id, quota_in_bytes)"
-							   " VALUES ($1, $2::pg_catalog.regrole, $3)", config);
-				break;
-			case DQ_SCHEMA_TABLESPACE_QUOTA:
-				sql = psprintf("INSERT INTO %s"
-							   " (quota_type, schema_id, tablespace_oid, tablespace_name, quota_in_bytes)"
-							   " SELECT $1, $2::pg_catalog.regnamespace, $4, spcname, $3"
-							   " FROM pg_catalog.pg_tablespace WHERE oid OPERATOR(pg_catalog.=) $4",
-							   config);
-				break;
-			case DQ_ROLE_TABLESPACE_QUOTA:
-				sql = psprintf("INSERT INTO %s"
-							   " (quota_type, role_id, tablespace_oid, tablespace_name, quota_in_bytes)"
-							   " SELECT $1, $2::pg_catalog.regrole, $4, spcname, $3"
-							   " FROM pg_catalog.pg_tablespace WHERE oid OPERATOR(pg_catalog.=) $4",
-							   config);
-				break;
-			default:
-				sql = psprintf("INSERT INTO %s (quota_type, quota_in_bytes) VALUES ($1, $3)",
-							   config);
-				break;
-		}
-		sql = psprintf("%s ON CONFLICT ON CONSTRAINT quota_config_target_key"
-					   " DO UPDATE SET quota_in_bytes = EXCLUDED.quota_in_bytes", sql);
-	}
-
-	execute_own_sql(sql, 4, argtypes, values);
-	diskquota_wake_worker_at_commit();
-}
-
-/* A schema, role or database quota (no tablespace) */
-static void
-set_quota(DiskquotaQuotaType type, Oid oid, int64 bytes)
-{
-	DiskquotaTarget target;
-
-	memset(&target, 0, sizeof(target));
-	target.type = type;
-	target.oid = oid;
-	store_quota(&target, bytes);
-}
-
-/*
- * A tablespace named by its argument, as an identifier.  pg_global holds
- * only shared catalogs, which no quota counts.
- */
-static Oid
-tablespace_arg(FunctionCallInfo fcinfo, int argno)
-{
-	char	   *name = parse_identifier(required_text_arg(fcinfo, argno, "tablespace"),
-										DQ_NAME_TABLESPACE);
-	Oid			spcoid = get_tablespace_oid(name, false);
-
-	if (spcoid == GLOBALTABLESPACE_OID)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a quota cannot be set in tablespace \"%s\"", name),
-				 errdetail("Only shared system catalogs are stored there.")));
-	return spcoid;
-}
-
-/*
- * diskquota.set_schema_quota(schema text, quota text)
- */
-Datum
-diskquota_set_schema_quota(PG_FUNCTION_ARGS)
-{
-	text	   *schema = required_text_arg(fcinfo, 0, "schema");
-	text	   *quota = required_text_arg(fcinfo, 1, "quota");
-	char	   *name;
-	Oid			nspoid;
-	int64		bytes;
-
-	diskquota_require_shmem();
-	require_superuser();
-	name = parse_identifier(schema, DQ_NAME_SCHEMA);
-	nspoid = get_namespace_oid(name, false);
-	bytes = parse_quota(quota);
-	check_quota_schema(nspoid, bytes);
-	set_quota(DQ_SCHEMA_QUOTA, nspoid, bytes);
-	PG_RETURN_VOID();
-}
-
-/*
- * diskquota.set_role_quota(role text, quota text)
- */
-Datum
-diskquota_set_role_quota(PG_FUNCTION_ARGS)
-{
-	text	   *role = required_text_arg(fcinfo, 0, "role");
-	text	   *quota = required_text_arg(fcinfo, 1, "quota");
-	char	   *name;
-	Oid			roleoid;
-	int64		bytes;
-
-	diskquota_require_shmem();
-	require_superuser();
-	name = parse_identifier(role, DQ_NAME_ROLE);
-	roleoid = get_role_oid(name, false);
-	bytes = parse_quota(quota);
-	set_quota(DQ_ROLE_QUOTA, roleoid, bytes);
-	PG_RETURN_VOID();
-}
-
-/* A quota of a schema or a role (argument 0) in a tablespace (argument 1) */
-static void
-set_tablespace_quota(FunctionCallInfo fcinfo, DiskquotaQuotaType type)
-{
-	DiskquotaTarget target;
-	bool		schema = type == DQ_SCHEMA_TABLESPACE_QUOTA;
-	char	   *name = parse_identifier(required_text_arg(fcinfo, 0, schema ? "schema" : "role"),
-										schema ? DQ_NAME_SCHEMA : DQ_NAME_ROLE);
-	text	   *quota = required_text_arg(fcinfo, 2, "quota");
-	int64		bytes;
-
-	diskquota_require_shmem();
-	require_superuser();
-	memset(&target, 0, sizeof(target));
-	target.type = type;
-	target.oid = schema ? get_namespace_oid(name, false) : get_role_oid(name, false);
-	target.spcoid = tablespace_arg(fcinfo, 1);
-	bytes = parse_quota(quota);
-	if (schema)
-		check_quota_schema(target.oid, bytes);
-	store_quota(&target, bytes);
-}
-
-/*
- * diskquota.set_schema_tablespace_quota(schema text, tablespace text,
- * quota text)
- */
-Datum
-diskquota_set_schema_tablespace_quota(PG_FUNCTION_ARGS)
-{
-	set_tablespace_quota(fcinfo, DQ_SCHEMA_TABLESPACE_QUOTA);
-	PG_RETURN_VOID();
-}
-
-/*
- * diskquota.set_role_tablespace_quota(role text, tablespace text,
- * quota text)
- */
-Datum
-diskquota_set_role_tablespace_quota(PG_FUNCTION_ARGS)
-{
-	set_tablespace_quota(fcinfo, DQ_ROLE_TABLESPACE_QUOTA);
-	PG_RETURN_VOID();
-}
-
-/*
- * diskquota.set_database_quota(quota text): the current database
- */
-Datum
-diskquota_set_database_quota(PG_FUNCTION_ARGS)
-{
-	text	   *quota = required_text_arg(fcinfo, 0, "quota");
-
-	diskquota_require_shmem();
-	require_superuser();
-	set_quota(DQ_DATABASE_QUOTA, MyDatabaseId, parse_quota(quota));
-	PG_RETURN_VOID();
-}
-
-/*
- * diskquota.pause() and diskquota.resume(): stored in diskquota.pause_state,
- * so that a pause survives a restart; effective when the transaction
- * commits.
- */
-static void
-set_paused(bool paused)
-{
-	diskquota_require_shmem();
-	if (!superuser())
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 paused ?
-				 errmsg("permission denied to pause diskquota") :
-				 errmsg("permission denied to resume diskquota"),
-				 errdetail("Only superusers may pause or resume diskquota.")));
-	execute_own_sql(paused ?
-					psprintf("INSERT INTO %s VALUES (pg_catalog.now()) ON CONFLICT DO NOTHING",
-							 own_table("pause_state")) :
-					psprintf("DELETE FROM %s", own_table("pause_state")),
-					0, NULL, NULL);
-	diskquota_set_paused_at_commit(paused);
-}
-
-Datum
-diskquota_pause(PG_FUNCTION_ARGS)
-{
-	set_paused(true);
-	PG_RETURN_VOID();
-}
-
-Datum
-diskquota_resume(PG_FUNCTION_ARGS)
-{
-	set_paused(false);
-	PG_RETURN_VOID();
-}
 
 /*
  * diskquota.wait_for_worker_new_epoch(): wait until the worker of this
@@ -842,10 +391,13 @@ diskquota_quota_usage(PG_FUNCTION_ARGS)
 		if (natts < 6 && info->target.type != DQ_SCHEMA_QUOTA &&
 			info->target.type != DQ_ROLE_QUOTA)
 			continue;
+		/* the quotas of 1.0 and 1.1: explicit hard limits */
+		if (info->policy.defaulted || info->policy.hard_bytes < 0)
+			continue;
 		memset(nulls, 0, sizeof(nulls));
-		values[0] = CStringGetTextDatum(quota_type_name(info->target.type));
+		values[0] = CStringGetTextDatum(diskquota_quota_type_name(info->target.type));
 		values[1] = ObjectIdGetDatum(info->target.oid);
-		values[2] = Int64GetDatum(info->quota_bytes);
+		values[2] = Int64GetDatum(info->policy.hard_bytes);
 		values[3] = Int64GetDatum(info->used_bytes);
 		values[4] = BoolGetDatum(info->rejected);
 		values[5] = ObjectIdGetDatum(info->target.spcoid);
@@ -896,7 +448,7 @@ diskquota_show_rejectmap(PG_FUNCTION_ARGS)
 				name = get_database_name(info->target.oid);
 				break;
 		}
-		values[0] = CStringGetTextDatum(quota_type_name(info->target.type));
+		values[0] = CStringGetTextDatum(diskquota_quota_type_name(info->target.type));
 		values[1] = ObjectIdGetDatum(info->target.oid);
 		values[2] = name ? CStringGetTextDatum(name) : (Datum) 0;
 		nulls[2] = name == NULL;
@@ -905,7 +457,9 @@ diskquota_show_rejectmap(PG_FUNCTION_ARGS)
 		name = OidIsValid(info->target.spcoid) ? get_tablespace_name(info->target.spcoid) : NULL;
 		values[4] = name ? CStringGetTextDatum(name) : (Datum) 0;
 		nulls[4] = name == NULL;
-		values[5] = Int64GetDatum(info->quota_bytes);
+		/* the limit its usage is refused at */
+		values[5] = Int64GetDatum(info->policy.state == DQ_STATE_GRACE_EXPIRED ?
+								  info->policy.soft_bytes : info->quota_bytes);
 		values[6] = Int64GetDatum(info->used_bytes);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
@@ -946,4 +500,96 @@ diskquota_show_worker_epoch(PG_FUNCTION_ARGS)
 	if (!running)
 		PG_RETURN_NULL();
 	PG_RETURN_INT64((int64) epoch);
+}
+
+/* The name of a state in diskquota.quotas */
+static const char *
+quota_state_name(uint8 state)
+{
+	switch ((DiskquotaQuotaState) state)
+	{
+		case DQ_STATE_ADVISORY:
+			return "advisory";
+		case DQ_STATE_SOFT:
+			return "soft";
+		case DQ_STATE_GRACE_EXPIRED:
+			return "grace_expired";
+		case DQ_STATE_HARD:
+			return "hard";
+		default:
+			return "under";
+	}
+}
+
+/* An int8[] of the advisory thresholds with these bits (all: ~0) */
+static Datum
+advisory_array(const DiskquotaQuotaPolicy *policy, uint32 bits)
+{
+	Datum		elems[DQ_MAX_ADVISORY];
+	int			n = 0;
+	int			i;
+
+	for (i = 0; i < policy->nadvisory; i++)
+	{
+		if (bits & ((uint32) 1 << i))
+			elems[n++] = Int64GetDatum(policy->advisory[i]);
+	}
+	return PointerGetDatum(construct_array(elems, n, INT8OID, 8, FLOAT8PASSBYVAL,
+										   TYPALIGN_DOUBLE));
+}
+
+/*
+ * diskquota.quota_policies(): every effective quota of this database,
+ * explicit or default, as the worker last published it (the view
+ * diskquota.quotas names the targets).
+ */
+Datum
+diskquota_quota_policies(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	List	   *entries;
+	ListCell   *lc;
+
+	diskquota_require_shmem();
+	InitMaterializedSRF(fcinfo, 0);
+	entries = diskquota_copy_quota_map(MyDatabaseId);
+	foreach(lc, entries)
+	{
+		DiskquotaQuotaInfo *info = lfirst(lc);
+		DiskquotaQuotaPolicy *policy = &info->policy;
+		Datum		values[14];
+		bool		nulls[14];
+
+		memset(nulls, 0, sizeof(nulls));
+		values[0] = CStringGetTextDatum(diskquota_quota_type_name(info->target.type));
+		values[1] = ObjectIdGetDatum(info->target.oid);
+		values[2] = ObjectIdGetDatum(info->target.spcoid);
+		nulls[2] = !OidIsValid(info->target.spcoid);
+		values[3] = CStringGetTextDatum(policy->defaulted ? "default" : "explicit");
+		values[4] = BoolGetDatum(policy->enforced);
+		values[5] = Int64GetDatum(policy->hard_bytes);
+		nulls[5] = policy->hard_bytes < 0;
+		values[6] = Int64GetDatum(policy->soft_bytes);
+		nulls[6] = policy->soft_bytes < 0;
+		if (policy->soft_bytes >= 0)
+		{
+			Interval   *grace = palloc0(sizeof(Interval));
+
+			grace->day = policy->grace_us / USECS_PER_DAY;
+			grace->time = policy->grace_us % USECS_PER_DAY;
+			values[7] = IntervalPGetDatum(grace);
+		}
+		else
+			nulls[7] = true;
+		values[8] = advisory_array(policy, ~(uint32) 0);
+		values[9] = advisory_array(policy, policy->latched);
+		nulls[8] = nulls[9] = policy->nadvisory == 0;
+		values[10] = Int64GetDatum(info->used_bytes);
+		values[11] = CStringGetTextDatum(quota_state_name(policy->state));
+		values[12] = TimestampTzGetDatum(policy->over_soft_since);
+		values[13] = TimestampTzGetDatum(policy->grace_expires_at);
+		nulls[12] = nulls[13] = policy->over_soft_since == 0;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
 }

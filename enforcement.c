@@ -318,8 +318,7 @@ report_stale(const DiskquotaTarget *target)
 {
 	TimestampTz since;
 	int			why;
-	int64		quota_bytes;
-	int64		used_bytes;
+	DiskquotaQuotaInfo info;
 	int			staleness;
 
 	if (!diskquota_any_stale())
@@ -327,8 +326,7 @@ report_stale(const DiskquotaTarget *target)
 	staleness = diskquota_database_staleness(MyDatabaseId, &since, &why);
 	if (staleness == DQ_FRESH ||
 		(staleness == DQ_STALE &&
-		 diskquota_target_usage(MyDatabaseId, target, &quota_bytes, &used_bytes) &&
-		 used_bytes >= quota_bytes))
+		 diskquota_target_info(MyDatabaseId, target, &info) && info.rejected))
 		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_DISK_FULL),
@@ -336,6 +334,29 @@ report_stale(const DiskquotaTarget *target)
 					get_database_name(MyDatabaseId)),
 			 errdetail_stale(staleness, why, since),
 			 errhint("See diskquota.status().")));
+}
+
+/* The name of a quota's target, for messages; "?" if it is gone */
+static char *
+target_name(const DiskquotaTarget *target)
+{
+	char	   *name;
+
+	switch ((DiskquotaQuotaType) target->type)
+	{
+		case DQ_SCHEMA_QUOTA:
+		case DQ_SCHEMA_TABLESPACE_QUOTA:
+			name = get_namespace_name(target->oid);
+			break;
+		case DQ_ROLE_QUOTA:
+		case DQ_ROLE_TABLESPACE_QUOTA:
+			name = GetUserNameFromId(target->oid, true);
+			break;
+		default:
+			name = get_database_name(target->oid);
+			break;
+	}
+	return name != NULL ? name : "?";
 }
 
 /* A size as pg_size_pretty() prints it: "12 MB" */
@@ -357,8 +378,14 @@ size_pretty(int64 bytes)
  */
 static int
 errdetail_usage(const char *used, const char *quota, bool over,
-				const char *refreshed, const char *charged)
+				const char *refreshed, const char *charged,
+				const DiskquotaQuotaInfo *soft)
 {
+	if (soft != NULL)
+		return errdetail("Usage is %s, above a soft limit of %s whose grace period expired at %s.",
+						 size_pretty(soft->used_bytes),
+						 size_pretty(soft->policy.soft_bytes),
+						 timestamptz_to_str(soft->policy.grace_expires_at));
 	if (used == NULL)
 		return 0;
 	if (charged != NULL)
@@ -378,6 +405,7 @@ static void
 report_rejected(const DiskquotaTarget *target)
 {
 	char	   *name;
+	DiskquotaQuotaInfo info;
 	int64		quota_bytes;
 	int64		used_bytes;
 	char	   *used = NULL;
@@ -385,27 +413,16 @@ report_rejected(const DiskquotaTarget *target)
 	char	   *refreshed = NULL;
 	char	   *charged_since = NULL;
 	bool		over = false;
+	DiskquotaQuotaInfo *soft = NULL;
 
 	report_stale(target);
 
-	switch ((DiskquotaQuotaType) target->type)
-	{
-		case DQ_SCHEMA_QUOTA:
-		case DQ_SCHEMA_TABLESPACE_QUOTA:
-			name = get_namespace_name(target->oid);
-			break;
-		case DQ_ROLE_QUOTA:
-		case DQ_ROLE_TABLESPACE_QUOTA:
-			name = GetUserNameFromId(target->oid, true);
-			break;
-		default:
-			name = get_database_name(target->oid);
-			break;
-	}
-	if (name == NULL)
-		name = "?";
-	if (diskquota_target_usage(MyDatabaseId, target, &quota_bytes, &used_bytes) &&
-		quota_bytes >= 0 && used_bytes >= 0)
+	name = target_name(target);
+	if (diskquota_target_info(MyDatabaseId, target, &info) &&
+		info.policy.state == DQ_STATE_GRACE_EXPIRED && info.rejected)
+		soft = &info;
+	else if (diskquota_target_usage(MyDatabaseId, target, &quota_bytes, &used_bytes) &&
+			 quota_bytes >= 0 && used_bytes >= 0)
 	{
 		/* with what running statements wrote since (diskquota.self_charge) */
 		int64		charged = diskquota_target_charged(MyDatabaseId, target);
@@ -433,14 +450,14 @@ report_rejected(const DiskquotaTarget *target)
 			ereport(ERROR,
 					(errcode(ERRCODE_DISK_FULL),
 					 errmsg("schema's disk space quota exceeded with name: %s", name),
-					 errdetail_usage(used, quota, over, refreshed, charged_since),
+					 errdetail_usage(used, quota, over, refreshed, charged_since, soft),
 					 errhint("See view diskquota.show_schema_quota_view.")));
 			break;
 		case DQ_ROLE_QUOTA:
 			ereport(ERROR,
 					(errcode(ERRCODE_DISK_FULL),
 					 errmsg("role's disk space quota exceeded with name: %s", name),
-					 errdetail_usage(used, quota, over, refreshed, charged_since),
+					 errdetail_usage(used, quota, over, refreshed, charged_since, soft),
 					 errhint("See view diskquota.show_role_quota_view.")));
 			break;
 		case DQ_SCHEMA_TABLESPACE_QUOTA:
@@ -448,7 +465,7 @@ report_rejected(const DiskquotaTarget *target)
 					(errcode(ERRCODE_DISK_FULL),
 					 errmsg("tablespace: %s, schema: %s diskquota exceeded",
 							tablespace_name(target->spcoid), name),
-					 errdetail_usage(used, quota, over, refreshed, charged_since),
+					 errdetail_usage(used, quota, over, refreshed, charged_since, soft),
 					 errhint("See view diskquota.show_schema_tablespace_quota_view.")));
 			break;
 		case DQ_ROLE_TABLESPACE_QUOTA:
@@ -456,14 +473,14 @@ report_rejected(const DiskquotaTarget *target)
 					(errcode(ERRCODE_DISK_FULL),
 					 errmsg("tablespace: %s, role: %s diskquota exceeded",
 							tablespace_name(target->spcoid), name),
-					 errdetail_usage(used, quota, over, refreshed, charged_since),
+					 errdetail_usage(used, quota, over, refreshed, charged_since, soft),
 					 errhint("See view diskquota.show_role_tablespace_quota_view.")));
 			break;
 		default:
 			ereport(ERROR,
 					(errcode(ERRCODE_DISK_FULL),
 					 errmsg("database's disk space quota exceeded with name: %s", name),
-					 errdetail_usage(used, quota, over, refreshed, charged_since),
+					 errdetail_usage(used, quota, over, refreshed, charged_since, soft),
 					 errhint("See view diskquota.show_database_quota_view.")));
 			break;
 	}
@@ -477,10 +494,78 @@ relation_tablespace(Oid reltablespace)
 }
 
 /*
+ * Are there checks to make before a write starts: is a target rejected, or
+ * one in its grace period?  Lock-free; a statement pays only this when
+ * neither is so.
+ */
+static inline bool
+checks_due(void)
+{
+	return diskquota_any_rejected() || diskquota_any_in_grace();
+}
+
+/* When this session last told of a target in grace (notice_grace) */
+typedef struct GraceNotice
+{
+	DiskquotaTarget target;
+	TimestampTz told_at;
+} GraceNotice;
+
+static HTAB *grace_notices = NULL;
+
+/*
+ * A write into a target over its soft limit, in its grace period: tell the
+ * writer, at most once per session and target per diskquota.naptime.
+ */
+static void
+notice_grace(Oid nspoid, Oid owner, Oid spcoid)
+{
+	DiskquotaQuotaInfo info;
+	GraceNotice *told;
+	TimestampTz now;
+	bool		found;
+
+	if (!diskquota_grace_target(MyDatabaseId, nspoid, owner, spcoid, &info))
+		return;
+	if (grace_notices == NULL)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(DiskquotaTarget);
+		ctl.entrysize = sizeof(GraceNotice);
+		grace_notices = hash_create("diskquota grace notices", 16, &ctl,
+									HASH_ELEM | HASH_BLOBS);
+	}
+	now = GetCurrentTimestamp();
+	told = hash_search(grace_notices, &info.target, HASH_ENTER, &found);
+	if (found && now - told->told_at < (int64) diskquota_naptime * USECS_PER_SEC)
+		return;
+	told->told_at = now;
+	ereport(NOTICE,
+			(errmsg("%s \"%s\" is over its soft disk space limit",
+					info.target.type == DQ_DATABASE_QUOTA ? "database" :
+					info.target.type == DQ_SCHEMA_QUOTA ||
+					info.target.type == DQ_SCHEMA_TABLESPACE_QUOTA ? "schema" : "role",
+					target_name(&info.target)),
+			 OidIsValid(info.target.spcoid) ?
+			 errdetail("Usage in tablespace \"%s\" is %s of a soft limit of %s; its loads will be refused from %s unless usage falls to or below the soft limit.",
+					   tablespace_name(info.target.spcoid),
+					   size_pretty(info.used_bytes),
+					   size_pretty(info.policy.soft_bytes),
+					   timestamptz_to_str(info.policy.grace_expires_at)) :
+			 errdetail("Usage is %s of a soft limit of %s; its loads will be refused from %s unless usage falls to or below the soft limit.",
+					   size_pretty(info.used_bytes),
+					   size_pretty(info.policy.soft_bytes),
+					   timestamptz_to_str(info.policy.grace_expires_at)),
+			 errhint("See view diskquota.quotas.")));
+}
+
+/*
  * Refuse if a target that a write into these files is charged to is
  * rejected: the schema (unless temporary), the role, either of them in the
  * tablespace, the database.  Nothing is refused while diskquota is paused
- * in the database.
+ * in the database.  Tell of a target in its grace period.
  */
 static void
 check_targets(Oid nspoid, Oid owner, Oid spcoid)
@@ -492,6 +577,8 @@ check_targets(Oid nspoid, Oid owner, Oid spcoid)
 	if (diskquota_refused_target(MyDatabaseId, nspoid, owner, spcoid, false, &target) &&
 		!diskquota_paused())
 		report_rejected(&target);
+	if (diskquota_any_in_grace() && !diskquota_paused())
+		notice_grace(nspoid, owner, spcoid);
 }
 
 /*
@@ -1477,7 +1564,7 @@ diskquota_enforcement_ExecutorStart(QueryDesc *queryDesc, int eflags,
 		started.finish_writes = false;
 		started.overflow = 0;
 		refuse_after_stop_request();
-		if (diskquota_any_rejected())
+		if (checks_due())
 			check_statement(queryDesc);
 		return;
 	}
@@ -1502,7 +1589,7 @@ diskquota_enforcement_ExecutorStart(QueryDesc *queryDesc, int eflags,
 		return;
 	}
 	refuse_after_stop_request();
-	if (diskquota_any_rejected())
+	if (checks_due())
 		check_statement(queryDesc);
 }
 
@@ -4285,7 +4372,7 @@ relation_created(Oid relid)
 	RelationClose(rel);
 	if (n == 0)
 		return;
-	if (diskquota_any_rejected())
+	if (checks_due())
 		check_targets(write.nspoid, write.owner, write.spcoid);
 	diskquota_slot_replace_write(&new_relation.published, &write);
 }
@@ -5542,7 +5629,7 @@ check_written(Oid relid, Relation rel, List *spaces, bool publish,
 		return n;
 	nspoid = rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP ?
 		InvalidOid : rel->rd_rel->relnamespace;
-	if (diskquota_any_rejected())
+	if (checks_due())
 	{
 		if (opened)
 			check_relation(relid, rel);
@@ -5811,7 +5898,7 @@ check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 			rel = RelationIdGetRelation(relid);
 			if (rel != NULL)
 			{
-				if (diskquota_any_rejected())
+				if (checks_due())
 				{
 					check_relation(relid, rel);
 					if (OidIsValid(spcoid))
@@ -5834,7 +5921,7 @@ check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 			 * Checked with the targets its names give now, and again when it
 			 * is created.
 			 */
-			if (diskquota_any_rejected())
+			if (checks_due())
 				check_targets(nspoid, owner, spcoid);
 			write[0].relid = InvalidOid;
 			write[0].nspoid = nspoid;

@@ -363,14 +363,15 @@ int			diskquota_internal_sql_depth = 0;
  * back while the session goes on.
  */
 int
-diskquota_execute_internal(const char *sql, int nargs, Oid *argtypes, Datum *values)
+diskquota_execute_internal(const char *sql, int nargs, Oid *argtypes, Datum *values,
+						   const char *nulls)
 {
 	int			ret;
 
 	diskquota_internal_sql_depth++;
 	PG_TRY();
 	{
-		ret = SPI_execute_with_args(sql, nargs, argtypes, values, NULL, false, 0);
+		ret = SPI_execute_with_args(sql, nargs, argtypes, values, nulls, false, 0);
 	}
 	PG_FINALLY();
 	{

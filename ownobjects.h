@@ -21,7 +21,7 @@ extern void diskquota_check_worker_identity(void);
 extern int	diskquota_internal_sql_begin(void);
 extern void diskquota_internal_sql_end(int nestlevel);
 extern int	diskquota_execute_internal(const char *sql, int nargs, Oid *argtypes,
-									   Datum *values);
+									   Datum *values, const char *nulls);
 extern PGDLLIMPORT int diskquota_internal_sql_depth;
 extern Oid	diskquota_extension_schema(Oid extoid);
 extern Oid	diskquota_own_table(Oid extoid, const char *relname);

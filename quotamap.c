@@ -38,6 +38,19 @@
  * overflows (backendslot.c): a rejection published after that read has a
  * larger rejected_at.
  *
+ * Quota policy (policy.c): the worker publishes with each entry where its
+ * target stands (DiskquotaQuotaPolicy: state, soft limit, grace timer,
+ * advisory thresholds), which readers copy; rejected is set by the worker
+ * for an enforced quota over its hard limit or over its soft limit after
+ * the grace period.  ningrace counts the entries of enforced quotas in
+ * grace (state soft); it is changed with the lock held exclusive, like
+ * nrejected, and read without the lock by backends as a fast path: when
+ * it reads zero, no statement looks for a target in grace to tell its
+ * writer.  An entry that enforces no hard limit (none, or accounting only)
+ * and is not rejected charges nothing: statements neither measure for it
+ * nor are stopped by it (charges false); while its database is stale it
+ * counts as rejected only if it enforces a hard or soft limit (enforcing).
+ *
  * Headroom and charges (diskquota.self_charge): each entry also holds the
  * headroom the worker computed at its last publication (quota - usage, 0
  * when exceeded) and charged, the bytes that running statements measured
@@ -219,6 +232,10 @@ typedef struct QuotaMapEntry
 	pg_atomic_uint32 charged_full;	/* 1: charged reached the headroom */
 	pg_atomic_uint64 reserved;	/* bytes statements expect to write before
 								 * their next charge (pacing only) */
+	bool		charges;		/* statements charge it: it enforces a hard
+								 * limit, or is rejected */
+	bool		enforcing;		/* it enforces a hard or a soft limit */
+	DiskquotaQuotaPolicy policy;	/* for readers only */
 } QuotaMapEntry;
 
 typedef struct QuotaMapHeader
@@ -226,6 +243,7 @@ typedef struct QuotaMapHeader
 	LWLock	   *lock;
 	pg_atomic_uint32 nrejected;
 	pg_atomic_uint64 reject_epoch;	/* advanced by each new rejection */
+	pg_atomic_uint32 ningrace;	/* entries of enforced quotas in grace */
 } QuotaMapHeader;
 
 static QuotaMapHeader *QuotaHeader = NULL;
@@ -252,6 +270,7 @@ diskquota_quota_shmem_init(void)
 		QuotaHeader->lock = &(GetNamedLWLockTranche("diskquota"))[DQ_LWLOCK_QUOTA].lock;
 		pg_atomic_init_u32(&QuotaHeader->nrejected, 0);
 		pg_atomic_init_u64(&QuotaHeader->reject_epoch, 0);
+		pg_atomic_init_u32(&QuotaHeader->ningrace, 0);
 	}
 
 	memset(&ctl, 0, sizeof(ctl));
@@ -262,9 +281,16 @@ diskquota_quota_shmem_init(void)
 							 &ctl, HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
 }
 
+/* Does an entry count in ningrace: an enforced quota in its grace period */
+static inline bool
+in_grace(const QuotaMapEntry *entry)
+{
+	return entry->policy.enforced && entry->policy.state == DQ_STATE_SOFT;
+}
+
 /*
- * An entry is removed: it no longer counts in nrejected.  The caller holds
- * the lock exclusive.
+ * An entry is removed: it no longer counts in nrejected and ningrace.  The
+ * caller holds the lock exclusive.
  */
 static void
 forget_rejected(QuotaMapEntry *entry)
@@ -274,6 +300,8 @@ forget_rejected(QuotaMapEntry *entry)
 
 	if (n > 0)
 		pg_atomic_fetch_sub_u32(&QuotaHeader->nrejected, n);
+	if (in_grace(entry))
+		pg_atomic_fetch_sub_u32(&QuotaHeader->ningrace, 1);
 }
 
 /* Is any target rejected, in any database?  Lock-free; see header. */
@@ -302,7 +330,7 @@ target_quota(Oid dbid, DiskquotaQuotaType type, Oid oid, Oid spcoid,
 	key.target.spcoid = spcoid;
 	entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
 	if (entry == NULL ||
-		!(entry->rejected || any_quota ||
+		!(entry->rejected || (any_quota && entry->enforcing) ||
 		  (charged_too && pg_atomic_read_u32(&entry->charged_full) != 0)))
 		return false;
 	*target = key.target;
@@ -448,6 +476,17 @@ diskquota_newly_rejected(uint64 epoch, DiskquotaTarget *target)
 	return found;
 }
 
+/* What readers copy of an entry; lock held */
+static void
+copy_entry(const QuotaMapEntry *entry, DiskquotaQuotaInfo *info)
+{
+	info->target = entry->key.target;
+	info->quota_bytes = entry->quota_bytes;
+	info->used_bytes = entry->used_bytes;
+	info->rejected = entry->rejected;
+	info->policy = entry->policy;
+}
+
 /* A palloc'd copy of the published entries of a database. */
 List	   *
 diskquota_copy_quota_map(Oid dbid)
@@ -465,10 +504,7 @@ diskquota_copy_quota_map(Oid dbid)
 		if (entry->key.dbid != dbid)
 			continue;
 		info = palloc(sizeof(DiskquotaQuotaInfo));
-		info->target = entry->key.target;
-		info->quota_bytes = entry->quota_bytes;
-		info->used_bytes = entry->used_bytes;
-		info->rejected = entry->rejected;
+		copy_entry(entry, info);
 		result = lappend(result, info);
 	}
 	LWLockRelease(QuotaHeader->lock);
@@ -563,10 +599,23 @@ set_entry(QuotaMapEntry *entry, const DiskquotaQuotaInfo *quota)
 {
 	uint64		charged = pg_atomic_read_u64(&entry->charged);
 	bool		full;
+	bool		was_in_grace = in_grace(entry);
 
 	entry->quota_bytes = quota->quota_bytes;
 	entry->used_bytes = quota->used_bytes;
-	entry->headroom = Max(quota->quota_bytes - quota->used_bytes, 0);
+	entry->charges = quota->quota_bytes >= 0 || quota->rejected;
+	entry->enforcing = quota->policy.enforced &&
+		(quota->quota_bytes >= 0 || quota->policy.soft_bytes >= 0);
+	entry->headroom = quota->quota_bytes >= 0 ?
+		Max(quota->quota_bytes - quota->used_bytes, 0) : 0;
+	entry->policy = quota->policy;
+	if (in_grace(entry) != was_in_grace)
+	{
+		if (was_in_grace)
+			pg_atomic_fetch_sub_u32(&QuotaHeader->ningrace, 1);
+		else
+			pg_atomic_fetch_add_u32(&QuotaHeader->ningrace, 1);
+	}
 	charged = charged > entry->charged_at_start ?
 		charged - entry->charged_at_start : 0;
 	pg_atomic_write_u64(&entry->charged, charged);
@@ -581,7 +630,8 @@ set_entry(QuotaMapEntry *entry, const DiskquotaQuotaInfo *quota)
 		pg_atomic_fetch_sub_u32(&QuotaHeader->nrejected, 1);
 	entry->rejected = quota->rejected;
 	/* what is still charged may use up the new headroom (see the header) */
-	full = !entry->rejected && charged >= (uint64) entry->headroom;
+	full = entry->charges && !entry->rejected &&
+		charged >= (uint64) entry->headroom;
 	if (full && pg_atomic_read_u32(&entry->charged_full) == 0)
 		pg_atomic_fetch_add_u32(&QuotaHeader->nrejected, 1);
 	else if (!full && pg_atomic_read_u32(&entry->charged_full) != 0)
@@ -656,6 +706,7 @@ diskquota_publish_quotas(List *quotas)
 			if (!found)
 			{
 				entry->rejected = false;
+				memset(&entry->policy, 0, sizeof(entry->policy));
 				pg_atomic_init_u64(&entry->charged, 0);
 				entry->charged_at_start = 0;
 				pg_atomic_init_u32(&entry->charged_full, 0);
@@ -737,6 +788,97 @@ diskquota_target_usage(Oid dbid, const DiskquotaTarget *target,
 }
 
 /*
+ * A copy of the published entry of one target of a database: false if it
+ * has none.
+ */
+bool
+diskquota_target_info(Oid dbid, const DiskquotaTarget *target,
+					  DiskquotaQuotaInfo *info)
+{
+	QuotaMapKey key;
+	QuotaMapEntry *entry;
+	bool		found = false;
+
+	if (QuotaHeader == NULL)
+		return false;
+	memset(&key, 0, sizeof(key));
+	key.dbid = dbid;
+	key.target = *target;
+	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
+	entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
+	if (entry != NULL)
+	{
+		copy_entry(entry, info);
+		found = true;
+	}
+	LWLockRelease(QuotaHeader->lock);
+	return found;
+}
+
+/*
+ * Is an enforced quota of any database in its grace period?  Lock-free:
+ * statements into targets that are not pay only this read.
+ */
+bool
+diskquota_any_in_grace(void)
+{
+	return QuotaHeader != NULL && pg_atomic_read_u32(&QuotaHeader->ningrace) > 0;
+}
+
+/*
+ * Is a target that a write into these files is charged to (as for
+ * diskquota_rejected_target) an enforced quota in its grace period?  Sets
+ * *info to a copy of the first one found.
+ */
+bool
+diskquota_grace_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
+					   DiskquotaQuotaInfo *info)
+{
+	DiskquotaTarget targets[5];
+	int			n = 0;
+	int			i;
+	bool		found = false;
+
+	memset(targets, 0, sizeof(targets));
+	if (OidIsValid(nspoid))
+	{
+		targets[n].type = DQ_SCHEMA_QUOTA;
+		targets[n++].oid = nspoid;
+		targets[n].type = DQ_SCHEMA_TABLESPACE_QUOTA;
+		targets[n].oid = nspoid;
+		targets[n++].spcoid = spcoid;
+	}
+	if (OidIsValid(owner))
+	{
+		targets[n].type = DQ_ROLE_QUOTA;
+		targets[n++].oid = owner;
+		targets[n].type = DQ_ROLE_TABLESPACE_QUOTA;
+		targets[n].oid = owner;
+		targets[n++].spcoid = spcoid;
+	}
+	targets[n].type = DQ_DATABASE_QUOTA;
+	targets[n++].oid = dbid;
+
+	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
+	for (i = 0; i < n && !found; i++)
+	{
+		QuotaMapKey key;
+		QuotaMapEntry *entry;
+
+		memset(&key, 0, sizeof(key));
+		key.dbid = dbid;
+		key.target = targets[i];
+		entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
+		if (entry == NULL || !in_grace(entry))
+			continue;
+		copy_entry(entry, info);
+		found = true;
+	}
+	LWLockRelease(QuotaHeader->lock);
+	return found;
+}
+
+/*
  * Step 1 of the headroom protocol (see the header): the worker is about to
  * size its database's files for a refresh.  Remember, in each entry of the
  * database, what statements have charged so far.
@@ -801,7 +943,7 @@ diskquota_targets_headroom(Oid dbid, const DiskquotaTarget *targets, int n,
 
 		key.target = targets[i];
 		entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
-		if (entry == NULL)
+		if (entry == NULL || !entry->charges)
 			continue;
 		found = true;
 		if (tightest == NULL)
@@ -854,7 +996,7 @@ diskquota_charge_headroom(Oid dbid, const DiskquotaCharge *charges, int n,
 
 		key.target = charges[i].target;
 		entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
-		if (entry == NULL)
+		if (entry == NULL || !entry->charges)
 			continue;
 		if (charges[i].bytes > 0)
 			charged = pg_atomic_add_fetch_u64(&entry->charged, (uint64) charges[i].bytes);

@@ -19,16 +19,57 @@
 #include "nodes/pg_list.h"
 #include "storage/block.h"
 #include "storage/smgr.h"
+#include "datatype/timestamp.h"
 
 #include "diskquota_common.h"
 
-/* One quota: what the worker publishes, and what readers copy */
+/* Where a target stands against its quota (diskquota.quotas.state) */
+typedef enum DiskquotaQuotaState
+{
+	DQ_STATE_UNDER = 0,			/* under every threshold */
+	DQ_STATE_ADVISORY,			/* an advisory threshold is reached */
+	DQ_STATE_SOFT,				/* above the soft limit, in its grace period */
+	DQ_STATE_GRACE_EXPIRED,		/* above the soft limit, grace period over */
+	DQ_STATE_HARD				/* at or above the hard limit */
+} DiskquotaQuotaState;
+
+/* At most this many advisory thresholds per quota */
+#define DQ_MAX_ADVISORY 16
+
+/*
+ * What a quota sets besides the limit it enforces, and where its target
+ * stands, as the worker decided at its last refresh (policy.c): for the
+ * views, the notices of targets in grace and the quota errors' details.
+ */
+typedef struct DiskquotaQuotaPolicy
+{
+	bool		enforced;		/* false: accounting only, never refuses */
+	bool		defaulted;		/* from a default quota, not its own */
+	bool		unlimited;		/* hard limit 'unlimited' */
+	uint8		state;			/* DiskquotaQuotaState */
+	int64		hard_bytes;		/* -1: none */
+	int64		soft_bytes;		/* -1: none */
+	int64		grace_us;		/* grace period of the soft limit */
+	TimestampTz over_soft_since;	/* 0: not above the soft limit */
+	TimestampTz grace_expires_at;	/* 0: not above the soft limit */
+	int			nadvisory;
+	int64		advisory[DQ_MAX_ADVISORY];	/* ascending */
+	uint32		latched;		/* bit i: advisory[i] is reached */
+} DiskquotaQuotaPolicy;
+
+/*
+ * One quota: what the worker publishes, and what readers copy.
+ * quota_bytes is the limit enforced (the hard limit of an enforced quota;
+ * -1 if none); rejected is whether its target's loads are refused (over
+ * the hard limit, or over the soft limit after its grace period).
+ */
 typedef struct DiskquotaQuotaInfo
 {
 	DiskquotaTarget target;
 	int64		quota_bytes;
 	int64		used_bytes;
-	bool		rejected;		/* used_bytes >= quota_bytes */
+	bool		rejected;
+	DiskquotaQuotaPolicy policy;
 } DiskquotaQuotaInfo;
 
 /* Bytes a running statement charges to one target (diskquota_charge_headroom) */
@@ -58,6 +99,11 @@ extern bool diskquota_newly_rejected(uint64 epoch, DiskquotaTarget *target);
 extern List *diskquota_copy_quota_map(Oid dbid);
 extern bool diskquota_target_usage(Oid dbid, const DiskquotaTarget *target,
 								   int64 *quota_bytes, int64 *used_bytes);
+extern bool diskquota_target_info(Oid dbid, const DiskquotaTarget *target,
+								  DiskquotaQuotaInfo *info);
+extern bool diskquota_any_in_grace(void);
+extern bool diskquota_grace_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
+								   DiskquotaQuotaInfo *info);
 extern int64 diskquota_target_charged(Oid dbid, const DiskquotaTarget *target);
 extern void diskquota_clear_quota_map(Oid dbid);
 

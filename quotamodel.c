@@ -99,6 +99,7 @@
 #include "activetable.h"
 #include "quotamap.h"
 #include "backendslot.h"
+#include "policy.h"
 #include "quotamodel.h"
 
 /* ----------------------------------------------------------------
@@ -1073,13 +1074,14 @@ full_rescan(void)
 
 
 /*
- * Run one statement that tidies quota_config (the caller is connected to
- * SPI), in a subtransaction: it skips the rows other transactions have
- * locked (they are tidied at a later refresh), and if it fails (a
- * read-only database) the refresh goes on; that is logged once.
+ * Run fn(arg), which writes the extension's tables (the caller is
+ * connected to SPI), in a subtransaction: if it fails (a read-only
+ * database, a row another transaction holds) the refresh goes on, and what
+ * it would have written is written at a later refresh; a failure is
+ * logged once.
  */
 static void
-maintain_quota_config(const char *sql)
+maintain_own_tables(void (*fn) (const void *arg), const void *arg)
 {
 	static bool failure_logged = false;
 	MemoryContext oldcontext = CurrentMemoryContext;
@@ -1090,13 +1092,7 @@ maintain_quota_config(const char *sql)
 	BeginInternalSubTransaction(NULL);
 	PG_TRY();
 	{
-		int			ret = diskquota_execute_internal(sql, 0, NULL, NULL);
-
-		if (ret < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INTERNAL_ERROR),
-					 errmsg_internal("SPI_execute_with_args failed: %s",
-									 SPI_result_code_string(ret))));
+		fn(arg);
 		ReleaseCurrentSubTransaction();
 	}
 	PG_CATCH();
@@ -1109,10 +1105,10 @@ maintain_quota_config(const char *sql)
 		RollbackAndReleaseCurrentSubTransaction();
 		if (!failure_logged)
 			ereport(LOG,
-					(errmsg("diskquota could not remove the quotas of dropped objects or store renamed tablespaces in database \"%s\"",
+					(errmsg("diskquota could not update its tables in database \"%s\"",
 							get_database_name(MyDatabaseId)),
-					 errdetail("The statement on table \"quota_config\" failed: %s.",
-							   edata->message)));
+					 errdetail("The statement failed: %s.", edata->message),
+					 errhint("Quotas of dropped objects, names of renamed tablespaces and grace periods are stored at a later refresh.")));
 		failure_logged = true;
 		FreeErrorData(edata);
 	}
@@ -1121,31 +1117,78 @@ maintain_quota_config(const char *sql)
 	CurrentResourceOwner = oldowner;
 }
 
+/* One statement of maintain_quota_config */
+static void
+execute_maintenance(const void *arg)
+{
+	int			ret = diskquota_execute_internal((const char *) arg, 0, NULL, NULL, NULL);
+
+	if (ret < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg_internal("SPI_execute_with_args failed: %s",
+								 SPI_result_code_string(ret))));
+}
+
+/*
+ * Run one statement that tidies quota_config or default_quota: it skips
+ * the rows other transactions have locked (they are tidied at a later
+ * refresh).
+ */
+static void
+maintain_quota_config(const char *sql)
+{
+	maintain_own_tables(execute_maintenance, sql);
+}
+
+static void
+execute_policy_store(const void *arg)
+{
+	diskquota_policy_state_store(*(const Oid *) arg);
+}
+
+/*
+ * Store what this refresh decided of grace periods and advisory thresholds
+ * in quota_state (policy.c), if anything changed.
+ */
+static void
+store_policy_state(Oid staterel)
+{
+	if (!OidIsValid(staterel) || !diskquota_policy_state_changed())
+		return;
+	SPI_connect();
+	maintain_own_tables(execute_policy_store, &staterel);
+	SPI_finish();
+}
+
 /* The kind of quota a quota_type of quota_config names; -1 if none */
 static int
 quota_type_of(const char *name, bool v11)
 {
-	if (strcmp(name, "schema") == 0)
-		return DQ_SCHEMA_QUOTA;
-	if (strcmp(name, "role") == 0)
-		return DQ_ROLE_QUOTA;
-	if (!v11)
+	int			type = diskquota_quota_type_of(name);
+
+	if (!v11 && type != DQ_SCHEMA_QUOTA && type != DQ_ROLE_QUOTA)
 		return -1;
-	if (strcmp(name, "schema_tablespace") == 0)
-		return DQ_SCHEMA_TABLESPACE_QUOTA;
-	if (strcmp(name, "role_tablespace") == 0)
-		return DQ_ROLE_TABLESPACE_QUOTA;
-	if (strcmp(name, "database") == 0)
-		return DQ_DATABASE_QUOTA;
-	return -1;
+	return type;
 }
 
+/* The extension's tables a refresh reads, and what its version has */
+typedef struct ConfigTables
+{
+	Oid			config;			/* quota_config */
+	Oid			pause;			/* pause_state (1.1), else InvalidOid */
+	Oid			defaults;		/* default_quota (1.2), else InvalidOid */
+	Oid			state;			/* quota_state (1.2), else InvalidOid */
+	bool		v11;			/* quota_config has tablespace columns */
+	bool		v12;			/* quota_config has policy columns */
+} ConfigTables;
+
 /*
- * Find the extension's tables quota_config and (version 1.1) pause_state,
- * holding a share lock on the extension for the rest of the transaction.
- * Returns false if the extension is gone, or (with a WARNING) if its
- * quota_config is missing.  *v11 tells whether quota_config has the
- * tablespace columns of version 1.1; *pauserel is InvalidOid in 1.0.
+ * Find the extension's tables quota_config, (version 1.1) pause_state and
+ * (version 1.2) default_quota and quota_state, holding a share lock on the
+ * extension for the rest of the transaction.  Returns false if the
+ * extension is gone, or (with a WARNING) if its quota_config is missing.
+ * A table the extension's version lacks is InvalidOid.
  *
  * Never waits for the extension's lock: anyone may hold it exclusively for
  * as long as they like (ALTER FUNCTION pg_temp.f() DEPENDS ON EXTENSION
@@ -1156,13 +1199,11 @@ quota_type_of(const char *name, bool v11)
  * loop finds the extension gone.
  */
 static bool
-lock_config_tables(Oid *configrel, Oid *pauserel, bool *v11)
+lock_config_tables(ConfigTables *tables)
 {
 	Oid			extoid;
 
-	*configrel = InvalidOid;
-	*pauserel = InvalidOid;
-	*v11 = false;
+	memset(tables, 0, sizeof(*tables));
 	extoid = get_extension_oid(DISKQUOTA_EXTENSION_NAME, true);
 	if (!OidIsValid(extoid))
 		return false;
@@ -1173,8 +1214,8 @@ lock_config_tables(Oid *configrel, Oid *pauserel, bool *v11)
 						DISKQUOTA_EXTENSION_NAME)));
 	if (get_extension_name(extoid) == NULL)
 		return false;
-	*configrel = diskquota_own_table(extoid, "quota_config");
-	if (!OidIsValid(*configrel))
+	tables->config = diskquota_own_table(extoid, "quota_config");
+	if (!OidIsValid(tables->config))
 	{
 		ereport(WARNING,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
@@ -1185,35 +1226,75 @@ lock_config_tables(Oid *configrel, Oid *pauserel, bool *v11)
 				 errhint("Drop the extension and create it again.")));
 		return false;
 	}
-	*v11 = get_attnum(*configrel, "tablespace_oid") != InvalidAttrNumber;
-	if (*v11)
-		*pauserel = diskquota_own_table(extoid, "pause_state");
+	tables->v11 = get_attnum(tables->config, "tablespace_oid") != InvalidAttrNumber;
+	tables->v12 = get_attnum(tables->config, "enforced") != InvalidAttrNumber;
+	if (tables->v11)
+		tables->pause = diskquota_own_table(extoid, "pause_state");
+	if (tables->v12)
+	{
+		tables->defaults = diskquota_own_table(extoid, "default_quota");
+		tables->state = diskquota_own_table(extoid, "quota_state");
+	}
 	return true;
 }
 
 /*
- * One row of quota_config (as read_quota_rows selects it) into *quota.
- * Returns false for a row that sets no quota: one with a NULL type or
- * size, a type this version does not have, or no target; and one whose
- * schema, role or tablespace no longer exists, which also sets *gone.
- * Sets *renamed if the row's tablespace has another name now.
+ * The columns of quota_config that set the policy of a quota (policy.c
+ * reads them), as a version without them has them: NULL where they may
+ * be, a hard limit only.
+ */
+#define POLICY_COLUMNS_V12 \
+	"quota_in_bytes, hard_unlimited, soft_bytes, soft_percent, grace," \
+	" advisory_bytes, advisory_percent, enforced"
+#define POLICY_COLUMNS_V11 \
+	"quota_in_bytes, false, NULL::pg_catalog.int8, NULL::pg_catalog.float8," \
+	" NULL::pg_catalog.interval, NULL::pg_catalog.int8[]," \
+	" NULL::pg_catalog.float8[], true"
+
+/*
+ * Is the tablespace of a row (spcoid, spcname) still there?  Sets *renamed
+ * if it has another name now.
+ */
+static bool
+row_tablespace_exists(Datum spcoid, bool spcname_isnull, Datum spcname,
+					  bool *renamed)
+{
+	HeapTuple	spctuple = SearchSysCache1(TABLESPACEOID, spcoid);
+
+	if (!HeapTupleIsValid(spctuple))
+		return false;
+	if (spcname_isnull ||
+		strcmp(NameStr(((Form_pg_tablespace) GETSTRUCT(spctuple))->spcname),
+			   NameStr(*DatumGetName(spcname))) != 0)
+		*renamed = true;
+	ReleaseSysCache(spctuple);
+	return true;
+}
+
+/*
+ * One row of quota_config (as read_quota_rows selects it) into *quota,
+ * with its limits resolved (policy.c).  Returns false for a row that sets
+ * no quota: one with a NULL type, a type this version does not have, or
+ * no target; and one whose schema, role or tablespace no longer exists,
+ * which also sets *gone.  Sets *renamed if the row's tablespace has
+ * another name now.
  */
 static bool
 parse_quota_row(HeapTuple tuple, TupleDesc desc, bool v11,
 				DiskquotaQuotaInfo *quota, bool *gone, bool *renamed)
 {
-	bool		isnull[6];
+	bool		isnull[5];
 	Datum		typename = SPI_getbinval(tuple, desc, 1, &isnull[0]);
 	Datum		nspoid = SPI_getbinval(tuple, desc, 2, &isnull[1]);
 	Datum		roleoid = SPI_getbinval(tuple, desc, 3, &isnull[2]);
 	Datum		spcoid = SPI_getbinval(tuple, desc, 4, &isnull[3]);
-	Datum		bytes = SPI_getbinval(tuple, desc, 5, &isnull[4]);
-	Datum		spcname = SPI_getbinval(tuple, desc, 6, &isnull[5]);
+	Datum		spcname = SPI_getbinval(tuple, desc, 5, &isnull[4]);
 	Datum		oid = (Datum) 0;
 	bool		row_gone = false;
 	int			type;
+	DiskquotaPolicyConfig config;
 
-	if (isnull[0] || isnull[4])
+	if (isnull[0])
 		return false;
 	type = quota_type_of(TextDatumGetCString(typename), v11);
 	if (isnull[3])
@@ -1242,21 +1323,9 @@ parse_quota_row(HeapTuple tuple, TupleDesc desc, bool v11,
 		default:
 			return false;
 	}
-	if (OidIsValid(DatumGetObjectId(spcoid)))
-	{
-		HeapTuple	spctuple = SearchSysCache1(TABLESPACEOID, spcoid);
-
-		if (!HeapTupleIsValid(spctuple))
-			row_gone = true;
-		else
-		{
-			if (isnull[5] ||
-				strcmp(NameStr(((Form_pg_tablespace) GETSTRUCT(spctuple))->spcname),
-					   NameStr(*DatumGetName(spcname))) != 0)
-				*renamed = true;
-			ReleaseSysCache(spctuple);
-		}
-	}
+	if (OidIsValid(DatumGetObjectId(spcoid)) &&
+		!row_tablespace_exists(spcoid, isnull[4], spcname, renamed))
+		row_gone = true;
 	if (row_gone)
 	{
 		*gone = true;
@@ -1267,7 +1336,9 @@ parse_quota_row(HeapTuple tuple, TupleDesc desc, bool v11,
 	quota->target.type = type;
 	quota->target.oid = DatumGetObjectId(oid);
 	quota->target.spcoid = DatumGetObjectId(spcoid);
-	quota->quota_bytes = DatumGetInt64(bytes);
+	diskquota_policy_from_row(tuple, desc, 6, &config);
+	diskquota_policy_resolve(&config, &quota->policy);
+	quota->quota_bytes = quota->policy.hard_bytes;
 	return true;
 }
 
@@ -1277,18 +1348,20 @@ parse_quota_row(HeapTuple tuple, TupleDesc desc, bool v11,
  * parse_quota_row says.  The caller is connected to SPI.
  */
 static List *
-read_quota_rows(const char *config, bool v11, MemoryContext context,
-				bool *gone, bool *renamed)
+read_quota_rows(const char *config, const ConfigTables *tables,
+				MemoryContext context, bool *gone, bool *renamed)
 {
 	List	   *quotas = NIL;
+	bool		v11 = tables->v11;
 	uint64		i;
 	int			ret;
 
 	ret = SPI_execute(psprintf("SELECT quota_type, schema_id::pg_catalog.oid,"
-							   " role_id::pg_catalog.oid, %s, quota_in_bytes, %s"
+							   " role_id::pg_catalog.oid, %s, %s, %s"
 							   " FROM %s",
 							   v11 ? "tablespace_oid" : "NULL::pg_catalog.oid",
 							   v11 ? "tablespace_name" : "NULL::pg_catalog.name",
+							   tables->v12 ? POLICY_COLUMNS_V12 : POLICY_COLUMNS_V11,
 							   config),
 					  true, 0);
 	if (ret != SPI_OK_SELECT)
@@ -1360,6 +1433,93 @@ store_renamed_tablespaces(const char *config)
 								   config, config));
 }
 
+/* A default quota: its kind of target, tablespace and limits */
+typedef struct DefaultQuota
+{
+	DiskquotaQuotaType type;
+	Oid			spcoid;
+	DiskquotaQuotaPolicy policy;
+} DefaultQuota;
+
+/*
+ * The default quotas of default_quota (table: its qualified name), as a
+ * list of DefaultQuota allocated in context, with their limits resolved.
+ * A row whose tablespace no longer exists is left out and sets *gone;
+ * *renamed is set if a row's tablespace has another name now.  The caller
+ * is connected to SPI.
+ */
+static List *
+read_default_rows(const char *table, MemoryContext context, bool *gone,
+				  bool *renamed)
+{
+	List	   *defaults = NIL;
+	uint64		i;
+	int			ret;
+
+	ret = SPI_execute(psprintf("SELECT quota_type, tablespace_oid, tablespace_name,"
+							   " quota_in_bytes, false, soft_bytes, soft_percent, grace,"
+							   " advisory_bytes, advisory_percent, enforced"
+							   " FROM %s", table),
+					  true, 0);
+	if (ret != SPI_OK_SELECT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg_internal("SPI_execute failed on table \"default_quota\": %s",
+								 SPI_result_code_string(ret))));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull[3];
+		Datum		typename = SPI_getbinval(tuple, desc, 1, &isnull[0]);
+		Datum		spcoid = SPI_getbinval(tuple, desc, 2, &isnull[1]);
+		Datum		spcname = SPI_getbinval(tuple, desc, 3, &isnull[2]);
+		DiskquotaPolicyConfig config;
+		DefaultQuota *def;
+		MemoryContext oldcontext;
+		int			type;
+
+		if (isnull[0])
+			continue;
+		type = diskquota_quota_type_of(TextDatumGetCString(typename));
+		if (type < 0 || type == DQ_DATABASE_QUOTA)
+			continue;
+		if (isnull[1] != (type == DQ_SCHEMA_QUOTA || type == DQ_ROLE_QUOTA))
+			continue;
+		if (!isnull[1] && !row_tablespace_exists(spcoid, isnull[2], spcname, renamed))
+		{
+			*gone = true;
+			continue;
+		}
+		oldcontext = MemoryContextSwitchTo(context);
+		def = palloc0(sizeof(DefaultQuota));
+		def->type = type;
+		def->spcoid = isnull[1] ? InvalidOid : DatumGetObjectId(spcoid);
+		diskquota_policy_from_row(tuple, desc, 4, &config);
+		diskquota_policy_resolve(&config, &def->policy);
+		def->policy.defaulted = true;
+		defaults = lappend(defaults, def);
+		MemoryContextSwitchTo(oldcontext);
+	}
+	return defaults;
+}
+
+/*
+ * Delete the rows of default_quota whose tablespace no longer exists,
+ * skipping rows others have locked.
+ */
+static void
+delete_dropped_default_rows(const char *table)
+{
+	maintain_quota_config(psprintf("DELETE FROM %s WHERE ctid OPERATOR(pg_catalog.=) ANY"
+								   " (SELECT d.ctid FROM %s d"
+								   "  WHERE d.tablespace_oid IS NOT NULL AND NOT EXISTS"
+								   "         (SELECT FROM pg_catalog.pg_tablespace t"
+								   "           WHERE t.oid OPERATOR(pg_catalog.=) d.tablespace_oid)"
+								   "  FOR UPDATE SKIP LOCKED)",
+								   table, table));
+}
+
 /*
  * Is diskquota paused in this database (a row in pause_state)?  False if
  * the table cannot be read.  The caller is connected to SPI.
@@ -1407,31 +1567,42 @@ read_pause_state(Oid pauserel)
  * or anyone's ALTER ... DEPENDS ON EXTENSION): the worker retries.
  */
 static bool
-load_quota_config(List **quotas, bool *paused)
+load_quota_config(ConfigTables *tables, List **quotas, List **defaults,
+				  bool *paused)
 {
 	MemoryContext caller = CurrentMemoryContext;
-	Oid			configrel;
-	Oid			pauserel;
 	char	   *config;
-	bool		v11;
 	bool		gone = false;
 	bool		renamed = false;
 
 	*quotas = NIL;
+	*defaults = NIL;
 	*paused = false;
-	if (!lock_config_tables(&configrel, &pauserel, &v11))
+	if (!lock_config_tables(tables))
 		return false;
-	config = diskquota_qualified_name(configrel);
+	config = diskquota_qualified_name(tables->config);
 
 	SPI_connect();
-	*quotas = read_quota_rows(config, v11, caller, &gone, &renamed);
+	*quotas = read_quota_rows(config, tables, caller, &gone, &renamed);
 	/* rows of dropped schemas and roles (and in 1.1, tablespaces) */
 	if (gone)
-		delete_dropped_quota_rows(config, v11);
+		delete_dropped_quota_rows(config, tables->v11);
 	if (renamed)
 		store_renamed_tablespaces(config);
-	if (OidIsValid(pauserel))
-		*paused = read_pause_state(pauserel);
+	if (OidIsValid(tables->defaults))
+	{
+		char	   *table = diskquota_qualified_name(tables->defaults);
+
+		gone = renamed = false;
+		*defaults = read_default_rows(table, caller, &gone, &renamed);
+		if (gone)
+			delete_dropped_default_rows(table);
+		if (renamed)
+			store_renamed_tablespaces(table);
+	}
+	if (OidIsValid(tables->pause))
+		*paused = read_pause_state(tables->pause);
+	diskquota_policy_state_load(tables->state);
 	SPI_finish();
 	return true;
 }
@@ -1751,6 +1922,138 @@ warn_degraded(int degraded)
 }
 
 /*
+ * The schemas a default schema quota applies to: all but pg_catalog,
+ * pg_toast, information_schema, temporary schemas and the extension's own.
+ */
+static List *
+default_quota_schemas(void)
+{
+	Relation	rel = table_open(NamespaceRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	Oid			extschema = diskquota_extension_schema(get_extension_oid(DISKQUOTA_EXTENSION_NAME, true));
+	List	   *schemas = NIL;
+	HeapTuple	tuple;
+
+	while ((tuple = systable_getnext(scan)) != NULL)
+	{
+		Form_pg_namespace nsp = (Form_pg_namespace) GETSTRUCT(tuple);
+
+		if (nsp->oid == PG_CATALOG_NAMESPACE || nsp->oid == PG_TOAST_NAMESPACE ||
+			nsp->oid == extschema ||
+			strcmp(NameStr(nsp->nspname), "information_schema") == 0 ||
+			isAnyTempNamespace(nsp->oid))
+			continue;
+		schemas = lappend_oid(schemas, nsp->oid);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return schemas;
+}
+
+/*
+ * The roles a default role quota applies to: the owners of the model's
+ * tables, but superusers.
+ */
+static List *
+default_quota_roles(void)
+{
+	HASH_SEQ_STATUS status;
+	DQTableEntry *table;
+	HASHCTL		ctl;
+	HTAB	   *seen;
+	List	   *roles = NIL;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(Oid);
+	ctl.hcxt = CurrentMemoryContext;
+	seen = hash_create("diskquota default quota roles", 64, &ctl,
+					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	hash_seq_init(&status, Tables);
+	while ((table = hash_seq_search(&status)) != NULL)
+	{
+		bool		found;
+
+		if (!OidIsValid(table->owner))
+			continue;
+		hash_search(seen, &table->owner, HASH_ENTER, &found);
+		if (!found && !superuser_arg(table->owner) &&
+			SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(table->owner)))
+			roles = lappend_oid(roles, table->owner);
+	}
+	hash_destroy(seen);
+	return roles;
+}
+
+/*
+ * Add to the configured quotas one for each target a default quota
+ * applies to and that has no quota of its own (an explicit quota,
+ * 'unlimited' included, always wins).  Defaults are not stored per
+ * target: a change of a default applies to all its targets at once.
+ */
+static List *
+expand_default_quotas(List *quotas, List *defaults)
+{
+	HASHCTL		ctl;
+	HTAB	   *explicit;
+	ListCell   *lc;
+	List	   *schemas = NIL;
+	List	   *roles = NIL;
+	bool		schemas_read = false;
+	bool		roles_read = false;
+
+	if (defaults == NIL)
+		return quotas;
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(DiskquotaTarget);
+	ctl.entrysize = sizeof(DiskquotaTarget);
+	ctl.hcxt = CurrentMemoryContext;
+	explicit = hash_create("diskquota explicit quotas", 64, &ctl,
+						   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	foreach(lc, quotas)
+		hash_search(explicit, &((DiskquotaQuotaInfo *) lfirst(lc))->target, HASH_ENTER, NULL);
+
+	foreach(lc, defaults)
+	{
+		DefaultQuota *def = lfirst(lc);
+		bool		schema = def->type == DQ_SCHEMA_QUOTA ||
+		def->type == DQ_SCHEMA_TABLESPACE_QUOTA;
+		List	   *targets;
+		ListCell   *tc;
+
+		if (schema && !schemas_read)
+		{
+			schemas = default_quota_schemas();
+			schemas_read = true;
+		}
+		else if (!schema && !roles_read)
+		{
+			roles = default_quota_roles();
+			roles_read = true;
+		}
+		targets = schema ? schemas : roles;
+		foreach(tc, targets)
+		{
+			DiskquotaQuotaInfo *quota = palloc0(sizeof(DiskquotaQuotaInfo));
+
+			quota->target.type = def->type;
+			quota->target.oid = lfirst_oid(tc);
+			quota->target.spcoid = def->spcoid;
+			if (hash_search(explicit, &quota->target, HASH_FIND, NULL) != NULL)
+			{
+				pfree(quota);
+				continue;
+			}
+			quota->policy = def->policy;
+			quota->quota_bytes = def->policy.hard_bytes;
+			quotas = lappend(quotas, quota);
+		}
+	}
+	hash_destroy(explicit);
+	return quotas;
+}
+
+/*
  * The usage of each configured quota: the model's per-target totals, what
  * uncommitted transactions created (extra), and for the database what
  * belongs to no relation (as pg_database_size()).  Sets *near_quota if a
@@ -1759,6 +2062,7 @@ warn_degraded(int degraded)
 static void
 compute_usage(List *quotas, HTAB *extra, bool *near_quota)
 {
+	TimestampTz now = GetCurrentTimestamp();
 	ListCell   *lc;
 
 	foreach(lc, quotas)
@@ -1773,8 +2077,10 @@ compute_usage(List *quotas, HTAB *extra, bool *near_quota)
 			quota->used_bytes += target->used;
 		if (quota->target.type == DQ_DATABASE_QUOTA)
 			quota->used_bytes += other_files_bytes;
-		quota->rejected = quota->used_bytes >= quota->quota_bytes;
-		if (!quota->rejected && quota->quota_bytes - quota->used_bytes < DQ_NEAR_QUOTA_BYTES)
+		/* its state, what it refuses and the limit it enforces (policy.c) */
+		diskquota_policy_apply(quota, now);
+		if (!quota->rejected && quota->quota_bytes >= 0 &&
+			quota->quota_bytes - quota->used_bytes < DQ_NEAR_QUOTA_BYTES)
 			*near_quota = true;
 	}
 }
@@ -1912,19 +2218,23 @@ bool
 diskquota_refresh(DiskquotaRefresh *refresh)
 {
 	List	   *quotas;
+	List	   *defaults;
+	ConfigTables tables;
 	HTAB	   *extra;
 	volatile bool *paused_flag;
 
 	extra = update_model(refresh);
 
-	if (!load_quota_config(&quotas, &refresh->paused))
+	if (!load_quota_config(&tables, &quotas, &defaults, &refresh->paused))
 		return false;
+	quotas = expand_default_quotas(quotas, defaults);
 	paused_flag = diskquota_worker_publish_paused(refresh->slot,
 												  refresh->pause_changes,
 												  refresh->paused);
 	refresh->near_quota = false;
 	compute_usage(quotas, extra, &refresh->near_quota);
 	refresh->degraded |= diskquota_publish_quotas(quotas);
+	store_policy_state(tables.state);
 	/* the published map is fresh: no longer stale */
 	diskquota_worker_published(refresh->slot);
 

@@ -42,6 +42,8 @@ int			diskquota_load_check_interval = 100;
 bool		diskquota_self_charge = false;
 bool		diskquota_file_feed = true;
 bool		diskquota_feed_simulate_overflow = false;
+int			diskquota_default_grace = 7 * 24 * 3600;
+double		diskquota_advisory_hysteresis = 5.0;
 
 static bool check_monitor_databases(char **newval, void **extra, GucSource source);
 
@@ -143,6 +145,27 @@ diskquota_define_settings(void)
 							PGC_SIGHUP,
 							GUC_UNIT_S,
 							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("diskquota.default_grace",
+							"Grace period of a soft limit set without one.",
+							"How long a target may stay above its soft limit before its loads are refused, "
+							"for quotas whose grace is NULL. Read by the worker when a grace period starts.",
+							&diskquota_default_grace,
+							7 * 24 * 3600, 0, INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomRealVariable("diskquota.advisory_hysteresis",
+							 "How far below an advisory threshold usage must fall to clear it, in percent of the threshold.",
+							 "A threshold is reached when usage goes above it, and cleared when usage falls below "
+							 "it minus this percentage of it, so that usage moving around a threshold does not "
+							 "reach it again and again.",
+							 &diskquota_advisory_hysteresis,
+							 5.0, 0.0, 100.0,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
 
 	/*
 	 * What sizes shared memory can only be set at server start, and only

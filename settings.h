@@ -24,6 +24,8 @@ extern int	diskquota_load_check_interval;
 extern bool diskquota_self_charge;
 extern bool diskquota_file_feed;
 extern bool diskquota_feed_simulate_overflow;
+extern int	diskquota_default_grace;
+extern double diskquota_advisory_hysteresis;
 
 /*
  * A quota is "near" when less than this is left of it: what a load writing

@@ -1,9 +1,11 @@
--- ALTER EXTENSION diskquota UPDATE from 1.0 gives the objects a fresh
--- install of 1.1 has, and the quotas set under 1.0 keep working.
+-- ALTER EXTENSION diskquota UPDATE from 1.0 and from 1.1 gives the
+-- objects a fresh install of 1.2 has, and the quotas set under 1.0 and 1.1
+-- keep working, before the update (the library is 1.2's) and after.
 CREATE DATABASE dq_v10;
 CREATE DATABASE dq_v11;
+CREATE DATABASE dq_v11u;
 ALTER SYSTEM SET diskquota.monitor_databases =
-  'contrib_regression, isolation_regression, dq_v10';
+  'contrib_regression, isolation_regression, dq_v10, dq_v11u';
 SELECT pg_reload_conf();
 \c dq_v11
 CREATE EXTENSION diskquota;
@@ -23,6 +25,16 @@ GRANT SELECT ON diskquota.show_schema_quota_view TO dq_viewer25;
 GRANT EXECUTE ON FUNCTION diskquota.quota_usage() TO dq_viewer25;
 CREATE VIEW public.tenant_usage AS
   SELECT schema_name, nspsize_in_bytes FROM diskquota.show_schema_quota_view;
+\c dq_v11u
+CREATE EXTENSION diskquota VERSION '1.1';
+CREATE SCHEMA s26;
+CREATE TABLE s26.t(i int);
+INSERT INTO s26.t SELECT generate_series(1, 100000);
+SELECT diskquota.set_schema_quota('s26', '1 MB');
+CREATE ROLE dq_role26 NOLOGIN;
+SELECT diskquota.set_role_tablespace_quota('dq_role26', 'pg_default', '1 TB');
+SELECT diskquota.wait_for_worker_new_epoch();
+INSERT INTO s26.t VALUES (1);
 \c contrib_regression
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS dblink;
@@ -66,12 +78,29 @@ SELECT o FROM dblink('dbname=' || db, $q$
     FROM pg_extension WHERE extname = 'diskquota'
 $q$) AS t(o text)
 $f$;
--- the objects of 1.1, as CREATE EXTENSION installs them
+-- the objects of 1.2, as CREATE EXTENSION installs them
 SELECT o FROM public.dq_objects('dq_v11') o ORDER BY o COLLATE "C";
 -- 1.0 lacks some of them
 SELECT count(*) > 10 AS missing_in_10 FROM (
   SELECT * FROM public.dq_objects('dq_v11')
   EXCEPT ALL SELECT * FROM public.dq_objects('dq_v10')) d;
+-- and 1.1 some
+SELECT count(*) > 10 AS missing_in_11 FROM (
+  SELECT * FROM public.dq_objects('dq_v11')
+  EXCEPT ALL SELECT * FROM public.dq_objects('dq_v11u')) d;
+SELECT dblink_exec('dbname=dq_v11u', 'ALTER EXTENSION diskquota UPDATE');
+SELECT * FROM public.dq_objects('dq_v11') EXCEPT ALL SELECT * FROM public.dq_objects('dq_v11u');
+SELECT * FROM public.dq_objects('dq_v11u') EXCEPT ALL SELECT * FROM public.dq_objects('dq_v11');
+\c dq_v11u
+-- the quotas set under 1.1 are there, enforced, and in 1.2's view
+SELECT diskquota.wait_for_worker_new_epoch();
+INSERT INTO s26.t VALUES (1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT target_type, target_name, tablespace_name, source, enforced, hard_bytes,
+       soft_bytes, state
+  FROM diskquota.quotas ORDER BY target_type COLLATE "C";
+SELECT schema_name, quota_in_mb FROM diskquota.show_schema_quota_view;
+\c contrib_regression
 SELECT dblink_exec('dbname=dq_v10', 'ALTER EXTENSION diskquota UPDATE');
 \c dq_v10
 SELECT extversion FROM pg_extension WHERE extname = 'diskquota';
@@ -106,5 +135,7 @@ ALTER SYSTEM RESET diskquota.monitor_databases;
 SELECT pg_reload_conf();
 DROP DATABASE dq_v10 WITH (FORCE);
 DROP DATABASE dq_v11;
+DROP DATABASE dq_v11u WITH (FORCE);
 DROP ROLE dq_viewer25;
+DROP ROLE dq_role26;
 DROP FUNCTION public.dq_objects(text);

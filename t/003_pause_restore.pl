@@ -41,8 +41,18 @@ SELECT diskquota.set_role_quota('dq_tenant', '2 MB');
 SELECT diskquota.set_schema_tablespace_quota('s', 'dq_space', '3 MB');
 SELECT diskquota.set_role_tablespace_quota('dq_tenant', 'dq_space', '4 MB');
 SELECT diskquota.set_database_quota('5 GB');
+-- 1.2: a soft limit with its grace period, thresholds, a default quota in
+-- a tablespace
+SELECT diskquota.set_quota('role', 'dq_tenant', '20 MB', soft => '10%', grace => '1 hour',
+                           advisory => '10%, 1 kB');
+SELECT diskquota.set_default_quota('schema_tablespace', '7 MB', soft => '6 MB',
+                                   tablespace => 'dq_space', enforced => false);
 });
 wait_epoch($a);
+is( $a->safe_psql('dq', "SELECT state FROM diskquota.quotas WHERE target_type = 'role'"),
+	'soft', 'the role is in its grace period before the dump');
+my $source_since = $a->safe_psql('dq',
+	"SELECT over_soft_since FROM diskquota.quotas WHERE target_type = 'role'");
 
 my ($ret, $stdout, $stderr) = $a->psql('dq', 'INSERT INTO s.t VALUES (1)');
 like($stderr, qr/schema's disk space quota exceeded with name: s/,
@@ -109,7 +119,7 @@ SELECT string_agg(format('%s %s %s %s %s', quota_type, coalesce(schema_id::text,
                          quota_in_bytes), ', ' ORDER BY quota_type)
   FROM diskquota.quota_config}
 	),
-	'database - - - 5368709120, role - dq_tenant - 2097152, role_tablespace - dq_tenant dq_space 4194304, '
+	'database - - - 5368709120, role - dq_tenant - 20971520, role_tablespace - dq_tenant dq_space 4194304, '
 	  . 'schema s - - 1048576, schema_tablespace s - dq_space 3145728',
 	'every quota is restored, on the objects of the same names');
 is( $b->safe_psql(
@@ -118,6 +128,24 @@ is( $b->safe_psql(
 	),
 	'0',
 	'tablespace quotas point at the tablespace of that cluster');
+
+is( $b->safe_psql(
+		'dq', q{
+SELECT format('%s %s %s %s %s', soft_percent, grace, advisory_bytes, advisory_percent, enforced)
+  FROM diskquota.quota_config WHERE quota_type = 'role'}),
+	'10 01:00:00 {1024} {10} t',
+	'the soft limit, grace period and thresholds are restored');
+is( $b->safe_psql(
+		'dq', qq{
+SELECT format('%s %s %s %s %s %s', quota_type, tablespace_name, tablespace_oid = $t[2],
+              quota_in_bytes, soft_bytes, enforced)
+  FROM diskquota.default_quota}),
+	'schema_tablespace dq_space t 7340032 6291456 f',
+	'the default quota is restored, on the tablespace of the same name');
+wait_epoch($b);
+is( $b->safe_psql('dq',
+		"SELECT over_soft_since > '$source_since' FROM diskquota.quotas WHERE target_type = 'role'"),
+	't', 'running grace periods are not dumped: it starts anew there');
 
 # And they are enforced there (the pause was not dumped).
 wait_epoch($b);
@@ -135,7 +163,8 @@ is( $b->safe_psql(
 # is left out with a WARNING; the other quotas are restored.
 $b->safe_psql('postgres', 'CREATE DATABASE dq2');
 ($ret, $stdout, $stderr) = $b->psql('dq2',
-	"CREATE EXTENSION diskquota; COPY diskquota.quota_config FROM stdin;\n"
+	"CREATE EXTENSION diskquota; COPY diskquota.quota_config (quota_type, schema_id, role_id,"
+	  . " quota_in_bytes, tablespace_oid, tablespace_name) FROM stdin;\n"
 	  . "schema_tablespace\tpublic\t\\N\t1\t12345\tno_such_space\n"
 	  . "schema\tpublic\t\\N\t2\t\\N\t\\N\n\\.\n");
 like(

@@ -158,6 +158,25 @@ $node->safe_psql('db2',
 	"SELECT diskquota.set_schema_quota(nspname, '-1') FROM pg_namespace WHERE nspname LIKE 'q%'");
 epoch('db2');
 
+# Default quotas take room as explicit ones do: a default schema quota in
+# db2 applies to its 17 schemas (q1..q16 and public), one more than the
+# map holds.
+$node->safe_psql('db2', "SELECT diskquota.set_default_quota('schema', '1 GB')");
+epoch('db2');
+is(reason('db2'), 'quota map is full, the usage of some quotas is not shown',
+	'status: defaulted quotas that do not fit');
+is($node->safe_psql('db2', "SELECT count(*) FROM diskquota.quotas WHERE source = 'default'"),
+	'16', 'the defaulted quotas that fit are shown');
+$node->safe_psql('db2', "SELECT diskquota.set_default_quota('schema', '0')");
+epoch('db2');
+is( reason('db2'),
+	'quota map is full of exceeded quotas, some exceeded quotas are not enforced',
+	'status: defaulted exceeded quotas that do not fit');
+cmp_ok(refused('db2', 'q%'), '>=', 15, 'the defaulted exceeded quotas that fit are enforced');
+$node->safe_psql('db2', "SELECT diskquota.remove_default_quota('schema')");
+epoch('db2');
+is(reason('db2'), '', 'db2 no longer degraded without the default');
+
 # The active-relation map (1024 entries) overflows: 1100 tables created
 # between two refreshes, in one transaction (more relations than a
 # backend slot holds, too).  The next refresh is a full rescan, and its

@@ -1,0 +1,242 @@
+/* diskquota--1.1--1.2.sql */
+
+-- complain if script is sourced in psql, rather than via ALTER EXTENSION
+\echo Use "ALTER EXTENSION diskquota UPDATE TO '1.2'" to load this file. \quit
+
+-- Version 1.2 is also what CREATE EXTENSION installs: 1.0, 1.1, then this
+-- script.  Quota policy: soft limits with a grace period, advisory
+-- thresholds, accounting-only quotas and default quotas.
+
+-- A quota may now have no hard limit (NULL), or an explicit 'unlimited'
+-- one that overrides a default quota.  A soft limit or an advisory
+-- threshold is a size or a percentage of the hard limit, kept as given so
+-- that it follows the hard limit when that changes.  grace NULL means the
+-- setting diskquota.default_grace.
+ALTER TABLE diskquota.quota_config
+    ALTER COLUMN quota_in_bytes DROP NOT NULL,
+    ADD COLUMN hard_unlimited boolean NOT NULL DEFAULT false,
+    ADD COLUMN soft_bytes bigint,
+    ADD COLUMN soft_percent double precision,
+    ADD COLUMN grace interval,
+    ADD COLUMN advisory_bytes bigint[],
+    ADD COLUMN advisory_percent double precision[],
+    ADD COLUMN enforced boolean NOT NULL DEFAULT true,
+    ADD CONSTRAINT quota_config_policy_check CHECK (
+        NOT (hard_unlimited AND quota_in_bytes IS NOT NULL)
+        AND soft_bytes >= 0 AND soft_percent > 0 AND soft_percent <= 100
+        AND NOT (soft_bytes IS NOT NULL AND soft_percent IS NOT NULL)
+        AND grace >= interval '0'
+        AND coalesce(cardinality(advisory_bytes), 0)
+            + coalesce(cardinality(advisory_percent), 0) <= 16);
+
+-- Default quotas: one per kind of target (and tablespace), applying to
+-- every target of that kind without a quota of its own.  pg_dump writes
+-- them, by tablespace name as quota_config.
+CREATE TABLE diskquota.default_quota (
+    quota_type       text NOT NULL,
+    tablespace_oid   oid,
+    tablespace_name  name,
+    quota_in_bytes   bigint,
+    soft_bytes       bigint,
+    soft_percent     double precision,
+    grace            interval,
+    advisory_bytes   bigint[],
+    advisory_percent double precision[],
+    enforced         boolean NOT NULL DEFAULT true,
+    CONSTRAINT default_quota_type_check CHECK (
+        CASE quota_type
+        WHEN 'schema' THEN tablespace_oid IS NULL AND tablespace_name IS NULL
+        WHEN 'role' THEN tablespace_oid IS NULL AND tablespace_name IS NULL
+        WHEN 'schema_tablespace' THEN tablespace_oid IS NOT NULL AND tablespace_name IS NOT NULL
+        WHEN 'role_tablespace' THEN tablespace_oid IS NOT NULL AND tablespace_name IS NOT NULL
+        ELSE false END),
+    CONSTRAINT default_quota_policy_check CHECK (
+        quota_in_bytes >= 0
+        AND soft_bytes >= 0 AND soft_percent > 0 AND soft_percent <= 100
+        AND NOT (soft_bytes IS NOT NULL AND soft_percent IS NOT NULL)
+        AND grace >= interval '0'
+        AND coalesce(cardinality(advisory_bytes), 0)
+            + coalesce(cardinality(advisory_percent), 0) <= 16),
+    CONSTRAINT default_quota_target_key UNIQUE NULLS NOT DISTINCT (quota_type, tablespace_oid)
+);
+SELECT pg_catalog.pg_extension_config_dump('diskquota.default_quota', '');
+REVOKE ALL ON diskquota.default_quota FROM PUBLIC;
+CREATE TRIGGER default_quota_resolve_tablespace
+    BEFORE INSERT ON diskquota.default_quota
+    FOR EACH ROW EXECUTE FUNCTION diskquota.quota_config_resolve_tablespace();
+
+-- Where each target stands against its soft limit and advisory thresholds,
+-- kept by the worker so that a restart neither restarts nor forgets a grace
+-- period.  One row per target above its soft limit or past an advisory
+-- threshold.  Not dumped: a restored database starts its timers anew.
+CREATE TABLE diskquota.quota_state (
+    quota_type       text NOT NULL,
+    target_oid       oid NOT NULL,
+    tablespace_oid   oid NOT NULL,
+    over_soft_since  timestamptz,
+    grace_expires_at timestamptz,
+    advisory_latched bigint[],
+    CONSTRAINT quota_state_key PRIMARY KEY (quota_type, target_oid, tablespace_oid)
+);
+REVOKE ALL ON diskquota.quota_state FROM PUBLIC;
+
+CREATE FUNCTION diskquota.set_quota(
+    target_type text, target text, hard text,
+    soft text DEFAULT NULL, grace interval DEFAULT NULL,
+    advisory text DEFAULT NULL, tablespace text DEFAULT NULL,
+    enforced boolean DEFAULT true)
+RETURNS void
+AS 'MODULE_PATHNAME', 'diskquota_set_quota'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION diskquota.remove_quota(
+    target_type text, target text, tablespace text DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'diskquota_remove_quota'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION diskquota.set_default_quota(
+    target_type text, hard text,
+    soft text DEFAULT NULL, grace interval DEFAULT NULL,
+    advisory text DEFAULT NULL, tablespace text DEFAULT NULL,
+    enforced boolean DEFAULT true)
+RETURNS void
+AS 'MODULE_PATHNAME', 'diskquota_set_default_quota'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION diskquota.remove_default_quota(
+    target_type text, tablespace text DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'diskquota_remove_default_quota'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION diskquota.extend_grace(
+    target_type text, target text, until timestamptz,
+    tablespace text DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'diskquota_extend_grace'
+LANGUAGE C VOLATILE;
+
+-- Every effective quota of the current database, explicit or default, as
+-- the worker last published it.
+CREATE FUNCTION diskquota.quota_policies(
+    OUT target_type text,
+    OUT target_oid oid,
+    OUT tablespace_oid oid,
+    OUT source text,
+    OUT enforced boolean,
+    OUT hard_bytes bigint,
+    OUT soft_bytes bigint,
+    OUT grace interval,
+    OUT advisory_bytes bigint[],
+    OUT advisory_reached bigint[],
+    OUT used_bytes bigint,
+    OUT state text,
+    OUT over_soft_since timestamptz,
+    OUT grace_expires_at timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'diskquota_quota_policies'
+LANGUAGE C VOLATILE STRICT;
+
+CREATE VIEW diskquota.quotas AS
+SELECT q.target_type,
+       CASE WHEN q.target_type IN ('schema', 'schema_tablespace') THEN n.nspname::text
+            WHEN q.target_type IN ('role', 'role_tablespace') THEN r.rolname::text
+            ELSE d.datname::text END AS target_name,
+       q.target_oid,
+       t.spcname AS tablespace_name,
+       q.source,
+       q.enforced,
+       q.hard_bytes,
+       q.soft_bytes,
+       q.grace,
+       q.advisory_bytes,
+       q.advisory_reached,
+       q.used_bytes,
+       q.state,
+       q.over_soft_since,
+       q.grace_expires_at
+  FROM diskquota.quota_policies() q
+  LEFT JOIN pg_catalog.pg_namespace n
+    ON q.target_type IN ('schema', 'schema_tablespace') AND n.oid = q.target_oid
+  LEFT JOIN pg_catalog.pg_roles r
+    ON q.target_type IN ('role', 'role_tablespace') AND r.oid = q.target_oid
+  LEFT JOIN pg_catalog.pg_database d
+    ON q.target_type = 'database' AND d.oid = q.target_oid
+  LEFT JOIN pg_catalog.pg_tablespace t ON t.oid = q.tablespace_oid;
+
+-- The views of 1.0 and 1.1 show explicit hard limits, as before: a quota
+-- with only a soft limit or advisory thresholds is not theirs.
+CREATE OR REPLACE VIEW diskquota.show_schema_quota_view AS
+SELECT n.nspname AS schema_name,
+       n.oid AS schema_oid,
+       c.quota_in_bytes / (1024 * 1024) AS quota_in_mb,
+       coalesce(u.used_bytes, 0) AS nspsize_in_bytes,
+       c.quota_in_bytes
+  FROM diskquota.quota_config c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.schema_id
+  LEFT JOIN diskquota.quota_usage() u
+    ON u.quota_type = 'schema' AND u.target_oid = n.oid
+ WHERE c.quota_type = 'schema' AND c.quota_in_bytes IS NOT NULL;
+
+CREATE OR REPLACE VIEW diskquota.show_role_quota_view AS
+SELECT r.rolname AS role_name,
+       r.oid AS role_oid,
+       c.quota_in_bytes / (1024 * 1024) AS quota_in_mb,
+       coalesce(u.used_bytes, 0) AS rolsize_in_bytes,
+       c.quota_in_bytes
+  FROM diskquota.quota_config c
+  JOIN pg_catalog.pg_roles r ON r.oid = c.role_id
+  LEFT JOIN diskquota.quota_usage() u
+    ON u.quota_type = 'role' AND u.target_oid = r.oid
+ WHERE c.quota_type = 'role' AND c.quota_in_bytes IS NOT NULL;
+
+CREATE OR REPLACE VIEW diskquota.show_schema_tablespace_quota_view AS
+SELECT n.nspname AS schema_name,
+       n.oid AS schema_oid,
+       t.spcname AS tablespace_name,
+       t.oid AS tablespace_oid,
+       c.quota_in_bytes / (1024 * 1024) AS quota_in_mb,
+       coalesce(u.used_bytes, 0) AS nspsize_tablespace_in_bytes,
+       c.quota_in_bytes
+  FROM diskquota.quota_config c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.schema_id
+  JOIN pg_catalog.pg_tablespace t ON t.oid = c.tablespace_oid
+  LEFT JOIN diskquota.quota_usage_all() u
+    ON u.quota_type = 'schema_tablespace' AND u.target_oid = n.oid
+       AND u.tablespace_oid = t.oid
+ WHERE c.quota_type = 'schema_tablespace' AND c.quota_in_bytes IS NOT NULL;
+
+CREATE OR REPLACE VIEW diskquota.show_role_tablespace_quota_view AS
+SELECT r.rolname AS role_name,
+       r.oid AS role_oid,
+       t.spcname AS tablespace_name,
+       t.oid AS tablespace_oid,
+       c.quota_in_bytes / (1024 * 1024) AS quota_in_mb,
+       coalesce(u.used_bytes, 0) AS rolsize_tablespace_in_bytes,
+       c.quota_in_bytes
+  FROM diskquota.quota_config c
+  JOIN pg_catalog.pg_roles r ON r.oid = c.role_id
+  JOIN pg_catalog.pg_tablespace t ON t.oid = c.tablespace_oid
+  LEFT JOIN diskquota.quota_usage_all() u
+    ON u.quota_type = 'role_tablespace' AND u.target_oid = r.oid
+       AND u.tablespace_oid = t.oid
+ WHERE c.quota_type = 'role_tablespace' AND c.quota_in_bytes IS NOT NULL;
+
+CREATE OR REPLACE VIEW diskquota.show_database_quota_view AS
+SELECT d.datname AS database_name,
+       c.quota_in_bytes / (1024 * 1024) AS quota_in_mb,
+       coalesce(u.used_bytes, 0) AS dbsize_in_bytes,
+       c.quota_in_bytes
+  FROM diskquota.quota_config c
+  JOIN pg_catalog.pg_database d ON d.datname = pg_catalog.current_database()
+  LEFT JOIN diskquota.quota_usage_all() u ON u.quota_type = 'database'
+ WHERE c.quota_type = 'database' AND c.quota_in_bytes IS NOT NULL;
+
+REVOKE ALL ON FUNCTION diskquota.set_quota(text, text, text, text, interval, text, text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION diskquota.remove_quota(text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION diskquota.set_default_quota(text, text, text, interval, text, text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION diskquota.remove_default_quota(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION diskquota.extend_grace(text, text, timestamptz, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION diskquota.quota_policies() FROM PUBLIC;
+REVOKE ALL ON diskquota.quotas FROM PUBLIC;
