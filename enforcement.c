@@ -1879,11 +1879,21 @@ typedef struct ChargedRelation
 											 * InvalidBlockNumber: no fork */
 } ChargedRelation;
 
+/*
+ * junk: for the input of an UPDATE, its target list, whose junk columns
+ * (ctid, tableoid, the whole-row copies of the other relations a join
+ * reads, as wide as their values) are not stored: the row is not reckoned
+ * by them (row_estimate), else an UPDATE joined to a subquery with wide
+ * values would be refused for a row it does not write
+ * (refuse_oversized_row).  NIL: every column counts (INSERT; MERGE, whose
+ * input columns are all junk but feed what its actions write).
+ */
 typedef struct ChargedNode
 {
 	PlanState  *node;
 	ExecProcNodeMtd real;		/* its ExecProcNodeReal before ours */
 	ModifyTableState *mt;		/* the ModifyTable it is the input of */
+	List	   *junk;			/* see above: the plan's, not copied */
 } ChargedNode;
 
 /*
@@ -2014,7 +2024,7 @@ start_pacing(int64 remaining)
  * charge themselves.
  */
 static int64
-row_estimate(TupleTableSlot *slot)
+row_estimate(TupleTableSlot *slot, List *junk)
 {
 	TupleDesc	desc = slot->tts_tupleDescriptor;
 	int64		bytes = BLCKSZ;
@@ -2025,7 +2035,8 @@ row_estimate(TupleTableSlot *slot)
 	{
 		int16		attlen = TupleDescAttr(desc, i)->attlen;
 
-		if (attlen >= 0 || slot->tts_isnull[i])
+		if (attlen >= 0 || slot->tts_isnull[i] ||
+			(junk != NIL && ((TargetEntry *) list_nth(junk, i))->resjunk))
 			continue;
 		if (attlen == -1)
 			bytes += toast_raw_datum_size(slot->tts_values[i]);
@@ -2067,16 +2078,20 @@ watched_toast_growth(void)
 	return bytes;
 }
 
-/* Rows are about to be written: true when a measurement is due */
+/*
+ * Rows are about to be written: true when a measurement is due.  junk, if
+ * not NIL, is the target list of the rows, whose resjunk columns are not
+ * stored (see ChargedNode).
+ */
 static inline bool
-charge_rows_due(TupleTableSlot **slots, int nslots)
+charge_rows_due(TupleTableSlot **slots, int nslots, List *junk)
 {
 	int			i;
 
 	charge_row_values = 0;
 	for (i = 0; i < nslots; i++)
 	{
-		charge_last_row = row_estimate(slots[i]);
+		charge_last_row = row_estimate(slots[i], junk);
 		charge_budget_left -= charge_last_row;
 	}
 	/* a row that alone may not fit: see self_charge_poll */
@@ -2506,15 +2521,26 @@ charge_routed_partitions(void)
 		while (charged_routings[i].seen < list_length(routed))
 		{
 			ResultRelInfo *rri = list_nth(routed, charged_routings[i].seen++);
+			int			first = ncharged_rels;
 			ChargedRelation *charged = add_charged_table(rri->ri_RelationDesc,
 														 mark >= 0);
 
 			/*
 			 * the row that made the executor open it was written before:
-			 * charged as reckoned
+			 * charged as reckoned, but never more than the partition holds
+			 * now (its relations just measured: that row cannot have grown
+			 * them more).  A row's values are reckoned at their raw size,
+			 * which compression can make hundreds of times what a new
+			 * partition stores: such rows routed into new partitions would be
+			 * charged, to the partition's targets and the database, far more
+			 * than was written.
 			 */
 			if (charged != NULL)
 			{
+				int64		holds = 0;
+				int			k;
+				ForkNumber	fork;
+
 				charged->unmeasured = charge_last_row;
 
 				/*
@@ -2524,6 +2550,15 @@ charge_routed_partitions(void)
 				if (charged->nblocks[MAIN_FORKNUM] <= DQ_SMALL_RELATION_BLOCKS + 1 &&
 					charged->nblocks[FSM_FORKNUM] != InvalidBlockNumber)
 					charged->unmeasured += (int64) charged->nblocks[FSM_FORKNUM] * BLCKSZ;
+				for (k = first; k < ncharged_rels; k++)
+				{
+					for (fork = MAIN_FORKNUM; fork <= MAX_FORKNUM; fork++)
+					{
+						if (charged_rels[k].nblocks[fork] != InvalidBlockNumber)
+							holds += (int64) charged_rels[k].nblocks[fork] * BLCKSZ;
+					}
+				}
+				charged->unmeasured = Min(charged->unmeasured, holds);
 				/* and counted against the budget, as written */
 				charge_budget_left -= charged->unmeasured;
 			}
@@ -2565,7 +2600,10 @@ charge_ExecProcNode(PlanState *node)
 		elog(ERROR, "diskquota: a plan node left wrapped for self-charging");
 	slot = charged_nodes[i].real(node);
 	/* measure what the rows before it wrote if it may take the rest */
-	if (!TupIsNull(slot) && charge_rows_due(&slot, 1))
+	if (!TupIsNull(slot) &&
+		charge_rows_due(&slot, 1,
+						slot->tts_tupleDescriptor->natts == list_length(charged_nodes[i].junk) ?
+						charged_nodes[i].junk : NIL))
 	{
 		ModifyTableState *mt = charged_nodes[i].mt;
 
@@ -2608,6 +2646,9 @@ wrap_modify_table(PlanState *mtstate)
 							   &charged_nodes_size, sizeof(ChargedNode));
 	charged_nodes[ncharged_nodes].node = input;
 	charged_nodes[ncharged_nodes].mt = (ModifyTableState *) mtstate;
+	charged_nodes[ncharged_nodes].junk =
+		((ModifyTableState *) mtstate)->operation == CMD_UPDATE && input->plan != NULL ?
+		input->plan->targetlist : NIL;
 	charged_nodes[ncharged_nodes++].real = input->ExecProcNodeReal;
 	/* already run (ExecProcNodeFirst replaced itself): replace it too */
 	if (input->ExecProcNode == input->ExecProcNodeReal)
@@ -3093,7 +3134,7 @@ charge_receiveSlot(TupleTableSlot *slot, DestReceiver *self)
 {
 	if (unlikely(!charge_dest_ready))
 		charge_dest_setup();
-	if (self_charging && charge_rows_due(&slot, 1))
+	if (self_charging && charge_rows_due(&slot, 1, NIL))
 	{
 		self_charge_poll();
 		if (charge_row_values > charge_last_remaining &&
@@ -3177,7 +3218,7 @@ static void
 copy_tuple_insert(Relation rel, TupleTableSlot *slot, CommandId cid,
 				  int options, struct BulkInsertStateData *bistate)
 {
-	if (self_charging && rel == copy_rel && charge_rows_due(&slot, 1))
+	if (self_charging && rel == copy_rel && charge_rows_due(&slot, 1, NIL))
 	{
 		self_charge_poll();
 		if (charge_row_values > charge_last_remaining)
@@ -3190,7 +3231,7 @@ static void
 copy_multi_insert(Relation rel, TupleTableSlot **slots, int nslots,
 				  CommandId cid, int options, struct BulkInsertStateData *bistate)
 {
-	if (self_charging && rel == copy_rel && charge_rows_due(slots, nslots))
+	if (self_charging && rel == copy_rel && charge_rows_due(slots, nslots, NIL))
 	{
 		self_charge_poll();
 		if (charge_row_values > charge_last_remaining)
