@@ -1880,13 +1880,14 @@ typedef struct ChargedRelation
 } ChargedRelation;
 
 /*
- * junk: for the input of an UPDATE, its target list, whose junk columns
- * (ctid, tableoid, the whole-row copies of the other relations a join
- * reads, as wide as their values) are not stored: the row is not reckoned
- * by them (row_estimate), else an UPDATE joined to a subquery with wide
- * values would be refused for a row it does not write
- * (refuse_oversized_row).  NIL: every column counts (INSERT; MERGE, whose
- * input columns are all junk but feed what its actions write).
+ * junk: for the input of an UPDATE or MERGE, its target list, whose named
+ * junk columns (ctid, tableoid, and the whole-row copies of the other
+ * relations a join reads, as wide as their values, "wholerowN") are not
+ * stored: the row is not reckoned by them (row_estimate), else an UPDATE
+ * or MERGE joined to a subquery with wide values would be refused for a
+ * row it does not write (refuse_oversized_row).  The unnamed junk columns
+ * of a MERGE's input are the values its actions use: they count.  NIL:
+ * every column counts (INSERT).
  */
 typedef struct ChargedNode
 {
@@ -2035,8 +2036,10 @@ row_estimate(TupleTableSlot *slot, List *junk)
 	{
 		int16		attlen = TupleDescAttr(desc, i)->attlen;
 
-		if (attlen >= 0 || slot->tts_isnull[i] ||
-			(junk != NIL && ((TargetEntry *) list_nth(junk, i))->resjunk))
+		if (attlen >= 0 || slot->tts_isnull[i])
+			continue;
+		if (junk != NIL && ((TargetEntry *) list_nth(junk, i))->resjunk &&
+			((TargetEntry *) list_nth(junk, i))->resname != NULL)
 			continue;
 		if (attlen == -1)
 			bytes += toast_raw_datum_size(slot->tts_values[i]);
@@ -2080,8 +2083,8 @@ watched_toast_growth(void)
 
 /*
  * Rows are about to be written: true when a measurement is due.  junk, if
- * not NIL, is the target list of the rows, whose resjunk columns are not
- * stored (see ChargedNode).
+ * not NIL, is the target list of the rows, whose named resjunk columns are
+ * not stored (see ChargedNode).
  */
 static inline bool
 charge_rows_due(TupleTableSlot **slots, int nslots, List *junk)
@@ -2647,7 +2650,8 @@ wrap_modify_table(PlanState *mtstate)
 	charged_nodes[ncharged_nodes].node = input;
 	charged_nodes[ncharged_nodes].mt = (ModifyTableState *) mtstate;
 	charged_nodes[ncharged_nodes].junk =
-		((ModifyTableState *) mtstate)->operation == CMD_UPDATE && input->plan != NULL ?
+		(((ModifyTableState *) mtstate)->operation == CMD_UPDATE ||
+		 ((ModifyTableState *) mtstate)->operation == CMD_MERGE) && input->plan != NULL ?
 		input->plan->targetlist : NIL;
 	charged_nodes[ncharged_nodes++].real = input->ExecProcNodeReal;
 	/* already run (ExecProcNodeFirst replaced itself): replace it too */

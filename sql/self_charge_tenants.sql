@@ -11,10 +11,11 @@
 --     refused (the database's headroom used up) though the database was
 --     30 MB below its quota.  Now such a row is charged at most what the
 --     partition holds once it is written.
---  2. The junk columns of an UPDATE's input (the whole-row copy of a
---     subquery it joins) were reckoned as written: an UPDATE setting an
---     integer from a subquery with a 30 MB value was refused as a row
---     wider than the headroom.
+--  2. The junk columns of an UPDATE's or MERGE's input (the whole-row
+--     copy of a subquery it joins) were reckoned as written: an UPDATE
+--     setting an integer from a subquery with a 30 MB value, or a MERGE
+--     reading such a value in its join condition only, was refused as a
+--     row wider than the headroom.
 -- Same setup as self_charge_rows: self_charge on by ALTER SYSTEM, the
 -- worker kept quiet, so that only the statements' own charges stop them;
 -- sizes asserted, never time.
@@ -68,6 +69,14 @@ SELECT diskquota.wait_for_worker_new_epoch();
 SET ROLE dq_t10b;
 UPDATE s_t10b.t SET x = length(s.big)
   FROM (SELECT repeat('y', 30000000) AS big OFFSET 0) s WHERE t.i = 1;
+\echo :SQLSTATE
+SELECT x FROM s_t10b.t WHERE i = 1;
+-- a MERGE whose join condition reads the value (its whole-row copy is in
+-- the input) and whose action does not write it
+MERGE INTO s_t10b.t
+  USING (SELECT 1 AS id, repeat('y', 30000000) AS big OFFSET 0) s
+  ON t.i = s.id AND length(s.big) > 0
+  WHEN MATCHED THEN UPDATE SET x = 7;
 \echo :SQLSTATE
 SELECT x FROM s_t10b.t WHERE i = 1;
 RESET ROLE;
