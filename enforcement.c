@@ -1726,6 +1726,21 @@ static volatile sig_atomic_t write_ticks = 0;
 /* It writes temporary relations, whose growth only the worker sees */
 static volatile sig_atomic_t write_wakes_often = false;
 
+/*
+ * A poll of the statement that charges itself found a target's headroom
+ * used up and raised the quota error (charge_stopped_target).  The poll
+ * runs where the next row is written, which may be a nested statement of a
+ * function whose exception block catches the error: the stop stands for
+ * the statement until it ends.  Every later poll raises the error again
+ * (the budget is left used up, so the next row anywhere polls), no
+ * execution nested in it may start writing (refuse_after_stop_request),
+ * and if it completes all the same it fails then (end_write_ok,
+ * run_writing_utility, run_charging_dest).  Cleared with what it measures
+ * (release_charged_rels).
+ */
+static bool charge_stopped = false;
+static DiskquotaTarget charge_stopped_target;
+
 /* Set by the timeout handler when it interrupted the statement */
 static volatile sig_atomic_t cancel_sent = false;
 static TimeoutId cancel_check_timeout = MAX_TIMEOUTS;
@@ -1742,6 +1757,9 @@ refuse_after_stop_request_nested(void)
 {
 	DiskquotaTarget target;
 
+	/* the statement stopped itself (self_charge_poll) */
+	if (charge_stopped && !diskquota_paused())
+		report_rejected(&charge_stopped_target);
 	if (write_ticks >= 2 &&
 		diskquota_slot_cancel_requested(write_generation) &&
 		diskquota_slot_cancel_target(write_generation, &target, false))
@@ -2288,6 +2306,7 @@ release_charged_rels(void)
 	int			i;
 
 	return_reservation();
+	charge_stopped = false;
 
 	for (i = 0; i < ncharged_rels; i++)
 	{
@@ -3005,10 +3024,21 @@ self_charge_poll(void)
 	DiskquotaTarget crossed;
 
 	charge_due = false;
+	/* stopped already: a function caught the error (see charge_stopped) */
+	if (unlikely(charge_stopped) && !diskquota_paused())
+	{
+		charge_budget_left = 0;
+		report_rejected(&charge_stopped_target);
+	}
 	if (self_charge_measure(&crossed))
 	{
 		if (!diskquota_paused())
+		{
+			charge_stopped = true;
+			charge_stopped_target = crossed;
+			charge_budget_left = 0;
 			report_rejected(&crossed);
+		}
 	}
 
 	else if (charge_to_reserve > 0)
@@ -3175,12 +3205,20 @@ self_charge_dest_begin(QueryDesc *queryDesc)
 		charge_due = false;
 }
 
-/* Its ExecutorRun ends (completed: charge what it wrote since the last poll) */
-static void
-self_charge_dest_end(bool completed)
+/*
+ * Its ExecutorRun ends (completed: charge what it wrote since the last
+ * poll).  True, with *stopped_target, if it completed although it stopped
+ * itself (a function caught the error: see charge_stopped).
+ */
+static bool
+self_charge_dest_end(bool completed, DiskquotaTarget *stopped_target)
 {
+	bool		stopped = false;
+
 	if (self_charging && !charge_dest_joined)
 	{
+		stopped = completed && charge_stopped && !diskquota_paused();
+		*stopped_target = charge_stopped_target;
 		if (completed)
 		{
 			DiskquotaTarget crossed;
@@ -3192,6 +3230,7 @@ self_charge_dest_end(bool completed)
 		release_charged_rels();
 	}
 	unwrap_dest();
+	return stopped;
 }
 
 /*
@@ -3568,15 +3607,26 @@ static void
 end_write_ok(uint64 generation)
 {
 	DiskquotaTarget target;
+	DiskquotaTarget stopped_target;
 	bool		sent;
 	bool		stoppable;
+	bool		stopped = false;
 
 	/* read before end_write() stops the timeout handler counting */
 	stoppable = write_ticks >= 2;
 	if (write_depth == charge_depth)
+	{
+		/* it stopped itself, and a function caught that: see charge_stopped */
+		stopped = self_charging && charge_stopped && !diskquota_paused();
+		stopped_target = charge_stopped_target;
 		self_charge_end(true, true);
+	}
 	if (!end_write())
+	{
+		if (stopped)
+			report_rejected(&stopped_target);
 		return;
+	}
 	sent = cancel_sent;
 	cancel_sent = false;
 	if (diskquota_slot_cancel_target(generation, &target, true))
@@ -3594,6 +3644,8 @@ end_write_ok(uint64 generation)
 		 */
 		QueryCancelPending = false;
 	}
+	if (stopped)
+		report_rejected(&stopped_target);
 }
 
 /*
@@ -3718,6 +3770,8 @@ run_charging_dest(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 	bool		(*outer_real) (TupleTableSlot *slot, DestReceiver *self) = charge_dest_real;
 	bool		outer_ready = charge_dest_ready;
 	bool		outer_joined = charge_dest_joined;
+	DiskquotaTarget stopped_target;
+	bool		stopped;
 
 	self_charge_dest_begin(queryDesc);
 	PG_TRY();
@@ -3731,7 +3785,7 @@ run_charging_dest(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 	}
 	PG_CATCH();
 	{
-		self_charge_dest_end(false);
+		(void) self_charge_dest_end(false, &stopped_target);
 		charge_dest = outer_dest;
 		charge_dest_real = outer_real;
 		charge_dest_ready = outer_ready;
@@ -3739,11 +3793,13 @@ run_charging_dest(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	self_charge_dest_end(true);
+	stopped = self_charge_dest_end(true, &stopped_target);
 	charge_dest = outer_dest;
 	charge_dest_real = outer_real;
 	charge_dest_ready = outer_ready;
 	charge_dest_joined = outer_joined;
+	if (stopped)
+		report_rejected(&stopped_target);
 }
 
 /* The ExecutorRun step: next runs the rest of the chain */
@@ -5814,6 +5870,8 @@ run_writing_utility(const DiskquotaSlotWrite *write, int nwrites, int overflow, 
 	/* what a statement this one runs in (its planner's functions) awaits */
 	bool		outer_pending = charge_dest_pending;
 	volatile bool copies = false;
+	volatile bool copy_stopped = false;
+	DiskquotaTarget copy_stopped_target;
 	Oid			outer_new_relid = charge_new_relid;
 
 	begin_write_overflow(write, nwrites, overflow);
@@ -5856,8 +5914,15 @@ run_writing_utility(const DiskquotaSlotWrite *write, int nwrites, int overflow, 
 	charge_dest_pending = outer_pending;
 	charge_new_relid = outer_new_relid;
 	if (copies)
+	{
+		/* it stopped itself, and a trigger caught that: see charge_stopped */
+		copy_stopped = self_charging && charge_stopped && !diskquota_paused();
+		copy_stopped_target = charge_stopped_target;
 		copy_charge_end(true);
+	}
 	end_write_ok(generation);
+	if (copy_stopped)
+		report_rejected(&copy_stopped_target);
 }
 
 /*
