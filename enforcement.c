@@ -2145,33 +2145,11 @@ grow_array(void *array, int n, int *size, Size elemsize)
 	return array;
 }
 
-/*
- * The targets that files of schema nspoid (InvalidOid: temporary), owner
- * and tablespace spcoid are charged to, as quotamodel.c charges them:
- * fills targets[5], returns how many.
- */
-static int
+/* The targets of files, in this database (quotamap.c) */
+static inline int
 targets_of_files(Oid nspoid, Oid owner, Oid spcoid, DiskquotaTarget *targets)
 {
-	int			n = 0;
-
-	memset(targets, 0, sizeof(DiskquotaTarget) * 5);
-	if (OidIsValid(nspoid))
-	{
-		targets[n].type = DQ_SCHEMA_QUOTA;
-		targets[n++].oid = nspoid;
-		targets[n].type = DQ_SCHEMA_TABLESPACE_QUOTA;
-		targets[n].oid = nspoid;
-		targets[n++].spcoid = spcoid;
-	}
-	targets[n].type = DQ_ROLE_QUOTA;
-	targets[n++].oid = owner;
-	targets[n].type = DQ_ROLE_TABLESPACE_QUOTA;
-	targets[n].oid = owner;
-	targets[n++].spcoid = spcoid;
-	targets[n].type = DQ_DATABASE_QUOTA;
-	targets[n++].oid = MyDatabaseId;
-	return n;
+	return diskquota_targets_of_files(MyDatabaseId, nspoid, owner, spcoid, targets);
 }
 
 static int64 renewed_relation_growth(Relation rel, ChargedRelation *charged);

@@ -476,6 +476,36 @@ diskquota_newly_rejected(uint64 epoch, DiskquotaTarget *target)
 	return found;
 }
 
+/*
+ * The targets that files of schema nspoid (InvalidOid: temporary), owner
+ * and tablespace spcoid in database dbid are charged to, as quotamodel.c
+ * charges them: fills targets[5], returns how many.
+ */
+int
+diskquota_targets_of_files(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
+						   DiskquotaTarget *targets)
+{
+	int			n = 0;
+
+	memset(targets, 0, sizeof(DiskquotaTarget) * 5);
+	if (OidIsValid(nspoid))
+	{
+		targets[n].type = DQ_SCHEMA_QUOTA;
+		targets[n++].oid = nspoid;
+		targets[n].type = DQ_SCHEMA_TABLESPACE_QUOTA;
+		targets[n].oid = nspoid;
+		targets[n++].spcoid = spcoid;
+	}
+	targets[n].type = DQ_ROLE_QUOTA;
+	targets[n++].oid = owner;
+	targets[n].type = DQ_ROLE_TABLESPACE_QUOTA;
+	targets[n].oid = owner;
+	targets[n++].spcoid = spcoid;
+	targets[n].type = DQ_DATABASE_QUOTA;
+	targets[n++].oid = dbid;
+	return n;
+}
+
 /* What readers copy of an entry; lock held */
 static void
 copy_entry(const QuotaMapEntry *entry, DiskquotaQuotaInfo *info)
@@ -835,29 +865,9 @@ diskquota_grace_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
 					   DiskquotaQuotaInfo *info)
 {
 	DiskquotaTarget targets[5];
-	int			n = 0;
+	int			n = diskquota_targets_of_files(dbid, nspoid, owner, spcoid, targets);
 	int			i;
 	bool		found = false;
-
-	memset(targets, 0, sizeof(targets));
-	if (OidIsValid(nspoid))
-	{
-		targets[n].type = DQ_SCHEMA_QUOTA;
-		targets[n++].oid = nspoid;
-		targets[n].type = DQ_SCHEMA_TABLESPACE_QUOTA;
-		targets[n].oid = nspoid;
-		targets[n++].spcoid = spcoid;
-	}
-	if (OidIsValid(owner))
-	{
-		targets[n].type = DQ_ROLE_QUOTA;
-		targets[n++].oid = owner;
-		targets[n].type = DQ_ROLE_TABLESPACE_QUOTA;
-		targets[n].oid = owner;
-		targets[n++].spcoid = spcoid;
-	}
-	targets[n].type = DQ_DATABASE_QUOTA;
-	targets[n++].oid = dbid;
 
 	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
 	for (i = 0; i < n && !found; i++)

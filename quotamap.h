@@ -89,6 +89,8 @@ extern int	diskquota_publish_quotas(List *quotas);
 extern void diskquota_headroom_sizing_starts(void);
 
 /* Readers */
+extern int	diskquota_targets_of_files(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
+									   DiskquotaTarget *targets);
 extern bool diskquota_any_rejected(void);
 extern bool diskquota_rejected_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
 									  bool tablespace_only, DiskquotaTarget *target);
