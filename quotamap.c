@@ -8,7 +8,8 @@
  * Written by the workers (quotamodel.c publishes each refresh's figures),
  * read by enforcement (enforcement.c), by the launcher for stale
  * databases, and by the quota views.  When the map is full, exceeded
- * quotas take the room of entries that refuse nothing
+ * quotas take the room of entries that refuse nothing, and explicit
+ * exceeded quotas that of exceeded quotas from default quotas
  * (diskquota_publish_quotas).
  *
  * Shared state: QuotaMap (fixed-size hash keyed by database and target:
@@ -569,12 +570,21 @@ diskquota_clear_quota_map(Oid dbid)
  * then entries of other databases that are not exceeded.  An entry that is
  * not exceeded refuses nothing, so dropping it only costs the views its
  * usage figure (its database's worker puts it back when there is room).
+ * Last, for an explicit exceeded quota only, the exceeded entries of
+ * default quotas, of any database: how many targets a default applies to
+ * is the tenants' to choose (each schema they create), how many explicit
+ * quotas there are the superuser's, so a flood of defaulted targets must
+ * not keep an explicit exceeded quota out of the map.  The evicted target
+ * is then not enforced, which its database's worker reports at its next
+ * publication (this one's at once) as an exceeded quota left out.
  */
 typedef struct QuotaVictims
 {
 	QuotaMapKey *keys;			/* NULL until first needed */
 	int			n;
+	int			nfree;			/* keys[0..nfree) refuse nothing */
 	int			next;
+	bool		own_rejected;	/* an exceeded entry of ours was evicted */
 } QuotaVictims;
 
 static void
@@ -587,32 +597,42 @@ collect_victims(QuotaVictims *victims)
 	victims->keys = palloc(sizeof(QuotaMapKey) * hash_get_num_entries(QuotaMap));
 	victims->n = 0;
 	victims->next = 0;
-	for (pass = 0; pass < 2; pass++)
+	for (pass = 0; pass < 3; pass++)
 	{
+		if (pass == 2)
+			victims->nfree = victims->n;
 		hash_seq_init(&status, QuotaMap);
 		while ((entry = hash_seq_search(&status)) != NULL)
 		{
 			bool		mine = entry->key.dbid == MyDatabaseId;
 
-			if (pass == 0 ? (mine && !entry->seen) : (!mine && !entry->rejected))
+			if (pass == 0 ? (mine && !entry->seen) :
+				pass == 1 ? (!mine && !entry->rejected) :
+				(entry->rejected && entry->policy.defaulted &&
+				 (!mine || entry->seen)))
 				victims->keys[victims->n++] = entry->key;
 		}
 	}
 }
 
-/* Evict the next victim; the caller holds QuotaHeader->lock exclusive. */
+/*
+ * Evict the next victim to make room for an exceeded quota (explicit: not
+ * from a default quota); the caller holds QuotaHeader->lock exclusive.
+ */
 static bool
-evict_for_rejected(QuotaVictims *victims)
+evict_for_rejected(QuotaVictims *victims, bool explicit)
 {
 	QuotaMapEntry *entry;
 
 	if (victims->keys == NULL)
 		collect_victims(victims);
-	while (victims->next < victims->n)
+	while (victims->next < (explicit ? victims->n : victims->nfree))
 	{
 		entry = hash_search(QuotaMap, &victims->keys[victims->next++], HASH_FIND, NULL);
 		if (entry == NULL)
 			continue;
+		if (entry->rejected && entry->key.dbid == MyDatabaseId)
+			victims->own_rejected = true;
 		forget_rejected(entry);
 		hash_search(QuotaMap, &entry->key, HASH_REMOVE, NULL);
 		return true;
@@ -674,18 +694,21 @@ set_entry(QuotaMapEntry *entry, const DiskquotaQuotaInfo *quota)
  * and their usage (computed by the model: quotamodel.c).  Every entry
  * already in the map is updated first, so an exceeded quota never
  * disappears, even for a moment (backends read nrejected without the
- * lock).  Then the missing exceeded quotas are inserted, making room if the
- * map is full (QuotaVictims), because only they refuse anything:
+ * lock), but for an exceeded quota from a default quota evicted by an
+ * explicit one.  Then the missing exceeded quotas are inserted, making room
+ * if the map is full (QuotaVictims), because only they refuse anything:
  * enforcement stays exact as long as the exceeded quotas of all databases
- * fit.  Then the other missing quotas, if there is room.  Returns the
- * DQ_DEGRADED_* bits of what did not fit.
+ * fit, and for explicit quotas as long as the explicit exceeded quotas
+ * fit, however many targets default quotas apply to.  Then the other
+ * missing quotas, if there is room.  Returns the DQ_DEGRADED_* bits of what
+ * did not fit.
  */
 int
 diskquota_publish_quotas(List *quotas)
 {
 	HASH_SEQ_STATUS status;
 	QuotaMapEntry *entry;
-	QuotaVictims victims = {NULL, 0, 0};
+	QuotaVictims victims = {NULL, 0, 0, 0, false};
 	ListCell   *lc;
 	int			degraded = 0;
 	int			pass;
@@ -725,7 +748,8 @@ diskquota_publish_quotas(List *quotas)
 				continue;
 			}
 			entry = hash_search(QuotaMap, &key, HASH_ENTER_NULL, &found);
-			while (entry == NULL && pass == 1 && evict_for_rejected(&victims))
+			while (entry == NULL && pass == 1 &&
+				   evict_for_rejected(&victims, !quota->policy.defaulted))
 				entry = hash_search(QuotaMap, &key, HASH_ENTER_NULL, &found);
 			if (entry == NULL)
 			{
@@ -756,6 +780,8 @@ diskquota_publish_quotas(List *quotas)
 		hash_search(QuotaMap, &entry->key, HASH_REMOVE, NULL);
 	}
 	LWLockRelease(QuotaHeader->lock);
+	if (victims.own_rejected)
+		degraded |= DQ_DEGRADED_REJECT_UNPUBLISHED;
 	if (victims.keys)
 		pfree(victims.keys);
 	pfree(published);
