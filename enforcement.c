@@ -1891,6 +1891,11 @@ typedef struct ChargedRelation
 	bool		fsm_absent;		/* it had no free space map at the start */
 	bool		indexes_pending;	/* its indexes are to be measured when
 									 * their list can be read without waiting */
+	BlockNumber unbounded_since;	/* an index whose growth a row cannot
+									 * bound (GIN): its size in blocks when
+									 * pg_class last recorded it (relpages);
+									 * InvalidBlockNumber otherwise (see
+									 * charge_routed_partitions) */
 	BlockNumber watched;		/* its main fork when last looked at
 								 * (watched_toast_growth) */
 	BlockNumber nblocks[MAX_FORKNUM + 1];	/* at the last poll;
@@ -2353,6 +2358,7 @@ add_charged_relation(Relation rel, Oid toast_of, bool nested)
 		rel->rd_rel->relkind == RELKIND_MATVIEW;
 	charged->fsm_absent = false;
 	charged->indexes_pending = false;
+	charged->unbounded_since = InvalidBlockNumber;
 	ncharged_rels++;
 	(void) relation_growth(rel, charged, true);
 	charged->watched = charged->nblocks[MAIN_FORKNUM];
@@ -2404,11 +2410,15 @@ add_charged_indexes(Relation rel, Oid toast_of, bool nested)
 	{
 		Relation	index = index_open(lfirst_oid(lc), RowExclusiveLock);
 		Oid			am = index->rd_rel->relam;
+		bool		unbounded = am != BTREE_AM_OID && am != HASH_AM_OID &&
+		am != GIST_AM_OID && am != SPGIST_AM_OID && am != BRIN_AM_OID;
+		ChargedRelation *charged;
 
-		if (am != BTREE_AM_OID && am != HASH_AM_OID && am != GIST_AM_OID &&
-			am != SPGIST_AM_OID && am != BRIN_AM_OID)
+		if (unbounded)
 			charge_every_row = true;
-		(void) add_charged_relation(index, toast_of, nested);
+		charged = add_charged_relation(index, toast_of, nested);
+		if (charged != NULL && unbounded)
+			charged->unbounded_since = (BlockNumber) Max(index->rd_rel->relpages, 0);
 		index_close(index, NoLock);
 	}
 	if (!OidIsValid(toast_of))
@@ -2533,11 +2543,19 @@ charge_routed_partitions(void)
 			 * which compression can make hundreds of times what a new
 			 * partition stores: such rows routed into new partitions would be
 			 * charged, to the partition's targets and the database, far more
-			 * than was written.
+			 * than was written.  What the row added to an index whose growth
+			 * a row cannot bound (GIN: one row of an expression yielding a
+			 * million keys adds megabytes) is not in the reckoning: such an
+			 * index is charged what it grew beyond the size pg_class last
+			 * recorded for it (CREATE INDEX, VACUUM, ANALYZE, TRUNCATE: at
+			 * most what it held before the row, so charged early, never
+			 * late), else a row into each of many new partitions wrote
+			 * hundreds of megabytes past the quota uncharged.
 			 */
 			if (charged != NULL)
 			{
 				int64		holds = 0;
+				int64		unbounded = 0;
 				int			k;
 				ForkNumber	fork;
 
@@ -2552,13 +2570,19 @@ charge_routed_partitions(void)
 					charged->unmeasured += (int64) charged->nblocks[FSM_FORKNUM] * BLCKSZ;
 				for (k = first; k < ncharged_rels; k++)
 				{
+					BlockNumber since = charged_rels[k].unbounded_since;
+
 					for (fork = MAIN_FORKNUM; fork <= MAX_FORKNUM; fork++)
 					{
 						if (charged_rels[k].nblocks[fork] != InvalidBlockNumber)
 							holds += (int64) charged_rels[k].nblocks[fork] * BLCKSZ;
 					}
+					if (since != InvalidBlockNumber &&
+						charged_rels[k].nblocks[MAIN_FORKNUM] != InvalidBlockNumber &&
+						charged_rels[k].nblocks[MAIN_FORKNUM] > since)
+						unbounded += (int64) (charged_rels[k].nblocks[MAIN_FORKNUM] - since) * BLCKSZ;
 				}
-				charged->unmeasured = Min(charged->unmeasured, holds);
+				charged->unmeasured = Min(charged->unmeasured + unbounded, holds);
 				/* and counted against the budget, as written */
 				charge_budget_left -= charged->unmeasured;
 			}
