@@ -15,6 +15,10 @@
 # relations it has not seen yet, as in the OLTP benchmark's large cells.
 # Prints the instructions per INSERT without and with diskquota, the
 # difference, and a last line "RESULT hook_instructions=<n> hook_pct=<p>".
+# STATEMENT=update measures a single-row UPDATE of a one-row table instead
+# (the short UPDATEs of TPC-B-like loads, which are not bounded INSERTs);
+# SELF_CHARGE=on|off sets diskquota.self_charge on the side with the
+# library (default: the library's default).
 # Run as a user that may run initdb (not root), with the extension
 # installed and valgrind available.
 set -euo pipefail
@@ -24,6 +28,9 @@ N2=${2:-3000}
 TABLES=${3:-1}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 PORT=${PORT:-54393}
+STATEMENT=${STATEMENT:-insert}
+SELF_CHARGE=${SELF_CHARGE:-}
+case "$STATEMENT" in insert|update) ;; *) echo "STATEMENT must be insert or update" >&2; exit 2 ;; esac
 
 dir=$(mktemp -d /tmp/diskquota-bench.XXXXXX)
 server_pid=
@@ -45,6 +52,7 @@ autovacuum = off
 diskquota.monitor_databases = 'postgres'
 include 'preload.conf'
 EOF
+[ -n "$SELF_CHARGE" ] && echo "diskquota.self_charge = $SELF_CHARGE" >>"$dir/data/postgresql.conf"
 psql() { "$PGBIN/psql" -X -q -h "$dir" -p "$PORT" -d postgres "$@"; }
 
 # $1: value of shared_preload_libraries; rest: the server command prefix
@@ -68,6 +76,7 @@ start diskquota
 psql -v ON_ERROR_STOP=1 -v tables="$TABLES" <<'SQL'
 CREATE SCHEMA bench;
 CREATE TABLE bench.t(id int, v text);
+INSERT INTO bench.t VALUES (1, 'x');
 SELECT set_config('bench.tables', :'tables', false);
 DO $$
 BEGIN
@@ -98,7 +107,9 @@ instructions() {
         echo "SELECT pg_backend_pid();"
         RANDOM=42
         for ((i = 0; i < n; i++)); do
-            if [ "$TABLES" -gt 1 ]; then
+            if [ "$STATEMENT" = update ]; then
+                echo "UPDATE bench.t SET v = 'y' WHERE id = 1;"
+            elif [ "$TABLES" -gt 1 ]; then
                 echo "INSERT INTO bench.t$(( (RANDOM * 32768 + RANDOM) % TABLES )) VALUES (1, 'x');"
             else
                 echo "INSERT INTO bench.t VALUES (1, 'x');"
@@ -135,8 +146,8 @@ read -r w1 w2 < <(side diskquota)
 read -r o1 o2 < <(side '')
 awk -v w1="$w1" -v w2="$w2" -v o1="$o1" -v o2="$o2" -v n1="$N1" -v n2="$N2" 'BEGIN {
     w = (w2 - w1) / (n2 - n1); o = (o2 - o1) / (n2 - n1)
-    printf "instructions per INSERT without diskquota: %.0f\n", o
-    printf "instructions per INSERT with diskquota:    %.0f\n", w
+    printf "instructions per statement without diskquota: %.0f\n", o
+    printf "instructions per statement with diskquota:    %.0f\n", w
     printf "added by diskquota: %.0f (%.2f %%)\n", w - o, (w - o) / o * 100
     printf "RESULT hook_instructions=%.0f hook_pct=%.2f\n", w - o, (w - o) / o * 100
 }'

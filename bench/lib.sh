@@ -740,10 +740,17 @@ oltp_cell() {
 }
 
 # ---------------------------------------------------------------------------
-# Instructions per single-row INSERT, by callgrind (bench/hook_instructions.sh)
+# Instructions per single-row INSERT, by callgrind (bench/hook_instructions.sh);
+# then per single-row UPDATE with self_charge off and on (hook_update_*)
 bench_hooks() {
-    local out
+    local out sc
     out=$(bash "$ROOT/bench/hook_instructions.sh" 2>&1 || true)
     printf '%s\n' "$out" | grep -v '^RESULT' | sed 's/^/  /' >&2
     printf '%s\n' "$out" | awk '/^RESULT/ { for (i = 2; i <= NF; i++) print $i }'
+    for sc in off on; do
+        out=$(STATEMENT=update SELF_CHARGE=$sc bash "$ROOT/bench/hook_instructions.sh" 2>&1 || true)
+        printf '%s\n' "$out" | grep -v '^RESULT' | sed "s/^/  update, self_charge $sc: /" >&2
+        printf '%s\n' "$out" | awk -v sc="$sc" '/^RESULT/ {
+            for (i = 2; i <= NF; i++) { sub(/^hook_/, "hook_update_" sc "_", $i); print $i } }'
+    done
 }
