@@ -65,10 +65,12 @@ CREATE TRIGGER default_quota_resolve_tablespace
     BEFORE INSERT ON diskquota.default_quota
     FOR EACH ROW EXECUTE FUNCTION diskquota.quota_config_resolve_tablespace();
 
--- Where each target stands against its soft limit and advisory thresholds,
--- kept by the worker so that a restart neither restarts nor forgets a grace
--- period.  One row per target above its soft limit or past an advisory
--- threshold.  Not dumped: a restored database starts its timers anew.
+-- Where each target stands against its limits, kept by the worker so that
+-- a restart neither restarts nor forgets a grace period, nor repeats or
+-- loses an event.  One row per target above its soft or hard limit or past
+-- an advisory threshold; state is the state its events last fired on,
+-- grace_expired_fired whether grace_expired fired for the running grace
+-- period.  Not dumped: a restored database starts its timers anew.
 CREATE TABLE diskquota.quota_state (
     quota_type       text NOT NULL,
     target_oid       oid NOT NULL,
@@ -76,9 +78,32 @@ CREATE TABLE diskquota.quota_state (
     over_soft_since  timestamptz,
     grace_expires_at timestamptz,
     advisory_latched bigint[],
+    state            text,
+    grace_expired_fired boolean NOT NULL DEFAULT false,
     CONSTRAINT quota_state_key PRIMARY KEY (quota_type, target_oid, tablespace_oid)
 );
 REVOKE ALL ON diskquota.quota_state FROM PUBLIC;
+
+-- The event log: written by the worker, in the transaction of the refresh
+-- that decided the change it tells of, with a NOTIFY diskquota_events.
+-- Not dumped.
+CREATE TABLE diskquota.events (
+    id               bigserial PRIMARY KEY,
+    at               timestamptz NOT NULL,
+    event            text NOT NULL,
+    target_type      text,
+    target_name      text,
+    target_oid       oid,
+    tablespace_name  name,
+    threshold        text,
+    limit_bytes      bigint,
+    used_bytes       bigint,
+    grace_expires_at timestamptz,
+    count            bigint NOT NULL DEFAULT 1,
+    detail           jsonb
+);
+REVOKE ALL ON diskquota.events FROM PUBLIC;
+REVOKE ALL ON SEQUENCE diskquota.events_id_seq FROM PUBLIC;
 
 CREATE FUNCTION diskquota.set_quota(
     target_type text, target text, hard text,

@@ -18,6 +18,7 @@
  *	quotamap			the quota map (a store)
  *	backendslot			the per-backend slots (a store)
  *	filefeed			the file-change feed, into the active map
+ *	events				the event log, with its NOTIFY
  *	policy				soft limits, grace periods, advisory thresholds
  *	quotamodel			the model: active map, sizes, quota map
  *	enforcement			refusing loads, from the quota map

@@ -502,25 +502,6 @@ diskquota_show_worker_epoch(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64((int64) epoch);
 }
 
-/* The name of a state in diskquota.quotas */
-static const char *
-quota_state_name(uint8 state)
-{
-	switch ((DiskquotaQuotaState) state)
-	{
-		case DQ_STATE_ADVISORY:
-			return "advisory";
-		case DQ_STATE_SOFT:
-			return "soft";
-		case DQ_STATE_GRACE_EXPIRED:
-			return "grace_expired";
-		case DQ_STATE_HARD:
-			return "hard";
-		default:
-			return "under";
-	}
-}
-
 /* An int8[] of the advisory thresholds with these bits (all: ~0) */
 static Datum
 advisory_array(const DiskquotaQuotaPolicy *policy, uint32 bits)
@@ -585,7 +566,7 @@ diskquota_quota_policies(PG_FUNCTION_ARGS)
 		values[9] = advisory_array(policy, policy->latched);
 		nulls[8] = nulls[9] = policy->nadvisory == 0;
 		values[10] = Int64GetDatum(info->used_bytes);
-		values[11] = CStringGetTextDatum(quota_state_name(policy->state));
+		values[11] = CStringGetTextDatum(diskquota_quota_state_name(policy->state));
 		values[12] = TimestampTzGetDatum(policy->over_soft_since);
 		values[13] = TimestampTzGetDatum(policy->grace_expires_at);
 		nulls[12] = nulls[13] = policy->over_soft_since == 0;

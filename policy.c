@@ -27,12 +27,15 @@
  *	  (in grace), advisory (a threshold reached) or under, in that order.
  *	  The target is refused (rejected in the quota map) if the quota is
  *	  enforced and its state is hard or grace_expired.
- * The grace timers and the reached thresholds are kept in the extension's
- * table quota_state (one row per target above its soft limit or past a
- * threshold), which the worker reads at each refresh
+ * The grace timers, the reached thresholds and the state events last fired
+ * on are kept in the extension's table quota_state (one row per target
+ * above its soft or hard limit or past a threshold), which the worker reads
+ * at each refresh
  * (diskquota_policy_state_load) and writes where a decision changed it
  * (diskquota_policy_state_store): a restart, a crash or a new worker
- * neither restarts nor forgets a grace period.  extend_grace()
+ * neither restarts nor forgets a grace period.  Each change stored is
+ * logged as an event in the same subtransaction (events.c): an event fires
+ * exactly once, with the state it fires on.  extend_grace()
  * (diskquota_utility.c) updates grace_expires_at of a row; the worker
  * writes only the columns its decisions change, so it does not undo that.
  * A change the worker decided but could not store (the transaction of its
@@ -67,45 +70,13 @@
 #include "settings.h"
 #include "ownobjects.h"
 #include "quotamap.h"
+#include "events.h"
 #include "policy.h"
 
 /* ----------------------------------------------------------------
  * Configured quotas
  * ----------------------------------------------------------------
  */
-
-/* The quota_type of quota_config for a kind of target */
-const char *
-diskquota_quota_type_name(int type)
-{
-	switch ((DiskquotaQuotaType) type)
-	{
-		case DQ_SCHEMA_QUOTA:
-			return "schema";
-		case DQ_ROLE_QUOTA:
-			return "role";
-		case DQ_SCHEMA_TABLESPACE_QUOTA:
-			return "schema_tablespace";
-		case DQ_ROLE_TABLESPACE_QUOTA:
-			return "role_tablespace";
-		default:
-			return "database";
-	}
-}
-
-/* The kind of target a quota_type names; -1 if none */
-int
-diskquota_quota_type_of(const char *name)
-{
-	int			type;
-
-	for (type = 0; type < DQ_NUM_QUOTA_TYPES; type++)
-	{
-		if (strcmp(name, diskquota_quota_type_name(type)) == 0)
-			return type;
-	}
-	return -1;
-}
 
 /* The bytes a percentage of a hard limit stands for (rounded down) */
 int64
@@ -255,6 +226,38 @@ diskquota_policy_resolve(const DiskquotaPolicyConfig *config,
  * ----------------------------------------------------------------
  */
 
+/* The name of a state, as quota_state and diskquota.quotas have it */
+const char *
+diskquota_quota_state_name(uint8 state)
+{
+	switch ((DiskquotaQuotaState) state)
+	{
+		case DQ_STATE_ADVISORY:
+			return "advisory";
+		case DQ_STATE_SOFT:
+			return "soft";
+		case DQ_STATE_GRACE_EXPIRED:
+			return "grace_expired";
+		case DQ_STATE_HARD:
+			return "hard";
+		default:
+			return "under";
+	}
+}
+
+static uint8
+quota_state_of(const char *name)
+{
+	uint8		state;
+
+	for (state = DQ_STATE_UNDER; state <= DQ_STATE_HARD; state++)
+	{
+		if (strcmp(name, diskquota_quota_state_name(state)) == 0)
+			return state;
+	}
+	return DQ_STATE_UNDER;
+}
+
 /* The stored and the decided state of one target */
 typedef struct PolicyStateEntry
 {
@@ -264,11 +267,15 @@ typedef struct PolicyStateEntry
 	TimestampTz stored_expires;
 	int			nstored_latched;
 	int64		stored_latched[DQ_MAX_ADVISORY];
+	uint8		stored_state;	/* DiskquotaQuotaState events fired on */
+	bool		stored_fired;	/* grace_expired fired for this period */
 	bool		decided;		/* an effective quota at this refresh */
 	TimestampTz since;			/* 0: not above the soft limit */
 	TimestampTz expires;
 	int			nlatched;
 	int64		latched[DQ_MAX_ADVISORY];
+	bool		fired;			/* grace_expired fired for this period */
+	DiskquotaQuotaInfo quota;	/* as decided: limits, usage, state */
 } PolicyStateEntry;
 
 static MemoryContext PolicyContext = NULL;
@@ -301,7 +308,8 @@ diskquota_policy_state_load(Oid staterel)
 		return;
 
 	ret = SPI_execute(psprintf("SELECT quota_type, target_oid, tablespace_oid,"
-							   " over_soft_since, grace_expires_at, advisory_latched"
+							   " over_soft_since, grace_expires_at, advisory_latched,"
+							   " state, grace_expired_fired"
 							   " FROM %s", diskquota_qualified_name(staterel)),
 					  true, 0);
 	if (ret != SPI_OK_SELECT)
@@ -313,15 +321,15 @@ diskquota_policy_state_load(Oid staterel)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull[6];
-		Datum		d[6];
+		bool		isnull[8];
+		Datum		d[8];
 		DiskquotaTarget key;
 		PolicyStateEntry *entry;
 		Datum		elems[DQ_MAX_ADVISORY];
 		int			type;
 		int			j;
 
-		for (j = 0; j < 6; j++)
+		for (j = 0; j < 8; j++)
 			d[j] = SPI_getbinval(tuple, desc, j + 1, &isnull[j]);
 		if (isnull[0] || isnull[1] || isnull[2])
 			continue;
@@ -346,6 +354,9 @@ diskquota_policy_state_load(Oid staterel)
 			for (j = 0; j < entry->nstored_latched; j++)
 				entry->stored_latched[j] = DatumGetInt64(elems[j]);
 		}
+		entry->stored_state = isnull[6] ? DQ_STATE_UNDER :
+			quota_state_of(TextDatumGetCString(d[6]));
+		entry->stored_fired = !isnull[7] && DatumGetBool(d[7]);
 	}
 }
 
@@ -436,28 +447,52 @@ diskquota_policy_apply(DiskquotaQuotaInfo *quota, TimestampTz now)
 	quota->rejected = policy->enforced &&
 		(policy->state == DQ_STATE_HARD || policy->state == DQ_STATE_GRACE_EXPIRED);
 	quota->quota_bytes = policy->enforced ? policy->hard_bytes : -1;
+
+	/* for the events of the changes (diskquota_policy_state_store) */
+	entry->fired = entry->since != 0 && now >= entry->expires;
+	entry->quota = *quota;
 }
 
 /* Does what was decided for a target differ from what is stored? */
 static bool
-state_differs(const PolicyStateEntry *entry)
+latched_differs(const PolicyStateEntry *entry)
 {
-	if (!entry->decided || (entry->since == 0 && entry->nlatched == 0))
-		return entry->stored;
-	return !entry->stored || entry->since != entry->stored_since ||
-		entry->nlatched != entry->nstored_latched ||
+	return entry->nlatched != entry->nstored_latched ||
 		memcmp(entry->latched, entry->stored_latched,
 			   sizeof(int64) * entry->nlatched) != 0;
+}
+
+/*
+ * Does a target need a row in quota_state: is it above its soft or hard
+ * limit, or past a threshold?
+ */
+static bool
+row_needed(const PolicyStateEntry *entry)
+{
+	return entry->decided &&
+		(entry->since != 0 || entry->nlatched > 0 ||
+		 entry->quota.policy.state == DQ_STATE_HARD);
+}
+
+static bool
+state_differs(const PolicyStateEntry *entry)
+{
+	if (!row_needed(entry))
+		return entry->stored;
+	return !entry->stored || entry->since != entry->stored_since ||
+		latched_differs(entry) ||
+		entry->quota.policy.state != entry->stored_state ||
+		entry->fired != entry->stored_fired;
 }
 
 /* Run one statement on quota_state with the key of entry as $1..$3 */
 static void
 state_statement(const char *sql, const PolicyStateEntry *entry)
 {
-	Oid			argtypes[6] = {TEXTOID, OIDOID, OIDOID, TIMESTAMPTZOID,
-	TIMESTAMPTZOID, INT8ARRAYOID};
-	Datum		values[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	Oid			argtypes[8] = {TEXTOID, OIDOID, OIDOID, TIMESTAMPTZOID,
+	TIMESTAMPTZOID, INT8ARRAYOID, TEXTOID, BOOLOID};
+	Datum		values[8];
+	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	Datum		elems[DQ_MAX_ADVISORY];
 	int			i;
 	int			ret;
@@ -476,7 +511,9 @@ state_statement(const char *sql, const PolicyStateEntry *entry)
 													8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 	else
 		nulls[5] = 'n';
-	ret = diskquota_execute_internal(sql, 6, argtypes, values, nulls);
+	values[6] = CStringGetTextDatum(diskquota_quota_state_name(entry->quota.policy.state));
+	values[7] = BoolGetDatum(entry->fired);
+	ret = diskquota_execute_internal(sql, 8, argtypes, values, nulls);
 	if (ret < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
@@ -505,14 +542,89 @@ diskquota_policy_state_changed(void)
 	return false;
 }
 
+/* Log one event of a target whose state changed (events.c) */
+static void
+log_event(Oid eventsrel, const PolicyStateEntry *entry, const char *event,
+		  const char *threshold, int64 limit_bytes)
+{
+	DiskquotaEvent ev;
+
+	if (!OidIsValid(eventsrel))
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.event = event;
+	ev.target = entry->target;
+	ev.threshold = threshold;
+	ev.limit_bytes = limit_bytes;
+	ev.used_bytes = entry->quota.used_bytes;
+	ev.grace_expires_at = entry->expires;
+	ev.count = 1;
+	diskquota_event_log(eventsrel, &ev);
+}
+
+static bool
+in_list(const int64 *list, int n, int64 value)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		if (list[i] == value)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The events of what a refresh decided for a target, against what
+ * quota_state says its events last fired on (nothing for a target without
+ * a row): advisory thresholds reached and cleared, a grace period started,
+ * expired and cleared, a hard limit reached and cleared; each once.
+ */
+static void
+log_changes(Oid eventsrel, const PolicyStateEntry *entry)
+{
+	const DiskquotaQuotaPolicy *policy = &entry->quota.policy;
+	bool		was_hard = entry->stored_state == DQ_STATE_HARD;
+	bool		is_hard = policy->state == DQ_STATE_HARD;
+	int			i;
+
+	/* on the way up: advisory, soft, grace, hard */
+	for (i = 0; i < entry->nlatched; i++)
+	{
+		if (!in_list(entry->stored_latched, entry->nstored_latched, entry->latched[i]))
+			log_event(eventsrel, entry, "advisory_exceeded", "advisory", entry->latched[i]);
+	}
+	if (entry->since != 0 && entry->stored_since == 0)
+		log_event(eventsrel, entry, "soft_exceeded", "soft", policy->soft_bytes);
+	if (entry->fired && !(entry->stored_fired && entry->since == entry->stored_since))
+		log_event(eventsrel, entry, "grace_expired", "soft", policy->soft_bytes);
+	if (is_hard && !was_hard)
+		log_event(eventsrel, entry, "hard_exceeded", "hard", policy->hard_bytes);
+
+	/* on the way down: hard, soft, advisory */
+	if (was_hard && !is_hard)
+		log_event(eventsrel, entry, "hard_cleared", "hard", policy->hard_bytes);
+	if (entry->since == 0 && entry->stored_since != 0)
+		log_event(eventsrel, entry, "soft_cleared", "soft", policy->soft_bytes);
+	for (i = entry->nstored_latched - 1; i >= 0; i--)
+	{
+		if (!in_list(entry->latched, entry->nlatched, entry->stored_latched[i]))
+			log_event(eventsrel, entry, "advisory_cleared", "advisory",
+					  entry->stored_latched[i]);
+	}
+}
+
 /*
  * Store in quota_state what this refresh decided differently from what it
  * read: insert, update (only the columns that changed) or delete rows, and
- * delete the rows of targets without an effective quota now.  The caller
- * is connected to SPI and runs this in a subtransaction.
+ * delete the rows of targets without an effective quota now; log the
+ * events of the changes in eventsrel in the same subtransaction, so that
+ * they commit with the state they fire on (events.c).  The caller is
+ * connected to SPI and runs this in a subtransaction.
  */
 void
-diskquota_policy_state_store(Oid staterel)
+diskquota_policy_state_store(Oid staterel, Oid eventsrel)
 {
 	HASH_SEQ_STATUS status;
 	PolicyStateEntry *entry;
@@ -527,34 +639,34 @@ diskquota_policy_state_store(Oid staterel)
 	hash_seq_init(&status, PolicyState);
 	while ((entry = hash_seq_search(&status)) != NULL)
 	{
-		bool		empty = entry->since == 0 && entry->nlatched == 0;
-		bool		grace_changed;
-		bool		latched_changed;
-
-		if (!entry->decided || empty)
+		if (!state_differs(entry))
+			continue;
+		if (entry->decided)
+			log_changes(eventsrel, entry);
+		if (!row_needed(entry))
 		{
-			if (entry->stored)
-				state_statement(psprintf("DELETE FROM %s%s", table, key), entry);
+			state_statement(psprintf("DELETE FROM %s%s", table, key), entry);
 			continue;
 		}
 		if (!entry->stored)
 		{
 			state_statement(psprintf("INSERT INTO %s (quota_type, target_oid, tablespace_oid,"
-									 " over_soft_since, grace_expires_at, advisory_latched)"
-									 " VALUES ($1, $2, $3, $4, $5, $6)"
+									 " over_soft_since, grace_expires_at, advisory_latched,"
+									 " state, grace_expired_fired)"
+									 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
 									 " ON CONFLICT ON CONSTRAINT quota_state_key DO NOTHING",
 									 table), entry);
 			continue;
 		}
-		grace_changed = entry->since != entry->stored_since;
-		latched_changed = entry->nlatched != entry->nstored_latched ||
-			memcmp(entry->latched, entry->stored_latched,
-				   sizeof(int64) * entry->nlatched) != 0;
-		if (grace_changed)
+		if (entry->since != entry->stored_since)
 			state_statement(psprintf("UPDATE %s SET over_soft_since = $4,"
 									 " grace_expires_at = $5%s", table, key), entry);
-		if (latched_changed)
+		if (latched_differs(entry))
 			state_statement(psprintf("UPDATE %s SET advisory_latched = $6%s",
+									 table, key), entry);
+		if (entry->quota.policy.state != entry->stored_state ||
+			entry->fired != entry->stored_fired)
+			state_statement(psprintf("UPDATE %s SET state = $7, grace_expired_fired = $8%s",
 									 table, key), entry);
 	}
 }

@@ -42,8 +42,6 @@ typedef struct DiskquotaPolicyConfig
 /* The number of columns diskquota_policy_from_row reads */
 #define DQ_POLICY_COLUMNS 8
 
-extern const char *diskquota_quota_type_name(int type);
-extern int	diskquota_quota_type_of(const char *name);
 extern void diskquota_policy_from_row(HeapTuple tuple, TupleDesc desc, int first,
 									  DiskquotaPolicyConfig *config);
 extern void diskquota_policy_hard_only(int64 hard_bytes,
@@ -56,6 +54,7 @@ extern int64 diskquota_percent_of(int64 hard_bytes, double percent);
 extern void diskquota_policy_state_load(Oid staterel);
 extern void diskquota_policy_apply(DiskquotaQuotaInfo *quota, TimestampTz now);
 extern bool diskquota_policy_state_changed(void);
-extern void diskquota_policy_state_store(Oid staterel);
+extern void diskquota_policy_state_store(Oid staterel, Oid eventsrel);
+extern const char *diskquota_quota_state_name(uint8 state);
 
 #endif							/* DISKQUOTA_POLICY_H */

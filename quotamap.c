@@ -212,6 +212,40 @@
  * ----------------------------------------------------------------
  */
 
+/* The quota_type of quota_config for a kind of target */
+const char *
+diskquota_quota_type_name(int type)
+{
+	switch ((DiskquotaQuotaType) type)
+	{
+		case DQ_SCHEMA_QUOTA:
+			return "schema";
+		case DQ_ROLE_QUOTA:
+			return "role";
+		case DQ_SCHEMA_TABLESPACE_QUOTA:
+			return "schema_tablespace";
+		case DQ_ROLE_TABLESPACE_QUOTA:
+			return "role_tablespace";
+		default:
+			return "database";
+	}
+}
+
+/* The kind of target a quota_type names; -1 if none */
+int
+diskquota_quota_type_of(const char *name)
+{
+	int			type;
+
+	for (type = 0; type < DQ_NUM_QUOTA_TYPES; type++)
+	{
+		if (strcmp(name, diskquota_quota_type_name(type)) == 0)
+			return type;
+	}
+	return -1;
+}
+
+
 typedef struct QuotaMapKey
 {
 	Oid			dbid;

@@ -79,6 +79,9 @@ typedef struct DiskquotaCharge
 	int64		bytes;
 } DiskquotaCharge;
 
+extern const char *diskquota_quota_type_name(int type);
+extern int	diskquota_quota_type_of(const char *name);
+
 extern Size diskquota_quota_shmem_size(void);
 extern void diskquota_quota_shmem_init(void);
 extern Size diskquota_charged_shmem_size(void);

@@ -1144,20 +1144,25 @@ maintain_quota_config(const char *sql)
 static void
 execute_policy_store(const void *arg)
 {
-	diskquota_policy_state_store(*(const Oid *) arg);
+	const Oid  *rels = (const Oid *) arg;
+
+	diskquota_policy_state_store(rels[0], rels[1]);
 }
 
 /*
- * Store what this refresh decided of grace periods and advisory thresholds
- * in quota_state (policy.c), if anything changed.
+ * Store what this refresh decided of grace periods, thresholds and states
+ * in quota_state (staterel), with the events of the changes in eventsrel
+ * (policy.c), if anything changed.
  */
 static void
-store_policy_state(Oid staterel)
+store_policy_state(Oid staterel, Oid eventsrel)
 {
+	Oid			rels[2] = {staterel, eventsrel};
+
 	if (!OidIsValid(staterel) || !diskquota_policy_state_changed())
 		return;
 	SPI_connect();
-	maintain_own_tables(execute_policy_store, &staterel);
+	maintain_own_tables(execute_policy_store, rels);
 	SPI_finish();
 }
 
@@ -1179,6 +1184,7 @@ typedef struct ConfigTables
 	Oid			pause;			/* pause_state (1.1), else InvalidOid */
 	Oid			defaults;		/* default_quota (1.2), else InvalidOid */
 	Oid			state;			/* quota_state (1.2), else InvalidOid */
+	Oid			events;			/* events (1.2), else InvalidOid */
 	bool		v11;			/* quota_config has tablespace columns */
 	bool		v12;			/* quota_config has policy columns */
 } ConfigTables;
@@ -1234,6 +1240,7 @@ lock_config_tables(ConfigTables *tables)
 	{
 		tables->defaults = diskquota_own_table(extoid, "default_quota");
 		tables->state = diskquota_own_table(extoid, "quota_state");
+		tables->events = diskquota_own_table(extoid, "events");
 	}
 	return true;
 }
@@ -2234,7 +2241,7 @@ diskquota_refresh(DiskquotaRefresh *refresh)
 	refresh->near_quota = false;
 	compute_usage(quotas, extra, &refresh->near_quota);
 	refresh->degraded |= diskquota_publish_quotas(quotas);
-	store_policy_state(tables.state);
+	store_policy_state(tables.state, tables.events);
 	/* the published map is fresh: no longer stale */
 	diskquota_worker_published(refresh->slot);
 

@@ -44,6 +44,13 @@ bool		diskquota_file_feed = true;
 bool		diskquota_feed_simulate_overflow = false;
 int			diskquota_default_grace = 7 * 24 * 3600;
 double		diskquota_advisory_hysteresis = 5.0;
+int			diskquota_notify_payload = DQ_NOTIFY_FULL;
+
+static const struct config_enum_entry notify_payload_options[] = {
+	{"full", DQ_NOTIFY_FULL, false},
+	{"id", DQ_NOTIFY_ID, false},
+	{NULL, 0, false}
+};
 
 static bool check_monitor_databases(char **newval, void **extra, GucSource source);
 
@@ -163,6 +170,17 @@ diskquota_define_settings(void)
 							 "reach it again and again.",
 							 &diskquota_advisory_hysteresis,
 							 5.0, 0.0, 100.0,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("diskquota.notify_payload",
+							 "What the NOTIFY of each event says: the whole event, or its id only.",
+							 "LISTEN has no access control: with id, only those who may read diskquota.events "
+							 "learn what the event was.",
+							 &diskquota_notify_payload,
+							 DQ_NOTIFY_FULL,
+							 notify_payload_options,
 							 PGC_SIGHUP,
 							 0,
 							 NULL, NULL, NULL);

@@ -26,6 +26,14 @@ extern bool diskquota_file_feed;
 extern bool diskquota_feed_simulate_overflow;
 extern int	diskquota_default_grace;
 extern double diskquota_advisory_hysteresis;
+extern int	diskquota_notify_payload;
+
+/* diskquota.notify_payload */
+typedef enum DiskquotaNotifyPayload
+{
+	DQ_NOTIFY_FULL,
+	DQ_NOTIFY_ID
+} DiskquotaNotifyPayload;
 
 /*
  * A quota is "near" when less than this is left of it: what a load writing

@@ -113,5 +113,12 @@ epoch();
 like(grace(), qr/^grace_expired /, 'the grace period ended while the server was down');
 ok(refused(), 'loads refused at the first refresh after it');
 
+# Each event fired once, over a restart, a crash and another restart.
+is( $node->safe_psql(
+		'postgres', q{
+SELECT string_agg(target_name || ' ' || event, ', ' ORDER BY target_name, id) FROM diskquota.events}),
+	'a advisory_exceeded, s soft_exceeded, s grace_expired',
+	'each event fired once across restarts and a crash');
+
 $node->stop;
 done_testing();

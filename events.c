@@ -1,0 +1,125 @@
+/*-------------------------------------------------------------------------
+ *
+ * events.c
+ *		The event log: what happened to quotas, as rows of the extension's
+ *		table events, each with a NOTIFY diskquota_events.
+ *
+ * The worker logs an event when a refresh decides a change of a target's
+ * state (policy.c): a threshold reached or cleared, a grace period started,
+ * expired or cleared, a hard limit reached or cleared.  It logs it in the
+ * same subtransaction as the change it stores in quota_state, so that the
+ * event and the stored state commit together: a restart, a crash or a new
+ * worker neither repeats an event (the stored state says it fired) nor
+ * loses one (nothing stored, nothing fired: the next refresh decides the
+ * change again and fires it then).  The NOTIFY is sent in that transaction
+ * too, so that listeners hear of an event when it is committed, and only
+ * then; a listener catches up from the table by id.
+ *
+ * The statement names the table by OID (ownobjects.c), qualifies every
+ * function and cast, and builds the payload in SQL: the event's fields by
+ * name, not OID, or (diskquota.notify_payload = id) its id only.
+ *
+ * This file owns no shared state.
+ *
+ * How the parts work together: docs/design.md.
+ *
+ * Copyright (c) 2026, The diskquota Developers (LICENSE: PostgreSQL License)
+ *
+ * IDENTIFICATION
+ *		events.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "commands/tablespace.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+
+#include "diskquota_common.h"
+#include "settings.h"
+#include "ownobjects.h"
+#include "quotamap.h"
+#include "events.h"
+
+/* The name of an event's target, by its kind; NULL if it is gone */
+static char *
+event_target_name(const DiskquotaTarget *target)
+{
+	switch ((DiskquotaQuotaType) target->type)
+	{
+		case DQ_SCHEMA_QUOTA:
+		case DQ_SCHEMA_TABLESPACE_QUOTA:
+			return get_namespace_name(target->oid);
+		case DQ_ROLE_QUOTA:
+		case DQ_ROLE_TABLESPACE_QUOTA:
+			return GetUserNameFromId(target->oid, true);
+		default:
+			return get_database_name(target->oid);
+	}
+}
+
+/*
+ * Log one event in the table eventsrel and NOTIFY it.  The caller is
+ * connected to SPI, in the (sub)transaction that stores the state the
+ * event fires on.
+ */
+void
+diskquota_event_log(Oid eventsrel, const DiskquotaEvent *event)
+{
+	Oid			argtypes[11] = {TEXTOID, TEXTOID, TEXTOID, OIDOID, NAMEOID, TEXTOID,
+	INT8OID, INT8OID, TIMESTAMPTZOID, INT8OID, BOOLOID};
+	Datum		values[11];
+	char		nulls[11];
+	char	   *name = event_target_name(&event->target);
+	char	   *spcname = OidIsValid(event->target.spcoid) ?
+	get_tablespace_name(event->target.spcoid) : NULL;
+	int			ret;
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = CStringGetTextDatum(event->event);
+	values[1] = CStringGetTextDatum(diskquota_quota_type_name(event->target.type));
+	values[2] = name ? CStringGetTextDatum(name) : (Datum) 0;
+	nulls[2] = name ? ' ' : 'n';
+	values[3] = ObjectIdGetDatum(event->target.oid);
+	values[4] = spcname ? DirectFunctionCall1(namein, CStringGetDatum(spcname)) : (Datum) 0;
+	nulls[4] = spcname ? ' ' : 'n';
+	values[5] = event->threshold ? CStringGetTextDatum(event->threshold) : (Datum) 0;
+	nulls[5] = event->threshold ? ' ' : 'n';
+	values[6] = Int64GetDatum(event->limit_bytes);
+	nulls[6] = event->limit_bytes >= 0 ? ' ' : 'n';
+	values[7] = Int64GetDatum(event->used_bytes);
+	values[8] = TimestampTzGetDatum(event->grace_expires_at);
+	nulls[8] = event->grace_expires_at != 0 ? ' ' : 'n';
+	values[9] = Int64GetDatum(event->count);
+	values[10] = BoolGetDatum(diskquota_notify_payload == DQ_NOTIFY_FULL);
+
+	ret = diskquota_execute_internal(psprintf("WITH e AS ("
+											  " INSERT INTO %s (at, event, target_type, target_name, target_oid,"
+											  " tablespace_name, threshold, limit_bytes, used_bytes,"
+											  " grace_expires_at, count)"
+											  " VALUES (pg_catalog.now(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+											  " RETURNING *)"
+											  " SELECT pg_catalog.pg_notify('diskquota_events',"
+											  " CASE WHEN $11 THEN pg_catalog.json_build_object("
+											  "  'v', 1, 'id', e.id, 'at', e.at,"
+											  "  'db', pg_catalog.current_database(), 'event', e.event,"
+											  "  'target_type', e.target_type, 'target', e.target_name,"
+											  "  'tablespace', e.tablespace_name, 'used_bytes', e.used_bytes,"
+											  "  'limit_bytes', e.limit_bytes, 'threshold', e.threshold,"
+											  "  'grace_expires_at', e.grace_expires_at)::pg_catalog.text"
+											  " ELSE e.id::pg_catalog.text END)"
+											  " FROM e",
+											  diskquota_qualified_name(eventsrel)),
+									 11, argtypes, values, nulls);
+	if (ret < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg_internal("could not log a diskquota event: %s",
+								 SPI_result_code_string(ret))));
+}

@@ -1,0 +1,35 @@
+/*-------------------------------------------------------------------------
+ *
+ * events.h
+ *		The event log: what happened to quotas, written by the worker with
+ *		a NOTIFY (events.c).
+ *
+ * Copyright (c) 2026, The diskquota Developers (LICENSE: PostgreSQL License)
+ *
+ * IDENTIFICATION
+ *		events.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DISKQUOTA_EVENTS_H
+#define DISKQUOTA_EVENTS_H
+
+#include "datatype/timestamp.h"
+
+#include "diskquota_common.h"
+
+/* One event of a quota's target */
+typedef struct DiskquotaEvent
+{
+	const char *event;			/* advisory_exceeded, soft_cleared, ... */
+	DiskquotaTarget target;
+	const char *threshold;		/* advisory, soft, hard or NULL */
+	int64		limit_bytes;	/* -1: none */
+	int64		used_bytes;
+	TimestampTz grace_expires_at;	/* 0: none */
+	int64		count;
+} DiskquotaEvent;
+
+extern void diskquota_event_log(Oid eventsrel, const DiskquotaEvent *event);
+
+#endif							/* DISKQUOTA_EVENTS_H */
