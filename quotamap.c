@@ -541,6 +541,18 @@ diskquota_targets_of_files(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
 	return n;
 }
 
+/* The entry of a target of a database, or NULL; lock held */
+static QuotaMapEntry *
+find_entry(Oid dbid, const DiskquotaTarget *target)
+{
+	QuotaMapKey key;
+
+	memset(&key, 0, sizeof(key));
+	key.dbid = dbid;
+	key.target = *target;
+	return hash_search(QuotaMap, &key, HASH_FIND, NULL);
+}
+
 /* What readers copy of an entry; lock held */
 static void
 copy_entry(const QuotaMapEntry *entry, DiskquotaQuotaInfo *info)
@@ -830,17 +842,13 @@ diskquota_publish_quotas(List *quotas)
 int64
 diskquota_target_charged(Oid dbid, const DiskquotaTarget *target)
 {
-	QuotaMapKey key;
 	QuotaMapEntry *entry;
 	int64		charged = 0;
 
 	if (QuotaHeader == NULL)
 		return 0;
-	memset(&key, 0, sizeof(key));
-	key.dbid = dbid;
-	key.target = *target;
 	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
-	entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
+	entry = find_entry(dbid, target);
 	if (entry != NULL)
 		charged = (int64) pg_atomic_read_u64(&entry->charged);
 	LWLockRelease(QuotaHeader->lock);
@@ -856,17 +864,13 @@ bool
 diskquota_target_usage(Oid dbid, const DiskquotaTarget *target,
 					   int64 *quota_bytes, int64 *used_bytes)
 {
-	QuotaMapKey key;
 	QuotaMapEntry *entry;
 	bool		found = false;
 
 	if (QuotaHeader == NULL)
 		return false;
-	memset(&key, 0, sizeof(key));
-	key.dbid = dbid;
-	key.target = *target;
 	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
-	entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
+	entry = find_entry(dbid, target);
 	if (entry != NULL)
 	{
 		*quota_bytes = entry->quota_bytes;
@@ -885,17 +889,13 @@ bool
 diskquota_target_info(Oid dbid, const DiskquotaTarget *target,
 					  DiskquotaQuotaInfo *info)
 {
-	QuotaMapKey key;
 	QuotaMapEntry *entry;
 	bool		found = false;
 
 	if (QuotaHeader == NULL)
 		return false;
-	memset(&key, 0, sizeof(key));
-	key.dbid = dbid;
-	key.target = *target;
 	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
-	entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
+	entry = find_entry(dbid, target);
 	if (entry != NULL)
 	{
 		copy_entry(entry, info);
@@ -932,13 +932,8 @@ diskquota_grace_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
 	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
 	for (i = 0; i < n && !found; i++)
 	{
-		QuotaMapKey key;
-		QuotaMapEntry *entry;
+		QuotaMapEntry *entry = find_entry(dbid, &targets[i]);
 
-		memset(&key, 0, sizeof(key));
-		key.dbid = dbid;
-		key.target = targets[i];
-		entry = hash_search(QuotaMap, &key, HASH_FIND, NULL);
 		if (entry == NULL || !in_grace(entry))
 			continue;
 		copy_entry(entry, info);
