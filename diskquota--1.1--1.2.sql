@@ -104,6 +104,15 @@ CREATE TABLE diskquota.events (
 );
 REVOKE ALL ON diskquota.events FROM PUBLIC;
 REVOKE ALL ON SEQUENCE diskquota.events_id_seq FROM PUBLIC;
+-- Readers: superusers, and the members of the role named by the setting
+-- diskquota.event_readers (which only superusers set); nobody else sees a
+-- row.
+ALTER TABLE diskquota.events ENABLE ROW LEVEL SECURITY;
+CREATE POLICY events_readers ON diskquota.events FOR SELECT
+    USING (EXISTS (SELECT FROM pg_catalog.pg_roles r
+                    WHERE r.rolname = pg_catalog.current_setting('diskquota.event_readers', true)
+                      AND pg_catalog.pg_has_role(r.oid, 'MEMBER')));
+GRANT SELECT ON diskquota.events TO PUBLIC;
 
 CREATE FUNCTION diskquota.set_quota(
     target_type text, target text, hard text,

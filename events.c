@@ -15,6 +15,10 @@
  * too, so that listeners hear of an event when it is committed, and only
  * then; a listener catches up from the table by id.
  *
+ * System events have no target: worker_started, logged by a worker's
+ * first refresh (quotamodel.c), and paused and resumed, logged by pause()
+ * and resume() in the transaction that pauses or resumes (quotaconfig.c).
+ *
  * The statement names the table by OID (ownobjects.c), qualifies every
  * function and cast, and builds the payload in SQL: the event's fields by
  * name, not OID, or (diskquota.notify_payload = id) its id only.
@@ -76,17 +80,21 @@ diskquota_event_log(Oid eventsrel, const DiskquotaEvent *event)
 	INT8OID, INT8OID, TIMESTAMPTZOID, INT8OID, BOOLOID};
 	Datum		values[11];
 	char		nulls[11];
-	char	   *name = event_target_name(&event->target);
+	bool		system = event->target.type < 0;
+	char	   *name = system ? NULL : event_target_name(&event->target);
 	char	   *spcname = OidIsValid(event->target.spcoid) ?
 	get_tablespace_name(event->target.spcoid) : NULL;
 	int			ret;
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = CStringGetTextDatum(event->event);
-	values[1] = CStringGetTextDatum(diskquota_quota_type_name(event->target.type));
+	values[1] = system ? (Datum) 0 :
+		CStringGetTextDatum(diskquota_quota_type_name(event->target.type));
+	nulls[1] = system ? 'n' : ' ';
 	values[2] = name ? CStringGetTextDatum(name) : (Datum) 0;
 	nulls[2] = name ? ' ' : 'n';
 	values[3] = ObjectIdGetDatum(event->target.oid);
+	nulls[3] = system ? 'n' : ' ';
 	values[4] = spcname ? DirectFunctionCall1(namein, CStringGetDatum(spcname)) : (Datum) 0;
 	nulls[4] = spcname ? ' ' : 'n';
 	values[5] = event->threshold ? CStringGetTextDatum(event->threshold) : (Datum) 0;
@@ -94,6 +102,7 @@ diskquota_event_log(Oid eventsrel, const DiskquotaEvent *event)
 	values[6] = Int64GetDatum(event->limit_bytes);
 	nulls[6] = event->limit_bytes >= 0 ? ' ' : 'n';
 	values[7] = Int64GetDatum(event->used_bytes);
+	nulls[7] = event->used_bytes >= 0 ? ' ' : 'n';
 	values[8] = TimestampTzGetDatum(event->grace_expires_at);
 	nulls[8] = event->grace_expires_at != 0 ? ' ' : 'n';
 	values[9] = Int64GetDatum(event->count);

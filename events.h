@@ -18,7 +18,10 @@
 
 #include "diskquota_common.h"
 
-/* One event of a quota's target */
+/*
+ * One event: of a quota's target, or of the database (a system event:
+ * target.type -1, and used_bytes -1)
+ */
 typedef struct DiskquotaEvent
 {
 	const char *event;			/* advisory_exceeded, soft_cleared, ... */

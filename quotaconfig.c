@@ -63,6 +63,7 @@
 #include "registry.h"
 #include "activetable.h"
 #include "quotamap.h"
+#include "events.h"
 #include "policy.h"
 #include "enforcement.h"
 
@@ -527,6 +528,34 @@ diskquota_set_database_quota(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Log a system event (no target) in the event log, if this version of the
+ * extension has one: in the caller's transaction, so that it commits with
+ * the change it tells of (events.c).
+ */
+static void
+log_system_event(const char *name)
+{
+	Oid			eventsrel = diskquota_own_table(get_extension_oid(DISKQUOTA_EXTENSION_NAME, false),
+												"events");
+	DiskquotaEvent event;
+	int			nestlevel;
+
+	if (!OidIsValid(eventsrel))
+		return;
+	memset(&event, 0, sizeof(event));
+	event.event = name;
+	event.target.type = -1;
+	event.limit_bytes = -1;
+	event.used_bytes = -1;
+	event.count = 1;
+	nestlevel = diskquota_internal_sql_begin();
+	SPI_connect();
+	diskquota_event_log(eventsrel, &event);
+	SPI_finish();
+	diskquota_internal_sql_end(nestlevel);
+}
+
+/*
  * diskquota.pause() and diskquota.resume(): stored in diskquota.pause_state,
  * so that a pause survives a restart; effective when the transaction
  * commits.
@@ -542,11 +571,12 @@ set_paused(bool paused)
 				 errmsg("permission denied to pause diskquota") :
 				 errmsg("permission denied to resume diskquota"),
 				 errdetail("Only superusers may pause or resume diskquota.")));
-	execute_own_sql(paused ?
-					psprintf("INSERT INTO %s VALUES (pg_catalog.now()) ON CONFLICT DO NOTHING",
-							 own_table("pause_state")) :
-					psprintf("DELETE FROM %s", own_table("pause_state")),
-					0, NULL, NULL, NULL);
+	if (execute_own_sql(paused ?
+						psprintf("INSERT INTO %s VALUES (pg_catalog.now()) ON CONFLICT DO NOTHING",
+								 own_table("pause_state")) :
+						psprintf("DELETE FROM %s", own_table("pause_state")),
+						0, NULL, NULL, NULL) > 0)
+		log_system_event(paused ? "paused" : "resumed");
 	diskquota_set_paused_at_commit(paused);
 }
 

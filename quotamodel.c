@@ -99,6 +99,7 @@
 #include "activetable.h"
 #include "quotamap.h"
 #include "backendslot.h"
+#include "events.h"
 #include "policy.h"
 #include "quotamodel.h"
 
@@ -1147,6 +1148,38 @@ execute_policy_store(const void *arg)
 	const Oid  *rels = (const Oid *) arg;
 
 	diskquota_policy_state_store(rels[0], rels[1]);
+}
+
+/* Has this worker logged its worker_started event? */
+static bool worker_start_logged = false;
+
+static void
+execute_worker_started(const void *arg)
+{
+	DiskquotaEvent event;
+
+	memset(&event, 0, sizeof(event));
+	event.event = "worker_started";
+	event.target.type = -1;
+	event.limit_bytes = -1;
+	event.used_bytes = -1;
+	event.count = 1;
+	diskquota_event_log(*(const Oid *) arg, &event);
+}
+
+/*
+ * The first refresh of a worker logs worker_started (events.c): after a
+ * crash or a restart, a listener knows to read the state anew.
+ */
+static void
+log_worker_started(Oid eventsrel)
+{
+	if (worker_start_logged || !OidIsValid(eventsrel))
+		return;
+	SPI_connect();
+	maintain_own_tables(execute_worker_started, &eventsrel);
+	SPI_finish();
+	worker_start_logged = true;
 }
 
 /*
@@ -2241,6 +2274,7 @@ diskquota_refresh(DiskquotaRefresh *refresh)
 	refresh->near_quota = false;
 	compute_usage(quotas, extra, &refresh->near_quota);
 	refresh->degraded |= diskquota_publish_quotas(quotas);
+	log_worker_started(tables.events);
 	store_policy_state(tables.state, tables.events);
 	/* the published map is fresh: no longer stale */
 	diskquota_worker_published(refresh->slot);

@@ -45,6 +45,7 @@ bool		diskquota_feed_simulate_overflow = false;
 int			diskquota_default_grace = 7 * 24 * 3600;
 double		diskquota_advisory_hysteresis = 5.0;
 int			diskquota_notify_payload = DQ_NOTIFY_FULL;
+char	   *diskquota_event_readers = NULL;
 
 static const struct config_enum_entry notify_payload_options[] = {
 	{"full", DQ_NOTIFY_FULL, false},
@@ -184,6 +185,15 @@ diskquota_define_settings(void)
 							 PGC_SIGHUP,
 							 0,
 							 NULL, NULL, NULL);
+
+	DefineCustomStringVariable("diskquota.event_readers",
+							   "The role whose members may read the event log diskquota.events.",
+							   "Empty: superusers only. Its members also need USAGE on schema diskquota.",
+							   &diskquota_event_readers,
+							   "",
+							   PGC_SUSET,
+							   0,
+							   NULL, NULL, NULL);
 
 	/*
 	 * What sizes shared memory can only be set at server start, and only

@@ -27,6 +27,7 @@ extern bool diskquota_feed_simulate_overflow;
 extern int	diskquota_default_grace;
 extern double diskquota_advisory_hysteresis;
 extern int	diskquota_notify_payload;
+extern char *diskquota_event_readers;
 
 /* diskquota.notify_payload */
 typedef enum DiskquotaNotifyPayload

@@ -58,12 +58,38 @@ INSERT INTO se.t SELECT generate_series(1, 50000);
 SELECT diskquota.set_quota('schema', 'se', '1 MB', enforced => false);
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT event, threshold, limit_bytes FROM diskquota.events WHERE id > :id1 ORDER BY id;
--- the event log is not for tenants
-GRANT USAGE ON SCHEMA diskquota TO dq_events_tenant;
+-- pause() and resume() are events of the database, logged when they change
+-- something
+SELECT coalesce(max(id), 0) AS id2 FROM diskquota.events \gset
+SELECT diskquota.pause();
+SELECT diskquota.pause();
+SELECT diskquota.resume();
+SELECT diskquota.resume();
+SELECT event, target_type, target_name, target_oid, used_bytes, count
+  FROM diskquota.events WHERE id > :id2 ORDER BY id;
+-- the event log is for superusers and the members of the role named by
+-- diskquota.event_readers, which only superusers set
+CREATE ROLE dq_events_readers NOLOGIN;
+CREATE ROLE dq_events_reader NOLOGIN IN ROLE dq_events_readers;
+GRANT USAGE ON SCHEMA diskquota TO dq_events_tenant, dq_events_reader;
 SET ROLE dq_events_tenant;
-SELECT count(*) FROM diskquota.events;
+SELECT count(*) AS tenant_sees FROM diskquota.events;
+SET diskquota.event_readers = 'dq_events_tenant';
 RESET ROLE;
-REVOKE USAGE ON SCHEMA diskquota FROM dq_events_tenant;
+SET ROLE dq_events_reader;
+SELECT count(*) AS reader_sees FROM diskquota.events;
+RESET ROLE;
+SET diskquota.event_readers = 'dq_events_readers';
+SET ROLE dq_events_reader;
+SELECT count(*) > 0 AS reader_sees FROM diskquota.events;
+DELETE FROM diskquota.events;
+RESET ROLE;
+SET ROLE dq_events_tenant;
+SELECT count(*) AS tenant_sees FROM diskquota.events;
+RESET ROLE;
+RESET diskquota.event_readers;
+REVOKE USAGE ON SCHEMA diskquota FROM dq_events_tenant, dq_events_reader;
+DROP ROLE dq_events_reader, dq_events_readers;
 SELECT diskquota.remove_quota('schema', 'se');
 DROP SCHEMA se CASCADE;
 DROP ROLE dq_events_tenant;

@@ -116,9 +116,14 @@ ok(refused(), 'loads refused at the first refresh after it');
 # Each event fired once, over a restart, a crash and another restart.
 is( $node->safe_psql(
 		'postgres', q{
-SELECT string_agg(target_name || ' ' || event, ', ' ORDER BY target_name, id) FROM diskquota.events}),
+SELECT string_agg(target_name || ' ' || event, ', ' ORDER BY target_name, id) FROM diskquota.events
+ WHERE target_type IS NOT NULL}),
 	'a advisory_exceeded, s soft_exceeded, s grace_expired',
 	'each event fired once across restarts and a crash');
+is( $node->safe_psql(
+		'postgres',
+		"SELECT count(*) FROM diskquota.events WHERE event = 'worker_started' AND target_type IS NULL"),
+	'4', 'worker_started once per worker: the start, two restarts and the crash');
 
 $node->stop;
 done_testing();
