@@ -69,8 +69,8 @@ CREATE TRIGGER default_quota_resolve_tablespace
 -- a restart neither restarts nor forgets a grace period, nor repeats or
 -- loses an event.  One row per target above its soft or hard limit or past
 -- an advisory threshold; state is the state its events last fired on,
--- grace_expired_fired whether grace_expired fired for the running grace
--- period.  Not dumped: a restored database starts its timers anew.
+-- grace_expired_fired and grace_warned whether grace_expired and
+-- grace_expiring fired for the running grace period.  Not dumped: a restored database starts its timers anew.
 CREATE TABLE diskquota.quota_state (
     quota_type       text NOT NULL,
     target_oid       oid NOT NULL,
@@ -80,6 +80,7 @@ CREATE TABLE diskquota.quota_state (
     advisory_latched bigint[],
     state            text,
     grace_expired_fired boolean NOT NULL DEFAULT false,
+    grace_warned     boolean NOT NULL DEFAULT false,
     CONSTRAINT quota_state_key PRIMARY KEY (quota_type, target_oid, tablespace_oid)
 );
 REVOKE ALL ON diskquota.quota_state FROM PUBLIC;
@@ -102,6 +103,7 @@ CREATE TABLE diskquota.events (
     count            bigint NOT NULL DEFAULT 1,
     detail           jsonb
 );
+CREATE INDEX events_at ON diskquota.events (at);
 REVOKE ALL ON diskquota.events FROM PUBLIC;
 REVOKE ALL ON SEQUENCE diskquota.events_id_seq FROM PUBLIC;
 -- Readers: superusers, and the members of the role named by the setting

@@ -15,6 +15,10 @@
  * too, so that listeners hear of an event when it is committed, and only
  * then; a listener catches up from the table by id.
  *
+ * Retention: each refresh deletes up to DQ_EVENT_PURGE_BATCH events older
+ * than diskquota.event_retention (an index probe on at when there are
+ * none: diskquota_events_expired).
+ *
  * System events have no target: worker_started, logged by a worker's
  * first refresh (quotamodel.c), and paused and resumed, logged by pause()
  * and resume() in the transaction that pauses or resumes (quotaconfig.c).
@@ -130,5 +134,65 @@ diskquota_event_log(Oid eventsrel, const DiskquotaEvent *event)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg_internal("could not log a diskquota event: %s",
+								 SPI_result_code_string(ret))));
+}
+
+/* The oldest time an event is kept: now minus diskquota.event_retention */
+static TimestampTz
+retention_cutoff(void)
+{
+	return GetCurrentTimestamp() - (int64) diskquota_event_retention * USECS_PER_SEC;
+}
+
+/*
+ * Has the event log events older than diskquota.event_retention (an index
+ * probe)?  False when it keeps them all.  The caller is connected to SPI.
+ */
+bool
+diskquota_events_expired(Oid eventsrel)
+{
+	Oid			argtypes[1] = {TIMESTAMPTZOID};
+	Datum		values[1];
+	bool		isnull;
+	int			ret;
+
+	if (diskquota_event_retention == 0 || !OidIsValid(eventsrel))
+		return false;
+	values[0] = TimestampTzGetDatum(retention_cutoff());
+	ret = SPI_execute_with_args(psprintf("SELECT EXISTS (SELECT FROM %s"
+										 " WHERE at OPERATOR(pg_catalog.<) $1)",
+										 diskquota_qualified_name(eventsrel)),
+								1, argtypes, values, NULL, true, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		return false;
+	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+									  1, &isnull)) && !isnull;
+}
+
+/*
+ * Delete the oldest events older than diskquota.event_retention, at most
+ * DQ_EVENT_PURGE_BATCH of them: a long backlog is purged over several
+ * refreshes, none of them long.  The caller is connected to SPI.
+ */
+void
+diskquota_events_purge(Oid eventsrel)
+{
+	Oid			argtypes[2] = {TIMESTAMPTZOID, INT4OID};
+	Datum		values[2];
+	char	   *table = diskquota_qualified_name(eventsrel);
+	int			ret;
+
+	values[0] = TimestampTzGetDatum(retention_cutoff());
+	values[1] = Int32GetDatum(DQ_EVENT_PURGE_BATCH);
+	ret = diskquota_execute_internal(psprintf("DELETE FROM %s WHERE id OPERATOR(pg_catalog.=) ANY"
+											  " (ARRAY(SELECT id FROM %s"
+											  "  WHERE at OPERATOR(pg_catalog.<) $1"
+											  "  ORDER BY at LIMIT $2))",
+											  table, table),
+									 2, argtypes, values, NULL);
+	if (ret < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg_internal("could not purge diskquota events: %s",
 								 SPI_result_code_string(ret))));
 }

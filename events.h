@@ -33,6 +33,11 @@ typedef struct DiskquotaEvent
 	int64		count;
 } DiskquotaEvent;
 
+/* Events deleted by one refresh at most (diskquota.event_retention) */
+#define DQ_EVENT_PURGE_BATCH 1000
+
 extern void diskquota_event_log(Oid eventsrel, const DiskquotaEvent *event);
+extern bool diskquota_events_expired(Oid eventsrel);
+extern void diskquota_events_purge(Oid eventsrel);
 
 #endif							/* DISKQUOTA_EVENTS_H */

@@ -269,12 +269,14 @@ typedef struct PolicyStateEntry
 	int64		stored_latched[DQ_MAX_ADVISORY];
 	uint8		stored_state;	/* DiskquotaQuotaState events fired on */
 	bool		stored_fired;	/* grace_expired fired for this period */
+	bool		stored_warned;	/* grace_expiring fired for this period */
 	bool		decided;		/* an effective quota at this refresh */
 	TimestampTz since;			/* 0: not above the soft limit */
 	TimestampTz expires;
 	int			nlatched;
 	int64		latched[DQ_MAX_ADVISORY];
 	bool		fired;			/* grace_expired fired for this period */
+	bool		warned;			/* grace_expiring fired for this period */
 	DiskquotaQuotaInfo quota;	/* as decided: limits, usage, state */
 } PolicyStateEntry;
 
@@ -309,7 +311,7 @@ diskquota_policy_state_load(Oid staterel)
 
 	ret = SPI_execute(psprintf("SELECT quota_type, target_oid, tablespace_oid,"
 							   " over_soft_since, grace_expires_at, advisory_latched,"
-							   " state, grace_expired_fired"
+							   " state, grace_expired_fired, grace_warned"
 							   " FROM %s", diskquota_qualified_name(staterel)),
 					  true, 0);
 	if (ret != SPI_OK_SELECT)
@@ -321,15 +323,15 @@ diskquota_policy_state_load(Oid staterel)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull[8];
-		Datum		d[8];
+		bool		isnull[9];
+		Datum		d[9];
 		DiskquotaTarget key;
 		PolicyStateEntry *entry;
 		Datum		elems[DQ_MAX_ADVISORY];
 		int			type;
 		int			j;
 
-		for (j = 0; j < 8; j++)
+		for (j = 0; j < 9; j++)
 			d[j] = SPI_getbinval(tuple, desc, j + 1, &isnull[j]);
 		if (isnull[0] || isnull[1] || isnull[2])
 			continue;
@@ -357,6 +359,7 @@ diskquota_policy_state_load(Oid staterel)
 		entry->stored_state = isnull[6] ? DQ_STATE_UNDER :
 			quota_state_of(TextDatumGetCString(d[6]));
 		entry->stored_fired = !isnull[7] && DatumGetBool(d[7]);
+		entry->stored_warned = !isnull[8] && DatumGetBool(d[8]);
 	}
 }
 
@@ -450,6 +453,8 @@ diskquota_policy_apply(DiskquotaQuotaInfo *quota, TimestampTz now)
 
 	/* for the events of the changes (diskquota_policy_state_store) */
 	entry->fired = entry->since != 0 && now >= entry->expires;
+	entry->warned = entry->since != 0 &&
+		entry->expires - now <= (int64) diskquota_grace_warn_before * USECS_PER_SEC;
 	entry->quota = *quota;
 }
 
@@ -482,17 +487,18 @@ state_differs(const PolicyStateEntry *entry)
 	return !entry->stored || entry->since != entry->stored_since ||
 		latched_differs(entry) ||
 		entry->quota.policy.state != entry->stored_state ||
-		entry->fired != entry->stored_fired;
+		entry->fired != entry->stored_fired ||
+		entry->warned != entry->stored_warned;
 }
 
 /* Run one statement on quota_state with the key of entry as $1..$3 */
 static void
 state_statement(const char *sql, const PolicyStateEntry *entry)
 {
-	Oid			argtypes[8] = {TEXTOID, OIDOID, OIDOID, TIMESTAMPTZOID,
-	TIMESTAMPTZOID, INT8ARRAYOID, TEXTOID, BOOLOID};
-	Datum		values[8];
-	char		nulls[8] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Oid			argtypes[9] = {TEXTOID, OIDOID, OIDOID, TIMESTAMPTZOID,
+	TIMESTAMPTZOID, INT8ARRAYOID, TEXTOID, BOOLOID, BOOLOID};
+	Datum		values[9];
+	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	Datum		elems[DQ_MAX_ADVISORY];
 	int			i;
 	int			ret;
@@ -513,7 +519,8 @@ state_statement(const char *sql, const PolicyStateEntry *entry)
 		nulls[5] = 'n';
 	values[6] = CStringGetTextDatum(diskquota_quota_state_name(entry->quota.policy.state));
 	values[7] = BoolGetDatum(entry->fired);
-	ret = diskquota_execute_internal(sql, 8, argtypes, values, nulls);
+	values[8] = BoolGetDatum(entry->warned);
+	ret = diskquota_execute_internal(sql, 9, argtypes, values, nulls);
 	if (ret < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
@@ -597,6 +604,9 @@ log_changes(Oid eventsrel, const PolicyStateEntry *entry)
 	}
 	if (entry->since != 0 && entry->stored_since == 0)
 		log_event(eventsrel, entry, "soft_exceeded", "soft", policy->soft_bytes);
+	if (entry->warned && !entry->fired &&
+		!(entry->stored_warned && entry->since == entry->stored_since))
+		log_event(eventsrel, entry, "grace_expiring", "soft", policy->soft_bytes);
 	if (entry->fired && !(entry->stored_fired && entry->since == entry->stored_since))
 		log_event(eventsrel, entry, "grace_expired", "soft", policy->soft_bytes);
 	if (is_hard && !was_hard)
@@ -652,8 +662,8 @@ diskquota_policy_state_store(Oid staterel, Oid eventsrel)
 		{
 			state_statement(psprintf("INSERT INTO %s (quota_type, target_oid, tablespace_oid,"
 									 " over_soft_since, grace_expires_at, advisory_latched,"
-									 " state, grace_expired_fired)"
-									 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+									 " state, grace_expired_fired, grace_warned)"
+									 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 									 " ON CONFLICT ON CONSTRAINT quota_state_key DO NOTHING",
 									 table), entry);
 			continue;
@@ -665,8 +675,10 @@ diskquota_policy_state_store(Oid staterel, Oid eventsrel)
 			state_statement(psprintf("UPDATE %s SET advisory_latched = $6%s",
 									 table, key), entry);
 		if (entry->quota.policy.state != entry->stored_state ||
-			entry->fired != entry->stored_fired)
-			state_statement(psprintf("UPDATE %s SET state = $7, grace_expired_fired = $8%s",
+			entry->fired != entry->stored_fired ||
+			entry->warned != entry->stored_warned)
+			state_statement(psprintf("UPDATE %s SET state = $7, grace_expired_fired = $8,"
+									 " grace_warned = $9%s",
 									 table, key), entry);
 	}
 }

@@ -1182,6 +1182,24 @@ log_worker_started(Oid eventsrel)
 	worker_start_logged = true;
 }
 
+static void
+execute_events_purge(const void *arg)
+{
+	diskquota_events_purge(*(const Oid *) arg);
+}
+
+/* Delete a batch of events older than diskquota.event_retention (events.c) */
+static void
+purge_events(Oid eventsrel)
+{
+	if (!OidIsValid(eventsrel) || diskquota_event_retention == 0)
+		return;
+	SPI_connect();
+	if (diskquota_events_expired(eventsrel))
+		maintain_own_tables(execute_events_purge, &eventsrel);
+	SPI_finish();
+}
+
 /*
  * Store what this refresh decided of grace periods, thresholds and states
  * in quota_state (staterel), with the events of the changes in eventsrel
@@ -2276,6 +2294,7 @@ diskquota_refresh(DiskquotaRefresh *refresh)
 	refresh->degraded |= diskquota_publish_quotas(quotas);
 	log_worker_started(tables.events);
 	store_policy_state(tables.state, tables.events);
+	purge_events(tables.events);
 	/* the published map is fresh: no longer stale */
 	diskquota_worker_published(refresh->slot);
 

@@ -46,6 +46,8 @@ int			diskquota_default_grace = 7 * 24 * 3600;
 double		diskquota_advisory_hysteresis = 5.0;
 int			diskquota_notify_payload = DQ_NOTIFY_FULL;
 char	   *diskquota_event_readers = NULL;
+int			diskquota_grace_warn_before = 24 * 3600;
+int			diskquota_event_retention = 30 * 24 * 3600;
 
 static const struct config_enum_entry notify_payload_options[] = {
 	{"full", DQ_NOTIFY_FULL, false},
@@ -185,6 +187,24 @@ diskquota_define_settings(void)
 							 PGC_SIGHUP,
 							 0,
 							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("diskquota.grace_warn_before",
+							"How long before a grace period ends the event grace_expiring is logged.",
+							"Once per grace period, at the first refresh with less than this left.",
+							&diskquota_grace_warn_before,
+							24 * 3600, 0, INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("diskquota.event_retention",
+							"How long the event log keeps an event.",
+							"The worker deletes older events, at most 1000 per refresh. 0 keeps them all.",
+							&diskquota_event_retention,
+							30 * 24 * 3600, 0, INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
 
 	DefineCustomStringVariable("diskquota.event_readers",
 							   "The role whose members may read the event log diskquota.events.",

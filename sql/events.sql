@@ -58,6 +58,28 @@ INSERT INTO se.t SELECT generate_series(1, 50000);
 SELECT diskquota.set_quota('schema', 'se', '1 MB', enforced => false);
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT event, threshold, limit_bytes FROM diskquota.events WHERE id > :id1 ORDER BY id;
+-- events older than diskquota.event_retention (30 days) are deleted by the
+-- worker, the oldest first
+UPDATE diskquota.events SET at = at - interval '31 days' WHERE id <= :id1;
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT count(*) AS old_left FROM diskquota.events WHERE id <= :id1;
+SELECT count(*) AS kept FROM diskquota.events WHERE id > :id1;
+-- grace_expiring: once, at the first refresh with less than
+-- diskquota.grace_warn_before (a day) left of a grace period
+CREATE SCHEMA sw;
+CREATE TABLE sw.t(i int);
+INSERT INTO sw.t SELECT generate_series(1, 50000);
+SELECT coalesce(max(id), 0) AS id3 FROM diskquota.events \gset
+SELECT diskquota.set_quota('schema', 'sw', NULL, soft => '1 MB', grace => '3 days');
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT event FROM diskquota.events WHERE id > :id3 ORDER BY id;
+SELECT diskquota.extend_grace('schema', 'sw', now() + interval '1 hour');
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT event, threshold, limit_bytes, grace_expires_at > now() AS ahead
+  FROM diskquota.events WHERE id > :id3 ORDER BY id;
+SELECT diskquota.remove_quota('schema', 'sw');
+DROP SCHEMA sw CASCADE;
 -- pause() and resume() are events of the database, logged when they change
 -- something
 SELECT coalesce(max(id), 0) AS id2 FROM diskquota.events \gset

@@ -118,7 +118,7 @@ is( $node->safe_psql(
 		'postgres', q{
 SELECT string_agg(target_name || ' ' || event, ', ' ORDER BY target_name, id) FROM diskquota.events
  WHERE target_type IS NOT NULL}),
-	'a advisory_exceeded, s soft_exceeded, s grace_expired',
+	'a advisory_exceeded, s soft_exceeded, s grace_expiring, s grace_expired',
 	'each event fired once across restarts and a crash');
 is( $node->safe_psql(
 		'postgres',
