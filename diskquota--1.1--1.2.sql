@@ -108,10 +108,15 @@ REVOKE ALL ON diskquota.events FROM PUBLIC;
 REVOKE ALL ON SEQUENCE diskquota.events_id_seq FROM PUBLIC;
 -- Readers: superusers, and the members of the role named by the setting
 -- diskquota.event_readers (which only superusers set); nobody else sees a
--- row.
+-- row.  Only while the setting is defined by the library (pg_settings
+-- lists it): without diskquota in shared_preload_libraries it is, until the
+-- library loads, a placeholder that anyone may SET.
 ALTER TABLE diskquota.events ENABLE ROW LEVEL SECURITY;
 CREATE POLICY events_readers ON diskquota.events FOR SELECT
-    USING (EXISTS (SELECT FROM pg_catalog.pg_roles r
+    USING (EXISTS (SELECT FROM pg_catalog.pg_settings s
+                    WHERE s.name OPERATOR(pg_catalog.=) 'diskquota.event_readers'
+                      AND s.context OPERATOR(pg_catalog.=) 'superuser')
+           AND EXISTS (SELECT FROM pg_catalog.pg_roles r
                     WHERE r.rolname = pg_catalog.current_setting('diskquota.event_readers', true)
                       AND pg_catalog.pg_has_role(r.oid, 'MEMBER')));
 GRANT SELECT ON diskquota.events TO PUBLIC;
