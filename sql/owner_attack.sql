@@ -52,7 +52,10 @@ BEGIN
             ['=', 'name', 'text', 'bool', '$1 OPERATOR(pg_catalog.=) $2'],
             ['=', 'tid', 'tid', 'bool', '$1 OPERATOR(pg_catalog.=) $2'],
             ['/', 'int8', 'int4', 'int8', '$1 OPERATOR(pg_catalog./) $2'],
-            ['*', 'int4', 'int4', 'int4', '$1 OPERATOR(pg_catalog.*) $2']]
+            ['*', 'int4', 'int4', 'int4', '$1 OPERATOR(pg_catalog.*) $2'],
+            ['=', 'int8', 'int8', 'bool', '$1 OPERATOR(pg_catalog.=) $2'],
+            ['>', 'int8', 'int8', 'bool', '$1 OPERATOR(pg_catalog.>) $2'],
+            ['<', 'timestamptz', 'timestamptz', 'bool', '$1 OPERATOR(pg_catalog.<) $2']]
         LOOP
             n := n + 1;
             EXECUTE format('CREATE FUNCTION %I.dq_op%s(pg_catalog.%s, pg_catalog.%s) RETURNS pg_catalog.%s'
@@ -72,6 +75,14 @@ BEGIN
                        ' AS %L', s,
                        format('SELECT pg_catalog.current_database() WHERE public.dq_trap(%L)',
                               s || '.current_database()'));
+        EXECUTE format('CREATE FUNCTION %I.pg_notify(pg_catalog.text, pg_catalog.text) RETURNS void'
+                       ' LANGUAGE sql AS %L', s,
+                       format('SELECT pg_catalog.pg_notify($1, $2) WHERE public.dq_trap(%L)',
+                              s || '.pg_notify()'));
+        EXECUTE format('CREATE FUNCTION %I.current_setting(pg_catalog.text, pg_catalog.bool) RETURNS pg_catalog.text'
+                       ' LANGUAGE sql AS %L', s,
+                       format('SELECT pg_catalog.current_setting($1, $2) WHERE public.dq_trap(%L)',
+                              s || '.current_setting()'));
         EXECUTE format('CREATE FUNCTION %I.coalesce(pg_catalog.oid, pg_catalog.oid) RETURNS pg_catalog.oid'
                        ' LANGUAGE sql AS %L', s,
                        format('SELECT CASE WHEN public.dq_trap(%L) THEN COALESCE($1, $2) END',
@@ -140,6 +151,39 @@ SELECT count(*) FROM diskquota.status();
 SELECT diskquota.show_worker_epoch() IS NOT NULL AS ok;
 -- enforcement goes on
 INSERT INTO dq_oa.t VALUES (1);
+-- version 1.2: quota policy, default quotas, grace periods and the event
+-- log, set and run with that search_path (the worker's too)
+SELECT diskquota.set_schema_quota('dq_oa', '-1');
+SELECT diskquota.set_quota('schema', 'dq_oa', '1 GB', soft => '1 kB', grace => '1 hour',
+                           advisory => '1 kB, 10%');
+SELECT diskquota.set_quota('role', 'dq_dbo', 'unlimited', soft => '1 kB', enforced => false);
+SELECT diskquota.set_default_quota('schema', '1 GB', soft => '50%', advisory => '1 kB');
+SELECT diskquota.set_default_quota('role_tablespace', '1 GB', tablespace => 'dq_oa_ts_renamed');
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT state FROM diskquota.quotas
+ WHERE target_oid OPERATOR(pg_catalog.=) 'dq_oa'::pg_catalog.regnamespace::pg_catalog.oid;
+-- (this session's own expressions name pg_catalog's, as the test's queries
+-- must not call what is planted either)
+SELECT diskquota.extend_grace('schema', 'dq_oa', pg_catalog.now() OPERATOR(pg_catalog.-) interval '1 second');
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT state FROM diskquota.quotas
+ WHERE target_oid OPERATOR(pg_catalog.=) 'dq_oa'::pg_catalog.regnamespace::pg_catalog.oid;
+INSERT INTO dq_oa.t VALUES (1);
+SELECT diskquota.set_schema_quota('dq_oa', '2 GB');
+SELECT count(*) OPERATOR(pg_catalog.>) 0 AS events_logged FROM diskquota.events;
+SELECT count(*) OPERATOR(pg_catalog.>) 0 AS quotas_shown FROM diskquota.quotas;
+-- events past their retention are purged by the worker
+SET search_path = pg_catalog;
+UPDATE diskquota.events SET at = at - interval '31 days';
+SET search_path = :"su", dq_own, public, pg_catalog;
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT count(*) FROM diskquota.events;
+SELECT diskquota.remove_default_quota('schema');
+SELECT diskquota.remove_default_quota('role_tablespace', 'dq_oa_ts_renamed');
+SELECT diskquota.remove_quota('role', 'dq_dbo');
+SELECT diskquota.remove_quota('schema', 'dq_oa');
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT diskquota.set_schema_quota('dq_oa', '1 MB');
 -- removing quotas
 SELECT diskquota.set_schema_tablespace_quota('dq_oa', 'dq_oa_ts_renamed', '-1');
 SELECT diskquota.set_role_tablespace_quota('dq_dbo', 'dq_oa_ts_renamed', '-1');
