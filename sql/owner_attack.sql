@@ -161,13 +161,15 @@ SELECT diskquota.set_default_quota('schema', '1 GB', soft => '50%', advisory => 
 SELECT diskquota.set_default_quota('role_tablespace', '1 GB', tablespace => 'dq_oa_ts_renamed');
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT state FROM diskquota.quotas
- WHERE target_oid OPERATOR(pg_catalog.=) 'dq_oa'::pg_catalog.regnamespace::pg_catalog.oid;
+ WHERE target_oid OPERATOR(pg_catalog.=) 'dq_oa'::pg_catalog.regnamespace::pg_catalog.oid
+   AND target_type OPERATOR(pg_catalog.=) 'schema'::pg_catalog.text;
 -- (this session's own expressions name pg_catalog's, as the test's queries
 -- must not call what is planted either)
 SELECT diskquota.extend_grace('schema', 'dq_oa', pg_catalog.now() OPERATOR(pg_catalog.-) interval '1 second');
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT state FROM diskquota.quotas
- WHERE target_oid OPERATOR(pg_catalog.=) 'dq_oa'::pg_catalog.regnamespace::pg_catalog.oid;
+ WHERE target_oid OPERATOR(pg_catalog.=) 'dq_oa'::pg_catalog.regnamespace::pg_catalog.oid
+   AND target_type OPERATOR(pg_catalog.=) 'schema'::pg_catalog.text;
 INSERT INTO dq_oa.t VALUES (1);
 SELECT diskquota.set_schema_quota('dq_oa', '2 GB');
 SELECT count(*) OPERATOR(pg_catalog.>) 0 AS events_logged FROM diskquota.events;
