@@ -2164,11 +2164,12 @@ static int64 renewed_relation_growth(Relation rel, ChargedRelation *charged);
  * which are replaced by its sizes now (first: take them, acquiring the
  * relation in the charged-relation map); if it is in that map (shared),
  * only the bytes by which this measurement raised its high-water marks.
- * When the statement starts, the forks other than the main one are
- * measured only if this backend has them open already (smgrexists() would
- * close and reopen them: too dear for every statement); a fork found later
- * is measured from then on.  What such a fork (free space or visibility
- * map, a small fraction of the relation) grew before is not charged.
+ * The forks other than the main one are measured once this backend has
+ * them open (smgrexists() would close and reopen them: too dear for every
+ * statement and every poll): a fork this backend writes is open, and is
+ * measured from when it is found.  What such a fork (free space or
+ * visibility map, a small fraction of the relation) grew before is not
+ * charged.
  */
 static int64
 relation_growth(Relation rel, ChargedRelation *charged, bool first)
@@ -2189,7 +2190,7 @@ relation_growth(Relation rel, ChargedRelation *charged, bool first)
 		if (fork != MAIN_FORKNUM &&
 			(first || nblocks[fork] == InvalidBlockNumber))
 		{
-			if (first ? smgr->md_num_open_segs[fork] == 0 : !smgrexists(smgr, fork))
+			if (smgr->md_num_open_segs[fork] == 0)
 			{
 				/*
 				 * A small relation may not have its free space map yet: it
