@@ -21,13 +21,16 @@ ALTER TABLE diskquota.quota_config
     ADD COLUMN advisory_bytes bigint[],
     ADD COLUMN advisory_percent double precision[],
     ADD COLUMN enforced boolean NOT NULL DEFAULT true,
+    ADD COLUMN notify boolean NOT NULL DEFAULT true,
+    ADD COLUMN reminder_interval interval,
     ADD CONSTRAINT quota_config_policy_check CHECK (
         NOT (hard_unlimited AND quota_in_bytes IS NOT NULL)
         AND soft_bytes >= 0 AND soft_percent > 0 AND soft_percent <= 100
         AND NOT (soft_bytes IS NOT NULL AND soft_percent IS NOT NULL)
         AND grace >= interval '0'
         AND coalesce(cardinality(advisory_bytes), 0)
-            + coalesce(cardinality(advisory_percent), 0) <= 16);
+            + coalesce(cardinality(advisory_percent), 0) <= 16
+        AND reminder_interval >= interval '0');
 
 -- Default quotas: one per kind of target (and tablespace), applying to
 -- every target of that kind without a quota of its own.  pg_dump writes
@@ -43,6 +46,8 @@ CREATE TABLE diskquota.default_quota (
     advisory_bytes   bigint[],
     advisory_percent double precision[],
     enforced         boolean NOT NULL DEFAULT true,
+    notify           boolean NOT NULL DEFAULT true,
+    reminder_interval interval,
     CONSTRAINT default_quota_type_check CHECK (
         CASE quota_type
         WHEN 'schema' THEN tablespace_oid IS NULL AND tablespace_name IS NULL
@@ -56,7 +61,8 @@ CREATE TABLE diskquota.default_quota (
         AND NOT (soft_bytes IS NOT NULL AND soft_percent IS NOT NULL)
         AND grace >= interval '0'
         AND coalesce(cardinality(advisory_bytes), 0)
-            + coalesce(cardinality(advisory_percent), 0) <= 16),
+            + coalesce(cardinality(advisory_percent), 0) <= 16
+        AND reminder_interval >= interval '0'),
     CONSTRAINT default_quota_target_key UNIQUE NULLS NOT DISTINCT (quota_type, tablespace_oid)
 );
 SELECT pg_catalog.pg_extension_config_dump('diskquota.default_quota', '');
@@ -70,7 +76,9 @@ CREATE TRIGGER default_quota_resolve_tablespace
 -- loses an event.  One row per target above its soft or hard limit or past
 -- an advisory threshold; state is the state its events last fired on,
 -- grace_expired_fired and grace_warned whether grace_expired and
--- grace_expiring fired for the running grace period.  Not dumped: a restored database starts its timers anew.
+-- grace_expiring fired for the running grace period, notified_at when the
+-- last event of the target fired (a reminder is due a reminder interval
+-- after it).  Not dumped: a restored database starts its timers anew.
 CREATE TABLE diskquota.quota_state (
     quota_type       text NOT NULL,
     target_oid       oid NOT NULL,
@@ -81,6 +89,7 @@ CREATE TABLE diskquota.quota_state (
     state            text,
     grace_expired_fired boolean NOT NULL DEFAULT false,
     grace_warned     boolean NOT NULL DEFAULT false,
+    notified_at      timestamptz,
     CONSTRAINT quota_state_key PRIMARY KEY (quota_type, target_oid, tablespace_oid)
 );
 REVOKE ALL ON diskquota.quota_state FROM PUBLIC;
@@ -151,6 +160,17 @@ RETURNS void
 AS 'MODULE_PATHNAME', 'diskquota_remove_default_quota'
 LANGUAGE C VOLATILE;
 
+-- Whether a quota's target has its events logged (notify false: none of
+-- them, the OneFS "none" rule) and how often a reminder comes while it is
+-- over a threshold (reminder_interval NULL: diskquota.reminder_interval;
+-- '0': never).  target NULL: the default quota of target_type.
+CREATE FUNCTION diskquota.set_quota_notifications(
+    target_type text, target text, notify boolean,
+    reminder_interval interval DEFAULT NULL, tablespace text DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'diskquota_set_quota_notifications'
+LANGUAGE C VOLATILE;
+
 CREATE FUNCTION diskquota.extend_grace(
     target_type text, target text, until timestamptz,
     tablespace text DEFAULT NULL)
@@ -174,7 +194,11 @@ CREATE FUNCTION diskquota.quota_policies(
     OUT used_bytes bigint,
     OUT state text,
     OUT over_soft_since timestamptz,
-    OUT grace_expires_at timestamptz)
+    OUT grace_expires_at timestamptz,
+    OUT notify boolean,
+    OUT reminder_interval interval,
+    OUT denied_count bigint,
+    OUT stopped_count bigint)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'diskquota_quota_policies'
 LANGUAGE C VOLATILE STRICT;
@@ -196,7 +220,11 @@ SELECT q.target_type,
        q.used_bytes,
        q.state,
        q.over_soft_since,
-       q.grace_expires_at
+       q.grace_expires_at,
+       q.notify,
+       q.reminder_interval,
+       q.denied_count,
+       q.stopped_count
   FROM diskquota.quota_policies() q
   LEFT JOIN pg_catalog.pg_namespace n
     ON q.target_type IN ('schema', 'schema_tablespace') AND n.oid = q.target_oid
@@ -279,5 +307,6 @@ REVOKE ALL ON FUNCTION diskquota.remove_quota(text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION diskquota.set_default_quota(text, text, text, interval, text, text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION diskquota.remove_default_quota(text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION diskquota.extend_grace(text, text, timestamptz, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION diskquota.set_quota_notifications(text, text, boolean, interval, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION diskquota.quota_policies() FROM PUBLIC;
 REVOKE ALL ON diskquota.quotas FROM PUBLIC;

@@ -519,6 +519,17 @@ advisory_array(const DiskquotaQuotaPolicy *policy, uint32 bits)
 										   TYPALIGN_DOUBLE));
 }
 
+/* An interval of us microseconds, in days and time */
+static Datum
+interval_of_us(int64 us)
+{
+	Interval   *interval = palloc0(sizeof(Interval));
+
+	interval->day = us / USECS_PER_DAY;
+	interval->time = us % USECS_PER_DAY;
+	return IntervalPGetDatum(interval);
+}
+
 /*
  * diskquota.quota_policies(): every effective quota of this database,
  * explicit or default, as the worker last published it (the view
@@ -538,8 +549,8 @@ diskquota_quota_policies(PG_FUNCTION_ARGS)
 	{
 		DiskquotaQuotaInfo *info = lfirst(lc);
 		DiskquotaQuotaPolicy *policy = &info->policy;
-		Datum		values[14];
-		bool		nulls[14];
+		Datum		values[18];
+		bool		nulls[18];
 
 		memset(nulls, 0, sizeof(nulls));
 		values[0] = CStringGetTextDatum(diskquota_quota_type_name(info->target.type));
@@ -553,13 +564,7 @@ diskquota_quota_policies(PG_FUNCTION_ARGS)
 		values[6] = Int64GetDatum(policy->soft_bytes);
 		nulls[6] = policy->soft_bytes < 0;
 		if (policy->soft_bytes >= 0)
-		{
-			Interval   *grace = palloc0(sizeof(Interval));
-
-			grace->day = policy->grace_us / USECS_PER_DAY;
-			grace->time = policy->grace_us % USECS_PER_DAY;
-			values[7] = IntervalPGetDatum(grace);
-		}
+			values[7] = interval_of_us(policy->grace_us);
 		else
 			nulls[7] = true;
 		values[8] = advisory_array(policy, ~(uint32) 0);
@@ -570,6 +575,10 @@ diskquota_quota_policies(PG_FUNCTION_ARGS)
 		values[12] = TimestampTzGetDatum(policy->over_soft_since);
 		values[13] = TimestampTzGetDatum(policy->grace_expires_at);
 		nulls[12] = nulls[13] = policy->over_soft_since == 0;
+		values[14] = BoolGetDatum(policy->notify);
+		values[15] = interval_of_us(policy->reminder_us);
+		values[16] = Int64GetDatum((int64) info->denied_count);
+		values[17] = Int64GetDatum((int64) info->stopped_count);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

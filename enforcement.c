@@ -399,10 +399,12 @@ errdetail_usage(const char *used, const char *quota, bool over,
 
 /*
  * Refuse a load into a target that is over its quota (or that the load
- * would take over it): the one place the quota errors are raised.
+ * would take over it): the one place the quota errors are raised.  kind
+ * says whether the statement is refused before it started or stopped
+ * while it runs; each is counted for the target's events.
  */
 static void
-report_rejected(const DiskquotaTarget *target)
+report_rejected(const DiskquotaTarget *target, DiskquotaRefusalKind kind)
 {
 	char	   *name;
 	DiskquotaQuotaInfo info;
@@ -416,6 +418,8 @@ report_rejected(const DiskquotaTarget *target)
 	DiskquotaQuotaInfo *soft = NULL;
 
 	report_stale(target);
+	/* for the events write_denied and load_stopped (events.c) */
+	diskquota_count_refusal(MyDatabaseId, target, kind);
 
 	name = target_name(target);
 	if (diskquota_target_info(MyDatabaseId, target, &info) &&
@@ -576,7 +580,7 @@ check_targets(Oid nspoid, Oid owner, Oid spcoid)
 		nspoid = InvalidOid;
 	if (diskquota_refused_target(MyDatabaseId, nspoid, owner, spcoid, false, &target) &&
 		!diskquota_paused())
-		report_rejected(&target);
+		report_rejected(&target, DQ_REFUSAL_DENIED);
 	if (diskquota_any_in_grace() && !diskquota_paused())
 		notice_grace(nspoid, owner, spcoid);
 }
@@ -1759,11 +1763,11 @@ refuse_after_stop_request_nested(void)
 
 	/* the statement stopped itself (self_charge_poll) */
 	if (charge_stopped && !diskquota_paused())
-		report_rejected(&charge_stopped_target);
+		report_rejected(&charge_stopped_target, DQ_REFUSAL_STOPPED);
 	if (write_ticks >= 2 &&
 		diskquota_slot_cancel_requested(write_generation) &&
 		diskquota_slot_cancel_target(write_generation, &target, false))
-		report_rejected(&target);
+		report_rejected(&target, DQ_REFUSAL_STOPPED);
 }
 
 /* Commonly no writing statement runs: one test */
@@ -3017,7 +3021,7 @@ refuse_oversized_row(Relation *rels, int n)
 		}
 	}
 	if (charge_row_values > least && !diskquota_paused())
-		report_rejected(&least_target);
+		report_rejected(&least_target, DQ_REFUSAL_STOPPED);
 }
 
 /* A poll is due: charge, and stop the statement if a headroom is used up */
@@ -3031,7 +3035,7 @@ self_charge_poll(void)
 	if (unlikely(charge_stopped) && !diskquota_paused())
 	{
 		charge_budget_left = 0;
-		report_rejected(&charge_stopped_target);
+		report_rejected(&charge_stopped_target, DQ_REFUSAL_STOPPED);
 	}
 	if (self_charge_measure(&crossed))
 	{
@@ -3040,7 +3044,7 @@ self_charge_poll(void)
 			charge_stopped = true;
 			charge_stopped_target = crossed;
 			charge_budget_left = 0;
-			report_rejected(&crossed);
+			report_rejected(&crossed, DQ_REFUSAL_STOPPED);
 		}
 	}
 
@@ -3586,7 +3590,7 @@ end_write_error(MemoryContext oldcontext, uint64 generation)
 		FlushErrorState();
 		FreeErrorData(edata);
 		QueryCancelPending = false;
-		report_rejected(&target);
+		report_rejected(&target, DQ_REFUSAL_STOPPED);
 	}
 	/* another error came first: our cancel must not survive it */
 	if (sent)
@@ -3627,7 +3631,7 @@ end_write_ok(uint64 generation)
 	if (!end_write())
 	{
 		if (stopped)
-			report_rejected(&stopped_target);
+			report_rejected(&stopped_target, DQ_REFUSAL_STOPPED);
 		return;
 	}
 	sent = cancel_sent;
@@ -3637,7 +3641,7 @@ end_write_ok(uint64 generation)
 		if (sent)
 			QueryCancelPending = false;
 		if (sent || stoppable)
-			report_rejected(&target);
+			report_rejected(&target, DQ_REFUSAL_STOPPED);
 	}
 	else if (sent)
 	{
@@ -3648,7 +3652,7 @@ end_write_ok(uint64 generation)
 		QueryCancelPending = false;
 	}
 	if (stopped)
-		report_rejected(&stopped_target);
+		report_rejected(&stopped_target, DQ_REFUSAL_STOPPED);
 }
 
 /*
@@ -3802,7 +3806,7 @@ run_charging_dest(QueryDesc *queryDesc, ScanDirection direction, uint64 count,
 	charge_dest_ready = outer_ready;
 	charge_dest_joined = outer_joined;
 	if (stopped)
-		report_rejected(&stopped_target);
+		report_rejected(&stopped_target, DQ_REFUSAL_STOPPED);
 }
 
 /* The ExecutorRun step: next runs the rest of the chain */
@@ -4618,7 +4622,7 @@ check_move_target(DiskquotaQuotaType type, Oid oid, Oid spcoid, int64 bytes)
 		return;
 	used += moved_into(&target);
 	if ((used >= quota || used + bytes > quota) && !diskquota_paused())
-		report_rejected(&target);
+		report_rejected(&target, DQ_REFUSAL_DENIED);
 	if (bytes > 0)
 		add_moved(&target, bytes);
 }
@@ -5089,7 +5093,7 @@ check_catalog_write(Node *parsetree)
 		diskquota_refused_target(MyDatabaseId, InvalidOid, InvalidOid, InvalidOid,
 								 false, &target) &&
 		!diskquota_paused())
-		report_rejected(&target);
+		report_rejected(&target, DQ_REFUSAL_DENIED);
 }
 
 /*
@@ -5482,7 +5486,7 @@ begin_maintenance(Node *parsetree, int64 *budget, DiskquotaTarget *target)
 
 				hash_seq_term(&status);
 				forget_maintained();
-				report_rejected(&rejected);
+				report_rejected(&rejected, DQ_REFUSAL_DENIED);
 			}
 		}
 	}
@@ -5539,7 +5543,7 @@ check_maintained(MaintainedRelation *entry)
 
 		maintenance_own_xacts = false;
 		forget_maintained();
-		report_rejected(&target);
+		report_rejected(&target, DQ_REFUSAL_STOPPED);
 	}
 	if (size > entry->bytes)
 		maintenance_grown += size - entry->bytes;
@@ -5848,7 +5852,7 @@ charge_rebuilt_indexes(Oid relid)
 	if (diskquota_charge_headroom(MyDatabaseId, charges, ntargets, &crossed,
 								  &remaining) &&
 		!diskquota_paused())
-		report_rejected(&crossed);
+		report_rejected(&crossed, DQ_REFUSAL_STOPPED);
 }
 
 /*
@@ -5925,7 +5929,7 @@ run_writing_utility(const DiskquotaSlotWrite *write, int nwrites, int overflow, 
 	}
 	end_write_ok(generation);
 	if (copy_stopped)
-		report_rejected(&copy_stopped_target);
+		report_rejected(&copy_stopped_target, DQ_REFUSAL_STOPPED);
 }
 
 /*

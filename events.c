@@ -80,10 +80,10 @@ event_target_name(const DiskquotaTarget *target)
 void
 diskquota_event_log(Oid eventsrel, const DiskquotaEvent *event)
 {
-	Oid			argtypes[11] = {TEXTOID, TEXTOID, TEXTOID, OIDOID, NAMEOID, TEXTOID,
-	INT8OID, INT8OID, TIMESTAMPTZOID, INT8OID, BOOLOID};
-	Datum		values[11];
-	char		nulls[11];
+	Oid			argtypes[12] = {TEXTOID, TEXTOID, TEXTOID, OIDOID, NAMEOID, TEXTOID,
+	INT8OID, INT8OID, TIMESTAMPTZOID, INT8OID, BOOLOID, JSONBOID};
+	Datum		values[12];
+	char		nulls[12];
 	bool		system = event->target.type < 0;
 	char	   *name = system ? NULL : event_target_name(&event->target);
 	char	   *spcname = OidIsValid(event->target.spcoid) ?
@@ -111,12 +111,16 @@ diskquota_event_log(Oid eventsrel, const DiskquotaEvent *event)
 	nulls[8] = event->grace_expires_at != 0 ? ' ' : 'n';
 	values[9] = Int64GetDatum(event->count);
 	values[10] = BoolGetDatum(diskquota_notify_payload == DQ_NOTIFY_FULL);
+	values[11] = event->detail ?
+		DirectFunctionCall1(jsonb_in, CStringGetDatum(event->detail)) : (Datum) 0;
+	nulls[11] = event->detail ? ' ' : 'n';
 
 	ret = diskquota_execute_internal(psprintf("WITH e AS ("
 											  " INSERT INTO %s (at, event, target_type, target_name, target_oid,"
 											  " tablespace_name, threshold, limit_bytes, used_bytes,"
-											  " grace_expires_at, count)"
-											  " VALUES (pg_catalog.now(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+											  " grace_expires_at, count, detail)"
+											  " VALUES (pg_catalog.now(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+											  " $12)"
 											  " RETURNING *)"
 											  " SELECT pg_catalog.pg_notify('diskquota_events',"
 											  " CASE WHEN $11 THEN pg_catalog.json_build_object("
@@ -125,11 +129,12 @@ diskquota_event_log(Oid eventsrel, const DiskquotaEvent *event)
 											  "  'target_type', e.target_type, 'target', e.target_name,"
 											  "  'tablespace', e.tablespace_name, 'used_bytes', e.used_bytes,"
 											  "  'limit_bytes', e.limit_bytes, 'threshold', e.threshold,"
-											  "  'grace_expires_at', e.grace_expires_at)::pg_catalog.text"
+											  "  'grace_expires_at', e.grace_expires_at, 'count', e.count,"
+											  "  'detail', e.detail)::pg_catalog.text"
 											  " ELSE e.id::pg_catalog.text END)"
 											  " FROM e",
 											  diskquota_qualified_name(eventsrel)),
-									 11, argtypes, values, nulls);
+									 12, argtypes, values, nulls);
 	if (ret < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),

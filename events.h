@@ -31,6 +31,7 @@ typedef struct DiskquotaEvent
 	int64		used_bytes;
 	TimestampTz grace_expires_at;	/* 0: none */
 	int64		count;
+	const char *detail;			/* a JSON object, or NULL */
 } DiskquotaEvent;
 
 /* Events deleted by one refresh at most (diskquota.event_retention) */

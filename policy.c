@@ -42,6 +42,13 @@
  * refresh failed) is decided again at the next refresh: a grace period
  * then starts that much later.
  *
+ * Reminders: while a target stays in a state other than under, a reminder
+ * event comes every reminder interval (the quota's, else
+ * diskquota.reminder_interval) after its last event, whose time is stored
+ * in quota_state (notified_at), so that a restart neither repeats nor
+ * skips one.  A quota whose notify is false logs no event at all; its
+ * state is stored all the same.
+ *
  * This file owns no shared state: the rows read at a refresh are the
  * worker's memory (PolicyContext) until the next one.
  *
@@ -123,7 +130,8 @@ array_elements(Datum array, Oid elemtype, Datum *out)
 /*
  * A quota as configured, from the DQ_POLICY_COLUMNS columns of a row
  * starting at column first: quota_in_bytes, hard_unlimited, soft_bytes,
- * soft_percent, grace, advisory_bytes, advisory_percent, enforced (as
+ * soft_percent, grace, advisory_bytes, advisory_percent, enforced,
+ * notify, reminder_interval (as
  * quota_config and default_quota have them; the worker selects constants
  * for the columns a version before 1.2 lacks).
  */
@@ -158,6 +166,8 @@ diskquota_policy_from_row(HeapTuple tuple, TupleDesc desc, int first,
 			config->advisory_percent[i] = DatumGetFloat8(elems[i]);
 	}
 	config->enforced = isnull[7] || DatumGetBool(d[7]);
+	config->notify = isnull[8] || DatumGetBool(d[8]);
+	config->reminder_us = isnull[9] ? -1 : interval_us(DatumGetIntervalP(d[9]));
 }
 
 /* A quota with a hard limit only, as versions before 1.2 have them */
@@ -169,6 +179,8 @@ diskquota_policy_hard_only(int64 hard_bytes, DiskquotaPolicyConfig *config)
 	config->soft_bytes = -1;
 	config->grace_us = -1;
 	config->enforced = true;
+	config->notify = true;
+	config->reminder_us = -1;
 }
 
 static int
@@ -205,6 +217,9 @@ diskquota_policy_resolve(const DiskquotaPolicyConfig *config,
 		policy->soft_bytes = -1;
 	policy->grace_us = config->grace_us >= 0 ? config->grace_us :
 		(int64) diskquota_default_grace * USECS_PER_SEC;
+	policy->notify = config->notify;
+	policy->reminder_us = config->reminder_us >= 0 ? config->reminder_us :
+		(int64) diskquota_reminder_interval * USECS_PER_SEC;
 
 	for (i = 0; i < config->nadvisory_bytes; i++)
 		advisory[n++] = config->advisory_bytes[i];
@@ -270,13 +285,17 @@ typedef struct PolicyStateEntry
 	uint8		stored_state;	/* DiskquotaQuotaState events fired on */
 	bool		stored_fired;	/* grace_expired fired for this period */
 	bool		stored_warned;	/* grace_expiring fired for this period */
+	TimestampTz stored_notified;	/* the last event's time, 0: none */
 	bool		decided;		/* an effective quota at this refresh */
+	TimestampTz decided_at;
 	TimestampTz since;			/* 0: not above the soft limit */
 	TimestampTz expires;
 	int			nlatched;
 	int64		latched[DQ_MAX_ADVISORY];
 	bool		fired;			/* grace_expired fired for this period */
 	bool		warned;			/* grace_expiring fired for this period */
+	bool		remind;			/* a reminder is due */
+	TimestampTz notified;		/* as stored: the last event's time */
 	DiskquotaQuotaInfo quota;	/* as decided: limits, usage, state */
 } PolicyStateEntry;
 
@@ -311,7 +330,7 @@ diskquota_policy_state_load(Oid staterel)
 
 	ret = SPI_execute(psprintf("SELECT quota_type, target_oid, tablespace_oid,"
 							   " over_soft_since, grace_expires_at, advisory_latched,"
-							   " state, grace_expired_fired, grace_warned"
+							   " state, grace_expired_fired, grace_warned, notified_at"
 							   " FROM %s", diskquota_qualified_name(staterel)),
 					  true, 0);
 	if (ret != SPI_OK_SELECT)
@@ -323,15 +342,15 @@ diskquota_policy_state_load(Oid staterel)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull[9];
-		Datum		d[9];
+		bool		isnull[10];
+		Datum		d[10];
 		DiskquotaTarget key;
 		PolicyStateEntry *entry;
 		Datum		elems[DQ_MAX_ADVISORY];
 		int			type;
 		int			j;
 
-		for (j = 0; j < 9; j++)
+		for (j = 0; j < 10; j++)
 			d[j] = SPI_getbinval(tuple, desc, j + 1, &isnull[j]);
 		if (isnull[0] || isnull[1] || isnull[2])
 			continue;
@@ -360,6 +379,7 @@ diskquota_policy_state_load(Oid staterel)
 			quota_state_of(TextDatumGetCString(d[6]));
 		entry->stored_fired = !isnull[7] && DatumGetBool(d[7]);
 		entry->stored_warned = !isnull[8] && DatumGetBool(d[8]);
+		entry->stored_notified = isnull[9] ? 0 : DatumGetTimestampTz(d[9]);
 	}
 }
 
@@ -456,6 +476,17 @@ diskquota_policy_apply(DiskquotaQuotaInfo *quota, TimestampTz now)
 	entry->warned = entry->since != 0 &&
 		entry->expires - now <= (int64) diskquota_grace_warn_before * USECS_PER_SEC;
 	entry->quota = *quota;
+	entry->decided_at = now;
+
+	/*
+	 * A reminder while the target stays where its last events left it: a
+	 * change of state fires its own events instead, which the reminders then
+	 * count from.
+	 */
+	entry->remind = entry->stored && policy->state != DQ_STATE_UNDER &&
+		policy->state == entry->stored_state && policy->notify &&
+		policy->reminder_us > 0 &&
+		now - entry->stored_notified >= policy->reminder_us;
 }
 
 /* Does what was decided for a target differ from what is stored? */
@@ -479,8 +510,9 @@ row_needed(const PolicyStateEntry *entry)
 		 entry->quota.policy.state == DQ_STATE_HARD);
 }
 
+/* Does what was decided for a target fire events (log_changes)? */
 static bool
-state_differs(const PolicyStateEntry *entry)
+state_changed(const PolicyStateEntry *entry)
 {
 	if (!row_needed(entry))
 		return entry->stored;
@@ -491,14 +523,21 @@ state_differs(const PolicyStateEntry *entry)
 		entry->warned != entry->stored_warned;
 }
 
+/* Is there anything to store for a target: a change, or a reminder? */
+static bool
+state_differs(const PolicyStateEntry *entry)
+{
+	return state_changed(entry) || (entry->remind && row_needed(entry));
+}
+
 /* Run one statement on quota_state with the key of entry as $1..$3 */
 static void
 state_statement(const char *sql, const PolicyStateEntry *entry)
 {
-	Oid			argtypes[9] = {TEXTOID, OIDOID, OIDOID, TIMESTAMPTZOID,
-	TIMESTAMPTZOID, INT8ARRAYOID, TEXTOID, BOOLOID, BOOLOID};
-	Datum		values[9];
-	char		nulls[9] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Oid			argtypes[10] = {TEXTOID, OIDOID, OIDOID, TIMESTAMPTZOID,
+	TIMESTAMPTZOID, INT8ARRAYOID, TEXTOID, BOOLOID, BOOLOID, TIMESTAMPTZOID};
+	Datum		values[10];
+	char		nulls[10] = {' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '};
 	Datum		elems[DQ_MAX_ADVISORY];
 	int			i;
 	int			ret;
@@ -520,7 +559,9 @@ state_statement(const char *sql, const PolicyStateEntry *entry)
 	values[6] = CStringGetTextDatum(diskquota_quota_state_name(entry->quota.policy.state));
 	values[7] = BoolGetDatum(entry->fired);
 	values[8] = BoolGetDatum(entry->warned);
-	ret = diskquota_execute_internal(sql, 9, argtypes, values, nulls);
+	values[9] = TimestampTzGetDatum(entry->notified);
+	nulls[9] = entry->notified == 0 ? 'n' : ' ';
+	ret = diskquota_execute_internal(sql, 10, argtypes, values, nulls);
 	if (ret < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
@@ -549,14 +590,17 @@ diskquota_policy_state_changed(void)
 	return false;
 }
 
-/* Log one event of a target whose state changed (events.c) */
+/*
+ * Log one event of a target (events.c), unless its quota's events are not
+ * logged (notify false)
+ */
 static void
 log_event(Oid eventsrel, const PolicyStateEntry *entry, const char *event,
 		  const char *threshold, int64 limit_bytes)
 {
 	DiskquotaEvent ev;
 
-	if (!OidIsValid(eventsrel))
+	if (!OidIsValid(eventsrel) || !entry->quota.policy.notify)
 		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.event = event;
@@ -566,7 +610,35 @@ log_event(Oid eventsrel, const PolicyStateEntry *entry, const char *event,
 	ev.used_bytes = entry->quota.used_bytes;
 	ev.grace_expires_at = entry->expires;
 	ev.count = 1;
+	if (strcmp(event, "reminder") == 0)
+		ev.detail = psprintf("{\"state\": \"%s\"}",
+							 diskquota_quota_state_name(entry->quota.policy.state));
 	diskquota_event_log(eventsrel, &ev);
+}
+
+/*
+ * A reminder: the target is still where its last events left it; it
+ * tells the highest threshold the target is over
+ */
+static void
+log_reminder(Oid eventsrel, const PolicyStateEntry *entry)
+{
+	const DiskquotaQuotaPolicy *policy = &entry->quota.policy;
+
+	switch ((DiskquotaQuotaState) policy->state)
+	{
+		case DQ_STATE_HARD:
+			log_event(eventsrel, entry, "reminder", "hard", policy->hard_bytes);
+			break;
+		case DQ_STATE_GRACE_EXPIRED:
+		case DQ_STATE_SOFT:
+			log_event(eventsrel, entry, "reminder", "soft", policy->soft_bytes);
+			break;
+		default:
+			log_event(eventsrel, entry, "reminder", "advisory",
+					  entry->nlatched > 0 ? entry->latched[entry->nlatched - 1] : -1);
+			break;
+	}
 }
 
 static bool
@@ -651,8 +723,17 @@ diskquota_policy_state_store(Oid staterel, Oid eventsrel)
 	{
 		if (!state_differs(entry))
 			continue;
-		if (entry->decided)
+		entry->notified = entry->stored_notified;
+		if (entry->decided && state_changed(entry))
+		{
 			log_changes(eventsrel, entry);
+			entry->notified = entry->decided_at;
+		}
+		else if (entry->decided)
+		{
+			log_reminder(eventsrel, entry);
+			entry->notified = entry->decided_at;
+		}
 		if (!row_needed(entry))
 		{
 			state_statement(psprintf("DELETE FROM %s%s", table, key), entry);
@@ -662,8 +743,8 @@ diskquota_policy_state_store(Oid staterel, Oid eventsrel)
 		{
 			state_statement(psprintf("INSERT INTO %s (quota_type, target_oid, tablespace_oid,"
 									 " over_soft_since, grace_expires_at, advisory_latched,"
-									 " state, grace_expired_fired, grace_warned)"
-									 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+									 " state, grace_expired_fired, grace_warned, notified_at)"
+									 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
 									 " ON CONFLICT ON CONSTRAINT quota_state_key DO NOTHING",
 									 table), entry);
 			continue;
@@ -679,6 +760,9 @@ diskquota_policy_state_store(Oid staterel, Oid eventsrel)
 			entry->warned != entry->stored_warned)
 			state_statement(psprintf("UPDATE %s SET state = $7, grace_expired_fired = $8,"
 									 " grace_warned = $9%s",
+									 table, key), entry);
+		if (entry->notified != entry->stored_notified)
+			state_statement(psprintf("UPDATE %s SET notified_at = $10%s",
 									 table, key), entry);
 	}
 }

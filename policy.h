@@ -33,6 +33,8 @@ typedef struct DiskquotaPolicyConfig
 	double		soft_percent;	/* 0: none */
 	int64		grace_us;		/* -1: diskquota.default_grace */
 	bool		enforced;
+	bool		notify;			/* false: its events are not logged */
+	int64		reminder_us;	/* -1: diskquota.reminder_interval */
 	int			nadvisory_bytes;
 	int64		advisory_bytes[DQ_MAX_ADVISORY];
 	int			nadvisory_percent;
@@ -40,7 +42,7 @@ typedef struct DiskquotaPolicyConfig
 } DiskquotaPolicyConfig;
 
 /* The number of columns diskquota_policy_from_row reads */
-#define DQ_POLICY_COLUMNS 8
+#define DQ_POLICY_COLUMNS 10
 
 extern void diskquota_policy_from_row(HeapTuple tuple, TupleDesc desc, int first,
 									  DiskquotaPolicyConfig *config);

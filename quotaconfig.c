@@ -12,7 +12,9 @@
  * remove_quota() does.  set_default_quota() and remove_default_quota()
  * write default_quota; extend_grace() moves the end of a running grace
  * period in quota_state (the worker keeps the rest of that table:
- * policy.c).  Each wakes the worker when the transaction commits; the
+ * policy.c); set_quota_notifications() sets whether a quota's events are
+ * logged and how often its reminders come, keeping its limits (set_quota()
+ * keeps these).  Each wakes the worker when the transaction commits; the
  * worker publishes the effect at its next refresh.  pause() and resume()
  * write pause_state and take effect when the transaction commits.
  *
@@ -79,6 +81,7 @@ PG_FUNCTION_INFO_V1(diskquota_remove_quota);
 PG_FUNCTION_INFO_V1(diskquota_set_default_quota);
 PG_FUNCTION_INFO_V1(diskquota_remove_default_quota);
 PG_FUNCTION_INFO_V1(diskquota_extend_grace);
+PG_FUNCTION_INFO_V1(diskquota_set_quota_notifications);
 
 static void
 require_superuser(void)
@@ -871,8 +874,9 @@ limits_array(const void *elems, int n, Oid elemtype, char *isnull)
 
 /*
  * The values of the policy columns, in the order quota_config and
- * default_quota have them, into values/nulls (DQ_POLICY_COLUMNS - 1 of
- * them, hard_unlimited left out) with their types.
+ * default_quota have them, into values/nulls (the limits' columns of
+ * DQ_POLICY_COLUMNS: hard_unlimited and the notification columns left out,
+ * which set_quota_notifications() sets) with their types.
  */
 #define POLICY_ARGS 7
 static void
@@ -1090,6 +1094,87 @@ diskquota_extend_grace(PG_FUNCTION_ARGS)
 				 errmsg("the %s quota is not in a grace period", diskquota_quota_type_name(target.type)),
 				 errdetail("A grace period runs while usage is above the soft limit, from the worker's refresh that saw it go above."),
 				 errhint("See view diskquota.quotas.")));
+	diskquota_wake_worker_at_commit();
+	PG_RETURN_VOID();
+}
+
+/*
+ * diskquota.set_quota_notifications(target_type, target, notify,
+ * reminder_interval, tablespace): whether the events of a quota's target
+ * are logged, and its own reminder interval (NULL: the setting's); target
+ * NULL sets those of the default quota of target_type.  The quota must
+ * exist: the limits it keeps are not guessed.
+ */
+Datum
+diskquota_set_quota_notifications(PG_FUNCTION_ARGS)
+{
+	Oid			types[5] = {TEXTOID, OIDOID, OIDOID, BOOLOID, INTERVALOID};
+	Datum		values[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	bool		of_default = PG_ARGISNULL(1);
+	const char *type_name;
+	uint64		updated;
+
+	diskquota_require_shmem();
+	require_superuser();
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("argument \"notify\" must not be null")));
+	if (!PG_ARGISNULL(3))
+	{
+		Interval	zero;
+
+		memset(&zero, 0, sizeof(zero));
+		if (DatumGetInt32(DirectFunctionCall2(interval_cmp, PG_GETARG_DATUM(3),
+											  IntervalPGetDatum(&zero))) < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("reminder interval must not be negative"),
+					 errhint("Use interval '0' for no reminders.")));
+	}
+	values[3] = PG_GETARG_DATUM(2);
+	values[4] = PG_ARGISNULL(3) ? (Datum) 0 : PG_GETARG_DATUM(3);
+	nulls[4] = PG_ARGISNULL(3) ? 'n' : ' ';
+	if (of_default)
+	{
+		DiskquotaQuotaType type = target_type_arg(fcinfo, 0, true);
+
+		type_name = diskquota_quota_type_name(type);
+		values[0] = CStringGetTextDatum(type_name);
+		values[1] = ObjectIdGetDatum(target_tablespace_arg(fcinfo, 4, type));
+		values[2] = (Datum) 0;
+		nulls[2] = 'n';			/* $3 is not used */
+		updated = execute_own_sql(psprintf("UPDATE %s SET notify = $4, reminder_interval = $5"
+										   " WHERE quota_type OPERATOR(pg_catalog.=) $1"
+										   " AND coalesce(tablespace_oid, 0::pg_catalog.oid)"
+										   " OPERATOR(pg_catalog.=) $2",
+										   own_table("default_quota")),
+								  5, types, values, nulls);
+	}
+	else
+	{
+		DiskquotaTarget target;
+
+		target_args(fcinfo, 0, 1, 4, true, &target);
+		type_name = diskquota_quota_type_name(target.type);
+		config_target_values(&target, values);
+		updated = execute_own_sql(psprintf("UPDATE %s SET notify = $4, reminder_interval = $5"
+										   " WHERE" CONFIG_TARGET,
+										   own_table("quota_config")),
+								  5, types, values, nulls);
+	}
+	if (updated == 0 && of_default)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("there is no default %s quota", type_name),
+				 errhint("Set the quota first with diskquota.set_default_quota().")));
+	if (updated == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("there is no %s quota of \"%s\"", type_name,
+						text_to_cstring(PG_GETARG_TEXT_PP(1))),
+				 errhint("Set the quota first with diskquota.set_quota().")));
 	diskquota_wake_worker_at_commit();
 	PG_RETURN_VOID();
 }

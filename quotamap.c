@@ -52,6 +52,15 @@
  * nor are stopped by it (charges false); while its database is stale it
  * counts as rejected only if it enforces a hard or soft limit (enforcing).
  *
+ * Refusals (events write_denied and load_stopped): a backend about to
+ * raise a quota error adds one to its target's counter refusals[kind], an
+ * atomic, holding the lock shared (diskquota_count_refusal): an accepted
+ * statement never touches it.  The worker of the entry's database alone
+ * writes refusals_logged and refusals_logged_at, holding the lock shared
+ * too (diskquota_refusals_due, diskquota_refusals_logged); the counters
+ * start at zero with the entry, so they count since the server started or
+ * the quota was set.
+ *
  * Headroom and charges (diskquota.self_charge): each entry also holds the
  * headroom the worker computed at its last publication (quota - usage, 0
  * when exceeded) and charged, the bytes that running statements measured
@@ -271,6 +280,11 @@ typedef struct QuotaMapEntry
 								 * limit, or is rejected */
 	bool		enforcing;		/* it enforces a hard or a soft limit */
 	DiskquotaQuotaPolicy policy;	/* for readers only */
+	pg_atomic_uint64 refusals[DQ_REFUSAL_KINDS];	/* statements refused,
+													 * stopped */
+	uint64		refusals_logged[DQ_REFUSAL_KINDS];	/* of them, in events
+													 * (worker only) */
+	TimestampTz refusals_logged_at[DQ_REFUSAL_KINDS];	/* the last such event's */
 } QuotaMapEntry;
 
 typedef struct QuotaMapHeader
@@ -555,13 +569,15 @@ find_entry(Oid dbid, const DiskquotaTarget *target)
 
 /* What readers copy of an entry; lock held */
 static void
-copy_entry(const QuotaMapEntry *entry, DiskquotaQuotaInfo *info)
+copy_entry(QuotaMapEntry *entry, DiskquotaQuotaInfo *info)
 {
 	info->target = entry->key.target;
 	info->quota_bytes = entry->quota_bytes;
 	info->used_bytes = entry->used_bytes;
 	info->rejected = entry->rejected;
 	info->policy = entry->policy;
+	info->denied_count = pg_atomic_read_u64(&entry->refusals[DQ_REFUSAL_DENIED]);
+	info->stopped_count = pg_atomic_read_u64(&entry->refusals[DQ_REFUSAL_STOPPED]);
 }
 
 /* A palloc'd copy of the published entries of a database. */
@@ -811,6 +827,12 @@ diskquota_publish_quotas(List *quotas)
 				entry->charged_at_start = 0;
 				pg_atomic_init_u32(&entry->charged_full, 0);
 				pg_atomic_init_u64(&entry->reserved, 0);
+				for (int kind = 0; kind < DQ_REFUSAL_KINDS; kind++)
+				{
+					pg_atomic_init_u64(&entry->refusals[kind], 0);
+					entry->refusals_logged[kind] = 0;
+					entry->refusals_logged_at[kind] = 0;
+				}
 			}
 			set_entry(entry, quota);
 			published[foreach_current_index(lc)] = true;
@@ -832,6 +854,99 @@ diskquota_publish_quotas(List *quotas)
 		pfree(victims.keys);
 	pfree(published);
 	return degraded;
+}
+
+/*
+ * Count a statement refused (DQ_REFUSAL_DENIED) or stopped
+ * (DQ_REFUSAL_STOPPED) by a target's quota: a backend about to raise the
+ * quota error adds one to the target's counter, holding the lock shared.
+ * Nothing is counted for a target without an entry.
+ */
+void
+diskquota_count_refusal(Oid dbid, const DiskquotaTarget *target,
+						DiskquotaRefusalKind kind)
+{
+	QuotaMapEntry *entry;
+
+	if (QuotaHeader == NULL)
+		return;
+	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
+	entry = find_entry(dbid, target);
+	if (entry != NULL)
+		pg_atomic_fetch_add_u64(&entry->refusals[kind], 1);
+	LWLockRelease(QuotaHeader->lock);
+}
+
+/*
+ * The refusals of this worker's database to log as events now: per entry
+ * and kind, those counted since its last event, if that event is at least
+ * interval_us old (or there was none).  Those of a quota whose events are
+ * not logged (notify false) are taken as logged.  The worker calls this
+ * and diskquota_refusals_logged() with the lock shared: it alone writes
+ * refusals_logged and refusals_logged_at of its database's entries, and
+ * entries go only under its exclusive lock.
+ */
+List	   *
+diskquota_refusals_due(TimestampTz now, int64 interval_us)
+{
+	HASH_SEQ_STATUS status;
+	QuotaMapEntry *entry;
+	List	   *due = NIL;
+
+	if (QuotaHeader == NULL)
+		return NIL;
+	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
+	hash_seq_init(&status, QuotaMap);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		int			kind;
+
+		if (entry->key.dbid != MyDatabaseId)
+			continue;
+		for (kind = 0; kind < DQ_REFUSAL_KINDS; kind++)
+		{
+			uint64		total = pg_atomic_read_u64(&entry->refusals[kind]);
+			DiskquotaRefusals *refusals;
+
+			if (total == entry->refusals_logged[kind])
+				continue;
+			if (!entry->policy.notify)
+			{
+				entry->refusals_logged[kind] = total;
+				continue;
+			}
+			if (entry->refusals_logged_at[kind] != 0 &&
+				now - entry->refusals_logged_at[kind] < interval_us)
+				continue;
+			refusals = palloc(sizeof(DiskquotaRefusals));
+			refusals->target = entry->key.target;
+			refusals->kind = kind;
+			refusals->count = total - entry->refusals_logged[kind];
+			refusals->total = total;
+			refusals->quota_bytes = entry->quota_bytes;
+			refusals->used_bytes = entry->used_bytes;
+			refusals->policy = entry->policy;
+			due = lappend(due, refusals);
+		}
+	}
+	LWLockRelease(QuotaHeader->lock);
+	return due;
+}
+
+/* The refusals (diskquota_refusals_due) are logged, at now */
+void
+diskquota_refusals_logged(const DiskquotaRefusals * refusals, TimestampTz now)
+{
+	QuotaMapEntry *entry;
+
+	LWLockAcquire(QuotaHeader->lock, LW_SHARED);
+	entry = find_entry(MyDatabaseId, &refusals->target);
+	if (entry != NULL)
+	{
+		entry->refusals_logged[refusals->kind] = refusals->total;
+		entry->refusals_logged_at[refusals->kind] = now;
+	}
+	LWLockRelease(QuotaHeader->lock);
 }
 
 /*

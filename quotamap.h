@@ -55,6 +55,8 @@ typedef struct DiskquotaQuotaPolicy
 	int			nadvisory;
 	int64		advisory[DQ_MAX_ADVISORY];	/* ascending */
 	uint32		latched;		/* bit i: advisory[i] is reached */
+	bool		notify;			/* false: its events are not logged */
+	int64		reminder_us;	/* 0: no reminders */
 } DiskquotaQuotaPolicy;
 
 /*
@@ -70,7 +72,33 @@ typedef struct DiskquotaQuotaInfo
 	int64		used_bytes;
 	bool		rejected;
 	DiskquotaQuotaPolicy policy;
+	uint64		denied_count;	/* statements refused before they started */
+	uint64		stopped_count;	/* running statements stopped */
 } DiskquotaQuotaInfo;
+
+/*
+ * The refusals counted per target (diskquota_count_refusal): statements
+ * refused before they started (write_denied), running ones stopped
+ * (load_stopped)
+ */
+typedef enum DiskquotaRefusalKind
+{
+	DQ_REFUSAL_DENIED = 0,
+	DQ_REFUSAL_STOPPED,
+	DQ_REFUSAL_KINDS
+}			DiskquotaRefusalKind;
+
+/* Refusals of a target not yet logged as an event (diskquota_refusals_due) */
+typedef struct DiskquotaRefusals
+{
+	DiskquotaTarget target;
+	DiskquotaRefusalKind kind;
+	uint64		count;			/* since the last event of this kind */
+	uint64		total;			/* since the entry was made */
+	int64		quota_bytes;
+	int64		used_bytes;
+	DiskquotaQuotaPolicy policy;
+}			DiskquotaRefusals;
 
 /* Bytes a running statement charges to one target (diskquota_charge_headroom) */
 typedef struct DiskquotaCharge
@@ -111,6 +139,11 @@ extern bool diskquota_grace_target(Oid dbid, Oid nspoid, Oid owner, Oid spcoid,
 								   DiskquotaQuotaInfo *info);
 extern int64 diskquota_target_charged(Oid dbid, const DiskquotaTarget *target);
 extern void diskquota_clear_quota_map(Oid dbid);
+extern void diskquota_count_refusal(Oid dbid, const DiskquotaTarget *target,
+									DiskquotaRefusalKind kind);
+extern List *diskquota_refusals_due(TimestampTz now, int64 interval_us);
+extern void diskquota_refusals_logged(const DiskquotaRefusals * refusals,
+									  TimestampTz now);
 
 /* Running statements charging what they write (enforcement.c) */
 extern bool diskquota_targets_headroom(Oid dbid, const DiskquotaTarget *targets,

@@ -1200,6 +1200,129 @@ purge_events(Oid eventsrel)
 	SPI_finish();
 }
 
+/* One write_denied or load_stopped event, and whether it was logged */
+typedef struct RefusalsEvent
+{
+	Oid			eventsrel;
+	const		DiskquotaRefusals *refusals;
+	bool		logged;
+}			RefusalsEvent;
+
+static void
+execute_refusals_log(const void *arg)
+{
+	RefusalsEvent *log = (RefusalsEvent *) arg;
+	const		DiskquotaRefusals *refusals = log->refusals;
+	const DiskquotaQuotaPolicy *policy = &refusals->policy;
+	bool		expired = policy->state == DQ_STATE_GRACE_EXPIRED;
+	DiskquotaEvent event;
+
+	memset(&event, 0, sizeof(event));
+	event.event = refusals->kind == DQ_REFUSAL_DENIED ? "write_denied" : "load_stopped";
+	event.target = refusals->target;
+	event.threshold = expired ? "soft" : "hard";
+	event.limit_bytes = expired ? policy->soft_bytes : refusals->quota_bytes;
+	event.used_bytes = refusals->used_bytes;
+	event.grace_expires_at = policy->grace_expires_at;
+	event.count = (int64) refusals->count;
+	diskquota_event_log(log->eventsrel, &event);
+	log->logged = true;
+}
+
+/*
+ * Log the statements refused and stopped since the last such events of
+ * their targets (quotamap.c counts them), at most one event per target and
+ * kind per diskquota.denied_notify_interval, with how many it folds in.
+ */
+static void
+log_refusals(Oid eventsrel)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	List	   *due;
+	ListCell   *lc;
+
+	if (!OidIsValid(eventsrel))
+		return;
+	due = diskquota_refusals_due(now, (int64) diskquota_denied_notify_interval * USECS_PER_SEC);
+	if (due == NIL)
+		return;
+	SPI_connect();
+	foreach(lc, due)
+	{
+		RefusalsEvent log = {eventsrel, lfirst(lc), false};
+
+		maintain_own_tables(execute_refusals_log, &log);
+		if (log.logged)
+			diskquota_refusals_logged(log.refusals, now);
+	}
+	SPI_finish();
+	list_free_deep(due);
+}
+
+/* One degraded event: the reasons (DQ_DEGRADED_* bits) that started */
+typedef struct DegradedEvent
+{
+	Oid			eventsrel;
+	int			degraded;
+}			DegradedEvent;
+
+static void
+execute_degraded_log(const void *arg)
+{
+	const		DegradedEvent *log = arg;
+	int			degraded = log->degraded;
+	static const struct
+	{
+		int			bit;
+		const char *reason;
+	}			reasons[] = {
+		{DQ_DEGRADED_ACTIVE_MAP_FULL, "active_map_full"},
+		{DQ_DEGRADED_QUOTA_MAP_FULL, "quota_map_full"},
+		{DQ_DEGRADED_SLOT_FULL, "backend_slot_full"},
+		{DQ_DEGRADED_FEED_OVERFLOW, "feed_overflow"},
+		{DQ_DEGRADED_FEED_UNWATCHED, "feed_unwatched"},
+		{DQ_DEGRADED_REJECT_UNPUBLISHED, "exceeded_quotas_unpublished"},
+	};
+	StringInfoData detail;
+	DiskquotaEvent event;
+	int			i;
+
+	initStringInfo(&detail);
+	appendStringInfoString(&detail, "{\"reasons\": [");
+	for (i = 0; i < (int) lengthof(reasons); i++)
+	{
+		if (degraded & reasons[i].bit)
+			appendStringInfo(&detail, "%s\"%s\"", detail.data[detail.len - 1] == '[' ? "" : ", ",
+							 reasons[i].reason);
+	}
+	appendStringInfoString(&detail, "]}");
+	memset(&event, 0, sizeof(event));
+	event.event = "degraded";
+	event.target.type = -1;
+	event.limit_bytes = -1;
+	event.used_bytes = -1;
+	event.count = 1;
+	event.detail = detail.data;
+	diskquota_event_log(log->eventsrel, &event);
+}
+
+/*
+ * Log a degraded event when a refresh meets a capacity or feed problem the
+ * last one did not (the reasons diskquota.status() shows, as its
+ * warnings: warn_degraded)
+ */
+static void
+log_degraded(Oid eventsrel, int degraded)
+{
+	DegradedEvent log = {eventsrel, degraded & ~published_degraded};
+
+	if (!OidIsValid(eventsrel) || log.degraded == 0)
+		return;
+	SPI_connect();
+	maintain_own_tables(execute_degraded_log, &log);
+	SPI_finish();
+}
+
 /*
  * Store what this refresh decided of grace periods, thresholds and states
  * in quota_state (staterel), with the events of the changes in eventsrel
@@ -1303,11 +1426,11 @@ lock_config_tables(ConfigTables *tables)
  */
 #define POLICY_COLUMNS_V12 \
 	"quota_in_bytes, hard_unlimited, soft_bytes, soft_percent, grace," \
-	" advisory_bytes, advisory_percent, enforced"
+	" advisory_bytes, advisory_percent, enforced, notify, reminder_interval"
 #define POLICY_COLUMNS_V11 \
 	"quota_in_bytes, false, NULL::pg_catalog.int8, NULL::pg_catalog.float8," \
 	" NULL::pg_catalog.interval, NULL::pg_catalog.int8[]," \
-	" NULL::pg_catalog.float8[], true"
+	" NULL::pg_catalog.float8[], true, true, NULL::pg_catalog.interval"
 
 /*
  * Is the tablespace of a row (spcoid, spcname) still there?  Sets *renamed
@@ -1516,8 +1639,8 @@ read_default_rows(const char *table, MemoryContext context, bool *gone,
 
 	ret = SPI_execute(psprintf("SELECT quota_type, tablespace_oid, tablespace_name,"
 							   " quota_in_bytes, false, soft_bytes, soft_percent, grace,"
-							   " advisory_bytes, advisory_percent, enforced"
-							   " FROM %s", table),
+							   " advisory_bytes, advisory_percent, enforced, notify,"
+							   " reminder_interval FROM %s", table),
 					  true, 0);
 	if (ret != SPI_OK_SELECT)
 		ereport(ERROR,
@@ -2294,6 +2417,8 @@ diskquota_refresh(DiskquotaRefresh *refresh)
 	refresh->degraded |= diskquota_publish_quotas(quotas);
 	log_worker_started(tables.events);
 	store_policy_state(tables.state, tables.events);
+	log_refusals(tables.events);
+	log_degraded(tables.events, refresh->degraded);
 	purge_events(tables.events);
 	/* the published map is fresh: no longer stale */
 	diskquota_worker_published(refresh->slot);

@@ -48,6 +48,8 @@ int			diskquota_notify_payload = DQ_NOTIFY_FULL;
 char	   *diskquota_event_readers = NULL;
 int			diskquota_grace_warn_before = 24 * 3600;
 int			diskquota_event_retention = 30 * 24 * 3600;
+int			diskquota_reminder_interval = 24 * 3600;
+int			diskquota_denied_notify_interval = 3600;
 
 static const struct config_enum_entry notify_payload_options[] = {
 	{"full", DQ_NOTIFY_FULL, false},
@@ -193,6 +195,24 @@ diskquota_define_settings(void)
 							"Once per grace period, at the first refresh with less than this left.",
 							&diskquota_grace_warn_before,
 							24 * 3600, 0, INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("diskquota.reminder_interval",
+							"How often the event reminder comes while a target is over a threshold.",
+							"A quota may set its own (diskquota.set_quota_notifications). 0: no reminders.",
+							&diskquota_reminder_interval,
+							24 * 3600, 0, INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("diskquota.denied_notify_interval",
+							"How often at most the events write_denied and load_stopped are logged per target.",
+							"The refusals and stops between two events are counted in the next one.",
+							&diskquota_denied_notify_interval,
+							3600, 0, INT_MAX,
 							PGC_SIGHUP,
 							GUC_UNIT_S,
 							NULL, NULL, NULL);

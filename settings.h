@@ -30,6 +30,8 @@ extern int	diskquota_notify_payload;
 extern char *diskquota_event_readers;
 extern int	diskquota_grace_warn_before;
 extern int	diskquota_event_retention;
+extern int	diskquota_reminder_interval;
+extern int	diskquota_denied_notify_interval;
 
 /* diskquota.notify_payload */
 typedef enum DiskquotaNotifyPayload

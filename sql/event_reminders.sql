@@ -1,0 +1,158 @@
+-- Events of 1.2 beyond changes of state: statements refused (write_denied)
+-- and stopped (load_stopped), counted per target and logged at most once
+-- per diskquota.denied_notify_interval with the count; reminders every
+-- reminder interval while a target stays over a threshold; a quota that
+-- opts out of notifications; degraded enforcement.
+\set VERBOSITY terse
+CREATE FUNCTION pg_temp.try(stmt text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    state text;
+    msg text;
+BEGIN
+    EXECUTE stmt;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+    RETURN state || ' ' || msg;
+END
+$$;
+CREATE SCHEMA sd;
+CREATE TABLE sd.t(i int);
+INSERT INTO sd.t SELECT generate_series(1, 100000);
+SELECT coalesce(max(id), 0) AS id0 FROM diskquota.events \gset
+SELECT diskquota.set_quota('schema', 'sd', '1 MB');
+SELECT diskquota.wait_for_worker_new_epoch();
+-- three statements refused before they start
+SELECT pg_temp.try('INSERT INTO sd.t VALUES (1)');
+SELECT pg_temp.try('INSERT INTO sd.t VALUES (2)');
+COPY sd.t FROM stdin;
+3
+\.
+SELECT denied_count, stopped_count FROM diskquota.quotas WHERE target_name = 'sd';
+SELECT diskquota.wait_for_worker_new_epoch();
+-- one event for the three, after the state change it follows
+SELECT event, target_type, target_name, threshold, limit_bytes, used_bytes > limit_bytes AS over,
+       count
+  FROM diskquota.events WHERE id > :id0 ORDER BY id;
+-- two more within diskquota.denied_notify_interval (an hour): counted, not
+-- logged yet
+SELECT coalesce(max(id), 0) AS id1 FROM diskquota.events \gset
+INSERT INTO sd.t VALUES (4);
+INSERT INTO sd.t VALUES (5);
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT count(*) FROM diskquota.events WHERE id > :id1;
+SELECT denied_count FROM diskquota.quotas WHERE target_name = 'sd';
+-- once the interval has passed, the next refresh logs them with their count
+ALTER SYSTEM SET diskquota.denied_notify_interval = 0;
+SELECT pg_reload_conf();
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT event, count FROM diskquota.events WHERE id > :id1 ORDER BY id;
+-- nothing new refused: nothing logged
+SELECT coalesce(max(id), 0) AS id2 FROM diskquota.events \gset
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT count(*) FROM diskquota.events WHERE id > :id2;
+
+-- a running load stopped at its quota: load_stopped
+CREATE SCHEMA ss;
+CREATE TABLE ss.t(i int);
+SELECT diskquota.set_quota('schema', 'ss', '2 MB');
+SELECT diskquota.wait_for_worker_new_epoch();
+SET diskquota.self_charge = on;
+SELECT pg_temp.try('INSERT INTO ss.t SELECT generate_series(1, 1000000)');
+RESET diskquota.self_charge;
+SELECT denied_count, stopped_count FROM diskquota.quotas WHERE target_name = 'ss';
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT event, target_name, threshold, limit_bytes, count
+  FROM diskquota.events WHERE id > :id2 AND event = 'load_stopped' ORDER BY id;
+SELECT diskquota.remove_quota('schema', 'ss');
+DROP SCHEMA ss CASCADE;
+
+-- reminders: while the target stays over its hard limit, one every
+-- reminder interval (here the quota's own, a millisecond: every refresh)
+SELECT diskquota.set_quota_notifications('schema', 'sd', true, interval '1 millisecond');
+SELECT notify, reminder_interval FROM diskquota.quotas WHERE target_name = 'sd';
+SELECT coalesce(max(id), 0) AS id3 FROM diskquota.events \gset
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT count(*) > 0 AS reminded, bool_and(event = 'reminder') AS only_reminders,
+       bool_and(threshold = 'hard' AND limit_bytes = 1048576 AND detail->>'state' = 'hard')
+         AS fields
+  FROM diskquota.events WHERE id > :id3;
+-- the last one's time is kept: the reminder comes an interval after it
+SELECT notified_at >= (SELECT max(at) FROM diskquota.events WHERE id > :id3) AS kept
+  FROM diskquota.quota_state WHERE target_oid = 'sd'::regnamespace;
+-- interval '0': no reminders
+SELECT diskquota.set_quota_notifications('schema', 'sd', true, interval '0');
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT coalesce(max(id), 0) AS id4 FROM diskquota.events \gset
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT count(*) FROM diskquota.events WHERE id > :id4;
+-- set_quota keeps what set_quota_notifications set
+SELECT diskquota.set_quota('schema', 'sd', '1 MB', advisory => '512 kB');
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT notify, reminder_interval FROM diskquota.quotas WHERE target_name = 'sd';
+
+-- a quota that opts out logs no event: neither refusals nor changes; its
+-- state is kept all the same
+SELECT diskquota.set_quota_notifications('schema', 'sd', false);
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT coalesce(max(id), 0) AS id5 FROM diskquota.events \gset
+INSERT INTO sd.t VALUES (6);
+TRUNCATE sd.t;
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT count(*) FROM diskquota.events WHERE id > :id5;
+SELECT state, notify, reminder_interval, denied_count FROM diskquota.quotas WHERE target_name = 'sd';
+SELECT count(*) FROM diskquota.quota_state WHERE target_oid = 'sd'::regnamespace;
+
+-- default quotas: target NULL
+SELECT diskquota.set_default_quota('schema', '10 MB');
+SELECT diskquota.set_quota_notifications('schema', NULL, false, interval '2 days');
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT DISTINCT notify, reminder_interval FROM diskquota.quotas
+ WHERE target_type = 'schema' AND source = 'default';
+SELECT notify, reminder_interval FROM diskquota.default_quota;
+SELECT diskquota.remove_default_quota('schema');
+
+-- bad calls
+SELECT pg_temp.try($$SELECT diskquota.set_quota_notifications('schema', 'public', true)$$);
+SELECT pg_temp.try($$SELECT diskquota.set_quota_notifications('role', NULL, true)$$);
+SELECT pg_temp.try($$SELECT diskquota.set_quota_notifications('schema', 'sd', NULL)$$);
+SELECT pg_temp.try($$SELECT diskquota.set_quota_notifications('schema', 'sd', true, interval '-1 hour')$$);
+SELECT pg_temp.try($$SELECT diskquota.set_quota_notifications('database', NULL, true)$$);
+SELECT pg_temp.try($$SELECT diskquota.set_quota_notifications('schema', 'no_such_schema', true)$$);
+SELECT pg_temp.try($$SELECT diskquota.set_quota_notifications('widget', 'sd', true)$$);
+SELECT pg_temp.try($$SELECT diskquota.set_quota_notifications('schema', 'sd', true, tablespace => 'pg_default')$$);
+-- only superusers, granted EXECUTE or not
+CREATE ROLE dq_reminder_tenant NOLOGIN;
+GRANT USAGE ON SCHEMA diskquota TO dq_reminder_tenant;
+SET ROLE dq_reminder_tenant;
+SELECT pg_temp.try($$SELECT diskquota.set_quota_notifications('schema', 'sd', true)$$);
+RESET ROLE;
+GRANT EXECUTE ON FUNCTION diskquota.set_quota_notifications TO dq_reminder_tenant;
+SET ROLE dq_reminder_tenant;
+SELECT pg_temp.try($$SELECT diskquota.set_quota_notifications('schema', 'sd', true)$$);
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION diskquota.set_quota_notifications FROM dq_reminder_tenant;
+REVOKE USAGE ON SCHEMA diskquota FROM dq_reminder_tenant;
+DROP ROLE dq_reminder_tenant;
+
+-- degraded: a capacity or feed problem diskquota.status() shows, once when
+-- it starts (here the file-change feed's queue overflowing, simulated)
+SELECT coalesce(max(id), 0) AS id6 FROM diskquota.events \gset
+ALTER SYSTEM SET diskquota.feed_simulate_overflow = on;
+SELECT pg_reload_conf();
+SELECT diskquota.wait_for_worker_new_epoch();
+INSERT INTO sd.t SELECT generate_series(1, 1000);
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT diskquota.wait_for_worker_new_epoch();
+ALTER SYSTEM RESET diskquota.feed_simulate_overflow;
+SELECT pg_reload_conf();
+SELECT event, target_type, target_name, detail->'reasons' AS reasons
+  FROM diskquota.events WHERE id > :id6 AND event = 'degraded' ORDER BY id LIMIT 1;
+
+ALTER SYSTEM RESET diskquota.denied_notify_interval;
+SELECT pg_reload_conf();
+SELECT diskquota.remove_quota('schema', 'sd');
+DROP SCHEMA sd CASCADE;
