@@ -68,23 +68,29 @@ SELECT diskquota.remove_quota('schema', 'ss');
 DROP SCHEMA ss CASCADE;
 
 -- reminders: while the target stays over its hard limit, one every
--- reminder interval (here the quota's own, a millisecond: every refresh)
-SELECT diskquota.set_quota_notifications('schema', 'sd', true, interval '1 millisecond');
+-- reminder interval after its last event (here the quota's own, a day)
+SELECT diskquota.set_quota_notifications('schema', 'sd', true, interval '1 day');
+SELECT diskquota.wait_for_worker_new_epoch();
 SELECT notify, reminder_interval FROM diskquota.quotas WHERE target_name = 'sd';
 SELECT coalesce(max(id), 0) AS id3 FROM diskquota.events \gset
 SELECT diskquota.wait_for_worker_new_epoch();
+SELECT count(*) AS within_the_day FROM diskquota.events WHERE id > :id3;
+-- a day passed since the last event (its time, kept in quota_state, moved
+-- back): one reminder, and its time kept, so no second one
+UPDATE diskquota.quota_state SET notified_at = notified_at - interval '1 day 1 second'
+ WHERE target_oid = 'sd'::regnamespace;
 SELECT diskquota.wait_for_worker_new_epoch();
-SELECT count(*) > 0 AS reminded, bool_and(event = 'reminder') AS only_reminders,
-       bool_and(threshold = 'hard' AND limit_bytes = 1048576 AND detail->>'state' = 'hard')
-         AS fields
-  FROM diskquota.events WHERE id > :id3;
--- the last one's time is kept: the reminder comes an interval after it
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT event, threshold, limit_bytes, used_bytes > limit_bytes AS over, detail
+  FROM diskquota.events WHERE id > :id3 ORDER BY id;
 SELECT notified_at >= (SELECT max(at) FROM diskquota.events WHERE id > :id3) AS kept
   FROM diskquota.quota_state WHERE target_oid = 'sd'::regnamespace;
 -- interval '0': no reminders
 SELECT diskquota.set_quota_notifications('schema', 'sd', true, interval '0');
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT coalesce(max(id), 0) AS id4 FROM diskquota.events \gset
+UPDATE diskquota.quota_state SET notified_at = notified_at - interval '100 days'
+ WHERE target_oid = 'sd'::regnamespace;
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT count(*) FROM diskquota.events WHERE id > :id4;

@@ -90,7 +90,9 @@ BEGIN
         FOREACH o SLICE 1 IN ARRAY ARRAY[['oid', 'oid'], ['regnamespace', 'regnamespace'],
                                          ['regrole', 'regrole'], ['name', 'name'],
                                          ['text', 'text'], ['int8', 'int8'],
-                                         ['timestamptz', 'timestamptz']]
+                                         ['timestamptz', 'timestamptz'],
+                                         ['interval', 'interval'], ['jsonb', 'jsonb'],
+                                         ['bool', 'bool']]
         LOOP
             EXECUTE format('CREATE DOMAIN %I.%I AS pg_catalog.%s CHECK (public.dq_trap(%L))',
                            s, o[1], o[2], s || '.' || o[1] || ' (type)');
@@ -171,6 +173,19 @@ SELECT state FROM diskquota.quotas
  WHERE target_oid OPERATOR(pg_catalog.=) 'dq_oa'::pg_catalog.regnamespace::pg_catalog.oid
    AND target_type OPERATOR(pg_catalog.=) 'schema'::pg_catalog.text;
 INSERT INTO dq_oa.t VALUES (1);
+-- the refusal is logged (write_denied) at the next refresh; reminders at
+-- every refresh; notification settings of a quota and of a default quota
+SELECT diskquota.set_quota_notifications('schema', 'dq_oa', true, interval '1 day');
+SELECT diskquota.set_quota_notifications('schema', NULL, false, interval '2 days');
+SELECT diskquota.wait_for_worker_new_epoch();
+UPDATE diskquota.quota_state
+   SET notified_at = notified_at OPERATOR(pg_catalog.-) interval '2 days'
+ WHERE target_oid OPERATOR(pg_catalog.=) 'dq_oa'::pg_catalog.regnamespace::pg_catalog.oid;
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT event, threshold FROM diskquota.events
+ WHERE event OPERATOR(pg_catalog.=) ANY ('{write_denied,reminder}'::pg_catalog.text[])
+ GROUP BY event, threshold ORDER BY event COLLATE "C";
 SELECT diskquota.set_schema_quota('dq_oa', '2 GB');
 SELECT count(*) OPERATOR(pg_catalog.>) 0 AS events_logged FROM diskquota.events;
 SELECT count(*) OPERATOR(pg_catalog.>) 0 AS quotas_shown FROM diskquota.quotas;
