@@ -173,8 +173,9 @@ SELECT state FROM diskquota.quotas
  WHERE target_oid OPERATOR(pg_catalog.=) 'dq_oa'::pg_catalog.regnamespace::pg_catalog.oid
    AND target_type OPERATOR(pg_catalog.=) 'schema'::pg_catalog.text;
 INSERT INTO dq_oa.t VALUES (1);
--- the refusal is logged (write_denied) at the next refresh; reminders at
--- every refresh; notification settings of a quota and of a default quota
+-- the refusal is logged (write_denied) at the next refresh; a reminder a
+-- day after the last event (moved back); notification settings of a quota
+-- and of a default quota
 SELECT diskquota.set_quota_notifications('schema', 'dq_oa', true, interval '1 day');
 SELECT diskquota.set_quota_notifications('schema', NULL, false, interval '2 days');
 SELECT diskquota.wait_for_worker_new_epoch();
