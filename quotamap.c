@@ -935,7 +935,7 @@ diskquota_refusals_due(TimestampTz now, int64 interval_us)
 
 /* The refusals (diskquota_refusals_due) are logged, at now */
 void
-diskquota_refusals_logged(const DiskquotaRefusals * refusals, TimestampTz now)
+diskquota_refusals_logged(const DiskquotaRefusals *refusals, TimestampTz now)
 {
 	QuotaMapEntry *entry;
 

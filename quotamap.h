@@ -86,7 +86,7 @@ typedef enum DiskquotaRefusalKind
 	DQ_REFUSAL_DENIED = 0,
 	DQ_REFUSAL_STOPPED,
 	DQ_REFUSAL_KINDS
-}			DiskquotaRefusalKind;
+} DiskquotaRefusalKind;
 
 /* Refusals of a target not yet logged as an event (diskquota_refusals_due) */
 typedef struct DiskquotaRefusals
@@ -98,7 +98,7 @@ typedef struct DiskquotaRefusals
 	int64		quota_bytes;
 	int64		used_bytes;
 	DiskquotaQuotaPolicy policy;
-}			DiskquotaRefusals;
+} DiskquotaRefusals;
 
 /* Bytes a running statement charges to one target (diskquota_charge_headroom) */
 typedef struct DiskquotaCharge
@@ -142,7 +142,7 @@ extern void diskquota_clear_quota_map(Oid dbid);
 extern void diskquota_count_refusal(Oid dbid, const DiskquotaTarget *target,
 									DiskquotaRefusalKind kind);
 extern List *diskquota_refusals_due(TimestampTz now, int64 interval_us);
-extern void diskquota_refusals_logged(const DiskquotaRefusals * refusals,
+extern void diskquota_refusals_logged(const DiskquotaRefusals *refusals,
 									  TimestampTz now);
 
 /* Running statements charging what they write (enforcement.c) */

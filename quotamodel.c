@@ -1204,15 +1204,15 @@ purge_events(Oid eventsrel)
 typedef struct RefusalsEvent
 {
 	Oid			eventsrel;
-	const		DiskquotaRefusals *refusals;
+	const DiskquotaRefusals *refusals;
 	bool		logged;
-}			RefusalsEvent;
+} RefusalsEvent;
 
 static void
 execute_refusals_log(const void *arg)
 {
 	RefusalsEvent *log = (RefusalsEvent *) arg;
-	const		DiskquotaRefusals *refusals = log->refusals;
+	const DiskquotaRefusals *refusals = log->refusals;
 	const DiskquotaQuotaPolicy *policy = &refusals->policy;
 	bool		expired = policy->state == DQ_STATE_GRACE_EXPIRED;
 	DiskquotaEvent event;
@@ -1264,12 +1264,16 @@ typedef struct DegradedEvent
 {
 	Oid			eventsrel;
 	int			degraded;
-}			DegradedEvent;
+	bool		logged;
+} DegradedEvent;
+
+/* When this worker last logged each reason (by bit number), 0: never */
+static TimestampTz degraded_logged_at[8];
 
 static void
 execute_degraded_log(const void *arg)
 {
-	const		DegradedEvent *log = arg;
+	DegradedEvent *log = (DegradedEvent *) arg;
 	int			degraded = log->degraded;
 	static const struct
 	{
@@ -1304,23 +1308,42 @@ execute_degraded_log(const void *arg)
 	event.count = 1;
 	event.detail = detail.data;
 	diskquota_event_log(log->eventsrel, &event);
+	log->logged = true;
 }
 
 /*
  * Log a degraded event when a refresh meets a capacity or feed problem the
  * last one did not (the reasons diskquota.status() shows, as its
- * warnings: warn_degraded)
+ * warnings: warn_degraded), each reason at most once per
+ * diskquota.denied_notify_interval: a tenant who can make the feed
+ * overflow at will does not fill the event log.
  */
 static void
 log_degraded(Oid eventsrel, int degraded)
 {
-	DegradedEvent log = {eventsrel, degraded & ~published_degraded};
+	TimestampTz now = GetCurrentTimestamp();
+	int64		interval = (int64) diskquota_denied_notify_interval * USECS_PER_SEC;
+	DegradedEvent log = {eventsrel, 0, false};
+	int			bit;
 
-	if (!OidIsValid(eventsrel) || log.degraded == 0)
+	if (!OidIsValid(eventsrel))
+		return;
+	for (bit = 0; bit < (int) lengthof(degraded_logged_at); bit++)
+	{
+		if ((degraded & ~published_degraded & (1 << bit)) &&
+			(degraded_logged_at[bit] == 0 || now - degraded_logged_at[bit] >= interval))
+			log.degraded |= 1 << bit;
+	}
+	if (log.degraded == 0)
 		return;
 	SPI_connect();
 	maintain_own_tables(execute_degraded_log, &log);
 	SPI_finish();
+	for (bit = 0; log.logged && bit < (int) lengthof(degraded_logged_at); bit++)
+	{
+		if (log.degraded & (1 << bit))
+			degraded_logged_at[bit] = now;
+	}
 }
 
 /*
