@@ -45,6 +45,8 @@ SELECT denied_count FROM diskquota.quotas WHERE target_name = 'sd';
 -- once the interval has passed, the next refresh logs them with their count
 ALTER SYSTEM SET diskquota.denied_notify_interval = 0;
 SELECT pg_reload_conf();
+-- (the worker reloads its settings between two refreshes)
+SELECT diskquota.wait_for_worker_new_epoch();
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT event, count FROM diskquota.events WHERE id > :id1 ORDER BY id;
 -- nothing new refused: nothing logged
