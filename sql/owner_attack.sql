@@ -186,6 +186,8 @@ SELECT diskquota.wait_for_worker_new_epoch();
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT event, threshold FROM diskquota.events
  WHERE event OPERATOR(pg_catalog.=) ANY ('{write_denied,reminder}'::pg_catalog.text[])
+   AND target_type OPERATOR(pg_catalog.=) 'schema'::pg_catalog.text
+   AND target_name OPERATOR(pg_catalog.=) 'dq_oa'::pg_catalog.text
  GROUP BY event, threshold ORDER BY event COLLATE "C";
 SELECT diskquota.set_schema_quota('dq_oa', '2 GB');
 SELECT count(*) OPERATOR(pg_catalog.>) 0 AS events_logged FROM diskquota.events;
