@@ -177,7 +177,7 @@ ok( $node->poll_query_until(
 # quota_config is dumped by pg_dump, with targets by name.
 $node->command_like(
 	[ 'pg_dump', '--data-only', '-t', 'diskquota.quota_config', $node->connstr('db2') ],
-	qr/^COPY diskquota\.quota_config .*\nschema\ts\t\\N\t1048576\t\\N\t\\N\tf\t\\N\t\\N\t\\N\t\\N\t\\N\tt\n/m,
+	qr/^COPY diskquota\.quota_config .*\nschema\ts\t\\N\t1048576\t\\N\t\\N\tf\t\\N\t\\N\t\\N\t\\N\t\\N\tt\tt\t\\N\n/m,
 	'pg_dump dumps the quotas');
 
 # No free background worker slot (4 = launcher, logical replication
