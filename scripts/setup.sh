@@ -6,7 +6,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
-PACKAGES=(postgresql-15 postgresql-server-dev-15 make gcc libc6-dev libipc-run-perl perl)
+PACKAGES=(postgresql-15 postgresql-server-dev-15 make gcc libc6-dev libipc-run-perl perl
+          python3 python3-psycopg)
 
 # Run a command as root: directly if we are root, else through sudo.
 as_root() {
