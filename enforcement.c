@@ -1863,6 +1863,22 @@ refuse_after_stop_request(void)
  * relation is charged to the targets it has when it is measured (its
  * schema, owner and tablespace now: a table moved by the statement itself
  * is charged to where it went).
+ * Lazy start: measuring costs a short statement more than the rest of what
+ * diskquota does for it (opening and locking its TOAST relation and index,
+ * entries in the charged-relation map, an lseek() per fork, at the start
+ * and again at the end).  So a statement far from every quota (each of its
+ * targets has DQ_LAZY_HEADROOM left) starts measuring only at its first
+ * poll: the timer's, or once its rows reckoned DQ_LAZY_BYTES (charge_lazy,
+ * self_charge_late_start); one that ends before measures nothing, and the
+ * worker counts what it wrote, as it does with self-charging off.  What a
+ * statement writes before it starts measuring is bounded by what its rows
+ * reckoned, at most DQ_LAZY_BYTES, which is not charged but counted by the
+ * worker at its next refresh: far from the quota by DQ_LAZY_HEADROOM, that
+ * takes 64 such statements at once to matter.  Statements whose rows a
+ * reckoning cannot bound start measuring at once: an index of an access
+ * method that does not bound what a row adds (GIN), TOAST decided after the
+ * input (charge_watch_toast), rows routed to partitions, and result
+ * relations whose indexes the executor did not open.
  * Bounded INSERTs the client sends (not registered: with self-charging,
  * those run by functions or triggers are registered, see
  * client_statement) and statements whose targets have no quota measure
@@ -1877,6 +1893,14 @@ refuse_after_stop_request(void)
 
 /* Targets looked up on the stack when a statement starts; more: palloc'd */
 #define DQ_START_TARGETS 64
+
+/*
+ * A statement whose targets all have at least DQ_LAZY_HEADROOM left when it
+ * starts measures nothing until its first poll (the timer's, or after its
+ * rows reckoned DQ_LAZY_BYTES): see "Lazy start" above.
+ */
+#define DQ_LAZY_HEADROOM ((int64) 64 * 1024 * 1024)
+#define DQ_LAZY_BYTES ((int64) 1024 * 1024)
 
 typedef struct ChargedRelation
 {
@@ -1953,6 +1977,14 @@ static int	charges_buf_size = 0;
 
 /* A measured table has an index whose entries a row cannot bound (GIN) */
 static bool charge_every_row = false;
+
+/*
+ * The statement charges itself but measures nothing yet (see "Lazy
+ * start"): the EState whose result relations it measures from its first
+ * poll on.
+ */
+static bool charge_lazy = false;
+static EState *charge_lazy_estate = NULL;
 
 /* A measured relation's indexes are yet to be measured (indexes_pending) */
 static bool charge_indexes_pending = false;
@@ -2306,6 +2338,8 @@ release_charged_rels(void)
 	}
 	ncharged_rels = 0;
 	ncharged_routings = 0;
+	charge_lazy = false;
+	charge_lazy_estate = NULL;
 	charge_row_factor = 1;
 	charge_every_row = false;
 	charge_watch_toast = false;
@@ -2732,6 +2766,65 @@ result_targets(EState *estate, DiskquotaTarget **targets, bool *routing)
 static void self_charge_unwrap(int first_node);
 
 /*
+ * May a statement writing into the result relations of estate start
+ * measuring only at its first poll (see "Lazy start")?  Not if a row may
+ * write what its reckoning does not bound: an index of an access method
+ * that does not bound what a row adds to it, TOAST decided after the input
+ * (BEFORE ROW triggers, stored generated columns), or indexes the executor
+ * did not open (their access methods are not known without reading the
+ * catalog).
+ */
+static bool
+lazy_start_allowed(EState *estate)
+{
+	ListCell   *lc;
+
+	foreach(lc, estate->es_opened_result_relations)
+	{
+		ResultRelInfo *rri = lfirst(lc);
+		Relation	rel = rri->ri_RelationDesc;
+		int			i;
+
+		if (!RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
+			continue;
+		if ((rel->trigdesc != NULL &&
+			 (rel->trigdesc->trig_insert_before_row ||
+			  rel->trigdesc->trig_update_before_row)) ||
+			(RelationGetDescr(rel)->constr != NULL &&
+			 RelationGetDescr(rel)->constr->has_generated_stored))
+			return false;
+		if (rel->rd_rel->relhasindex && rri->ri_IndexRelationDescs == NULL)
+			return false;
+		for (i = 0; i < rri->ri_NumIndices; i++)
+		{
+			Oid			am = rri->ri_IndexRelationDescs[i]->rd_rel->relam;
+
+			if (am != BTREE_AM_OID && am != HASH_AM_OID && am != GIST_AM_OID &&
+				am != SPGIST_AM_OID && am != BRIN_AM_OID)
+				return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * The first poll of a statement that started lazily: measure its result
+ * relations from now on (their growth before is the worker's to count).
+ */
+static pg_noinline void
+self_charge_late_start(void)
+{
+	ListCell   *lc;
+
+	charge_lazy = false;
+	foreach(lc, charge_lazy_estate->es_opened_result_relations)
+		(void) add_charged_table(((ResultRelInfo *) lfirst(lc))->ri_RelationDesc, false);
+	charge_lazy_estate = NULL;
+	charge_reckoned += charge_budget - Max(charge_budget_left, 0);
+	pace_charges(charge_last_remaining);
+}
+
+/*
  * A writing execution of queryDesc starts while nothing charges itself (the
  * outermost, or one nested in a statement that does not charge itself): if
  * it is to charge itself, take the sizes of what it writes and wrap the
@@ -2761,19 +2854,29 @@ self_charge_begin(QueryDesc *queryDesc)
 		return false;
 
 	release_charged_rels();
-	foreach(lc, estate->es_opened_result_relations)
-		(void) add_charged_table(((ResultRelInfo *) lfirst(lc))->ri_RelationDesc, false);
-	if (routing)
-		add_charged_routing(estate, -1);
-
 	ncharged_nodes = 0;
 	wrap_modify_table(queryDesc->planstate);
 	foreach(lc, estate->es_auxmodifytables)
 		wrap_modify_table((PlanState *) lfirst(lc));
+	if (!routing && remaining >= DQ_LAZY_HEADROOM && !charge_watch_toast &&
+		lazy_start_allowed(estate))
+	{
+		charge_lazy = true;
+		charge_lazy_estate = estate;
+	}
+	else
+	{
+		foreach(lc, estate->es_opened_result_relations)
+			(void) add_charged_table(((ResultRelInfo *) lfirst(lc))->ri_RelationDesc, false);
+		if (routing)
+			add_charged_routing(estate, -1);
+	}
 	charge_due = false;
 	start_pacing(remaining);
+	if (charge_lazy && charge_budget > DQ_LAZY_BYTES)
+		charge_budget = charge_budget_left = DQ_LAZY_BYTES;
 	charge_depth = write_depth;
-	self_charging = ncharged_nodes > 0 && (ncharged_rels > 0 || routing);
+	self_charging = ncharged_nodes > 0 && (ncharged_rels > 0 || routing || charge_lazy);
 	if (!self_charging)
 	{
 		/* nothing to measure: the nodes wrapped above are not left wrapped */
@@ -3037,6 +3140,11 @@ self_charge_poll(void)
 		charge_budget_left = 0;
 		report_rejected(&charge_stopped_target, DQ_REFUSAL_STOPPED);
 	}
+	if (unlikely(charge_lazy))
+	{
+		self_charge_late_start();
+		return;
+	}
 	if (self_charge_measure(&crossed))
 	{
 		if (!diskquota_paused())
@@ -3078,7 +3186,7 @@ self_charge_end(bool restore, bool charge_rest)
 	if (restore)
 		self_charge_unwrap(0);
 	ncharged_nodes = 0;
-	if (charge_rest)
+	if (charge_rest && !charge_lazy)
 	{
 		DiskquotaTarget crossed;
 

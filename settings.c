@@ -39,7 +39,7 @@ int			diskquota_max_quotas = 10000;
 int			diskquota_max_databases = 16;
 int			diskquota_full_rescan_interval = 600;
 int			diskquota_load_check_interval = 100;
-bool		diskquota_self_charge = false;
+bool		diskquota_self_charge = true;
 bool		diskquota_file_feed = true;
 bool		diskquota_feed_simulate_overflow = false;
 int			diskquota_default_grace = 7 * 24 * 3600;
@@ -121,10 +121,9 @@ diskquota_define_settings(void)
 							 "Lets running statements charge their own growth against the quotas' headroom.",
 							 "A running INSERT, UPDATE, MERGE, COPY FROM, CREATE TABLE AS or REFRESH measures how much "
 							 "the relations it writes grew and stops itself when a target's headroom is used up, "
-							 "without waiting for the worker. Experimental, off by default; when off, only the "
-							 "worker stops running statements.",
+							 "without waiting for the worker. When off, only the worker stops running statements.",
 							 &diskquota_self_charge,
-							 false,
+							 true,
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
