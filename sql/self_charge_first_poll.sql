@@ -35,6 +35,8 @@ SELECT pg_relation_size('s_fp.t') <= (1 + 2) * 1024 * 1024 AS bounded;
 
 -- self-charging off: the same load completes past the quota
 TRUNCATE s_fp.t;
+-- (the stop above used up the headroom until the worker's next refresh)
+SELECT diskquota.wait_for_worker_new_epoch();
 INSERT INTO s_fp.t SELECT generate_series(1, 25000);
 SELECT diskquota.wait_for_worker_new_epoch();
 SET diskquota.self_charge = off;
