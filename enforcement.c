@@ -398,6 +398,18 @@ errdetail_usage(const char *used, const char *quota, bool over,
 }
 
 /*
+ * Set while a utility statement is checked before PostgreSQL checks the
+ * privileges it needs and the user lacks them: PostgreSQL would refuse it
+ * anyway, so its refusal by a quota (report_rejected) is not counted
+ * for the target's events.  Else a role that may not write into another's
+ * schema or role at all (COPY FROM without INSERT, CREATE TABLE AS without
+ * CREATE, REINDEX of a schema it does not own, moves to others) would
+ * raise that target's denied_count and make its write_denied events.
+ * Reset at the end of the checks, and at (sub)transaction abort.
+ */
+static bool refusal_unprivileged = false;
+
+/*
  * Refuse a load into a target that is over its quota (or that the load
  * would take over it): the one place the quota errors are raised.  kind
  * says whether the statement is refused before it started or stopped
@@ -419,7 +431,8 @@ report_rejected(const DiskquotaTarget *target, DiskquotaRefusalKind kind)
 
 	report_stale(target);
 	/* for the events write_denied and load_stopped (events.c) */
-	diskquota_count_refusal(MyDatabaseId, target, kind);
+	if (!refusal_unprivileged)
+		diskquota_count_refusal(MyDatabaseId, target, kind);
 
 	name = target_name(target);
 	if (diskquota_target_info(MyDatabaseId, target, &info) &&
@@ -1677,6 +1690,7 @@ enforcement_subxact_callback(SubXactEvent event,
 {
 	if (event != SUBXACT_EVENT_ABORT_SUB)
 		return;
+	refusal_unprivileged = false;
 	if (ri_exempt_query != NULL &&
 		ri_exempt_level >= GetCurrentTransactionNestLevel())
 		ri_exempt_query = NULL;
@@ -4065,6 +4079,7 @@ enforcement_xact_callback(XactEvent event, void *arg)
 		return;
 	clear_quotas_at_commit = false;
 	pending_pause = -1;
+	refusal_unprivileged = false;
 	if (moved_bytes != NIL)
 		end_moves(false);
 	diskquota_internal_sql_depth = 0;
@@ -4953,7 +4968,13 @@ check_moves(Node *parsetree)
 				relid = lookup_locked(stmt->relation, AccessExclusiveLock,
 									  stmt->missing_ok, RangeVarCallbackOwnsRelation);
 				if (OidIsValid(relid) && get_rel_namespace(relid) != nspoid)
+				{
+					/* as LookupCreationNamespace(), which checks it after */
+					refusal_unprivileged =
+						pg_namespace_aclcheck(nspoid, GetUserId(), ACL_CREATE) != ACLCHECK_OK;
 					check_move(relid, nspoid, InvalidOid);
+					refusal_unprivileged = false;
+				}
 				break;
 			}
 		case T_AlterTableStmt:
@@ -4977,7 +4998,12 @@ check_moves(Node *parsetree)
 						break;
 					owner = get_rolespec_oid(cmd->newowner, false);
 					if (owner != relation_owner(relid))
+					{
+						/* as ATExecChangeOwner(), which checks it after */
+						refusal_unprivileged = !is_member_of_role(GetUserId(), owner);
 						check_move(relid, InvalidOid, owner);
+						refusal_unprivileged = false;
+					}
 				}
 				break;
 			}
@@ -4991,11 +5017,18 @@ check_moves(Node *parsetree)
 				if (superuser())
 					break;
 				owner = get_rolespec_oid(stmt->newrole, false);
+				/* as ReassignOwnedObjects(), which checks it after */
+				refusal_unprivileged = !has_privs_of_role(GetUserId(), owner);
 				foreach(lc, stmt->roles)
+				{
 					roles = lappend_oid(roles, get_rolespec_oid(lfirst(lc), false));
+					if (!has_privs_of_role(GetUserId(), llast_oid(roles)))
+						refusal_unprivileged = true;
+				}
 				/* each relation the roles own here moves, summed up */
 				foreach(lc, owned_relations(roles))
 					check_move(lfirst_oid(lc), InvalidOid, owner);
+				refusal_unprivileged = false;
 				break;
 			}
 		case T_AlterTableMoveAllStmt:
@@ -5474,6 +5507,7 @@ begin_maintenance(Node *parsetree, int64 *budget, DiskquotaTarget *target)
 	HASH_SEQ_STATUS status;
 	MaintainedRelation *entry;
 	bool		first;
+	bool		privileged = true;	/* as PostgreSQL checks it after */
 
 	switch (nodeTag(parsetree))
 	{
@@ -5555,12 +5589,19 @@ begin_maintenance(Node *parsetree, int64 *budget, DiskquotaTarget *target)
 					own_xacts = true;
 					if (OidIsValid(nspoid))
 						record_all_maintained(nspoid);
+					/* as ReindexMultipleTables() */
+					privileged = OidIsValid(nspoid) &&
+						pg_namespace_ownercheck(nspoid, GetUserId());
 					break;
 				}
 				else if (stmt->kind == REINDEX_OBJECT_DATABASE)
 				{
 					own_xacts = true;
 					record_all_maintained(InvalidOid);
+					/* as ReindexMultipleTables() */
+					privileged = pg_database_ownercheck(MyDatabaseId, GetUserId()) &&
+						(stmt->name == NULL ||
+						 strcmp(stmt->name, get_database_name(MyDatabaseId)) == 0);
 					break;
 				}
 				else
@@ -5594,6 +5635,7 @@ begin_maintenance(Node *parsetree, int64 *budget, DiskquotaTarget *target)
 
 				hash_seq_term(&status);
 				forget_maintained();
+				refusal_unprivileged = !privileged;
 				report_rejected(&rejected, DQ_REFUSAL_DENIED);
 			}
 		}
@@ -6125,11 +6167,17 @@ check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 			{
 				if (checks_due())
 				{
+					/* COPY FROM: as DoCopy(), which checks it after */
+					refusal_unprivileged = IsA(parsetree, CopyStmt) &&
+						pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK &&
+						pg_attribute_aclcheck_all(relid, GetUserId(), ACL_INSERT,
+												  ACLMASK_ANY) != ACLCHECK_OK;
 					check_relation(relid, rel);
 					if (OidIsValid(spcoid))
 						check_targets(rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP ?
 									  InvalidOid : rel->rd_rel->relnamespace,
 									  rel->rd_rel->relowner, spcoid);
+					refusal_unprivileged = false;
 				}
 				nwrites = add_write(rel, write, 0, &has_triggers);
 				if (nwrites > 0 && OidIsValid(spcoid))
@@ -6147,7 +6195,13 @@ check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 			 * is created.
 			 */
 			if (checks_due())
+			{
+				/* as RangeVarGetAndCheckCreationNamespace(), called after */
+				refusal_unprivileged = OidIsValid(nspoid) &&
+					pg_namespace_aclcheck(nspoid, GetUserId(), ACL_CREATE) != ACLCHECK_OK;
 				check_targets(nspoid, owner, spcoid);
+				refusal_unprivileged = false;
+			}
 			write[0].relid = InvalidOid;
 			write[0].nspoid = nspoid;
 			write[0].owner = owner;

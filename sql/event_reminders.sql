@@ -160,6 +160,56 @@ SELECT pg_reload_conf();
 SELECT event, target_type, target_name, detail->'reasons' AS reasons
   FROM diskquota.events WHERE id > :id6 AND event = 'degraded' ORDER BY id LIMIT 1;
 
+-- a role refused by a quota before PostgreSQL checks the privileges the
+-- statement needs (utility statements), which it lacks: not counted for
+-- the target, whose owner would otherwise get write_denied events of
+-- statements it could never have run (here with USAGE on the schema only)
+CREATE ROLE dq_er_victim;
+CREATE ROLE dq_er_other;
+CREATE SCHEMA sx AUTHORIZATION dq_er_victim;
+CREATE TABLE sx.t(i int);
+CREATE INDEX ON sx.t(i);
+INSERT INTO sx.t SELECT generate_series(1, 100000);
+ALTER TABLE sx.t OWNER TO dq_er_victim;
+CREATE SCHEMA sy AUTHORIZATION dq_er_other;
+CREATE TABLE sy.m AS SELECT 1 AS i;
+ALTER TABLE sy.m OWNER TO dq_er_other;
+GRANT USAGE ON SCHEMA sx TO dq_er_other;
+SELECT diskquota.set_quota('schema', 'sx', '1 MB');
+SELECT diskquota.set_quota('role', 'dq_er_victim', '1 MB');
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT coalesce(max(id), 0) AS id7 FROM diskquota.events \gset
+SET ROLE dq_er_other;
+SELECT s AS statement, pg_temp.try(replace(s, '$db', quote_ident(current_database())))
+       LIKE '53100 %' AS refused_by_quota
+  FROM unnest(ARRAY['COPY sx.t FROM PROGRAM ''true''',
+                    'CREATE TABLE sx.c AS SELECT 1',
+                    'REINDEX SCHEMA CONCURRENTLY sx',
+                    'REINDEX DATABASE CONCURRENTLY $db',
+                    'ALTER TABLE sy.m SET SCHEMA sx',
+                    'ALTER TABLE sy.m OWNER TO dq_er_victim',
+                    'REASSIGN OWNED BY dq_er_other TO dq_er_victim']) AS s;
+RESET ROLE;
+SELECT target_type, target_name, denied_count FROM diskquota.quotas
+ WHERE target_name IN ('sx', 'dq_er_victim') ORDER BY target_type;
+-- the target's owner is counted
+SET ROLE dq_er_victim;
+SELECT pg_temp.try('INSERT INTO sx.t VALUES (1)');
+SELECT pg_temp.try('REINDEX SCHEMA CONCURRENTLY sx') LIKE '53100 %' AS refused_by_quota;
+RESET ROLE;
+SELECT target_type, target_name, denied_count FROM diskquota.quotas
+ WHERE target_name IN ('sx', 'dq_er_victim') ORDER BY target_type;
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT diskquota.wait_for_worker_new_epoch();
+SELECT event, target_name, count FROM diskquota.events
+ WHERE id > :id7 AND event = 'write_denied' ORDER BY id;
+SELECT diskquota.remove_quota('schema', 'sx');
+SELECT diskquota.remove_quota('role', 'dq_er_victim');
+DROP SCHEMA sx CASCADE;
+DROP SCHEMA sy CASCADE;
+DROP ROLE dq_er_victim;
+DROP ROLE dq_er_other;
+
 ALTER SYSTEM RESET diskquota.denied_notify_interval;
 SELECT pg_reload_conf();
 SELECT diskquota.remove_quota('schema', 'sd');
