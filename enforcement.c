@@ -62,6 +62,16 @@
  * rejected anywhere, the check is one atomic read.  COMMIT PREPARED reports
  * the relations the prepared transaction moved (backendslot.c).
  *
+ * Statements refused for privileges: some utility statements are checked
+ * before PostgreSQL checks the privileges they need (COPY FROM, CREATE
+ * TABLE AS and friends, SET SCHEMA, OWNER TO, REASSIGN OWNED, REINDEX
+ * SCHEMA or DATABASE CONCURRENTLY).  A statement whose user lacks them is
+ * not checked: PostgreSQL refuses it next with its own error, before it
+ * writes anything.  Else a role with no right on another tenant's schema
+ * or role would learn from the quota error whether it is over its quota
+ * and by how much, and would count as that tenant's refusals
+ * (write_denied).  The test is PostgreSQL's (a superuser passes it).
+ *
  * ExecutorStart checks once the executor has opened the result relations
  * (nothing is written before ExecutorRun), and describes the statement's
  * writes from them, without catalog lookups.
@@ -398,18 +408,6 @@ errdetail_usage(const char *used, const char *quota, bool over,
 }
 
 /*
- * Set while a utility statement is checked before PostgreSQL checks the
- * privileges it needs and the user lacks them: PostgreSQL would refuse it
- * anyway, so its refusal by a quota (report_rejected) is not counted
- * for the target's events.  Else a role that may not write into another's
- * schema or role at all (COPY FROM without INSERT, CREATE TABLE AS without
- * CREATE, REINDEX of a schema it does not own, moves to others) would
- * raise that target's denied_count and make its write_denied events.
- * Reset at the end of the checks, and at (sub)transaction abort.
- */
-static bool refusal_unprivileged = false;
-
-/*
  * Refuse a load into a target that is over its quota (or that the load
  * would take over it): the one place the quota errors are raised.  kind
  * says whether the statement is refused before it started or stopped
@@ -431,8 +429,7 @@ report_rejected(const DiskquotaTarget *target, DiskquotaRefusalKind kind)
 
 	report_stale(target);
 	/* for the events write_denied and load_stopped (events.c) */
-	if (!refusal_unprivileged)
-		diskquota_count_refusal(MyDatabaseId, target, kind);
+	diskquota_count_refusal(MyDatabaseId, target, kind);
 
 	name = target_name(target);
 	if (diskquota_target_info(MyDatabaseId, target, &info) &&
@@ -1690,7 +1687,6 @@ enforcement_subxact_callback(SubXactEvent event,
 {
 	if (event != SUBXACT_EVENT_ABORT_SUB)
 		return;
-	refusal_unprivileged = false;
 	if (ri_exempt_query != NULL &&
 		ri_exempt_level >= GetCurrentTransactionNestLevel())
 		ri_exempt_query = NULL;
@@ -4079,7 +4075,6 @@ enforcement_xact_callback(XactEvent event, void *arg)
 		return;
 	clear_quotas_at_commit = false;
 	pending_pause = -1;
-	refusal_unprivileged = false;
 	if (moved_bytes != NIL)
 		end_moves(false);
 	diskquota_internal_sql_depth = 0;
@@ -4967,14 +4962,14 @@ check_moves(Node *parsetree)
 				/* as AlterTableNamespace(), ownership checked before locking */
 				relid = lookup_locked(stmt->relation, AccessExclusiveLock,
 									  stmt->missing_ok, RangeVarCallbackOwnsRelation);
-				if (OidIsValid(relid) && get_rel_namespace(relid) != nspoid)
-				{
-					/* as LookupCreationNamespace(), which checks it after */
-					refusal_unprivileged =
-						pg_namespace_aclcheck(nspoid, GetUserId(), ACL_CREATE) != ACLCHECK_OK;
+
+				/*
+				 * Without CREATE on the schema, LookupCreationNamespace()
+				 * refuses it next (see "Statements refused for privileges")
+				 */
+				if (OidIsValid(relid) && get_rel_namespace(relid) != nspoid &&
+					pg_namespace_aclcheck(nspoid, GetUserId(), ACL_CREATE) == ACLCHECK_OK)
 					check_move(relid, nspoid, InvalidOid);
-					refusal_unprivileged = false;
-				}
 				break;
 			}
 		case T_AlterTableStmt:
@@ -4997,13 +4992,10 @@ check_moves(Node *parsetree)
 					if (!OidIsValid(relid))
 						break;
 					owner = get_rolespec_oid(cmd->newowner, false);
-					if (owner != relation_owner(relid))
-					{
-						/* as ATExecChangeOwner(), which checks it after */
-						refusal_unprivileged = !is_member_of_role(GetUserId(), owner);
+					/* else ATExecChangeOwner() refuses it next */
+					if (owner != relation_owner(relid) &&
+						is_member_of_role(GetUserId(), owner))
 						check_move(relid, InvalidOid, owner);
-						refusal_unprivileged = false;
-					}
 				}
 				break;
 			}
@@ -5017,18 +5009,20 @@ check_moves(Node *parsetree)
 				if (superuser())
 					break;
 				owner = get_rolespec_oid(stmt->newrole, false);
-				/* as ReassignOwnedObjects(), which checks it after */
-				refusal_unprivileged = !has_privs_of_role(GetUserId(), owner);
+				/* else ReassignOwnedObjects() refuses it next */
+				if (!has_privs_of_role(GetUserId(), owner))
+					break;
 				foreach(lc, stmt->roles)
 				{
 					roles = lappend_oid(roles, get_rolespec_oid(lfirst(lc), false));
 					if (!has_privs_of_role(GetUserId(), llast_oid(roles)))
-						refusal_unprivileged = true;
+						break;
 				}
+				if (list_length(roles) < list_length(stmt->roles))
+					break;
 				/* each relation the roles own here moves, summed up */
 				foreach(lc, owned_relations(roles))
 					check_move(lfirst_oid(lc), InvalidOid, owner);
-				refusal_unprivileged = false;
 				break;
 			}
 		case T_AlterTableMoveAllStmt:
@@ -5623,7 +5617,8 @@ begin_maintenance(Node *parsetree, int64 *budget, DiskquotaTarget *target)
 		forget_maintained();
 		return false;
 	}
-	if (concurrently && !diskquota_paused())
+	/* else ReindexMultipleTables() refuses it next */
+	if (concurrently && privileged && !diskquota_paused())
 	{
 		/* the old and the new index side by side: not in a rejected target */
 		hash_seq_init(&status, maintained);
@@ -5635,7 +5630,6 @@ begin_maintenance(Node *parsetree, int64 *budget, DiskquotaTarget *target)
 
 				hash_seq_term(&status);
 				forget_maintained();
-				refusal_unprivileged = !privileged;
 				report_rejected(&rejected, DQ_REFUSAL_DENIED);
 			}
 		}
@@ -6165,19 +6159,22 @@ check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 			rel = RelationIdGetRelation(relid);
 			if (rel != NULL)
 			{
-				if (checks_due())
+				/*
+				 * A COPY FROM without INSERT on the table or any of its
+				 * columns: DoCopy() refuses it next (see "Statements refused
+				 * for privileges")
+				 */
+				if (checks_due() &&
+					!(IsA(parsetree, CopyStmt) &&
+					  pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK &&
+					  pg_attribute_aclcheck_all(relid, GetUserId(), ACL_INSERT,
+												ACLMASK_ANY) != ACLCHECK_OK))
 				{
-					/* COPY FROM: as DoCopy(), which checks it after */
-					refusal_unprivileged = IsA(parsetree, CopyStmt) &&
-						pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK &&
-						pg_attribute_aclcheck_all(relid, GetUserId(), ACL_INSERT,
-												  ACLMASK_ANY) != ACLCHECK_OK;
 					check_relation(relid, rel);
 					if (OidIsValid(spcoid))
 						check_targets(rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP ?
 									  InvalidOid : rel->rd_rel->relnamespace,
 									  rel->rd_rel->relowner, spcoid);
-					refusal_unprivileged = false;
 				}
 				nwrites = add_write(rel, write, 0, &has_triggers);
 				if (nwrites > 0 && OidIsValid(spcoid))
@@ -6192,16 +6189,13 @@ check_and_run_utility(PlannedStmt *pstmt, const char *queryString,
 			/*
 			 * CREATE TABLE AS and friends: the relation does not exist yet.
 			 * Checked with the targets its names give now, and again when it
-			 * is created.
+			 * is created.  Without CREATE on the schema,
+			 * RangeVarGetAndCheckCreationNamespace() refuses it first.
 			 */
-			if (checks_due())
-			{
-				/* as RangeVarGetAndCheckCreationNamespace(), called after */
-				refusal_unprivileged = OidIsValid(nspoid) &&
-					pg_namespace_aclcheck(nspoid, GetUserId(), ACL_CREATE) != ACLCHECK_OK;
+			if (checks_due() &&
+				!(OidIsValid(nspoid) &&
+				  pg_namespace_aclcheck(nspoid, GetUserId(), ACL_CREATE) != ACLCHECK_OK))
 				check_targets(nspoid, owner, spcoid);
-				refusal_unprivileged = false;
-			}
 			write[0].relid = InvalidOid;
 			write[0].nspoid = nspoid;
 			write[0].owner = owner;
