@@ -1204,7 +1204,7 @@ purge_events(Oid eventsrel)
 typedef struct RefusalsEvent
 {
 	Oid			eventsrel;
-	const DiskquotaRefusals *refusals;
+	DiskquotaRefusals *refusals;
 	bool		logged;
 } RefusalsEvent;
 
@@ -1230,6 +1230,30 @@ execute_refusals_log(const void *arg)
 }
 
 /*
+ * The refusals this refresh logged as events, marked logged in the quota
+ * map when its transaction commits (refusals_xact_callback): if it does not
+ * commit, the events are not in the log, and the next refresh logs them.
+ * In the refresh's memory, which lasts until after the commit.
+ */
+static List *refusals_to_mark = NIL;
+static TimestampTz refusals_logged_at = 0;
+
+static void
+refusals_xact_callback(XactEvent event, void *arg)
+{
+	ListCell   *lc;
+
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT)
+		return;
+	if (event == XACT_EVENT_COMMIT)
+	{
+		foreach(lc, refusals_to_mark)
+			diskquota_refusals_logged(lfirst(lc), refusals_logged_at);
+	}
+	refusals_to_mark = NIL;
+}
+
+/*
  * Log the statements refused and stopped since the last such events of
  * their targets (quotamap.c counts them), at most one event per target and
  * kind per diskquota.denied_notify_interval, with how many it folds in.
@@ -1237,6 +1261,8 @@ execute_refusals_log(const void *arg)
 static void
 log_refusals(Oid eventsrel)
 {
+	static bool callback_registered = false;
+	MemoryContext refresh_context = CurrentMemoryContext;
 	TimestampTz now = GetCurrentTimestamp();
 	List	   *due;
 	ListCell   *lc;
@@ -1246,6 +1272,11 @@ log_refusals(Oid eventsrel)
 	due = diskquota_refusals_due(now, (int64) diskquota_denied_notify_interval * USECS_PER_SEC);
 	if (due == NIL)
 		return;
+	if (!callback_registered)
+	{
+		RegisterXactCallback(refusals_xact_callback, NULL);
+		callback_registered = true;
+	}
 	SPI_connect();
 	foreach(lc, due)
 	{
@@ -1253,10 +1284,15 @@ log_refusals(Oid eventsrel)
 
 		maintain_own_tables(execute_refusals_log, &log);
 		if (log.logged)
-			diskquota_refusals_logged(log.refusals, now);
+		{
+			MemoryContext spi_context = MemoryContextSwitchTo(refresh_context);
+
+			refusals_to_mark = lappend(refusals_to_mark, log.refusals);
+			MemoryContextSwitchTo(spi_context);
+		}
 	}
 	SPI_finish();
-	list_free_deep(due);
+	refusals_logged_at = now;
 }
 
 /* One degraded event: the reasons (DQ_DEGRADED_* bits) that started */
