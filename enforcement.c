@@ -1870,7 +1870,12 @@ refuse_after_stop_request(void)
  * targets has DQ_LAZY_HEADROOM left) starts measuring only at its first
  * poll: the timer's, or once its rows reckoned DQ_LAZY_BYTES (charge_lazy,
  * self_charge_late_start); one that ends before measures nothing, and the
- * worker counts what it wrote, as it does with self-charging off.  What a
+ * worker counts what it wrote, as it does with self-charging off.  Only its
+ * own result relations are lazy: a nested execution (a function's or a
+ * trigger's INSERT, UPDATE or MERGE) is measured from when it joins, as in
+ * any statement that charges itself, and what it wrote is charged at the
+ * first poll or when the statement completes, whichever comes first: its
+ * targets may be near their quota while the statement's are far.  What a
  * statement writes before it starts measuring is bounded by what its rows
  * reckoned, at most DQ_LAZY_BYTES, which is not charged but counted by the
  * worker at its next refresh: far from the quota by DQ_LAZY_HEADROOM, that
@@ -3142,8 +3147,16 @@ self_charge_poll(void)
 	}
 	if (unlikely(charge_lazy))
 	{
+		/*
+		 * Nested executions that joined were measured from when they
+		 * started (self_charge_join), whatever the headroom of their
+		 * targets: what they wrote is charged now, with the rest.
+		 */
+		bool		joined = ncharged_rels > 0;
+
 		self_charge_late_start();
-		return;
+		if (!joined)
+			return;
 	}
 	if (self_charge_measure(&crossed))
 	{
@@ -3186,7 +3199,8 @@ self_charge_end(bool restore, bool charge_rest)
 	if (restore)
 		self_charge_unwrap(0);
 	ncharged_nodes = 0;
-	if (charge_rest && !charge_lazy)
+	/* lazy: only what nested executions wrote (see self_charge_poll) */
+	if (charge_rest && (!charge_lazy || ncharged_rels > 0))
 	{
 		DiskquotaTarget crossed;
 
