@@ -1888,8 +1888,13 @@ refuse_after_stop_request(void)
  * targets may be near their quota while the statement's are far.  What a
  * statement writes before it starts measuring is bounded by what its rows
  * reckoned, at most DQ_LAZY_BYTES, which is not charged but counted by the
- * worker at its next refresh: far from the quota by DQ_LAZY_HEADROOM, that
- * takes 64 such statements at once to matter.  Statements whose rows a
+ * worker at its next refresh.  A session's lazy statements together get
+ * the headroom left over DQ_LAZY_SESSIONS (at least DQ_LAZY_BYTES) until
+ * the worker has refreshed after them (lazy_unmeasured): a loop of short
+ * statements measures from the start once its lazy ones reckoned that
+ * much.  It takes DQ_LAZY_SESSIONS sessions writing at once, between two
+ * refreshes, to reach the quota unmeasured; closer to it than
+ * DQ_LAZY_HEADROOM, nothing starts lazily.  Statements whose rows a
  * reckoning cannot bound start measuring at once: an index of an access
  * method that does not bound what a row adds (GIN), TOAST decided after the
  * input (charge_watch_toast), rows routed to partitions, an index in
@@ -1920,6 +1925,7 @@ refuse_after_stop_request(void)
  */
 #define DQ_LAZY_HEADROOM ((int64) 64 * 1024 * 1024)
 #define DQ_LAZY_BYTES ((int64) 1024 * 1024)
+#define DQ_LAZY_SESSIONS 64
 
 typedef struct ChargedRelation
 {
@@ -2004,6 +2010,18 @@ static bool charge_every_row = false;
  */
 static bool charge_lazy = false;
 static EState *charge_lazy_estate = NULL;
+
+/*
+ * What this session's statements wrote while lazy (as their rows
+ * reckoned), which nothing charged, since the worker's refresh
+ * lazy_since_epoch: at the allowance (lazy_allowance_left), statements
+ * measure from the start until a refresh that started after the first of
+ * them has completed (the epoch is two past), which counted what they
+ * wrote.
+ */
+static int64 lazy_unmeasured = 0;
+static uint64 lazy_since_epoch = 0;
+
 
 /* A measured relation's indexes are yet to be measured (indexes_pending) */
 static bool charge_indexes_pending = false;
@@ -2784,6 +2802,34 @@ result_targets(EState *estate, DiskquotaTarget **targets, bool *routing)
 
 static void self_charge_unwrap(int first_node);
 
+/* A lazy statement ends or starts measuring: what it wrote unmeasured */
+static void
+add_lazy_unmeasured(void)
+{
+	int64		reckoned = charge_budget - Max(charge_budget_left, 0);
+
+	if (reckoned <= 0)
+		return;
+	if (lazy_unmeasured == 0)
+		lazy_since_epoch = diskquota_my_epoch();
+	lazy_unmeasured += reckoned;
+}
+
+/*
+ * May a statement start lazily, as far as this session's allowance goes,
+ * remaining the least headroom left of its targets?
+ */
+static bool
+lazy_allowance_left(int64 remaining)
+{
+	int64		allowance = Max(remaining / DQ_LAZY_SESSIONS, DQ_LAZY_BYTES);
+
+	if (lazy_unmeasured >= allowance &&
+		diskquota_my_epoch() >= lazy_since_epoch + 2)
+		lazy_unmeasured = 0;
+	return lazy_unmeasured < allowance;
+}
+
 /* Does an index of this access method bound what a row adds to it? */
 static inline bool
 bounded_index_am(Oid am)
@@ -2884,6 +2930,7 @@ self_charge_late_start(void)
 	ListCell   *lc;
 
 	charge_lazy = false;
+	add_lazy_unmeasured();
 	foreach(lc, charge_lazy_estate->es_opened_result_relations)
 		(void) add_charged_table(((ResultRelInfo *) lfirst(lc))->ri_RelationDesc, false);
 	charge_lazy_estate = NULL;
@@ -2927,7 +2974,7 @@ self_charge_begin(QueryDesc *queryDesc)
 	foreach(lc, estate->es_auxmodifytables)
 		wrap_modify_table((PlanState *) lfirst(lc));
 	if (!routing && remaining >= DQ_LAZY_HEADROOM && !charge_watch_toast &&
-		lazy_start_allowed(estate, &lazy_factor))
+		lazy_allowance_left(remaining) && lazy_start_allowed(estate, &lazy_factor))
 	{
 		charge_lazy = true;
 		charge_lazy_estate = estate;
@@ -3213,9 +3260,9 @@ self_charge_poll(void)
 	if (unlikely(charge_lazy))
 	{
 		/*
-		 * Nested executions that joined were measured from when they
-		 * started (self_charge_join), whatever the headroom of their
-		 * targets: what they wrote is charged now, with the rest.
+		 * Nested executions that joined were measured from when they started
+		 * (self_charge_join), whatever the headroom of their targets: what
+		 * they wrote is charged now, with the rest.
 		 */
 		bool		joined = ncharged_rels > 0;
 
@@ -3264,6 +3311,8 @@ self_charge_end(bool restore, bool charge_rest)
 	if (restore)
 		self_charge_unwrap(0);
 	ncharged_nodes = 0;
+	if (charge_lazy)
+		add_lazy_unmeasured();
 	/* lazy: only what nested executions wrote (see self_charge_poll) */
 	if (charge_rest && (!charge_lazy || ncharged_rels > 0))
 	{
