@@ -172,6 +172,7 @@ SELECT diskquota.wait_for_worker_new_epoch();
 SELECT state FROM diskquota.quotas
  WHERE target_oid OPERATOR(pg_catalog.=) 'dq_oa'::pg_catalog.regnamespace::pg_catalog.oid
    AND target_type OPERATOR(pg_catalog.=) 'schema'::pg_catalog.text;
+SELECT COALESCE(pg_catalog.max(id), 0) AS oa_id FROM diskquota.events \gset
 INSERT INTO dq_oa.t VALUES (1);
 -- the refusal is logged (write_denied) at the next refresh; a reminder a
 -- day after the last event (moved back); notification settings of a quota
@@ -188,6 +189,7 @@ SELECT event, threshold FROM diskquota.events
  WHERE event OPERATOR(pg_catalog.=) ANY ('{write_denied,reminder}'::pg_catalog.text[])
    AND target_type OPERATOR(pg_catalog.=) 'schema'::pg_catalog.text
    AND target_name OPERATOR(pg_catalog.=) 'dq_oa'::pg_catalog.text
+   AND id OPERATOR(pg_catalog.>) :oa_id
  GROUP BY event, threshold ORDER BY event COLLATE "C";
 SELECT diskquota.set_schema_quota('dq_oa', '2 GB');
 SELECT count(*) OPERATOR(pg_catalog.>) 0 AS events_logged FROM diskquota.events;
