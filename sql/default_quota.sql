@@ -2,18 +2,7 @@
 -- of its own; an explicit quota, 'unlimited' included, always wins.
 \set VERBOSITY terse
 CREATE ROLE dq_default_tenant NOLOGIN;
-CREATE FUNCTION pg_temp.try(stmt text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    state text;
-    msg text;
-BEGIN
-    EXECUTE stmt;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
-    RETURN state || ' ' || msg;
-END
-$$;
+\i sql/include/try.psql
 CREATE SCHEMA sd1;
 CREATE SCHEMA sd2;
 CREATE SCHEMA sd3;

@@ -4,18 +4,7 @@
 -- reminder interval while a target stays over a threshold; a quota that
 -- opts out of notifications; degraded enforcement.
 \set VERBOSITY terse
-CREATE FUNCTION pg_temp.try(stmt text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    state text;
-    msg text;
-BEGIN
-    EXECUTE stmt;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
-    RETURN state || ' ' || msg;
-END
-$$;
+\i sql/include/try.psql
 -- after a reload, the worker and the launcher take the new settings when
 -- the postmaster has signalled them: wait (for the worker's refreshes, at
 -- most 100) until an event of that kind is logged, doing poke before each

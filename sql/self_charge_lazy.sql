@@ -6,17 +6,11 @@
 -- interval of a minute): only the statement itself can stop it.  Sizes are
 -- asserted, never time.
 \set VERBOSITY terse
-ALTER SYSTEM SET diskquota.file_feed = off;
-ALTER SYSTEM SET diskquota.naptime = 60;
-ALTER SYSTEM SET diskquota.load_check_interval = 60000;
-SELECT pg_reload_conf();
-SELECT diskquota.wait_for_worker_new_epoch();
-SELECT diskquota.wait_for_worker_new_epoch();
+\i sql/include/quiet_worker.psql
 CREATE SCHEMA s_lazy;
 CREATE TABLE s_lazy.t(i int) WITH (autovacuum_enabled = off);
 SELECT diskquota.set_schema_quota('s_lazy', '66 MB');
 SELECT diskquota.wait_for_worker_new_epoch();
-SET diskquota.self_charge = on;
 
 -- far from the quota: short statements measure nothing, and are counted
 -- by the worker
@@ -66,9 +60,4 @@ SELECT pg_total_relation_size('s_lazy.g') <= (66 + 2) * 1024 * 1024 AS gin_stopp
 RESET diskquota.self_charge;
 SELECT diskquota.set_schema_quota('s_lazy', '-1');
 DROP SCHEMA s_lazy CASCADE;
-ALTER SYSTEM RESET diskquota.file_feed;
-ALTER SYSTEM RESET diskquota.naptime;
-ALTER SYSTEM RESET diskquota.load_check_interval;
-SELECT pg_reload_conf();
-SELECT diskquota.wait_for_worker_new_epoch();
-SELECT diskquota.wait_for_worker_new_epoch();
+\i sql/include/quiet_worker_end.psql
