@@ -130,6 +130,45 @@ CREATE POLICY events_readers ON diskquota.events FOR SELECT
                       AND pg_catalog.pg_has_role(r.oid, 'MEMBER')));
 GRANT SELECT ON diskquota.events TO PUBLIC;
 
+-- Usage history (history.c): per effective quota, one row per
+-- diskquota.history_interval, written by the worker when the bucket ends:
+-- the highest and the time-weighted average usage over the bucket, and the
+-- limits in force at its end.  Kept diskquota.history_retention.  Not
+-- dumped.
+CREATE TABLE diskquota.usage_history (
+    bucket_start     timestamptz NOT NULL,
+    quota_type       text NOT NULL,
+    target_oid       oid NOT NULL,
+    tablespace_oid   oid NOT NULL,
+    target_name      text,
+    tablespace_name  name,
+    max_bytes        bigint NOT NULL,
+    avg_bytes        bigint NOT NULL,
+    hard_bytes       bigint,
+    soft_bytes       bigint,
+    advisory_bytes   bigint[],
+    CONSTRAINT usage_history_key
+        PRIMARY KEY (bucket_start, quota_type, target_oid, tablespace_oid)
+);
+REVOKE ALL ON diskquota.usage_history FROM PUBLIC;
+
+-- Over-use (history.c): per target, the over-use in megabyte-days at
+-- updated_at (decaying by diskquota.overuse_decay a day), the days it was
+-- over its limit in the last 30 (over_days), and its escalation level as
+-- its last escalation event told it.  Written by the worker once per
+-- history interval and when the level changes.  Not dumped.
+CREATE TABLE diskquota.quota_overuse (
+    quota_type       text NOT NULL,
+    target_oid       oid NOT NULL,
+    tablespace_oid   oid NOT NULL,
+    overuse_mb_days  double precision NOT NULL,
+    updated_at       timestamptz NOT NULL,
+    over_days        date[] NOT NULL,
+    level            integer NOT NULL,
+    CONSTRAINT quota_overuse_key PRIMARY KEY (quota_type, target_oid, tablespace_oid)
+);
+REVOKE ALL ON diskquota.quota_overuse FROM PUBLIC;
+
 CREATE FUNCTION diskquota.set_quota(
     target_type text, target text, hard text,
     soft text DEFAULT NULL, grace interval DEFAULT NULL,
@@ -198,7 +237,10 @@ CREATE FUNCTION diskquota.quota_policies(
     OUT notify boolean,
     OUT reminder_interval interval,
     OUT denied_count bigint,
-    OUT stopped_count bigint)
+    OUT stopped_count bigint,
+    OUT overuse_mb_days double precision,
+    OUT days_over_30d integer,
+    OUT level integer)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'diskquota_quota_policies'
 LANGUAGE C VOLATILE STRICT;
@@ -224,7 +266,10 @@ SELECT q.target_type,
        q.notify,
        q.reminder_interval,
        q.denied_count,
-       q.stopped_count
+       q.stopped_count,
+       q.overuse_mb_days,
+       q.days_over_30d,
+       q.level
   FROM diskquota.quota_policies() q
   LEFT JOIN pg_catalog.pg_namespace n
     ON q.target_type IN ('schema', 'schema_tablespace') AND n.oid = q.target_oid
