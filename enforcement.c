@@ -1880,15 +1880,29 @@ refuse_after_stop_request(void)
  * targets has DQ_LAZY_HEADROOM left) starts measuring only at its first
  * poll: the timer's, or once its rows reckoned DQ_LAZY_BYTES (charge_lazy,
  * self_charge_late_start); one that ends before measures nothing, and the
- * worker counts what it wrote, as it does with self-charging off.  What a
+ * worker counts what it wrote, as it does with self-charging off.  Only its
+ * own result relations are lazy: a nested execution (a function's or a
+ * trigger's INSERT, UPDATE or MERGE) is measured from when it joins, as in
+ * any statement that charges itself, and what it wrote is charged at the
+ * first poll or when the statement completes, whichever comes first: its
+ * targets may be near their quota while the statement's are far.  What a
  * statement writes before it starts measuring is bounded by what its rows
  * reckoned, at most DQ_LAZY_BYTES, which is not charged but counted by the
- * worker at its next refresh: far from the quota by DQ_LAZY_HEADROOM, that
- * takes 64 such statements at once to matter.  Statements whose rows a
+ * worker at its next refresh.  A session's lazy statements together get
+ * the headroom left over DQ_LAZY_SESSIONS (at least DQ_LAZY_BYTES) until
+ * the worker has refreshed after them (lazy_unmeasured): a loop of short
+ * statements measures from the start once its lazy ones reckoned that
+ * much.  It takes DQ_LAZY_SESSIONS sessions writing at once, between two
+ * refreshes, to reach the quota unmeasured; closer to it than
+ * DQ_LAZY_HEADROOM, nothing starts lazily.  Statements whose rows a
  * reckoning cannot bound start measuring at once: an index of an access
  * method that does not bound what a row adds (GIN), TOAST decided after the
- * input (charge_watch_toast), rows routed to partitions, and result
- * relations whose indexes the executor did not open.
+ * input (charge_watch_toast), rows routed to partitions, an index in
+ * another tablespace than its table, and a table whose index list the
+ * relation cache does not hold (lazy_start_allowed).  The rows of one that
+ * starts lazily are reckoned with its indexes from its first row, as once
+ * it measures (charge_row_factor): a row of a table with 60 btree indexes
+ * writes 60 entries of up to a third of a page each.
  * Bounded INSERTs the client sends (not registered: with self-charging,
  * those run by functions or triggers are registered, see
  * client_statement) and statements whose targets have no quota measure
@@ -1911,6 +1925,7 @@ refuse_after_stop_request(void)
  */
 #define DQ_LAZY_HEADROOM ((int64) 64 * 1024 * 1024)
 #define DQ_LAZY_BYTES ((int64) 1024 * 1024)
+#define DQ_LAZY_SESSIONS 64
 
 typedef struct ChargedRelation
 {
@@ -1995,6 +2010,18 @@ static bool charge_every_row = false;
  */
 static bool charge_lazy = false;
 static EState *charge_lazy_estate = NULL;
+
+/*
+ * What this session's statements wrote while lazy (as their rows
+ * reckoned), which nothing charged, since the worker's refresh
+ * lazy_since_epoch: at the allowance (lazy_allowance_left), statements
+ * measure from the start until a refresh that started after the first of
+ * them has completed (the epoch is two past), which counted what they
+ * wrote.
+ */
+static int64 lazy_unmeasured = 0;
+static uint64 lazy_since_epoch = 0;
+
 
 /* A measured relation's indexes are yet to be measured (indexes_pending) */
 static bool charge_indexes_pending = false;
@@ -2775,24 +2802,68 @@ result_targets(EState *estate, DiskquotaTarget **targets, bool *routing)
 
 static void self_charge_unwrap(int first_node);
 
+/* A lazy statement ends or starts measuring: what it wrote unmeasured */
+static void
+add_lazy_unmeasured(void)
+{
+	int64		reckoned = charge_budget - Max(charge_budget_left, 0);
+
+	if (reckoned <= 0)
+		return;
+	if (lazy_unmeasured == 0)
+		lazy_since_epoch = diskquota_my_epoch();
+	lazy_unmeasured += reckoned;
+}
+
+/*
+ * May a statement start lazily, as far as this session's allowance goes,
+ * remaining the least headroom left of its targets?
+ */
+static bool
+lazy_allowance_left(int64 remaining)
+{
+	int64		allowance = Max(remaining / DQ_LAZY_SESSIONS, DQ_LAZY_BYTES);
+
+	if (lazy_unmeasured >= allowance &&
+		diskquota_my_epoch() >= lazy_since_epoch + 2)
+		lazy_unmeasured = 0;
+	return lazy_unmeasured < allowance;
+}
+
+/* Does an index of this access method bound what a row adds to it? */
+static inline bool
+bounded_index_am(Oid am)
+{
+	return am == BTREE_AM_OID || am == HASH_AM_OID || am == GIST_AM_OID ||
+		am == SPGIST_AM_OID || am == BRIN_AM_OID;
+}
+
 /*
  * May a statement writing into the result relations of estate start
  * measuring only at its first poll (see "Lazy start")?  Not if a row may
  * write what its reckoning does not bound: an index of an access method
  * that does not bound what a row adds to it, TOAST decided after the input
- * (BEFORE ROW triggers, stored generated columns), or indexes the executor
- * did not open (their access methods are not known without reading the
- * catalog).
+ * (BEFORE ROW triggers, stored generated columns).  The executor opens the
+ * indexes of a result relation at its first row (ExecInsert, ExecUpdate):
+ * until then they are read from the relation cache's list and the system
+ * cache, without locking them, or the statement measures from the start if
+ * that list is not valid (reading pg_index is not for every statement) or
+ * an index is in another tablespace than its table (its targets were not
+ * looked up: result_targets).  If so, sets *factor to what a row is
+ * reckoned at, as add_charged_indexes would: 1 + the indexes of the
+ * relation that has the most.
  */
 static bool
-lazy_start_allowed(EState *estate)
+lazy_start_allowed(EState *estate, int *factor)
 {
 	ListCell   *lc;
 
+	*factor = 1;
 	foreach(lc, estate->es_opened_result_relations)
 	{
 		ResultRelInfo *rri = lfirst(lc);
 		Relation	rel = rri->ri_RelationDesc;
+		int			nindexes = 0;
 		int			i;
 
 		if (!RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
@@ -2803,16 +2874,48 @@ lazy_start_allowed(EState *estate)
 			(RelationGetDescr(rel)->constr != NULL &&
 			 RelationGetDescr(rel)->constr->has_generated_stored))
 			return false;
-		if (rel->rd_rel->relhasindex && rri->ri_IndexRelationDescs == NULL)
-			return false;
-		for (i = 0; i < rri->ri_NumIndices; i++)
+		if (rri->ri_IndexRelationDescs != NULL)
 		{
-			Oid			am = rri->ri_IndexRelationDescs[i]->rd_rel->relam;
+			for (i = 0; i < rri->ri_NumIndices; i++)
+			{
+				if (!bounded_index_am(rri->ri_IndexRelationDescs[i]->rd_rel->relam))
+					return false;
+			}
+			nindexes = rri->ri_NumIndices;
+		}
+		else if (rel->rd_rel->relhasindex)
+		{
+			List	   *indexes;
+			ListCell   *lc2;
+			bool		bounded = true;
 
-			if (am != BTREE_AM_OID && am != HASH_AM_OID && am != GIST_AM_OID &&
-				am != SPGIST_AM_OID && am != BRIN_AM_OID)
+			if (!rel->rd_indexvalid)
+				return false;
+			indexes = RelationGetIndexList(rel);
+			foreach(lc2, indexes)
+			{
+				HeapTuple	tuple = SearchSysCache1(RELOID,
+													ObjectIdGetDatum(lfirst_oid(lc2)));
+				Form_pg_class form;
+
+				if (!HeapTupleIsValid(tuple))
+				{
+					bounded = false;
+					break;
+				}
+				form = (Form_pg_class) GETSTRUCT(tuple);
+				bounded = bounded_index_am(form->relam) &&
+					form->reltablespace == rel->rd_rel->reltablespace;
+				ReleaseSysCache(tuple);
+				if (!bounded)
+					break;
+			}
+			nindexes = list_length(indexes);
+			list_free(indexes);
+			if (!bounded)
 				return false;
 		}
+		*factor = Max(*factor, 1 + nindexes);
 	}
 	return true;
 }
@@ -2827,6 +2930,7 @@ self_charge_late_start(void)
 	ListCell   *lc;
 
 	charge_lazy = false;
+	add_lazy_unmeasured();
 	foreach(lc, charge_lazy_estate->es_opened_result_relations)
 		(void) add_charged_table(((ResultRelInfo *) lfirst(lc))->ri_RelationDesc, false);
 	charge_lazy_estate = NULL;
@@ -2850,6 +2954,7 @@ self_charge_begin(QueryDesc *queryDesc)
 	int64		remaining = PG_INT64_MAX;
 	bool		routing;
 	bool		quota;
+	int			lazy_factor;
 	ListCell   *lc;
 
 	if (!diskquota_self_charge || estate == NULL)
@@ -2869,10 +2974,12 @@ self_charge_begin(QueryDesc *queryDesc)
 	foreach(lc, estate->es_auxmodifytables)
 		wrap_modify_table((PlanState *) lfirst(lc));
 	if (!routing && remaining >= DQ_LAZY_HEADROOM && !charge_watch_toast &&
-		lazy_start_allowed(estate))
+		lazy_allowance_left(remaining) && lazy_start_allowed(estate, &lazy_factor))
 	{
 		charge_lazy = true;
 		charge_lazy_estate = estate;
+		/* its rows are reckoned with their indexes from the start */
+		charge_row_factor = lazy_factor;
 	}
 	else
 	{
@@ -3152,8 +3259,16 @@ self_charge_poll(void)
 	}
 	if (unlikely(charge_lazy))
 	{
+		/*
+		 * Nested executions that joined were measured from when they started
+		 * (self_charge_join), whatever the headroom of their targets: what
+		 * they wrote is charged now, with the rest.
+		 */
+		bool		joined = ncharged_rels > 0;
+
 		self_charge_late_start();
-		return;
+		if (!joined)
+			return;
 	}
 	if (self_charge_measure(&crossed))
 	{
@@ -3196,7 +3311,10 @@ self_charge_end(bool restore, bool charge_rest)
 	if (restore)
 		self_charge_unwrap(0);
 	ncharged_nodes = 0;
-	if (charge_rest && !charge_lazy)
+	if (charge_lazy)
+		add_lazy_unmeasured();
+	/* lazy: only what nested executions wrote (see self_charge_poll) */
+	if (charge_rest && (!charge_lazy || ncharged_rels > 0))
 	{
 		DiskquotaTarget crossed;
 

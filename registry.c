@@ -364,6 +364,21 @@ my_database_slot(void)
 }
 
 /*
+ * The refreshes this database's worker completed (0 if it has no slot),
+ * read without the lock: for the lazy start of self-charging
+ * (enforcement.c), which only compares it with a value read earlier; a
+ * read that misses the last increment (or, where 64-bit reads are not
+ * atomic, a torn one) only moves by a refresh when its allowance renews.
+ */
+uint64
+diskquota_my_epoch(void)
+{
+	DiskquotaDBSlot *slot = my_database_slot();
+
+	return slot != NULL ? *(volatile uint64 *) &slot->epoch : 0;
+}
+
+/*
  * Does the launcher's file-change feed see every change of this database's
  * relation files?  Then the writes of a statement need not be pushed to the
  * active map: the feed reports the files as they grow.

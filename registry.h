@@ -164,6 +164,7 @@ extern bool diskquota_feed_watches_my_database(void);
 extern bool diskquota_paused(void);
 extern void diskquota_set_paused(Oid dbid, bool paused);
 extern uint64 diskquota_current_epoch(Oid dbid, bool *running);
+extern uint64 diskquota_my_epoch(void);
 extern int	diskquota_database_staleness(Oid dbid, TimestampTz *since, int *why);
 extern bool diskquota_database_is_monitored(const char *dbname);
 extern bool diskquota_database_beyond_limit(const char *dbname);

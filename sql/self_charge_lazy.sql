@@ -35,9 +35,26 @@ INSERT INTO s_lazy.t SELECT generate_series(1, 3000000);
 SELECT pg_total_relation_size('s_lazy.t') BETWEEN 64 * 1024 * 1024
        AND (66 + 1 + 2) * 1024 * 1024 AS stopped_near_quota;
 
+-- a series of short statements, each far from the quota and too short
+-- to poll: together they get 1 MB unmeasured until the worker has
+-- refreshed, then each measures from its start and the one that crosses
+-- the quota is stopped (about 120 MB if the loop ran to the end)
+TRUNCATE s_lazy.t;
+CREATE TABLE s_lazy.w(v text) WITH (autovacuum_enabled = off);
+ALTER TABLE s_lazy.w ALTER v SET STORAGE PLAIN;
+SELECT diskquota.wait_for_worker_new_epoch();
+DO $$
+BEGIN
+  FOR i IN 1..250 LOOP
+    INSERT INTO s_lazy.w SELECT repeat('x', 7000) FROM generate_series(1, 60);
+  END LOOP;
+END $$;
+\echo :LAST_ERROR_SQLSTATE
+SELECT pg_total_relation_size('s_lazy.w') <= (66 + 2) * 1024 * 1024 AS series_stopped_near_quota;
+DROP TABLE s_lazy.w;
+
 -- an index whose growth a row does not bound (GIN): measured from the
 -- start, after every row
-TRUNCATE s_lazy.t;
 CREATE TABLE s_lazy.g(a int[]);
 CREATE INDEX ON s_lazy.g USING gin (a);
 SELECT diskquota.wait_for_worker_new_epoch();
