@@ -102,6 +102,49 @@ SELECT count(*) > 0 AS rows, bool_and(max_bytes >= avg_bytes) AS max_over_avg,
 SELECT max(max_bytes) = :size AS max_seen
   FROM diskquota.usage_history WHERE target_oid = 'ha'::regnamespace;
 
+-- the metrics view: one row per quota and measure
+SELECT metric, kind, value = CASE metric WHEN 'diskquota_used_bytes' THEN q.used_bytes
+                                         WHEN 'diskquota_soft_limit_bytes' THEN 1048576
+                                         WHEN 'diskquota_hard_limit_bytes' THEN 100 * 1048576
+                                         WHEN 'diskquota_level' THEN q.level
+                                         WHEN 'diskquota_denied_total' THEN q.denied_count
+                                         WHEN 'diskquota_stopped_total' THEN q.stopped_count
+                                         WHEN 'diskquota_overuse_mb_days' THEN q.overuse_mb_days
+                                         -- (by the server's clock, behind the worker's here)
+                                         WHEN 'diskquota_grace_seconds_left' THEN m.value END AS right
+  FROM diskquota.metrics m JOIN diskquota.quotas q
+    ON q.target_type = m.target_type AND q.target_name = m.target
+ WHERE m.target = 'ha' ORDER BY metric;
+
+-- reports from a history of known values: a target growing by 10 MB a
+-- day from 100 MB, soft limit 200 MB, hard limit 300 MB
+INSERT INTO diskquota.usage_history
+SELECT timestamptz '2026-01-01 00:00+00' + d * interval '1 day', 'schema', 4000000000, 0, 'hr',
+       NULL, (100 + 10 * d + 5) * 1048576, (100 + 10 * d) * 1048576, 300 * 1048576,
+       200 * 1048576, NULL
+  FROM generate_series(0, 4) d;
+SET TimeZone = 'UTC';
+SELECT target_type, target_name, buckets, first_bucket, last_bucket,
+       start_bytes / 1048576 AS start_mb, end_bytes / 1048576 AS end_mb,
+       max_bytes / 1048576 AS max_mb, round((growth_bytes_per_day / 1048576)::numeric, 6) AS mb_per_day,
+       soft_reached_at, hard_reached_at
+  FROM diskquota.usage_report('2026-01-01', '2026-01-31') WHERE target_oid = 4000000000;
+-- within a window: the growth of its buckets only
+SELECT buckets, start_bytes / 1048576 AS start_mb, end_bytes / 1048576 AS end_mb
+  FROM diskquota.usage_report('2026-01-02', '2026-01-03 12:00') WHERE target_oid = 4000000000;
+-- not growing: no projection
+INSERT INTO diskquota.usage_history
+VALUES ('2026-01-06 00:00+00', 'schema', 4000000000, 0, 'hr', NULL, 140 * 1048576,
+        140 * 1048576, 300 * 1048576, 200 * 1048576, NULL);
+SELECT soft_reached_at, hard_reached_at
+  FROM diskquota.usage_report('2026-01-05', '2026-01-31') WHERE target_oid = 4000000000;
+-- every quota as of a moment: its last bucket started before it
+SELECT target_name, bucket_start, avg_bytes / 1048576 AS avg_mb, soft_bytes / 1048576 AS soft_mb
+  FROM diskquota.usage_at('2026-01-03 05:00+00') WHERE target_oid = 4000000000;
+SELECT count(*) FROM diskquota.usage_at('2025-12-31') WHERE target_oid = 4000000000;
+RESET TimeZone;
+DELETE FROM diskquota.usage_history WHERE target_oid = 4000000000;
+
 SELECT diskquota.remove_quota('schema', 'ha');
 SELECT diskquota.remove_quota('schema', 'hb');
 DROP SCHEMA ha, hb CASCADE;
