@@ -179,7 +179,7 @@ diskquota_history_load(Oid overuserel)
 
 	ret = SPI_execute(psprintf("SELECT quota_type, target_oid, tablespace_oid,"
 							   " overuse_mb_days, updated_at,"
-							   " (SELECT pg_catalog.array_agg(d OPERATOR(pg_catalog.-) date '2000-01-01'"
+							   " (SELECT pg_catalog.array_agg(d OPERATOR(pg_catalog.-) '2000-01-01'::pg_catalog.date"
 							   "   ORDER BY d) FROM pg_catalog.unnest(over_days) d),"
 							   " level FROM %s", diskquota_qualified_name(overuserel)),
 					  true, 0);
@@ -562,7 +562,7 @@ store_overuse(Oid overuserel, Oid eventsrel, bool all)
 		run(psprintf("INSERT INTO %s (quota_type, target_oid, tablespace_oid,"
 					 " overuse_mb_days, updated_at, over_days, level)"
 					 " VALUES ($1, $2, $3, $4, $5,"
-					 "  ARRAY(SELECT date '2000-01-01' OPERATOR(pg_catalog.+) d"
+					 "  ARRAY(SELECT '2000-01-01'::pg_catalog.date OPERATOR(pg_catalog.+) d"
 					 "   FROM pg_catalog.unnest($6) d), $7)"
 					 " ON CONFLICT ON CONSTRAINT quota_overuse_key DO UPDATE SET"
 					 " overuse_mb_days = EXCLUDED.overuse_mb_days,"
