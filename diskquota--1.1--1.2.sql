@@ -130,6 +130,45 @@ CREATE POLICY events_readers ON diskquota.events FOR SELECT
                       AND pg_catalog.pg_has_role(r.oid, 'MEMBER')));
 GRANT SELECT ON diskquota.events TO PUBLIC;
 
+-- Usage history (history.c): per effective quota, one row per
+-- diskquota.history_interval, written by the worker when the bucket ends:
+-- the highest and the time-weighted average usage over the bucket, and the
+-- limits in force at its end.  Kept diskquota.history_retention.  Not
+-- dumped.
+CREATE TABLE diskquota.usage_history (
+    bucket_start     timestamptz NOT NULL,
+    quota_type       text NOT NULL,
+    target_oid       oid NOT NULL,
+    tablespace_oid   oid NOT NULL,
+    target_name      text,
+    tablespace_name  name,
+    max_bytes        bigint NOT NULL,
+    avg_bytes        bigint NOT NULL,
+    hard_bytes       bigint,
+    soft_bytes       bigint,
+    advisory_bytes   bigint[],
+    CONSTRAINT usage_history_key
+        PRIMARY KEY (bucket_start, quota_type, target_oid, tablespace_oid)
+);
+REVOKE ALL ON diskquota.usage_history FROM PUBLIC;
+
+-- Over-use (history.c): per target, the over-use in megabyte-days at
+-- updated_at (decaying by diskquota.overuse_decay a day), the days it was
+-- over its limit in the last 30 (over_days), and its escalation level as
+-- its last escalation event told it.  Written by the worker once per
+-- history interval and when the level changes.  Not dumped.
+CREATE TABLE diskquota.quota_overuse (
+    quota_type       text NOT NULL,
+    target_oid       oid NOT NULL,
+    tablespace_oid   oid NOT NULL,
+    overuse_mb_days  double precision NOT NULL,
+    updated_at       timestamptz NOT NULL,
+    over_days        date[] NOT NULL,
+    level            integer NOT NULL,
+    CONSTRAINT quota_overuse_key PRIMARY KEY (quota_type, target_oid, tablespace_oid)
+);
+REVOKE ALL ON diskquota.quota_overuse FROM PUBLIC;
+
 CREATE FUNCTION diskquota.set_quota(
     target_type text, target text, hard text,
     soft text DEFAULT NULL, grace interval DEFAULT NULL,
@@ -198,7 +237,10 @@ CREATE FUNCTION diskquota.quota_policies(
     OUT notify boolean,
     OUT reminder_interval interval,
     OUT denied_count bigint,
-    OUT stopped_count bigint)
+    OUT stopped_count bigint,
+    OUT overuse_mb_days double precision,
+    OUT days_over_30d integer,
+    OUT level integer)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'diskquota_quota_policies'
 LANGUAGE C VOLATILE STRICT;
@@ -224,7 +266,10 @@ SELECT q.target_type,
        q.notify,
        q.reminder_interval,
        q.denied_count,
-       q.stopped_count
+       q.stopped_count,
+       q.overuse_mb_days,
+       q.days_over_30d,
+       q.level
   FROM diskquota.quota_policies() q
   LEFT JOIN pg_catalog.pg_namespace n
     ON q.target_type IN ('schema', 'schema_tablespace') AND n.oid = q.target_oid
@@ -310,3 +355,131 @@ REVOKE ALL ON FUNCTION diskquota.extend_grace(text, text, timestamptz, text) FRO
 REVOKE ALL ON FUNCTION diskquota.set_quota_notifications(text, text, boolean, interval, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION diskquota.quota_policies() FROM PUBLIC;
 REVOKE ALL ON diskquota.quotas FROM PUBLIC;
+
+-- Usage reports from the history: per quota with buckets in [since,
+-- until], its usage at the start and the end (the average of the first and
+-- the last bucket), the highest, the growth per day (the least-squares
+-- slope of the buckets' averages over time) and when that growth would
+-- reach the soft and the hard limit (NULL when not growing, without such a
+-- limit, or already at it).
+CREATE FUNCTION diskquota.usage_report(
+    since timestamptz, until timestamptz DEFAULT pg_catalog.now(),
+    OUT target_type text,
+    OUT target_name text,
+    OUT target_oid oid,
+    OUT tablespace_name name,
+    OUT buckets bigint,
+    OUT first_bucket timestamptz,
+    OUT last_bucket timestamptz,
+    OUT start_bytes bigint,
+    OUT end_bytes bigint,
+    OUT max_bytes bigint,
+    OUT growth_bytes_per_day double precision,
+    OUT soft_bytes bigint,
+    OUT hard_bytes bigint,
+    OUT soft_reached_at timestamptz,
+    OUT hard_reached_at timestamptz)
+RETURNS SETOF record
+LANGUAGE sql STABLE
+SET search_path = pg_catalog
+AS $$
+WITH h AS (
+    SELECT u.*,
+           pg_catalog.row_number() OVER w_first AS n_first,
+           pg_catalog.row_number() OVER w_last AS n_last
+      FROM diskquota.usage_history u
+     WHERE u.bucket_start OPERATOR(pg_catalog.>=) since
+       AND u.bucket_start OPERATOR(pg_catalog.<=) until
+    WINDOW w_first AS (PARTITION BY u.quota_type, u.target_oid, u.tablespace_oid
+                       ORDER BY u.bucket_start),
+           w_last AS (PARTITION BY u.quota_type, u.target_oid, u.tablespace_oid
+                      ORDER BY u.bucket_start DESC)
+), r AS (
+    SELECT h.quota_type, h.target_oid, h.tablespace_oid,
+           pg_catalog.count(*) AS buckets,
+           pg_catalog.min(h.bucket_start) AS first_bucket,
+           pg_catalog.max(h.bucket_start) AS last_bucket,
+           pg_catalog.max(h.avg_bytes) FILTER (WHERE h.n_first OPERATOR(pg_catalog.=) 1) AS start_bytes,
+           pg_catalog.max(h.avg_bytes) FILTER (WHERE h.n_last OPERATOR(pg_catalog.=) 1) AS end_bytes,
+           pg_catalog.max(h.max_bytes) AS max_bytes,
+           pg_catalog.regr_slope(h.avg_bytes::pg_catalog.float8,
+                                 pg_catalog.date_part('epoch', h.bucket_start)
+                                 OPERATOR(pg_catalog./) 86400.0) AS slope,
+           pg_catalog.max(h.soft_bytes) FILTER (WHERE h.n_last OPERATOR(pg_catalog.=) 1) AS soft_bytes,
+           pg_catalog.max(h.hard_bytes) FILTER (WHERE h.n_last OPERATOR(pg_catalog.=) 1) AS hard_bytes,
+           pg_catalog.max(h.target_name) FILTER (WHERE h.n_last OPERATOR(pg_catalog.=) 1) AS target_name,
+           pg_catalog.max(h.tablespace_name::pg_catalog.text)
+             FILTER (WHERE h.n_last OPERATOR(pg_catalog.=) 1) AS tablespace_name
+      FROM h
+     GROUP BY h.quota_type, h.target_oid, h.tablespace_oid
+)
+SELECT r.quota_type, r.target_name, r.target_oid, r.tablespace_name::pg_catalog.name,
+       r.buckets, r.first_bucket, r.last_bucket, r.start_bytes, r.end_bytes, r.max_bytes,
+       r.slope, r.soft_bytes, r.hard_bytes,
+       CASE WHEN r.slope OPERATOR(pg_catalog.>) 0
+             AND r.soft_bytes OPERATOR(pg_catalog.>) r.end_bytes
+            THEN r.last_bucket OPERATOR(pg_catalog.+)
+                 pg_catalog.make_interval(secs => (r.soft_bytes OPERATOR(pg_catalog.-) r.end_bytes)
+                                          OPERATOR(pg_catalog./) r.slope
+                                          OPERATOR(pg_catalog.*) 86400.0) END,
+       CASE WHEN r.slope OPERATOR(pg_catalog.>) 0
+             AND r.hard_bytes OPERATOR(pg_catalog.>) r.end_bytes
+            THEN r.last_bucket OPERATOR(pg_catalog.+)
+                 pg_catalog.make_interval(secs => (r.hard_bytes OPERATOR(pg_catalog.-) r.end_bytes)
+                                          OPERATOR(pg_catalog./) r.slope
+                                          OPERATOR(pg_catalog.*) 86400.0) END
+  FROM r
+ ORDER BY r.quota_type, r.target_name, r.tablespace_name
+$$;
+
+-- Every quota as of a moment, from the history: its last bucket that
+-- started at or before it (within diskquota.history_retention).
+CREATE FUNCTION diskquota.usage_at(
+    at timestamptz,
+    OUT target_type text,
+    OUT target_name text,
+    OUT target_oid oid,
+    OUT tablespace_name name,
+    OUT bucket_start timestamptz,
+    OUT max_bytes bigint,
+    OUT avg_bytes bigint,
+    OUT hard_bytes bigint,
+    OUT soft_bytes bigint,
+    OUT advisory_bytes bigint[])
+RETURNS SETOF record
+LANGUAGE sql STABLE
+SET search_path = pg_catalog
+AS $$
+SELECT DISTINCT ON (u.quota_type, u.target_oid, u.tablespace_oid)
+       u.quota_type, u.target_name, u.target_oid, u.tablespace_name, u.bucket_start,
+       u.max_bytes, u.avg_bytes, u.hard_bytes, u.soft_bytes, u.advisory_bytes
+  FROM diskquota.usage_history u
+ WHERE u.bucket_start OPERATOR(pg_catalog.<=) at
+ ORDER BY u.quota_type, u.target_oid, u.tablespace_oid, u.bucket_start DESC
+$$;
+REVOKE ALL ON FUNCTION diskquota.usage_report(timestamptz, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION diskquota.usage_at(timestamptz) FROM PUBLIC;
+
+-- Metrics for the usual monitoring stack: one row per quota and measure,
+-- as Prometheus SQL exporters read them (kind: gauge or counter).
+CREATE VIEW diskquota.metrics AS
+SELECT m.metric, m.kind, q.target_type,
+       coalesce(q.target_name, q.target_oid::pg_catalog.text) AS target,
+       coalesce(q.tablespace_name::pg_catalog.text, '') AS tablespace,
+       m.value
+  FROM diskquota.quotas q
+  CROSS JOIN LATERAL (VALUES
+    ('diskquota_used_bytes', 'gauge', q.used_bytes::pg_catalog.float8),
+    ('diskquota_hard_limit_bytes', 'gauge', q.hard_bytes::pg_catalog.float8),
+    ('diskquota_soft_limit_bytes', 'gauge', q.soft_bytes::pg_catalog.float8),
+    ('diskquota_advisory_bytes', 'gauge', q.advisory_bytes[1]::pg_catalog.float8),
+    ('diskquota_grace_seconds_left', 'gauge',
+     GREATEST(pg_catalog.date_part('epoch', q.grace_expires_at OPERATOR(pg_catalog.-)
+                                   pg_catalog.now()), 0)),
+    ('diskquota_overuse_mb_days', 'gauge', q.overuse_mb_days),
+    ('diskquota_level', 'gauge', q.level::pg_catalog.float8),
+    ('diskquota_denied_total', 'counter', q.denied_count::pg_catalog.float8),
+    ('diskquota_stopped_total', 'counter', q.stopped_count::pg_catalog.float8))
+    AS m(metric, kind, value)
+ WHERE m.value IS NOT NULL;
+REVOKE ALL ON diskquota.metrics FROM PUBLIC;

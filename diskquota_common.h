@@ -19,6 +19,7 @@
  *	backendslot			the per-backend slots (a store)
  *	filefeed			the file-change feed, into the active map
  *	events				the event log, with its NOTIFY
+ *	history				usage history, over-use, escalation levels
  *	policy				soft limits, grace periods, advisory thresholds
  *	quotamodel			the model: active map, sizes, quota map
  *	enforcement			refusing loads, from the quota map

@@ -549,8 +549,8 @@ diskquota_quota_policies(PG_FUNCTION_ARGS)
 	{
 		DiskquotaQuotaInfo *info = lfirst(lc);
 		DiskquotaQuotaPolicy *policy = &info->policy;
-		Datum		values[18];
-		bool		nulls[18];
+		Datum		values[21];
+		bool		nulls[21];
 
 		memset(nulls, 0, sizeof(nulls));
 		values[0] = CStringGetTextDatum(diskquota_quota_type_name(info->target.type));
@@ -579,6 +579,9 @@ diskquota_quota_policies(PG_FUNCTION_ARGS)
 		values[15] = interval_of_us(policy->reminder_us);
 		values[16] = Int64GetDatum((int64) info->denied_count);
 		values[17] = Int64GetDatum((int64) info->stopped_count);
+		values[18] = Float8GetDatum(policy->overuse_mb_days);
+		values[19] = Int32GetDatum(policy->days_over_30d);
+		values[20] = Int32GetDatum(policy->level);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -78,6 +78,7 @@
 #include "ownobjects.h"
 #include "quotamap.h"
 #include "events.h"
+#include "history.h"
 #include "policy.h"
 
 /* ----------------------------------------------------------------
@@ -427,9 +428,11 @@ diskquota_policy_apply(DiskquotaQuotaInfo *quota, TimestampTz now)
 		}
 		else
 		{
+			/* a repeat offender gets less (history.c) */
+			int64		grace = diskquota_escalated_grace(policy->grace_us, policy->level);
+
 			entry->since = now;
-			entry->expires = policy->grace_us >= PG_INT64_MAX / 2 - now ?
-				DT_NOEND : now + policy->grace_us;
+			entry->expires = grace >= PG_INT64_MAX / 2 - now ? DT_NOEND : now + grace;
 		}
 	}
 	else
@@ -611,8 +614,9 @@ log_event(Oid eventsrel, const PolicyStateEntry *entry, const char *event,
 	ev.grace_expires_at = entry->expires;
 	ev.count = 1;
 	if (strcmp(event, "reminder") == 0)
-		ev.detail = psprintf("{\"state\": \"%s\"}",
-							 diskquota_quota_state_name(entry->quota.policy.state));
+		ev.detail = psprintf("{\"state\": \"%s\", \"level\": %d}",
+							 diskquota_quota_state_name(entry->quota.policy.state),
+							 entry->quota.policy.level);
 	diskquota_event_log(eventsrel, &ev);
 }
 

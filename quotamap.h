@@ -57,6 +57,9 @@ typedef struct DiskquotaQuotaPolicy
 	uint32		latched;		/* bit i: advisory[i] is reached */
 	bool		notify;			/* false: its events are not logged */
 	int64		reminder_us;	/* 0: no reminders */
+	double		overuse_mb_days;	/* over-use (history.c) */
+	int			days_over_30d;
+	int			level;			/* escalation level */
 } DiskquotaQuotaPolicy;
 
 /*

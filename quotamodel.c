@@ -100,6 +100,7 @@
 #include "quotamap.h"
 #include "backendslot.h"
 #include "events.h"
+#include "history.h"
 #include "policy.h"
 #include "quotamodel.h"
 
@@ -1418,9 +1419,33 @@ typedef struct ConfigTables
 	Oid			defaults;		/* default_quota (1.2), else InvalidOid */
 	Oid			state;			/* quota_state (1.2), else InvalidOid */
 	Oid			events;			/* events (1.2), else InvalidOid */
+	Oid			history;		/* usage_history (1.2), else InvalidOid */
+	Oid			overuse;		/* quota_overuse (1.2), else InvalidOid */
 	bool		v11;			/* quota_config has tablespace columns */
 	bool		v12;			/* quota_config has policy columns */
 } ConfigTables;
+
+static void
+execute_history_store(const void *arg)
+{
+	const ConfigTables *tables = arg;
+
+	diskquota_history_store(tables->history, tables->overuse, tables->events);
+}
+
+/*
+ * Write the usage history of the buckets that ended, over-use and levels
+ * (history.c), when that is due
+ */
+static void
+store_history(const ConfigTables *tables)
+{
+	if (!diskquota_history_due())
+		return;
+	SPI_connect();
+	maintain_own_tables(execute_history_store, tables);
+	SPI_finish();
+}
 
 /*
  * Find the extension's tables quota_config, (version 1.1) pause_state and
@@ -1474,6 +1499,8 @@ lock_config_tables(ConfigTables *tables)
 		tables->defaults = diskquota_own_table(extoid, "default_quota");
 		tables->state = diskquota_own_table(extoid, "quota_state");
 		tables->events = diskquota_own_table(extoid, "events");
+		tables->history = diskquota_own_table(extoid, "usage_history");
+		tables->overuse = diskquota_own_table(extoid, "quota_overuse");
 	}
 	return true;
 }
@@ -1843,6 +1870,7 @@ load_quota_config(ConfigTables *tables, List **quotas, List **defaults,
 	if (OidIsValid(tables->pause))
 		*paused = read_pause_state(tables->pause);
 	diskquota_policy_state_load(tables->state);
+	diskquota_history_load(tables->overuse);
 	SPI_finish();
 	return true;
 }
@@ -2302,7 +2330,7 @@ expand_default_quotas(List *quotas, List *defaults)
 static void
 compute_usage(List *quotas, HTAB *extra, bool *near_quota)
 {
-	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz now = diskquota_worker_clock();
 	ListCell   *lc;
 
 	foreach(lc, quotas)
@@ -2317,7 +2345,9 @@ compute_usage(List *quotas, HTAB *extra, bool *near_quota)
 			quota->used_bytes += target->used;
 		if (quota->target.type == DQ_DATABASE_QUOTA)
 			quota->used_bytes += other_files_bytes;
-		/* its state, what it refuses and the limit it enforces (policy.c) */
+		/* its history, over-use and level (history.c), then its state */
+		diskquota_history_apply(quota, now);
+		/* what it refuses and the limit it enforces (policy.c) */
 		diskquota_policy_apply(quota, now);
 		if (!quota->rejected && quota->quota_bytes >= 0 &&
 			quota->quota_bytes - quota->used_bytes < DQ_NEAR_QUOTA_BYTES)
@@ -2476,6 +2506,7 @@ diskquota_refresh(DiskquotaRefresh *refresh)
 	refresh->degraded |= diskquota_publish_quotas(quotas);
 	log_worker_started(tables.events);
 	store_policy_state(tables.state, tables.events);
+	store_history(&tables);
 	log_refusals(tables.events);
 	log_degraded(tables.events, refresh->degraded);
 	purge_events(tables.events);

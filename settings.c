@@ -50,6 +50,13 @@ int			diskquota_grace_warn_before = 24 * 3600;
 int			diskquota_event_retention = 30 * 24 * 3600;
 int			diskquota_reminder_interval = 24 * 3600;
 int			diskquota_denied_notify_interval = 3600;
+int			diskquota_history_interval = 3600;
+int			diskquota_history_retention = 90 * 24 * 3600;
+double		diskquota_overuse_decay = 0.95;
+int			diskquota_frequent_overuse_days = 10;
+int			diskquota_overuse_step = 5 * 1024;
+int			diskquota_min_grace = 3600;
+int			diskquota_test_clock_offset = 0;
 
 static const struct config_enum_entry notify_payload_options[] = {
 	{"full", DQ_NOTIFY_FULL, false},
@@ -214,6 +221,69 @@ diskquota_define_settings(void)
 							3600, 0, INT_MAX,
 							PGC_SIGHUP,
 							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("diskquota.history_interval",
+							"The length of a bucket of the usage history.",
+							"The worker writes one row per quota and bucket when the bucket ends.",
+							&diskquota_history_interval,
+							3600, 1, INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("diskquota.history_retention",
+							"How long the usage history keeps a bucket.",
+							"The worker deletes older rows, at most 1000 per bucket. 0 keeps them all.",
+							&diskquota_history_retention,
+							90 * 24 * 3600, 0, INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomRealVariable("diskquota.overuse_decay",
+							 "What a day leaves of a target's over-use in megabyte-days.",
+							 "Over-use decays continuously: after d days without over-use it is multiplied by this to the power d.",
+							 &diskquota_overuse_decay,
+							 0.95, 0.0, 1.0,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("diskquota.frequent_overuse_days",
+							"Days over the limit in the last 30 beyond which a target is escalated one level.",
+							NULL,
+							&diskquota_frequent_overuse_days,
+							10, 0, 30,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("diskquota.overuse_step",
+							"Over-use, in megabyte-days, per escalation level.",
+							"A target's level is one more per this much over-use (5120: 5 GB-days).",
+							&diskquota_overuse_step,
+							5 * 1024, 1, INT_MAX,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("diskquota.min_grace",
+							"The shortest grace period escalation leaves.",
+							"A target of level n starting a grace period gets the grace period divided by 2 to the n, not below this (nor above the grace period).",
+							&diskquota_min_grace,
+							3600, 0, INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("diskquota.test_clock_offset",
+							"Test only: the worker's clock runs this far ahead of the system's.",
+							"For tests of grace periods, over-use and history, where days must pass.",
+							&diskquota_test_clock_offset,
+							0, 0, INT_MAX,
+							PGC_SIGHUP,
+							GUC_UNIT_S | GUC_NOT_IN_SAMPLE,
 							NULL, NULL, NULL);
 
 	DefineCustomIntVariable("diskquota.event_retention",

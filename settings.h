@@ -32,6 +32,13 @@ extern int	diskquota_grace_warn_before;
 extern int	diskquota_event_retention;
 extern int	diskquota_reminder_interval;
 extern int	diskquota_denied_notify_interval;
+extern int	diskquota_history_interval;
+extern int	diskquota_history_retention;
+extern double diskquota_overuse_decay;
+extern int	diskquota_frequent_overuse_days;
+extern int	diskquota_overuse_step;
+extern int	diskquota_min_grace;
+extern int	diskquota_test_clock_offset;
 
 /* diskquota.notify_payload */
 typedef enum DiskquotaNotifyPayload

@@ -92,7 +92,8 @@ BEGIN
                                          ['text', 'text'], ['int8', 'int8'],
                                          ['timestamptz', 'timestamptz'],
                                          ['interval', 'interval'], ['jsonb', 'jsonb'],
-                                         ['bool', 'bool']]
+                                         ['bool', 'bool'], ['date', 'date'],
+                                         ['float8', 'float8'], ['int4', 'int4']]
         LOOP
             EXECUTE format('CREATE DOMAIN %I.%I AS pg_catalog.%s CHECK (public.dq_trap(%L))',
                            s, o[1], o[2], s || '.' || o[1] || ' (type)');
@@ -200,6 +201,48 @@ UPDATE diskquota.events SET at = at - interval '31 days';
 SET search_path = :"su", dq_own, public, pg_catalog;
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT count(*) FROM diskquota.events;
+-- the history and over-use the worker writes when an hour's bucket ends
+-- (its clock moved on by the test-only setting), and their retention
+ALTER SYSTEM SET diskquota.test_clock_offset = '2h';
+SELECT pg_catalog.pg_reload_conf();
+DO $$
+BEGIN
+    FOR i IN 1..200 LOOP
+        EXIT WHEN EXISTS (SELECT FROM diskquota.usage_history
+                           WHERE target_oid OPERATOR(pg_catalog.=)
+                                 'dq_oa'::pg_catalog.regnamespace::pg_catalog.oid);
+        PERFORM diskquota.wait_for_worker_new_epoch();
+    END LOOP;
+END
+$$;
+SELECT count(*) OPERATOR(pg_catalog.>) 0 AS history_written FROM diskquota.usage_history
+ WHERE target_oid OPERATOR(pg_catalog.=) 'dq_oa'::pg_catalog.regnamespace::pg_catalog.oid;
+SELECT count(*) OPERATOR(pg_catalog.>) 0 AS overuse_written FROM diskquota.quota_overuse
+ WHERE target_oid OPERATOR(pg_catalog.=) 'dq_oa'::pg_catalog.regnamespace::pg_catalog.oid;
+SELECT count(*) OPERATOR(pg_catalog.>) 0 AS reported
+  FROM diskquota.usage_report(pg_catalog.now() OPERATOR(pg_catalog.-) interval '1 day',
+                              pg_catalog.now() OPERATOR(pg_catalog.+) interval '1 day');
+SELECT count(*) OPERATOR(pg_catalog.>) 0 AS at_a_moment
+  FROM diskquota.usage_at(pg_catalog.now() OPERATOR(pg_catalog.+) interval '1 day');
+SELECT count(*) OPERATOR(pg_catalog.>) 0 AS metrics FROM diskquota.metrics;
+ALTER SYSTEM SET diskquota.history_retention = '1h';
+ALTER SYSTEM SET diskquota.test_clock_offset = '4h';
+SELECT pg_catalog.pg_reload_conf();
+DO $$
+BEGIN
+    FOR i IN 1..200 LOOP
+        EXIT WHEN NOT EXISTS (SELECT FROM diskquota.usage_history
+                               WHERE bucket_start OPERATOR(pg_catalog.<)
+                                     (pg_catalog.now() OPERATOR(pg_catalog.+) interval '2 hours'));
+        PERFORM diskquota.wait_for_worker_new_epoch();
+    END LOOP;
+END
+$$;
+SELECT count(*) AS old_buckets_left FROM diskquota.usage_history
+ WHERE bucket_start OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.+) interval '2 hours');
+ALTER SYSTEM RESET diskquota.history_retention;
+ALTER SYSTEM RESET diskquota.test_clock_offset;
+SELECT pg_catalog.pg_reload_conf();
 SELECT diskquota.remove_default_quota('schema');
 SELECT diskquota.remove_default_quota('role_tablespace', 'dq_oa_ts_renamed');
 SELECT diskquota.remove_quota('role', 'dq_dbo');
