@@ -17,14 +17,7 @@ BEGIN
     RETURN false;
 END
 $$;
-CREATE FUNCTION pg_temp.try(stmt text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE stmt;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ' ' || SQLERRM;
-END
-$$;
+\i sql/include/try.psql
 -- one level per MB-day of over-use, and one more for more than one day
 -- over in the last 30; grace periods no shorter than a minute
 ALTER SYSTEM SET diskquota.overuse_step = 1;
