@@ -29,12 +29,11 @@ INSERT INTO sd.t SELECT generate_series(1, 100000);
 SELECT coalesce(max(id), 0) AS id0 FROM diskquota.events \gset
 SELECT diskquota.set_quota('schema', 'sd', '1 MB');
 SELECT diskquota.wait_for_worker_new_epoch();
--- three statements refused before they start
-SELECT pg_temp.try('INSERT INTO sd.t VALUES (1)');
-SELECT pg_temp.try('INSERT INTO sd.t VALUES (2)');
-COPY sd.t FROM stdin;
-3
-\.
+-- three statements refused before they start (run by one, so that no
+-- refresh comes between them)
+SELECT pg_temp.try('INSERT INTO sd.t VALUES (1)') AS insert_1,
+       pg_temp.try('INSERT INTO sd.t VALUES (2)') AS insert_2,
+       pg_temp.try($$COPY sd.t FROM PROGRAM 'echo 3'$$) AS copy;
 SELECT denied_count, stopped_count FROM diskquota.quotas WHERE target_name = 'sd';
 SELECT diskquota.wait_for_worker_new_epoch();
 -- one event for the three, after the state change it follows
@@ -44,8 +43,8 @@ SELECT event, target_type, target_name, threshold, limit_bytes, used_bytes > lim
 -- two more within diskquota.denied_notify_interval (an hour): counted, not
 -- logged yet
 SELECT coalesce(max(id), 0) AS id1 FROM diskquota.events \gset
-INSERT INTO sd.t VALUES (4);
-INSERT INTO sd.t VALUES (5);
+SELECT pg_temp.try('INSERT INTO sd.t VALUES (4)') AS insert_4,
+       pg_temp.try('INSERT INTO sd.t VALUES (5)') AS insert_5;
 SELECT diskquota.wait_for_worker_new_epoch();
 SELECT count(*) FROM diskquota.events WHERE id > :id1;
 SELECT denied_count FROM diskquota.quotas WHERE target_name = 'sd';
