@@ -53,6 +53,7 @@
 
 #include <math.h>
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "commands/tablespace.h"
@@ -76,6 +77,12 @@
 /* The days of the last 30 a target was over its limit: at most 30 */
 #define DQ_OVER_DAYS 30
 
+/*
+ * Over-use below this (megabyte-days) is not kept: decaying, it never
+ * reaches 0, and its row would stay for ever
+ */
+#define DQ_OVERUSE_KEPT 0.001
+
 typedef struct HistoryEntry
 {
 	DiskquotaTarget target;		/* hash key */
@@ -88,6 +95,8 @@ typedef struct HistoryEntry
 											 * ascending */
 	int			level;
 	int			stored_level;	/* as quota_overuse has it; -1: no row */
+	bool		pending;		/* written by this transaction: */
+	int			pending_level;	/* stored_level once it commits */
 	int64		limit_bytes;	/* L at the last refresh; -1: none */
 	bool		notify;			/* its quota's events are logged */
 	int64		used_bytes;
@@ -112,6 +121,17 @@ static bool history_loaded = false;
 static TimestampTz current_bucket = 0;
 static bool bucket_ended = false;
 static bool level_changed = false;
+
+/*
+ * A store (diskquota_history_store) completed in the current transaction;
+ * with the buckets that ended (store_all).  What it wrote is marked stored
+ * in memory when the transaction commits (history_xact_callback): if it
+ * does not (a lock timeout at its commit, such as on the NOTIFY lock its
+ * escalation events take), nothing is marked, and the next refresh writes
+ * the buckets, the over-use and the events again.
+ */
+static bool store_pending = false;
+static bool store_all = false;
 
 TimestampTz
 diskquota_worker_clock(void)
@@ -242,6 +262,38 @@ overuse_limit(const DiskquotaQuotaPolicy *policy)
 	if (policy->nadvisory > 0)
 		return policy->advisory[0];
 	return -1;
+}
+
+/* Has a target a record worth keeping: over-use, days over, a level? */
+static bool
+has_record(const HistoryEntry *entry)
+{
+	return entry->overuse >= DQ_OVERUSE_KEPT || entry->nover_days > 0 || entry->level > 0;
+}
+
+/*
+ * The roles with a record (a role or role-tablespace target): a default
+ * role quota applies to them also while they own no table (quotamodel.c),
+ * so that a role that drops its tables while a bucket ends does not lose
+ * its record of over-use, days over and level.  The caller frees the list.
+ */
+List	   *
+diskquota_history_roles(void)
+{
+	HASH_SEQ_STATUS status;
+	HistoryEntry *entry;
+	List	   *roles = NIL;
+
+	if (HistoryState == NULL)
+		return NIL;
+	hash_seq_init(&status, HistoryState);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		if ((entry->target.type == DQ_ROLE_QUOTA ||
+			 entry->target.type == DQ_ROLE_TABLESPACE_QUOTA) && has_record(entry))
+			roles = lappend_oid(roles, entry->target.oid);
+	}
+	return roles;
 }
 
 /*
@@ -394,8 +446,11 @@ array_of(Datum *elems, bool *nulls, int n, Oid type)
 											  typlen, typbyval, typalign));
 }
 
-/* Write the buckets that ended (usage_history), in one statement */
-static void
+/*
+ * Write the buckets that ended (usage_history), in one statement; returns
+ * the number of rows
+ */
+static int
 store_buckets(Oid historyrel)
 {
 	HASH_SEQ_STATUS status;
@@ -456,7 +511,7 @@ store_buckets(Oid historyrel)
 		n++;
 	}
 	if (n == 0)
-		return;
+		return 0;
 	for (c = 0; c < 11; c++)
 		values[c] = array_of(cols[c], nulls[c], n, types[c]);
 	run(psprintf("INSERT INTO %s (bucket_start, quota_type, target_oid, tablespace_oid,"
@@ -471,11 +526,16 @@ store_buckets(Oid historyrel)
 				 "  AS r(b, t, o, s, n, sn, mx, av, h, so, a)"
 				 " ON CONFLICT ON CONSTRAINT usage_history_key DO NOTHING", table),
 		11, argtypes, values, NULL);
+	return n;
 }
 
-/* Delete a batch of buckets older than diskquota.history_retention */
+/*
+ * Delete a batch of buckets older than diskquota.history_retention: as
+ * many rows as a bucket wrote (written) and DQ_HISTORY_PURGE_BATCH more, so
+ * that the retention holds however many quotas there are
+ */
 static void
-purge_buckets(Oid historyrel, TimestampTz now)
+purge_buckets(Oid historyrel, TimestampTz now, int written)
 {
 	Oid			argtypes[2] = {TIMESTAMPTZOID, INT4OID};
 	Datum		values[2];
@@ -484,7 +544,7 @@ purge_buckets(Oid historyrel, TimestampTz now)
 	if (diskquota_history_retention == 0)
 		return;
 	values[0] = TimestampTzGetDatum(now - (int64) diskquota_history_retention * USECS_PER_SEC);
-	values[1] = Int32GetDatum(DQ_HISTORY_PURGE_BATCH);
+	values[1] = Int32GetDatum(DQ_HISTORY_PURGE_BATCH + written);
 	run(psprintf("DELETE FROM %s WHERE ctid OPERATOR(pg_catalog.=) ANY"
 				 " (ARRAY(SELECT ctid FROM %s WHERE bucket_start OPERATOR(pg_catalog.<) $1"
 				 "  ORDER BY bucket_start LIMIT $2))", table, table),
@@ -532,8 +592,7 @@ store_overuse(Oid overuserel, Oid eventsrel, bool all)
 	{
 		Datum		values[7];
 		Datum		days[DQ_OVER_DAYS];
-		bool		keep = entry->seen &&
-		(entry->overuse > 0 || entry->nover_days > 0 || entry->level > 0);
+		bool		keep = entry->seen && has_record(entry);
 		int			i;
 
 		if (!all && (!entry->seen || entry->level == Max(entry->stored_level, 0)))
@@ -550,7 +609,8 @@ store_overuse(Oid overuserel, Oid eventsrel, bool all)
 							 " AND target_oid OPERATOR(pg_catalog.=) $2"
 							 " AND tablespace_oid OPERATOR(pg_catalog.=) $3", table),
 					3, argtypes, values, NULL);
-			entry->stored_level = -1;
+			entry->pending = true;
+			entry->pending_level = -1;
 			continue;
 		}
 		values[3] = Float8GetDatum(entry->overuse);
@@ -569,40 +629,101 @@ store_overuse(Oid overuserel, Oid eventsrel, bool all)
 					 " updated_at = EXCLUDED.updated_at, over_days = EXCLUDED.over_days,"
 					 " level = EXCLUDED.level", table),
 			7, argtypes, values, NULL);
-		entry->stored_level = entry->level;
+		entry->pending = true;
+		entry->pending_level = entry->level;
 	}
+}
+
+/* Forget what a store wrote: its transaction did not commit */
+static void
+discard_pending(void)
+{
+	HASH_SEQ_STATUS status;
+	HistoryEntry *entry;
+
+	store_pending = false;
+	if (HistoryState == NULL)
+		return;
+	hash_seq_init(&status, HistoryState);
+	while ((entry = hash_seq_search(&status)) != NULL)
+		entry->pending = false;
+}
+
+/*
+ * The transaction of a store ended: if it committed, mark what it wrote
+ * stored, and forget the targets without an effective quota (when the
+ * buckets that ended were written).
+ */
+static void
+history_xact_callback(XactEvent event, void *arg)
+{
+	HASH_SEQ_STATUS status;
+	HistoryEntry *entry;
+
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT)
+		return;
+	if (event == XACT_EVENT_ABORT || !store_pending || HistoryState == NULL)
+	{
+		discard_pending();
+		return;
+	}
+	hash_seq_init(&status, HistoryState);
+	while ((entry = hash_seq_search(&status)) != NULL)
+	{
+		if (entry->pending)
+			entry->stored_level = entry->pending_level;
+		entry->pending = false;
+		if (store_all)
+		{
+			entry->ended = false;
+			if (!entry->seen)
+				(void) hash_search(HistoryState, &entry->target, HASH_REMOVE, NULL);
+		}
+	}
+	if (store_all)
+		bucket_ended = false;
+	level_changed = false;
+	store_pending = false;
 }
 
 /*
  * Write what is due (diskquota_history_due): the buckets that ended and
  * the over-use of every target, or the levels that changed, with their
- * escalation events; forget the targets without an effective quota.  The
- * caller is connected to SPI and runs this in a subtransaction.
+ * escalation events; forget the targets without an effective quota.  What
+ * was written is marked so in memory when the transaction commits
+ * (history_xact_callback), not before.  The caller is connected to SPI and
+ * runs this in a subtransaction.
  */
 void
 diskquota_history_store(Oid historyrel, Oid overuserel, Oid eventsrel)
 {
-	HASH_SEQ_STATUS status;
-	HistoryEntry *entry;
+	static bool callback_registered = false;
 
 	if (!diskquota_history_due() || !OidIsValid(historyrel) || !OidIsValid(overuserel))
 		return;
-	if (bucket_ended)
+	if (!callback_registered)
 	{
-		store_buckets(historyrel);
-		purge_buckets(historyrel, current_bucket);
+		RegisterXactCallback(history_xact_callback, NULL);
+		callback_registered = true;
 	}
-	store_overuse(overuserel, eventsrel, bucket_ended);
+	PG_TRY();
+	{
+		if (bucket_ended)
+		{
+			int			written = store_buckets(historyrel);
 
-	hash_seq_init(&status, HistoryState);
-	while ((entry = hash_seq_search(&status)) != NULL)
-	{
-		entry->ended = false;
-		if (!entry->seen && bucket_ended)
-			(void) hash_search(HistoryState, &entry->target, HASH_REMOVE, NULL);
+			purge_buckets(historyrel, current_bucket, written);
+		}
+		store_overuse(overuserel, eventsrel, bucket_ended);
 	}
-	bucket_ended = false;
-	level_changed = false;
+	PG_CATCH();
+	{
+		discard_pending();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	store_pending = true;
+	store_all = bucket_ended;
 }
 
 /*

@@ -2220,7 +2220,8 @@ default_quota_schemas(void)
 
 /*
  * The roles a default role quota applies to: the owners of the model's
- * tables, but superusers.
+ * tables, and the roles with a record of over-use (history.c), but
+ * superusers.
  */
 static List *
 default_quota_roles(void)
@@ -2230,6 +2231,8 @@ default_quota_roles(void)
 	HASHCTL		ctl;
 	HTAB	   *seen;
 	List	   *roles = NIL;
+	List	   *history;
+	ListCell   *lc;
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(Oid);
@@ -2249,6 +2252,19 @@ default_quota_roles(void)
 			SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(table->owner)))
 			roles = lappend_oid(roles, table->owner);
 	}
+	/* and the roles whose over-use, days over or level are kept */
+	history = diskquota_history_roles();
+	foreach(lc, history)
+	{
+		Oid			roleid = lfirst_oid(lc);
+		bool		found;
+
+		hash_search(seen, &roleid, HASH_ENTER, &found);
+		if (!found && !superuser_arg(roleid) &&
+			SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(roleid)))
+			roles = lappend_oid(roles, roleid);
+	}
+	list_free(history);
 	hash_destroy(seen);
 	return roles;
 }

@@ -234,7 +234,7 @@ diskquota_define_settings(void)
 
 	DefineCustomIntVariable("diskquota.history_retention",
 							"How long the usage history keeps a bucket.",
-							"The worker deletes older rows, at most 1000 per bucket. 0 keeps them all.",
+							"The worker deletes older rows, at each bucket's end at most as many as it wrote and 1000 more. 0 keeps them all.",
 							&diskquota_history_retention,
 							90 * 24 * 3600, 0, INT_MAX,
 							PGC_SIGHUP,

@@ -138,6 +138,163 @@ SELECT count(*) FROM diskquota.usage_at('2025-12-31') WHERE target_oid = 4000000
 RESET TimeZone;
 DELETE FROM diskquota.usage_history WHERE target_oid = 4000000000;
 
+-- a role under a default role quota keeps its record while it owns no
+-- table: dropping its tables while an hour's bucket ends does not wipe its
+-- over-use, days over and level (found by the attack on issue 18)
+CREATE ROLE dq_hist_r;
+CREATE SCHEMA hr AUTHORIZATION dq_hist_r;
+SELECT diskquota.set_default_quota('role', '100 MB', soft => '1 MB', grace => '1 day');
+SET ROLE dq_hist_r;
+CREATE TABLE hr.t(i int) WITH (autovacuum_enabled = off);
+INSERT INTO hr.t SELECT generate_series(1, 100000);
+RESET ROLE;
+SELECT pg_temp.wait_until($$SELECT days_over_30d = 1 FROM diskquota.quotas
+                           WHERE target_type = 'role' AND target_name = 'dq_hist_r'$$);
+ALTER SYSTEM SET diskquota.test_clock_offset = '76h';
+SELECT pg_reload_conf();
+SELECT pg_temp.wait_until($$SELECT level >= 2 FROM diskquota.quotas
+                           WHERE target_type = 'role' AND target_name = 'dq_hist_r'$$);
+SELECT level AS r_level FROM diskquota.quotas
+ WHERE target_type = 'role' AND target_name = 'dq_hist_r' \gset
+SET ROLE dq_hist_r;
+DROP TABLE hr.t;
+RESET ROLE;
+SELECT diskquota.wait_for_worker_new_epoch();
+ALTER SYSTEM SET diskquota.test_clock_offset = '78h';
+SELECT pg_reload_conf();
+SELECT pg_temp.wait_until($$SELECT max(bucket_start) > now() + interval '75 hours'
+                           FROM diskquota.usage_history WHERE target_oid = 'ha'::regnamespace$$);
+SELECT count(*) AS record_kept FROM diskquota.quota_overuse WHERE target_oid = 'dq_hist_r'::regrole;
+SELECT level = :r_level AS level_kept, used_bytes FROM diskquota.quotas
+ WHERE target_type = 'role' AND target_name = 'dq_hist_r';
+-- over its soft limit again: a shortened grace period
+SET ROLE dq_hist_r;
+CREATE TABLE hr.t(i int) WITH (autovacuum_enabled = off);
+INSERT INTO hr.t SELECT generate_series(1, 100000);
+RESET ROLE;
+SELECT pg_temp.wait_until($$SELECT state = 'soft' FROM diskquota.quotas
+                           WHERE target_type = 'role' AND target_name = 'dq_hist_r'$$);
+SELECT level > 0 AS escalated, grace_expires_at - over_soft_since < interval '1 day' AS shortened
+  FROM diskquota.quotas WHERE target_type = 'role' AND target_name = 'dq_hist_r';
+SELECT diskquota.remove_default_quota('role');
+DROP SCHEMA hr CASCADE;
+DROP ROLE dq_hist_r;
+
+-- an escalation whose refresh fails at its commit (on a lock: here the
+-- NOTIFY lock, held by a commit that waits for a synchronous standby) is
+-- logged and stored by a later refresh, not lost (found by the attack on
+-- issue 18)
+CREATE SCHEMA hc;
+CREATE TABLE hc.t(i int) WITH (autovacuum_enabled = off);
+INSERT INTO hc.t SELECT generate_series(1, 100000);
+SELECT diskquota.set_quota('schema', 'hc', '100 MB', soft => '1 MB', grace => '30 days');
+SELECT diskquota.set_quota_notifications('schema', 'hc', true, reminder_interval => '0');
+SELECT pg_temp.wait_until($$SELECT level = 0 AND state = 'soft' FROM diskquota.quotas
+                           WHERE target_name = 'hc'$$);
+SELECT coalesce(max(id), 0) AS hc_id0 FROM diskquota.events \gset
+SET synchronous_commit = local;
+ALTER SYSTEM SET synchronous_standby_names = 'dq_no_such_standby';
+SELECT pg_reload_conf();
+CREATE EXTENSION IF NOT EXISTS dblink;
+SELECT dblink_connect('dq_hold', 'dbname=' || current_database());
+SELECT dblink_exec('dq_hold', 'SET synchronous_commit = on');
+SELECT pid AS hold_pid FROM dblink('dq_hold', 'SELECT pg_backend_pid()') AS r(pid int) \gset
+-- a commit with a NOTIFY that waits for the standby (the setting reaches
+-- the checkpointer soon after the reload): it holds the NOTIFY lock
+DO $$
+DECLARE
+    t timestamptz := clock_timestamp();
+    waiting boolean;
+    holder int;
+BEGIN
+    SELECT pid INTO holder FROM dblink('dq_hold', 'SELECT pg_backend_pid()') AS r(pid int);
+    LOOP
+        PERFORM dblink_exec('dq_hold', 'BEGIN');
+        PERFORM dblink_exec('dq_hold', 'INSERT INTO hc.t VALUES (0)');
+        PERFORM dblink_exec('dq_hold', 'NOTIFY dq_hold');
+        PERFORM dblink_send_query('dq_hold', 'COMMIT');
+        LOOP
+            PERFORM pg_stat_clear_snapshot();
+            SELECT wait_event = 'SyncRep' INTO waiting FROM pg_stat_activity
+             WHERE pid = holder;
+            EXIT WHEN waiting OR dblink_is_busy('dq_hold') = 0;
+        END LOOP;
+        EXIT WHEN waiting;
+        PERFORM * FROM dblink_get_result('dq_hold') AS r(x text);
+        PERFORM * FROM dblink_get_result('dq_hold') AS r(x text);
+        IF clock_timestamp() > t + interval '60 s' THEN RAISE 'no hold'; END IF;
+    END LOOP;
+END
+$$;
+SELECT wait_event FROM pg_stat_activity WHERE pid = :hold_pid;
+ALTER SYSTEM SET diskquota.test_clock_offset = '90h';
+SELECT pg_reload_conf();
+-- the refresh that escalates hc waits for the NOTIFY lock, then fails
+DO $$
+DECLARE
+    worker int;
+    ep bigint;
+    t timestamptz := clock_timestamp();
+BEGIN
+    SELECT worker_pid INTO worker FROM diskquota.status() WHERE database_name = current_database();
+    LOOP
+        EXIT WHEN EXISTS (SELECT FROM pg_locks WHERE pid = worker AND NOT granted
+                                                  AND locktype = 'object' AND objid = 0);
+        IF clock_timestamp() > t + interval '60 s' THEN RAISE 'no wait'; END IF;
+    END LOOP;
+    SELECT epoch INTO ep FROM diskquota.status() WHERE database_name = current_database();
+    LOOP
+        EXIT WHEN EXISTS (SELECT FROM diskquota.status() WHERE database_name = current_database()
+                            AND (degraded_reason LIKE '%refresh blocked by a lock%' OR epoch > ep));
+        IF clock_timestamp() > t + interval '60 s' THEN RAISE 'no failure'; END IF;
+    END LOOP;
+END
+$$;
+SELECT pg_cancel_backend(:hold_pid);
+SELECT count(*) FROM dblink_get_result('dq_hold') AS r(x text);
+SELECT count(*) FROM dblink_get_result('dq_hold') AS r(x text);
+SELECT dblink_disconnect('dq_hold');
+ALTER SYSTEM RESET synchronous_standby_names;
+SELECT pg_reload_conf();
+RESET synchronous_commit;
+SELECT pg_temp.wait_until($$SELECT EXISTS (SELECT FROM diskquota.events WHERE id > $$ || :hc_id0 || $$
+                                              AND event = 'escalation' AND target_name = 'hc')$$);
+SELECT q.level > 0 AS escalated, o.level = q.level AS stored
+  FROM diskquota.quotas q JOIN diskquota.quota_overuse o ON o.target_oid = q.target_oid
+ WHERE q.target_name = 'hc';
+SELECT (detail->>'level')::int = q.level AS logged
+  FROM diskquota.events e, diskquota.quotas q
+ WHERE e.id > :hc_id0 AND e.event = 'escalation' AND e.target_name = 'hc' AND q.target_name = 'hc'
+ ORDER BY e.id DESC LIMIT 1;
+SELECT diskquota.remove_quota('schema', 'hc');
+DROP SCHEMA hc CASCADE;
+
+-- the retention holds with more quotas than DQ_HISTORY_PURGE_BATCH (1000)
+-- rows a bucket: each bucket's end deletes as many old rows as it writes,
+-- and 1000 more (found by the attack on issue 18)
+DO $$ BEGIN FOR i IN 1..1100 LOOP EXECUTE format('CREATE SCHEMA dq_hist_m%s', i); END LOOP; END $$;
+SELECT diskquota.set_default_quota('schema', '1 GB');
+ALTER SYSTEM SET diskquota.history_retention = '1h';
+SELECT pg_reload_conf();
+SELECT pg_temp.wait_until($$SELECT count(*) > 1100 FROM diskquota.quotas$$);
+ALTER SYSTEM SET diskquota.test_clock_offset = '91h';
+SELECT pg_reload_conf();
+SELECT pg_temp.wait_until($$SELECT max(bucket_start) > now() + interval '89 hours'
+                           FROM diskquota.usage_history WHERE target_oid = 'ha'::regnamespace$$);
+ALTER SYSTEM SET diskquota.test_clock_offset = '92h';
+SELECT pg_reload_conf();
+SELECT pg_temp.wait_until($$SELECT max(bucket_start) > now() + interval '90 hours'
+                           FROM diskquota.usage_history WHERE target_oid = 'ha'::regnamespace$$);
+ALTER SYSTEM SET diskquota.test_clock_offset = '93h';
+SELECT pg_reload_conf();
+SELECT pg_temp.wait_until($$SELECT max(bucket_start) > now() + interval '91 hours'
+                           FROM diskquota.usage_history WHERE target_oid = 'ha'::regnamespace$$);
+SELECT count(*) AS past_retention FROM diskquota.usage_history
+ WHERE bucket_start < (SELECT max(bucket_start) FROM diskquota.usage_history);
+SELECT diskquota.remove_default_quota('schema');
+DO $$ BEGIN FOR i IN 1..1100 LOOP EXECUTE format('DROP SCHEMA dq_hist_m%s', i); END LOOP; END $$;
+ALTER SYSTEM RESET diskquota.history_retention;
+
 SELECT diskquota.remove_quota('schema', 'ha');
 SELECT diskquota.remove_quota('schema', 'hb');
 DROP SCHEMA ha, hb CASCADE;
