@@ -195,7 +195,6 @@ diskquota_history_load(Oid overuserel)
 		entry->seen = false;
 	if (history_loaded || !OidIsValid(overuserel))
 		return;
-	history_loaded = true;
 
 	ret = SPI_execute(psprintf("SELECT quota_type, target_oid, tablespace_oid,"
 							   " overuse_mb_days, updated_at,"
@@ -230,9 +229,14 @@ diskquota_history_load(Oid overuserel)
 		key.oid = DatumGetObjectId(d[1]);
 		key.spcoid = DatumGetObjectId(d[2]);
 		entry = history_entry(&key);
-		entry->overuse = Max(DatumGetFloat8(d[3]), 0.0);
+		/* a value no refresh writes (a restored row) is taken as none */
+		entry->overuse = DatumGetFloat8(d[3]);
+		if (!isfinite(entry->overuse) || entry->overuse < 0)
+			entry->overuse = 0;
 		entry->updated_at = DatumGetTimestampTz(d[4]);
-		entry->level = isnull[6] ? 0 : DatumGetInt32(d[6]);
+		if (TIMESTAMP_NOT_FINITE(entry->updated_at))
+			entry->updated_at = 0;
+		entry->level = isnull[6] ? 0 : Min(Max(DatumGetInt32(d[6]), 0), 63);
 		entry->stored_level = entry->level;
 		if (!isnull[5])
 		{
@@ -249,6 +253,8 @@ diskquota_history_load(Oid overuserel)
 			}
 		}
 	}
+	/* only once it was read: a failed read is retried at the next refresh */
+	history_loaded = true;
 }
 
 /* The limit over-use is measured against (see the header); -1: none */

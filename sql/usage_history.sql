@@ -295,6 +295,24 @@ SELECT diskquota.remove_default_quota('schema');
 DO $$ BEGIN FOR i IN 1..1100 LOOP EXECUTE format('DROP SCHEMA dq_hist_m%s', i); END LOOP; END $$;
 ALTER SYSTEM RESET diskquota.history_retention;
 
+-- a row no refresh writes (a restored one, with infinite values) is taken
+-- as no over-use when a worker reads it, and the stores go on (an infinite
+-- value once made every store fail; found by the attack on issue 18)
+UPDATE diskquota.quota_overuse SET overuse_mb_days = 'Infinity', updated_at = '-infinity'
+ WHERE target_oid = 'hb'::regnamespace;
+SELECT pg_terminate_backend(worker_pid, 10000) FROM diskquota.status()
+ WHERE database_name = current_database();
+SELECT pg_temp.wait_until($$SELECT state = 'running' FROM diskquota.status()
+                           WHERE database_name = current_database()$$);
+SELECT pg_temp.wait_until($$SELECT overuse_mb_days < 1000 FROM diskquota.quotas
+                           WHERE target_name = 'hb'$$);
+ALTER SYSTEM SET diskquota.test_clock_offset = '94h';
+SELECT pg_reload_conf();
+SELECT pg_temp.wait_until($$SELECT updated_at > now() + interval '93 hours'
+                           FROM diskquota.quota_overuse WHERE target_oid = 'hb'::regnamespace$$);
+SELECT overuse_mb_days < 1000 AS finite FROM diskquota.quota_overuse
+ WHERE target_oid = 'hb'::regnamespace;
+
 SELECT diskquota.remove_quota('schema', 'ha');
 SELECT diskquota.remove_quota('schema', 'hb');
 DROP SCHEMA ha, hb CASCADE;
