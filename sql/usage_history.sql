@@ -195,7 +195,9 @@ SELECT coalesce(max(id), 0) AS hc_id0 FROM diskquota.events \gset
 SET synchronous_commit = local;
 ALTER SYSTEM SET synchronous_standby_names = 'dq_no_such_standby';
 SELECT pg_reload_conf();
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS dblink;
+RESET client_min_messages;
 SELECT dblink_connect('dq_hold', 'dbname=' || current_database());
 SELECT dblink_exec('dq_hold', 'SET synchronous_commit = on');
 SELECT pid AS hold_pid FROM dblink('dq_hold', 'SELECT pg_backend_pid()') AS r(pid int) \gset
