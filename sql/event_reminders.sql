@@ -29,17 +29,19 @@ INSERT INTO sd.t SELECT generate_series(1, 100000);
 SELECT coalesce(max(id), 0) AS id0 FROM diskquota.events \gset
 SELECT diskquota.set_quota('schema', 'sd', '1 MB');
 SELECT diskquota.wait_for_worker_new_epoch();
--- three statements refused before they start (run by one, so that no
--- refresh comes between them)
+-- three statements refused before they start
 SELECT pg_temp.try('INSERT INTO sd.t VALUES (1)') AS insert_1,
        pg_temp.try('INSERT INTO sd.t VALUES (2)') AS insert_2,
        pg_temp.try($$COPY sd.t FROM PROGRAM 'echo 3'$$) AS copy;
 SELECT denied_count, stopped_count FROM diskquota.quotas WHERE target_name = 'sd';
 SELECT diskquota.wait_for_worker_new_epoch();
--- one event for the three, after the state change it follows
-SELECT event, target_type, target_name, threshold, limit_bytes, used_bytes > limit_bytes AS over,
-       count
+-- an event after the state change it follows, at the first refresh after
+-- the first refusal, with the refusals counted by then (a refresh may
+-- come between two of them)
+SELECT event, target_type, target_name, threshold, limit_bytes, used_bytes > limit_bytes AS over
   FROM diskquota.events WHERE id > :id0 ORDER BY id;
+SELECT sum(count) BETWEEN 1 AND 3 AS counted FROM diskquota.events
+ WHERE id > :id0 AND event = 'write_denied';
 -- two more within diskquota.denied_notify_interval (an hour): counted, not
 -- logged yet
 SELECT coalesce(max(id), 0) AS id1 FROM diskquota.events \gset
@@ -52,7 +54,11 @@ SELECT denied_count FROM diskquota.quotas WHERE target_name = 'sd';
 ALTER SYSTEM SET diskquota.denied_notify_interval = 0;
 SELECT pg_reload_conf();
 SELECT pg_temp.wait_for_event(:id1, 'write_denied');
-SELECT event, count FROM diskquota.events WHERE id > :id1 ORDER BY id;
+SELECT event, count(*) FROM diskquota.events WHERE id > :id1 GROUP BY event;
+-- the five refusals in two events: the first refresh's, and the rest
+-- folded into the next one allowed
+SELECT count(*) AS events, sum(count) AS refusals FROM diskquota.events
+ WHERE id > :id0 AND event = 'write_denied';
 -- nothing new refused: nothing logged
 SELECT coalesce(max(id), 0) AS id2 FROM diskquota.events \gset
 SELECT diskquota.wait_for_worker_new_epoch();
