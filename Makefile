@@ -15,6 +15,7 @@ OBJS = \
 	ownobjects.o \
 	policy.o \
 	quotaconfig.o \
+	selfservice.o \
 	quotamap.o \
 	quotamodel.o \
 	registry.o \

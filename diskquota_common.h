@@ -27,6 +27,8 @@
  *	worker				the worker process
  *	launcher			the launcher process
  *	quotaconfig			the SQL functions that set quotas and pause
+ *	selfservice			what tenants see of their own quotas, and their requests
+ *	cleanup				the cleanup plan: what a tenant could free, and how
  *	diskquota_utility	the SQL functions that show and wait
  *	diskquota.c			_PG_init, settings, hooks
  *

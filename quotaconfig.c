@@ -68,6 +68,7 @@
 #include "events.h"
 #include "policy.h"
 #include "enforcement.h"
+#include "quotaconfig.h"
 
 PG_FUNCTION_INFO_V1(diskquota_set_schema_quota);
 PG_FUNCTION_INFO_V1(diskquota_set_role_quota);
@@ -397,6 +398,18 @@ store_quota(const DiskquotaTarget *target, int64 bytes)
 	diskquota_wake_worker_at_commit();
 }
 
+/*
+ * Set the hard limit of a target's quota, keeping the rest of it (or make
+ * a quota of that limit only): diskquota.approve_request() (selfservice.c).
+ * Runs as the current user, who must be allowed to write quota_config.
+ */
+void
+diskquota_store_hard_limit(const DiskquotaTarget *target, int64 bytes)
+{
+	Assert(bytes >= 0);
+	store_quota(target, bytes);
+}
+
 /* A schema, role or database quota (no tablespace) */
 static void
 set_quota(DiskquotaQuotaType type, Oid oid, int64 bytes)
@@ -651,9 +664,9 @@ target_tablespace_arg(FunctionCallInfo fcinfo, int argno, DiskquotaQuotaType typ
  * database, named or NULL.  for_removal: a quota is removed or a grace
  * period moved, which any schema may have.
  */
-static void
-target_args(FunctionCallInfo fcinfo, int typearg, int targetarg, int spcarg,
-			bool for_removal, DiskquotaTarget *target)
+void
+diskquota_target_args(FunctionCallInfo fcinfo, int typearg, int targetarg, int spcarg,
+					  bool for_removal, DiskquotaTarget *target)
 {
 	DiskquotaQuotaType type = target_type_arg(fcinfo, typearg, false);
 
@@ -917,7 +930,7 @@ diskquota_set_quota(PG_FUNCTION_ARGS)
 
 	diskquota_require_shmem();
 	require_superuser();
-	target_args(fcinfo, 0, 1, 6, false, &target);
+	diskquota_target_args(fcinfo, 0, 1, 6, false, &target);
 	quota_args(fcinfo, 2, 7, true, &args);
 	schema = target.type == DQ_SCHEMA_QUOTA || target.type == DQ_SCHEMA_TABLESPACE_QUOTA;
 
@@ -972,7 +985,7 @@ diskquota_remove_quota(PG_FUNCTION_ARGS)
 
 	diskquota_require_shmem();
 	require_superuser();
-	target_args(fcinfo, 0, 1, 2, true, &target);
+	diskquota_target_args(fcinfo, 0, 1, 2, true, &target);
 	config_target_values(&target, values);
 	if (execute_own_sql(psprintf("DELETE FROM %s WHERE" CONFIG_TARGET,
 								 own_table("quota_config")),
@@ -1073,7 +1086,7 @@ diskquota_extend_grace(PG_FUNCTION_ARGS)
 
 	diskquota_require_shmem();
 	require_superuser();
-	target_args(fcinfo, 0, 1, 3, true, &target);
+	diskquota_target_args(fcinfo, 0, 1, 3, true, &target);
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -1156,7 +1169,7 @@ diskquota_set_quota_notifications(PG_FUNCTION_ARGS)
 	{
 		DiskquotaTarget target;
 
-		target_args(fcinfo, 0, 1, 4, true, &target);
+		diskquota_target_args(fcinfo, 0, 1, 4, true, &target);
 		type_name = diskquota_quota_type_name(target.type);
 		config_target_values(&target, values);
 		updated = execute_own_sql(psprintf("UPDATE %s SET notify = $4, reminder_interval = $5"
