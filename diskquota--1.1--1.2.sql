@@ -356,6 +356,176 @@ REVOKE ALL ON FUNCTION diskquota.set_quota_notifications(text, text, boolean, in
 REVOKE ALL ON FUNCTION diskquota.quota_policies() FROM PUBLIC;
 REVOKE ALL ON diskquota.quotas FROM PUBLIC;
 
+-- Self-service (selfservice.c): every role may use the schema; what it may
+-- read or call is granted object by object, everything else stays revoked
+-- from PUBLIC.  A role's own targets: the role and the roles it is a member
+-- of, the schemas it owns (or a role it has the privileges of owns), and
+-- the current database; superusers own them all.
+GRANT USAGE ON SCHEMA diskquota TO PUBLIC;
+
+CREATE FUNCTION diskquota.my_quota_policies(
+    OUT target_type text,
+    OUT target_oid oid,
+    OUT tablespace_oid oid,
+    OUT source text,
+    OUT enforced boolean,
+    OUT hard_bytes bigint,
+    OUT soft_bytes bigint,
+    OUT grace interval,
+    OUT advisory_bytes bigint[],
+    OUT advisory_reached bigint[],
+    OUT used_bytes bigint,
+    OUT state text,
+    OUT over_soft_since timestamptz,
+    OUT grace_expires_at timestamptz,
+    OUT notify boolean,
+    OUT reminder_interval interval,
+    OUT denied_count bigint,
+    OUT stopped_count bigint,
+    OUT overuse_mb_days double precision,
+    OUT days_over_30d integer,
+    OUT level integer)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'diskquota_my_quota_policies'
+LANGUAGE C VOLATILE STRICT;
+
+CREATE FUNCTION diskquota.target_is_mine(target_type text, target_oid oid)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'diskquota_target_is_mine_sql'
+LANGUAGE C STABLE STRICT;
+
+CREATE FUNCTION diskquota.is_approver()
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'diskquota_is_approver'
+LANGUAGE C STABLE;
+
+-- The quotas of the caller's own targets, as diskquota.quotas shows them,
+-- with what is left before each limit (0 when at or over it): the hard
+-- limit, the soft limit, and the lowest advisory threshold not reached.
+CREATE VIEW diskquota.my_quotas AS
+SELECT q.target_type,
+       CASE WHEN q.target_type IN ('schema', 'schema_tablespace') THEN n.nspname::text
+            WHEN q.target_type IN ('role', 'role_tablespace') THEN r.rolname::text
+            ELSE d.datname::text END AS target_name,
+       q.target_oid,
+       t.spcname AS tablespace_name,
+       q.source,
+       q.enforced,
+       q.hard_bytes,
+       q.soft_bytes,
+       q.grace,
+       q.advisory_bytes,
+       q.advisory_reached,
+       q.used_bytes,
+       CASE WHEN q.hard_bytes IS NOT NULL
+            THEN GREATEST(q.hard_bytes - q.used_bytes, 0) END AS hard_left_bytes,
+       CASE WHEN q.soft_bytes IS NOT NULL
+            THEN GREATEST(q.soft_bytes - q.used_bytes, 0) END AS soft_left_bytes,
+       (SELECT min(a) - q.used_bytes FROM unnest(q.advisory_bytes) a
+         WHERE a > q.used_bytes) AS advisory_left_bytes,
+       q.state,
+       q.over_soft_since,
+       q.grace_expires_at,
+       q.notify,
+       q.reminder_interval,
+       q.denied_count,
+       q.stopped_count,
+       q.overuse_mb_days,
+       q.days_over_30d,
+       q.level
+  FROM diskquota.my_quota_policies() q
+  LEFT JOIN pg_catalog.pg_namespace n
+    ON q.target_type IN ('schema', 'schema_tablespace') AND n.oid = q.target_oid
+  LEFT JOIN pg_catalog.pg_roles r
+    ON q.target_type IN ('role', 'role_tablespace') AND r.oid = q.target_oid
+  LEFT JOIN pg_catalog.pg_database d
+    ON q.target_type = 'database' AND d.oid = q.target_oid
+  LEFT JOIN pg_catalog.pg_tablespace t ON t.oid = q.tablespace_oid;
+
+-- The events of the caller's own targets.  A security barrier: a caller's
+-- own conditions run on the rows of its targets only.  No id: the log's
+-- ids are shared by all targets, and their gaps would count the others'
+-- events.
+CREATE VIEW diskquota.my_events WITH (security_barrier) AS
+SELECT e.at, e.event, e.target_type, e.target_name, e.target_oid, e.tablespace_name,
+       e.threshold, e.limit_bytes, e.used_bytes, e.grace_expires_at, e.count, e.detail
+  FROM diskquota.events e
+ WHERE e.target_type IS NOT NULL
+   AND diskquota.target_is_mine(e.target_type, e.target_oid);
+
+-- Quota requests: a tenant asks for a new hard limit of one of its own
+-- targets; superusers and the members of diskquota.approver_role approve
+-- or deny.  Ids are random (selfservice.c).  Not dumped: the targets are
+-- kept by OID.
+CREATE TABLE diskquota.quota_requests (
+    id                   bigint PRIMARY KEY,
+    requested_at         timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    requested_by         name NOT NULL,
+    requester_oid        oid NOT NULL,
+    target_type          text NOT NULL,
+    target_oid           oid NOT NULL,
+    target_name          text,
+    tablespace_oid       oid,
+    tablespace_name      name,
+    current_hard_bytes   bigint,
+    used_bytes           bigint,
+    requested_hard_bytes bigint NOT NULL,
+    reason               text NOT NULL,
+    state                text NOT NULL DEFAULT 'pending',
+    decided_by           name,
+    decided_at           timestamptz,
+    note                 text,
+    CONSTRAINT quota_requests_state_check
+        CHECK (state IN ('pending', 'approved', 'denied', 'withdrawn'))
+);
+CREATE UNIQUE INDEX quota_requests_one_pending
+    ON diskquota.quota_requests (target_type, target_oid, coalesce(tablespace_oid, 0))
+    WHERE state = 'pending';
+REVOKE ALL ON diskquota.quota_requests FROM PUBLIC;
+
+-- The requests of the caller's own targets and those it made; every
+-- request for superusers and the members of diskquota.approver_role.
+CREATE VIEW diskquota.my_requests WITH (security_barrier) AS
+SELECT q.id, q.requested_at, q.requested_by, q.target_type, q.target_name, q.target_oid,
+       q.tablespace_name, q.current_hard_bytes, q.used_bytes, q.requested_hard_bytes,
+       q.reason, q.state, q.decided_by, q.decided_at, q.note
+  FROM diskquota.quota_requests q
+ WHERE q.requester_oid = (SELECT r.oid FROM pg_catalog.pg_roles r
+                           WHERE r.rolname = CURRENT_USER)
+    OR diskquota.target_is_mine(q.target_type, q.target_oid)
+    OR diskquota.is_approver();
+
+CREATE FUNCTION diskquota.request_quota(
+    target_type text, target text, hard text, reason text,
+    tablespace text DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'diskquota_request_quota'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION diskquota.withdraw_request(id bigint)
+RETURNS void
+AS 'MODULE_PATHNAME', 'diskquota_withdraw_request'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION diskquota.approve_request(id bigint, note text DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'diskquota_approve_request'
+LANGUAGE C VOLATILE;
+
+CREATE FUNCTION diskquota.deny_request(id bigint, note text)
+RETURNS void
+AS 'MODULE_PATHNAME', 'diskquota_deny_request'
+LANGUAGE C VOLATILE;
+
+GRANT EXECUTE ON FUNCTION diskquota.my_quota_policies() TO PUBLIC;
+GRANT EXECUTE ON FUNCTION diskquota.target_is_mine(text, oid) TO PUBLIC;
+GRANT EXECUTE ON FUNCTION diskquota.is_approver() TO PUBLIC;
+GRANT EXECUTE ON FUNCTION diskquota.request_quota(text, text, text, text, text) TO PUBLIC;
+GRANT EXECUTE ON FUNCTION diskquota.withdraw_request(bigint) TO PUBLIC;
+GRANT EXECUTE ON FUNCTION diskquota.approve_request(bigint, text) TO PUBLIC;
+GRANT EXECUTE ON FUNCTION diskquota.deny_request(bigint, text) TO PUBLIC;
+GRANT SELECT ON diskquota.my_quotas, diskquota.my_events, diskquota.my_requests TO PUBLIC;
+
 -- Usage reports from the history: per quota with buckets in [since,
 -- until], its usage at the start and the end (the average of the first and
 -- the last bucket), the highest, the growth per day (the least-squares

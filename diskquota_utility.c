@@ -6,6 +6,7 @@
  *
  * wait_for_worker_new_epoch() waits for a refresh that starts after the
  * call.  status(), quota_usage(), quota_usage_all(), quota_policies(),
+ * my_quota_policies() (the caller's own targets only),
  * show_rejectmap() and show_worker_epoch() read the shared state
  * published by the launcher and the workers; relation_size() stats a
  * relation's files (for those who may SELECT from it).  status() shows a
@@ -59,6 +60,7 @@
 #include "quotamap.h"
 #include "policy.h"
 #include "enforcement.h"
+#include "selfservice.h"
 
 /* How long wait_for_worker_new_epoch() waits for a worker to start */
 #define WORKER_START_TIMEOUT_MS 10000
@@ -70,6 +72,7 @@ PG_FUNCTION_INFO_V1(diskquota_show_rejectmap);
 PG_FUNCTION_INFO_V1(diskquota_relation_size_sql);
 PG_FUNCTION_INFO_V1(diskquota_show_worker_epoch);
 PG_FUNCTION_INFO_V1(diskquota_quota_policies);
+PG_FUNCTION_INFO_V1(diskquota_my_quota_policies);
 
 
 /*
@@ -531,12 +534,12 @@ interval_of_us(int64 us)
 }
 
 /*
- * diskquota.quota_policies(): every effective quota of this database,
- * explicit or default, as the worker last published it (the view
- * diskquota.quotas names the targets).
+ * The quotas of this database as the worker last published them, as rows
+ * of quota_policies(); mine_only: those of the current role's own targets
+ * (selfservice.c).
  */
-Datum
-diskquota_quota_policies(PG_FUNCTION_ARGS)
+static void
+quota_policies(FunctionCallInfo fcinfo, bool mine_only)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	List	   *entries;
@@ -552,6 +555,8 @@ diskquota_quota_policies(PG_FUNCTION_ARGS)
 		Datum		values[21];
 		bool		nulls[21];
 
+		if (mine_only && !diskquota_target_is_mine(&info->target))
+			continue;
 		memset(nulls, 0, sizeof(nulls));
 		values[0] = CStringGetTextDatum(diskquota_quota_type_name(info->target.type));
 		values[1] = ObjectIdGetDatum(info->target.oid);
@@ -584,5 +589,26 @@ diskquota_quota_policies(PG_FUNCTION_ARGS)
 		values[20] = Int32GetDatum(policy->level);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+}
+
+/*
+ * diskquota.quota_policies(): every effective quota of this database,
+ * explicit or default (the view diskquota.quotas names the targets).
+ */
+Datum
+diskquota_quota_policies(PG_FUNCTION_ARGS)
+{
+	quota_policies(fcinfo, false);
+	return (Datum) 0;
+}
+
+/*
+ * diskquota.my_quota_policies(): the same, of the caller's own targets
+ * only (the view diskquota.my_quotas); granted to every role.
+ */
+Datum
+diskquota_my_quota_policies(PG_FUNCTION_ARGS)
+{
+	quota_policies(fcinfo, true);
 	return (Datum) 0;
 }

@@ -42,6 +42,7 @@
 
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
+#include "commands/extension.h"
 #include "commands/tablespace.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -140,6 +141,28 @@ diskquota_event_log(Oid eventsrel, const DiskquotaEvent *event)
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg_internal("could not log a diskquota event: %s",
 								 SPI_result_code_string(ret))));
+}
+
+/*
+ * Log an event from a SQL function, in the caller's transaction (so that
+ * it commits with the change it tells of), if this version of the
+ * extension has an event log.  The current user must be allowed to write
+ * it: a superuser, or the extension's owner (diskquota_as_owner_begin()).
+ */
+void
+diskquota_event_log_now(const DiskquotaEvent *event)
+{
+	Oid			eventsrel = diskquota_own_table(get_extension_oid(DISKQUOTA_EXTENSION_NAME, false),
+												"events");
+	int			nestlevel;
+
+	if (!OidIsValid(eventsrel))
+		return;
+	nestlevel = diskquota_internal_sql_begin();
+	SPI_connect();
+	diskquota_event_log(eventsrel, event);
+	SPI_finish();
+	diskquota_internal_sql_end(nestlevel);
 }
 
 /* The oldest time an event is kept: now minus diskquota.event_retention */

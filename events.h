@@ -38,6 +38,7 @@ typedef struct DiskquotaEvent
 #define DQ_EVENT_PURGE_BATCH 1000
 
 extern void diskquota_event_log(Oid eventsrel, const DiskquotaEvent *event);
+extern void diskquota_event_log_now(const DiskquotaEvent *event);
 extern bool diskquota_events_expired(Oid eventsrel);
 extern void diskquota_events_purge(Oid eventsrel);
 

@@ -170,26 +170,64 @@ diskquota_internal_sql_end(int nestlevel)
 	AtEOXact_GUC(true, nestlevel);
 }
 
-/* The schema of an extension, from its pg_extension row */
-Oid
-diskquota_extension_schema(Oid extoid)
+/* The schema and the owner of an extension, from its pg_extension row */
+static void
+extension_row(Oid extoid, Oid *nspoid, Oid *owner)
 {
 	Relation	rel;
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tuple;
-	Oid			nspoid = InvalidOid;
 
+	*nspoid = *owner = InvalidOid;
 	rel = table_open(ExtensionRelationId, AccessShareLock);
 	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
 				ObjectIdGetDatum(extoid));
 	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
 	tuple = systable_getnext(scan);
 	if (HeapTupleIsValid(tuple))
-		nspoid = ((Form_pg_extension) GETSTRUCT(tuple))->extnamespace;
+	{
+		*nspoid = ((Form_pg_extension) GETSTRUCT(tuple))->extnamespace;
+		*owner = ((Form_pg_extension) GETSTRUCT(tuple))->extowner;
+	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
+}
+
+/* The schema of an extension */
+Oid
+diskquota_extension_schema(Oid extoid)
+{
+	Oid			nspoid;
+	Oid			owner;
+
+	extension_row(extoid, &nspoid, &owner);
 	return nspoid;
+}
+
+/*
+ * Become the owner of the extension diskquota (the superuser who created
+ * it, who owns its tables) until diskquota_as_owner_end(): for the
+ * functions that let a role that is not a superuser write the extension's
+ * tables, after they have checked what that role may do.  Only the
+ * fixed statements of the caller run meanwhile (ownobjects.c's settings);
+ * an error ends it with the (sub)transaction.
+ */
+void
+diskquota_as_owner_begin(Oid *save_userid, int *save_sec)
+{
+	Oid			nspoid;
+	Oid			owner;
+
+	extension_row(get_extension_oid(DISKQUOTA_EXTENSION_NAME, false), &nspoid, &owner);
+	GetUserIdAndSecContext(save_userid, save_sec);
+	SetUserIdAndSecContext(owner, *save_sec | SECURITY_LOCAL_USERID_CHANGE);
+}
+
+void
+diskquota_as_owner_end(Oid save_userid, int save_sec)
+{
+	SetUserIdAndSecContext(save_userid, save_sec);
 }
 
 /*
@@ -210,6 +248,52 @@ diskquota_own_table(Oid extoid, const char *relname)
 		getExtensionOfObject(RelationRelationId, relid) != extoid)
 		return InvalidOid;
 	return relid;
+}
+
+/*
+ * One of the extension's own tables (quota_config, pause_state), qualified
+ * for a statement: found through the extension's catalog entry, never by
+ * name through a search_path (ownobjects.c).
+ */
+char *
+diskquota_own_table_name(const char *relname)
+{
+	Oid			relid = diskquota_own_table(get_extension_oid(DISKQUOTA_EXTENSION_NAME, false),
+											relname);
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table \"%s\" of extension \"%s\" does not exist",
+						relname, DISKQUOTA_EXTENSION_NAME)));
+	return diskquota_qualified_name(relid);
+}
+
+/*
+ * Run one statement of ours on our tables, as the current user (a
+ * superuser, or the extension's owner: diskquota_as_owner_begin()), under
+ * the fixed settings above: no name or operator resolved through a schema
+ * the database owner or a tenant controls.  Returns the rows processed.
+ */
+uint64
+diskquota_execute_own_sql(const char *sql, int nargs, Oid *argtypes, Datum *values,
+						  const char *nulls)
+{
+	int			nestlevel = diskquota_internal_sql_begin();
+	int			ret;
+	uint64		processed;
+
+	SPI_connect();
+	ret = diskquota_execute_internal(sql, nargs, argtypes, values, nulls);
+	if (ret < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg_internal("could not run \"%s\": %s",
+								 sql, SPI_result_code_string(ret))));
+	processed = SPI_processed;
+	SPI_finish();
+	diskquota_internal_sql_end(nestlevel);
+	return processed;
 }
 
 /* The qualified name of a relation, quoted, for a SQL statement */

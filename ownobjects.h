@@ -24,8 +24,13 @@ extern int	diskquota_execute_internal(const char *sql, int nargs, Oid *argtypes,
 									   Datum *values, const char *nulls);
 extern PGDLLIMPORT int diskquota_internal_sql_depth;
 extern Oid	diskquota_extension_schema(Oid extoid);
+extern void diskquota_as_owner_begin(Oid *save_userid, int *save_sec);
+extern void diskquota_as_owner_end(Oid save_userid, int save_sec);
 extern Oid	diskquota_own_table(Oid extoid, const char *relname);
 extern char *diskquota_qualified_name(Oid relid);
+extern char *diskquota_own_table_name(const char *relname);
+extern uint64 diskquota_execute_own_sql(const char *sql, int nargs, Oid *argtypes,
+										Datum *values, const char *nulls);
 extern bool diskquota_extension_stmt(Node *parsetree, bool *is_create);
 extern void diskquota_check_extension_command(Node *parsetree);
 extern void diskquota_check_extension_created(Node *parsetree);

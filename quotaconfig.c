@@ -216,51 +216,6 @@ parse_quota(text *input)
 	return DatumGetInt64(DirectFunctionCall1(pg_size_bytes, PointerGetDatum(input)));
 }
 
-/*
- * One of the extension's own tables (quota_config, pause_state), qualified
- * for a statement: found through the extension's catalog entry, never by
- * name through a search_path (ownobjects.c).
- */
-static char *
-own_table(const char *relname)
-{
-	Oid			relid = diskquota_own_table(get_extension_oid(DISKQUOTA_EXTENSION_NAME, false),
-											relname);
-
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("table \"%s\" of extension \"%s\" does not exist",
-						relname, DISKQUOTA_EXTENSION_NAME)));
-	return diskquota_qualified_name(relid);
-}
-
-/*
- * Run one statement of ours on our tables, as the caller (a superuser),
- * under the fixed settings of ownobjects.c: no name or operator resolved
- * through a schema the database owner or a tenant controls.
- */
-static uint64
-execute_own_sql(const char *sql, int nargs, Oid *argtypes, Datum *values,
-				const char *nulls)
-{
-	int			nestlevel = diskquota_internal_sql_begin();
-	int			ret;
-	uint64		processed;
-
-	SPI_connect();
-	ret = diskquota_execute_internal(sql, nargs, argtypes, values, nulls);
-	if (ret < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg_internal("could not run \"%s\": %s",
-								 sql, SPI_result_code_string(ret))));
-	processed = SPI_processed;
-	SPI_finish();
-	diskquota_internal_sql_end(nestlevel);
-	return processed;
-}
-
 /* Has quota_config the policy columns of version 1.2? */
 static bool
 has_policy_columns(void)
@@ -305,7 +260,7 @@ check_soft_under_hard(const char *config, const DiskquotaTarget *target,
 		return;
 	config_target_values(target, values);
 	values[3] = Int64GetDatum(hard_bytes);
-	if (execute_own_sql(psprintf("SELECT FROM %s WHERE" CONFIG_TARGET
+	if (diskquota_execute_own_sql(psprintf("SELECT FROM %s WHERE" CONFIG_TARGET
 								 " AND soft_bytes OPERATOR(pg_catalog.>) $4",
 								 config),
 						4, argtypes, values, NULL) > 0)
@@ -325,7 +280,7 @@ store_quota(const DiskquotaTarget *target, int64 bytes)
 {
 	Oid			argtypes[4] = {TEXTOID, OIDOID, INT8OID, OIDOID};
 	Datum		values[4];
-	char	   *config = own_table("quota_config");
+	char	   *config = diskquota_own_table_name("quota_config");
 	const char *sql;
 
 	values[0] = CStringGetTextDatum(diskquota_quota_type_name(target->type));
@@ -394,7 +349,7 @@ store_quota(const DiskquotaTarget *target, int64 bytes)
 
 	if (bytes >= 0)
 		check_soft_under_hard(config, target, bytes);
-	execute_own_sql(sql, 4, argtypes, values, NULL);
+	diskquota_execute_own_sql(sql, 4, argtypes, values, NULL);
 	diskquota_wake_worker_at_commit();
 }
 
@@ -543,32 +498,19 @@ diskquota_set_database_quota(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
-/*
- * Log a system event (no target) in the event log, if this version of the
- * extension has one: in the caller's transaction, so that it commits with
- * the change it tells of (events.c).
- */
+/* Log a system event (no target): paused, resumed (events.c) */
 static void
 log_system_event(const char *name)
 {
-	Oid			eventsrel = diskquota_own_table(get_extension_oid(DISKQUOTA_EXTENSION_NAME, false),
-												"events");
 	DiskquotaEvent event;
-	int			nestlevel;
 
-	if (!OidIsValid(eventsrel))
-		return;
 	memset(&event, 0, sizeof(event));
 	event.event = name;
 	event.target.type = -1;
 	event.limit_bytes = -1;
 	event.used_bytes = -1;
 	event.count = 1;
-	nestlevel = diskquota_internal_sql_begin();
-	SPI_connect();
-	diskquota_event_log(eventsrel, &event);
-	SPI_finish();
-	diskquota_internal_sql_end(nestlevel);
+	diskquota_event_log_now(&event);
 }
 
 /*
@@ -587,10 +529,10 @@ set_paused(bool paused)
 				 errmsg("permission denied to pause diskquota") :
 				 errmsg("permission denied to resume diskquota"),
 				 errdetail("Only superusers may pause or resume diskquota.")));
-	if (execute_own_sql(paused ?
+	if (diskquota_execute_own_sql(paused ?
 						psprintf("INSERT INTO %s VALUES (pg_catalog.now()) ON CONFLICT DO NOTHING",
-								 own_table("pause_state")) :
-						psprintf("DELETE FROM %s", own_table("pause_state")),
+								 diskquota_own_table_name("pause_state")) :
+						psprintf("DELETE FROM %s", diskquota_own_table_name("pause_state")),
 						0, NULL, NULL, NULL) > 0)
 		log_system_event(paused ? "paused" : "resumed");
 	diskquota_set_paused_at_commit(paused);
@@ -951,7 +893,7 @@ diskquota_set_quota(PG_FUNCTION_ARGS)
 	values[4] = BoolGetDatum(args.config.unlimited);
 	policy_values(&args, types + 5, values + 5, nulls + 5);
 
-	execute_own_sql(psprintf("INSERT INTO %s (quota_type, schema_id, role_id, tablespace_oid,"
+	diskquota_execute_own_sql(psprintf("INSERT INTO %s (quota_type, schema_id, role_id, tablespace_oid,"
 							 " tablespace_name, hard_unlimited, quota_in_bytes, soft_bytes,"
 							 " soft_percent, grace, advisory_bytes, advisory_percent, enforced)"
 							 " SELECT $1, $2::pg_catalog.regnamespace, $3::pg_catalog.regrole, $4,"
@@ -965,7 +907,7 @@ diskquota_set_quota(PG_FUNCTION_ARGS)
 							 " grace = EXCLUDED.grace, advisory_bytes = EXCLUDED.advisory_bytes,"
 							 " advisory_percent = EXCLUDED.advisory_percent,"
 							 " enforced = EXCLUDED.enforced",
-							 own_table("quota_config")),
+							 diskquota_own_table_name("quota_config")),
 					5 + POLICY_ARGS, types, values, nulls);
 	diskquota_wake_worker_at_commit();
 	PG_RETURN_VOID();
@@ -987,8 +929,8 @@ diskquota_remove_quota(PG_FUNCTION_ARGS)
 	require_superuser();
 	diskquota_target_args(fcinfo, 0, 1, 2, true, &target);
 	config_target_values(&target, values);
-	if (execute_own_sql(psprintf("DELETE FROM %s WHERE" CONFIG_TARGET,
-								 own_table("quota_config")),
+	if (diskquota_execute_own_sql(psprintf("DELETE FROM %s WHERE" CONFIG_TARGET,
+								 diskquota_own_table_name("quota_config")),
 						3, types, values, NULL) == 0)
 		ereport(NOTICE,
 				(errmsg("there is no %s quota to remove", diskquota_quota_type_name(target.type))));
@@ -1025,7 +967,7 @@ diskquota_set_default_quota(PG_FUNCTION_ARGS)
 	nulls[1] = OidIsValid(spcoid) ? ' ' : 'n';
 	policy_values(&args, types + 2, values + 2, nulls + 2);
 
-	execute_own_sql(psprintf("INSERT INTO %s (quota_type, tablespace_oid, tablespace_name,"
+	diskquota_execute_own_sql(psprintf("INSERT INTO %s (quota_type, tablespace_oid, tablespace_name,"
 							 " quota_in_bytes, soft_bytes, soft_percent, grace, advisory_bytes,"
 							 " advisory_percent, enforced)"
 							 " SELECT $1, $2,"
@@ -1038,7 +980,7 @@ diskquota_set_default_quota(PG_FUNCTION_ARGS)
 							 " grace = EXCLUDED.grace, advisory_bytes = EXCLUDED.advisory_bytes,"
 							 " advisory_percent = EXCLUDED.advisory_percent,"
 							 " enforced = EXCLUDED.enforced",
-							 own_table("default_quota")),
+							 diskquota_own_table_name("default_quota")),
 					2 + POLICY_ARGS, types, values, nulls);
 	diskquota_wake_worker_at_commit();
 	PG_RETURN_VOID();
@@ -1060,10 +1002,10 @@ diskquota_remove_default_quota(PG_FUNCTION_ARGS)
 	type = target_type_arg(fcinfo, 0, true);
 	values[0] = CStringGetTextDatum(diskquota_quota_type_name(type));
 	values[1] = ObjectIdGetDatum(target_tablespace_arg(fcinfo, 1, type));
-	if (execute_own_sql(psprintf("DELETE FROM %s"
+	if (diskquota_execute_own_sql(psprintf("DELETE FROM %s"
 								 " WHERE quota_type OPERATOR(pg_catalog.=) $1"
 								 " AND coalesce(tablespace_oid, 0::pg_catalog.oid) OPERATOR(pg_catalog.=) $2",
-								 own_table("default_quota")),
+								 diskquota_own_table_name("default_quota")),
 						2, types, values, NULL) == 0)
 		ereport(NOTICE,
 				(errmsg("there is no default %s quota to remove",
@@ -1095,12 +1037,12 @@ diskquota_extend_grace(PG_FUNCTION_ARGS)
 	values[1] = ObjectIdGetDatum(target.oid);
 	values[2] = ObjectIdGetDatum(target.spcoid);
 	values[3] = PG_GETARG_DATUM(2);
-	if (execute_own_sql(psprintf("UPDATE %s SET grace_expires_at = $4"
+	if (diskquota_execute_own_sql(psprintf("UPDATE %s SET grace_expires_at = $4"
 								 " WHERE quota_type OPERATOR(pg_catalog.=) $1"
 								 " AND target_oid OPERATOR(pg_catalog.=) $2"
 								 " AND tablespace_oid OPERATOR(pg_catalog.=) $3"
 								 " AND over_soft_since IS NOT NULL",
-								 own_table("quota_state")),
+								 diskquota_own_table_name("quota_state")),
 						4, types, values, NULL) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -1158,11 +1100,11 @@ diskquota_set_quota_notifications(PG_FUNCTION_ARGS)
 		values[1] = ObjectIdGetDatum(target_tablespace_arg(fcinfo, 4, type));
 		values[2] = (Datum) 0;
 		nulls[2] = 'n';			/* $3 is not used */
-		updated = execute_own_sql(psprintf("UPDATE %s SET notify = $4, reminder_interval = $5"
+		updated = diskquota_execute_own_sql(psprintf("UPDATE %s SET notify = $4, reminder_interval = $5"
 										   " WHERE quota_type OPERATOR(pg_catalog.=) $1"
 										   " AND coalesce(tablespace_oid, 0::pg_catalog.oid)"
 										   " OPERATOR(pg_catalog.=) $2",
-										   own_table("default_quota")),
+										   diskquota_own_table_name("default_quota")),
 								  5, types, values, nulls);
 	}
 	else
@@ -1172,9 +1114,9 @@ diskquota_set_quota_notifications(PG_FUNCTION_ARGS)
 		diskquota_target_args(fcinfo, 0, 1, 4, true, &target);
 		type_name = diskquota_quota_type_name(target.type);
 		config_target_values(&target, values);
-		updated = execute_own_sql(psprintf("UPDATE %s SET notify = $4, reminder_interval = $5"
+		updated = diskquota_execute_own_sql(psprintf("UPDATE %s SET notify = $4, reminder_interval = $5"
 										   " WHERE" CONFIG_TARGET,
-										   own_table("quota_config")),
+										   diskquota_own_table_name("quota_config")),
 								  5, types, values, nulls);
 	}
 	if (updated == 0 && of_default)

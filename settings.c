@@ -46,6 +46,7 @@ int			diskquota_default_grace = 7 * 24 * 3600;
 double		diskquota_advisory_hysteresis = 5.0;
 int			diskquota_notify_payload = DQ_NOTIFY_FULL;
 char	   *diskquota_event_readers = NULL;
+char	   *diskquota_approver_role = NULL;
 int			diskquota_grace_warn_before = 24 * 3600;
 int			diskquota_event_retention = 30 * 24 * 3600;
 int			diskquota_reminder_interval = 24 * 3600;
@@ -299,6 +300,15 @@ diskquota_define_settings(void)
 							   "The role whose members may read the event log diskquota.events.",
 							   "Empty: superusers only. Its members also need USAGE on schema diskquota.",
 							   &diskquota_event_readers,
+							   "",
+							   PGC_SUSET,
+							   0,
+							   NULL, NULL, NULL);
+
+	DefineCustomStringVariable("diskquota.approver_role",
+							   "The role whose members may approve and deny quota requests.",
+							   "Empty: superusers only.",
+							   &diskquota_approver_role,
 							   "",
 							   PGC_SUSET,
 							   0,
