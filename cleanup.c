@@ -143,16 +143,21 @@ load_priorities(void)
 
 	rel = table_open(priority_table(), AccessShareLock);
 	desc = RelationGetDescr(rel);
-	scan = systable_beginscan(rel, InvalidOid, false, GetActiveSnapshot(), 0, NULL);
+	scan = systable_beginscan(rel, InvalidOid, false,
+							  ActiveSnapshotSet() ? GetActiveSnapshot() :
+							  GetTransactionSnapshot(),
+							  0, NULL);
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
 		bool		isnull;
-		Datum		relid = heap_getattr(tuple, 1, desc, &isnull);
+		Datum		datum = heap_getattr(tuple, 1, desc, &isnull);
+		Oid			relid;
 		Datum		priority;
 		PriorityEntry *entry;
 
 		if (isnull)
 			continue;
+		relid = DatumGetObjectId(datum);
 		priority = heap_getattr(tuple, 2, desc, &isnull);
 		if (isnull)
 			continue;
