@@ -16,6 +16,7 @@ OBJS = \
 	policy.o \
 	quotaconfig.o \
 	selfservice.o \
+	cleanup.o \
 	quotamap.o \
 	quotamodel.o \
 	registry.o \
@@ -39,7 +40,7 @@ PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
 REGRESS = init schema_quota role_quota bounded_insert tablespace_quota database_quota operations upgrade drop_table column_update copy update \
 	toast truncate change_quota temp_table rename partition vacuum_full \
 	explain_options alter_table_loads ctas_target move_into_full catalog_writes maintenance_growth running_utility utility_recursion \
-	set_schema_owner ctas views privileges bad_input failed_statement running_load swallowed_stop ri_exemption slot_overflow prepared_xacts temp_load_latency self_charge self_charge_full self_charge_ctas self_charge_nested self_charge_copy self_charge_once self_charge_gaps self_charge_first_poll self_charge_pace self_charge_rows self_charge_edges self_charge_paths self_charge_rollback self_charge_refresh self_charge_tenants self_charge_swallow self_charge_gin_routing self_charge_lazy self_charge_lazy_nested self_charge_lazy_indexes uncommitted concurrency evasion unmonitored owner_attack own_schema reader_privileges quota_messages quota_policy default_quota events event_reminders usage_history self_service \
+	set_schema_owner ctas views privileges bad_input failed_statement running_load swallowed_stop ri_exemption slot_overflow prepared_xacts temp_load_latency self_charge self_charge_full self_charge_ctas self_charge_nested self_charge_copy self_charge_once self_charge_gaps self_charge_first_poll self_charge_pace self_charge_rows self_charge_edges self_charge_paths self_charge_rollback self_charge_refresh self_charge_tenants self_charge_swallow self_charge_gin_routing self_charge_lazy self_charge_lazy_nested self_charge_lazy_indexes uncommitted concurrency evasion unmonitored owner_attack own_schema reader_privileges quota_messages quota_policy default_quota events event_reminders usage_history self_service cleanup_plan \
 	drop_extension
 REGRESS_OPTS = --temp-config=$(srcdir)/diskquota_test.conf --temp-instance=./tmp_regress
 ISOLATION := $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))

@@ -653,3 +653,40 @@ SELECT m.metric, m.kind, q.target_type,
     AS m(metric, kind, value)
  WHERE m.value IS NOT NULL;
 REVOKE ALL ON diskquota.metrics FROM PUBLIC;
+
+-- Cleanup plans (cleanup.c)
+-- The priority of a table in cleanup plans, set by its owner through
+-- set_relation_priority() (absent: 0).  Dumped, without the rows of
+-- dropped relations (a regclass is restored by name).
+CREATE TABLE diskquota.relation_priority (
+    relid regclass PRIMARY KEY,
+    priority integer NOT NULL
+);
+SELECT pg_catalog.pg_extension_config_dump('diskquota.relation_priority',
+    'WHERE EXISTS (SELECT FROM pg_catalog.pg_class c'
+    ' WHERE c.oid OPERATOR(pg_catalog.=) relid::pg_catalog.oid)');
+REVOKE ALL ON diskquota.relation_priority FROM PUBLIC;
+
+CREATE FUNCTION diskquota.set_relation_priority(relation regclass, priority integer)
+RETURNS void
+AS 'MODULE_PATHNAME', 'diskquota_set_relation_priority'
+LANGUAGE C VOLATILE;
+
+-- For one target, the relations charged to it in bucket order: which to
+-- keep under its soft (else hard) limit, what dropping each of the others
+-- would free, and the dead space VACUUM FULL would likely give back.
+CREATE FUNCTION diskquota.cleanup_plan(
+    target_type text, target text, tablespace text DEFAULT NULL,
+    OUT relation regclass,
+    OUT size_bytes bigint,
+    OUT priority integer,
+    OUT keep boolean,
+    OUT freed_bytes bigint,
+    OUT dead_bytes_estimate bigint,
+    OUT kept_total_bytes bigint,
+    OUT limit_bytes bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'diskquota_cleanup_plan'
+LANGUAGE C VOLATILE;
+GRANT EXECUTE ON FUNCTION diskquota.set_relation_priority(regclass, integer) TO PUBLIC;
+GRANT EXECUTE ON FUNCTION diskquota.cleanup_plan(text, text, text) TO PUBLIC;

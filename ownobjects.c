@@ -251,12 +251,11 @@ diskquota_own_table(Oid extoid, const char *relname)
 }
 
 /*
- * One of the extension's own tables (quota_config, pause_state), qualified
- * for a statement: found through the extension's catalog entry, never by
- * name through a search_path (ownobjects.c).
+ * One of the extension's own tables: found through the extension's catalog
+ * entry, never by name through a search_path.  An error if it is missing.
  */
-char *
-diskquota_own_table_name(const char *relname)
+Oid
+diskquota_own_table_oid(const char *relname)
 {
 	Oid			relid = diskquota_own_table(get_extension_oid(DISKQUOTA_EXTENSION_NAME, false),
 											relname);
@@ -266,7 +265,14 @@ diskquota_own_table_name(const char *relname)
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("table \"%s\" of extension \"%s\" does not exist",
 						relname, DISKQUOTA_EXTENSION_NAME)));
-	return diskquota_qualified_name(relid);
+	return relid;
+}
+
+/* The same, qualified for a statement */
+char *
+diskquota_own_table_name(const char *relname)
+{
+	return diskquota_qualified_name(diskquota_own_table_oid(relname));
 }
 
 /*

@@ -28,6 +28,7 @@ extern void diskquota_as_owner_begin(Oid *save_userid, int *save_sec);
 extern void diskquota_as_owner_end(Oid save_userid, int save_sec);
 extern Oid	diskquota_own_table(Oid extoid, const char *relname);
 extern char *diskquota_qualified_name(Oid relid);
+extern Oid	diskquota_own_table_oid(const char *relname);
 extern char *diskquota_own_table_name(const char *relname);
 extern uint64 diskquota_execute_own_sql(const char *sql, int nargs, Oid *argtypes,
 										Datum *values, const char *nulls);

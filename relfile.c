@@ -5,11 +5,11 @@
  *		stat().
  *
  * The worker's model (quotamodel.c), the file-change feed (filefeed.c),
- * enforcement (enforcement.c) and diskquota.relation_size() all size
- * relations by their files, with stat() and without opening or locking
- * the relation: a missing file counts as empty (a relation being created
- * or dropped).  The feed and the worker's directory listing parse the
- * names of relation files.
+ * enforcement (enforcement.c), diskquota.relation_size() and the cleanup
+ * plans (cleanup.c) all size relations by their files, with stat() and
+ * without opening or locking the relation: a missing file counts as empty
+ * (a relation being created or dropped).  The feed and the worker's
+ * directory listing parse the names of relation files.
  *
  * This file owns no shared state.
  *
@@ -135,9 +135,14 @@ diskquota_pg_class_files(Oid relid, Form_pg_class form, RelFileNode *rnode,
 }
 
 
-/* Size of the files of one relation by OID, 0 if it has none or is gone */
+/*
+ * Size of the files of one relation by OID, 0 if it has none or is gone;
+ * with with_indexes, also of its indexes and TOAST relation (with its
+ * index).  Only the files in tablespace spcoid count, unless it is
+ * InvalidOid.
+ */
 static int64
-relation_files_size(Oid relid, Relation pg_index, bool with_indexes)
+relation_files_size(Oid relid, Relation pg_index, bool with_indexes, Oid spcoid)
 {
 	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	Form_pg_class form;
@@ -148,7 +153,8 @@ relation_files_size(Oid relid, Relation pg_index, bool with_indexes)
 	if (!HeapTupleIsValid(tuple))
 		return 0;
 	form = (Form_pg_class) GETSTRUCT(tuple);
-	if (diskquota_pg_class_files(relid, form, &rnode, &backend))
+	if (diskquota_pg_class_files(relid, form, &rnode, &backend) &&
+		(!OidIsValid(spcoid) || rnode.spcNode == spcoid))
 		size = diskquota_relfilenode_size(rnode, backend, form->relkind, form->relpersistence, NULL);
 	if (with_indexes)
 	{
@@ -161,10 +167,10 @@ relation_files_size(Oid relid, Relation pg_index, bool with_indexes)
 		scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true, NULL, 1, &key);
 		while (HeapTupleIsValid(index = systable_getnext(scan)))
 			size += relation_files_size(((Form_pg_index) GETSTRUCT(index))->indexrelid,
-										pg_index, false);
+										pg_index, false, spcoid);
 		systable_endscan(scan);
 		if (OidIsValid(form->reltoastrelid))
-			size += relation_files_size(form->reltoastrelid, pg_index, true);
+			size += relation_files_size(form->reltoastrelid, pg_index, true, spcoid);
 	}
 	ReleaseSysCache(tuple);
 	return size;
@@ -193,9 +199,23 @@ diskquota_relation_size(Oid relid)
 	ReleaseSysCache(tuple);
 	pg_index = table_open(IndexRelationId, AccessShareLock);
 	size = relation_files_size(relid, pg_index,
-							   relkind == RELKIND_RELATION || relkind == RELKIND_MATVIEW);
+							   relkind == RELKIND_RELATION || relkind == RELKIND_MATVIEW,
+							   InvalidOid);
 	table_close(pg_index, AccessShareLock);
 	return size;
+}
+
+/*
+ * What diskquota charges for a table or materialized view in one
+ * tablespace, as a tablespace target's usage counts it: those of its files,
+ * its TOAST relation's and its indexes' that are in spcoid (in any
+ * tablespace if InvalidOid).  0 if the relation is gone.  No lock on the
+ * relation; the caller has pg_index open.
+ */
+int64
+diskquota_table_size_in(Oid relid, Oid spcoid, Relation pg_index)
+{
+	return relation_files_size(relid, pg_index, true, spcoid);
 }
 
 /*

@@ -18,6 +18,7 @@
 #include "common/relpath.h"
 #include "storage/backendid.h"
 #include "storage/relfilenode.h"
+#include "utils/relcache.h"
 
 extern bool diskquota_parse_relation_file_name(const char *name, Oid *relfilenode,
 											   BackendId *backend, ForkNumber *fork);
@@ -28,5 +29,6 @@ extern int64 diskquota_relfilenode_size(RelFileNode rnode, BackendId backend,
 extern bool diskquota_pg_class_files(Oid relid, Form_pg_class form,
 									 RelFileNode *rnode, BackendId *backend);
 extern int64 diskquota_relation_size(Oid relid);
+extern int64 diskquota_table_size_in(Oid relid, Oid spcoid, Relation pg_index);
 
 #endif							/* DISKQUOTA_RELFILE_H */
