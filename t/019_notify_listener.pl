@@ -218,12 +218,16 @@ sql('INSERT INTO s.t SELECT generate_series(1, 30000)');
 epoch();
 sql('SELECT diskquota.pause()');
 sql('SELECT diskquota.resume()');
+# a quota request, denied (the quota stays as it is)
+my $request = sql(q{SELECT diskquota.request_quota('schema', 's', '8 MB', 'more rows')});
+sql("SELECT diskquota.deny_request($request, 'clean up first')");
 
 my $ids = table_ids();
 poll_until(sub { all_delivered($ids, $stdout_file, $command_file, $sink1->{out}) },
 	'the first events delivered to every provider');
 is( join(',', map { $_->{event} } events_in($stdout_file)),
-	'worker_started,advisory_exceeded,soft_exceeded,grace_expiring,paused,resumed',
+	'worker_started,advisory_exceeded,soft_exceeded,grace_expiring,paused,resumed,'
+	  . 'quota_requested,request_denied',
 	'stdout: each event once, in id order');
 is(ids_in($command_file), $ids, 'command: the same events, in id order');
 is(ids_in($sink1->{out}), $ids, 'webhook: the same events, in id order');
@@ -241,6 +245,14 @@ is($adv->{hard_limit_bytes}, 6291456, 'hard_limit_bytes, from diskquota.quotas')
 is($adv->{left_bytes}, 6291456 - $adv->{used_bytes}, 'left_bytes: the hard limit minus usage');
 like($adv->{message}, qr/^postgres: schema "s" passed its advisory threshold of 512 kB: \d+ kB used, \d+ kB left before the hard limit$/,
 	'the default text of advisory_exceeded');
+my ($asked) = grep { $_->{event} eq 'quota_requested' } events_in($stdout_file);
+like($asked->{message},
+	qr/^postgres: \w+ asks for a hard limit of 8192 kB for schema "s" \(now 6144 kB, \d+ kB used\), request $request: more rows$/,
+	'the default text of quota_requested');
+my ($denied) = grep { $_->{event} eq 'request_denied' } events_in($command_file);
+like($denied->{message},
+	qr/^postgres: \w+ denied request $request of \w+ for 8192 kB for schema "s": clean up first$/,
+	'the default text of request_denied');
 
 stop_listener($listener, 'idle');
 
