@@ -490,18 +490,18 @@ diskquota_set_relation_priority(PG_FUNCTION_ARGS)
 	table = diskquota_own_table_name("relation_priority");
 	values[0] = ObjectIdGetDatum(relid);
 	values[1] = Int32GetDatum(priority);
-	execute_as_owner(					 psprintf("DELETE FROM %s p WHERE NOT EXISTS"
+	execute_as_owner(psprintf("DELETE FROM %s p WHERE NOT EXISTS"
 							  " (SELECT FROM pg_catalog.pg_class c"
 							  " WHERE c.oid OPERATOR(pg_catalog.=) p.relid::pg_catalog.oid)",
 							  table),
 					 0, NULL, NULL);
 	if (priority == 0)
-		execute_as_owner(						 psprintf("DELETE FROM %s"
+		execute_as_owner(psprintf("DELETE FROM %s"
 								  " WHERE relid::pg_catalog.oid OPERATOR(pg_catalog.=) $1",
 								  table),
 						 1, argtypes, values);
 	else
-		execute_as_owner(						 psprintf("INSERT INTO %s (relid, priority)"
+		execute_as_owner(psprintf("INSERT INTO %s (relid, priority)"
 								  " VALUES ($1::pg_catalog.regclass, $2)"
 								  " ON CONFLICT (relid) DO UPDATE SET priority = EXCLUDED.priority",
 								  table),

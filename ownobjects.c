@@ -269,7 +269,7 @@ diskquota_own_table_oid(const char *relname)
 }
 
 /* The same, qualified for a statement */
-char *
+char	   *
 diskquota_own_table_name(const char *relname)
 {
 	return diskquota_qualified_name(diskquota_own_table_oid(relname));

@@ -261,9 +261,9 @@ check_soft_under_hard(const char *config, const DiskquotaTarget *target,
 	config_target_values(target, values);
 	values[3] = Int64GetDatum(hard_bytes);
 	if (diskquota_execute_own_sql(psprintf("SELECT FROM %s WHERE" CONFIG_TARGET
-								 " AND soft_bytes OPERATOR(pg_catalog.>) $4",
-								 config),
-						4, argtypes, values, NULL) > 0)
+										   " AND soft_bytes OPERATOR(pg_catalog.>) $4",
+										   config),
+								  4, argtypes, values, NULL) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the soft limit of the quota is above the new hard limit"),
@@ -530,10 +530,10 @@ set_paused(bool paused)
 				 errmsg("permission denied to resume diskquota"),
 				 errdetail("Only superusers may pause or resume diskquota.")));
 	if (diskquota_execute_own_sql(paused ?
-						psprintf("INSERT INTO %s VALUES (pg_catalog.now()) ON CONFLICT DO NOTHING",
-								 diskquota_own_table_name("pause_state")) :
-						psprintf("DELETE FROM %s", diskquota_own_table_name("pause_state")),
-						0, NULL, NULL, NULL) > 0)
+								  psprintf("INSERT INTO %s VALUES (pg_catalog.now()) ON CONFLICT DO NOTHING",
+										   diskquota_own_table_name("pause_state")) :
+								  psprintf("DELETE FROM %s", diskquota_own_table_name("pause_state")),
+								  0, NULL, NULL, NULL) > 0)
 		log_system_event(paused ? "paused" : "resumed");
 	diskquota_set_paused_at_commit(paused);
 }
@@ -894,21 +894,21 @@ diskquota_set_quota(PG_FUNCTION_ARGS)
 	policy_values(&args, types + 5, values + 5, nulls + 5);
 
 	diskquota_execute_own_sql(psprintf("INSERT INTO %s (quota_type, schema_id, role_id, tablespace_oid,"
-							 " tablespace_name, hard_unlimited, quota_in_bytes, soft_bytes,"
-							 " soft_percent, grace, advisory_bytes, advisory_percent, enforced)"
-							 " SELECT $1, $2::pg_catalog.regnamespace, $3::pg_catalog.regrole, $4,"
-							 " (SELECT t.spcname FROM pg_catalog.pg_tablespace t"
-							 "   WHERE t.oid OPERATOR(pg_catalog.=) $4),"
-							 " $5, $6, $7, $8, $9, $10, $11, $12"
-							 " ON CONFLICT ON CONSTRAINT quota_config_target_key DO UPDATE SET"
-							 " hard_unlimited = EXCLUDED.hard_unlimited,"
-							 " quota_in_bytes = EXCLUDED.quota_in_bytes,"
-							 " soft_bytes = EXCLUDED.soft_bytes, soft_percent = EXCLUDED.soft_percent,"
-							 " grace = EXCLUDED.grace, advisory_bytes = EXCLUDED.advisory_bytes,"
-							 " advisory_percent = EXCLUDED.advisory_percent,"
-							 " enforced = EXCLUDED.enforced",
-							 diskquota_own_table_name("quota_config")),
-					5 + POLICY_ARGS, types, values, nulls);
+									   " tablespace_name, hard_unlimited, quota_in_bytes, soft_bytes,"
+									   " soft_percent, grace, advisory_bytes, advisory_percent, enforced)"
+									   " SELECT $1, $2::pg_catalog.regnamespace, $3::pg_catalog.regrole, $4,"
+									   " (SELECT t.spcname FROM pg_catalog.pg_tablespace t"
+									   "   WHERE t.oid OPERATOR(pg_catalog.=) $4),"
+									   " $5, $6, $7, $8, $9, $10, $11, $12"
+									   " ON CONFLICT ON CONSTRAINT quota_config_target_key DO UPDATE SET"
+									   " hard_unlimited = EXCLUDED.hard_unlimited,"
+									   " quota_in_bytes = EXCLUDED.quota_in_bytes,"
+									   " soft_bytes = EXCLUDED.soft_bytes, soft_percent = EXCLUDED.soft_percent,"
+									   " grace = EXCLUDED.grace, advisory_bytes = EXCLUDED.advisory_bytes,"
+									   " advisory_percent = EXCLUDED.advisory_percent,"
+									   " enforced = EXCLUDED.enforced",
+									   diskquota_own_table_name("quota_config")),
+							  5 + POLICY_ARGS, types, values, nulls);
 	diskquota_wake_worker_at_commit();
 	PG_RETURN_VOID();
 }
@@ -930,8 +930,8 @@ diskquota_remove_quota(PG_FUNCTION_ARGS)
 	diskquota_target_args(fcinfo, 0, 1, 2, true, &target);
 	config_target_values(&target, values);
 	if (diskquota_execute_own_sql(psprintf("DELETE FROM %s WHERE" CONFIG_TARGET,
-								 diskquota_own_table_name("quota_config")),
-						3, types, values, NULL) == 0)
+										   diskquota_own_table_name("quota_config")),
+								  3, types, values, NULL) == 0)
 		ereport(NOTICE,
 				(errmsg("there is no %s quota to remove", diskquota_quota_type_name(target.type))));
 	diskquota_wake_worker_at_commit();
@@ -968,20 +968,20 @@ diskquota_set_default_quota(PG_FUNCTION_ARGS)
 	policy_values(&args, types + 2, values + 2, nulls + 2);
 
 	diskquota_execute_own_sql(psprintf("INSERT INTO %s (quota_type, tablespace_oid, tablespace_name,"
-							 " quota_in_bytes, soft_bytes, soft_percent, grace, advisory_bytes,"
-							 " advisory_percent, enforced)"
-							 " SELECT $1, $2,"
-							 " (SELECT t.spcname FROM pg_catalog.pg_tablespace t"
-							 "   WHERE t.oid OPERATOR(pg_catalog.=) $2),"
-							 " $3, $4, $5, $6, $7, $8, $9"
-							 " ON CONFLICT ON CONSTRAINT default_quota_target_key DO UPDATE SET"
-							 " quota_in_bytes = EXCLUDED.quota_in_bytes,"
-							 " soft_bytes = EXCLUDED.soft_bytes, soft_percent = EXCLUDED.soft_percent,"
-							 " grace = EXCLUDED.grace, advisory_bytes = EXCLUDED.advisory_bytes,"
-							 " advisory_percent = EXCLUDED.advisory_percent,"
-							 " enforced = EXCLUDED.enforced",
-							 diskquota_own_table_name("default_quota")),
-					2 + POLICY_ARGS, types, values, nulls);
+									   " quota_in_bytes, soft_bytes, soft_percent, grace, advisory_bytes,"
+									   " advisory_percent, enforced)"
+									   " SELECT $1, $2,"
+									   " (SELECT t.spcname FROM pg_catalog.pg_tablespace t"
+									   "   WHERE t.oid OPERATOR(pg_catalog.=) $2),"
+									   " $3, $4, $5, $6, $7, $8, $9"
+									   " ON CONFLICT ON CONSTRAINT default_quota_target_key DO UPDATE SET"
+									   " quota_in_bytes = EXCLUDED.quota_in_bytes,"
+									   " soft_bytes = EXCLUDED.soft_bytes, soft_percent = EXCLUDED.soft_percent,"
+									   " grace = EXCLUDED.grace, advisory_bytes = EXCLUDED.advisory_bytes,"
+									   " advisory_percent = EXCLUDED.advisory_percent,"
+									   " enforced = EXCLUDED.enforced",
+									   diskquota_own_table_name("default_quota")),
+							  2 + POLICY_ARGS, types, values, nulls);
 	diskquota_wake_worker_at_commit();
 	PG_RETURN_VOID();
 }
@@ -1003,10 +1003,10 @@ diskquota_remove_default_quota(PG_FUNCTION_ARGS)
 	values[0] = CStringGetTextDatum(diskquota_quota_type_name(type));
 	values[1] = ObjectIdGetDatum(target_tablespace_arg(fcinfo, 1, type));
 	if (diskquota_execute_own_sql(psprintf("DELETE FROM %s"
-								 " WHERE quota_type OPERATOR(pg_catalog.=) $1"
-								 " AND coalesce(tablespace_oid, 0::pg_catalog.oid) OPERATOR(pg_catalog.=) $2",
-								 diskquota_own_table_name("default_quota")),
-						2, types, values, NULL) == 0)
+										   " WHERE quota_type OPERATOR(pg_catalog.=) $1"
+										   " AND coalesce(tablespace_oid, 0::pg_catalog.oid) OPERATOR(pg_catalog.=) $2",
+										   diskquota_own_table_name("default_quota")),
+								  2, types, values, NULL) == 0)
 		ereport(NOTICE,
 				(errmsg("there is no default %s quota to remove",
 						diskquota_quota_type_name(type))));
@@ -1038,12 +1038,12 @@ diskquota_extend_grace(PG_FUNCTION_ARGS)
 	values[2] = ObjectIdGetDatum(target.spcoid);
 	values[3] = PG_GETARG_DATUM(2);
 	if (diskquota_execute_own_sql(psprintf("UPDATE %s SET grace_expires_at = $4"
-								 " WHERE quota_type OPERATOR(pg_catalog.=) $1"
-								 " AND target_oid OPERATOR(pg_catalog.=) $2"
-								 " AND tablespace_oid OPERATOR(pg_catalog.=) $3"
-								 " AND over_soft_since IS NOT NULL",
-								 diskquota_own_table_name("quota_state")),
-						4, types, values, NULL) == 0)
+										   " WHERE quota_type OPERATOR(pg_catalog.=) $1"
+										   " AND target_oid OPERATOR(pg_catalog.=) $2"
+										   " AND tablespace_oid OPERATOR(pg_catalog.=) $3"
+										   " AND over_soft_since IS NOT NULL",
+										   diskquota_own_table_name("quota_state")),
+								  4, types, values, NULL) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the %s quota is not in a grace period", diskquota_quota_type_name(target.type)),
@@ -1101,11 +1101,11 @@ diskquota_set_quota_notifications(PG_FUNCTION_ARGS)
 		values[2] = (Datum) 0;
 		nulls[2] = 'n';			/* $3 is not used */
 		updated = diskquota_execute_own_sql(psprintf("UPDATE %s SET notify = $4, reminder_interval = $5"
-										   " WHERE quota_type OPERATOR(pg_catalog.=) $1"
-										   " AND coalesce(tablespace_oid, 0::pg_catalog.oid)"
-										   " OPERATOR(pg_catalog.=) $2",
-										   diskquota_own_table_name("default_quota")),
-								  5, types, values, nulls);
+													 " WHERE quota_type OPERATOR(pg_catalog.=) $1"
+													 " AND coalesce(tablespace_oid, 0::pg_catalog.oid)"
+													 " OPERATOR(pg_catalog.=) $2",
+													 diskquota_own_table_name("default_quota")),
+											5, types, values, nulls);
 	}
 	else
 	{
@@ -1115,9 +1115,9 @@ diskquota_set_quota_notifications(PG_FUNCTION_ARGS)
 		type_name = diskquota_quota_type_name(target.type);
 		config_target_values(&target, values);
 		updated = diskquota_execute_own_sql(psprintf("UPDATE %s SET notify = $4, reminder_interval = $5"
-										   " WHERE" CONFIG_TARGET,
-										   diskquota_own_table_name("quota_config")),
-								  5, types, values, nulls);
+													 " WHERE" CONFIG_TARGET,
+													 diskquota_own_table_name("quota_config")),
+											5, types, values, nulls);
 	}
 	if (updated == 0 && of_default)
 		ereport(ERROR,
