@@ -657,14 +657,18 @@ REVOKE ALL ON diskquota.metrics FROM PUBLIC;
 -- Cleanup plans (cleanup.c)
 -- The priority of a table in cleanup plans, set by its owner through
 -- set_relation_priority() (absent: 0).  Dumped, without the rows of
--- dropped relations (a regclass is restored by name).
+-- dropped relations (a regclass is restored by name) nor those of
+-- temporary tables (pg_temp_N.t, which no restore can find: one such row,
+-- which any tenant can make, failed the restore of the whole table, and
+-- a restore in one transaction).
 CREATE TABLE diskquota.relation_priority (
     relid regclass PRIMARY KEY,
     priority integer NOT NULL
 );
 SELECT pg_catalog.pg_extension_config_dump('diskquota.relation_priority',
     'WHERE EXISTS (SELECT FROM pg_catalog.pg_class c'
-    ' WHERE c.oid OPERATOR(pg_catalog.=) relid::pg_catalog.oid)');
+    ' WHERE c.oid OPERATOR(pg_catalog.=) relid::pg_catalog.oid'
+    ' AND c.relpersistence OPERATOR(pg_catalog.<>) ''t'')');
 REVOKE ALL ON diskquota.relation_priority FROM PUBLIC;
 
 CREATE FUNCTION diskquota.set_relation_priority(relation regclass, priority integer)

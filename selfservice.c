@@ -62,6 +62,19 @@
 /* Request ids are drawn from [1, DQ_REQUEST_ID_RANGE) */
 #define DQ_REQUEST_ID_RANGE ((int64) 1 << 40)
 
+/*
+ * The longest reason or note, in bytes.  Both are stored in quota_requests
+ * and in the events of the request (each step logs the reason again), by
+ * statements that no quota refuses: unbounded, a tenant could fill the
+ * disk through them.  And the NOTIFY of an event carries them (with
+ * diskquota.notify_payload = full), which PostgreSQL refuses above 8000
+ * bytes: a reason near that length made a request that could be made but
+ * not withdrawn, approved or denied, which blocked its target's requests.
+ * With control characters refused (JSON writes them as six bytes), a
+ * reason and a note of this length keep the payload well under the limit.
+ */
+#define DQ_REQUEST_TEXT_MAX 1000
+
 /* A request, as quota_requests holds it */
 typedef struct QuotaRequest
 {
@@ -328,6 +341,31 @@ close_request(const QuotaRequest *request, const char *state, const char *decide
 							  4, argtypes, values, nulls);
 }
 
+/*
+ * A reason or a note ("what"): at most DQ_REQUEST_TEXT_MAX bytes, and no
+ * control character but tab, newline and carriage return.
+ */
+static char *
+request_text(const char *what, text *value)
+{
+	char	   *s = text_to_cstring(value);
+	const unsigned char *p;
+
+	if (strlen(s) > DQ_REQUEST_TEXT_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("the %s is too long: at most %d bytes", what, DQ_REQUEST_TEXT_MAX)));
+	for (p = (const unsigned char *) s; *p; p++)
+	{
+		if ((*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') || *p == 0x7f)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the %s must not contain control characters", what),
+					 errdetail("Tab, newline and carriage return are allowed.")));
+	}
+	return s;
+}
+
 /* The argument note, NULL or its text */
 static char *
 note_arg(FunctionCallInfo fcinfo, int argno, bool required)
@@ -341,7 +379,7 @@ note_arg(FunctionCallInfo fcinfo, int argno, bool required)
 					 errhint("Tell the tenant why.")));
 		return NULL;
 	}
-	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	return request_text("note", PG_GETARG_TEXT_PP(argno));
 }
 
 /*
@@ -388,7 +426,7 @@ diskquota_request_quota(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("a quota request needs a reason"),
 				 errhint("Tell the approvers why the target needs more space.")));
-	request.reason = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	request.reason = request_text("reason", PG_GETARG_TEXT_PP(3));
 	request.requester = GetUserId();
 	request.requested_by = GetUserNameFromId(request.requester, false);
 	request.state = "pending";

@@ -1,0 +1,123 @@
+-- Attacks on self-service (issue 19) and the cleanup plans, by a tenant.
+-- Each is written as the attack; the output is what must happen.
+\set VERBOSITY terse
+\i sql/include/try.psql
+CREATE ROLE dq_atk_a LOGIN;
+CREATE ROLE dq_atk_b LOGIN;
+CREATE ROLE dq_atk_approvers;
+CREATE SCHEMA atk_a AUTHORIZATION dq_atk_a;
+CREATE SCHEMA atk_b AUTHORIZATION dq_atk_b;
+SELECT diskquota.set_quota('schema', 'atk_a', '10 MB');
+SELECT diskquota.set_quota('schema', 'atk_b', '10 MB');
+ALTER SYSTEM SET diskquota.approver_role = 'dq_atk_approvers';
+SELECT pg_reload_conf();
+SELECT diskquota.wait_for_worker_new_epoch();
+
+-- 1. A reason near the 8000-byte limit of a NOTIFY payload: the request
+-- could be made, but its withdrawal, approval and denial (whose events
+-- add to it) failed with "payload string too long", even for a superuser,
+-- and the target could get no other request.  Reasons and notes are short.
+SET ROLE dq_atk_a;
+SELECT pg_temp.try($$SELECT diskquota.request_quota('schema', 'atk_a', '20 MB', repeat('r', 7564))$$);
+SELECT pg_temp.try($$SELECT diskquota.request_quota('schema', 'atk_a', '20 MB', repeat('r', 1001))$$);
+-- 2. Nor can a tenant store megabytes through them: the extension's
+-- tables are written by statements no quota refuses (with
+-- diskquota.notify_payload = id, no payload limit either).
+SELECT pg_temp.try($$SELECT diskquota.request_quota('schema', 'atk_a', '20 MB', repeat('r', 1024 * 1024))$$);
+-- control characters (six bytes each in JSON) are refused; tab and newline are not
+SELECT pg_temp.try($$SELECT diskquota.request_quota('schema', 'atk_a', '20 MB', 'a' || chr(1))$$);
+-- the longest reason, and the longest note, of characters JSON escapes:
+-- withdrawn and denied, every payload fits
+SELECT diskquota.request_quota('schema', 'atk_a', '20 MB',
+                               repeat('"', 999) || E'\n') AS req \gset
+SELECT diskquota.withdraw_request(:req);
+SELECT diskquota.request_quota('schema', 'atk_a', '20 MB', repeat('\', 1000)) AS req \gset
+RESET ROLE;
+SELECT pg_temp.try(format($$SELECT diskquota.deny_request(%s, repeat('n', 1001))$$, :req));
+SELECT pg_temp.try(format($$SELECT diskquota.approve_request(%s, 'x' || chr(27))$$, :req));
+SELECT diskquota.deny_request(:req, repeat('\', 1000));
+SELECT state, octet_length(reason) AS reason_bytes, octet_length(note) AS note_bytes
+  FROM diskquota.quota_requests WHERE id = :req;
+SELECT event, octet_length(detail->>'reason') AS reason_bytes,
+       octet_length(detail->>'note') AS note_bytes
+  FROM diskquota.events WHERE (detail->>'request_id')::bigint = :req ORDER BY id;
+
+-- 3. Another tenant's request: not to be seen, withdrawn or approved.
+SET ROLE dq_atk_a;
+SELECT diskquota.request_quota('schema', 'atk_a', '30 MB', 'secret plans') AS req_a \gset
+RESET ROLE;
+SET ROLE dq_atk_b;
+CREATE FUNCTION atk_b.leak(bigint, text) RETURNS boolean LANGUAGE plpgsql COST 0.0000001
+    AS $$BEGIN RAISE NOTICE 'leaked % %', $1, $2; RETURN true; END$$;
+SELECT count(*) FROM diskquota.my_requests WHERE atk_b.leak(id, reason);
+SELECT count(*) FROM diskquota.my_events WHERE atk_b.leak(count, detail::text);
+SELECT regexp_replace(pg_temp.try(format('SELECT diskquota.withdraw_request(%s)', :req_a)),
+                      '[0-9]{8,}', 'N') AS try;
+SELECT pg_temp.try(format('SELECT diskquota.approve_request(%s)', :req_a));
+SELECT diskquota.target_is_mine('schema', 'atk_a'::regnamespace) AS a_is_mine;
+RESET ROLE;
+
+-- 4. Names planted ahead of pg_catalog in the search path (as a database
+-- owner's ALTER DATABASE ... SET search_path does): the code that writes
+-- as the extension's owner runs none of them.
+CREATE SCHEMA atk_plant AUTHORIZATION dq_atk_b;
+SET ROLE dq_atk_b;
+CREATE FUNCTION atk_plant.pwn() RETURNS boolean LANGUAGE plpgsql
+    AS $$BEGIN RAISE NOTICE 'planted code ran as %', current_user; RETURN true; END$$;
+CREATE FUNCTION atk_plant.texteq(text, text) RETURNS boolean LANGUAGE sql
+    AS 'SELECT atk_plant.pwn() AND $1 OPERATOR(pg_catalog.=) $2';
+CREATE OPERATOR atk_plant.= (LEFTARG = text, RIGHTARG = text, PROCEDURE = atk_plant.texteq);
+CREATE FUNCTION atk_plant.oideq(oid, oid) RETURNS boolean LANGUAGE sql
+    AS 'SELECT atk_plant.pwn() AND $1 OPERATOR(pg_catalog.=) $2';
+CREATE OPERATOR atk_plant.= (LEFTARG = oid, RIGHTARG = oid, PROCEDURE = atk_plant.oideq);
+CREATE FUNCTION atk_plant.nameeq(name, name) RETURNS boolean LANGUAGE sql
+    AS 'SELECT atk_plant.pwn() AND $1 OPERATOR(pg_catalog.=) $2';
+CREATE OPERATOR atk_plant.= (LEFTARG = name, RIGHTARG = name, PROCEDURE = atk_plant.nameeq);
+CREATE FUNCTION atk_plant.now() RETURNS timestamptz LANGUAGE sql
+    AS 'SELECT CASE WHEN atk_plant.pwn() THEN pg_catalog.now() END';
+CREATE FUNCTION atk_plant.coalesce(oid, oid) RETURNS oid LANGUAGE sql
+    AS 'SELECT CASE WHEN atk_plant.pwn() THEN $1 END';
+CREATE FUNCTION atk_plant.pg_notify(text, text) RETURNS void LANGUAGE sql
+    AS 'SELECT atk_plant.pwn(); SELECT NULL::void';
+CREATE VIEW atk_plant.pg_roles AS SELECT *, atk_plant.pwn() AS pwn FROM pg_catalog.pg_roles;
+RESET ROLE;
+SET search_path = atk_plant, pg_catalog;
+SET ROLE dq_atk_b;
+SELECT diskquota.request_quota('schema', 'atk_b', '30 MB', 'planted') AS req_b \gset
+SELECT count(*) FROM diskquota.my_requests;
+SELECT count(*) > 0 AS has_quotas FROM diskquota.my_quotas;
+SELECT diskquota.withdraw_request(:req_b);
+SELECT diskquota.request_quota('schema', 'atk_b', '30 MB', 'planted again') AS req_b \gset
+RESET ROLE;
+SELECT diskquota.approve_request(:req_b, 'ok');
+SELECT diskquota.deny_request(:req_a, 'no');
+RESET search_path;
+SELECT state FROM diskquota.quota_requests WHERE id IN (:req_a, :req_b) ORDER BY state;
+
+-- 5. A tenant's temporary table with a priority: pg_dump wrote its row
+-- as pg_temp_N.t, which no restore finds: the COPY of relation_priority
+-- failed, and so did a restore in one transaction.  Not dumped.
+SET ROLE dq_atk_a;
+CREATE TEMP TABLE atk_temp(i int);
+CREATE TABLE atk_a.kept(i int);
+SELECT diskquota.set_relation_priority('atk_temp', 5);
+SELECT diskquota.set_relation_priority('atk_a.kept', 7);
+RESET ROLE;
+SELECT format('SELECT relid::pg_catalog.text LIKE ''pg_temp%%'' AS temporary, priority'
+              ' FROM diskquota.relation_priority %s'
+              ' AND relid IN (''atk_a.kept''::regclass, ''pg_temp.atk_temp''::regclass)'
+              ' ORDER BY priority',
+              e.extcondition[array_position(e.extconfig, 'diskquota.relation_priority'::regclass)])
+  FROM pg_extension e WHERE e.extname = 'diskquota' \gexec
+
+-- clean up
+DROP TABLE pg_temp.atk_temp;
+DELETE FROM diskquota.relation_priority;
+DELETE FROM diskquota.quota_requests;
+SELECT diskquota.remove_quota('schema', 'atk_a');
+SELECT diskquota.remove_quota('schema', 'atk_b');
+DROP SCHEMA atk_a, atk_b, atk_plant CASCADE;
+DROP ROLE dq_atk_a, dq_atk_b, dq_atk_approvers;
+ALTER SYSTEM RESET diskquota.approver_role;
+SELECT pg_reload_conf();
+SELECT diskquota.wait_for_worker_new_epoch();
