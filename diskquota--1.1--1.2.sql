@@ -394,6 +394,12 @@ RETURNS boolean
 AS 'MODULE_PATHNAME', 'diskquota_target_is_mine_sql'
 LANGUAGE C STABLE STRICT;
 
+CREATE FUNCTION diskquota.request_is_mine(target_type text, target_oid oid,
+                                          requester_oid oid)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'diskquota_request_is_mine_sql'
+LANGUAGE C STABLE STRICT;
+
 CREATE FUNCTION diskquota.is_approver()
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'diskquota_is_approver'
@@ -442,7 +448,8 @@ SELECT q.target_type,
     ON q.target_type = 'database' AND d.oid = q.target_oid
   LEFT JOIN pg_catalog.pg_tablespace t ON t.oid = q.tablespace_oid;
 
--- The events of the caller's own targets.  A security barrier: a caller's
+-- The events of the caller's own targets (of requests: as my_requests
+-- shows them).  A security barrier: a caller's
 -- own conditions run on the rows of its targets only.  No id: the log's
 -- ids are shared by all targets, and their gaps would count the others'
 -- events.
@@ -451,7 +458,11 @@ SELECT e.at, e.event, e.target_type, e.target_name, e.target_oid, e.tablespace_n
        e.threshold, e.limit_bytes, e.used_bytes, e.grace_expires_at, e.count, e.detail
   FROM diskquota.events e
  WHERE e.target_type IS NOT NULL
-   AND diskquota.target_is_mine(e.target_type, e.target_oid);
+   AND CASE WHEN e.event IN ('quota_requested', 'request_approved', 'request_denied',
+                             'request_withdrawn')
+            THEN diskquota.request_is_mine(e.target_type, e.target_oid,
+                                           (e.detail ->> 'requester_oid')::oid)
+            ELSE diskquota.target_is_mine(e.target_type, e.target_oid) END;
 
 -- Quota requests: a tenant asks for a new hard limit of one of its own
 -- targets; superusers and the members of diskquota.approver_role approve
@@ -479,20 +490,21 @@ CREATE TABLE diskquota.quota_requests (
         CHECK (state IN ('pending', 'approved', 'denied', 'withdrawn'))
 );
 CREATE UNIQUE INDEX quota_requests_one_pending
-    ON diskquota.quota_requests (target_type, target_oid, coalesce(tablespace_oid, 0))
+    ON diskquota.quota_requests (requester_oid, target_type, target_oid,
+                                 coalesce(tablespace_oid, 0))
     WHERE state = 'pending';
+CREATE INDEX quota_requests_requester ON diskquota.quota_requests (requester_oid, requested_at);
 REVOKE ALL ON diskquota.quota_requests FROM PUBLIC;
 
--- The requests of the caller's own targets and those it made; every
--- request for superusers and the members of diskquota.approver_role.
+-- The requests the caller made, and those for its own schemas and roles
+-- (the database's are each requester's own); every request for superusers
+-- and the members of diskquota.approver_role.
 CREATE VIEW diskquota.my_requests WITH (security_barrier) AS
 SELECT q.id, q.requested_at, q.requested_by, q.target_type, q.target_name, q.target_oid,
        q.tablespace_name, q.current_hard_bytes, q.used_bytes, q.requested_hard_bytes,
        q.reason, q.state, q.decided_by, q.decided_at, q.note
   FROM diskquota.quota_requests q
- WHERE q.requester_oid = (SELECT r.oid FROM pg_catalog.pg_roles r
-                           WHERE r.rolname = CURRENT_USER)
-    OR diskquota.target_is_mine(q.target_type, q.target_oid)
+ WHERE diskquota.request_is_mine(q.target_type, q.target_oid, q.requester_oid)
     OR diskquota.is_approver();
 
 CREATE FUNCTION diskquota.request_quota(
@@ -520,6 +532,7 @@ LANGUAGE C VOLATILE;
 GRANT EXECUTE ON FUNCTION diskquota.my_quota_policies() TO PUBLIC;
 GRANT EXECUTE ON FUNCTION diskquota.target_is_mine(text, oid) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION diskquota.is_approver() TO PUBLIC;
+GRANT EXECUTE ON FUNCTION diskquota.request_is_mine(text, oid, oid) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION diskquota.request_quota(text, text, text, text, text) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION diskquota.withdraw_request(bigint) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION diskquota.approve_request(bigint, text) TO PUBLIC;

@@ -14,7 +14,9 @@
  *
  * Quota requests: a role asks for a new hard limit of one of its own
  * targets (request_quota()), may withdraw its pending requests
- * (withdraw_request()), and superusers and the members of the role named
+ * (withdraw_request()), sees them and those for its own schemas and roles
+ * (not the database's: everyone's target, but the requests are each
+ * requester's own), and superusers and the members of the role named
  * by diskquota.approver_role approve (the hard limit is set as asked) or
  * deny them.  The requests are rows of the extension's table
  * quota_requests, which no tenant may write: once a function has checked
@@ -90,6 +92,7 @@ typedef struct QuotaRequest
 
 PG_FUNCTION_INFO_V1(diskquota_target_is_mine_sql);
 PG_FUNCTION_INFO_V1(diskquota_is_approver);
+PG_FUNCTION_INFO_V1(diskquota_request_is_mine_sql);
 PG_FUNCTION_INFO_V1(diskquota_request_quota);
 PG_FUNCTION_INFO_V1(diskquota_withdraw_request);
 PG_FUNCTION_INFO_V1(diskquota_approve_request);
@@ -207,6 +210,7 @@ log_request_event(const char *name, const QuotaRequest *request,
 	appendStringInfoChar(&detail, '{');
 	appendStringInfo(&detail, "\"request_id\": " INT64_FORMAT, request->id);
 	json_text(&detail, "requested_by", request->requested_by);
+	appendStringInfo(&detail, ", \"requester_oid\": %u", request->requester);
 	json_bytes(&detail, "current_hard_bytes", request->current_hard_bytes);
 	json_bytes(&detail, "requested_hard_bytes", request->requested_hard_bytes);
 	json_text(&detail, "reason", request->reason);
@@ -284,9 +288,44 @@ load_request(int64 id, QuotaRequest *request)
 }
 
 /*
+ * May the current role see a request: one it made (or a role it has the
+ * privileges of made), or one for its own schema or role?  The database
+ * is everyone's target, but its requests are their requesters' only.
+ */
+static bool
+request_is_mine(const DiskquotaTarget *target, Oid requester)
+{
+	if (OidIsValid(requester) &&
+		SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(requester)) &&
+		has_privs_of_role(GetUserId(), requester))
+		return true;
+	return target->type != DQ_DATABASE_QUOTA && diskquota_target_is_mine(target);
+}
+
+/*
+ * diskquota.request_is_mine(target_type, target_oid, requester_oid): the
+ * condition of the view my_requests, and of my_events for the events of
+ * requests.
+ */
+Datum
+diskquota_request_is_mine_sql(PG_FUNCTION_ARGS)
+{
+	DiskquotaTarget target;
+	int			type = diskquota_quota_type_of(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+
+	if (type < 0)
+		PG_RETURN_BOOL(false);
+	memset(&target, 0, sizeof(target));
+	target.type = type;
+	target.oid = PG_GETARG_OID(1);
+	PG_RETURN_BOOL(request_is_mine(&target, PG_GETARG_OID(2)));
+}
+
+/*
  * The request named by the argument, pending.  Not found: one the caller
- * may not see (its target is not the caller's own, nor did it ask) is
- * reported as not existing, so that ids tell nothing.
+ * may not see is reported as not existing, so that ids tell nothing; a
+ * request the caller sees but did not make may not be withdrawn by it
+ * (42501).
  */
 static void
 pending_request(FunctionCallInfo fcinfo, bool decide, QuotaRequest *request)
@@ -306,13 +345,17 @@ pending_request(FunctionCallInfo fcinfo, bool decide, QuotaRequest *request)
 	diskquota_as_owner_end(save_userid, save_sec);
 	/* checked as the caller */
 	if (found && !decide)
-		found = request->requester == GetUserId() ||
-			diskquota_target_is_mine(&request->target);
+		found = request_is_mine(&request->target, request->requester);
 	if (!found)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("quota request " INT64_FORMAT " does not exist", id),
 				 errhint("See view diskquota.my_requests.")));
+	if (!decide && !has_privs_of_role(GetUserId(), request->requester))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to withdraw quota request " INT64_FORMAT, id),
+				 errdetail("Only the role that made a request may withdraw it.")));
 	if (strcmp(request->state, "pending") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -385,7 +428,9 @@ note_arg(FunctionCallInfo fcinfo, int argno, bool required)
 /*
  * diskquota.request_quota(target_type, target, hard, reason, tablespace):
  * ask for a new hard limit of one of the caller's own targets.  At most
- * one request per target is pending.  Returns the request's id.
+ * one request per requester and target is pending, and a role that is no
+ * superuser makes at most diskquota.max_requests_per_day in 24 hours.
+ * Returns the request's id.
  */
 Datum
 diskquota_request_quota(PG_FUNCTION_ARGS)
@@ -448,9 +493,24 @@ diskquota_request_quota(PG_FUNCTION_ARGS)
 	values[9] = CStringGetTextDatum(request.reason);
 
 	diskquota_as_owner_begin(&save_userid, &save_sec);
-	/* one pending request per target (and a unique index behind it) */
+	/* what a role may write into our tables is bounded */
+	if (!superuser_arg(save_userid) &&
+		diskquota_execute_own_sql(psprintf("SELECT FROM %s"
+										   " WHERE requester_oid OPERATOR(pg_catalog.=) $3"
+										   " AND requested_at OPERATOR(pg_catalog.>)"
+										   " (pg_catalog.now() OPERATOR(pg_catalog.-)"
+										   " '1 day'::pg_catalog.interval)",
+										   diskquota_own_table_name("quota_requests")),
+								  10, argtypes, values, nulls) >= (uint64) diskquota_max_requests_per_day)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("too many quota requests"),
+				 errdetail("A role may make %d requests in 24 hours (diskquota.max_requests_per_day).",
+						   diskquota_max_requests_per_day)));
+	/* one pending request per requester and target (a unique index behind) */
 	if (diskquota_execute_own_sql(psprintf("SELECT FROM %s"
 										   " WHERE state OPERATOR(pg_catalog.=) 'pending'"
+										   " AND requester_oid OPERATOR(pg_catalog.=) $3"
 										   " AND target_type OPERATOR(pg_catalog.=) $4"
 										   " AND target_oid OPERATOR(pg_catalog.=) $5"
 										   " AND coalesce(tablespace_oid, 0::pg_catalog.oid)"
@@ -459,7 +519,7 @@ diskquota_request_quota(PG_FUNCTION_ARGS)
 								  10, argtypes, values, nulls) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("a request for this %s quota is already pending",
+				 errmsg("a request of yours for this %s quota is already pending",
 						diskquota_quota_type_name(request.target.type)),
 				 errhint("Withdraw it with diskquota.withdraw_request() to ask again.")));
 	for (attempt = 0;; attempt++)
@@ -523,8 +583,8 @@ decide_request(const QuotaRequest *request, const char *state, const char *note)
 }
 
 /*
- * diskquota.withdraw_request(id): the requester, or a role whose own
- * target the request is for, withdraws a pending request.
+ * diskquota.withdraw_request(id): the requester (or a role with its
+ * privileges) withdraws a pending request.
  */
 Datum
 diskquota_withdraw_request(PG_FUNCTION_ARGS)

@@ -44,9 +44,10 @@ bool		diskquota_file_feed = true;
 bool		diskquota_feed_simulate_overflow = false;
 int			diskquota_default_grace = 7 * 24 * 3600;
 double		diskquota_advisory_hysteresis = 5.0;
-int			diskquota_notify_payload = DQ_NOTIFY_FULL;
+int			diskquota_notify_payload = DQ_NOTIFY_ID;
 char	   *diskquota_event_readers = NULL;
 char	   *diskquota_approver_role = NULL;
+int			diskquota_max_requests_per_day = 10;
 int			diskquota_grace_warn_before = 24 * 3600;
 int			diskquota_event_retention = 30 * 24 * 3600;
 int			diskquota_reminder_interval = 24 * 3600;
@@ -191,7 +192,7 @@ diskquota_define_settings(void)
 							 "LISTEN has no access control: with id, only those who may read diskquota.events "
 							 "learn what the event was.",
 							 &diskquota_notify_payload,
-							 DQ_NOTIFY_FULL,
+							 DQ_NOTIFY_ID,
 							 notify_payload_options,
 							 PGC_SIGHUP,
 							 0,
@@ -304,6 +305,15 @@ diskquota_define_settings(void)
 							   PGC_SUSET,
 							   0,
 							   NULL, NULL, NULL);
+
+	DefineCustomIntVariable("diskquota.max_requests_per_day",
+							"How many quota requests a role that is not a superuser may make in 24 hours.",
+							"0: only superusers may make requests.",
+							&diskquota_max_requests_per_day,
+							10, 0, 1000,
+							PGC_SIGHUP,
+							0,
+							NULL, NULL, NULL);
 
 	DefineCustomStringVariable("diskquota.approver_role",
 							   "The role whose members may approve and deny quota requests.",

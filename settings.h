@@ -29,6 +29,7 @@ extern double diskquota_advisory_hysteresis;
 extern int	diskquota_notify_payload;
 extern char *diskquota_event_readers;
 extern char *diskquota_approver_role;
+extern int	diskquota_max_requests_per_day;
 extern int	diskquota_grace_warn_before;
 extern int	diskquota_event_retention;
 extern int	diskquota_reminder_interval;

@@ -153,8 +153,9 @@ SELECT target_name, hard_bytes, soft_bytes, advisory_bytes
 -- those of its own targets
 SET ROLE dq_ss_a;
 SELECT event, target_type, target_name, limit_bytes,
-       detail - 'request_id' - 'current_hard_bytes' AS detail,
-       (detail ->> 'request_id')::bigint IN (:req_a, :req_team) AS request_id_ok
+       detail - 'request_id' - 'current_hard_bytes' - 'requester_oid' AS detail,
+       (detail ->> 'request_id')::bigint IN (:req_a, :req_team) AS request_id_ok,
+       (detail ->> 'requester_oid')::oid = 'dq_ss_a'::regrole AS requester_ok
   FROM diskquota.my_events WHERE event LIKE '%request%' ORDER BY at, event, target_name;
 RESET ROLE;
 SET ROLE dq_ss_b;

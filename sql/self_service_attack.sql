@@ -110,14 +110,66 @@ SELECT format('SELECT relid::pg_catalog.text LIKE ''pg_temp%%'' AS temporary, pr
               e.extcondition[array_position(e.extconfig, 'diskquota.relation_priority'::regclass)])
   FROM pg_extension e WHERE e.extname = 'diskquota' \gexec
 
+-- 6. The database is everyone's target, but its requests are their
+-- requesters': another tenant neither sees one (nor its events, with its
+-- reason) nor withdraws it, nor is kept from asking by it.
+SELECT diskquota.set_quota('database', NULL, '100 GB');
+SELECT diskquota.wait_for_worker_new_epoch();
+SET ROLE dq_atk_a;
+SELECT diskquota.request_quota('database', NULL, '200 GB', 'a''s secret') AS req_db \gset
+RESET ROLE;
+SET ROLE dq_atk_b;
+SELECT count(*) AS requests_seen FROM diskquota.my_requests WHERE target_type = 'database';
+SELECT count(*) AS events_seen FROM diskquota.my_events WHERE detail::text LIKE '%secret%';
+SELECT regexp_replace(pg_temp.try(format('SELECT diskquota.withdraw_request(%s)', :req_db)),
+                      '[0-9]{8,}', 'N') AS try;
+SELECT diskquota.request_quota('database', NULL, '300 GB', 'b''s own') AS req_db_b \gset
+SELECT target_type, reason, state FROM diskquota.my_requests WHERE target_type = 'database';
+RESET ROLE;
+-- a group role's request is seen by its members, and withdrawn by its maker only
+CREATE ROLE dq_atk_team;
+GRANT dq_atk_team TO dq_atk_a, dq_atk_b;
+SET ROLE dq_atk_a;
+SELECT diskquota.request_quota('role', 'dq_atk_team', '1 GB', 'team data') AS req_team \gset
+RESET ROLE;
+SET ROLE dq_atk_b;
+SELECT reason, state FROM diskquota.my_requests WHERE target_type = 'role';
+SELECT regexp_replace(pg_temp.try(format('SELECT diskquota.withdraw_request(%s)', :req_team)),
+                      '[0-9]{8,}', 'N') AS try;
+RESET ROLE;
+SET ROLE dq_atk_a;
+SELECT diskquota.withdraw_request(:req_team);
+SELECT diskquota.withdraw_request(:req_db);
+RESET ROLE;
+
+-- 7. A loop of requests and withdrawals wrote into the extension's tables
+-- without bound (no quota counts them): a role makes at most
+-- diskquota.max_requests_per_day in 24 hours (b has made 3 so far).
+ALTER SYSTEM SET diskquota.max_requests_per_day = 5;
+SELECT pg_reload_conf();
+SET ROLE dq_atk_b;
+SELECT pg_temp.try($$SELECT diskquota.withdraw_request(diskquota.request_quota('schema', 'atk_b', '1 GB', 'loop'))$$)
+  FROM generate_series(1, 3);
+RESET ROLE;
+ALTER SYSTEM RESET diskquota.max_requests_per_day;
+SELECT pg_reload_conf();
+SELECT count(*) AS requests_of_b FROM diskquota.quota_requests
+ WHERE requester_oid = 'dq_atk_b'::regrole;
+
+-- 8. LISTEN has no access control: by default a NOTIFY carries the event's
+-- id only, which tells nothing to a tenant that may not read the log (the
+-- tests run with full payloads).
+SELECT boot_val FROM pg_settings WHERE name = 'diskquota.notify_payload';
+
 -- clean up
 DROP TABLE pg_temp.atk_temp;
 DELETE FROM diskquota.relation_priority;
 DELETE FROM diskquota.quota_requests;
 SELECT diskquota.remove_quota('schema', 'atk_a');
 SELECT diskquota.remove_quota('schema', 'atk_b');
+SELECT diskquota.remove_quota('database', NULL);
 DROP SCHEMA atk_a, atk_b, atk_plant CASCADE;
-DROP ROLE dq_atk_a, dq_atk_b, dq_atk_approvers;
+DROP ROLE dq_atk_a, dq_atk_b, dq_atk_approvers, dq_atk_team;
 ALTER SYSTEM RESET diskquota.approver_role;
 SELECT pg_reload_conf();
 SELECT diskquota.wait_for_worker_new_epoch();

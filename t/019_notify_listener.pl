@@ -31,6 +31,8 @@ diskquota.monitor_databases = 'postgres'
 # refreshes only when a test asks for one, or at start
 diskquota.naptime = 3600
 diskquota.event_readers = 'dq_readers'
+# whole events in the payload first; id later
+diskquota.notify_payload = full
 autovacuum = off
 });
 $node->start;
