@@ -217,31 +217,35 @@ RETURNS void
 AS 'MODULE_PATHNAME', 'diskquota_extend_grace'
 LANGUAGE C VOLATILE;
 
+-- A quota as the worker last published it, by OID (quota_policies(),
+-- my_quota_policies()).
+CREATE TYPE diskquota.quota_policy AS (
+    target_type text,
+    target_oid oid,
+    tablespace_oid oid,
+    source text,
+    enforced boolean,
+    hard_bytes bigint,
+    soft_bytes bigint,
+    grace interval,
+    advisory_bytes bigint[],
+    advisory_reached bigint[],
+    used_bytes bigint,
+    state text,
+    over_soft_since timestamptz,
+    grace_expires_at timestamptz,
+    notify boolean,
+    reminder_interval interval,
+    denied_count bigint,
+    stopped_count bigint,
+    overuse_mb_days double precision,
+    days_over_30d integer,
+    level integer);
+
 -- Every effective quota of the current database, explicit or default, as
 -- the worker last published it.
-CREATE FUNCTION diskquota.quota_policies(
-    OUT target_type text,
-    OUT target_oid oid,
-    OUT tablespace_oid oid,
-    OUT source text,
-    OUT enforced boolean,
-    OUT hard_bytes bigint,
-    OUT soft_bytes bigint,
-    OUT grace interval,
-    OUT advisory_bytes bigint[],
-    OUT advisory_reached bigint[],
-    OUT used_bytes bigint,
-    OUT state text,
-    OUT over_soft_since timestamptz,
-    OUT grace_expires_at timestamptz,
-    OUT notify boolean,
-    OUT reminder_interval interval,
-    OUT denied_count bigint,
-    OUT stopped_count bigint,
-    OUT overuse_mb_days double precision,
-    OUT days_over_30d integer,
-    OUT level integer)
-RETURNS SETOF record
+CREATE FUNCTION diskquota.quota_policies()
+RETURNS SETOF diskquota.quota_policy
 AS 'MODULE_PATHNAME', 'diskquota_quota_policies'
 LANGUAGE C VOLATILE STRICT;
 
@@ -363,29 +367,9 @@ REVOKE ALL ON diskquota.quotas FROM PUBLIC;
 -- the current database; superusers own them all.
 GRANT USAGE ON SCHEMA diskquota TO PUBLIC;
 
-CREATE FUNCTION diskquota.my_quota_policies(
-    OUT target_type text,
-    OUT target_oid oid,
-    OUT tablespace_oid oid,
-    OUT source text,
-    OUT enforced boolean,
-    OUT hard_bytes bigint,
-    OUT soft_bytes bigint,
-    OUT grace interval,
-    OUT advisory_bytes bigint[],
-    OUT advisory_reached bigint[],
-    OUT used_bytes bigint,
-    OUT state text,
-    OUT over_soft_since timestamptz,
-    OUT grace_expires_at timestamptz,
-    OUT notify boolean,
-    OUT reminder_interval interval,
-    OUT denied_count bigint,
-    OUT stopped_count bigint,
-    OUT overuse_mb_days double precision,
-    OUT days_over_30d integer,
-    OUT level integer)
-RETURNS SETOF record
+-- The same, of the caller's own targets only
+CREATE FUNCTION diskquota.my_quota_policies()
+RETURNS SETOF diskquota.quota_policy
 AS 'MODULE_PATHNAME', 'diskquota_my_quota_policies'
 LANGUAGE C VOLATILE STRICT;
 

@@ -133,21 +133,31 @@ diskquota_target_is_mine(const DiskquotaTarget *target)
 }
 
 /*
+ * The target of the arguments target_type (0) and target_oid (1) of a SQL
+ * function, as the tables events and quota_requests keep it; false for a
+ * kind it does not know.
+ */
+static bool
+target_of_args(FunctionCallInfo fcinfo, DiskquotaTarget *target)
+{
+	int			type = diskquota_quota_type_of(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+
+	memset(target, 0, sizeof(*target));
+	target->type = type;
+	target->oid = PG_GETARG_OID(1);
+	return type >= 0;
+}
+
+/*
  * diskquota.target_is_mine(target_type, target_oid): the condition of the
- * views my_events and my_requests.  False for a kind it does not know.
+ * view my_events.  False for a kind it does not know.
  */
 Datum
 diskquota_target_is_mine_sql(PG_FUNCTION_ARGS)
 {
 	DiskquotaTarget target;
-	int			type = diskquota_quota_type_of(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 
-	if (type < 0)
-		PG_RETURN_BOOL(false);
-	memset(&target, 0, sizeof(target));
-	target.type = type;
-	target.oid = PG_GETARG_OID(1);
-	PG_RETURN_BOOL(diskquota_target_is_mine(&target));
+	PG_RETURN_BOOL(target_of_args(fcinfo, &target) && diskquota_target_is_mine(&target));
 }
 
 /* Is the current role a superuser or a member of diskquota.approver_role? */
@@ -311,14 +321,9 @@ Datum
 diskquota_request_is_mine_sql(PG_FUNCTION_ARGS)
 {
 	DiskquotaTarget target;
-	int			type = diskquota_quota_type_of(text_to_cstring(PG_GETARG_TEXT_PP(0)));
 
-	if (type < 0)
-		PG_RETURN_BOOL(false);
-	memset(&target, 0, sizeof(target));
-	target.type = type;
-	target.oid = PG_GETARG_OID(1);
-	PG_RETURN_BOOL(request_is_mine(&target, PG_GETARG_OID(2)));
+	PG_RETURN_BOOL(target_of_args(fcinfo, &target) &&
+				   request_is_mine(&target, PG_GETARG_OID(2)));
 }
 
 /*
