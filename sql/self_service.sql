@@ -134,6 +134,7 @@ RESET ROLE;
 -- without the setting the support role decides nothing
 ALTER SYSTEM RESET diskquota.approver_role;
 SELECT pg_reload_conf();
+SELECT pg_sleep(0.2);		-- until this session has reloaded
 SET ROLE dq_ss_support;
 SELECT pg_temp.try(format('SELECT diskquota.deny_request(%s, %L)', :req_team, 'no'));
 SELECT count(*) AS requests_seen FROM diskquota.my_requests;

@@ -151,6 +151,7 @@ RESET ROLE;
 -- diskquota.max_requests_per_day in 24 hours (b has made 3 so far).
 ALTER SYSTEM SET diskquota.max_requests_per_day = 5;
 SELECT pg_reload_conf();
+SELECT pg_sleep(0.2);		-- until this session has reloaded
 SET ROLE dq_atk_b;
 SELECT pg_temp.try($$SELECT diskquota.withdraw_request(diskquota.request_quota('schema', 'atk_b', '1 GB', 'loop'))$$)
   FROM generate_series(1, 3);
@@ -164,6 +165,108 @@ SELECT count(*) AS requests_of_b FROM diskquota.quota_requests
 -- id only, which tells nothing to a tenant that may not read the log (the
 -- tests run with full payloads).
 SELECT boot_val FROM pg_settings WHERE name = 'diskquota.notify_payload';
+
+-- 9. A transaction with an old snapshot (REPEATABLE READ, the snapshot
+-- exported by another session of the tenant and imported with SET
+-- TRANSACTION SNAPSHOT) did not see the requests committed since: each
+-- such transaction made diskquota.max_requests_per_day more, without end.
+-- The checks read the requests committed until the call.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS dblink;
+RESET client_min_messages;
+\i sql/include/dblink_outcome.psql
+DELETE FROM diskquota.quota_requests WHERE requester_oid = 'dq_atk_a'::regrole;
+ALTER SYSTEM SET diskquota.max_requests_per_day = 2;
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.2);		-- until this session has reloaded
+SELECT dblink_connect('atk_snap', 'dbname=' || current_database());
+SELECT dblink_exec('atk_snap', 'SET ROLE dq_atk_a');
+SELECT dblink_exec('atk_snap', 'BEGIN ISOLATION LEVEL REPEATABLE READ');
+SELECT snap FROM dblink('atk_snap', 'SELECT pg_export_snapshot()') AS t(snap text) \gset
+SET ROLE dq_atk_a;
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SET TRANSACTION SNAPSHOT :'snap';
+SELECT pg_temp.try($$SELECT diskquota.withdraw_request(diskquota.request_quota('schema', 'atk_a', '1 GB', 'old snapshot'))$$)
+  FROM generate_series(1, 2);
+COMMIT;
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SET TRANSACTION SNAPSHOT :'snap';
+SELECT pg_temp.try($$SELECT diskquota.withdraw_request(diskquota.request_quota('schema', 'atk_a', '1 GB', 'old snapshot'))$$)
+  FROM generate_series(1, 2);
+COMMIT;
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SET TRANSACTION SNAPSHOT :'snap';
+SELECT pg_temp.try($$SELECT diskquota.withdraw_request(diskquota.request_quota('schema', 'atk_a', '1 GB', 'old snapshot'))$$)
+  FROM generate_series(1, 2);
+COMMIT;
+RESET ROLE;
+SELECT dblink_exec('atk_snap', 'COMMIT');
+SELECT dblink_disconnect('atk_snap');
+SELECT count(*) AS requests_of_a FROM diskquota.quota_requests
+ WHERE requester_oid = 'dq_atk_a'::regrole;
+
+-- 10. Two sessions of one role at once each missed the other's
+-- uncommitted requests, and both passed the count (as many as the role
+-- may open sessions).  A role's requests are made one at a time: the
+-- second waits for the first's transaction to end.
+DELETE FROM diskquota.quota_requests WHERE requester_oid = 'dq_atk_a'::regrole;
+ALTER SYSTEM SET diskquota.max_requests_per_day = 1;
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.2);
+SELECT dblink_connect('atk_first', 'dbname=' || current_database());
+SELECT dblink_exec('atk_first', 'SET ROLE dq_atk_a');
+SELECT dblink_exec('atk_first', 'BEGIN');
+SELECT id IS NOT NULL AS requested FROM dblink('atk_first',
+  $$SELECT diskquota.request_quota('schema', 'atk_a', '1 GB', 'first')$$) AS t(id bigint);
+SET ROLE dq_atk_a;
+SET lock_timeout = '200ms';
+SELECT pg_temp.try($$SELECT diskquota.request_quota('database', NULL, '1 TB', 'second')$$);
+RESET lock_timeout;
+RESET ROLE;
+SELECT dblink_exec('atk_first', 'COMMIT');
+SELECT dblink_disconnect('atk_first');
+SET ROLE dq_atk_a;
+SELECT pg_temp.try($$SELECT diskquota.request_quota('database', NULL, '1 TB', 'third')$$);
+RESET ROLE;
+SELECT count(*) AS requests_of_a FROM diskquota.quota_requests
+ WHERE requester_oid = 'dq_atk_a'::regrole;
+ALTER SYSTEM RESET diskquota.max_requests_per_day;
+SELECT pg_reload_conf();
+SELECT pg_sleep(0.2);
+-- the same request from two sessions at once: the second got the unique
+-- index's raw error (23505, with the index's key); now it is told its
+-- request is pending (55000)
+SELECT dblink_connect('atk_x', 'dbname=' || current_database());
+SELECT dblink_connect('atk_y', 'dbname=' || current_database());
+SELECT dblink_exec('atk_x', 'SET ROLE dq_atk_b');
+SELECT dblink_exec('atk_y', 'SET ROLE dq_atk_b');
+SELECT dblink_exec('atk_x', 'BEGIN');
+SELECT id IS NOT NULL AS requested FROM dblink('atk_x',
+  $$SELECT diskquota.request_quota('schema', 'atk_b', '2 GB', 'x')$$) AS t(id bigint);
+SELECT dblink_send_query('atk_y', $$SELECT diskquota.request_quota('schema', 'atk_b', '2 GB', 'y')$$);
+DO $$
+BEGIN
+  FOR i IN 1..500 LOOP
+    EXIT WHEN EXISTS (SELECT FROM pg_stat_activity
+                       WHERE query LIKE '%''y'')' AND wait_event_type = 'Lock');
+    PERFORM pg_sleep(0.01);
+  END LOOP;
+END$$;
+SELECT dblink_exec('atk_x', 'COMMIT');
+SELECT regexp_replace(pg_temp.outcome('atk_y'), '\(.*', '(...)') AS outcome;
+SELECT dblink_disconnect('atk_x');
+SELECT dblink_disconnect('atk_y');
+
+-- 11. A request was dated by now(), the start of its transaction: a
+-- transaction begun long before counted its requests in a 24-hour window
+-- already partly gone.  A request is dated when it is made.
+SET ROLE dq_atk_a;
+BEGIN;
+SELECT pg_sleep(0.2);
+SELECT diskquota.request_quota('role', 'dq_atk_a', '3 GB', 'late') AS req_late \gset
+SELECT requested_at > now() AS dated_when_made FROM diskquota.my_requests WHERE id = :req_late;
+COMMIT;
+RESET ROLE;
 
 -- clean up
 DROP TABLE pg_temp.atk_temp;
