@@ -63,6 +63,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "diskquota_common.h"
@@ -280,17 +281,33 @@ diskquota_own_table_name(const char *relname)
  * superuser, or the extension's owner: diskquota_as_owner_begin()), under
  * the fixed settings above: no name or operator resolved through a schema
  * the database owner or a tenant controls.  Returns the rows processed.
+ * latest: a SELECT read with a snapshot taken now, not the transaction's
+ * (which in REPEATABLE READ may be older, even imported from another
+ * session); the transaction's own rows are seen.
  */
-uint64
-diskquota_execute_own_sql(const char *sql, int nargs, Oid *argtypes, Datum *values,
-						  const char *nulls)
+static uint64
+run_own_sql(const char *sql, int nargs, Oid *argtypes, Datum *values,
+			const char *nulls, bool latest)
 {
 	int			nestlevel = diskquota_internal_sql_begin();
 	int			ret;
 	uint64		processed;
 
 	SPI_connect();
-	ret = diskquota_execute_internal(sql, nargs, argtypes, values, nulls);
+	if (latest)
+	{
+		SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+
+		if (plan == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INTERNAL_ERROR),
+					 errmsg_internal("could not prepare \"%s\": %s",
+									 sql, SPI_result_code_string(SPI_result))));
+		ret = SPI_execute_snapshot(plan, values, nulls, GetLatestSnapshot(),
+								   InvalidSnapshot, true, false, 0);
+	}
+	else
+		ret = diskquota_execute_internal(sql, nargs, argtypes, values, nulls);
 	if (ret < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
@@ -300,6 +317,20 @@ diskquota_execute_own_sql(const char *sql, int nargs, Oid *argtypes, Datum *valu
 	SPI_finish();
 	diskquota_internal_sql_end(nestlevel);
 	return processed;
+}
+
+uint64
+diskquota_execute_own_sql(const char *sql, int nargs, Oid *argtypes, Datum *values,
+						  const char *nulls)
+{
+	return run_own_sql(sql, nargs, argtypes, values, nulls, false);
+}
+
+uint64
+diskquota_count_own_rows_now(const char *sql, int nargs, Oid *argtypes, Datum *values,
+							 const char *nulls)
+{
+	return run_own_sql(sql, nargs, argtypes, values, nulls, true);
 }
 
 /* The qualified name of a relation, quoted, for a SQL statement */

@@ -32,6 +32,8 @@ extern Oid	diskquota_own_table_oid(const char *relname);
 extern char *diskquota_own_table_name(const char *relname);
 extern uint64 diskquota_execute_own_sql(const char *sql, int nargs, Oid *argtypes,
 										Datum *values, const char *nulls);
+extern uint64 diskquota_count_own_rows_now(const char *sql, int nargs, Oid *argtypes,
+										   Datum *values, const char *nulls);
 extern bool diskquota_extension_stmt(Node *parsetree, bool *is_create);
 extern void diskquota_check_extension_command(Node *parsetree);
 extern void diskquota_check_extension_created(Node *parsetree);

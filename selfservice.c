@@ -51,7 +51,6 @@
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/json.h"
-#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "diskquota_common.h"
@@ -433,43 +432,6 @@ note_arg(FunctionCallInfo fcinfo, int argno, bool required)
 }
 
 /*
- * How many rows a SELECT of ours on our tables returns, read with a
- * snapshot taken now, as the current user (the extension's owner) under
- * the fixed settings.  For the checks of request_quota(): in a REPEATABLE
- * READ or SERIALIZABLE transaction the transaction's snapshot is older
- * (even imported from another session, SET TRANSACTION SNAPSHOT), and
- * would not show the requests made since.  The current transaction's own
- * rows are seen.
- */
-static uint64
-count_now(const char *sql, int nargs, Oid *argtypes, Datum *values, const char *nulls)
-{
-	int			nestlevel = diskquota_internal_sql_begin();
-	SPIPlanPtr	plan;
-	int			ret;
-	uint64		processed;
-
-	SPI_connect();
-	plan = SPI_prepare(sql, nargs, argtypes);
-	if (plan == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg_internal("could not prepare \"%s\": %s",
-								 sql, SPI_result_code_string(SPI_result))));
-	ret = SPI_execute_snapshot(plan, values, nulls, GetLatestSnapshot(),
-							   InvalidSnapshot, true, false, 0);
-	if (ret != SPI_OK_SELECT)
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg_internal("could not run \"%s\": %s",
-								 sql, SPI_result_code_string(ret))));
-	processed = SPI_processed;
-	SPI_finish();
-	diskquota_internal_sql_end(nestlevel);
-	return processed;
-}
-
-/*
  * diskquota.request_quota(target_type, target, hard, reason, tablespace):
  * ask for a new hard limit of one of the caller's own targets.  At most
  * one request per requester and target is pending, and a role that is no
@@ -548,34 +510,35 @@ diskquota_request_quota(PG_FUNCTION_ARGS)
 	LockDatabaseObject(diskquota_own_table_oid("quota_requests"), request.requester, 0,
 					   ExclusiveLock);
 	diskquota_as_owner_begin(&save_userid, &save_sec);
+
 	/*
 	 * What a role may write into our tables is bounded.  By the clock, not
 	 * now(): a request made in a transaction begun long ago would be dated
 	 * then, and counted for less of the 24 hours.
 	 */
 	if (!superuser_arg(save_userid) &&
-		count_now(psprintf("SELECT FROM %s"
-						   " WHERE requester_oid OPERATOR(pg_catalog.=) $3"
-						   " AND requested_at OPERATOR(pg_catalog.>)"
-						   " (pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-)"
-						   " '1 day'::pg_catalog.interval)",
-						   diskquota_own_table_name("quota_requests")),
-				  10, argtypes, values, nulls) >= (uint64) diskquota_max_requests_per_day)
+		diskquota_count_own_rows_now(psprintf("SELECT FROM %s"
+											  " WHERE requester_oid OPERATOR(pg_catalog.=) $3"
+											  " AND requested_at OPERATOR(pg_catalog.>)"
+											  " (pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-)"
+											  " '1 day'::pg_catalog.interval)",
+											  diskquota_own_table_name("quota_requests")),
+									 10, argtypes, values, nulls) >= (uint64) diskquota_max_requests_per_day)
 		ereport(ERROR,
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 				 errmsg("too many quota requests"),
 				 errdetail("A role may make %d requests in 24 hours (diskquota.max_requests_per_day).",
 						   diskquota_max_requests_per_day)));
 	/* one pending request per requester and target (a unique index behind) */
-	if (count_now(psprintf("SELECT FROM %s"
-						   " WHERE state OPERATOR(pg_catalog.=) 'pending'"
-						   " AND requester_oid OPERATOR(pg_catalog.=) $3"
-						   " AND target_type OPERATOR(pg_catalog.=) $4"
-						   " AND target_oid OPERATOR(pg_catalog.=) $5"
-						   " AND coalesce(tablespace_oid, 0::pg_catalog.oid)"
-						   " OPERATOR(pg_catalog.=) coalesce($6, 0::pg_catalog.oid)",
-						   diskquota_own_table_name("quota_requests")),
-				  10, argtypes, values, nulls) > 0)
+	if (diskquota_count_own_rows_now(psprintf("SELECT FROM %s"
+											  " WHERE state OPERATOR(pg_catalog.=) 'pending'"
+											  " AND requester_oid OPERATOR(pg_catalog.=) $3"
+											  " AND target_type OPERATOR(pg_catalog.=) $4"
+											  " AND target_oid OPERATOR(pg_catalog.=) $5"
+											  " AND coalesce(tablespace_oid, 0::pg_catalog.oid)"
+											  " OPERATOR(pg_catalog.=) coalesce($6, 0::pg_catalog.oid)",
+											  diskquota_own_table_name("quota_requests")),
+									 10, argtypes, values, nulls) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("a request of yours for this %s quota is already pending",

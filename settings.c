@@ -311,7 +311,7 @@ diskquota_define_settings(void)
 							"0: only superusers may make requests.",
 							&diskquota_max_requests_per_day,
 							10, 0, 1000,
-							PGC_SIGHUP,
+							PGC_SUSET,
 							0,
 							NULL, NULL, NULL);
 

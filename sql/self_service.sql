@@ -22,8 +22,9 @@ SELECT diskquota.set_quota('schema', 'ss_b', '20 MB');
 SELECT diskquota.set_quota('role', 'dq_ss_b', '30 MB');
 SELECT diskquota.set_quota('role', 'dq_ss_team', '40 MB');
 SELECT diskquota.set_quota('database', NULL, '100 GB');
-ALTER SYSTEM SET diskquota.approver_role = 'dq_ss_approvers';
-SELECT pg_reload_conf();
+-- the approvers' role, for this session (set by a superuser, it holds
+-- after SET ROLE; a DBA sets it in postgresql.conf)
+SET diskquota.approver_role = 'dq_ss_approvers';
 SELECT diskquota.wait_for_worker_new_epoch();
 
 -- every role may use the schema; no function is SECURITY DEFINER (the
@@ -132,15 +133,12 @@ SELECT regexp_replace(pg_temp.try(format('SELECT diskquota.approve_request(%s)',
 SELECT pg_temp.try(format('SELECT diskquota.approve_request(%s)', -1));
 RESET ROLE;
 -- without the setting the support role decides nothing
-ALTER SYSTEM RESET diskquota.approver_role;
-SELECT pg_reload_conf();
-SELECT pg_sleep(0.2);		-- until this session has reloaded
+SET diskquota.approver_role = '';
 SET ROLE dq_ss_support;
 SELECT pg_temp.try(format('SELECT diskquota.deny_request(%s, %L)', :req_team, 'no'));
 SELECT count(*) AS requests_seen FROM diskquota.my_requests;
 RESET ROLE;
-ALTER SYSTEM SET diskquota.approver_role = 'dq_ss_approvers';
-SELECT pg_reload_conf();
+SET diskquota.approver_role = 'dq_ss_approvers';
 
 -- tenant a withdraws the team's request; the approved one changed the quota
 -- (its soft limit and advisory thresholds kept)
@@ -187,5 +185,4 @@ SELECT diskquota.remove_quota('role', 'dq_ss_team');
 SELECT diskquota.remove_quota('database', NULL);
 DELETE FROM diskquota.quota_requests;
 DROP ROLE dq_ss_a, dq_ss_b, dq_ss_team, dq_ss_support, dq_ss_approvers;
-ALTER SYSTEM RESET diskquota.approver_role;
-SELECT pg_reload_conf();
+RESET diskquota.approver_role;

@@ -9,8 +9,7 @@ CREATE SCHEMA atk_a AUTHORIZATION dq_atk_a;
 CREATE SCHEMA atk_b AUTHORIZATION dq_atk_b;
 SELECT diskquota.set_quota('schema', 'atk_a', '10 MB');
 SELECT diskquota.set_quota('schema', 'atk_b', '10 MB');
-ALTER SYSTEM SET diskquota.approver_role = 'dq_atk_approvers';
-SELECT pg_reload_conf();
+SET diskquota.approver_role = 'dq_atk_approvers';
 SELECT diskquota.wait_for_worker_new_epoch();
 
 -- 1. A reason near the 8000-byte limit of a NOTIFY payload: the request
@@ -149,15 +148,12 @@ RESET ROLE;
 -- 7. A loop of requests and withdrawals wrote into the extension's tables
 -- without bound (no quota counts them): a role makes at most
 -- diskquota.max_requests_per_day in 24 hours (b has made 3 so far).
-ALTER SYSTEM SET diskquota.max_requests_per_day = 5;
-SELECT pg_reload_conf();
-SELECT pg_sleep(0.2);		-- until this session has reloaded
+SET diskquota.max_requests_per_day = 5;
 SET ROLE dq_atk_b;
 SELECT pg_temp.try($$SELECT diskquota.withdraw_request(diskquota.request_quota('schema', 'atk_b', '1 GB', 'loop'))$$)
   FROM generate_series(1, 3);
 RESET ROLE;
-ALTER SYSTEM RESET diskquota.max_requests_per_day;
-SELECT pg_reload_conf();
+RESET diskquota.max_requests_per_day;
 SELECT count(*) AS requests_of_b FROM diskquota.quota_requests
  WHERE requester_oid = 'dq_atk_b'::regrole;
 
@@ -176,9 +172,7 @@ CREATE EXTENSION IF NOT EXISTS dblink;
 RESET client_min_messages;
 \i sql/include/dblink_outcome.psql
 DELETE FROM diskquota.quota_requests WHERE requester_oid = 'dq_atk_a'::regrole;
-ALTER SYSTEM SET diskquota.max_requests_per_day = 2;
-SELECT pg_reload_conf();
-SELECT pg_sleep(0.2);		-- until this session has reloaded
+SET diskquota.max_requests_per_day = 2;
 SELECT dblink_connect('atk_snap', 'dbname=' || current_database());
 SELECT dblink_exec('atk_snap', 'SET ROLE dq_atk_a');
 SELECT dblink_exec('atk_snap', 'BEGIN ISOLATION LEVEL REPEATABLE READ');
@@ -210,10 +204,9 @@ SELECT count(*) AS requests_of_a FROM diskquota.quota_requests
 -- may open sessions).  A role's requests are made one at a time: the
 -- second waits for the first's transaction to end.
 DELETE FROM diskquota.quota_requests WHERE requester_oid = 'dq_atk_a'::regrole;
-ALTER SYSTEM SET diskquota.max_requests_per_day = 1;
-SELECT pg_reload_conf();
-SELECT pg_sleep(0.2);
+SET diskquota.max_requests_per_day = 1;
 SELECT dblink_connect('atk_first', 'dbname=' || current_database());
+SELECT dblink_exec('atk_first', 'SET diskquota.max_requests_per_day = 1');
 SELECT dblink_exec('atk_first', 'SET ROLE dq_atk_a');
 SELECT dblink_exec('atk_first', 'BEGIN');
 SELECT id IS NOT NULL AS requested FROM dblink('atk_first',
@@ -230,9 +223,7 @@ SELECT pg_temp.try($$SELECT diskquota.request_quota('database', NULL, '1 TB', 't
 RESET ROLE;
 SELECT count(*) AS requests_of_a FROM diskquota.quota_requests
  WHERE requester_oid = 'dq_atk_a'::regrole;
-ALTER SYSTEM RESET diskquota.max_requests_per_day;
-SELECT pg_reload_conf();
-SELECT pg_sleep(0.2);
+RESET diskquota.max_requests_per_day;
 -- the same request from two sessions at once: the second got the unique
 -- index's raw error (23505, with the index's key); now it is told its
 -- request is pending (55000)
@@ -277,6 +268,4 @@ SELECT diskquota.remove_quota('schema', 'atk_b');
 SELECT diskquota.remove_quota('database', NULL);
 DROP SCHEMA atk_a, atk_b, atk_plant CASCADE;
 DROP ROLE dq_atk_a, dq_atk_b, dq_atk_approvers, dq_atk_team;
-ALTER SYSTEM RESET diskquota.approver_role;
-SELECT pg_reload_conf();
-SELECT diskquota.wait_for_worker_new_epoch();
+RESET diskquota.approver_role;
