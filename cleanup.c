@@ -52,6 +52,7 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/transam.h"
+#include "catalog/dependency.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
@@ -237,8 +238,10 @@ target_limit(const DiskquotaTarget *target)
  * Is the relation a pg_class tuple describes charged to the target, as the
  * worker charges it?  Tables and materialized views only (partitions are
  * tables; a partitioned table has no files), with files in this database;
- * not those initdb created (catalogs, information_schema).  A temporary
- * table is charged to its owner (and the database), not to its schema.
+ * not those initdb created (catalogs, information_schema), nor those of an
+ * extension (diskquota's own among them: DROP EXTENSION drops them, not a
+ * tenant).  A temporary table is charged to its owner (and the database),
+ * not to its schema.
  */
 static bool
 charged_to(const DiskquotaTarget *target, Form_pg_class form)
@@ -255,13 +258,18 @@ charged_to(const DiskquotaTarget *target, Form_pg_class form)
 	{
 		case DQ_SCHEMA_QUOTA:
 		case DQ_SCHEMA_TABLESPACE_QUOTA:
-			return !temp && form->relnamespace == target->oid;
+			if (temp || form->relnamespace != target->oid)
+				return false;
+			break;
 		case DQ_ROLE_QUOTA:
 		case DQ_ROLE_TABLESPACE_QUOTA:
-			return form->relowner == target->oid;
+			if (form->relowner != target->oid)
+				return false;
+			break;
 		default:
-			return true;
+			break;
 	}
+	return !OidIsValid(getExtensionOfObject(RelationRelationId, form->oid));
 }
 
 /*
@@ -490,10 +498,13 @@ diskquota_set_relation_priority(PG_FUNCTION_ARGS)
 	table = diskquota_own_table_name("relation_priority");
 	values[0] = ObjectIdGetDatum(relid);
 	values[1] = Int32GetDatum(priority);
-	execute_as_owner(psprintf("DELETE FROM %s p WHERE NOT EXISTS"
+	/* rows another transaction holds are left to a later call */
+	execute_as_owner(psprintf("DELETE FROM %s WHERE ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
+							  " SELECT p.ctid FROM %s p WHERE NOT EXISTS"
 							  " (SELECT FROM pg_catalog.pg_class c"
-							  " WHERE c.oid OPERATOR(pg_catalog.=) p.relid::pg_catalog.oid)",
-							  table),
+							  " WHERE c.oid OPERATOR(pg_catalog.=) p.relid::pg_catalog.oid)"
+							  " FOR UPDATE SKIP LOCKED))",
+							  table, table),
 					 0, NULL, NULL);
 	if (priority == 0)
 		execute_as_owner(psprintf("DELETE FROM %s"

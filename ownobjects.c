@@ -222,7 +222,8 @@ diskquota_as_owner_begin(Oid *save_userid, int *save_sec)
 
 	extension_row(get_extension_oid(DISKQUOTA_EXTENSION_NAME, false), &nspoid, &owner);
 	GetUserIdAndSecContext(save_userid, save_sec);
-	SetUserIdAndSecContext(owner, *save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	SetUserIdAndSecContext(owner, *save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
 }
 
 void

@@ -354,14 +354,58 @@ store_quota(const DiskquotaTarget *target, int64 bytes)
 }
 
 /*
- * Set the hard limit of a target's quota, keeping the rest of it (or make
- * a quota of that limit only): diskquota.approve_request() (selfservice.c).
+ * A target without a quota of its own but under a default quota gets its
+ * own as a copy of the default (soft limit, grace period, thresholds,
+ * enforced, notifications), so that setting its hard limit keeps the rest
+ * of the policy it had.  Nothing for a target with its own quota, or
+ * without a default.
+ */
+static void
+copy_default_quota(const DiskquotaTarget *target)
+{
+	Oid			types[4] = {TEXTOID, OIDOID, OIDOID, OIDOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	bool		schema = target->type == DQ_SCHEMA_QUOTA ||
+	target->type == DQ_SCHEMA_TABLESPACE_QUOTA;
+
+	values[0] = CStringGetTextDatum(diskquota_quota_type_name(target->type));
+	values[1] = ObjectIdGetDatum(target->oid);
+	nulls[1] = schema ? ' ' : 'n';
+	values[2] = ObjectIdGetDatum(target->oid);
+	nulls[2] = schema ? 'n' : ' ';
+	values[3] = ObjectIdGetDatum(target->spcoid);
+	diskquota_execute_own_sql(psprintf("INSERT INTO %s (quota_type, schema_id, role_id,"
+									   " tablespace_oid, tablespace_name, quota_in_bytes,"
+									   " soft_bytes, soft_percent, grace, advisory_bytes,"
+									   " advisory_percent, enforced, notify, reminder_interval)"
+									   " SELECT $1, $2::pg_catalog.regnamespace,"
+									   " $3::pg_catalog.regrole, d.tablespace_oid,"
+									   " d.tablespace_name, d.quota_in_bytes, d.soft_bytes,"
+									   " d.soft_percent, d.grace, d.advisory_bytes,"
+									   " d.advisory_percent, d.enforced, d.notify,"
+									   " d.reminder_interval"
+									   " FROM %s d WHERE d.quota_type OPERATOR(pg_catalog.=) $1"
+									   " AND coalesce(d.tablespace_oid, 0::pg_catalog.oid)"
+									   " OPERATOR(pg_catalog.=) $4"
+									   " ON CONFLICT ON CONSTRAINT quota_config_target_key DO NOTHING",
+									   diskquota_own_table_name("quota_config"),
+									   diskquota_own_table_name("default_quota")),
+							  4, types, values, nulls);
+}
+
+/*
+ * Set the hard limit of a target's quota, keeping the rest of it (or of
+ * the default quota it was under; else a quota of that limit only):
+ * diskquota.approve_request() (selfservice.c).
  * Runs as the current user, who must be allowed to write quota_config.
  */
 void
 diskquota_store_hard_limit(const DiskquotaTarget *target, int64 bytes)
 {
 	Assert(bytes >= 0);
+	if (target->type != DQ_DATABASE_QUOTA && has_policy_columns())
+		copy_default_quota(target);
 	store_quota(target, bytes);
 }
 

@@ -42,6 +42,8 @@
 #include "access/htup_details.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "commands/tablespace.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
@@ -51,6 +53,7 @@
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/json.h"
+#include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
 #include "diskquota_common.h"
@@ -89,6 +92,8 @@ typedef struct QuotaRequest
 	int64		current_hard_bytes; /* -1: none */
 	int64		requested_hard_bytes;
 	char	   *reason;
+	char	   *target_name;	/* as when asked; NULL if unknown */
+	char	   *tablespace_name;
 } QuotaRequest;
 
 PG_FUNCTION_INFO_V1(diskquota_target_is_mine_sql);
@@ -100,14 +105,15 @@ PG_FUNCTION_INFO_V1(diskquota_approve_request);
 PG_FUNCTION_INFO_V1(diskquota_deny_request);
 
 /*
- * Is this target the current role's own (see the header comment)?  A
- * schema that no longer exists is nobody's but the superusers'.
+ * Is this target roleid's own (see the header comment)?  A schema that no
+ * longer exists is nobody's but the superusers'.  A role's targets are
+ * those of the roles it is a member of, as pg_has_role(..., 'MEMBER')
+ * says (NOINHERIT too: it may SET ROLE to them), as for the readers of the
+ * event log.
  */
-bool
-diskquota_target_is_mine(const DiskquotaTarget *target)
+static bool
+role_owns_target(Oid roleid, const DiskquotaTarget *target)
 {
-	Oid			roleid = GetUserId();
-
 	switch ((DiskquotaQuotaType) target->type)
 	{
 		case DQ_SCHEMA_QUOTA:
@@ -131,6 +137,13 @@ diskquota_target_is_mine(const DiskquotaTarget *target)
 		default:
 			return false;
 	}
+}
+
+/* Is this target the current role's own? */
+bool
+diskquota_target_is_mine(const DiskquotaTarget *target)
+{
+	return role_owns_target(GetUserId(), target);
 }
 
 /*
@@ -244,8 +257,9 @@ log_request_event(const char *name, const QuotaRequest *request,
 }
 
 /*
- * Read request id, locked FOR UPDATE (two decisions on one request queue
- * up), as the extension's owner.  False if there is none.
+ * Read request id, locked FOR UPDATE NOWAIT, as the extension's owner:
+ * of two decisions on one request, the second fails at once (55P03)
+ * rather than wait for the first's transaction.  False if there is none.
  */
 static bool
 load_request(int64 id, QuotaRequest *request)
@@ -264,9 +278,10 @@ load_request(int64 id, QuotaRequest *request)
 											  " coalesce(tablespace_oid, 0::pg_catalog.oid),"
 											  " requester_oid, requested_by::pg_catalog.text,"
 											  " coalesce(current_hard_bytes, -1::pg_catalog.int8),"
-											  " requested_hard_bytes, reason"
+											  " requested_hard_bytes, reason, target_name,"
+											  " tablespace_name::pg_catalog.text"
 											  " FROM %s WHERE id OPERATOR(pg_catalog.=) $1"
-											  " FOR UPDATE",
+											  " FOR UPDATE NOWAIT",
 											  diskquota_own_table_name("quota_requests")),
 									 1, argtypes, values, NULL);
 	if (ret != SPI_OK_SELECT)
@@ -292,6 +307,12 @@ load_request(int64 id, QuotaRequest *request)
 		request->current_hard_bytes = DatumGetInt64(SPI_getbinval(tuple, desc, 7, &isnull));
 		request->requested_hard_bytes = DatumGetInt64(SPI_getbinval(tuple, desc, 8, &isnull));
 		request->reason = MemoryContextStrdup(caller, SPI_getvalue(tuple, desc, 9));
+		request->target_name = SPI_getvalue(tuple, desc, 10);
+		if (request->target_name)
+			request->target_name = MemoryContextStrdup(caller, request->target_name);
+		request->tablespace_name = SPI_getvalue(tuple, desc, 11);
+		if (request->tablespace_name)
+			request->tablespace_name = MemoryContextStrdup(caller, request->tablespace_name);
 	}
 	SPI_finish();
 	diskquota_internal_sql_end(nestlevel);
@@ -355,17 +376,17 @@ pending_request(FunctionCallInfo fcinfo, bool decide, QuotaRequest *request)
 	if (!found)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("quota request " INT64_FORMAT " does not exist", id),
+				 errmsg("quota request %lld does not exist", (long long) id),
 				 errhint("See view diskquota.my_requests.")));
 	if (!decide && !has_privs_of_role(GetUserId(), request->requester))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied to withdraw quota request " INT64_FORMAT, id),
+				 errmsg("permission denied to withdraw quota request %lld", (long long) id),
 				 errdetail("Only the role that made a request may withdraw it.")));
 	if (strcmp(request->state, "pending") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("quota request " INT64_FORMAT " is %s, not pending", id,
+				 errmsg("quota request %lld is %s, not pending", (long long) id,
 						request->state)));
 }
 
@@ -474,7 +495,8 @@ diskquota_request_quota(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(3) || strspn(text_to_cstring(PG_GETARG_TEXT_PP(3)), " \t\r\n") ==
 		VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(3)))
 		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				(errcode(PG_ARGISNULL(3) ? ERRCODE_NULL_VALUE_NOT_ALLOWED :
+						 ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("a quota request needs a reason"),
 				 errhint("Tell the approvers why the target needs more space.")));
 	request.reason = request_text("reason", PG_GETARG_TEXT_PP(3));
@@ -521,7 +543,7 @@ diskquota_request_quota(PG_FUNCTION_ARGS)
 											  " WHERE requester_oid OPERATOR(pg_catalog.=) $3"
 											  " AND requested_at OPERATOR(pg_catalog.>)"
 											  " (pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-)"
-											  " '1 day'::pg_catalog.interval)",
+											  " '24 hours'::pg_catalog.interval)",
 											  diskquota_own_table_name("quota_requests")),
 									 10, argtypes, values, nulls) >= (uint64) diskquota_max_requests_per_day)
 		ereport(ERROR,
@@ -631,32 +653,68 @@ require_approver(const char *what)
 				 errdetail("Only superusers and the members of the role named by diskquota.approver_role may.")));
 }
 
-/* Does the target of a request still exist? */
-static bool
-target_exists(const DiskquotaTarget *target)
+/* The name of a target now; NULL if it no longer exists */
+static char *
+current_target_name(const DiskquotaTarget *target)
 {
-	if (OidIsValid(target->spcoid) &&
-		!SearchSysCacheExists1(TABLESPACEOID, ObjectIdGetDatum(target->spcoid)))
-		return false;
 	switch ((DiskquotaQuotaType) target->type)
 	{
 		case DQ_SCHEMA_QUOTA:
 		case DQ_SCHEMA_TABLESPACE_QUOTA:
-			return SearchSysCacheExists1(NAMESPACEOID, ObjectIdGetDatum(target->oid));
+			return get_namespace_name(target->oid);
 		case DQ_ROLE_QUOTA:
 		case DQ_ROLE_TABLESPACE_QUOTA:
-			return SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(target->oid));
+			return GetUserNameFromId(target->oid, true);
 		case DQ_DATABASE_QUOTA:
-			return target->oid == MyDatabaseId;
+			return target->oid == MyDatabaseId ? get_database_name(MyDatabaseId) : NULL;
 		default:
-			return false;
+			return NULL;
 	}
 }
 
 /*
+ * May the current role approve this request?  Its target must be the one
+ * asked for (same name, still there: not one that took its OID since),
+ * still the requester's own (its owner or membership may have changed
+ * since), and the approver, unless a superuser, not the requester (nor
+ * one of its roles): first-line support does not approve its own asks.
+ */
+static void
+check_approvable(const QuotaRequest *request)
+{
+	char	   *name = current_target_name(&request->target);
+	char	   *spcname = OidIsValid(request->target.spcoid) ?
+	get_tablespace_name(request->target.spcoid) : NULL;
+
+	if (name == NULL || (OidIsValid(request->target.spcoid) && spcname == NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("the %s of quota request %lld no longer exists",
+						diskquota_quota_type_name(request->target.type),
+						(long long) request->id),
+				 errhint("Deny the request.")));
+	if (request->target_name == NULL || strcmp(name, request->target_name) != 0 ||
+		(spcname && (request->tablespace_name == NULL ||
+					 strcmp(spcname, request->tablespace_name) != 0)) ||
+		!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(request->requester)) ||
+		!role_owns_target(request->requester, &request->target))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the target of quota request %lld changed since it was asked for",
+						(long long) request->id),
+				 errdetail("It was renamed or replaced, or is no longer its requester's own."),
+				 errhint("Deny the request.")));
+	if (!superuser() && has_privs_of_role(GetUserId(), request->requester))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to approve a quota request of your own"),
+				 errdetail("Another approver, or a superuser, decides it.")));
+}
+
+/*
  * diskquota.approve_request(id, note): set the hard limit as asked (the
- * rest of the quota kept, as set_schema_quota() does) and close the
- * request.
+ * rest of the quota kept, as set_schema_quota() does, or that of the
+ * default quota the target was under) and close the request.
  */
 Datum
 diskquota_approve_request(PG_FUNCTION_ARGS)
@@ -666,12 +724,7 @@ diskquota_approve_request(PG_FUNCTION_ARGS)
 	diskquota_require_shmem();
 	require_approver("approve");
 	pending_request(fcinfo, true, &request);
-	if (!target_exists(&request.target))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("the %s of quota request " INT64_FORMAT " no longer exists",
-						diskquota_quota_type_name(request.target.type), request.id),
-				 errhint("Deny the request.")));
+	check_approvable(&request);
 	decide_request(&request, "approved", note_arg(fcinfo, 1, false));
 	PG_RETURN_VOID();
 }

@@ -6,8 +6,6 @@
 \i sql/include/try.psql
 CREATE ROLE dq_cp_a NOLOGIN;
 CREATE ROLE dq_cp_b NOLOGIN;
--- tenants see the functions of schema diskquota
-GRANT USAGE ON SCHEMA diskquota TO dq_cp_a, dq_cp_b;
 CREATE SCHEMA cp_a AUTHORIZATION dq_cp_a;
 CREATE SCHEMA cp_b AUTHORIZATION dq_cp_b;
 

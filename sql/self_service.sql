@@ -168,6 +168,52 @@ RESET ROLE;
 -- ids are random: a tenant's next id says nothing of the others' requests
 SELECT count(DISTINCT id) = 3 AND min(id) > 0 AS ids_ok FROM diskquota.quota_requests;
 
+-- a target under a default quota (accounting only, with a soft limit):
+-- the approval gives it a quota of its own that keeps the default's policy
+-- (not an enforced quota of the hard limit alone)
+SELECT diskquota.set_default_quota('schema', '2 GB', soft => '1 GB', enforced => false);
+CREATE SCHEMA ss_def AUTHORIZATION dq_ss_b;
+SELECT diskquota.wait_for_worker_new_epoch();
+SET ROLE dq_ss_b;
+SELECT source, hard_bytes, enforced FROM diskquota.my_quotas WHERE target_name = 'ss_def';
+SELECT diskquota.request_quota('schema', 'ss_def', '3 GB', 'under the default') AS req_def \gset
+RESET ROLE;
+SET ROLE dq_ss_support;
+SELECT diskquota.approve_request(:req_def);
+RESET ROLE;
+SELECT quota_in_bytes, soft_bytes, enforced, notify
+  FROM diskquota.quota_config WHERE schema_id = 'ss_def'::regnamespace;
+SELECT diskquota.remove_default_quota('schema');
+SELECT diskquota.remove_quota('schema', 'ss_def');
+DROP SCHEMA ss_def;
+
+-- the target must be the one asked for, and still the requester's own:
+-- not renamed (nor another object that took its OID), not given away
+CREATE SCHEMA ss_ren AUTHORIZATION dq_ss_b;
+CREATE SCHEMA ss_given AUTHORIZATION dq_ss_b;
+SET ROLE dq_ss_b;
+SELECT diskquota.request_quota('schema', 'ss_ren', '2 MB', 'x') AS req_ren \gset
+SELECT diskquota.request_quota('schema', 'ss_given', '2 MB', 'x') AS req_given \gset
+RESET ROLE;
+ALTER SCHEMA ss_ren RENAME TO ss_renamed;
+ALTER SCHEMA ss_given OWNER TO dq_ss_a;
+SET ROLE dq_ss_support;
+SELECT regexp_replace(pg_temp.try(format('SELECT diskquota.approve_request(%s)', :req_ren)), '[0-9]{6,}', 'ID', 'g');
+SELECT regexp_replace(pg_temp.try(format('SELECT diskquota.approve_request(%s)', :req_given)), '[0-9]{6,}', 'ID', 'g');
+SELECT diskquota.deny_request(:req_ren, 'renamed');
+SELECT diskquota.deny_request(:req_given, 'given away');
+-- an approver does not approve its own request (another one, or a
+-- superuser, does)
+RESET ROLE;
+CREATE SCHEMA ss_sup AUTHORIZATION dq_ss_support;
+SET ROLE dq_ss_support;
+SELECT diskquota.request_quota('schema', 'ss_sup', '2 MB', 'for myself') AS req_sup \gset
+SELECT pg_temp.try(format('SELECT diskquota.approve_request(%s)', :req_sup));
+RESET ROLE;
+SELECT diskquota.approve_request(:req_sup, 'by a superuser');
+SELECT diskquota.remove_quota('schema', 'ss_sup');
+DROP SCHEMA ss_renamed, ss_given, ss_sup;
+
 -- a request whose target is gone is not approved
 CREATE SCHEMA ss_gone AUTHORIZATION dq_ss_b;
 SELECT diskquota.set_quota('schema', 'ss_gone', '1 MB');

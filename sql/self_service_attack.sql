@@ -259,6 +259,25 @@ SELECT requested_at > now() AS dated_when_made FROM diskquota.my_requests WHERE 
 COMMIT;
 RESET ROLE;
 
+-- 12. A decision waited behind another transaction holding the request
+-- (a tenant's withdrawal left open held an approver for as long as it
+-- liked): it fails at once (55P03), and the first one stands.
+SET ROLE dq_atk_a;
+SELECT diskquota.request_quota('database', NULL, '4 TB', 'race') AS req_race \gset
+RESET ROLE;
+SELECT dblink_connect('atk_hold', 'dbname=' || current_database());
+SELECT dblink_exec('atk_hold', 'SET ROLE dq_atk_a');
+SELECT dblink_exec('atk_hold', 'BEGIN');
+SELECT count(*) FROM dblink('atk_hold',
+  format('SELECT diskquota.withdraw_request(%s)', :req_race)) AS t(r text);
+-- (a statement_timeout ends the wait of a build without the fix)
+SET statement_timeout = '10s';
+SELECT pg_temp.try(format('SELECT diskquota.deny_request(%s, %L)', :req_race, 'no'));
+RESET statement_timeout;
+SELECT dblink_exec('atk_hold', 'COMMIT');
+SELECT dblink_disconnect('atk_hold');
+SELECT state FROM diskquota.quota_requests WHERE id = :req_race;
+
 -- clean up
 DROP TABLE pg_temp.atk_temp;
 DELETE FROM diskquota.relation_priority;
