@@ -56,9 +56,12 @@
 #include "quotamap.h"
 #include "events.h"
 
-/* The name of an event's target, by its kind; NULL if it is gone */
-static char *
-event_target_name(const DiskquotaTarget *target)
+/*
+ * The name of a target (schema, role or database), by its kind; NULL if it
+ * is gone: for the event log, the history and the quota requests.
+ */
+char	   *
+diskquota_target_name(const DiskquotaTarget *target)
 {
 	switch ((DiskquotaQuotaType) target->type)
 	{
@@ -86,7 +89,7 @@ diskquota_event_log(Oid eventsrel, const DiskquotaEvent *event)
 	Datum		values[12];
 	char		nulls[12];
 	bool		system = event->target.type < 0;
-	char	   *name = system ? NULL : event_target_name(&event->target);
+	char	   *name = system ? NULL : diskquota_target_name(&event->target);
 	char	   *spcname = OidIsValid(event->target.spcoid) ?
 	get_tablespace_name(event->target.spcoid) : NULL;
 	int			ret;

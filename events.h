@@ -37,6 +37,7 @@ typedef struct DiskquotaEvent
 /* Events deleted by one refresh at most (diskquota.event_retention) */
 #define DQ_EVENT_PURGE_BATCH 1000
 
+extern char *diskquota_target_name(const DiskquotaTarget *target);
 extern void diskquota_event_log(Oid eventsrel, const DiskquotaEvent *event);
 extern void diskquota_event_log_now(const DiskquotaEvent *event);
 extern bool diskquota_events_expired(Oid eventsrel);

@@ -407,23 +407,6 @@ diskquota_history_due(void)
 	return HistoryState != NULL && (bucket_ended || level_changed);
 }
 
-/* The name of a target, for the history (NULL if it is gone) */
-static char *
-target_name(const DiskquotaTarget *target)
-{
-	switch ((DiskquotaQuotaType) target->type)
-	{
-		case DQ_SCHEMA_QUOTA:
-		case DQ_SCHEMA_TABLESPACE_QUOTA:
-			return get_namespace_name(target->oid);
-		case DQ_ROLE_QUOTA:
-		case DQ_ROLE_TABLESPACE_QUOTA:
-			return GetUserNameFromId(target->oid, true);
-		default:
-			return get_database_name(target->oid);
-	}
-}
-
 /* Run one of our statements, its parameters given */
 static void
 run(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
@@ -489,7 +472,7 @@ store_buckets(Oid historyrel)
 
 		if (!entry->ended)
 			continue;
-		name = target_name(&entry->target);
+		name = diskquota_target_name(&entry->target);
 		spcname = OidIsValid(entry->target.spcoid) ?
 			get_tablespace_name(entry->target.spcoid) : NULL;
 		cols[0][n] = TimestampTzGetDatum(entry->ended_start);

@@ -653,25 +653,6 @@ require_approver(const char *what)
 				 errdetail("Only superusers and the members of the role named by diskquota.approver_role may.")));
 }
 
-/* The name of a target now; NULL if it no longer exists */
-static char *
-current_target_name(const DiskquotaTarget *target)
-{
-	switch ((DiskquotaQuotaType) target->type)
-	{
-		case DQ_SCHEMA_QUOTA:
-		case DQ_SCHEMA_TABLESPACE_QUOTA:
-			return get_namespace_name(target->oid);
-		case DQ_ROLE_QUOTA:
-		case DQ_ROLE_TABLESPACE_QUOTA:
-			return GetUserNameFromId(target->oid, true);
-		case DQ_DATABASE_QUOTA:
-			return target->oid == MyDatabaseId ? get_database_name(MyDatabaseId) : NULL;
-		default:
-			return NULL;
-	}
-}
-
 /*
  * May the current role approve this request?  Its target must be the one
  * asked for (same name, still there: not one that took its OID since),
@@ -682,7 +663,7 @@ current_target_name(const DiskquotaTarget *target)
 static void
 check_approvable(const QuotaRequest *request)
 {
-	char	   *name = current_target_name(&request->target);
+	char	   *name = diskquota_target_name(&request->target);
 	char	   *spcname = OidIsValid(request->target.spcoid) ?
 	get_tablespace_name(request->target.spcoid) : NULL;
 
