@@ -224,36 +224,13 @@ RESET ROLE;
 SELECT count(*) AS requests_of_a FROM diskquota.quota_requests
  WHERE requester_oid = 'dq_atk_a'::regrole;
 RESET diskquota.max_requests_per_day;
--- the same request from two sessions at once: the second got the unique
--- index's raw error (23505, with the index's key); now it is told its
--- request is pending (55000)
-SELECT dblink_connect('atk_x', 'dbname=' || current_database());
-SELECT dblink_connect('atk_y', 'dbname=' || current_database());
-SELECT dblink_exec('atk_x', 'SET ROLE dq_atk_b');
-SELECT dblink_exec('atk_y', 'SET ROLE dq_atk_b');
-SELECT dblink_exec('atk_x', 'BEGIN');
-SELECT id IS NOT NULL AS requested FROM dblink('atk_x',
-  $$SELECT diskquota.request_quota('schema', 'atk_b', '2 GB', 'x')$$) AS t(id bigint);
-SELECT dblink_send_query('atk_y', $$SELECT diskquota.request_quota('schema', 'atk_b', '2 GB', 'y')$$);
-DO $$
-BEGIN
-  FOR i IN 1..500 LOOP
-    EXIT WHEN EXISTS (SELECT FROM pg_stat_activity
-                       WHERE query LIKE '%''y'')' AND wait_event_type = 'Lock');
-    PERFORM pg_sleep(0.01);
-  END LOOP;
-END$$;
-SELECT dblink_exec('atk_x', 'COMMIT');
-SELECT regexp_replace(pg_temp.outcome('atk_y'), '\(.*', '(...)') AS outcome;
-SELECT dblink_disconnect('atk_x');
-SELECT dblink_disconnect('atk_y');
+-- (the same request from two sessions at once: specs/request_race.spec)
 
 -- 11. A request was dated by now(), the start of its transaction: a
 -- transaction begun long before counted its requests in a 24-hour window
 -- already partly gone.  A request is dated when it is made.
 SET ROLE dq_atk_a;
 BEGIN;
-SELECT pg_sleep(0.2);
 SELECT diskquota.request_quota('role', 'dq_atk_a', '3 GB', 'late') AS req_late \gset
 SELECT requested_at > now() AS dated_when_made FROM diskquota.my_requests WHERE id = :req_late;
 COMMIT;
