@@ -5,22 +5,18 @@
 use strict;
 use warnings;
 
+use FindBin;
+use lib "$FindBin::RealBin/lib";
+use DiskquotaNode;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('restart');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', q{
-shared_preload_libraries = 'diskquota'
-diskquota.monitor_databases = 'postgres'
+my $node = diskquota_node(
+	'restart', q{
 # refreshes only when a test asks for one, or at start
 diskquota.naptime = 3600
-restart_after_crash = on
-autovacuum = off
 });
-$node->start;
 
 $node->safe_psql(
 	'postgres', q{
@@ -49,11 +45,6 @@ sub usage
 	);
 }
 
-sub worker_pid
-{
-	return $node->safe_psql('postgres',
-		"SELECT worker_pid FROM diskquota.status() WHERE database_name = 'postgres'");
-}
 
 sub refused
 {
@@ -80,7 +71,7 @@ my $tmp = $node->background_psql('postgres');
 $tmp->query_safe(
 	'SET ROLE tenant; CREATE TEMP TABLE tt AS SELECT generate_series(1, 100000) AS i');
 my $tmp_pid = $tmp->query_safe('SELECT pg_backend_pid()');
-$node->safe_psql('postgres', 'SELECT diskquota.wait_for_worker_new_epoch()');
+epoch();
 cmp_ok(usage('role', $tenant_oid), '>', real_size(q{'{d.kept,d.gone,d.gone2}'}),
 	'the temporary table is counted before the crash');
 
@@ -105,7 +96,7 @@ ok( $node->poll_query_until(
 		"SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'diskquota launcher' AND pid <> $old_launcher"
 	),
 	'launcher back after the crash');
-$node->safe_psql('postgres', 'SELECT diskquota.wait_for_worker_new_epoch()');
+epoch();
 ok(refused(), 'rejection rebuilt by the first refresh after the crash');
 is(usage('schema', $d_oid), real_size(q{'{d.kept,d.gone2}'}),
 	'schema usage right after the crash: the dropped table is gone');
@@ -125,7 +116,7 @@ ok( $node->poll_query_until(
 		"SELECT state = 'running' FROM diskquota.status() WHERE database_name = 'postgres'"
 	),
 	'worker back after a restart');
-$node->safe_psql('postgres', 'SELECT diskquota.wait_for_worker_new_epoch()');
+epoch();
 ok(refused(), 'rejection rebuilt after a restart');
 is(usage('schema', $d_oid), real_size(q{'{d.kept}'}),
 	'schema usage right after a restart');

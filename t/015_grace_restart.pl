@@ -6,22 +6,18 @@
 use strict;
 use warnings;
 
+use FindBin;
+use lib "$FindBin::RealBin/lib";
+use DiskquotaNode;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('grace_restart');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', q{
-shared_preload_libraries = 'diskquota'
-diskquota.monitor_databases = 'postgres'
+my $node = diskquota_node(
+	'grace_restart', q{
 # refreshes only when a test asks for one, or at start
 diskquota.naptime = 3600
-restart_after_crash = on
-autovacuum = off
 });
-$node->start;
 
 $node->safe_psql(
 	'postgres', q{
@@ -35,10 +31,6 @@ SELECT diskquota.set_quota('schema', 'a', NULL, advisory => '1 MB');
 SELECT diskquota.wait_for_worker_new_epoch();
 });
 
-sub epoch
-{
-	$node->safe_psql('postgres', 'SELECT diskquota.wait_for_worker_new_epoch()');
-}
 
 # what diskquota.quotas says of schema s: state, start and end of grace
 sub grace
@@ -62,22 +54,7 @@ sub refused
 	return $stderr =~ /ERROR:  53100: schema's disk space quota exceeded with name: s/;
 }
 
-sub worker_pid
-{
-	return $node->safe_psql('postgres',
-		"SELECT worker_pid FROM diskquota.status() WHERE database_name = 'postgres'");
-}
 
-sub wait_running
-{
-	my ($old_worker, $what) = @_;
-	ok( $node->poll_query_until(
-			'postgres',
-			"SELECT state = 'running' AND worker_pid <> $old_worker"
-			  . " FROM diskquota.status() WHERE database_name = 'postgres'"),
-		"worker back after $what");
-	epoch();
-}
 
 my $before = grace();
 like($before, qr/^soft /, 'in grace after the first refresh over the soft limit');
@@ -87,7 +64,7 @@ ok(!refused(), 'nothing refused in grace');
 # A clean restart.
 my $old_worker = worker_pid();
 $node->restart;
-wait_running($old_worker, 'a restart');
+wait_running('a restart', $old_worker);
 is(grace(), $before, 'the grace period neither restarted nor was forgotten over a restart');
 like(advisory(), qr/^advisory \{1048576\}$/, 'the advisory threshold is still reached');
 
@@ -96,7 +73,7 @@ $old_worker = worker_pid();
 my $log_offset = -s $node->logfile;
 kill 'KILL', $old_worker;
 $node->wait_for_log(qr/all server processes terminated; reinitializing/, $log_offset);
-wait_running($old_worker, 'a crash of the worker');
+wait_running('a crash of the worker', $old_worker);
 is(grace(), $before, 'the grace period survives a crash of the worker');
 
 # The period ends around a restart: refused at the first refresh after
@@ -107,7 +84,7 @@ epoch();
 like(grace(), qr/^soft /, 'still in grace before its new end');
 $old_worker = worker_pid();
 $node->restart;
-wait_running($old_worker, 'the last restart');
+wait_running('the last restart', $old_worker);
 ok($node->poll_query_until('postgres', "SELECT now() > '$until'"), 'the new end passed');
 epoch();
 like(grace(), qr/^grace_expired /, 'the grace period ended while the server was down');

@@ -7,22 +7,18 @@
 use strict;
 use warnings;
 
+use FindBin;
+use lib "$FindBin::RealBin/lib";
+use DiskquotaNode;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('event_restart');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', q{
-shared_preload_libraries = 'diskquota'
-diskquota.monitor_databases = 'postgres'
+my $node = diskquota_node(
+	'event_restart', q{
 # refreshes only when a test asks for one, or at start
 diskquota.naptime = 3600
-restart_after_crash = on
-autovacuum = off
 });
-$node->start;
 
 $node->safe_psql(
 	'postgres', q{
@@ -34,10 +30,6 @@ SELECT diskquota.set_quota_notifications('schema', 's', true, interval '1 hour')
 SELECT diskquota.wait_for_worker_new_epoch();
 });
 
-sub epoch
-{
-	$node->safe_psql('postgres', 'SELECT diskquota.wait_for_worker_new_epoch()');
-}
 
 sub events
 {
@@ -46,21 +38,7 @@ sub events
 		  . " FROM diskquota.events WHERE target_name = 's'");
 }
 
-sub worker_pid
-{
-	return $node->safe_psql('postgres',
-		"SELECT worker_pid FROM diskquota.status() WHERE database_name = 'postgres'");
-}
 
-sub wait_running
-{
-	my ($what) = @_;
-	ok( $node->poll_query_until(
-			'postgres',
-			"SELECT state = 'running' FROM diskquota.status() WHERE database_name = 'postgres'"),
-		"worker running after $what");
-	epoch();
-}
 
 is(events(), '', 'nothing happened yet');
 

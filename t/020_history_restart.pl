@@ -5,22 +5,18 @@
 use strict;
 use warnings;
 
+use FindBin;
+use lib "$FindBin::RealBin/lib";
+use DiskquotaNode;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-my $node = PostgreSQL::Test::Cluster->new('history_restart');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', q{
-shared_preload_libraries = 'diskquota'
-diskquota.monitor_databases = 'postgres'
+my $node = diskquota_node(
+	'history_restart', q{
 diskquota.naptime = 1
 diskquota.overuse_step = 1
-restart_after_crash = on
-autovacuum = off
 });
-$node->start;
 
 $node->safe_psql(
 	'postgres', q{
@@ -31,10 +27,6 @@ SELECT diskquota.set_quota('schema', 's', '100 MB', soft => '1 MB', grace => '1 
 SELECT diskquota.wait_for_worker_new_epoch();
 });
 
-sub epoch
-{
-	$node->safe_psql('postgres', 'SELECT diskquota.wait_for_worker_new_epoch()');
-}
 
 sub set_offset
 {
@@ -57,15 +49,6 @@ sub history_rows
 		"SELECT count(*) FROM diskquota.usage_history WHERE target_oid = 's'::regnamespace");
 }
 
-sub wait_running
-{
-	my ($what) = @_;
-	ok( $node->poll_query_until(
-			'postgres',
-			"SELECT state = 'running' FROM diskquota.status() WHERE database_name = 'postgres'"),
-		"worker running after $what");
-	epoch();
-}
 
 # A day over the soft limit: the bucket that ended and the over-use are
 # written (quota_overuse) when the worker's clock passes into the next hour.
