@@ -19,8 +19,10 @@ OBJS = \
 	cleanup.o \
 	quotamap.o \
 	quotamodel.o \
+	refusal.o \
 	registry.o \
 	relfile.o \
+	selfcharge.o \
 	settings.o \
 	worker.o
 

@@ -22,6 +22,8 @@
  *	history				usage history, over-use, escalation levels
  *	policy				soft limits, grace periods, advisory thresholds
  *	quotamodel			the model: active map, sizes, quota map
+ *	refusal				the quota error: message, detail, SQLSTATE, counting
+ *	selfcharge			statements measuring their own growth, stopping themselves
  *	enforcement			refusing loads, from the quota map
  *	hold				the DROP DATABASE hold
  *	worker				the worker process

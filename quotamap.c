@@ -64,7 +64,7 @@
  * Headroom and charges (diskquota.self_charge): each entry also holds the
  * headroom the worker computed at its last publication (quota - usage, 0
  * when exceeded) and charged, the bytes that running statements measured
- * themselves writing into the target since then (enforcement.c).  A
+ * themselves writing into the target since then (selfcharge.c).  A
  * backend adds to charged, an atomic, holding the lock shared
  * (diskquota_charge_headroom), and stops its statement when charged
  * reaches the headroom; so concurrent statements into one target share
@@ -105,7 +105,7 @@
  * statement sizes its next rows by (diskquota_targets_headroom,
  * diskquota_charge_headroom) is the headroom minus charged minus reserved,
  * so concurrent statements do not each size their rows by the same
- * headroom (enforcement.c).  Nothing is stopped or refused for reserved
+ * headroom (selfcharge.c).  Nothing is stopped or refused for reserved
  * bytes, and the worker neither reads nor changes them: the protocol above
  * is unchanged.  An entry inserted by a publication starts with nothing
  * reserved, and a give-back to it does not go below zero; a reservation
@@ -163,11 +163,11 @@
  *	  when a statement acquires it, so its growth back up is charged again.
  *	  (TRUNCATE and rewrites give the relation new files: a holder that
  *	  finds them charges all they hold if its transaction made them, and
- *	  the marks come down to them: enforcement.c, renewed_relation_growth.)  Not charged (the
+ *	  the marks come down to them: selfcharge.c, renewed_relation_growth.)  Not charged (the
  *	  worker counts it at its next refresh, as without self-charging): what
  *	  the statements that fail wrote after their last measurement when no
  *	  holder measures after them; what a fork found after the entry was
- *	  created grew before it was found (enforcement.c).
+ *	  created grew before it was found (selfcharge.c).
  *	- Writers that do not hold the entry (bounded INSERTs, statements with
  *	  self-charging off, loads only the worker stops) grow the relation too;
  *	  a holder charges that growth at its next measurement, and the worker

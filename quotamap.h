@@ -148,7 +148,7 @@ extern List *diskquota_refusals_due(TimestampTz now, int64 interval_us);
 extern void diskquota_refusals_logged(const DiskquotaRefusals *refusals,
 									  TimestampTz now);
 
-/* Running statements charging what they write (enforcement.c) */
+/* Running statements charging what they write (selfcharge.c) */
 extern bool diskquota_targets_headroom(Oid dbid, const DiskquotaTarget *targets,
 									   int n, int64 *remaining,
 									   DiskquotaTarget *tightest);

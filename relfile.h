@@ -16,6 +16,7 @@
 
 #include "catalog/pg_class.h"
 #include "common/relpath.h"
+#include "miscadmin.h"
 #include "storage/backendid.h"
 #include "storage/relfilenode.h"
 #include "utils/relcache.h"
@@ -30,5 +31,12 @@ extern bool diskquota_pg_class_files(Oid relid, Form_pg_class form,
 									 RelFileNode *rnode, BackendId *backend);
 extern int64 diskquota_relation_size(Oid relid);
 extern int64 diskquota_table_size_in(Oid relid, Oid spcoid, Relation pg_index);
+
+/* The tablespace the files of a relation are in */
+static inline Oid
+diskquota_relation_tablespace(Oid reltablespace)
+{
+	return OidIsValid(reltablespace) ? reltablespace : MyDatabaseTableSpace;
+}
 
 #endif							/* DISKQUOTA_RELFILE_H */

@@ -1,6 +1,6 @@
 -- How a statement that charges itself paces its measurements: the budget
 -- to its next measurement is counted in bytes its rows may write, reckoned
--- from their values (enforcement.c, row_estimate), never learned from
+-- from their values (selfcharge.c, row_estimate), never learned from
 -- earlier rows, and cut when a relation measured later has less headroom
 -- left.  A third attack (branch attack3) passed a 2 MB quota by 15 to 23 MB
 -- each way below while the budget was counted in rows of a learned width,

@@ -1,5 +1,5 @@
 -- What a row writes, against how a statement that charges itself reckons
--- it (enforcement.c, row_estimate, add_charged_indexes,
+-- it (selfcharge.c, row_estimate, add_charged_indexes,
 -- watched_toast_growth).  A fourth attack (branch attack4) wrote 10 to 50 MB
 -- past a 2 MB quota each way below while rows were reckoned only from the
 -- ModifyTable's input with an average index factor, a routed partition's
