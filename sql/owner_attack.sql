@@ -157,6 +157,9 @@ INSERT INTO dq_oa.t VALUES (1);
 -- version 1.2: quota policy, default quotas, grace periods and the event
 -- log, set and run with that search_path (the worker's too)
 SELECT diskquota.set_schema_quota('dq_oa', '-1');
+-- (a refresh without the quota: the refusal above, if it was logged, sets
+-- no rate limit on the write_denied event checked below)
+SELECT diskquota.wait_for_worker_new_epoch();
 SELECT diskquota.set_quota('schema', 'dq_oa', '1 GB', soft => '1 kB', grace => '1 hour',
                            advisory => '1 kB, 10%');
 SELECT diskquota.set_quota('role', 'dq_dbo', 'unlimited', soft => '1 kB', enforced => false);
