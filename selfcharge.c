@@ -1742,6 +1742,24 @@ diskquota_self_charge_dest_begin(QueryDesc *queryDesc)
 }
 
 /*
+ * End the self-charging of a statement that charged its receiver or its
+ * COPY: a completed one charges what it wrote since its last poll.
+ */
+static void
+finish_self_charging(bool completed)
+{
+	if (completed)
+	{
+		DiskquotaTarget crossed;
+
+		(void) self_charge_measure(&crossed);
+	}
+	self_charging = false;
+	charge_due = false;
+	release_charged_rels();
+}
+
+/*
  * Its ExecutorRun ends (completed: charge what it wrote since the last
  * poll).  True, with *stopped_target, if it completed although it stopped
  * itself (a function caught the error: see charge_stopped).
@@ -1755,15 +1773,7 @@ diskquota_self_charge_dest_end(bool completed, DiskquotaTarget *stopped_target)
 	{
 		stopped = completed && charge_stopped && !diskquota_paused();
 		*stopped_target = charge_stopped_target;
-		if (completed)
-		{
-			DiskquotaTarget crossed;
-
-			(void) self_charge_measure(&crossed);
-		}
-		self_charging = false;
-		charge_due = false;
-		release_charged_rels();
+		finish_self_charging(completed);
 	}
 	unwrap_dest();
 	return stopped;
@@ -1930,17 +1940,7 @@ diskquota_copy_charge_end(bool completed)
 		RelationClose(copy_rel);
 	copy_rel = NULL;
 	if (self_charging)
-	{
-		if (completed)
-		{
-			DiskquotaTarget crossed;
-
-			(void) self_charge_measure(&crossed);
-		}
-		self_charging = false;
-		charge_due = false;
-		release_charged_rels();
-	}
+		finish_self_charging(completed);
 }
 
 /*
